@@ -1,0 +1,1 @@
+//! Dependency lockfiles, package lists and their diffs.

@@ -1,0 +1,221 @@
+//! The evidence model shared by every stage: what parsers produce and what
+//! the analysis and the report consume.
+//!
+//! Parsers turn files into three kinds of evidence: log [`Record`]s, usage
+//! [`Sample`]s (system snapshots and Postgres statistics) and dependency
+//! changes (see [`crate::deps`]). The analysis turns evidence into ranked
+//! [`Finding`]s, each pointing at its [`Evidence`].
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// How bad a log record says it is, normalised across formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Trace,
+    Debug,
+    #[default]
+    Info,
+    Notice,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl Severity {
+    /// Reads the level words and numbers that common loggers print
+    /// (syslog names, pino/bunyan numbers, Postgres and Redis words).
+    pub fn parse(word: &str) -> Option<Severity> {
+        let w = word.trim().trim_matches(|c| c == '[' || c == ']' || c == ':');
+        if let Ok(n) = w.parse::<u32>() {
+            // pino and bunyan numeric levels
+            return Some(match n {
+                0..=10 => Severity::Trace,
+                11..=20 => Severity::Debug,
+                21..=30 => Severity::Info,
+                31..=40 => Severity::Warn,
+                41..=50 => Severity::Error,
+                _ => Severity::Fatal,
+            });
+        }
+        let lower = w.to_ascii_lowercase();
+        Some(match lower.as_str() {
+            "trace" | "finest" | "finer" => Severity::Trace,
+            "debug" | "debug1" | "debug2" | "debug3" | "debug4" | "debug5" | "fine" | "verbose"
+            | "d" => Severity::Debug,
+            "info" | "information" | "informational" | "log" | "statement" | "config" | "i"
+            | "inf" => Severity::Info,
+            "notice" | "note" => Severity::Notice,
+            "warn" | "warning" | "w" | "wrn" => Severity::Warn,
+            "error" | "err" | "severe" | "e" | "failure" | "fail" | "erro" => Severity::Error,
+            "fatal" | "panic" | "crit" | "critical" | "alert" | "emerg" | "emergency" | "f" => {
+                Severity::Fatal
+            }
+            _ => return None,
+        })
+    }
+
+    pub fn is_problem(self) -> bool {
+        self >= Severity::Warn
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Trace => "trace",
+            Severity::Debug => "debug",
+            Severity::Info => "info",
+            Severity::Notice => "notice",
+            Severity::Warn => "warn",
+            Severity::Error => "error",
+            Severity::Fatal => "fatal",
+        }
+    }
+}
+
+/// The outside-in tiers a finding or a signature belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// Web and worker processes of the application.
+    Application,
+    /// Postgres, Redis and other stores the application owns.
+    Data,
+    /// Remote sources and destinations: other databases, SaaS APIs.
+    SourcesDestinations,
+    /// Load balancers, DNS, firewalls, permissions.
+    Networking,
+    /// The host itself: memory, disk, CPU, kernel.
+    System,
+    /// Packages and runtimes.
+    Dependencies,
+    Unknown,
+}
+
+impl Tier {
+    pub fn title(self) -> &'static str {
+        match self {
+            Tier::Application => "Application",
+            Tier::Data => "Data",
+            Tier::SourcesDestinations => "Sources and destinations",
+            Tier::Networking => "Networking",
+            Tier::System => "System",
+            Tier::Dependencies => "Dependencies",
+            Tier::Unknown => "Unclassified",
+        }
+    }
+}
+
+/// Where a snapshot's time came from, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeSource {
+    /// The file's content carries its own time.
+    Content,
+    /// Taken from the file's or a parent folder's name.
+    Path,
+    /// The archive entry's or file's modification time.
+    Mtime,
+}
+
+/// One measured value at one time: a usage snapshot figure or a Postgres
+/// statistic.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Sample {
+    pub time: Timestamp,
+    pub host: String,
+    /// Dotted name, e.g. `mem.used_bytes`, `proc.rss_bytes`,
+    /// `pg.db.xact_commit`.
+    pub metric: String,
+    /// Extra dimensions (`pid`, `command`, `mount`, `table`, ...), sorted.
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+    /// The file it came from.
+    pub source: String,
+    pub time_source: TimeSource,
+}
+
+impl Sample {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A pointer at the evidence behind a finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Evidence {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Timestamp>,
+    /// A short excerpt, at most a few hundred characters.
+    pub excerpt: String,
+}
+
+/// One conclusion of the analysis, ranked by `score` (higher first).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    /// Stable machine name of the check that produced it, e.g.
+    /// `pg.too_many_clients`.
+    pub kind: String,
+    pub tier: Tier,
+    pub title: String,
+    pub detail: String,
+    pub score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<Timestamp>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A problem with one input file, kept for the inventory.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FileIssue {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl std::fmt::Display for FileIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.path, l, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// Truncates `s` to at most `max` characters on a char boundary, marking
+/// the cut with an ellipsis.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let s = s.trim_end();
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max).collect();
+    out.push('…');
+    out
+}
+
+/// A window where a series rose far above its own baseline.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Spike {
+    /// Metric name, or `signature:<id>` for a signature's rate.
+    pub metric: String,
+    pub host: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<(String, String)>,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// Median of the series outside the window.
+    pub baseline: f64,
+    pub peak: f64,
+    pub peak_time: Timestamp,
+    /// How many robust deviations (MAD units) the peak stands above the
+    /// baseline.
+    pub score: f64,
+    pub source: String,
+}

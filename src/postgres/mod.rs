@@ -1,0 +1,1 @@
+//! Postgres statistics dumps (pg_stat_* views) and SQL fingerprints.

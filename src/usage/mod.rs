@@ -1,0 +1,1 @@
+//! System usage snapshots (top, ps, free, df, du, vmstat, /proc files).
