@@ -1,1 +1,286 @@
-//! Log template mining: records to signatures with stable ids.
+//! Log template mining: messages to signatures with stable ids.
+//!
+//! Mining runs in three steps. Each message is *masked* ([`mask`]): values
+//! that hold a digit or look like paths become `<*>`, whitespace folds, and
+//! lists of values fold into one `<*>`; the result is the message's key.
+//! Distinct keys are few even in millions of lines, so the second step,
+//! [`merge`], works on keys only: keys of equal length that differ in one
+//! position with several different words there (user names, host names)
+//! become one template. The third step assigns each message its template and
+//! gathers per-variable statistics ([`stats`]). Steps one and three run on
+//! rayon over fixed chunks of lines and merge the chunks in order, so ids,
+//! templates and statistics are the same for any thread count. A template's
+//! id is the xxh3 of its text: the same template gets the same id in every
+//! run, bundle and release that keeps the masking rules.
+//!
+//! # Limitations
+//!
+//! - A value without a digit that never varies in the data (`Failed password
+//!   for root`) stays a constant, and a value in a position where fewer than
+//!   [`merge::MIN_DISTINCT`] words were seen stays split into one template
+//!   per word; more data makes such splits merge.
+//! - A value made of a varying number of words without digits (`Set(yarn,
+//!   curi)`) changes the token count and so the template.
+//! - Constants that hold a digit (`ssh2`, `log4j`) are masked: the template
+//!   reads `<*>` there although the word never varies.
+//! - Beyond [`stats::EXACT_CAP`] distinct values per position and chunk the
+//!   distinct count is a HyperLogLog estimate (about 3%) and a value first
+//!   seen after the cap cannot become the top value.
+//! - Two keys whose 64-bit hashes collide are taken as one key.
+
+pub mod mask;
+pub mod merge;
+pub mod stats;
+
+use mask::{mask, Masked};
+use rayon::prelude::*;
+use stats::{IdMap, ParamAcc};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Lines per chunk of parallel work. Fixed, so results do not depend on the
+/// thread count.
+const CHUNK: usize = 1 << 15;
+
+/// The result of [`mine`].
+#[derive(Clone, Debug)]
+pub struct Mined {
+    /// For each message, the index of its template in `templates`.
+    pub assignment: Vec<u32>,
+    /// Templates sorted by id.
+    pub templates: Vec<Template>,
+}
+
+/// One signature.
+#[derive(serde::Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    /// xxh3 of `text`, 16 hex digits.
+    pub id: String,
+    /// Template text, `<*>` where values vary.
+    pub text: String,
+    /// Messages with this template.
+    pub count: u64,
+    /// One entry per `<*>` of `text`, in order.
+    pub params: Vec<ParamStats>,
+}
+
+/// Statistics of one variable of a template.
+#[derive(serde::Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct ParamStats {
+    /// Distinct values (estimated beyond [`stats::EXACT_CAP`]).
+    pub distinct: u64,
+    /// The most frequent value.
+    pub top: String,
+    /// How often `top` was seen.
+    pub top_count: u64,
+}
+
+/// How one token position of a template turns into parameters.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// The whole token is one parameter (merged position).
+    Whole,
+    /// The token's own `<*>`s are parameters (this many).
+    Own(u32),
+}
+
+/// Groups `messages` into templates. Parallel on the current rayon pool,
+/// deterministic for any thread count.
+pub fn mine(messages: &[&str]) -> Mined {
+    let (hashes, keys) = key_hashes(messages);
+    let key_texts: Vec<String> = keys.iter().map(|&(_, first)| key_of(messages[first])).collect();
+    let key_refs: Vec<&str> = key_texts.iter().map(String::as_str).collect();
+    let (key_tpl, tpl_tokens) = merge::merge(&key_refs);
+
+    // Order templates by id.
+    let texts: Vec<String> = tpl_tokens.iter().map(|t| t.join(" ")).collect();
+    let ids: Vec<String> = texts.iter().map(|t| format!("{:016x}", xxh3_64(t.as_bytes()))).collect();
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+    let mut rank = vec![0u32; order.len()];
+    for (r, &t) in order.iter().enumerate() {
+        rank[t] = r as u32;
+    }
+    let mut by_hash: IdMap<u32> = IdMap::default();
+    for (k, &(h, _)) in keys.iter().enumerate() {
+        by_hash.insert(h, rank[key_tpl[k] as usize]);
+    }
+    let assignment: Vec<u32> = hashes.par_iter().map(|h| by_hash[h]).collect();
+
+    let slots: Vec<Vec<Slot>> = order
+        .iter()
+        .map(|&t| slots_of(&tpl_tokens[t]))
+        .collect();
+    let accs = param_stats(messages, &assignment, &slots);
+    let mut counts = vec![0u64; order.len()];
+    for &a in &assignment {
+        counts[a as usize] += 1;
+    }
+    let templates = order
+        .iter()
+        .enumerate()
+        .map(|(r, &t)| Template {
+            id: ids[t].clone(),
+            text: texts[t].clone(),
+            count: counts[r],
+            params: accs[r].iter().map(|a| finish_param(a, messages)).collect(),
+        })
+        .collect();
+    Mined { assignment, templates }
+}
+
+/// The key text of one message.
+fn key_of(msg: &str) -> String {
+    let mut m = Masked::default();
+    mask(msg, &mut m);
+    String::from_utf8_lossy(&m.key).into_owned()
+}
+
+/// Hash of each message's key, and the distinct keys as (hash, first message
+/// index), sorted by hash.
+fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(u64, usize)>) {
+    let parts: Vec<(Vec<u64>, IdMap<usize>)> = messages
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut m = Masked::default();
+            let mut first: IdMap<usize> = IdMap::default();
+            let hs = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, msg)| {
+                    mask(msg, &mut m);
+                    let h = xxh3_64(&m.key);
+                    first.entry(h).or_insert(c * CHUNK + i);
+                    h
+                })
+                .collect();
+            (hs, first)
+        })
+        .collect();
+    let mut hashes = Vec::with_capacity(messages.len());
+    let mut first: IdMap<usize> = IdMap::default();
+    for (hs, f) in parts {
+        hashes.extend_from_slice(&hs);
+        for (h, i) in f {
+            first.entry(h).or_insert(i);
+        }
+    }
+    let mut keys: Vec<(u64, usize)> = first.into_iter().collect();
+    keys.sort_unstable();
+    (hashes, keys)
+}
+
+fn slots_of(tokens: &[String]) -> Vec<Slot> {
+    tokens
+        .iter()
+        .map(|t| match t.as_str() {
+            "<*>" => Slot::Whole,
+            t => Slot::Own(t.matches("<*>").count() as u32),
+        })
+        .collect()
+}
+
+/// Per template, per parameter accumulators over all messages.
+fn param_stats(messages: &[&str], assignment: &[u32], slots: &[Vec<Slot>]) -> Vec<Vec<ParamAcc>> {
+    let n_params: Vec<usize> = slots.iter().map(|s| params_of(s)).collect();
+    let parts: Vec<Vec<Vec<ParamAcc>>> = messages
+        .par_chunks(CHUNK)
+        .zip(assignment.par_chunks(CHUNK))
+        .enumerate()
+        .map(|(c, (msgs, tpls))| {
+            let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
+            let mut m = Masked::default();
+            for (i, (msg, &t)) in msgs.iter().zip(tpls).enumerate() {
+                let t = t as usize;
+                if n_params[t] == 0 {
+                    continue;
+                }
+                if accs[t].is_empty() {
+                    accs[t] = vec![ParamAcc::default(); n_params[t]];
+                }
+                mask(msg, &mut m);
+                add_params(&m, msg, (c * CHUNK + i) as u32, &slots[t], &mut accs[t]);
+            }
+            accs
+        })
+        .collect();
+    let mut total: Vec<Vec<ParamAcc>> = n_params.iter().map(|&n| vec![ParamAcc::default(); n]).collect();
+    for part in parts {
+        for (t, accs) in part.into_iter().enumerate() {
+            for (a, b) in total[t].iter_mut().zip(&accs) {
+                a.merge(b);
+            }
+        }
+    }
+    total
+}
+
+fn params_of(slots: &[Slot]) -> usize {
+    slots
+        .iter()
+        .map(|s| match s {
+            Slot::Whole => 1,
+            Slot::Own(n) => *n as usize,
+        })
+        .sum()
+}
+
+fn add_params(m: &Masked, msg: &str, line: u32, slots: &[Slot], accs: &mut [ParamAcc]) {
+    let mut k = 0;
+    for (i, slot) in slots.iter().enumerate() {
+        let spans: &[mask::Span] = match slot {
+            Slot::Whole => std::slice::from_ref(&m.tokens[i].raw),
+            Slot::Own(0) => continue,
+            Slot::Own(_) => m.token_vars(i),
+        };
+        for s in spans {
+            let v = &msg.as_bytes()[s.start as usize..s.end as usize];
+            accs[k].add(xxh3_64(v), line, s.start, s.end);
+            k += 1;
+        }
+    }
+}
+
+fn finish_param(acc: &ParamAcc, messages: &[&str]) -> ParamStats {
+    let top = acc.top();
+    ParamStats {
+        distinct: acc.distinct(),
+        top: top.map_or_else(String::new, |s| {
+            messages[s.line as usize][s.start as usize..s.end as usize].to_string()
+        }),
+        top_count: top.map_or(0, |s| s.count),
+    }
+}
+
+/// `outsidein signatures FILE --format jsonl|json`: one
+/// `{"line": N, "template_id": ..., "template": ...}` per line of FILE, read
+/// through [`crate::logs::read_messages`]; JSON Lines when `jsonl`, else one
+/// JSON array. Returns the exit code.
+pub fn cli(path: &std::path::Path, jsonl: bool, out: &mut dyn std::io::Write) -> anyhow::Result<i32> {
+    use anyhow::Context;
+    use std::io::Write;
+    let lines = crate::logs::read_messages(path)
+        .with_context(|| format!("reading messages from {}", path.display()))?;
+    let msgs: Vec<&str> = lines.iter().map(|(_, m)| m.as_str()).collect();
+    let mined = mine(&msgs);
+    let mut out = std::io::BufWriter::new(out);
+    if !jsonl {
+        out.write_all(b"[")?;
+    }
+    for (i, ((line, _), &t)) in lines.iter().zip(&mined.assignment).enumerate() {
+        let tpl = &mined.templates[t as usize];
+        let rec = serde_json::json!({"line": line, "template_id": tpl.id, "template": tpl.text});
+        if !jsonl && i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut out, &rec)?;
+        if jsonl {
+            out.write_all(b"\n")?;
+        }
+    }
+    if !jsonl {
+        out.write_all(b"]\n")?;
+    }
+    out.flush()?;
+    Ok(0)
+}

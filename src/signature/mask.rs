@@ -1,0 +1,221 @@
+//! Masking: one pass over a message's bytes that writes its *key* (the
+//! message with every value replaced by `<*>` and whitespace folded to one
+//! space) and remembers where each value and each key token came from.
+//!
+//! A word is cut at punctuation that glues keys and values together
+//! (`=:,;()[]{}<>"'|@`). A piece between cuts is a value when it holds a
+//! digit (numbers, hex, IPs, ids, durations, UUIDs, dates) or is a path
+//! (`/a/b`); a piece followed by `=` is a key and kept (`r24=0x1f` becomes
+//! `r24=<*>`). Values separated only by `,`, `;`, `:` or spaces fold into one
+//! `<*>`, so `10.0.0.1:50010`, `07:07:00` and lists of ids of any length give
+//! one key.
+
+/// Bytes that cut a word into pieces and are kept in the key as they are.
+const CUT: &[u8] = b"=:,;()[]{}<>\"'|@";
+/// Bytes that may separate two values folded into one `<*>`.
+const LIST_SEP: &[u8] = b",;: ";
+
+/// Where one `<*>` of the key, or one space-separated token of the key, came
+/// from in the message: byte offsets `start..end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// One space-separated token of the key: its raw span in the message and the
+/// range of its values in [`Masked::vars`].
+#[derive(Clone, Copy, Debug)]
+pub struct Token {
+    pub key_start: u32,
+    pub raw: Span,
+    pub vars_lo: u32,
+}
+
+/// Reusable scratch for [`mask`]; one per thread.
+#[derive(Default)]
+pub struct Masked {
+    /// The key: masked message, tokens separated by one space.
+    pub key: Vec<u8>,
+    /// Raw span of each `<*>` of the key, in order.
+    pub vars: Vec<Span>,
+    /// The key's tokens.
+    pub tokens: Vec<Token>,
+}
+
+impl Masked {
+    /// Values of token `i`, as spans into the message.
+    pub fn token_vars(&self, i: usize) -> &[Span] {
+        let lo = self.tokens[i].vars_lo as usize;
+        let hi = self.tokens.get(i + 1).map_or(self.vars.len(), |t| t.vars_lo as usize);
+        &self.vars[lo..hi]
+    }
+
+    /// Text of token `i` in the key.
+    pub fn token_key(&self, i: usize) -> &[u8] {
+        let lo = self.tokens[i].key_start as usize;
+        let hi = self.tokens.get(i + 1).map_or(self.key.len(), |t| t.key_start as usize - 1);
+        &self.key[lo..hi]
+    }
+}
+
+/// Masks `msg` into `out` (cleared first).
+pub fn mask(msg: &str, out: &mut Masked) {
+    out.key.clear();
+    out.vars.clear();
+    out.tokens.clear();
+    let b = msg.as_bytes();
+    let mut i = 0;
+    // Key offset just after the last `<*>`, if any.
+    let mut last_var: Option<usize> = None;
+    while i < b.len() {
+        if b[i].is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let end = i + memchr::memchr2(b' ', b'\t', &b[i..]).unwrap_or(b.len() - i);
+        if !out.tokens.is_empty() {
+            out.key.push(b' ');
+        }
+        out.tokens.push(Token {
+            key_start: out.key.len() as u32,
+            raw: Span { start: i as u32, end: end as u32 },
+            vars_lo: out.vars.len() as u32,
+        });
+        mask_word(b, i, end, out, &mut last_var);
+        i = end;
+    }
+}
+
+fn mask_word(b: &[u8], start: usize, end: usize, out: &mut Masked, last_var: &mut Option<usize>) {
+    let mut i = start;
+    while i < end {
+        if CUT.contains(&b[i]) {
+            out.key.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < end && !CUT.contains(&b[j]) {
+            j += 1;
+        }
+        let is_key = j < end && b[j] == b'=';
+        if !is_key && is_value(&b[i..j]) {
+            // Trailing dots end a sentence, not a value.
+            let mut vend = j;
+            while vend > i + 1 && b[vend - 1] == b'.' {
+                vend -= 1;
+            }
+            push_var(out, last_var, i, vend);
+            out.key.extend_from_slice(&b[vend..j]);
+        } else {
+            out.key.extend_from_slice(&b[i..j]);
+        }
+        i = j;
+    }
+}
+
+/// Appends a value spanning `start..end`, folding it into the previous
+/// `<*>` when only list separators stand between them.
+fn push_var(out: &mut Masked, last_var: &mut Option<usize>, start: usize, end: usize) {
+    if let Some(lv) = *last_var {
+        if out.key[lv..].iter().all(|c| LIST_SEP.contains(c)) {
+            out.key.truncate(lv);
+            while out.tokens.len() > 1 && out.tokens.last().unwrap().key_start as usize > lv {
+                let gone = out.tokens.pop().unwrap();
+                out.tokens.last_mut().unwrap().raw.end = gone.raw.end;
+            }
+            out.vars.last_mut().unwrap().end = end as u32;
+            out.tokens.last_mut().unwrap().raw.end =
+                out.tokens.last().unwrap().raw.end.max(end as u32);
+            return;
+        }
+    }
+    out.key.extend_from_slice(b"<*>");
+    *last_var = Some(out.key.len());
+    out.vars.push(Span { start: start as u32, end: end as u32 });
+}
+
+/// A piece of a word is a value when it holds a digit or is a path.
+fn is_value(piece: &[u8]) -> bool {
+    piece.iter().any(u8::is_ascii_digit) || (piece.len() > 1 && piece[0] == b'/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(msg: &str) -> String {
+        let mut m = Masked::default();
+        mask(msg, &mut m);
+        String::from_utf8(m.key).unwrap()
+    }
+
+    fn vars(msg: &str) -> Vec<&str> {
+        let mut m = Masked::default();
+        mask(msg, &mut m);
+        m.vars.iter().map(|s| &msg[s.start as usize..s.end as usize]).collect()
+    }
+
+    #[test]
+    fn hdfs_block_and_ip_port() {
+        let msg = "Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106 \
+                   dest: /10.250.19.102:50010";
+        assert_eq!(key(msg), "Receiving block <*> src: <*> dest: <*>");
+        assert_eq!(vars(msg)[1], "/10.250.19.102:54106");
+    }
+
+    #[test]
+    fn bgl_key_glued_to_hex_value() {
+        let msg = "r24=0x00000000 r25=0x1effe6d0 r26=0x00000001";
+        assert_eq!(key(msg), "r24=<*> r25=<*> r26=<*>");
+    }
+
+    #[test]
+    fn openssh_keys_with_and_without_values() {
+        let msg = "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 \
+                   tty=ssh ruser= rhost=173.234.31.186  user=root";
+        assert_eq!(
+            key(msg),
+            "pam_unix(sshd:auth): authentication failure; logname= uid=<*> euid=<*> \
+             tty=ssh ruser= rhost=<*> user=root"
+        );
+    }
+
+    #[test]
+    fn linux_date_folds_into_one_value() {
+        let msg = "connection from 24.54.76.216 (24-54-76-216.bflony.adelphia.net) at \
+                   Fri Jun 17 07:07:00 2005";
+        assert_eq!(key(msg), "connection from <*> (<*>) at Fri Jun <*>");
+    }
+
+    #[test]
+    fn id_lists_of_any_length_give_one_key() {
+        let a = key("Removed blocks [1, 2, 3] from 10.0.0.1");
+        let b = key("Removed blocks [17, 4] from 10.0.0.2");
+        assert_eq!(a, b);
+        assert_eq!(a, "Removed blocks [<*>] from <*>");
+    }
+
+    #[test]
+    fn paths_uuids_durations_and_sentence_dots() {
+        assert_eq!(key("Created local directory at /opt/hdfs/x"), "Created local directory at <*>");
+        assert_eq!(
+            key("task 6f1c0f5e-9a4b-4c3e-8f00-0123456789ab done in 12.5ms."),
+            "task <*> done in <*>."
+        );
+        assert_eq!(key("on port 55904."), "on port <*>.");
+    }
+
+    #[test]
+    fn tokens_follow_folded_values() {
+        let mut m = Masked::default();
+        let msg = "ids 1, 2, 3 end";
+        mask(msg, &mut m);
+        assert_eq!(m.tokens.len(), 3);
+        assert_eq!(m.token_key(1), b"<*>");
+        let raw = m.tokens[1].raw;
+        assert_eq!(&msg[raw.start as usize..raw.end as usize], "1, 2, 3");
+        assert_eq!(m.token_key(2), b"end");
+    }
+}

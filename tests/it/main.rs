@@ -1,0 +1,3 @@
+//! One integration test binary; each theme is a module.
+
+mod signature;
