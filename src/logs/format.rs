@@ -185,14 +185,7 @@ fn regex_line<'a>(re: &Regex, line: &'a str) -> Option<Fields<'a>> {
     };
     f.level = f.level_word.and_then(Severity::parse);
     if let Some(pri) = get("pri").and_then(|p| p.parse::<u8>().ok()) {
-        f.level = Some(match pri % 8 {
-            0..=2 => Severity::Fatal,
-            3 => Severity::Error,
-            4 => Severity::Warn,
-            5 => Severity::Notice,
-            6 => Severity::Info,
-            _ => Severity::Debug,
-        });
+        f.level = Some(super::structured::syslog_priority(pri % 8));
     }
     if let (Some(m), Some(p)) = (&f.method, &f.path) {
         // Access logs: the message is the request and its outcome, what

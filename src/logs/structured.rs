@@ -103,7 +103,7 @@ pub(crate) fn json_line(line: &str) -> Option<Fields<'static>> {
     Some(f)
 }
 
-fn syslog_priority(p: u8) -> Severity {
+pub(crate) fn syslog_priority(p: u8) -> Severity {
     match p {
         0..=2 => Severity::Fatal,
         3 => Severity::Error,
