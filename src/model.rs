@@ -27,7 +27,9 @@ impl Severity {
     /// Reads the level words and numbers that common loggers print
     /// (syslog names, pino/bunyan numbers, Postgres and Redis words).
     pub fn parse(word: &str) -> Option<Severity> {
-        let w = word.trim().trim_matches(|c| c == '[' || c == ']' || c == ':');
+        let w = word
+            .trim()
+            .trim_matches(|c| c == '[' || c == ']' || c == ':');
         if let Ok(n) = w.parse::<u32>() {
             // pino and bunyan numeric levels
             return Some(match n {
@@ -38,6 +40,13 @@ impl Severity {
                 41..=50 => Severity::Error,
                 _ => Severity::Fatal,
             });
+        }
+        // Redis marks levels with one character.
+        match w {
+            "#" => return Some(Severity::Warn),
+            "*" => return Some(Severity::Info),
+            "-" | "." => return Some(Severity::Debug),
+            _ => {}
         }
         let lower = w.to_ascii_lowercase();
         Some(match lower.as_str() {
@@ -74,7 +83,9 @@ impl Severity {
 }
 
 /// The outside-in tiers a finding or a signature belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// Web and worker processes of the application.
@@ -137,7 +148,10 @@ pub struct Sample {
 
 impl Sample {
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -1,6 +1,8 @@
 //! One clock for the whole bundle: timestamps found in text, file names and
 //! archive entries, normalised to UTC.
 
+mod parse;
 mod path;
 
+pub use parse::{Parsed, TimeCtx, TimeParser};
 pub use path::from_path;

@@ -1,0 +1,196 @@
+//! Tar and zip archives, read entry by entry from the stream.
+//!
+//! Entry names are checked before anything is kept: an absolute path or a
+//! `..` component would point out of the bundle, so such entries are listed
+//! as skipped. Links are never resolved.
+
+use super::{limits::read_bounded, Bundle, Data, Entry, Limits, Skipped};
+use jiff::Timestamp;
+use std::io::{Read, Seek};
+
+/// Normalises an archive entry name, or says why it is refused.
+pub(crate) fn safe_name(raw: &str) -> Result<String, String> {
+    let raw = raw.replace('\\', "/");
+    if raw.starts_with('/') || raw.as_bytes().get(1) == Some(&b':') {
+        return Err("absolute path in archive, not read".into());
+    }
+    let mut parts = Vec::new();
+    for comp in raw.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." => return Err("path leaves the archive (`..`), not read".into()),
+            c => parts.push(c),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+struct Budget {
+    total: u64,
+}
+
+impl Budget {
+    fn admit(&mut self, bundle: &mut Bundle, limits: &Limits, name: &str) -> Option<u64> {
+        if bundle.entries.len() >= limits.max_files {
+            bundle.skipped.push(Skipped {
+                path: name.into(),
+                reason: limits.files_reason(),
+            });
+            return None;
+        }
+        let left = limits.max_total_bytes.saturating_sub(self.total);
+        if left == 0 {
+            let reason = format!("bundle total over {} bytes", limits.max_total_bytes);
+            bundle.skipped.push(Skipped {
+                path: name.into(),
+                reason,
+            });
+            return None;
+        }
+        Some(left.min(limits.max_entry_bytes))
+    }
+}
+
+fn push_entry(
+    bundle: &mut Bundle,
+    budget: &mut Budget,
+    name: String,
+    reader: &mut impl Read,
+    bound: u64,
+    mtime: Option<Timestamp>,
+) {
+    let (mut data, mut truncated) = read_bounded(reader, bound);
+    let mut path = name;
+    if path.ends_with(".gz") && data.starts_with(&[0x1f, 0x8b]) {
+        let mut gz = flate2::read::MultiGzDecoder::new(&data[..]);
+        let (inner, why) = read_bounded(&mut gz, bound);
+        data = inner;
+        truncated = truncated.or(why);
+        path.truncate(path.len() - 3);
+    }
+    budget.total += data.len() as u64;
+    bundle.entries.push(Entry {
+        path,
+        data: Data::Owned(data),
+        mtime,
+        truncated,
+    });
+}
+
+/// Reads a tar stream (already decompressed).
+pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Result<(), String> {
+    let mut ar = tar::Archive::new(r);
+    let mut budget = Budget { total: 0 };
+    let entries = ar.entries().map_err(|e| e.to_string())?;
+    for (i, entry) in entries.enumerate() {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) if i == 0 => return Err(e.to_string()),
+            Err(e) => {
+                let reason = format!("archive ends early after entry {i}: {e}");
+                bundle.skipped.push(Skipped {
+                    path: "(rest of archive)".into(),
+                    reason,
+                });
+                break;
+            }
+        };
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let kind = entry.header().entry_type();
+        if kind.is_dir() {
+            continue;
+        }
+        let name = match safe_name(&raw) {
+            Ok(n) => n,
+            Err(reason) => {
+                bundle.skipped.push(Skipped { path: raw, reason });
+                continue;
+            }
+        };
+        if !kind.is_file() {
+            let reason = match kind {
+                tar::EntryType::Symlink | tar::EntryType::Link => "link, not followed".into(),
+                other => format!("not a regular file ({other:?})"),
+            };
+            bundle.skipped.push(Skipped { path: name, reason });
+            continue;
+        }
+        let Some(bound) = budget.admit(bundle, limits, &name) else {
+            continue;
+        };
+        let mtime = entry
+            .header()
+            .mtime()
+            .ok()
+            .and_then(|s| Timestamp::from_second(s as i64).ok());
+        push_entry(bundle, &mut budget, name, &mut entry, bound, mtime);
+    }
+    Ok(())
+}
+
+/// Reads a zip archive through its central directory.
+pub(crate) fn read_zip(
+    r: impl Read + Seek,
+    limits: &Limits,
+    bundle: &mut Bundle,
+) -> Result<(), String> {
+    let mut zip = zip::ZipArchive::new(r).map_err(|e| e.to_string())?;
+    let mut budget = Budget { total: 0 };
+    for i in 0..zip.len() {
+        let mut file = match zip.by_index(i) {
+            Ok(f) => f,
+            Err(e) => {
+                let reason = format!("unreadable zip entry {i}: {e}");
+                bundle.skipped.push(Skipped {
+                    path: format!("(entry {i})"),
+                    reason,
+                });
+                continue;
+            }
+        };
+        if file.is_dir() {
+            continue;
+        }
+        let raw = file.name().to_string();
+        let name = match safe_name(&raw) {
+            Ok(n) => n,
+            Err(reason) => {
+                bundle.skipped.push(Skipped { path: raw, reason });
+                continue;
+            }
+        };
+        if file.is_symlink() {
+            bundle.skipped.push(Skipped {
+                path: name,
+                reason: "link, not followed".into(),
+            });
+            continue;
+        }
+        let Some(bound) = budget.admit(bundle, limits, &name) else {
+            continue;
+        };
+        let mtime = file.last_modified().and_then(|dt| {
+            jiff::civil::date(dt.year() as i16, dt.month() as i8, dt.day() as i8)
+                .at(dt.hour() as i8, dt.minute() as i8, dt.second() as i8, 0)
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .ok()
+                .map(|z| z.timestamp())
+        });
+        push_entry(bundle, &mut budget, name, &mut file, bound, mtime);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_name;
+
+    #[test]
+    fn names_that_leave_the_archive_are_refused() {
+        assert_eq!(safe_name("./a/b.log").unwrap(), "a/b.log");
+        assert!(safe_name("../etc/passwd").is_err());
+        assert!(safe_name("a/../../x").is_err());
+        assert!(safe_name("/etc/passwd").is_err());
+        assert!(safe_name("C:/x").is_err());
+    }
+}

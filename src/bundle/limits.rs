@@ -1,0 +1,67 @@
+//! Bounds on what a bundle may cost: per-entry and total decompressed bytes
+//! and the number of files, so a hostile archive cannot exhaust memory.
+
+use std::io::Read;
+
+/// Resource bounds, all settable from the command line.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest decompressed size of one entry; longer entries are cut there
+    /// and marked truncated.
+    pub max_entry_bytes: u64,
+    /// Largest decompressed size of all entries together.
+    pub max_total_bytes: u64,
+    /// Most entries read from one bundle.
+    pub max_files: usize,
+    /// Plain files at least this large are memory-mapped.
+    pub mmap_threshold: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_entry_bytes: 2 << 30,
+            max_total_bytes: 16 << 30,
+            max_files: 200_000,
+            mmap_threshold: 1 << 20,
+        }
+    }
+}
+
+impl Limits {
+    pub(crate) fn entry_reason(&self, len: u64) -> String {
+        format!(
+            "{len} bytes, over the per-file limit of {} bytes",
+            self.max_entry_bytes
+        )
+    }
+
+    pub(crate) fn files_reason(&self) -> String {
+        format!("over the limit of {} files per bundle", self.max_files)
+    }
+}
+
+/// Reads at most `max` bytes. Returns what was read and, when the stream
+/// failed or went past the bound, why it stopped.
+pub(crate) fn read_bounded(r: &mut impl Read, max: u64) -> (Vec<u8>, Option<String>) {
+    let mut out = Vec::new();
+    match r.take(max + 1).read_to_end(&mut out) {
+        Ok(_) if out.len() as u64 > max => {
+            out.truncate(max as usize);
+            (
+                out,
+                Some(format!(
+                    "decompressed size over the limit of {max} bytes; cut there"
+                )),
+            )
+        }
+        Ok(_) => (out, None),
+        Err(e) => {
+            let at = out.len();
+            (
+                out,
+                Some(format!("stream ends early after {at} bytes: {e}")),
+            )
+        }
+    }
+}
