@@ -11,9 +11,21 @@
 //! one key.
 
 /// Bytes that cut a word into pieces and are kept in the key as they are.
-const CUT: &[u8] = b"=:,;()[]{}<>\"'|@";
+const CUT: &[u8] = b"=:,;()[]{}<>\"'|@.";
 /// Bytes that may separate two values folded into one `<*>`.
-const LIST_SEP: &[u8] = b",;: ";
+const LIST_SEP: &[u8] = b",;:. ";
+/// Bytes that end the value of `key=value` inside a word.
+const VALUE_END: &[u8] = b",;)]}\"'";
+/// Words that belong to a date or time next to a value, and size units that
+/// belong to the number before them (`5.8 KB`, `913 B`).
+const DATE_WORDS: &[&str] = &[
+    "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "AM", "PM", "UTC", "GMT", "PDT", "PST", "EDT", "EST",
+    "CET", "CEST",
+];
+const UNITS: &[&str] = &[
+    "B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "bytes",
+];
 
 /// Where one `<*>` of the key, or one space-separated token of the key, came
 /// from in the message: byte offsets `start..end`.
@@ -47,14 +59,20 @@ impl Masked {
     /// Values of token `i`, as spans into the message.
     pub fn token_vars(&self, i: usize) -> &[Span] {
         let lo = self.tokens[i].vars_lo as usize;
-        let hi = self.tokens.get(i + 1).map_or(self.vars.len(), |t| t.vars_lo as usize);
+        let hi = self
+            .tokens
+            .get(i + 1)
+            .map_or(self.vars.len(), |t| t.vars_lo as usize);
         &self.vars[lo..hi]
     }
 
     /// Text of token `i` in the key.
     pub fn token_key(&self, i: usize) -> &[u8] {
         let lo = self.tokens[i].key_start as usize;
-        let hi = self.tokens.get(i + 1).map_or(self.key.len(), |t| t.key_start as usize - 1);
+        let hi = self
+            .tokens
+            .get(i + 1)
+            .map_or(self.key.len(), |t| t.key_start as usize - 1);
         &self.key[lo..hi]
     }
 }
@@ -79,10 +97,17 @@ pub fn mask(msg: &str, out: &mut Masked) {
         }
         out.tokens.push(Token {
             key_start: out.key.len() as u32,
-            raw: Span { start: i as u32, end: end as u32 },
+            raw: Span {
+                start: i as u32,
+                end: end as u32,
+            },
             vars_lo: out.vars.len() as u32,
         });
-        mask_word(b, i, end, out, &mut last_var);
+        let n = whole_word_value(&b[i..end], &b[end..], out, last_var);
+        if n > 0 {
+            push_var(out, &mut last_var, i, i + n);
+        }
+        mask_word(b, i + n, end, out, &mut last_var);
         i = end;
     }
 }
@@ -99,8 +124,22 @@ fn mask_word(b: &[u8], start: usize, end: usize, out: &mut Masked, last_var: &mu
         while j < end && !CUT.contains(&b[j]) {
             j += 1;
         }
+        let mut forced = false;
+        if i > start && b[i - 1] == b'=' {
+            // The value of `key=value` runs to the end of the word.
+            while j < end && !VALUE_END.contains(&b[j]) {
+                j += 1;
+            }
+            forced = true;
+        } else if b[i] == b'/' || (j < end && b[j] == b'.' && is_value(&b[i..j])) {
+            // A path, or a dotted name that starts with a value (an IP, a
+            // host), is one value.
+            while j < end && (b[j] == b'.' || !CUT.contains(&b[j])) {
+                j += 1;
+            }
+        }
         let is_key = j < end && b[j] == b'=';
-        if !is_key && is_value(&b[i..j]) {
+        if !is_key && (forced || is_value(&b[i..j])) {
             // Trailing dots end a sentence, not a value.
             let mut vend = j;
             while vend > i + 1 && b[vend - 1] == b'.' {
@@ -133,7 +172,53 @@ fn push_var(out: &mut Masked, last_var: &mut Option<usize>, start: usize, end: u
     }
     out.key.extend_from_slice(b"<*>");
     *last_var = Some(out.key.len());
-    out.vars.push(Span { start: start as u32, end: end as u32 });
+    out.vars.push(Span {
+        start: start as u32,
+        end: end as u32,
+    });
+}
+
+/// How many leading bytes of the word are one value (0: none): hex pairs
+/// (`00:0d:60:e9`), a date word next to a value, or a size unit after a
+/// number. Trailing punctuation stays out.
+fn whole_word_value(word: &[u8], after: &[u8], out: &Masked, last_var: Option<usize>) -> usize {
+    let core = trim_cut(word);
+    let w = std::str::from_utf8(core).unwrap_or("");
+    let after_value = last_var.is_some_and(|lv| lv + 1 == out.key.len());
+    let yes = if UNITS.contains(&w) {
+        after_value
+    } else if DATE_WORDS.contains(&w) {
+        let next = after.trim_ascii_start();
+        let next_word = trim_cut(&next[..memchr::memchr2(b' ', b'\t', next).unwrap_or(next.len())]);
+        let next_is_date = std::str::from_utf8(next_word).is_ok_and(|n| DATE_WORDS.contains(&n));
+        after_value || next_is_date || next.first().is_some_and(u8::is_ascii_digit)
+    } else {
+        is_hex_pairs(core)
+    };
+    if yes {
+        core.len()
+    } else {
+        0
+    }
+}
+
+fn trim_cut(w: &[u8]) -> &[u8] {
+    let n = w
+        .iter()
+        .rposition(|c| !CUT.contains(c))
+        .map_or(0, |p| p + 1);
+    &w[..n]
+}
+
+/// `aa:bb:cc` or `aa-bb-cc`: two hex digits, then separator and two more.
+fn is_hex_pairs(w: &[u8]) -> bool {
+    w.len() >= 5
+        && w.len() % 3 == 2
+        && w.chunks(3).all(|c| {
+            c[0].is_ascii_hexdigit()
+                && c[1].is_ascii_hexdigit()
+                && (c.len() == 2 || c[2] == b':' || c[2] == b'-')
+        })
 }
 
 /// A piece of a word is a value when it holds a digit or is a path.
@@ -154,7 +239,10 @@ mod tests {
     fn vars(msg: &str) -> Vec<&str> {
         let mut m = Masked::default();
         mask(msg, &mut m);
-        m.vars.iter().map(|s| &msg[s.start as usize..s.end as usize]).collect()
+        m.vars
+            .iter()
+            .map(|s| &msg[s.start as usize..s.end as usize])
+            .collect()
     }
 
     #[test]
@@ -178,7 +266,7 @@ mod tests {
         assert_eq!(
             key(msg),
             "pam_unix(sshd:auth): authentication failure; logname= uid=<*> euid=<*> \
-             tty=ssh ruser= rhost=<*> user=root"
+             tty=<*> ruser= rhost=<*> user=<*>"
         );
     }
 
@@ -186,7 +274,7 @@ mod tests {
     fn linux_date_folds_into_one_value() {
         let msg = "connection from 24.54.76.216 (24-54-76-216.bflony.adelphia.net) at \
                    Fri Jun 17 07:07:00 2005";
-        assert_eq!(key(msg), "connection from <*> (<*>) at Fri Jun <*>");
+        assert_eq!(key(msg), "connection from <*> (<*>) at <*>");
     }
 
     #[test]
@@ -198,8 +286,30 @@ mod tests {
     }
 
     #[test]
+    fn bgl_mac_and_dotted_names() {
+        let msg = "Ido chip status changed: FF:F2:9F:16:DC:81:00:0D:60:E9:23:7E ip=10.6.1.207 \
+                   v=13 t=4 status=M Tue Aug 09 10:08:23 PDT 2005";
+        assert_eq!(
+            key(msg),
+            "Ido chip status changed: <*> ip=<*> v=<*> t=<*> status=<*>"
+        );
+        assert_eq!(key("generating core.2275"), "generating core.<*>");
+        assert_eq!(key("store operation......1"), "store operation......<*>");
+    }
+
+    #[test]
+    fn spark_size_units_belong_to_the_number() {
+        let a = key("stored (estimated size 913.0 B, free 804.8 KB)");
+        assert_eq!(a, key("stored (estimated size 5.8 KB, free 329.6 MB)"));
+        assert_eq!(a, "stored (estimated size <*>, free <*>)");
+    }
+
+    #[test]
     fn paths_uuids_durations_and_sentence_dots() {
-        assert_eq!(key("Created local directory at /opt/hdfs/x"), "Created local directory at <*>");
+        assert_eq!(
+            key("Created local directory at /opt/hdfs/x"),
+            "Created local directory at <*>"
+        );
         assert_eq!(
             key("task 6f1c0f5e-9a4b-4c3e-8f00-0123456789ab done in 12.5ms."),
             "task <*> done in <*>."

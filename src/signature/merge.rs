@@ -77,18 +77,48 @@ fn merge_position(
     let mut moved = false;
     let mut next: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
     for group in rest.values() {
-        let has_wild = group.iter().any(|t| t[p] == WILD);
-        let wild = group.len() >= 2 && (has_wild || group.len() >= MIN_DISTINCT);
-        moved |= wild;
-        for t in group {
+        for (t, to) in group.iter().zip(targets(group, p)) {
             let mut t2 = (*t).clone();
-            if wild {
-                t2[p] = WILD.to_string();
+            if let Some(tok) = to {
+                moved |= tok != t[p];
+                t2[p] = tok;
             }
             next.entry(t2).or_default().extend(&cur[*t]);
         }
     }
     moved.then_some(next)
+}
+
+/// What each token at `p` of a group (templates equal except at `p`)
+/// becomes (`None`: stays): `<*>` for all when the rule holds, else tokens
+/// that differ only by an empty value (`()` and `(<*>)`) become the one
+/// with the value.
+fn targets(group: &[&Vec<String>], p: usize) -> Vec<Option<String>> {
+    if group.len() < 2 {
+        return vec![None; group.len()];
+    }
+    let has_wild = group.iter().any(|t| t[p] == WILD);
+    let consts = group[0]
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| *i != p && *t != WILD)
+        .count();
+    let wilds = group[0].len() - consts;
+    if (has_wild || group.len() >= MIN_DISTINCT) && consts > wilds {
+        return vec![Some(WILD.to_string()); group.len()];
+    }
+    let with_value = |bare: &str| {
+        group
+            .iter()
+            .map(|t| &t[p])
+            .filter(|o| o.contains(WILD) && o.replace(WILD, "") == bare)
+            .min()
+            .cloned()
+    };
+    group
+        .iter()
+        .map(|t| with_value(&t[p].replace(WILD, "")))
+        .collect()
 }
 
 #[cfg(test)]

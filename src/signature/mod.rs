@@ -87,13 +87,19 @@ enum Slot {
 /// deterministic for any thread count.
 pub fn mine(messages: &[&str]) -> Mined {
     let (hashes, keys) = key_hashes(messages);
-    let key_texts: Vec<String> = keys.iter().map(|&(_, first)| key_of(messages[first])).collect();
+    let key_texts: Vec<String> = keys
+        .iter()
+        .map(|&(_, first)| key_of(messages[first]))
+        .collect();
     let key_refs: Vec<&str> = key_texts.iter().map(String::as_str).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs);
 
     // Order templates by id.
     let texts: Vec<String> = tpl_tokens.iter().map(|t| t.join(" ")).collect();
-    let ids: Vec<String> = texts.iter().map(|t| format!("{:016x}", xxh3_64(t.as_bytes()))).collect();
+    let ids: Vec<String> = texts
+        .iter()
+        .map(|t| format!("{:016x}", xxh3_64(t.as_bytes())))
+        .collect();
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
     let mut rank = vec![0u32; order.len()];
@@ -106,10 +112,7 @@ pub fn mine(messages: &[&str]) -> Mined {
     }
     let assignment: Vec<u32> = hashes.par_iter().map(|h| by_hash[h]).collect();
 
-    let slots: Vec<Vec<Slot>> = order
-        .iter()
-        .map(|&t| slots_of(&tpl_tokens[t]))
-        .collect();
+    let slots: Vec<Vec<Slot>> = order.iter().map(|&t| slots_of(&tpl_tokens[t])).collect();
     let accs = param_stats(messages, &assignment, &slots);
     let mut counts = vec![0u64; order.len()];
     for &a in &assignment {
@@ -125,7 +128,10 @@ pub fn mine(messages: &[&str]) -> Mined {
             params: accs[r].iter().map(|a| finish_param(a, messages)).collect(),
         })
         .collect();
-    Mined { assignment, templates }
+    Mined {
+        assignment,
+        templates,
+    }
 }
 
 /// The key text of one message.
@@ -204,7 +210,10 @@ fn param_stats(messages: &[&str], assignment: &[u32], slots: &[Vec<Slot>]) -> Ve
             accs
         })
         .collect();
-    let mut total: Vec<Vec<ParamAcc>> = n_params.iter().map(|&n| vec![ParamAcc::default(); n]).collect();
+    let mut total: Vec<Vec<ParamAcc>> = n_params
+        .iter()
+        .map(|&n| vec![ParamAcc::default(); n])
+        .collect();
     for part in parts {
         for (t, accs) in part.into_iter().enumerate() {
             for (a, b) in total[t].iter_mut().zip(&accs) {
@@ -256,7 +265,11 @@ fn finish_param(acc: &ParamAcc, messages: &[&str]) -> ParamStats {
 /// `{"line": N, "template_id": ..., "template": ...}` per line of FILE, read
 /// through [`crate::logs::read_messages`]; JSON Lines when `jsonl`, else one
 /// JSON array. Returns the exit code.
-pub fn cli(path: &std::path::Path, jsonl: bool, out: &mut dyn std::io::Write) -> anyhow::Result<i32> {
+pub fn cli(
+    path: &std::path::Path,
+    jsonl: bool,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<i32> {
     use anyhow::Context;
     use std::io::Write;
     let lines = crate::logs::read_messages(path)

@@ -52,7 +52,11 @@ pub struct ParamAcc {
 
 impl Default for ParamAcc {
     fn default() -> Self {
-        ParamAcc { exact: IdMap::default(), overflow: false, hll: Box::new([0; HLL_REGS]) }
+        ParamAcc {
+            exact: IdMap::default(),
+            overflow: false,
+            hll: Box::new([0; HLL_REGS]),
+        }
     }
 }
 
@@ -69,7 +73,15 @@ impl ParamAcc {
             Some(s) => s.count += 1,
             None if full => self.overflow = true,
             None => {
-                self.exact.insert(h, Seen { count: 1, line, start, end });
+                self.exact.insert(
+                    h,
+                    Seen {
+                        count: 1,
+                        line,
+                        start,
+                        end,
+                    },
+                );
             }
         }
     }
@@ -107,7 +119,11 @@ impl ParamAcc {
     pub fn top(&self) -> Option<Seen> {
         self.exact
             .values()
-            .max_by(|a, b| a.count.cmp(&b.count).then((b.line, b.start).cmp(&(a.line, a.start))))
+            .max_by(|a, b| {
+                a.count
+                    .cmp(&b.count)
+                    .then((b.line, b.start).cmp(&(a.line, a.start)))
+            })
             .copied()
     }
 }

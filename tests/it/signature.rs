@@ -4,12 +4,24 @@
 use outsidein::signature::{mine, Mined};
 use std::path::{Path, PathBuf};
 
-const SYSTEMS: [&str; 8] =
-    ["Apache", "BGL", "HDFS", "Hadoop", "Linux", "OpenSSH", "Spark", "Zookeeper"];
+const SYSTEMS: [&str; 8] = [
+    "Apache",
+    "BGL",
+    "HDFS",
+    "Hadoop",
+    "Linux",
+    "OpenSSH",
+    "Spark",
+    "Zookeeper",
+];
 
 fn data_root() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/loghub2k");
-    let root = if root.is_dir() { root } else { PathBuf::from("/work/shared/data/loghub2k") };
+    let root = if root.is_dir() {
+        root
+    } else {
+        PathBuf::from("/work/shared/data/loghub2k")
+    };
     root.is_dir().then_some(root)
 }
 
@@ -43,11 +55,16 @@ fn read_csv(text: &str) -> Vec<Vec<String>> {
 
 /// (LineId, Content) of one system's structured ground truth.
 fn contents(root: &Path, sys: &str) -> Vec<(String, String)> {
-    let path = root.join(sys).join(format!("{sys}_2k.log_structured_corrected.csv"));
+    let path = root
+        .join(sys)
+        .join(format!("{sys}_2k.log_structured_corrected.csv"));
     let rows = read_csv(&std::fs::read_to_string(path).unwrap());
     let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
     let (id, content) = (col("LineId"), col("Content"));
-    rows[1..].iter().map(|r| (r[id].clone(), r[content].clone())).collect()
+    rows[1..]
+        .iter()
+        .map(|r| (r[id].clone(), r[content].clone()))
+        .collect()
 }
 
 fn write_predictions(dir: &Path, sys: &str, lines: &[(String, String)], mined: &Mined) {
@@ -84,12 +101,20 @@ fn loghub2k_grouping_accuracy_meets_targets() {
             cmd.arg("--json");
         }
         let out = cmd.output().expect("python3 runs the scorer");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     eprintln!("{}", run(false));
     let v: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
-    let avg = |k: &str| v["average"][k].as_f64().unwrap_or_else(|| panic!("no average {k}: {v}"));
+    let avg = |k: &str| {
+        v["average"][k]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no average {k}: {v}"))
+    };
     assert!(avg("GA") >= 0.95, "GA average {}", avg("GA"));
     assert!(avg("FGA") >= 0.92, "FGA average {}", avg("FGA"));
 }
