@@ -11,11 +11,42 @@
 //! one key.
 
 /// Bytes that cut a word into pieces and are kept in the key as they are.
-const CUT: &[u8] = b"=:,;()[]{}<>\"'|@.";
+const CUT: u8 = 1;
 /// Bytes that may separate two values folded into one `<*>`.
-const LIST_SEP: &[u8] = b",;:. ";
+const LIST_SEP: u8 = 2;
 /// Bytes that end the value of `key=value` inside a word.
-const VALUE_END: &[u8] = b",;)]}\"'";
+const VALUE_END: u8 = 4;
+/// A digit.
+const DIGIT: u8 = 8;
+
+/// Byte classes, one lookup per byte in the hot loop.
+static CLASS: [u8; 256] = classes();
+
+const fn classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let sets: [(&[u8], u8); 4] = [
+        (b"=:,;()[]{}<>\"'|@.", CUT),
+        (b",;:. ", LIST_SEP),
+        (b",;)]}\"'", VALUE_END),
+        (b"0123456789", DIGIT),
+    ];
+    let mut s = 0;
+    while s < sets.len() {
+        let (bytes, class) = sets[s];
+        let mut i = 0;
+        while i < bytes.len() {
+            t[bytes[i] as usize] |= class;
+            i += 1;
+        }
+        s += 1;
+    }
+    t
+}
+
+#[inline]
+fn is(c: u8, class: u8) -> bool {
+    CLASS[c as usize] & class != 0
+}
 /// Words that belong to a date or time next to a value, and size units that
 /// belong to the number before them (`5.8 KB`, `913 B`).
 const DATE_WORDS: &[&str] = &[
@@ -115,26 +146,26 @@ pub fn mask(msg: &str, out: &mut Masked) {
 fn mask_word(b: &[u8], start: usize, end: usize, out: &mut Masked, last_var: &mut Option<usize>) {
     let mut i = start;
     while i < end {
-        if CUT.contains(&b[i]) {
+        if is(b[i], CUT) {
             out.key.push(b[i]);
             i += 1;
             continue;
         }
         let mut j = i;
-        while j < end && !CUT.contains(&b[j]) {
+        while j < end && !is(b[j], CUT) {
             j += 1;
         }
         let mut forced = false;
         if i > start && b[i - 1] == b'=' {
             // The value of `key=value` runs to the end of the word.
-            while j < end && !VALUE_END.contains(&b[j]) {
+            while j < end && !is(b[j], VALUE_END) {
                 j += 1;
             }
             forced = true;
         } else if b[i] == b'/' || (j < end && b[j] == b'.' && is_value(&b[i..j])) {
             // A path, or a dotted name that starts with a value (an IP, a
             // host), is one value.
-            while j < end && (b[j] == b'.' || !CUT.contains(&b[j])) {
+            while j < end && (b[j] == b'.' || !is(b[j], CUT)) {
                 j += 1;
             }
         }
@@ -158,7 +189,7 @@ fn mask_word(b: &[u8], start: usize, end: usize, out: &mut Masked, last_var: &mu
 /// `<*>` when only list separators stand between them.
 fn push_var(out: &mut Masked, last_var: &mut Option<usize>, start: usize, end: usize) {
     if let Some(lv) = *last_var {
-        if out.key[lv..].iter().all(|c| LIST_SEP.contains(c)) {
+        if out.key[lv..].iter().all(|&c| is(c, LIST_SEP)) {
             out.key.truncate(lv);
             while out.tokens.len() > 1 && out.tokens.last().unwrap().key_start as usize > lv {
                 let gone = out.tokens.pop().unwrap();
@@ -183,6 +214,11 @@ fn push_var(out: &mut Masked, last_var: &mut Option<usize>, start: usize, end: u
 /// number. Trailing punctuation stays out.
 fn whole_word_value(word: &[u8], after: &[u8], out: &Masked, last_var: Option<usize>) -> usize {
     let core = trim_cut(word);
+    // Date words and units are 1 to 5 letters; hex pairs start with a hex
+    // digit. Most words leave here.
+    if core.len() > 5 && !core[0].is_ascii_hexdigit() {
+        return 0;
+    }
     let w = std::str::from_utf8(core).unwrap_or("");
     let after_value = last_var.is_some_and(|lv| lv + 1 == out.key.len());
     let yes = if UNITS.contains(&w) {
@@ -203,10 +239,7 @@ fn whole_word_value(word: &[u8], after: &[u8], out: &Masked, last_var: Option<us
 }
 
 fn trim_cut(w: &[u8]) -> &[u8] {
-    let n = w
-        .iter()
-        .rposition(|c| !CUT.contains(c))
-        .map_or(0, |p| p + 1);
+    let n = w.iter().rposition(|&c| !is(c, CUT)).map_or(0, |p| p + 1);
     &w[..n]
 }
 
@@ -223,7 +256,7 @@ fn is_hex_pairs(w: &[u8]) -> bool {
 
 /// A piece of a word is a value when it holds a digit or is a path.
 fn is_value(piece: &[u8]) -> bool {
-    piece.iter().any(u8::is_ascii_digit) || (piece.len() > 1 && piece[0] == b'/')
+    piece.iter().any(|&c| is(c, DIGIT)) || (piece.len() > 1 && piece[0] == b'/')
 }
 
 #[cfg(test)]

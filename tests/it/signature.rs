@@ -118,3 +118,61 @@ fn loghub2k_grouping_accuracy_meets_targets() {
     assert!(avg("GA") >= 0.95, "GA average {}", avg("GA"));
     assert!(avg("FGA") >= 0.92, "FGA average {}", avg("FGA"));
 }
+
+/// Ids, templates, statistics and assignment do not depend on the thread
+/// count. Uses more lines than one chunk so that chunks are merged.
+#[test]
+fn one_and_two_threads_mine_the_same() {
+    let Some(root) = data_root() else {
+        eprintln!("skipped: shared/data/loghub2k not found");
+        return;
+    };
+    let mut lines = vec![];
+    for sys in SYSTEMS {
+        lines.extend(contents(&root, sys).into_iter().map(|(_, c)| c));
+    }
+    let many: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .cycle()
+        .take(100_000)
+        .collect();
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| mine(&many))
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one.assignment, two.assignment);
+    assert_eq!(one.templates, two.templates);
+    assert!(one.templates.windows(2).all(|w| w[0].id < w[1].id));
+}
+
+/// A template's id is the xxh3 of its text, whatever else is mined with it.
+#[test]
+fn ids_come_from_the_template_text_only() {
+    let a = mine(&["Invalid user bob from 10.0.0.1", "disk full on /dev/sda1"]);
+    let b = mine(&["other text", "Invalid user bob from 10.9.9.9"]);
+    let id = |m: &Mined, text: &str| {
+        m.templates
+            .iter()
+            .find(|t| t.text == text)
+            .map(|t| t.id.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        id(&a, "Invalid user bob from <*>"),
+        id(&b, "Invalid user bob from <*>")
+    );
+    let t = a
+        .templates
+        .iter()
+        .find(|t| t.text == "disk full on <*>")
+        .unwrap();
+    assert_eq!(
+        (t.count, t.params[0].top.as_str(), t.params[0].distinct),
+        (1, "/dev/sda1", 1)
+    );
+}
