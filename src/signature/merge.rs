@@ -7,26 +7,44 @@
 //! The rule runs to a fixed point and never looks at arrival order, so the
 //! result depends only on the set of keys.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// How many different tokens at one position make it a variable.
 pub const MIN_DISTINCT: usize = 3;
 
 const WILD: &str = "<*>";
+/// Interned id of [`WILD`].
+const W: u32 = 0;
 
 /// Merges `keys` (space-separated tokens) and returns, for each key, the
 /// index of its template in the returned list of template token vectors.
 /// Templates come out sorted by their text.
 pub fn merge(keys: &[&str]) -> (Vec<u32>, Vec<Vec<String>>) {
-    let mut by_len: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    let toks: Vec<Vec<&str>> = keys.iter().map(|k| k.split(' ').collect()).collect();
-    for (i, t) in toks.iter().enumerate() {
-        by_len.entry(t.len()).or_default().push(i);
+    let mut names: Vec<&str> = vec![WILD];
+    let mut ids: HashMap<&str, u32> = HashMap::from([(WILD, W)]);
+    let mut by_len: BTreeMap<usize, Vec<Tpl>> = BTreeMap::new();
+    for (k, key) in keys.iter().enumerate() {
+        let toks = key
+            .split(' ')
+            .map(|t| {
+                *ids.entry(t).or_insert_with(|| {
+                    names.push(t);
+                    names.len() as u32 - 1
+                })
+            })
+            .collect::<Vec<u32>>();
+        let h = sum_hash(&toks);
+        by_len
+            .entry(toks.len())
+            .or_default()
+            .push((toks, vec![k], h));
     }
-    let mut texts: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
-    for members in by_len.values() {
-        for (tpl, ks) in merge_bucket(&toks, members) {
-            texts.entry(tpl).or_default().extend(ks);
+    let bare: Vec<String> = names.iter().map(|n| n.replace(WILD, "")).collect();
+    let mut texts: BTreeMap<Vec<&str>, Vec<usize>> = BTreeMap::new();
+    for bucket in by_len.into_values() {
+        for (tpl, ks, _) in merge_bucket(bucket, &names, &bare) {
+            let words = tpl.iter().map(|&t| names[t as usize]).collect();
+            texts.entry(words).or_default().extend(ks);
         }
     }
     let mut assign = vec![0u32; keys.len()];
@@ -35,89 +53,124 @@ pub fn merge(keys: &[&str]) -> (Vec<u32>, Vec<Vec<String>>) {
         for k in ks {
             assign[k] = ti as u32;
         }
-        out.push(tpl);
+        out.push(tpl.into_iter().map(str::to_string).collect());
     }
     (assign, out)
 }
 
-/// One bucket of keys with the same token count.
-fn merge_bucket(toks: &[Vec<&str>], members: &[usize]) -> Vec<(Vec<String>, Vec<usize>)> {
-    let mut cur: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
-    for &m in members {
-        let t = toks[m].iter().map(|s| s.to_string()).collect();
-        cur.entry(t).or_default().push(m);
-    }
-    let n = toks[members[0]].len();
+/// A template in the making: tokens, the keys it holds, and the sum of its
+/// tokens' [`mix`] hashes.
+type Tpl = (Vec<u32>, Vec<usize>, u64);
+
+/// One bucket of keys with the same token count, run to a fixed point.
+fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[String]) -> Vec<Tpl> {
+    let n = cur[0].0.len();
     loop {
         let mut changed = false;
         for p in 0..n {
-            if let Some(next) = merge_position(&cur, p) {
-                cur = next;
-                changed = true;
-            }
+            changed |= merge_position(&mut cur, p, names, bare);
         }
         if !changed {
-            return cur.into_iter().collect();
+            return cur;
         }
     }
 }
 
-/// Wildcards position `p` where the rule allows; `None` when nothing moved.
-fn merge_position(
-    cur: &BTreeMap<Vec<String>, Vec<usize>>,
-    p: usize,
-) -> Option<BTreeMap<Vec<String>, Vec<usize>>> {
-    // Templates equal except at p, keyed by the rest.
-    let mut rest: BTreeMap<Vec<&str>, Vec<&Vec<String>>> = BTreeMap::new();
-    for t in cur.keys() {
-        let mut r: Vec<&str> = t.iter().map(String::as_str).collect();
-        r[p] = WILD;
-        rest.entry(r).or_default().push(t);
+/// A well-spread hash of (position, token); a template hashes to the sum.
+fn mix(p: usize, tok: u32) -> u64 {
+    let mut z = ((p as u64) << 32 | tok as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn sum_hash(t: &[u32]) -> u64 {
+    t.iter()
+        .enumerate()
+        .fold(0u64, |h, (q, &tok)| h.wrapping_add(mix(q, tok)))
+}
+
+/// Applies the rule at position `p`; merges templates that became equal.
+/// Returns whether any token changed.
+fn merge_position(cur: &mut Vec<Tpl>, p: usize, names: &[&str], bare: &[String]) -> bool {
+    // Templates equal except at p, grouped by a hash of the rest.
+    let mut rest: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, (t, _, sum)) in cur.iter().enumerate() {
+        let h = sum.wrapping_sub(mix(p, t[p]));
+        rest.entry(h).or_default().push(i);
     }
     let mut moved = false;
-    let mut next: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
-    for group in rest.values() {
-        for (t, to) in group.iter().zip(targets(group, p)) {
-            let mut t2 = (*t).clone();
-            if let Some(tok) = to {
-                moved |= tok != t[p];
-                t2[p] = tok;
+    for group in rest.values().filter(|g| g.len() > 1) {
+        let toks: Vec<u32> = group.iter().map(|&i| cur[i].0[p]).collect();
+        let first = &cur[group[0]].0;
+        let same_rest = group.iter().all(|&i| {
+            cur[i]
+                .0
+                .iter()
+                .zip(first)
+                .enumerate()
+                .all(|(q, (a, b))| q == p || a == b)
+        });
+        if !same_rest {
+            continue; // a hash collision: leave these apart
+        }
+        for (&i, to) in group.iter().zip(targets(first, &toks, p, names, bare)) {
+            if let Some(tok) = to.filter(|&t| t != cur[i].0[p]) {
+                cur[i].2 = cur[i]
+                    .2
+                    .wrapping_sub(mix(p, cur[i].0[p]))
+                    .wrapping_add(mix(p, tok));
+                cur[i].0[p] = tok;
+                moved = true;
             }
-            next.entry(t2).or_default().extend(&cur[*t]);
         }
     }
-    moved.then_some(next)
+    if moved {
+        let mut seen: HashMap<Vec<u32>, usize> = HashMap::new();
+        let mut next: Vec<Tpl> = Vec::with_capacity(cur.len());
+        for (t, ks, h) in cur.drain(..) {
+            match seen.get(&t) {
+                Some(&j) => next[j].1.extend(ks),
+                None => {
+                    seen.insert(t.clone(), next.len());
+                    next.push((t, ks, h));
+                }
+            }
+        }
+        *cur = next;
+    }
+    moved
 }
 
-/// What each token at `p` of a group (templates equal except at `p`)
-/// becomes (`None`: stays): `<*>` for all when the rule holds, else tokens
-/// that differ only by an empty value (`()` and `(<*>)`) become the one
-/// with the value.
-fn targets(group: &[&Vec<String>], p: usize) -> Vec<Option<String>> {
-    if group.len() < 2 {
-        return vec![None; group.len()];
-    }
-    let has_wild = group.iter().any(|t| t[p] == WILD);
-    let consts = group[0]
+/// What each token at `p` of a group (templates equal except at `p`, with
+/// tokens `toks` there) becomes (`None`: stays): `<*>` for all when the rule
+/// holds, else tokens that differ only by an empty value (`()` and `(<*>)`)
+/// become the one with the value.
+fn targets(
+    tpl: &[u32],
+    toks: &[u32],
+    p: usize,
+    names: &[&str],
+    bare: &[String],
+) -> Vec<Option<u32>> {
+    let has_wild = toks.contains(&W);
+    let consts = tpl
         .iter()
         .enumerate()
-        .filter(|(i, t)| *i != p && *t != WILD)
+        .filter(|&(q, &t)| q != p && t != W)
         .count();
-    let wilds = group[0].len() - consts;
-    if (has_wild || group.len() >= MIN_DISTINCT) && consts > wilds {
-        return vec![Some(WILD.to_string()); group.len()];
+    let wilds = tpl.len() - consts;
+    if (has_wild || toks.len() >= MIN_DISTINCT) && consts > wilds {
+        return vec![Some(W); toks.len()];
     }
-    let with_value = |bare: &str| {
-        group
-            .iter()
-            .map(|t| &t[p])
-            .filter(|o| o.contains(WILD) && o.replace(WILD, "") == bare)
-            .min()
-            .cloned()
+    let with_value = |b: &str| {
+        toks.iter()
+            .filter(|&&o| names[o as usize].contains(WILD) && bare[o as usize] == b)
+            .min_by_key(|&&o| names[o as usize])
+            .copied()
     };
-    group
-        .iter()
-        .map(|t| with_value(&t[p].replace(WILD, "")))
+    toks.iter()
+        .map(|&t| with_value(&bare[t as usize]))
         .collect()
 }
 
