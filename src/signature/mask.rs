@@ -254,9 +254,12 @@ fn is_hex_pairs(w: &[u8]) -> bool {
         })
 }
 
-/// A piece of a word is a value when it holds a digit or is a path.
+/// A piece of a word is a value when it holds a digit, is a path, or is a
+/// run of 8 or more hex digits (`deadbeef`).
 fn is_value(piece: &[u8]) -> bool {
-    piece.iter().any(|&c| is(c, DIGIT)) || (piece.len() > 1 && piece[0] == b'/')
+    piece.iter().any(|&c| is(c, DIGIT))
+        || (piece.len() > 1 && piece[0] == b'/')
+        || (piece.len() >= 8 && piece.iter().all(u8::is_ascii_hexdigit))
 }
 
 #[cfg(test)]
@@ -327,6 +330,7 @@ mod tests {
             "Ido chip status changed: <*> ip=<*> v=<*> t=<*> status=<*>"
         );
         assert_eq!(key("generating core.2275"), "generating core.<*>");
+        assert_eq!(key("iar badaacec dear 711fde73"), "iar <*> dear <*>");
         assert_eq!(key("store operation......1"), "store operation......<*>");
     }
 

@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 
 /// How many different tokens at one position make it a variable.
 pub const MIN_DISTINCT: usize = 3;
+/// Messages per key, on average, below which a group's keys count as
+/// one-offs (see [`rare_values`]).
+pub const RARE_LINES_PER_KEY: u64 = 2;
 
 const WILD: &str = "<*>";
 /// Interned id of [`WILD`].
@@ -19,7 +22,7 @@ const W: u32 = 0;
 /// Merges `keys` (space-separated tokens) and returns, for each key, the
 /// index of its template in the returned list of template token vectors.
 /// Templates come out sorted by their text.
-pub fn merge(keys: &[&str]) -> (Vec<u32>, Vec<Vec<String>>) {
+pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
     let mut names: Vec<&str> = vec![WILD];
     let mut ids: HashMap<&str, u32> = HashMap::from([(WILD, W)]);
     let mut by_len: BTreeMap<usize, Vec<Tpl>> = BTreeMap::new();
@@ -42,6 +45,7 @@ pub fn merge(keys: &[&str]) -> (Vec<u32>, Vec<Vec<String>>) {
     let bare: Vec<String> = names.iter().map(|n| n.replace(WILD, "")).collect();
     let mut texts: BTreeMap<Vec<&str>, Vec<usize>> = BTreeMap::new();
     for bucket in by_len.into_values() {
+        let bucket = rare_values(bucket, lines);
         for (tpl, ks, _) in merge_bucket(bucket, &names, &bare) {
             let words = tpl.iter().map(|&t| names[t as usize]).collect();
             texts.entry(words).or_default().extend(ks);
@@ -74,6 +78,89 @@ fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[String]) -> Vec<Tpl> 
             return cur;
         }
     }
+}
+
+/// Keys whose differing words are nearly all one-offs (at most
+/// [`RARE_LINES_PER_KEY`] messages per key on average) differ by values, not
+/// by wording. Brain's idea finds them: within a bucket, a key's constant
+/// part is the largest set of its words that share one frequency (ties go
+/// to the more frequent); keys with the same constant part form a group,
+/// and in a group of such rare keys each other position with at least
+/// [`MIN_DISTINCT`] different words becomes `<*>`. This catches values in
+/// several positions at once, which the one-position rule cannot.
+fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
+    let weight = |t: &Tpl| t.1.iter().map(|&k| lines[k]).sum::<u64>();
+    let mut freq: HashMap<(usize, u32), u64> = HashMap::new();
+    for t in &bucket {
+        let w = weight(t);
+        for (p, &tok) in t.0.iter().enumerate() {
+            *freq.entry((p, tok)).or_default() += w;
+        }
+    }
+    // Constant part of each key: (positions, tokens) as a sorted list.
+    let mut groups: BTreeMap<Vec<(usize, u32)>, Vec<usize>> = BTreeMap::new();
+    for (i, t) in bucket.iter().enumerate() {
+        let fs: Vec<u64> =
+            t.0.iter()
+                .enumerate()
+                .map(|(p, &tok)| freq[&(p, tok)])
+                .collect();
+        let mut by_f: BTreeMap<u64, usize> = BTreeMap::new();
+        for &f in &fs {
+            *by_f.entry(f).or_default() += 1;
+        }
+        let (&best, _) = by_f.iter().max_by_key(|&(f, n)| (n, f)).unwrap();
+        let lcp =
+            t.0.iter()
+                .enumerate()
+                .filter(|&(p, _)| fs[p] == best)
+                .map(|(p, &x)| (p, x));
+        groups.entry(lcp.collect()).or_default().push(i);
+    }
+    for (lcp, members) in groups {
+        let total: u64 = members.iter().map(|&i| weight(&bucket[i])).sum();
+        if members.len() < MIN_DISTINCT || total > RARE_LINES_PER_KEY * members.len() as u64 {
+            continue;
+        }
+        let n = bucket[members[0]].0.len();
+        let wild: Vec<bool> = (0..n)
+            .map(|p| {
+                let mut seen: Vec<u32> = members.iter().map(|&i| bucket[i].0[p]).collect();
+                seen.sort_unstable();
+                seen.dedup();
+                !lcp.iter().any(|&(q, _)| q == p) && seen.len() >= MIN_DISTINCT
+            })
+            .collect();
+        let consts = lcp.len();
+        let runs = (0..n)
+            .filter(|&p| wild[p] && (p == 0 || !wild[p - 1]))
+            .count();
+        if consts <= runs {
+            continue;
+        }
+        for &i in &members {
+            for p in (0..n).filter(|&p| wild[p]) {
+                bucket[i].0[p] = W;
+            }
+            bucket[i].2 = sum_hash(&bucket[i].0);
+        }
+    }
+    dedup(bucket)
+}
+
+fn dedup(cur: Vec<Tpl>) -> Vec<Tpl> {
+    let mut seen: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut next: Vec<Tpl> = Vec::with_capacity(cur.len());
+    for (t, ks, h) in cur {
+        match seen.get(&t) {
+            Some(&j) => next[j].1.extend(ks),
+            None => {
+                seen.insert(t.clone(), next.len());
+                next.push((t, ks, h));
+            }
+        }
+    }
+    next
 }
 
 /// A well-spread hash of (position, token); a template hashes to the sum.
@@ -126,18 +213,7 @@ fn merge_position(cur: &mut Vec<Tpl>, p: usize, names: &[&str], bare: &[String])
         }
     }
     if moved {
-        let mut seen: HashMap<Vec<u32>, usize> = HashMap::new();
-        let mut next: Vec<Tpl> = Vec::with_capacity(cur.len());
-        for (t, ks, h) in cur.drain(..) {
-            match seen.get(&t) {
-                Some(&j) => next[j].1.extend(ks),
-                None => {
-                    seen.insert(t.clone(), next.len());
-                    next.push((t, ks, h));
-                }
-            }
-        }
-        *cur = next;
+        *cur = dedup(std::mem::take(cur));
     }
     moved
 }
@@ -187,7 +263,7 @@ mod tests {
             "session opened for user root",
             "session closed for user root",
         ];
-        let (assign, tpls) = merge(&keys);
+        let (assign, tpls) = merge(&keys, &[1; 5][..keys.len()]);
         let texts: Vec<String> = tpls.iter().map(|t| t.join(" ")).collect();
         assert_eq!(assign[0], assign[1]);
         assert_eq!(assign[1], assign[2]);
@@ -198,7 +274,7 @@ mod tests {
     #[test]
     fn existing_wildcard_absorbs_a_constant() {
         let keys = ["a <*> b", "a x b"];
-        let (assign, tpls) = merge(&keys);
+        let (assign, tpls) = merge(&keys, &[1; 5][..keys.len()]);
         assert_eq!(assign[0], assign[1]);
         assert_eq!(tpls.len(), 1);
     }

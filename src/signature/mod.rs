@@ -87,12 +87,10 @@ enum Slot {
 /// deterministic for any thread count.
 pub fn mine(messages: &[&str]) -> Mined {
     let (hashes, keys) = key_hashes(messages);
-    let key_texts: Vec<String> = keys
-        .iter()
-        .map(|&(_, first)| key_of(messages[first]))
-        .collect();
+    let key_texts: Vec<String> = keys.par_iter().map(|k| key_of(messages[k.first])).collect();
     let key_refs: Vec<&str> = key_texts.iter().map(String::as_str).collect();
-    let (key_tpl, tpl_tokens) = merge::merge(&key_refs);
+    let key_lines: Vec<u64> = keys.iter().map(|k| k.lines).collect();
+    let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
 
     // Order templates by id.
     let texts: Vec<String> = tpl_tokens.iter().map(|t| t.join(" ")).collect();
@@ -107,8 +105,8 @@ pub fn mine(messages: &[&str]) -> Mined {
         rank[t] = r as u32;
     }
     let mut by_hash: IdMap<u32> = IdMap::default();
-    for (k, &(h, _)) in keys.iter().enumerate() {
-        by_hash.insert(h, rank[key_tpl[k] as usize]);
+    for (k, key) in keys.iter().enumerate() {
+        by_hash.insert(key.hash, rank[key_tpl[k] as usize]);
     }
     let assignment: Vec<u32> = hashes.par_iter().map(|h| by_hash[h]).collect();
 
@@ -141,37 +139,52 @@ fn key_of(msg: &str) -> String {
     String::from_utf8_lossy(&m.key).into_owned()
 }
 
-/// Hash of each message's key, and the distinct keys as (hash, first message
-/// index), sorted by hash.
-fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(u64, usize)>) {
-    let parts: Vec<(Vec<u64>, IdMap<usize>)> = messages
+/// One distinct key: its hash, first message and number of messages.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    hash: u64,
+    first: usize,
+    lines: u64,
+}
+
+/// Hash of each message's key, and the distinct keys sorted by hash.
+fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<Key>) {
+    let parts: Vec<(Vec<u64>, IdMap<Key>)> = messages
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(c, chunk)| {
             let mut m = Masked::default();
-            let mut first: IdMap<usize> = IdMap::default();
+            let mut keys: IdMap<Key> = IdMap::default();
             let hs = chunk
                 .iter()
                 .enumerate()
                 .map(|(i, msg)| {
                     mask(msg, &mut m);
-                    let h = xxh3_64(&m.key);
-                    first.entry(h).or_insert(c * CHUNK + i);
-                    h
+                    let hash = xxh3_64(&m.key);
+                    let first = c * CHUNK + i;
+                    keys.entry(hash)
+                        .or_insert(Key {
+                            hash,
+                            first,
+                            lines: 0,
+                        })
+                        .lines += 1;
+                    hash
                 })
                 .collect();
-            (hs, first)
+            (hs, keys)
         })
         .collect();
     let mut hashes = Vec::with_capacity(messages.len());
-    let mut first: IdMap<usize> = IdMap::default();
-    for (hs, f) in parts {
+    let mut all: IdMap<Key> = IdMap::default();
+    for (hs, keys) in parts {
         hashes.extend_from_slice(&hs);
-        for (h, i) in f {
-            first.entry(h).or_insert(i);
+        for (h, k) in keys {
+            let e = all.entry(h).or_insert(Key { lines: 0, ..k });
+            e.lines += k.lines;
         }
     }
-    let mut keys: Vec<(u64, usize)> = first.into_iter().collect();
+    let mut keys: Vec<Key> = all.into_values().collect();
     keys.sort_unstable();
     (hashes, keys)
 }
