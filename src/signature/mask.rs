@@ -18,13 +18,16 @@ const LIST_SEP: u8 = 2;
 const VALUE_END: u8 = 4;
 /// A digit.
 const DIGIT: u8 = 8;
+/// Space or tab: what separates words.
+const SPACE: u8 = 16;
 
 /// Byte classes, one lookup per byte in the hot loop.
 static CLASS: [u8; 256] = classes();
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
-    let sets: [(&[u8], u8); 4] = [
+    let sets: [(&[u8], u8); 5] = [
+        (b" \t", SPACE),
         (b"=:,;()[]{}<>\"'|@.", CUT),
         (b",;:. ", LIST_SEP),
         (b",;)]}\"'", VALUE_END),
@@ -49,13 +52,13 @@ fn is(c: u8, class: u8) -> bool {
 }
 /// Words that belong to a date or time next to a value, and size units that
 /// belong to the number before them (`5.8 KB`, `913 B`).
-const DATE_WORDS: &[&str] = &[
-    "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "AM", "PM", "UTC", "GMT", "PDT", "PST", "EDT", "EST",
-    "CET", "CEST",
+const DATE_WORDS: &[&[u8]] = &[
+    b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun", b"Jan", b"Feb", b"Mar", b"Apr", b"May",
+    b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec", b"AM", b"PM", b"UTC", b"GMT", b"PDT",
+    b"PST", b"EDT", b"EST", b"CET", b"CEST",
 ];
-const UNITS: &[&str] = &[
-    "B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "bytes",
+const UNITS: &[&[u8]] = &[
+    b"B", b"KB", b"MB", b"GB", b"TB", b"KiB", b"MiB", b"GiB", b"TiB", b"bytes",
 ];
 
 /// Where one `<*>` of the key, or one space-separated token of the key, came
@@ -118,11 +121,14 @@ pub fn mask(msg: &str, out: &mut Masked) {
     // Key offset just after the last `<*>`, if any.
     let mut last_var: Option<usize> = None;
     while i < b.len() {
-        if b[i].is_ascii_whitespace() {
+        if is(b[i], SPACE) {
             i += 1;
             continue;
         }
-        let end = i + memchr::memchr2(b' ', b'\t', &b[i..]).unwrap_or(b.len() - i);
+        let mut end = i + 1;
+        while end < b.len() && !is(b[end], SPACE) {
+            end += 1;
+        }
         if !out.tokens.is_empty() {
             out.key.push(b' ');
         }
@@ -216,17 +222,25 @@ fn whole_word_value(word: &[u8], after: &[u8], out: &Masked, last_var: Option<us
     let core = trim_cut(word);
     // Date words and units are 1 to 5 letters; hex pairs start with a hex
     // digit. Most words leave here.
-    if core.len() > 5 && !core[0].is_ascii_hexdigit() {
+    if core.is_empty() || (core.len() > 5 && !core[0].is_ascii_hexdigit()) {
         return 0;
     }
-    let w = std::str::from_utf8(core).unwrap_or("");
+    // Date words start upper-case; units too, but for `bytes`.
+    if core.len() < 5 && !core[0].is_ascii_uppercase() && !core[0].is_ascii_hexdigit() {
+        return 0;
+    }
     let after_value = last_var.is_some_and(|lv| lv + 1 == out.key.len());
-    let yes = if UNITS.contains(&w) {
+    let yes = if UNITS.contains(&core) {
         after_value
-    } else if DATE_WORDS.contains(&w) {
+    } else if DATE_WORDS.contains(&core) {
         let next = after.trim_ascii_start();
-        let next_word = trim_cut(&next[..memchr::memchr2(b' ', b'\t', next).unwrap_or(next.len())]);
-        let next_is_date = std::str::from_utf8(next_word).is_ok_and(|n| DATE_WORDS.contains(&n));
+        let next_word = trim_cut(
+            &next[..next
+                .iter()
+                .position(|&c| is(c, SPACE))
+                .unwrap_or(next.len())],
+        );
+        let next_is_date = DATE_WORDS.contains(&next_word);
         after_value || next_is_date || next.first().is_some_and(u8::is_ascii_digit)
     } else {
         is_hex_pairs(core)

@@ -97,8 +97,9 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
             *freq.entry((p, tok)).or_default() += w;
         }
     }
-    // Constant part of each key: (positions, tokens) as a sorted list.
-    let mut groups: BTreeMap<Vec<(usize, u32)>, Vec<usize>> = BTreeMap::new();
+    // Constant part of each key, as the sum of its (position, token) hashes;
+    // a hash collision only joins two groups that then need the rule below.
+    let mut groups: HashMap<u64, (Vec<bool>, Vec<usize>)> = HashMap::new();
     for (i, t) in bucket.iter().enumerate() {
         let fs: Vec<u64> =
             t.0.iter()
@@ -110,14 +111,19 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
             *by_f.entry(f).or_default() += 1;
         }
         let (&best, _) = by_f.iter().max_by_key(|&(f, n)| (n, f)).unwrap();
-        let lcp =
+        let in_lcp: Vec<bool> = fs.iter().map(|&f| f == best).collect();
+        let h =
             t.0.iter()
                 .enumerate()
-                .filter(|&(p, _)| fs[p] == best)
-                .map(|(p, &x)| (p, x));
-        groups.entry(lcp.collect()).or_default().push(i);
+                .filter(|&(p, _)| in_lcp[p])
+                .fold(0u64, |h, (p, &x)| h.wrapping_add(mix(p, x)));
+        groups
+            .entry(h)
+            .or_insert_with(|| (in_lcp, vec![]))
+            .1
+            .push(i);
     }
-    for (lcp, members) in groups {
+    for (in_lcp, members) in groups.into_values() {
         let total: u64 = members.iter().map(|&i| weight(&bucket[i])).sum();
         if members.len() < MIN_DISTINCT || total > RARE_LINES_PER_KEY * members.len() as u64 {
             continue;
@@ -128,10 +134,10 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
                 let mut seen: Vec<u32> = members.iter().map(|&i| bucket[i].0[p]).collect();
                 seen.sort_unstable();
                 seen.dedup();
-                !lcp.iter().any(|&(q, _)| q == p) && seen.len() >= MIN_DISTINCT
+                !in_lcp[p] && seen.len() >= MIN_DISTINCT
             })
             .collect();
-        let consts = lcp.len();
+        let consts = in_lcp.iter().filter(|&&c| c).count();
         let runs = (0..n)
             .filter(|&p| wild[p] && (p == 0 || !wild[p - 1]))
             .count();

@@ -202,39 +202,60 @@ fn slots_of(tokens: &[String]) -> Vec<Slot> {
 /// Per template, per parameter accumulators over all messages.
 fn param_stats(messages: &[&str], assignment: &[u32], slots: &[Vec<Slot>]) -> Vec<Vec<ParamAcc>> {
     let n_params: Vec<usize> = slots.iter().map(|s| params_of(s)).collect();
-    let parts: Vec<Vec<Vec<ParamAcc>>> = messages
-        .par_chunks(CHUNK)
-        .zip(assignment.par_chunks(CHUNK))
-        .enumerate()
-        .map(|(c, (msgs, tpls))| {
-            let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
-            let mut m = Masked::default();
-            for (i, (msg, &t)) in msgs.iter().zip(tpls).enumerate() {
-                let t = t as usize;
-                if n_params[t] == 0 {
-                    continue;
-                }
-                if accs[t].is_empty() {
-                    accs[t] = vec![ParamAcc::default(); n_params[t]];
-                }
-                mask(msg, &mut m);
-                add_params(&m, msg, (c * CHUNK + i) as u32, &slots[t], &mut accs[t]);
-            }
-            accs
-        })
-        .collect();
     let mut total: Vec<Vec<ParamAcc>> = n_params
         .iter()
         .map(|&n| vec![ParamAcc::default(); n])
         .collect();
-    for part in parts {
-        for (t, accs) in part.into_iter().enumerate() {
-            for (a, b) in total[t].iter_mut().zip(&accs) {
-                a.merge(b);
+    // Waves of one chunk per thread bound the memory held by partial
+    // accumulators; merging in chunk order keeps the result deterministic.
+    let wave = CHUNK * rayon::current_num_threads();
+    for (w, (msgs, tpls)) in messages
+        .chunks(wave)
+        .zip(assignment.chunks(wave))
+        .enumerate()
+    {
+        let parts: Vec<Vec<Vec<ParamAcc>>> = msgs
+            .par_chunks(CHUNK)
+            .zip(tpls.par_chunks(CHUNK))
+            .enumerate()
+            .map(|(c, (msgs, tpls))| {
+                let base = w * wave + c * CHUNK;
+                chunk_stats(msgs, tpls, base, slots, &n_params)
+            })
+            .collect();
+        for part in parts {
+            for (t, accs) in part.into_iter().enumerate() {
+                for (a, b) in total[t].iter_mut().zip(&accs) {
+                    a.merge(b);
+                }
             }
         }
     }
     total
+}
+
+/// Accumulators of one chunk of messages starting at message `base`.
+fn chunk_stats(
+    msgs: &[&str],
+    tpls: &[u32],
+    base: usize,
+    slots: &[Vec<Slot>],
+    n_params: &[usize],
+) -> Vec<Vec<ParamAcc>> {
+    let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
+    let mut m = Masked::default();
+    for (i, (msg, &t)) in msgs.iter().zip(tpls).enumerate() {
+        let t = t as usize;
+        if n_params[t] == 0 {
+            continue;
+        }
+        if accs[t].is_empty() {
+            accs[t] = vec![ParamAcc::default(); n_params[t]];
+        }
+        mask(msg, &mut m);
+        add_params(&m, msg, (base + i) as u32, &slots[t], &mut accs[t]);
+    }
+    accs
 }
 
 fn params_of(slots: &[Slot]) -> usize {
