@@ -106,11 +106,12 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
                 .enumerate()
                 .map(|(p, &tok)| freq[&(p, tok)])
                 .collect();
-        let mut by_f: BTreeMap<u64, usize> = BTreeMap::new();
-        for &f in &fs {
-            *by_f.entry(f).or_default() += 1;
-        }
-        let (&best, _) = by_f.iter().max_by_key(|&(f, n)| (n, f)).unwrap();
+        let mut sorted = fs.clone();
+        sorted.sort_unstable();
+        let best = sorted
+            .chunk_by(|a, b| a == b)
+            .max_by_key(|run| (run.len(), run[0]))
+            .map_or(0, |run| run[0]);
         let in_lcp: Vec<bool> = fs.iter().map(|&f| f == best).collect();
         let h =
             t.0.iter()
@@ -186,14 +187,20 @@ fn sum_hash(t: &[u32]) -> u64 {
 /// Applies the rule at position `p`; merges templates that became equal.
 /// Returns whether any token changed.
 fn merge_position(cur: &mut Vec<Tpl>, p: usize, names: &[&str], bare: &[String]) -> bool {
-    // Templates equal except at p, grouped by a hash of the rest.
-    let mut rest: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (i, (t, _, sum)) in cur.iter().enumerate() {
-        let h = sum.wrapping_sub(mix(p, t[p]));
-        rest.entry(h).or_default().push(i);
-    }
+    // Templates equal except at p, grouped by a hash of the rest: sorted
+    // (hash, index) pairs, one run per group.
+    let mut rest: Vec<(u64, usize)> = cur
+        .iter()
+        .enumerate()
+        .map(|(i, (t, _, sum))| (sum.wrapping_sub(mix(p, t[p])), i))
+        .collect();
+    rest.sort_unstable();
     let mut moved = false;
-    for group in rest.values().filter(|g| g.len() > 1) {
+    let runs = rest.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1);
+    let mut group: Vec<usize> = vec![];
+    for run in runs {
+        group.clear();
+        group.extend(run.iter().map(|&(_, i)| i));
         let toks: Vec<u32> = group.iter().map(|&i| cur[i].0[p]).collect();
         let first = &cur[group[0]].0;
         let same_rest = group.iter().all(|&i| {

@@ -87,9 +87,8 @@ enum Slot {
 /// deterministic for any thread count.
 pub fn mine(messages: &[&str]) -> Mined {
     let (hashes, keys) = key_hashes(messages);
-    let key_texts: Vec<String> = keys.par_iter().map(|k| key_of(messages[k.first])).collect();
-    let key_refs: Vec<&str> = key_texts.iter().map(String::as_str).collect();
-    let key_lines: Vec<u64> = keys.iter().map(|k| k.lines).collect();
+    let key_refs: Vec<&str> = keys.iter().map(|(_, text)| text.as_str()).collect();
+    let key_lines: Vec<u64> = keys.iter().map(|(k, _)| k.lines).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
 
     // Order templates by id.
@@ -105,7 +104,7 @@ pub fn mine(messages: &[&str]) -> Mined {
         rank[t] = r as u32;
     }
     let mut by_hash: IdMap<u32> = IdMap::default();
-    for (k, key) in keys.iter().enumerate() {
+    for (k, (key, _)) in keys.iter().enumerate() {
         by_hash.insert(key.hash, rank[key_tpl[k] as usize]);
     }
     let assignment: Vec<u32> = hashes.par_iter().map(|h| by_hash[h]).collect();
@@ -132,43 +131,34 @@ pub fn mine(messages: &[&str]) -> Mined {
     }
 }
 
-/// The key text of one message.
-fn key_of(msg: &str) -> String {
-    let mut m = Masked::default();
-    mask(msg, &mut m);
-    String::from_utf8_lossy(&m.key).into_owned()
-}
-
-/// One distinct key: its hash, first message and number of messages.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// One distinct key: its hash and number of messages.
+#[derive(Clone, Copy)]
 struct Key {
     hash: u64,
-    first: usize,
     lines: u64,
 }
 
-/// Hash of each message's key, and the distinct keys sorted by hash.
-fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<Key>) {
-    let parts: Vec<(Vec<u64>, IdMap<Key>)> = messages
+/// Distinct keys of a chunk of messages, by hash, with their text.
+type ChunkKeys = IdMap<(Key, String)>;
+
+/// Hash of each message's key, and the distinct keys with their text,
+/// sorted by hash.
+fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>) {
+    let parts: Vec<(Vec<u64>, ChunkKeys)> = messages
         .par_chunks(CHUNK)
-        .enumerate()
-        .map(|(c, chunk)| {
+        .map(|chunk| {
             let mut m = Masked::default();
-            let mut keys: IdMap<Key> = IdMap::default();
+            let mut keys = ChunkKeys::default();
             let hs = chunk
                 .iter()
-                .enumerate()
-                .map(|(i, msg)| {
+                .map(|msg| {
                     mask(msg, &mut m);
                     let hash = xxh3_64(&m.key);
-                    let first = c * CHUNK + i;
-                    keys.entry(hash)
-                        .or_insert(Key {
-                            hash,
-                            first,
-                            lines: 0,
-                        })
-                        .lines += 1;
+                    let e = keys.entry(hash).or_insert_with(|| {
+                        let text = String::from_utf8_lossy(&m.key).into_owned();
+                        (Key { hash, lines: 0 }, text)
+                    });
+                    e.0.lines += 1;
                     hash
                 })
                 .collect();
@@ -176,16 +166,16 @@ fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<Key>) {
         })
         .collect();
     let mut hashes = Vec::with_capacity(messages.len());
-    let mut all: IdMap<Key> = IdMap::default();
+    let mut all = ChunkKeys::default();
     for (hs, keys) in parts {
         hashes.extend_from_slice(&hs);
-        for (h, k) in keys {
-            let e = all.entry(h).or_insert(Key { lines: 0, ..k });
-            e.lines += k.lines;
+        for (h, (k, text)) in keys {
+            let e = all.entry(h).or_insert((Key { lines: 0, ..k }, text));
+            e.0.lines += k.lines;
         }
     }
-    let mut keys: Vec<Key> = all.into_values().collect();
-    keys.sort_unstable();
+    let mut keys: Vec<(Key, String)> = all.into_values().collect();
+    keys.sort_unstable_by_key(|(k, _)| k.hash);
     (hashes, keys)
 }
 
