@@ -7,7 +7,8 @@
 //! The rule runs to a fixed point and never looks at arrival order, so the
 //! result depends only on the set of keys.
 
-use std::collections::{BTreeMap, HashMap};
+use super::stats::FastMap as HashMap;
+use std::collections::BTreeMap;
 
 /// How many different tokens at one position make it a variable.
 pub const MIN_DISTINCT: usize = 3;
@@ -24,7 +25,8 @@ const W: u32 = 0;
 /// Templates come out sorted by their text.
 pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
     let mut names: Vec<&str> = vec![WILD];
-    let mut ids: HashMap<&str, u32> = HashMap::from([(WILD, W)]);
+    let mut ids: HashMap<&str, u32> = HashMap::default();
+    ids.insert(WILD, W);
     let mut by_len: BTreeMap<usize, Vec<Tpl>> = BTreeMap::new();
     for (k, key) in keys.iter().enumerate() {
         let toks = key
@@ -90,7 +92,7 @@ fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[String]) -> Vec<Tpl> 
 /// several positions at once, which the one-position rule cannot.
 fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
     let weight = |t: &Tpl| t.1.iter().map(|&k| lines[k]).sum::<u64>();
-    let mut freq: HashMap<(usize, u32), u64> = HashMap::new();
+    let mut freq: HashMap<(usize, u32), u64> = HashMap::default();
     for t in &bucket {
         let w = weight(t);
         for (p, &tok) in t.0.iter().enumerate() {
@@ -99,7 +101,7 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
     }
     // Constant part of each key, as the sum of its (position, token) hashes;
     // a hash collision only joins two groups that then need the rule below.
-    let mut groups: HashMap<u64, (Vec<bool>, Vec<usize>)> = HashMap::new();
+    let mut groups: HashMap<u64, (Vec<bool>, Vec<usize>)> = HashMap::default();
     for (i, t) in bucket.iter().enumerate() {
         let fs: Vec<u64> =
             t.0.iter()
@@ -156,7 +158,7 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
 }
 
 fn dedup(cur: Vec<Tpl>) -> Vec<Tpl> {
-    let mut seen: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut seen: HashMap<Vec<u32>, usize> = HashMap::default();
     let mut next: Vec<Tpl> = Vec::with_capacity(cur.len());
     for (t, ks, h) in cur {
         match seen.get(&t) {

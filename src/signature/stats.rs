@@ -13,24 +13,51 @@ pub const EXACT_CAP: usize = 1024;
 const HLL_BITS: u32 = 10;
 const HLL_REGS: usize = 1 << HLL_BITS;
 
-/// A hasher for keys that are already good 64-bit hashes.
+/// A fast hasher (FxHash's scheme): identity for keys that are already good
+/// 64-bit hashes, a word-at-a-time mix for the short keys of merging.
 #[derive(Default)]
 pub struct IdHasher(u64);
+
+impl IdHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
 
 impl std::hash::Hasher for IdHasher {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap()));
         }
+        let rest = chunks.remainder();
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(last) ^ (rest.len() as u64) << 56);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(n as u64);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(n as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
     }
     fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+        self.0 = if self.0 == 0 {
+            n
+        } else {
+            (self.0 ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+        };
     }
 }
 
+/// A hash map with [`IdHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
 /// Where a value was first seen: line index and byte span in that line.
