@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// How many different tokens at one position make it a variable.
 pub const MIN_DISTINCT: usize = 3;
 /// Messages per key, on average, below which a group's keys count as
-/// one-offs (see [`rare_values`]).
+/// one-offs (see `rare_values`).
 pub const RARE_LINES_PER_KEY: u64 = 2;
 
 const WILD: &str = "<*>";

@@ -176,3 +176,32 @@ fn ids_come_from_the_template_text_only() {
         (1, "/dev/sda1", 1)
     );
 }
+
+/// `signatures FILE --format jsonl` writes one record per line of FILE, in
+/// the scorer's format; `json` writes the same records as one array.
+#[test]
+fn cli_writes_one_record_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(
+        &path,
+        "Invalid user bob from 10.0.0.1\nInvalid user bob from 10.0.0.2\n",
+    )
+    .unwrap();
+    let mut out = vec![];
+    let code = outsidein::signature::cli(&path, true, &mut out).unwrap();
+    assert_eq!(code, 0);
+    let recs: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[1]["line"], 2);
+    assert_eq!(recs[0]["template_id"], recs[1]["template_id"]);
+    assert_eq!(recs[0]["template"], "Invalid user bob from <*>");
+    let mut out = vec![];
+    outsidein::signature::cli(&path, false, &mut out).unwrap();
+    let arr: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(arr.as_array().unwrap().len(), 2);
+}
