@@ -1,1 +1,9 @@
+//! Analysis: from parsed evidence to ranked findings, tier status, the
+//! connections between tiers, a timeline, and advice.
+
+mod correlate;
 pub mod kb;
+mod pipeline;
+mod signatures;
+
+pub use pipeline::{analyze, analyze_bundle, warnings, Config};
