@@ -46,7 +46,7 @@ pub fn from_path(path: &str) -> Option<Timestamp> {
             ) else {
                 continue;
             };
-            let Ok(ts) = dt.to_zoned(TimeZone::UTC).map(|z| z.timestamp()) else {
+            let Ok(ts) = dt.to_zoned_datetime(TimeZone::UTC).map(|z| z.timestamp()) else {
                 continue;
             };
             if best.is_none_or(|(p, _)| precision > p) {
