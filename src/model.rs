@@ -27,7 +27,9 @@ impl Severity {
     /// Reads the level words and numbers that common loggers print
     /// (syslog names, pino/bunyan numbers, Postgres and Redis words).
     pub fn parse(word: &str) -> Option<Severity> {
-        let w = word.trim().trim_matches(|c| c == '[' || c == ']' || c == ':');
+        let w = word
+            .trim()
+            .trim_matches(|c| c == '[' || c == ']' || c == ':');
         if let Ok(n) = w.parse::<u32>() {
             // pino and bunyan numeric levels
             return Some(match n {
@@ -137,7 +139,10 @@ pub struct Sample {
 
 impl Sample {
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -7,5 +7,9 @@
 pub fn read_messages(path: &std::path::Path) -> std::io::Result<Vec<(u64, String)>> {
     let text = std::fs::read(path)?;
     let text = String::from_utf8_lossy(&text);
-    Ok(text.lines().enumerate().map(|(i, l)| (i as u64 + 1, l.to_string())).collect())
+    Ok(text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i as u64 + 1, l.to_string()))
+        .collect())
 }

@@ -1,0 +1,388 @@
+//! The deps layer against the shared oracle corpus (`/work/shared/deps`):
+//! every before/after pair, the truncated diff and the bad inputs.
+//!
+//! Each pair's files are handed to `analyze_files` as a bundle would hand
+//! them; the change list is projected onto what `expected.json` records
+//! (package, kind, from, to, direct and the flags the oracle computes) and
+//! compared as a set. Where our reading differs from the oracle on purpose,
+//! a test states our reading and the argument is in the final report.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use outsidein::deps::{analyze_files, DepFile, DepsOutcome};
+use serde_json::Value;
+
+const CORPUS: &str = "../shared/deps";
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS)
+}
+
+/// Files of a pair folder as a bundle would hold them (no oracle files).
+fn pair_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if p.is_dir() || ["expected.json", "meta.json", "note.md"].contains(&name.as_str()) {
+            continue;
+        }
+        out.push((
+            format!("{}/{name}", dir.file_name().unwrap().to_string_lossy()),
+            std::fs::read(&p).unwrap(),
+        ));
+    }
+    out.sort();
+    out
+}
+
+fn run(dir: &Path) -> DepsOutcome {
+    let files = pair_files(dir);
+    let refs: Vec<DepFile> = files
+        .iter()
+        .map(|(p, b)| DepFile {
+            path: p,
+            bytes: b,
+            mtime: None,
+        })
+        .collect();
+    analyze_files(&refs)
+}
+
+const ORACLE_FLAGS: [&str; 10] = [
+    "major",
+    "semver-breaking",
+    "install-script-added",
+    "license-changed",
+    "license-spelling-only",
+    "hash-algorithm-only",
+    "hash-value-changed",
+    "hash-algorithm-downgrade",
+    "registry-host-changed",
+    "scheme-changed",
+];
+
+type Row = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<bool>,
+    Vec<String>,
+);
+
+fn versioned(kind: &str) -> bool {
+    matches!(kind, "upgraded" | "downgraded" | "changed")
+}
+
+/// Same-version records name their version in from and to.
+fn same_version(kind: &str) -> bool {
+    matches!(kind, "integrity-changed" | "resolved-changed")
+}
+
+fn expected_rows(exp: &Value) -> BTreeSet<Row> {
+    let mut rows = BTreeSet::new();
+    for c in exp["changes"].as_array().into_iter().flatten() {
+        let kind = c["kind"].as_str().unwrap().to_string();
+        let t = |k: &str| c.get(k).and_then(Value::as_bool) == Some(true);
+        let mut flags = Vec::new();
+        let mut add = |cond: bool, f: &str| {
+            if cond {
+                flags.push(f.to_string())
+            }
+        };
+        add(t("major_jump"), "major");
+        add(t("semver_breaking"), "semver-breaking");
+        add(t("install_script_added"), "install-script-added");
+        let lic = c.get("license_changed").filter(|l| l.is_object());
+        add(lic.is_some(), "license-changed");
+        add(
+            lic.is_some_and(|l| l["equivalent_after_normalisation"] == true),
+            "license-spelling-only",
+        );
+        if kind == "integrity-changed" {
+            let same = t("same_algorithm_value_changed");
+            add(!same, "hash-algorithm-only");
+            add(same, "hash-value-changed");
+            add(t("algorithm_downgraded"), "hash-algorithm-downgrade");
+        }
+        add(t("host_changed"), "registry-host-changed");
+        add(t("scheme_changed"), "scheme-changed");
+        flags.sort();
+        let s = |k: &str| c.get(k).and_then(Value::as_str).map(str::to_string);
+        let (from, to) = if versioned(&kind) {
+            (s("from"), s("to"))
+        } else if same_version(&kind) {
+            (s("version"), s("version"))
+        } else {
+            (None, None)
+        };
+        let direct = c["direct"].as_bool();
+        rows.insert((
+            c["name"].as_str().unwrap().to_string(),
+            kind,
+            from,
+            to,
+            direct,
+            flags,
+        ));
+    }
+    rows
+}
+
+fn our_rows(o: &DepsOutcome) -> BTreeSet<Row> {
+    o.changes
+        .iter()
+        .map(|c| {
+            let mut flags: Vec<String> = c
+                .flags
+                .iter()
+                .filter(|f| ORACLE_FLAGS.contains(&f.as_str()))
+                .cloned()
+                .collect();
+            flags.sort();
+            let keep = versioned(&c.kind) || same_version(&c.kind);
+            let (from, to) = if keep {
+                (c.from.clone(), c.to.clone())
+            } else {
+                (None, None)
+            };
+            (c.package.clone(), c.kind.clone(), from, to, c.direct, flags)
+        })
+        .collect()
+}
+
+fn expected(dir: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap()
+}
+
+/// Pairs where our reading differs from the oracle on purpose; each has its
+/// own test below.
+const READ_DIFFERENTLY: [&str; 2] = [
+    "clipanion-yarn-berry-remaster-153",
+    "diff-truncated-node-ipc-remediated",
+];
+
+fn pair_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected.json").exists())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn report(dir: &Path, want: &BTreeSet<Row>, got: &BTreeSet<Row>) -> Option<String> {
+    if want == got {
+        return None;
+    }
+    let missing: Vec<_> = want.difference(got).take(5).collect();
+    let extra: Vec<_> = got.difference(want).take(5).collect();
+    Some(format!(
+        "{}: {} expected, {} ours; missing {:?}; extra {:?}",
+        dir.file_name().unwrap().to_string_lossy(),
+        want.len(),
+        got.len(),
+        missing,
+        extra
+    ))
+}
+
+#[test]
+fn deps_oracle_every_pair_agrees() {
+    let dirs = pair_dirs();
+    assert_eq!(dirs.len(), 32, "31 pairs and the truncated diff");
+    let mut failures = Vec::new();
+    let mut agree = 0;
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let o = run(dir);
+        let (want, got) = (expected_rows(&expected(dir)), our_rows(&o));
+        match report(dir, &want, &got) {
+            None => agree += 1,
+            Some(_) if READ_DIFFERENTLY.contains(&name.as_str()) => {}
+            Some(r) => failures.push(r),
+        }
+    }
+    eprintln!("oracle agreement: {agree}/{} pairs exactly", dirs.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn deps_oracle_known_bad_introduced_and_removed() {
+    for dir in pair_dirs() {
+        let exp = expected(&dir);
+        let o = run(&dir);
+        for (key, flag) in [
+            ("introduced", "known-compromised"),
+            ("removed", "known-compromised-removed"),
+        ] {
+            let want: BTreeSet<String> = exp["known_bad"][key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|k| k["name"].as_str().unwrap().to_string())
+                .collect();
+            let got: BTreeSet<String> = o
+                .changes
+                .iter()
+                .filter(|c| c.has(flag))
+                .map(|c| c.package.clone())
+                .collect();
+            assert_eq!(got, want, "{} {key}", dir.display());
+        }
+    }
+}
+
+/// Our reading: a yarn cacheKey change (8 -> 10c0) rewrites every checksum
+/// without any content change. We report it once as a format change with
+/// the count, not as 376 integrity-changed records; every other record
+/// agrees with the oracle.
+#[test]
+fn deps_berry_cache_key_change_is_reported_once() {
+    let dir = corpus().join("clipanion-yarn-berry-remaster-153");
+    let o = run(&dir);
+    let exp = expected_rows(&expected(&dir));
+    let (folded, rest): (BTreeSet<Row>, BTreeSet<Row>) = exp
+        .into_iter()
+        .partition(|r| r.1 == "integrity-changed" && r.5 == ["hash-algorithm-only"]);
+    assert_eq!(folded.len(), 376);
+    assert_eq!(our_rows(&o), rest);
+    assert_eq!(o.format_changes.len(), 1);
+    let note = o.format_changes[0].note.as_deref().unwrap();
+    assert!(
+        note.starts_with("376 same-version checksum changes"),
+        "{note}"
+    );
+}
+
+/// Our reading: the truncated diff also changes package.json in a complete
+/// hunk, and before.package.json is in the folder, so direct/transitive is
+/// known (all four are transitive); the oracle leaves it null because it
+/// applies only the yarn.lock section.
+#[test]
+fn deps_truncated_diff_applies_whole_hunks_only() {
+    let dir = corpus().join("diff-truncated-node-ipc-remediated");
+    let o = run(&dir);
+    let strip = |rows: BTreeSet<Row>| -> BTreeSet<Row> {
+        rows.into_iter()
+            .map(|(a, b, c, d, _, f)| (a, b, c, d, None, f))
+            .collect()
+    };
+    assert_eq!(strip(our_rows(&o)), strip(expected_rows(&expected(&dir))));
+    assert!(o.changes.iter().all(|c| c.direct == Some(false)));
+    assert!(!o
+        .changes
+        .iter()
+        .any(|c| c.package == "node-ipc" || c.package == "peacenotwar"));
+    let issue = o
+        .issues
+        .iter()
+        .find(|i| i.message.contains("truncated-diff"))
+        .expect("a warning");
+    assert!(
+        issue.message.contains("@@ -11571,16 +11571,14 @@"),
+        "{issue}"
+    );
+    let info = o
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("diff.patch"))
+        .unwrap();
+    assert_eq!(info.status, "partial");
+}
+
+fn bad(name: &str) -> DepsOutcome {
+    run(&corpus().join("bad-inputs").join(name))
+}
+
+#[test]
+fn deps_bad_truncated_json_names_file_and_line() {
+    let o = bad("truncated-json-npm-v3");
+    assert!(o.changes.is_empty(), "no change list from a truncated file");
+    let i = o
+        .issues
+        .iter()
+        .find(|i| i.path.ends_with("after.json"))
+        .unwrap();
+    assert_eq!(i.line, Some(1699));
+    assert!(
+        i.message.contains("truncated") && i.message.contains("64 KiB"),
+        "{i}"
+    );
+    let f = o
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("after.json"))
+        .unwrap();
+    assert_eq!(f.status, "failed");
+}
+
+#[test]
+fn deps_bad_bom_is_a_warning_and_diff_works() {
+    let o = bad("bom-npm-v3");
+    let i = o
+        .issues
+        .iter()
+        .find(|i| i.path.ends_with("after.json"))
+        .unwrap();
+    assert!(i.message.starts_with("warning [bom]"), "{i}");
+    let got: Vec<_> = o.changes.iter().map(|c| (&*c.package, &*c.kind)).collect();
+    assert_eq!(got, [("flatted", "upgraded")]);
+}
+
+#[test]
+fn deps_bad_crlf_one_side_is_a_warning_and_diff_works() {
+    let o = bad("crlf-pnpm-v6");
+    let i = o
+        .issues
+        .iter()
+        .find(|i| i.path.ends_with("after.yaml"))
+        .unwrap();
+    assert!(i.message.starts_with("warning [crlf]"), "{i}");
+    let got: Vec<_> = o
+        .changes
+        .iter()
+        .map(|c| (&*c.package, &*c.kind, c.direct))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("@types/node", "upgraded", Some(true)),
+            ("undici-types", "upgraded", Some(false))
+        ]
+    );
+}
+
+#[test]
+fn deps_bad_merge_conflict_names_the_lines() {
+    let o = bad("merge-conflict-pnpm");
+    assert!(o.changes.is_empty());
+    let i = o
+        .issues
+        .iter()
+        .find(|i| i.path.ends_with("after.yaml"))
+        .unwrap();
+    assert_eq!(i.line, Some(316));
+    assert!(
+        i.message.contains("merge-conflict") && i.message.contains("316/319/322"),
+        "{i}"
+    );
+}
+
+#[test]
+fn deps_bad_empty_file_never_means_everything_removed() {
+    let o = bad("empty-file");
+    assert!(o.changes.is_empty());
+    let i = o
+        .issues
+        .iter()
+        .find(|i| i.path.ends_with("after.json"))
+        .unwrap();
+    assert!(
+        i.message.contains("[empty]") && i.message.contains("0 bytes"),
+        "{i}"
+    );
+}
