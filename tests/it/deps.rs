@@ -386,3 +386,218 @@ fn deps_bad_empty_file_never_means_everything_removed() {
         "{i}"
     );
 }
+
+/// dpkg changes take the time of their dpkg.log line, as the oracle does.
+#[test]
+fn deps_dpkg_changes_are_timed_by_dpkg_log() {
+    for pair in [
+        "dpkg-l-install-tree",
+        "dpkg-query-downgrade-jq",
+        "dpkg-l-security-upgrade-jq",
+    ] {
+        let dir = corpus().join(pair);
+        let exp = expected(&dir);
+        let o = run(&dir);
+        for c in exp["changes"].as_array().unwrap() {
+            let want = c["time"].as_str().unwrap().replace(' ', "T") + "Z";
+            let ours = o
+                .changes
+                .iter()
+                .find(|x| x.package == c["name"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(ours.time.map(|t| t.to_string()), Some(want), "{pair}");
+        }
+    }
+}
+
+/// A transitive change names a parent that depends on it.
+#[test]
+fn deps_transitive_change_names_its_parent() {
+    let o = run(&corpus().join("incident-flatmap-stream-introduced-geojson-schema"));
+    let es = o
+        .changes
+        .iter()
+        .find(|c| c.package == "event-stream")
+        .unwrap();
+    assert_eq!(es.direct, Some(false));
+    assert!(es.parent.is_some(), "{es:?}");
+    let fm = o
+        .changes
+        .iter()
+        .find(|c| c.package == "flatmap-stream")
+        .unwrap();
+    assert_eq!(fm.parent.as_deref(), Some("event-stream"));
+    assert!(fm.has("known-compromised"));
+    assert!(o
+        .known_compromised
+        .iter()
+        .any(|k| k.package == "flatmap-stream"));
+}
+
+fn lock(versions: &[(&str, &str)]) -> Vec<u8> {
+    let mut s = String::from(
+        "{\"lockfileVersion\": 3, \"packages\": {\"\": {\"dependencies\": {\"a\": \"*\"}}",
+    );
+    for (n, v) in versions {
+        s.push_str(&format!(",\"node_modules/{n}\": {{\"version\": \"{v}\"}}"));
+    }
+    s.push_str("}}");
+    s.into_bytes()
+}
+
+/// Snapshots in time-named folders are ordered by that time, whatever the
+/// input order, and diffed pairwise; sibling hosts at one time are skew.
+#[test]
+fn deps_series_in_snapshot_folders_and_host_skew() {
+    let files = [
+        (
+            "b/2026-12-04_1600/web-1/package-lock.json",
+            lock(&[("a", "1.2.0"), ("c", "1.0.0")]),
+        ),
+        (
+            "b/2026-12-04_1500/web-1/package-lock.json",
+            lock(&[("a", "1.1.0")]),
+        ),
+        (
+            "b/2026-12-04_1700/web-1/package-lock.json",
+            lock(&[("a", "2.0.0"), ("c", "1.0.0")]),
+        ),
+        (
+            "b/2026-12-04_1700/web-2/package-lock.json",
+            lock(&[("a", "1.2.0"), ("c", "1.0.0")]),
+        ),
+    ];
+    let refs: Vec<DepFile> = files
+        .iter()
+        .map(|(p, b)| DepFile {
+            path: p,
+            bytes: b,
+            mtime: None,
+        })
+        .collect();
+    let o = analyze_files(&refs);
+    let got: Vec<_> = o
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                c.package.as_str(),
+                c.kind.as_str(),
+                c.to.as_deref(),
+                c.time.map(|t| t.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "a",
+                "upgraded",
+                Some("1.2.0"),
+                Some("2026-12-04T16:00:00Z".into())
+            ),
+            (
+                "c",
+                "added",
+                Some("1.0.0"),
+                Some("2026-12-04T16:00:00Z".into())
+            ),
+            (
+                "a",
+                "upgraded",
+                Some("2.0.0"),
+                Some("2026-12-04T17:00:00Z".into())
+            ),
+        ]
+    );
+    assert!(o.changes[2].has("major"));
+    assert_eq!(o.skew.len(), 1, "{:?}", o.skew);
+    assert_eq!(o.skew[0].package, "a");
+}
+
+/// A diff alone (no base in the bundle) is read from its hunks for
+/// yarn.lock v1.
+#[test]
+fn deps_yarn_diff_without_base_reads_hunks() {
+    let path = corpus().join("incident-node-ipc-remediated-pomodorologger/diff.patch");
+    let bytes = std::fs::read(path).unwrap();
+    let o = analyze_files(&[DepFile {
+        path: "diff.patch",
+        bytes: &bytes,
+        mtime: None,
+    }]);
+    let got: BTreeSet<_> = o
+        .changes
+        .iter()
+        .map(|c| (c.package.as_str(), c.kind.as_str()))
+        .collect();
+    for want in [
+        ("node-ipc", "downgraded"),
+        ("peacenotwar", "removed"),
+        ("event-pubsub", "upgraded"),
+        ("js-queue", "downgraded"),
+    ] {
+        assert!(got.contains(&want), "{want:?} in {got:?}");
+    }
+    let ipc = o.changes.iter().find(|c| c.package == "node-ipc").unwrap();
+    assert!(ipc.has("known-compromised-removed"), "{ipc:?}");
+}
+
+#[test]
+fn deps_cli_json_and_markdown() {
+    let dir = corpus().join("incident-flatmap-stream-remediated-geojson-schema");
+    let (b, a) = (dir.join("before.json"), dir.join("after.json"));
+    let mut out = Vec::new();
+    assert_eq!(
+        outsidein::deps::cli(&b, Some(&a), true, &mut out).unwrap(),
+        0
+    );
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["changes"].as_array().unwrap().len(), 2);
+    assert!(v["changes"][0]["before"]
+        .as_str()
+        .unwrap()
+        .ends_with("before.json"));
+    let mut md = Vec::new();
+    assert_eq!(
+        outsidein::deps::cli(&b, Some(&a), false, &mut md).unwrap(),
+        0
+    );
+    let md = String::from_utf8(md).unwrap();
+    assert!(
+        md.contains("| event-stream | downgraded | 3.3.6 | 3.3.5 |"),
+        "{md}"
+    );
+    let empty = corpus().join("bad-inputs/empty-file/after.json");
+    let mut out = Vec::new();
+    assert_eq!(
+        outsidein::deps::cli(&b, Some(&empty), true, &mut out).unwrap(),
+        1
+    );
+}
+
+#[test]
+fn deps_is_dependency_file_table() {
+    use outsidein::deps::is_dependency_file;
+    let cases: &[(&str, &[u8], bool)] = &[
+        ("x/package-lock.json", b"{", true),
+        ("x/yarn.lock", b"", true),
+        (
+            "host/dpkg-l.txt",
+            b"Desired=Unknown/Install/Remove/Purge/Hold\n",
+            true,
+        ),
+        ("pip.txt", b"requests==2.31.0\nurllib3==2.2.1\n", true),
+        (
+            "logs/app.log",
+            b"2026-12-04T15:00:00Z INFO started\n",
+            false,
+        ),
+        ("meta.json", b"{\"repo\": \"x\"}", false),
+        ("fix.patch", b"diff --git a/yarn.lock b/yarn.lock\n", true),
+    ];
+    for (path, head, want) in cases {
+        assert_eq!(is_dependency_file(path, head), *want, "{path}");
+    }
+}
