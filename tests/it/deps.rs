@@ -38,7 +38,10 @@ fn pair_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn run(dir: &Path) -> DepsOutcome {
-    let files = pair_files(dir);
+    analyze(&pair_files(dir))
+}
+
+fn analyze(files: &[(String, Vec<u8>)]) -> DepsOutcome {
     let refs: Vec<DepFile> = files
         .iter()
         .map(|(p, b)| DepFile {
@@ -467,15 +470,9 @@ fn deps_series_in_snapshot_folders_and_host_skew() {
             lock(&[("a", "1.2.0"), ("c", "1.0.0")]),
         ),
     ];
-    let refs: Vec<DepFile> = files
-        .iter()
-        .map(|(p, b)| DepFile {
-            path: p,
-            bytes: b,
-            mtime: None,
-        })
-        .collect();
-    let o = analyze_files(&refs);
+    let files: Vec<(String, Vec<u8>)> =
+        files.into_iter().map(|(p, b)| (p.to_string(), b)).collect();
+    let o = analyze(&files);
     let got: Vec<_> = o
         .changes
         .iter()
