@@ -598,3 +598,65 @@ fn deps_is_dependency_file_table() {
         assert_eq!(is_dependency_file(path, head), *want, "{path}");
     }
 }
+
+/// rpm and apk lists in before/after folders; apt history alone gives
+/// timed changes.
+#[test]
+fn deps_os_package_lists_and_apt_history() {
+    let files = [
+        (
+            "before/rpm-qa.txt",
+            &b"bash-5.1.8-6.el9.x86_64\nopenssl-3.0.7-24.el9.x86_64\n"[..],
+        ),
+        (
+            "after/rpm-qa.txt",
+            b"bash-5.1.8-9.el9.x86_64\nopenssl-3.0.7-24.el9.x86_64\n",
+        ),
+        ("before/apk.txt", b"musl-1.2.4-r2\nbusybox-1.36.1-r5\n"),
+        ("after/apk.txt", b"musl-1.2.4-r1\n"),
+    ];
+    let files: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(p, b)| (p.to_string(), b.to_vec()))
+        .collect();
+    let o = analyze(&files);
+    let got: BTreeSet<_> = o
+        .changes
+        .iter()
+        .map(|c| (c.ecosystem.as_str(), c.package.as_str(), c.kind.as_str()))
+        .collect();
+    let want: BTreeSet<_> = [
+        ("rpm", "bash", "upgraded"),
+        ("alpine", "musl", "downgraded"),
+        ("alpine", "busybox", "removed"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(got, want);
+    let hist = "Start-Date: 2026-12-04  15:17:39\nCommandline: apt-get install tree\n\
+                Install: tree:amd64 (2.1.0-1)\nEnd-Date: 2026-12-04  15:17:40\n";
+    let o = analyze(&[(
+        "var/log/apt/history.log".to_string(),
+        hist.as_bytes().to_vec(),
+    )]);
+    assert_eq!(o.changes.len(), 1);
+    assert_eq!(o.changes[0].kind, "added");
+    assert_eq!(
+        o.changes[0].time.unwrap().to_string(),
+        "2026-12-04T15:17:39Z"
+    );
+}
+
+#[test]
+fn deps_cli_markdown_snapshot() {
+    let dir = Path::new("../shared/deps/incident-flatmap-stream-remediated-geojson-schema");
+    let mut md = Vec::new();
+    let code = outsidein::deps::cli(
+        &dir.join("before.json"),
+        Some(&dir.join("after.json")),
+        false,
+        &mut md,
+    );
+    assert_eq!(code.unwrap(), 0);
+    insta::assert_snapshot!(String::from_utf8(md).unwrap());
+}
