@@ -14,7 +14,7 @@
 //! into one count instead of one record each.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::known_bad;
 use super::lockfile::{Instance, Parsed};
@@ -32,6 +32,8 @@ pub struct PairDiff {
 struct Side<'a> {
     p: &'a Parsed,
     by_name: BTreeMap<&'a str, Vec<&'a Instance>>,
+    /// child -> parents, from the name-level edges.
+    parents: HashMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> Side<'a> {
@@ -40,7 +42,18 @@ impl<'a> Side<'a> {
         for i in &p.instances {
             by_name.entry(i.name.as_str()).or_default().push(i);
         }
-        Side { p, by_name }
+        let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (parent, child) in &p.edges {
+            parents
+                .entry(child.as_str())
+                .or_default()
+                .push(parent.as_str());
+        }
+        Side {
+            p,
+            by_name,
+            parents,
+        }
     }
 
     fn versions(&self, name: &str) -> BTreeSet<&'a str> {
@@ -51,15 +64,11 @@ impl<'a> Side<'a> {
     /// A parent that depends on `name`, preferring declared (direct) ones.
     fn parent(&self, name: &str) -> Option<String> {
         let direct = self.p.direct.as_ref();
-        let parents = self
-            .p
-            .edges
+        let parents = self.parents.get(name)?;
+        let best = parents
             .iter()
-            .filter(|(_, c)| c == name)
-            .map(|(p, _)| p);
-        parents
-            .min_by_key(|p| (!direct.is_some_and(|d| d.contains(*p)), p.as_str()))
-            .cloned()
+            .min_by_key(|p| (!direct.is_some_and(|d| d.contains(**p)), **p));
+        best.map(|p| p.to_string())
     }
 }
 
