@@ -254,7 +254,12 @@ fn detect_json(name: &str, s: &str) -> Option<Format> {
             .fold(0u8, |a, b| a * 10 + (b - b'0'));
         return Some(Format::NpmLock(v.max(1)));
     }
-    if s.contains("\"workspace_members\"") {
+    // cargo metadata puts workspace_members at the end; its head is a
+    // packages array whose entries carry an id and a manifest path.
+    let cargo_head = head.starts_with("{\"packages\":[")
+        && head.contains("\"id\":")
+        && (head.contains("\"manifest_path\"") || head.contains("\"targets\""));
+    if cargo_head || s.contains("\"workspace_members\"") {
         return Some(Format::CargoMetadata);
     }
     if name.ends_with("package.json") {

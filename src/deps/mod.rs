@@ -129,8 +129,15 @@ pub struct FormatChange {
 pub struct Skew {
     pub ecosystem: String,
     pub package: String,
-    /// (path, versions) per file.
-    pub versions: Vec<(String, Vec<String>)>,
+    /// One entry per sibling file that holds the package.
+    pub instances: Vec<SkewInstance>,
+}
+
+/// The versions of a skewed package in one file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SkewInstance {
+    pub path: String,
+    pub versions: Vec<String>,
 }
 
 /// A known-compromised version present in a snapshot.

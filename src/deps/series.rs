@@ -24,7 +24,9 @@ use super::input::{self, Diagnostic, Severity};
 use super::lockfile::{self, base_name, Format, Parsed};
 use super::system::{self, LogEvent};
 use super::{known_bad, patch, version};
-use super::{Change, DepFile, DepFileInfo, DepsOutcome, FormatChange, KnownBad, Skew};
+use super::{
+    Change, DepFile, DepFileInfo, DepsOutcome, FormatChange, KnownBad, Skew, SkewInstance,
+};
 
 /// One input after reading and parsing.
 struct Loaded<'a> {
@@ -172,11 +174,21 @@ fn series_key(path: &str) -> String {
 
 fn group(loaded: &[Loaded]) -> BTreeMap<String, Vec<usize>> {
     let mut series: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    // A package.json is diffed only where no npm lockfile sits beside it.
+    let lock_dirs: BTreeSet<String> = loaded
+        .iter()
+        .filter(|l| {
+            l.format
+                .is_some_and(|f| f.is_snapshot() && f.ecosystem() == "npm")
+        })
+        .map(|l| dir_stem(l.path).0)
+        .collect();
     for (i, l) in loaded.iter().enumerate() {
         let (Some(fmt), Some(_)) = (l.format, &l.parsed) else {
             continue;
         };
-        if fmt.is_snapshot() && !l.failed() {
+        let lone_manifest = fmt == Format::PackageJson && !lock_dirs.contains(&dir_stem(l.path).0);
+        if (fmt.is_snapshot() || lone_manifest) && !l.failed() {
             series
                 .entry(format!("{}|{}", fmt.family(), series_key(l.path)))
                 .or_default()
@@ -249,13 +261,18 @@ fn push_pair(
 ) {
     let d = super::diff::diff(pb, pa);
     if pb.format_detail != pa.format_detail {
-        let note = (d.folded_checksums > 0).then(|| {
-            format!(
+        let mut notes = Vec::new();
+        if d.folded_checksums > 0 {
+            notes.push(format!(
                 "{} same-version checksum changes come from the yarn cacheKey change and are \
                  not listed one by one",
                 d.folded_checksums
-            )
-        });
+            ));
+        }
+        if pb.install_scripts_known && !pa.install_scripts_known {
+            notes.push("the new format no longer records install scripts".to_string());
+        }
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
         out.format_changes.push(FormatChange {
             before: before.to_string(),
             after: after.clone(),
@@ -577,9 +594,12 @@ fn skew_of(snaps: &[(&str, &Parsed)]) -> Vec<Skew> {
         .map(|(n, v)| Skew {
             ecosystem: eco.to_string(),
             package: n.to_string(),
-            versions: v
+            instances: v
                 .into_iter()
-                .map(|(p, s)| (p, s.into_iter().map(String::from).collect()))
+                .map(|(path, s)| SkewInstance {
+                    path,
+                    versions: s.into_iter().map(String::from).collect(),
+                })
                 .collect(),
         })
         .collect()

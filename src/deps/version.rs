@@ -90,7 +90,8 @@ static SEMVER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn semver_key(v: &str) -> Option<SemverKey> {
-    let c = SEMVER.captures(v.trim())?;
+    // Manifest ranges such as `^1.2.0` order by their base version.
+    let c = SEMVER.captures(v.trim().trim_start_matches(['^', '~', '=']))?;
     let num = |i: usize| c.get(i).map_or(Some(0), |m| m.as_str().parse().ok());
     let nums = [num(1)?, num(2)?, num(3)?];
     let pre = c.get(4).map_or(Vec::new(), |m| {

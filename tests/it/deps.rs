@@ -660,3 +660,33 @@ fn deps_cli_markdown_snapshot() {
     assert_eq!(code.unwrap(), 0);
     insta::assert_snapshot!(String::from_utf8(md).unwrap());
 }
+
+/// A package.json series with no lockfile beside it is diffed as declared
+/// ranges.
+#[test]
+fn deps_lone_manifests_are_diffed() {
+    let files = [
+        (
+            "snap/2026-12-04_1500/package.json",
+            r#"{"dependencies": {"a": "^1.2.0", "b": "~2.0.0"}}"#,
+        ),
+        (
+            "snap/2026-12-04_1600/package.json",
+            r#"{"dependencies": {"a": "^2.0.0"}}"#,
+        ),
+    ];
+    let files: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(p, b)| (p.to_string(), b.as_bytes().to_vec()))
+        .collect();
+    let o = analyze(&files);
+    let got: Vec<_> = o
+        .changes
+        .iter()
+        .map(|c| (c.package.as_str(), c.kind.as_str(), c.direct))
+        .collect();
+    assert_eq!(
+        got,
+        [("a", "upgraded", Some(true)), ("b", "removed", Some(true))]
+    );
+}
