@@ -287,7 +287,7 @@ fn detect_lines(name: &str, text: &str) -> Option<Format> {
     {
         return Some(Format::DpkgL);
     }
-    if lines.iter().take(5).all(|l| is_dpkg_l_row(l)) {
+    if lines.len() >= 3 && lines.iter().take(5).all(|l| is_dpkg_l_row(l)) {
         return Some(Format::DpkgL);
     }
     if first.starts_with("Start-Date:") || name.starts_with("history.log") {
@@ -301,7 +301,12 @@ fn detect_lines(name: &str, text: &str) -> Option<Format> {
         return Some(Format::DpkgLog);
     }
     let tabbed = lines.iter().filter(|l| is_dpkg_query_row(l)).count();
-    if tabbed >= 1 && tabbed * 10 >= lines.len().min(50) * 9 {
+    let revision = lines.iter().any(|l| {
+        l.split('\t')
+            .nth(1)
+            .is_some_and(|v| v.contains(['-', ':', '+', '~']))
+    });
+    if tabbed >= 1 && revision && tabbed * 10 >= lines.len() * 9 {
         return Some(Format::DpkgQuery);
     }
     let pip = lines
@@ -309,7 +314,11 @@ fn detect_lines(name: &str, text: &str) -> Option<Format> {
         .filter(|l| super::system::is_pip_line(l))
         .count();
     let req_name = name.starts_with("requirements") || name.ends_with(".in");
-    if pip * 10 >= lines.len() * 9 {
+    let pins = lines
+        .iter()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .count();
+    if pins > 0 && pip * 10 >= lines.len() * 9 {
         let pinned = lines.iter().all(|l| !l.contains(">=") && !l.contains("~="));
         return Some(if pinned && !req_name {
             Format::PipFreeze
@@ -339,19 +348,27 @@ fn detect_lines(name: &str, text: &str) -> Option<Format> {
     None
 }
 
+/// `ii  name  version  arch  description`: two state letters, an optional
+/// error letter, then two spaces.
 fn is_dpkg_l_row(l: &str) -> bool {
     let b = l.as_bytes();
-    b.len() > 4
+    b.len() > 5
         && matches!(b[0], b'u' | b'i' | b'h' | b'r' | b'p')
         && matches!(b[1], b'n' | b'c' | b'H' | b'U' | b'F' | b'W' | b't' | b'i')
+        && (b[2..4] == *b"  " || (b[2].is_ascii_uppercase() && b[3] == b' '))
         && l.split_whitespace().count() >= 4
 }
 
+/// `name<TAB>version` with a Debian package name and a version that
+/// starts with a digit (or is empty: not installed).
 fn is_dpkg_query_row(l: &str) -> bool {
-    match l.split_once('\t') {
-        Some((n, v)) => !n.is_empty() && !n.contains([' ', '=']) && !v.contains('\t'),
-        None => false,
-    }
+    let Some((n, v)) = l.split_once('\t') else {
+        return false;
+    };
+    let name_ok = n.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && n.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+-.:".contains(&b));
+    name_ok && !v.contains('\t') && (v.is_empty() || v.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -437,6 +454,14 @@ mod tests {
                 Some(Format::Patch),
             ),
             ("notes.txt", "hello world\n", None),
+            (
+                "pg.log",
+                "2026-12-04 15:38:59 UTC [12] LOG: checkpoint\n",
+                None,
+            ),
+            ("metrics.tsv", "mem.used\t123\ncpu\t4\n", None),
+            ("notes.sh", "# only\n# comments\n", None),
+            ("story.txt", "it  was a dark night\n", None),
         ];
         for (path, text, want) in cases {
             assert_eq!(detect(path, text), *want, "{path}: {text:?}");

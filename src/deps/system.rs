@@ -247,13 +247,30 @@ static DPKG_LOG: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// A dpkg.log line: local time, then one of dpkg's own verbs.
 pub fn is_dpkg_log_line(l: &str) -> bool {
+    const VERBS: [&str; 9] = [
+        "startup",
+        "status",
+        "configure",
+        "install",
+        "upgrade",
+        "remove",
+        "purge",
+        "trigproc",
+        "conffile",
+    ];
     let b = l.as_bytes();
-    b.len() > 20
+    let stamp = b.len() > 20
         && b[4] == b'-'
         && b[10] == b' '
         && b[13] == b':'
-        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[..4].iter().all(u8::is_ascii_digit);
+    stamp
+        && l[20..]
+            .split(' ')
+            .next()
+            .is_some_and(|w| VERBS.contains(&w))
 }
 
 fn utc(s: &str) -> Option<Timestamp> {
