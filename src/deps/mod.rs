@@ -193,6 +193,9 @@ pub fn is_dependency_file(path: &str, head: &[u8]) -> bool {
 
 /// Parses a snapshot's text in its detected format.
 pub fn parse_text(format: Format, text: &str) -> Result<Parsed, ParseError> {
+    if let Some(e) = cut_mid_line(format, text) {
+        return Err(e);
+    }
     match format {
         Format::NpmLock(v) => npm::parse_lock(text, v),
         Format::PackageJson => npm::parse_manifest(text),
@@ -212,6 +215,34 @@ pub fn parse_text(format: Format, text: &str) -> Result<Parsed, ParseError> {
             "not a package snapshot",
         )),
     }
+}
+
+/// Line-based lockfiles always end with a newline; one that stops mid-line
+/// was cut (a size cap, a full disk) and would make everything after the
+/// cut look removed.
+fn cut_mid_line(format: Format, text: &str) -> Option<ParseError> {
+    let line_based = matches!(
+        format,
+        Format::YarnV1 | Format::YarnBerry | Format::Pnpm(_) | Format::CargoLock
+    );
+    if !line_based || text.ends_with('\n') {
+        return None;
+    }
+    let line = 1 + memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
+    let cap = if text.len().is_power_of_two() && text.len() >= 4096 {
+        format!(
+            " ({} KiB exactly, a likely collector size cap)",
+            text.len() / 1024
+        )
+    } else {
+        String::new()
+    };
+    let msg = format!(
+        "ends mid-line at line {line}, byte {}{cap}, with no final newline: the file is \
+         truncated, so no change list is given for it",
+        text.len()
+    );
+    Some(ParseError::new("truncated", Some(line), msg))
 }
 
 /// Names a package.json declares, for direct/transitive in v1 lockfiles.

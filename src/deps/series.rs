@@ -53,7 +53,10 @@ fn load<'a>(f: &DepFile<'a>) -> Loaded<'a> {
             Some(fmt) if fmt.is_snapshot() || fmt == Format::PackageJson => {
                 match super::parse_text(fmt, &read.text) {
                     Ok(p) => parsed = Some(p),
-                    Err(e) => diagnostics.push(Diagnostic::error(e.code, e.line, e.message)),
+                    Err(e) => {
+                        let msg = with_size_cap(&e.message, f.bytes.len());
+                        diagnostics.push(Diagnostic::error(e.code, e.line, msg))
+                    }
                 }
             }
             Some(_) => {}
@@ -71,6 +74,18 @@ fn load<'a>(f: &DepFile<'a>) -> Loaded<'a> {
         parsed,
         diagnostics,
         time,
+    }
+}
+
+/// Names a power-of-two file size as the likely cause of a cut.
+fn with_size_cap(msg: &str, len: usize) -> String {
+    if msg.contains("truncated") && !msg.contains("KiB") && len.is_power_of_two() && len >= 4096 {
+        format!(
+            "{msg}; the file is {} KiB exactly, a likely collector size cap",
+            len / 1024
+        )
+    } else {
+        msg.to_string()
     }
 }
 

@@ -690,3 +690,26 @@ fn deps_lone_manifests_are_diffed() {
         [("a", "upgraded", Some(true)), ("b", "removed", Some(true))]
     );
 }
+
+/// A line-based lockfile cut mid-line is an error, not a list of removals.
+#[test]
+fn deps_truncated_yarn_lock_is_not_compared() {
+    let full =
+        std::fs::read(corpus().join("incident-node-ipc-remediated-pomodorologger/before.lock"))
+            .unwrap();
+    let cut = full[..65536].to_vec();
+    let o = analyze(&[
+        ("x/before/yarn.lock".into(), full),
+        ("x/after/yarn.lock".into(), cut),
+    ]);
+    assert!(o.changes.is_empty(), "{} changes", o.changes.len());
+    let i = o
+        .issues
+        .iter()
+        .find(|i| i.path == "x/after/yarn.lock" && i.message.contains("[truncated]"))
+        .unwrap();
+    assert!(
+        i.message.contains("[truncated]") && i.message.contains("64 KiB"),
+        "{i}"
+    );
+}
