@@ -190,11 +190,12 @@ fn regex_line<'a>(re: &Regex, line: &'a str) -> Option<Fields<'a>> {
     if let (Some(m), Some(p)) = (&f.method, &f.path) {
         // Access logs: the message is the request and its outcome, what
         // signatures group on.
+        // The reason phrase keeps outcomes apart once numbers are masked.
         let status = f
             .status
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "-".into());
-        f.msg = format!("{m} {p} {status}").into();
+            .map(|s| format!("{s} {}", reason_phrase(s)))
+            .unwrap_or_default();
+        f.msg = format!("{m} {p} {status}").trim_end().to_string().into();
         f.level = Some(match f.status {
             Some(500..) => Severity::Error,
             Some(400..) => Severity::Warn,
