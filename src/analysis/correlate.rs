@@ -3,6 +3,7 @@
 //! causes that precede each problem, the timeline, and advice where the
 //! evidence runs out.
 
+use super::changes;
 use super::pipeline::{Evidence, Parsed};
 use super::signatures::SigAgg;
 use crate::model::{Evidence as Ev, Finding, Severity, Tier};
@@ -19,7 +20,16 @@ const PROBLEM_WEIGHT: f64 = 3.0;
 
 pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
     let lifecycle = lifecycle_events(&sigs);
+    let deploys = changes::deploys(ev.deps, ev.placed);
     let mut findings = signature_findings(&sigs, &lifecycle);
+    for f in findings.iter_mut() {
+        let sensitive = sigs
+            .iter()
+            .filter_map(|s| s.kb.as_ref())
+            .any(|k| k.kind == f.kind && k.dependency_sensitive);
+        changes::link(f, sensitive, &deploys);
+    }
+    findings.extend(changes::findings(ev.deps, &deploys));
     rank(&mut findings);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
@@ -33,7 +43,10 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
         connections: connections(&sigs),
         signatures: Vec::new(),
         spikes: Vec::new(),
-        changes: Vec::new(),
+        changes: ev.deps.changes.clone(),
+        format_changes: ev.deps.format_changes.clone(),
+        version_skew: ev.deps.skew.clone(),
+        known_compromised: ev.deps.known_compromised.clone(),
         timeline: Vec::new(),
         instrumentation: advice(ev, &sigs),
         inventory: Vec::new(),
@@ -41,6 +54,19 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
         findings,
     };
     report.timeline = timeline(&sigs, &lifecycle, &report.findings);
+    for d in &deploys {
+        if let Some(time) = d.time {
+            report.timeline.push(TimelineEvent {
+                time,
+                kind: "change",
+                title: format!("dependencies changed: {}", d.headline()),
+                evidence: None,
+            });
+        }
+    }
+    report
+        .timeline
+        .sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.title.cmp(&b.title)));
     report.tiers = tiers(ev, &sigs, &report.findings);
     report.summary = summary(&report.findings);
     report.signatures = sigs.into_iter().map(|s| s.row).collect();

@@ -1,6 +1,7 @@
 //! Analysis: from parsed evidence to ranked findings, tier status, the
 //! connections between tiers, a timeline, and advice.
 
+mod changes;
 mod correlate;
 pub mod kb;
 mod pipeline;

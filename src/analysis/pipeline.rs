@@ -63,6 +63,10 @@ pub(crate) struct Item {
 /// Everything the correlation step reads.
 pub(crate) struct Evidence<'a> {
     pub items: &'a [Item],
+    pub deps: &'a crate::deps::DepsOutcome,
+    /// Log lines that show a changed dependency running, by the changed
+    /// snapshot's path.
+    pub placed: &'a [(String, crate::model::Evidence)],
     pub collection_time: Option<Timestamp>,
     pub kb: &'a super::kb::Kb,
 }
@@ -101,8 +105,12 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
             }
         }
     }
+    let mut deps = dependency_changes(bundle, &items);
+    let placed = super::changes::place_by_logs(bundle, &items, &mut deps);
     let evidence = Evidence {
         items: &items,
+        deps: &deps,
+        placed: &placed,
         collection_time,
         kb: &config.kb,
     };
@@ -115,8 +123,33 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
     if !report.bundle.hosts.contains(&default_host) && default_host != "unknown" {
         report.bundle.hosts.insert(0, default_host);
     }
-    report.inventory = inventory(bundle, &items);
+    report.inventory = inventory(bundle, &items, &deps);
     report
+}
+
+/// Hands every dependency file to the deps layer at once, so it can group
+/// versions of one file into series and diff them in time order.
+fn dependency_changes(bundle: &Bundle, items: &[Item]) -> crate::deps::DepsOutcome {
+    let files: Vec<crate::deps::DepFile> = bundle
+        .entries
+        .iter()
+        .zip(items)
+        .filter(|(_, it)| {
+            matches!(
+                it.parsed,
+                Parsed::Other {
+                    kind: "dependencies",
+                    ..
+                }
+            )
+        })
+        .map(|(e, _)| crate::deps::DepFile {
+            path: &e.path,
+            bytes: &e.data,
+            mtime: e.mtime,
+        })
+        .collect();
+    crate::deps::analyze_files(&files)
 }
 
 /// The time the bundle was collected: from its name, else the newest
@@ -179,6 +212,9 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
         ));
     }
     let head_text = String::from_utf8_lossy(head);
+    if crate::deps::is_dependency_file(&e.path, head) {
+        return item(other("dependencies", "parsed", None));
+    }
     if is_config(&e.path) {
         return item(other("config", "parsed", None));
     }
@@ -214,7 +250,11 @@ fn is_config(path: &str) -> bool {
         || path.split('/').any(|c| c == "config" || c == "etc")
 }
 
-fn inventory(bundle: &Bundle, items: &[Item]) -> Vec<InventoryEntry> {
+fn inventory(
+    bundle: &Bundle,
+    items: &[Item],
+    deps: &crate::deps::DepsOutcome,
+) -> Vec<InventoryEntry> {
     let mut out: Vec<InventoryEntry> = items
         .iter()
         .map(|it| {
@@ -234,6 +274,16 @@ fn inventory(bundle: &Bundle, items: &[Item]) -> Vec<InventoryEntry> {
                     time_source: None,
                 },
             };
+            if let Some(info) = deps.files.iter().find(|f| f.path == it.path) {
+                e.status = match info.status.as_str() {
+                    "failed" => "failed",
+                    "partial" => "partial",
+                    _ => "parsed",
+                };
+                e.reason = info.reason.clone();
+                e.records = info.packages as u64;
+                e.format = Some(info.format.clone());
+            }
             if let Some(t) = &it.truncated {
                 e.status = "partial";
                 let r = e

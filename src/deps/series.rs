@@ -182,7 +182,19 @@ fn series_key(path: &str) -> String {
     let no_time = TIME_TOKEN.replace_all(path, "*");
     let parts: Vec<String> = no_time
         .split('/')
-        .map(|c| SIDE_WORD.replace_all(c, "${1}*${3}").into_owned())
+        .map(|c| {
+            // `package-lock.before.json` and `package-lock.json` are one
+            // series: the side word goes with one of its separators.
+            SIDE_WORD
+                .replace_all(c, |m: &regex::Captures| {
+                    if m[1].is_empty() {
+                        String::new()
+                    } else {
+                        m[3].to_string()
+                    }
+                })
+                .into_owned()
+        })
         .collect();
     parts.join("/")
 }
@@ -631,8 +643,9 @@ mod tests {
                 "snap/2026-12-04_1500/app/package-lock.json",
                 "snap/*/app/package-lock.json",
             ),
-            ("before.json", "*.json"),
-            ("x/after.package.json", "x/*.package.json"),
+            ("before.json", "json"),
+            ("x/after.package.json", "x/package.json"),
+            ("app/package-lock.before.json", "app/package-lock.json"),
             (
                 "sb_web-1_20261204_154114/Cargo.lock",
                 "sb_web-1_*/Cargo.lock",

@@ -242,28 +242,16 @@ fn changes(w: &mut String, r: &Report, rows: usize) {
         w,
         "| Package | Change | From | To | Flags | Time |\n|---|---|---|---|---|---|"
     );
-    let s = |v: &serde_json::Value, k: &str| {
-        v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string()
-    };
     for c in r.changes.iter().take(rows) {
-        let flags: Vec<String> = c
-            .get("flags")
-            .and_then(|f| f.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
         let _ = writeln!(
             w,
             "| {} | {} | {} | {} | {} | {} |",
-            cell(&s(c, "package")),
-            cell(&s(c, "kind")),
-            cell(&s(c, "from")),
-            cell(&s(c, "to")),
-            cell(&flags.join(", ")),
-            cell(&s(c, "time"))
+            cell(&c.package),
+            cell(&c.kind),
+            cell(c.from.as_deref().unwrap_or("")),
+            cell(c.to.as_deref().unwrap_or("")),
+            cell(&c.flags.join(", ")),
+            t(c.time)
         );
     }
     more(w, r.changes.len(), rows, "changes");

@@ -21,7 +21,14 @@ pub struct Report {
     pub connections: Vec<Connection>,
     pub signatures: Vec<Signature>,
     pub spikes: Vec<Spike>,
-    pub changes: Vec<serde_json::Value>,
+    /// Dependency changes, in time order.
+    pub changes: Vec<crate::deps::Change>,
+    /// Lockfile format changes, reported once instead of as many changes.
+    pub format_changes: Vec<crate::deps::FormatChange>,
+    /// The same package at different versions in instances of one tier.
+    pub version_skew: Vec<crate::deps::Skew>,
+    /// Known-compromised versions present in the newest snapshots.
+    pub known_compromised: Vec<crate::deps::KnownBad>,
     pub timeline: Vec<TimelineEvent>,
     pub instrumentation: Vec<Advice>,
     pub inventory: Vec<InventoryEntry>,
