@@ -176,34 +176,84 @@ pub(crate) fn findings(deps: &DepsOutcome, deploys: &[Deploy]) -> Vec<Finding> {
     out
 }
 
-/// Links a problem finding to the deploy before it. Errors that code
-/// changes cause are blamed on it and ranked up; others only mention it.
-pub(crate) fn link(f: &mut Finding, sensitive: bool, deploys: &[Deploy]) {
-    let Some(first) = f.time else { return };
-    let Some(d) = deploys.iter().rev().find(|d| {
-        d.time
-            .is_some_and(|t| t <= first && first.duration_since(t) <= CHANGE_WINDOW)
-    }) else {
+/// Links a problem finding to a deploy. A deploy whose changed package
+/// the error's stack trace runs through is blamed outright. Otherwise,
+/// errors that code changes cause are blamed on the deploy before them (or
+/// on the latest one, when the error carries no time) and ranked up;
+/// other errors only mention a deploy shortly before them.
+pub(crate) fn link(f: &mut Finding, sensitive: bool, stack: &str, deploys: &[Deploy]) {
+    for frame in stack_packages(stack) {
+        let hit = deploys.iter().rev().find_map(|d| {
+            d.changes
+                .iter()
+                .find(|c| c.package == frame)
+                .map(|c| (d, c))
+        });
+        if let Some((d, c)) = hit {
+            f.detail.push_str(&format!(
+                " Its stack trace runs through {}, which changed: {}; that change is the \
+                 likely cause.",
+                c.package,
+                describe(c)
+            ));
+            f.title.push_str(&format!(" after {}", describe(c)));
+            f.score *= 2.0;
+            f.evidence.push(d.evidence());
+            return;
+        }
+    }
+    let before = |d: &&Deploy| match (f.time, d.time) {
+        (Some(first), Some(t)) => t <= first && first.duration_since(t) <= CHANGE_WINDOW,
+        (None, _) => sensitive,
+        _ => false,
+    };
+    let Some(d) = deploys.iter().rev().find(before) else {
         return;
     };
-    let lag = first.duration_since(d.time.unwrap()).as_secs();
+    let when = match (f.time, d.time) {
+        (Some(first), Some(t)) => format!("{} s after", first.duration_since(t).as_secs()),
+        _ => "without a time of its own, in the same bundle as".into(),
+    };
     if sensitive {
         f.detail.push_str(&format!(
-            " It first appears {lag} s after the dependency change {}: errors of this kind \
-             come from code that no longer matches its dependencies, so that change is the \
-             likely cause.",
+            " It appears {when} the dependency change {}: errors of this kind come from code \
+             that no longer matches its dependencies, so that change is the likely cause.",
             d.headline()
         ));
         f.title.push_str(&format!(" after {}", d.headline()));
         f.score *= 1.5;
     } else {
         f.detail.push_str(&format!(
-            " Dependencies also changed {lag} s before ({}); errors of this kind are not \
+            " Dependencies also changed shortly before ({}); errors of this kind are not \
              known to come from such a change.",
             d.headline()
         ));
     }
     f.evidence.push(d.evidence());
+}
+
+/// The package each stack frame runs in, innermost `node_modules` folder
+/// of the frame's path, top frame first.
+fn stack_packages(stack: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in stack.lines() {
+        let Some(i) = line.rfind("node_modules/") else {
+            continue;
+        };
+        let rest = &line[i + "node_modules/".len()..];
+        let mut parts = rest.split('/');
+        let name = match parts.next() {
+            Some(scope) if scope.starts_with('@') => {
+                format!("{scope}/{}", parts.next().unwrap_or(""))
+            }
+            Some(n) => n.to_string(),
+            None => continue,
+        };
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// Places changes in time from the logs: the first log line that names a

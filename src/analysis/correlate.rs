@@ -23,11 +23,15 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
     let deploys = changes::deploys(ev.deps, ev.placed);
     let mut findings = signature_findings(&sigs, &lifecycle);
     for f in findings.iter_mut() {
-        let sensitive = sigs
-            .iter()
-            .filter_map(|s| s.kb.as_ref())
-            .any(|k| k.kind == f.kind && k.dependency_sensitive);
-        changes::link(f, sensitive, &deploys);
+        let group = sigs.iter().filter(|s| group_key(s) == f.kind);
+        let sensitive = group
+            .clone()
+            .any(|s| s.kb.as_ref().is_some_and(|k| k.dependency_sensitive));
+        let stack: String = group
+            .map(|s| s.stack.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        changes::link(f, sensitive, &stack, &deploys);
     }
     findings.extend(changes::findings(ev.deps, &deploys));
     rank(&mut findings);
@@ -139,16 +143,21 @@ fn is_problem(s: &SigAgg) -> bool {
 fn signature_findings(sigs: &[SigAgg], lifecycle: &[Lifecycle]) -> Vec<Finding> {
     let mut groups: BTreeMap<String, Vec<&SigAgg>> = BTreeMap::new();
     for s in sigs.iter().filter(|s| is_problem(s)) {
-        let key = match &s.kb {
-            Some(k) => k.kind.clone(),
-            None => format!("signature.{}", s.row.id),
-        };
-        groups.entry(key).or_default().push(s);
+        groups.entry(group_key(s)).or_default().push(s);
     }
     groups
         .into_iter()
         .map(|(kind, group)| group_finding(kind, &group, lifecycle))
         .collect()
+}
+
+/// The finding a problem signature joins: its knowledge-base kind, or its
+/// own id.
+fn group_key(s: &SigAgg) -> String {
+    match &s.kb {
+        Some(k) => k.kind.clone(),
+        None => format!("signature.{}", s.row.id),
+    }
 }
 
 fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Finding {
@@ -199,14 +208,14 @@ fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Fi
     let mut evidence: Vec<Ev> = group.iter().map(|s| s.row.example.clone()).collect();
     evidence.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.path.cmp(&b.path)));
     evidence.truncate(4);
-    evidence.push(
-        group
-            .iter()
-            .map(|s| &s.last)
-            .max_by_key(|e| e.time)
-            .unwrap()
-            .clone(),
-    );
+    let last_ev = group
+        .iter()
+        .map(|s| &s.last)
+        .max_by_key(|e| e.time)
+        .unwrap();
+    if !evidence.contains(last_ev) {
+        evidence.push(last_ev.clone());
+    }
     if let Some(cause) = first.and_then(|f| preceding(lifecycle, f)) {
         let lag = first.unwrap().duration_since(cause.time).as_secs();
         detail.push_str(&format!(" Preceded {lag} s earlier by: {}.", cause.title));
@@ -471,6 +480,25 @@ fn advice(ev: &Evidence, sigs: &[SigAgg]) -> Vec<Advice> {
             detail: format!(
                 "{assumed} records carry no zone; UTC was assumed (change with --timezone). \
                  Configure loggers to write RFC 3339 times with an offset."
+            ),
+        });
+    }
+    let timeless: Vec<&str> = ev
+        .items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } if log.no_time > 0 => Some(it.path.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !timeless.is_empty() {
+        out.push(Advice {
+            title: "Keep the timestamps with the errors".into(),
+            detail: format!(
+                "Records without a time cannot be placed on the timeline or joined to \
+                 changes and usage ({}). Attach the log as written, with its time prefix, \
+                 rather than a pasted excerpt.",
+                timeless.join(", ")
             ),
         });
     }

@@ -18,6 +18,9 @@ pub(crate) struct SigAgg {
     pub times: Vec<Timestamp>,
     /// The last occurrence, as evidence.
     pub last: Ev,
+    /// The first occurrence's whole message with its continuation lines
+    /// (a stack trace), at most 8 KiB.
+    pub stack: String,
 }
 
 /// The tier a record speaks for when no knowledge-base entry says.
@@ -142,6 +145,7 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
                 kb,
                 times: acc.times,
                 last: evidence(li, lr),
+                stack: fr.message[..fr.message.floor_char_boundary(8192)].to_string(),
             })
         })
         .collect();

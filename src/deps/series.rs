@@ -225,7 +225,9 @@ fn group(loaded: &[Loaded]) -> BTreeMap<String, Vec<usize>> {
     // A failed file still belongs to its series for the inventory, but is
     // not compared: its neighbours are.
     for s in series.values_mut() {
-        s.sort_by_key(|&i| (loaded[i].time, side_rank(loaded[i].path), loaded[i].path));
+        // An explicit before/after name outranks file times, which in a
+        // bundle are often the time it was copied.
+        s.sort_by_key(|&i| (side_rank(loaded[i].path), loaded[i].time, loaded[i].path));
     }
     series
 }

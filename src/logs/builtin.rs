@@ -97,6 +97,20 @@ pub(crate) const BUILTIN: &[Builtin] = &[
         ],
     },
     Builtin {
+        name: "winston-text",
+        description: "winston's simple/cli text: ISO time - level: message",
+        regex: r"(?x)
+            ^(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)
+            \ -\ (?P<level>[a-z]+):\ (?P<msg>.*?)\s*$",
+        continuation_levels: &[],
+        samples: &[s(
+            "2020-10-12T07:29:54.112Z - emerg: TypeError: glob pattern string required ",
+            Some("2020-10-12T07:29:54.112Z"),
+            Some("fatal"),
+            "TypeError: glob pattern string required",
+        )],
+    },
+    Builtin {
         name: "redis",
         description: "Redis server log: pid:role day month year time, then a level mark",
         regex: r"(?x)
@@ -444,6 +458,19 @@ pub(crate) const BUILTIN: &[Builtin] = &[
             Some("2026-12-04T15:35:01Z"),
             None,
             "Starting nightly sync",
+        )],
+    },
+Builtin {
+        name: "plain",
+        description: "last resort: lines with no time; a line that starts with space, `at ` \
+                      or `Caused by` continues the one before (pasted errors and stack traces)",
+        regex: "",
+        continuation_levels: &[],
+        samples: &[s(
+            "TypeError: client.ref is not a function",
+            None,
+            Some("error"),
+            "TypeError: client.ref is not a function",
         )],
     },
 ];

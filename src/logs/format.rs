@@ -107,6 +107,7 @@ enum Reader {
     Regex(Box<Regex>),
     Json,
     Logfmt,
+    Plain,
 }
 
 /// A format ready to read lines.
@@ -129,6 +130,7 @@ impl Format {
         let reader = match (def.name.as_str(), def.regex.is_empty()) {
             ("json", true) => Reader::Json,
             ("logfmt", true) => Reader::Logfmt,
+            ("plain", true) => Reader::Plain,
             _ => {
                 let re = Regex::new(&def.regex).map_err(|source| FormatError::Regex {
                     name: def.name.clone(),
@@ -146,6 +148,12 @@ impl Format {
         Ok(Format { def, reader })
     }
 
+    /// The last-resort reader, chosen only when no other format reads
+    /// enough lines.
+    pub fn is_fallback(&self) -> bool {
+        matches!(self.reader, Reader::Plain)
+    }
+
     pub fn name(&self) -> &str {
         &self.def.name
     }
@@ -161,9 +169,25 @@ impl Format {
         match &self.reader {
             Reader::Json => super::structured::json_line(line),
             Reader::Logfmt => super::structured::logfmt_line(line),
+            Reader::Plain => plain_line(line),
             Reader::Regex(re) => regex_line(re, line),
         }
     }
+}
+
+/// A line with no header: a record unless it looks like the continuation
+/// of one (indented, a stack frame, a `Caused by`).
+fn plain_line(line: &str) -> Option<Fields<'_>> {
+    let t = line.trim_end();
+    let continues = t.is_empty()
+        || t.starts_with(char::is_whitespace)
+        || t.starts_with("at ")
+        || t.starts_with("Caused by")
+        || t.starts_with("...");
+    (!continues).then(|| Fields {
+        msg: std::borrow::Cow::Borrowed(t),
+        ..Fields::default()
+    })
 }
 
 fn regex_line<'a>(re: &Regex, line: &'a str) -> Option<Fields<'a>> {
