@@ -87,9 +87,27 @@ pub(crate) fn rank(findings: &mut [Finding]) {
     });
 }
 
+/// Findings that report a change rather than a problem.
+pub(crate) fn is_informational(f: &Finding) -> bool {
+    f.kind == "deps.change"
+}
+
+/// The top three problems, one line each; changes only when no problem
+/// was found.
 pub(crate) fn summary(findings: &[Finding]) -> Vec<String> {
-    findings
-        .iter()
+    let problems: Vec<&Finding> = findings.iter().filter(|f| !is_informational(f)).collect();
+    if problems.is_empty() {
+        let mut out = vec!["No problem found in the evidence.".to_string()];
+        out.extend(
+            findings
+                .iter()
+                .take(3)
+                .map(|f| format!("Change: {}", f.title)),
+        );
+        return out;
+    }
+    problems
+        .into_iter()
         .take(3)
         .enumerate()
         .map(|(i, f)| format!("{}. [{}] {}", i + 1, f.tier.title(), f.title))
@@ -377,7 +395,10 @@ pub(crate) fn tiers(ev: &Evidence, sigs: &[SigAgg], findings: &[Finding]) -> Vec
                 sources.extend(s.row.sources.iter().map(|(p, _)| p.clone()));
             }
             let worst = idx.iter().map(|&i| findings[i].score).fold(0.0, f64::max);
-            let status = if worst >= 15.0 {
+            let only_changes = idx.iter().all(|&i| is_informational(&findings[i]));
+            let status = if !idx.is_empty() && only_changes {
+                "changed"
+            } else if worst >= 15.0 {
                 "failing"
             } else if !idx.is_empty() {
                 "degraded"

@@ -61,7 +61,8 @@ pub struct BundleInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct TierStatus {
     pub tier: Tier,
-    /// `failing`, `degraded`, `ok` or `no evidence`.
+    /// `failing`, `degraded`, `changed` (dependency changes only), `ok` or
+    /// `no evidence`.
     pub status: &'static str,
     /// Indexes into `findings`.
     pub findings: Vec<usize>,
