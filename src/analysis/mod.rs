@@ -1,1 +1,1 @@
-//! analysis stage.
+pub mod series;

@@ -46,7 +46,7 @@ pub fn from_path(path: &str) -> Option<Timestamp> {
             ) else {
                 continue;
             };
-            let Ok(ts) = dt.to_zoned(TimeZone::UTC).map(|z| z.timestamp()) else {
+            let Ok(ts) = dt.to_zoned_datetime(TimeZone::UTC).map(|z| z.timestamp()) else {
                 continue;
             };
             if best.is_none_or(|(p, _)| precision > p) {
@@ -67,13 +67,26 @@ mod tests {
     #[test]
     fn snapshot_folder_names() {
         let cases = [
-            ("postgres/2026-12-04_153859/pg_stat_activity.txt", "2026-12-04T15:38:59Z"),
-            ("sb_shop-prod-03_20261204_154114/config/nginx.conf", "2026-12-04T15:41:14Z"),
-            ("logs/nginx/access.log-2026-12-04.gz", "2026-12-04T00:00:00Z"),
+            (
+                "postgres/2026-12-04_153859/pg_stat_activity.txt",
+                "2026-12-04T15:38:59Z",
+            ),
+            (
+                "sb_shop-prod-03_20261204_154114/config/nginx.conf",
+                "2026-12-04T15:41:14Z",
+            ),
+            (
+                "logs/nginx/access.log-2026-12-04.gz",
+                "2026-12-04T00:00:00Z",
+            ),
             ("x/free-20261204T153439Z.txt", "2026-12-04T15:34:39Z"),
         ];
         for (p, want) in cases {
-            assert_eq!(from_path(p).map(|t| t.to_string()).as_deref(), Some(want), "{p}");
+            assert_eq!(
+                from_path(p).map(|t| t.to_string()).as_deref(),
+                Some(want),
+                "{p}"
+            );
         }
         assert_eq!(from_path("logs/app/api.log"), None);
     }

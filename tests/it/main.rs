@@ -1,0 +1,4 @@
+//! One integration test binary, grouped by theme.
+
+mod postgres;
+mod usage;
