@@ -23,7 +23,7 @@ mod memory;
 mod procs;
 pub mod units;
 
-pub use analyze::{analyze, UsageAnalysis};
+pub use analyze::{analyze, human, UsageAnalysis};
 
 use crate::model::{FileIssue, Sample, TimeSource};
 use jiff::Timestamp;

@@ -10,7 +10,7 @@ const BUNDLE: &str = "/work/shared/bundles/memory-and-disk.tar.gz";
 
 /// The shared bundle extracted once per test run; `None` when it is absent
 /// (the product never needs it, only these tests do).
-fn bundle_dir() -> Option<&'static Path> {
+pub fn bundle_dir() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
         if !Path::new(BUNDLE).exists() {
