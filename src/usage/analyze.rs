@@ -44,7 +44,10 @@ pub fn analyze(samples: &[Sample]) -> UsageAnalysis {
         .filter(|s| !s.metric.starts_with("proc."))
         .cloned()
         .collect();
-    let spikes = find_spikes(&system);
+    let spikes: Vec<Spike> = find_spikes(&system)
+        .into_iter()
+        .filter(meaningful)
+        .collect();
     findings.extend(spike_findings(&spikes));
     findings.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.time.cmp(&b.time)));
     UsageAnalysis { findings, spikes }
@@ -635,6 +638,24 @@ fn oom_kills(samples: &[Sample]) -> Vec<Finding> {
         .collect()
 }
 
+/// A rise large enough to matter in the metric's own unit: a statistically
+/// clear jump from 0 to 1 zombie or 48 KiB of writeback is still noise.
+fn meaningful(s: &Spike) -> bool {
+    let rise = s.peak - s.baseline;
+    let m = s.metric.as_str();
+    if m.ends_with("_bytes") {
+        rise >= 10.0 * MIB
+    } else if m.ends_with("_pct") {
+        rise >= 10.0
+    } else if m.starts_with("load.") {
+        rise >= 1.0
+    } else if m.starts_with("tasks.") || m.starts_with("procs.") || m.starts_with("vm.procs_") {
+        rise >= 4.0
+    } else {
+        true
+    }
+}
+
 /// The load, CPU and memory spikes worth a line of their own.
 fn spike_findings(spikes: &[Spike]) -> Vec<Finding> {
     let notable = [
@@ -642,9 +663,12 @@ fn spike_findings(spikes: &[Spike]) -> Vec<Finding> {
         "cpu.user_pct",
         "cpu.system_pct",
         "cpu.iowait_pct",
+        "vm.cpu_iowait_pct",
+        "vm.procs_running",
         "vm.procs_blocked",
         "mem.used_bytes",
         "io.util_pct",
+        "psi.some_avg10",
     ];
     spikes
         .iter()

@@ -358,3 +358,30 @@ fn df_above_du_means_deleted_open_files() {
         .unwrap();
     assert_eq!(f.title, "/var/log: df counts 8.0 GiB more than du finds");
 }
+
+#[test]
+fn samples_as_a_polars_frame() {
+    let Some(dir) = bundle_dir() else { return };
+    let (samples, _, _) = parse_tree(&dir.join("system/loadavg"), "shop-prod-03");
+    let df = usage::frame::to_frame(&samples).unwrap();
+    assert_eq!(df.height(), 79 * 5);
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names, ["time", "host", "metric", "labels", "value"]);
+}
+
+#[test]
+fn shared_bundle_spikes() {
+    let Some(dir) = bundle_dir() else { return };
+    let (samples, _, _) = parse_tree(&dir.join("system"), "shop-prod-03");
+    let a = usage::analyze(&samples);
+    for s in a.spikes.iter().take(12) {
+        eprintln!(
+            "spike {} {:?} {}..{} base {} peak {} score {:.1}",
+            s.metric, s.labels, s.start, s.end, s.baseline, s.peak, s.score
+        );
+    }
+}
