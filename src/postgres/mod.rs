@@ -13,7 +13,9 @@
 //! # Limitations
 //! A dump's time is its caller's fallback (the folder's or file's name,
 //! else the mtime): psql output carries none. Only the columns the checks
-//! need are renamed; others keep the spelling of their version.
+//! need are renamed; others keep the spelling of their version. An empty
+//! result printed without column names (`(0 rows)` from `psql -x`, or an
+//! empty `row_to_json` file) is known by its file name only.
 
 mod analyze;
 mod fingerprint;
@@ -137,6 +139,13 @@ fn canonical(col: &str) -> String {
 }
 
 fn read_table(text: &str) -> Option<(PgFormat, table::Table)> {
+    match text.trim() {
+        // psql -x prints only this for an empty result: no column names;
+        // `row_to_json` over no rows prints nothing.
+        "(0 rows)" => return Some((PgFormat::Expanded, table::Table::default())),
+        "" => return Some((PgFormat::Json, table::Table::default())),
+        _ => {}
+    }
     let format = table::detect_format(text)?;
     let mut t = table::read(format, text);
     t.columns = t.columns.iter().map(|c| canonical(c)).collect();
@@ -153,9 +162,6 @@ fn read_table(text: &str) -> Option<(PgFormat, table::Table)> {
 /// text is a psql table at all.
 pub fn detect_dump(path: &str, text: &str) -> Option<PgView> {
     let (_, t) = read_table(text)?;
-    if t.columns.is_empty() {
-        return None;
-    }
     PgView::from_columns(&t.columns).or_else(|| PgView::from_name(path))
 }
 

@@ -323,3 +323,30 @@ fn too_many_app_servers_and_idle_in_transaction() {
         idle.detail
     );
 }
+
+/// Usage snapshots are not dumps and dumps are not usage snapshots.
+#[test]
+fn detectors_do_not_overlap() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for sub in ["postgres/pg15", "postgres/versions", "usage/live"] {
+        for e in std::fs::read_dir(root.join(sub)).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.ends_with(".sh") {
+                continue;
+            }
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let rel = format!("{sub}/{name}");
+            let usage = outsidein::usage::detect(&rel, &text);
+            let pg = postgres::detect_dump(&rel, &text);
+            if sub.starts_with("postgres") {
+                assert_eq!(
+                    (usage.map(|k| k.name()), pg.is_some()),
+                    (None, true),
+                    "{rel}"
+                );
+            } else {
+                assert!(pg.is_none(), "{rel}: {pg:?}");
+            }
+        }
+    }
+}
