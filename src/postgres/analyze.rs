@@ -98,10 +98,27 @@ pub fn analyze_dumps_with(dumps: &[PgDump], conf_max: Option<u32>) -> PgAnalysis
             PgView::Settings => {}
         }
     }
-    a.spikes = find_spikes(&a.samples);
+    a.spikes = find_spikes(&a.samples)
+        .into_iter()
+        .filter(meaningful)
+        .collect();
     a.findings
         .sort_by(|x, y| y.score.total_cmp(&x.score).then(x.time.cmp(&y.time)));
     a
+}
+
+/// A rise that matters in the metric's unit: a query going from 0.03 to
+/// 0.23 ms per second is a statistical outlier, not an event.
+fn meaningful(s: &Spike) -> bool {
+    let rise = s.peak - s.baseline;
+    match s.metric.as_str() {
+        m if m.ends_with("exec_ms_per_s") => rise >= 50.0,
+        m if m.ends_with("_per_s") => rise >= 1.0,
+        m if m.starts_with("pg.conn.") || m.ends_with("numbackends") => rise >= 3.0,
+        m if m.ends_with("_bytes") => rise >= 10.0 * 1024.0 * 1024.0,
+        m if m.ends_with("cache_hit_ratio") => false,
+        _ => true,
+    }
 }
 
 fn settings_max(dumps: &[PgDump]) -> Option<u32> {

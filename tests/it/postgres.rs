@@ -58,6 +58,15 @@ fn shared_bundle_dumps() {
     for c in &a.connections {
         eprintln!("conn {} {} peak {} at {}", c.by, c.name, c.peak, c.at);
     }
+    let reads = &a.spikes[0];
+    assert_eq!(reads.metric, "pg.db.blks_read_per_s");
+    assert_eq!((reads.baseline, reads.peak), (67.6, 916.9));
+    let hit = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "pg.cache_hit_drop")
+        .unwrap();
+    assert_eq!(hit.title, "Cache hit ratio of shop fell to 93.3%");
     let top = &a.top_queries[0];
     eprintln!("top {:?}", top);
     let seq = a
