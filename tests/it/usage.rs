@@ -296,6 +296,55 @@ fn variants_and_bad_input() {
     assert_eq!(times[1].time.to_string(), "2026-12-04T15:00:05Z");
     assert_eq!(times[1].value, 128.0 * 1024.0);
     assert_eq!(times[1].time_source, TimeSource::Content);
+    let swap = usage::analyze(&p.samples);
+    let swap = swap
+        .findings
+        .iter()
+        .find(|f| f.kind == "usage.swap")
+        .unwrap();
+    assert_eq!(swap.title, "Swap in use on live: up to 2.0 MiB");
+    assert!(
+        swap.detail.contains("peak swapping traffic 128.0 KiB/s"),
+        "{}",
+        swap.detail
+    );
+
+    // procps 3.2 top, two iterations: the second carries the CPU shares.
+    let old_top = "top - 10:00:01 up 3 days,  4:05,  2 users,  load average: 1.00, 0.50, 0.25\n\
+                   Tasks: 120 total,   1 running, 119 sleeping,   0 stopped,   0 zombie\n\
+                   Cpu(s):  0.0%us,  0.0%sy,  0.0%ni,100.0%id,  0.0%wa,  0.0%hi,  0.0%si,  0.0%st\n\
+                   Mem:   8061256k total,  7891800k used,   169456k free,   144120k buffers\n\
+                   Swap:  2097148k total,   200120k used,  1897028k free,  5927616k cached\n\n\
+                   \x20 PID USER      PR  NI  VIRT  RES  SHR S %CPU %MEM    TIME+  COMMAND\n\
+                   \x204242 app       20   0 1024m 512m  10m S 12.0  6.5   1:02.03 java\n\n\
+                   top - 10:00:04 up 3 days,  4:05,  2 users,  load average: 1.10, 0.52, 0.26\n\
+                   Tasks: 120 total,   2 running, 118 sleeping,   0 stopped,   0 zombie\n\
+                   Cpu(s): 35.2%us,  4.1%sy,  0.0%ni, 50.0%id, 10.7%wa,  0.0%hi,  0.0%si,  0.0%st\n\
+                   Mem:   8061256k total,  7891800k used,   169456k free,   144120k buffers\n\n\
+                   \x20 PID USER      PR  NI  VIRT  RES  SHR S %CPU %MEM    TIME+  COMMAND\n\
+                   \x204242 app       20   0 1024m 520m  10m S 80.0  6.6   1:02.43 java\n";
+    let ctx = SnapshotCtx {
+        path: "top.txt",
+        host: "h",
+        fallback_time: Some(("2026-12-04T10:00:00Z".parse().unwrap(), TimeSource::Mtime)),
+    };
+    let p = usage::parse(SnapshotKind::Top, &ctx, old_top).unwrap();
+    let iowait: Vec<_> = p
+        .samples
+        .iter()
+        .filter(|s| s.metric == "cpu.iowait_pct")
+        .collect();
+    assert_eq!(iowait.len(), 1);
+    assert_eq!(
+        (iowait[0].value, iowait[0].time.to_string().as_str()),
+        (10.7, "2026-12-04T10:00:04Z")
+    );
+    assert_eq!(value(&p, "mem.total_bytes", None), Some(8061256.0 * 1024.0));
+    assert_eq!(
+        value(&p, "proc.rss_bytes", None),
+        Some(512.0 * 1024.0 * 1024.0)
+    );
+    assert_eq!(value(&p, "swap.used_bytes", None), Some(200120.0 * 1024.0));
 
     let events = "low 0\nhigh 3\nmax 12\noom 2\noom_kill 2\n";
     let p = parse_text("sys/fs/cgroup/app.slice/memory.events", events).unwrap();
@@ -332,6 +381,48 @@ fn variants_and_bad_input() {
     let p = parse_text("du.txt", du).unwrap();
     assert_eq!(p.samples.len(), 2);
     assert_eq!(p.issues[0].line, Some(2));
+}
+
+#[test]
+fn disk_filling_is_projected() {
+    let samples: Vec<Sample> = (0..6)
+        .flat_map(|i| {
+            let at = jiff::Timestamp::from_second(1_796_000_000 + 600 * i).unwrap();
+            let mk = |metric: &str, v: f64| Sample {
+                time: at,
+                host: "h".into(),
+                metric: metric.into(),
+                labels: vec![
+                    ("fs".into(), "/dev/sda1".into()),
+                    ("mount".into(), "/var".into()),
+                ],
+                value: v,
+                source: format!("df-{i}.txt"),
+                time_source: TimeSource::Path,
+            };
+            // 100 GiB disk, 1 GiB more every 10 minutes.
+            let used = (50 + i) as f64 * GIB;
+            vec![
+                mk("disk.used_bytes", used),
+                mk("disk.size_bytes", 100.0 * GIB),
+                mk("disk.avail_bytes", 100.0 * GIB - used),
+            ]
+        })
+        .collect();
+    let a = usage::analyze(&samples);
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "usage.disk_filling")
+        .unwrap();
+    assert_eq!(f.title, "Disk /var is filling (6.0 GiB per hour)");
+    // 45 GiB left at 6 GiB an hour: 7.5 hours after the last df.
+    assert!(
+        f.detail
+            .contains("45.0 GiB free; projected full around 2026-11-30 09:13:20 UTC"),
+        "{}",
+        f.detail
+    );
 }
 
 #[test]
