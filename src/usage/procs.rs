@@ -4,7 +4,8 @@
 //!
 //! Columns are found by their header names, so any column order and subset
 //! works; the command is the last column and keeps its spaces. Kernel
-//! threads and other processes with neither memory nor CPU are skipped.
+//! threads and other processes with neither memory nor CPU yield no
+//! per-process samples but count in `procs.listed`.
 //!
 //! # Limitations
 //! A column whose value holds spaces other than the last (`ps -o lstart`)
@@ -121,6 +122,7 @@ fn read_table<'l>(
 ) {
     let cols: Vec<Col> = header.split_whitespace().map(col_of).collect();
     let has_command = cols.last() == Some(&Col::Command);
+    let mut listed = 0;
     for (idx, line) in rows {
         if line.trim().is_empty() || stop_quietly(line) {
             break;
@@ -138,10 +140,14 @@ fn read_table<'l>(
             );
             continue;
         }
-        if let Err(why) = push_process(out, &cols, &cells) {
-            out.issue(idx, why);
+        match push_process(out, &cols, &cells) {
+            Ok(()) => listed += 1,
+            Err(why) => out.issue(idx, why),
         }
     }
+    // Every row counts, kernel threads included: a process count that
+    // climbs is a finding of its own (workers forking, zombies piling up).
+    out.push("procs.listed", &[], f64::from(listed));
 }
 
 fn push_process(out: &mut Out, cols: &[Col], cells: &[&str]) -> Result<(), String> {
