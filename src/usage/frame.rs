@@ -40,3 +40,44 @@ pub fn to_frame(samples: &[Sample]) -> PolarsResult<DataFrame> {
         ),
     ])
 }
+
+/// The highest value of each series per time bucket of `bucket_secs`
+/// seconds: columns `host`, `metric`, `labels`, `bucket` (start of the
+/// bucket, ms since the epoch) and `value_max`, in first-seen
+/// order. Used to line up tools sampled at slightly different instants.
+pub fn bucket_max(samples: &[Sample], bucket_secs: i64) -> PolarsResult<DataFrame> {
+    let width = bucket_secs.max(1) * 1000;
+    let buckets: Vec<i64> = samples
+        .iter()
+        .map(|s| s.time.as_millisecond().div_euclid(width) * width)
+        .collect();
+    let mut df = to_frame(samples)?;
+    df.with_column(Column::new("bucket".into(), buckets))?;
+    df.group_by_stable(["host", "metric", "labels", "bucket"])?
+        .select(["value"])
+        .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TimeSource;
+
+    #[test]
+    fn buckets_keep_the_maximum() {
+        let at = |s: i64, v: f64| Sample {
+            time: jiff::Timestamp::from_second(1_800_000_000 + s).unwrap(),
+            host: "h".into(),
+            metric: "load.1m".into(),
+            labels: vec![],
+            value: v,
+            source: "x".into(),
+            time_source: TimeSource::Path,
+        };
+        let df = bucket_max(&[at(0, 1.0), at(20, 3.0), at(65, 2.0)], 60).unwrap();
+        assert_eq!(df.height(), 2);
+        let max = df.column("value_max").unwrap().f64().unwrap();
+        assert_eq!(max.get(0), Some(3.0));
+        assert_eq!(max.get(1), Some(2.0));
+    }
+}
