@@ -161,8 +161,24 @@ fn read_table(text: &str) -> Option<(PgFormat, table::Table)> {
 /// Which view the dump holds: from its columns, else its name when the
 /// text is a psql table at all.
 pub fn detect_dump(path: &str, text: &str) -> Option<PgView> {
-    let (_, t) = read_table(text)?;
+    let (_, t) = read_table(head(text, 64 * 1024))?;
     PgView::from_columns(&t.columns).or_else(|| PgView::from_name(path))
+}
+
+/// The first `max` bytes of `text`, cut after a line end: enough to know
+/// a dump by its columns without reading a large log whole.
+fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text[..end].rfind('\n') {
+        Some(nl) => &text[..=nl],
+        None => &text[..end],
+    }
 }
 
 /// Reads one dump. `Err` when nothing could be read; rows cut short come
