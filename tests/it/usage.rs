@@ -8,23 +8,33 @@ use std::sync::OnceLock;
 
 const BUNDLE: &str = "/work/shared/bundles/memory-and-disk.tar.gz";
 
-/// The shared bundle extracted once per test run; `None` when it is absent
-/// (the product never needs it, only these tests do).
+/// The shared bundle, extracted once into the temp folder and reused by
+/// later runs; `None` when it is absent (the product never needs it, only
+/// these tests do).
 pub fn bundle_dir() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
         if !Path::new(BUNDLE).exists() {
             return None;
         }
-        let dir = std::env::temp_dir().join(format!("outsidein-it-usage-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).ok()?;
+        let dir = std::env::temp_dir().join("outsidein-it-memory-and-disk");
+        let root = dir.join("sb_shop-prod-03_20261204_154114");
+        if root.join("system/top").is_dir() {
+            return Some(root);
+        }
+        // Extract beside, then rename: a run cut short leaves no half tree.
+        let tmp = std::env::temp_dir().join(format!("outsidein-it-extract-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).ok()?;
         let ok = std::process::Command::new("tar")
             .args(["xzf", BUNDLE, "-C"])
-            .arg(&dir)
+            .arg(&tmp)
             .status()
             .ok()?
             .success();
-        ok.then(|| dir.join("sb_shop-prod-03_20261204_154114"))
+        if !ok || std::fs::rename(&tmp, &dir).is_err() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        root.join("system/top").is_dir().then_some(root)
     })
     .as_deref()
 }
