@@ -5,6 +5,7 @@ mod changes;
 mod correlate;
 pub mod kb;
 mod pipeline;
+pub mod series;
 mod signatures;
 
 pub use pipeline::{analyze, analyze_bundle, warnings, Config};

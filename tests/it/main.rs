@@ -1,2 +1,6 @@
+//! One integration test binary, grouped by theme.
+
 mod analyze;
 mod deps;
+mod postgres;
+mod usage;
