@@ -36,6 +36,11 @@ pub struct KbEntryDef {
     /// Marks a restart, deploy or start of a service: a candidate cause.
     #[serde(default)]
     pub lifecycle: bool,
+    /// Errors of this kind are known to follow code or dependency changes
+    /// (a function that is no longer there), so a change before them is
+    /// their likely cause.
+    #[serde(default)]
+    pub dependency_sensitive: bool,
 }
 
 pub struct KbEntry {

@@ -97,6 +97,20 @@ pub(crate) const BUILTIN: &[Builtin] = &[
         ],
     },
     Builtin {
+        name: "winston-text",
+        description: "winston's simple/cli text: ISO time - level: message",
+        regex: r"(?x)
+            ^(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)
+            \ -\ (?P<level>[a-z]+):\ (?P<msg>.*?)\s*$",
+        continuation_levels: &[],
+        samples: &[s(
+            "2020-10-12T07:29:54.112Z - emerg: TypeError: glob pattern string required ",
+            Some("2020-10-12T07:29:54.112Z"),
+            Some("fatal"),
+            "TypeError: glob pattern string required",
+        )],
+    },
+    Builtin {
         name: "redis",
         description: "Redis server log: pid:role day month year time, then a level mark",
         regex: r"(?x)
@@ -127,13 +141,13 @@ pub(crate) const BUILTIN: &[Builtin] = &[
                 r#"127.0.0.1 - - [04/Dec/2026:15:37:09 +0000] "GET /api/orders/recent HTTP/1.1" 200 2055 "-" "curl/7.88.1" 0.002 0.001"#,
                 Some("2026-12-04T15:37:09Z"),
                 Some("info"),
-                "GET /api/orders/recent 200",
+                "GET /api/orders/recent 200 OK",
             ),
             s(
                 r#"10.0.0.5 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 503 2326"#,
                 Some("2000-10-10T20:55:36Z"),
                 Some("error"),
-                "GET /apache_pb.gif 503",
+                "GET /apache_pb.gif 503 Service Unavailable",
             ),
         ],
     },
@@ -279,7 +293,7 @@ pub(crate) const BUILTIN: &[Builtin] = &[
             r#"http 2026-12-04T15:35:01.123456Z app/my-lb/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 502 502 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elb"#,
             Some("2026-12-04T15:35:01.123456Z"),
             Some("error"),
-            "GET http://www.example.com:80/ 502",
+            "GET http://www.example.com:80/ 502 Bad Gateway",
         )],
     },
     Builtin {
@@ -444,6 +458,19 @@ pub(crate) const BUILTIN: &[Builtin] = &[
             Some("2026-12-04T15:35:01Z"),
             None,
             "Starting nightly sync",
+        )],
+    },
+Builtin {
+        name: "plain",
+        description: "last resort: lines with no time; a line that starts with space, `at ` \
+                      or `Caused by` continues the one before (pasted errors and stack traces)",
+        regex: "",
+        continuation_levels: &[],
+        samples: &[s(
+            "TypeError: client.ref is not a function",
+            None,
+            Some("error"),
+            "TypeError: client.ref is not a function",
         )],
     },
 ];

@@ -107,6 +107,7 @@ enum Reader {
     Regex(Box<Regex>),
     Json,
     Logfmt,
+    Plain,
 }
 
 /// A format ready to read lines.
@@ -129,6 +130,7 @@ impl Format {
         let reader = match (def.name.as_str(), def.regex.is_empty()) {
             ("json", true) => Reader::Json,
             ("logfmt", true) => Reader::Logfmt,
+            ("plain", true) => Reader::Plain,
             _ => {
                 let re = Regex::new(&def.regex).map_err(|source| FormatError::Regex {
                     name: def.name.clone(),
@@ -146,6 +148,12 @@ impl Format {
         Ok(Format { def, reader })
     }
 
+    /// The last-resort reader, chosen only when no other format reads
+    /// enough lines.
+    pub fn is_fallback(&self) -> bool {
+        matches!(self.reader, Reader::Plain)
+    }
+
     pub fn name(&self) -> &str {
         &self.def.name
     }
@@ -161,9 +169,25 @@ impl Format {
         match &self.reader {
             Reader::Json => super::structured::json_line(line),
             Reader::Logfmt => super::structured::logfmt_line(line),
+            Reader::Plain => plain_line(line),
             Reader::Regex(re) => regex_line(re, line),
         }
     }
+}
+
+/// A line with no header: a record unless it looks like the continuation
+/// of one (indented, a stack frame, a `Caused by`).
+fn plain_line(line: &str) -> Option<Fields<'_>> {
+    let t = line.trim_end();
+    let continues = t.is_empty()
+        || t.starts_with(char::is_whitespace)
+        || t.starts_with("at ")
+        || t.starts_with("Caused by")
+        || t.starts_with("...");
+    (!continues).then(|| Fields {
+        msg: std::borrow::Cow::Borrowed(t),
+        ..Fields::default()
+    })
 }
 
 fn regex_line<'a>(re: &Regex, line: &'a str) -> Option<Fields<'a>> {
@@ -190,11 +214,12 @@ fn regex_line<'a>(re: &Regex, line: &'a str) -> Option<Fields<'a>> {
     if let (Some(m), Some(p)) = (&f.method, &f.path) {
         // Access logs: the message is the request and its outcome, what
         // signatures group on.
+        // The reason phrase keeps outcomes apart once numbers are masked.
         let status = f
             .status
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "-".into());
-        f.msg = format!("{m} {p} {status}").into();
+            .map(|s| format!("{s} {}", reason_phrase(s)))
+            .unwrap_or_default();
+        f.msg = format!("{m} {p} {status}").trim_end().to_string().into();
         f.level = Some(match f.status {
             Some(500..) => Severity::Error,
             Some(400..) => Severity::Warn,
@@ -231,5 +256,34 @@ pub fn infer_severity(msg: &str) -> Severity {
         Severity::Warn
     } else {
         Severity::Info
+    }
+}
+
+/// The HTTP reason phrase of a status code, or its class.
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        413 => "Payload Too Large",
+        429 => "Too Many Requests",
+        499 => "Client Closed Request",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        100..=199 => "Informational",
+        200..=299 => "Success",
+        300..=399 => "Redirection",
+        400..=499 => "Client Error",
+        _ => "Server Error",
     }
 }

@@ -91,13 +91,14 @@ impl Registry {
             .formats
             .iter()
             .enumerate()
+            .filter(|(_, f)| !f.is_fallback())
             .map(|(i, f)| (i, lines.iter().filter(|l| f.parse(l).is_some()).count()))
             .collect();
         // Stable sort keeps the table order among equal scores.
         scores.sort_by(|a, b| b.1.cmp(&a.1));
         let (index, score) = scores[0];
         if score == 0 || score * 10 < lines.len() {
-            return None;
+            return self.fallback(&lines);
         }
         let runner_up = scores
             .get(1)
@@ -108,6 +109,27 @@ impl Registry {
             format: self.formats[index].name().to_string(),
             score,
             runner_up,
+            sampled: lines.len(),
+        })
+    }
+}
+
+impl Registry {
+    /// The last-resort reader, for text that only a human wrote or pasted:
+    /// chosen when most lines are short words, not data.
+    fn fallback(&self, lines: &[&str]) -> Option<Detection> {
+        let index = self.formats.iter().position(|f| f.is_fallback())?;
+        let texty = lines
+            .iter()
+            .filter(|l| {
+                l.len() < 2000 && l.chars().filter(|c| c.is_alphabetic()).count() * 2 > l.len()
+            })
+            .count();
+        (texty * 2 > lines.len()).then(|| Detection {
+            index,
+            format: self.formats[index].name().to_string(),
+            score: texty,
+            runner_up: None,
             sampled: lines.len(),
         })
     }

@@ -1,3 +1,7 @@
-//! One integration test binary; each theme is a module.
+//! One integration test binary, grouped by theme.
 
+mod analyze;
+mod deps;
+mod postgres;
 mod signature;
+mod usage;

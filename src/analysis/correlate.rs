@@ -1,0 +1,539 @@
+//! From evidence to the report: findings ranked by weight and recurrence,
+//! the status of each tier, the connections between tiers, candidate
+//! causes that precede each problem, the timeline, and advice where the
+//! evidence runs out.
+
+use super::changes;
+use super::pipeline::{Evidence, Parsed};
+use super::signatures::SigAgg;
+use crate::model::{Evidence as Ev, Finding, Severity, Tier};
+use crate::report::model::*;
+use jiff::{SignedDuration, Timestamp};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How far before a problem a change or restart still counts as a
+/// candidate cause.
+const CAUSE_WINDOW: SignedDuration = SignedDuration::from_mins(30);
+
+/// Knowledge-base weight at or above which a signature is a problem.
+const PROBLEM_WEIGHT: f64 = 3.0;
+
+pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
+    let lifecycle = lifecycle_events(&sigs);
+    let deploys = changes::deploys(ev.deps, ev.placed);
+    let mut findings = signature_findings(&sigs, &lifecycle);
+    for f in findings.iter_mut() {
+        let group = sigs.iter().filter(|s| group_key(s) == f.kind);
+        let sensitive = group
+            .clone()
+            .any(|s| s.kb.as_ref().is_some_and(|k| k.dependency_sensitive));
+        let stack: String = group
+            .map(|s| s.stack.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        changes::link(f, sensitive, &stack, &deploys);
+    }
+    findings.extend(changes::findings(ev.deps, &deploys));
+    rank(&mut findings);
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        bundle: bundle_info(ev, &sigs),
+        summary: Vec::new(),
+        tiers: Vec::new(),
+        connections: connections(&sigs),
+        signatures: Vec::new(),
+        spikes: Vec::new(),
+        changes: ev.deps.changes.clone(),
+        format_changes: ev.deps.format_changes.clone(),
+        version_skew: ev.deps.skew.clone(),
+        known_compromised: ev.deps.known_compromised.clone(),
+        timeline: Vec::new(),
+        instrumentation: advice(ev, &sigs),
+        inventory: Vec::new(),
+        completeness: completeness(ev),
+        findings,
+    };
+    report.timeline = timeline(&sigs, &lifecycle, &report.findings);
+    for d in &deploys {
+        if let Some(time) = d.time {
+            report.timeline.push(TimelineEvent {
+                time,
+                kind: "change",
+                title: format!("dependencies changed: {}", d.headline()),
+                evidence: None,
+            });
+        }
+    }
+    report
+        .timeline
+        .sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.title.cmp(&b.title)));
+    report.tiers = tiers(ev, &sigs, &report.findings);
+    report.summary = summary(&report.findings);
+    report.signatures = sigs.into_iter().map(|s| s.row).collect();
+    report
+}
+
+/// Sorts findings by score, then by time and title for a total order.
+pub(crate) fn rank(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.time.cmp(&b.time))
+            .then_with(|| a.title.cmp(&b.title))
+    });
+}
+
+/// Findings that report a change rather than a problem.
+pub(crate) fn is_informational(f: &Finding) -> bool {
+    f.kind == "deps.change"
+}
+
+/// The top three problems, one line each; changes only when no problem
+/// was found.
+pub(crate) fn summary(findings: &[Finding]) -> Vec<String> {
+    let problems: Vec<&Finding> = findings.iter().filter(|f| !is_informational(f)).collect();
+    if problems.is_empty() {
+        let mut out = vec!["No problem found in the evidence.".to_string()];
+        out.extend(
+            findings
+                .iter()
+                .take(3)
+                .map(|f| format!("Change: {}", f.title)),
+        );
+        return out;
+    }
+    problems
+        .into_iter()
+        .take(3)
+        .enumerate()
+        .map(|(i, f)| format!("{}. [{}] {}", i + 1, f.tier.title(), f.title))
+        .collect()
+}
+
+/// A restart, deploy or start seen in the logs.
+pub(crate) struct Lifecycle {
+    pub time: Timestamp,
+    pub title: String,
+    pub evidence: Ev,
+}
+
+fn lifecycle_events(sigs: &[SigAgg]) -> Vec<Lifecycle> {
+    let mut out: Vec<Lifecycle> = sigs
+        .iter()
+        .filter(|s| s.kb.as_ref().is_some_and(|k| k.lifecycle))
+        .flat_map(|s| {
+            let mut ev = vec![s.row.example.clone()];
+            if s.last.line != s.row.example.line || s.last.path != s.row.example.path {
+                ev.push(s.last.clone());
+            }
+            ev.into_iter().filter_map(|e| {
+                Some(Lifecycle {
+                    time: e.time?,
+                    title: e.excerpt.clone(),
+                    evidence: e,
+                })
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.title.cmp(&b.title)));
+    out
+}
+
+fn fmt_time(t: Option<Timestamp>) -> String {
+    t.map(|t| t.strftime("%H:%M:%S").to_string())
+        .unwrap_or_else(|| "?".into())
+}
+
+fn is_problem(s: &SigAgg) -> bool {
+    match &s.kb {
+        Some(k) => !k.lifecycle && k.weight >= PROBLEM_WEIGHT,
+        None => s.row.severity >= Severity::Error,
+    }
+}
+
+/// Problem signatures become findings, grouped by knowledge-base kind so
+/// that the Postgres log's and the application's view of one problem read
+/// as one finding.
+fn signature_findings(sigs: &[SigAgg], lifecycle: &[Lifecycle]) -> Vec<Finding> {
+    let mut groups: BTreeMap<String, Vec<&SigAgg>> = BTreeMap::new();
+    for s in sigs.iter().filter(|s| is_problem(s)) {
+        groups.entry(group_key(s)).or_default().push(s);
+    }
+    groups
+        .into_iter()
+        .map(|(kind, group)| group_finding(kind, &group, lifecycle))
+        .collect()
+}
+
+/// The finding a problem signature joins: its knowledge-base kind, or its
+/// own id.
+fn group_key(s: &SigAgg) -> String {
+    match &s.kb {
+        Some(k) => k.kind.clone(),
+        None => format!("signature.{}", s.row.id),
+    }
+}
+
+fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Finding {
+    let lead = group[0];
+    let count: u64 = group.iter().map(|s| s.row.count).sum();
+    let first = group.iter().filter_map(|s| s.row.first_seen).min();
+    let last = group.iter().filter_map(|s| s.row.last_seen).max();
+    let hosts: BTreeSet<&str> = group
+        .iter()
+        .flat_map(|s| s.row.hosts.iter().map(|(h, _)| h.as_str()))
+        .collect();
+    let sources: BTreeSet<&str> = group
+        .iter()
+        .flat_map(|s| s.row.sources.iter().map(|(p, _)| p.as_str()))
+        .collect();
+    let (weight, meaning, tier) = match &lead.kb {
+        Some(k) => (k.weight, k.meaning.clone(), k.tier),
+        None => {
+            let w = if lead.row.severity >= Severity::Fatal {
+                6.0
+            } else {
+                4.0
+            };
+            (
+                w,
+                format!("A recurring {} signature.", lead.row.severity.as_str()),
+                lead.row.tier,
+            )
+        }
+    };
+    let title = format!(
+        "`{}` ({} times, {} to {} UTC, {} source{})",
+        crate::model::excerpt(&lead.row.template, 100),
+        count,
+        fmt_time(first),
+        fmt_time(last),
+        sources.len(),
+        if sources.len() == 1 { "" } else { "s" }
+    );
+    let mut detail = format!(
+        "{meaning} Seen on {} in {}.",
+        hosts.iter().copied().collect::<Vec<_>>().join(", "),
+        sources.iter().copied().collect::<Vec<_>>().join(", ")
+    );
+    if let Some(routes) = routes_of(group) {
+        detail.push_str(&format!(" Routes: {routes}."));
+    }
+    let mut evidence: Vec<Ev> = group.iter().map(|s| s.row.example.clone()).collect();
+    evidence.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.path.cmp(&b.path)));
+    evidence.truncate(4);
+    let last_ev = group
+        .iter()
+        .map(|s| &s.last)
+        .max_by_key(|e| e.time)
+        .unwrap();
+    if !evidence.contains(last_ev) {
+        evidence.push(last_ev.clone());
+    }
+    if let Some(cause) = first.and_then(|f| preceding(lifecycle, f)) {
+        let lag = first.unwrap().duration_since(cause.time).as_secs();
+        detail.push_str(&format!(" Preceded {lag} s earlier by: {}.", cause.title));
+        evidence.push(cause.evidence.clone());
+    }
+    Finding {
+        kind,
+        tier,
+        title,
+        detail,
+        score: weight * (1.0 + (1.0 + count as f64).log10()),
+        time: first,
+        end: last,
+        evidence,
+    }
+}
+
+fn routes_of(group: &[&SigAgg]) -> Option<String> {
+    let mut routes: BTreeMap<&str, u64> = BTreeMap::new();
+    for s in group {
+        for (r, n) in &s.row.routes {
+            *routes.entry(r).or_default() += n;
+        }
+    }
+    let mut v: Vec<_> = routes.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let shown: Vec<String> = v
+        .iter()
+        .take(3)
+        .map(|(r, n)| format!("{r} ({n})"))
+        .collect();
+    (!shown.is_empty()).then(|| shown.join(", "))
+}
+
+/// The latest lifecycle event within the window before `t`.
+fn preceding(lifecycle: &[Lifecycle], t: Timestamp) -> Option<&Lifecycle> {
+    lifecycle
+        .iter()
+        .rev()
+        .find(|l| l.time <= t && t.duration_since(l.time) <= CAUSE_WINDOW)
+}
+
+fn connections(sigs: &[SigAgg]) -> Vec<Connection> {
+    let mut by: BTreeMap<(Tier, Tier, String), Connection> = BTreeMap::new();
+    for s in sigs {
+        let Some(k) = &s.kb else { continue };
+        let (Some(class), Some(peer)) = (&k.connection, k.peer) else {
+            continue;
+        };
+        // The client side of the connection comes first.
+        let (from, to) = match (k.tier, peer) {
+            (Tier::Data, Tier::Application) => (Tier::Application, Tier::Data),
+            (Tier::SourcesDestinations, p) => (p, Tier::SourcesDestinations),
+            (t, p) => (t, p),
+        };
+        let c = by
+            .entry((from, to, class.clone()))
+            .or_insert_with(|| Connection {
+                from,
+                to,
+                class: class.clone(),
+                count: 0,
+                first: None,
+                last: None,
+                signatures: Vec::new(),
+            });
+        c.count += s.row.count;
+        c.first = c.first.into_iter().chain(s.row.first_seen).min();
+        c.last = c.last.into_iter().chain(s.row.last_seen).max();
+        c.signatures.push(s.row.id.clone());
+    }
+    let mut v: Vec<Connection> = by.into_values().collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.class.cmp(&b.class)));
+    v
+}
+
+fn bundle_info(ev: &Evidence, sigs: &[SigAgg]) -> BundleInfo {
+    let mut hosts: BTreeSet<String> = BTreeSet::new();
+    for s in sigs {
+        hosts.extend(s.row.hosts.iter().map(|(h, _)| h.clone()));
+    }
+    hosts.remove("unknown");
+    let start = sigs.iter().filter_map(|s| s.row.first_seen).min();
+    let end = sigs.iter().filter_map(|s| s.row.last_seen).max();
+    BundleInfo {
+        name: String::new(),
+        hosts: hosts.into_iter().collect(),
+        collection_time: ev.collection_time,
+        collection_time_source: None,
+        start,
+        end,
+        files: 0,
+        records: sigs.iter().map(|s| s.row.count).sum(),
+    }
+}
+
+fn timeline(sigs: &[SigAgg], lifecycle: &[Lifecycle], findings: &[Finding]) -> Vec<TimelineEvent> {
+    let mut out: Vec<TimelineEvent> = lifecycle
+        .iter()
+        .map(|l| TimelineEvent {
+            time: l.time,
+            kind: "lifecycle",
+            title: l.title.clone(),
+            evidence: Some(l.evidence.clone()),
+        })
+        .collect();
+    for s in sigs.iter().filter(|s| is_problem(s)) {
+        if let Some(t) = s.row.first_seen {
+            out.push(TimelineEvent {
+                time: t,
+                kind: "first_seen",
+                title: format!("first `{}`", crate::model::excerpt(&s.row.template, 100)),
+                evidence: Some(s.row.example.clone()),
+            });
+        }
+    }
+    for f in findings {
+        if let (Some(end), Some(_)) = (f.end, f.time) {
+            out.push(TimelineEvent {
+                time: end,
+                kind: "last_seen",
+                title: format!("last of {}", f.kind),
+                evidence: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.title.cmp(&b.title)));
+    out
+}
+
+const TIERS: [Tier; 6] = [
+    Tier::Application,
+    Tier::Data,
+    Tier::SourcesDestinations,
+    Tier::Networking,
+    Tier::System,
+    Tier::Dependencies,
+];
+
+pub(crate) fn tiers(ev: &Evidence, sigs: &[SigAgg], findings: &[Finding]) -> Vec<TierStatus> {
+    TIERS
+        .iter()
+        .map(|&tier| {
+            let idx: Vec<usize> = findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.tier == tier)
+                .map(|(i, _)| i)
+                .collect();
+            let mut sources: BTreeSet<String> = BTreeSet::new();
+            for it in ev.items {
+                if let Parsed::Log { log, .. } = &it.parsed {
+                    if super::signatures::tier_of_format(&log.format) == tier {
+                        sources.insert(it.path.clone());
+                    }
+                }
+            }
+            for s in sigs.iter().filter(|s| s.row.tier == tier) {
+                sources.extend(s.row.sources.iter().map(|(p, _)| p.clone()));
+            }
+            let worst = idx.iter().map(|&i| findings[i].score).fold(0.0, f64::max);
+            let only_changes = idx.iter().all(|&i| is_informational(&findings[i]));
+            let status = if !idx.is_empty() && only_changes {
+                "changed"
+            } else if worst >= 15.0 {
+                "failing"
+            } else if !idx.is_empty() {
+                "degraded"
+            } else if !sources.is_empty() {
+                "ok"
+            } else {
+                "no evidence"
+            };
+            TierStatus {
+                tier,
+                status,
+                findings: idx,
+                sources: sources.into_iter().collect(),
+            }
+        })
+        .collect()
+}
+
+fn completeness(ev: &Evidence) -> Vec<Coverage> {
+    ev.items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => {
+                let mut times: Vec<Timestamp> = log.records.iter().filter_map(|r| r.time).collect();
+                times.sort();
+                let largest_gap = times
+                    .windows(2)
+                    .map(|w| (w[0], w[1].duration_since(w[0]).as_secs()))
+                    .max_by_key(|(t, g)| (*g, std::cmp::Reverse(*t)));
+                Some(Coverage {
+                    source: it.path.clone(),
+                    start: times.first().copied(),
+                    end: times.last().copied(),
+                    records: log.records.len() as u64,
+                    lines: log.lines,
+                    unparsed: log.unparsed,
+                    no_time: log.no_time,
+                    zone_assumed: log.zone_assumed,
+                    year_inferred: log.year_inferred,
+                    invalid_utf8: log.invalid_utf8,
+                    largest_gap,
+                })
+            }
+            Parsed::Other { .. } => None,
+        })
+        .collect()
+}
+
+/// Advice where the evidence runs out.
+fn advice(ev: &Evidence, sigs: &[SigAgg]) -> Vec<Advice> {
+    let mut out = Vec::new();
+    let formats: BTreeSet<&str> = ev
+        .items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => Some(log.format.as_str()),
+            _ => None,
+        })
+        .collect();
+    let kinds: BTreeSet<&str> = sigs
+        .iter()
+        .filter_map(|s| s.kb.as_ref())
+        .map(|k| k.kind.as_str())
+        .collect();
+    let has = |prefix: &str| kinds.iter().any(|k| k.starts_with(prefix));
+    if has("redis.") && !formats.contains("redis") {
+        out.push(Advice {
+            title: "Add the Redis server log".into(),
+            detail: "The application reports Redis errors but the bundle holds no Redis log, \
+                     so whether Redis was down, full or refusing cannot be told."
+                .into(),
+        });
+    }
+    if has("pg.") && !formats.contains("postgres-stderr") {
+        out.push(Advice {
+            title: "Add the Postgres server log".into(),
+            detail: "Postgres errors are reported by clients but the server's own log is absent."
+                .into(),
+        });
+    }
+    if has("lb.") && !formats.contains("nginx-combined") {
+        out.push(Advice {
+            title: "Add the load balancer's access log".into(),
+            detail: "Upstream errors appear without the access log that gives status codes, \
+                     routes and request times."
+                .into(),
+        });
+    }
+    let assumed: u64 = ev
+        .items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => Some(log.zone_assumed),
+            _ => None,
+        })
+        .sum();
+    if assumed > 0 {
+        out.push(Advice {
+            title: "Log times with their UTC offset".into(),
+            detail: format!(
+                "{assumed} records carry no zone; UTC was assumed (change with --timezone). \
+                 Configure loggers to write RFC 3339 times with an offset."
+            ),
+        });
+    }
+    let timeless: Vec<&str> = ev
+        .items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } if log.no_time > 0 => Some(it.path.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !timeless.is_empty() {
+        out.push(Advice {
+            title: "Keep the timestamps with the errors".into(),
+            detail: format!(
+                "Records without a time cannot be placed on the timeline or joined to \
+                 changes and usage ({}). Attach the log as written, with its time prefix, \
+                 rather than a pasted excerpt.",
+                timeless.join(", ")
+            ),
+        });
+    }
+    let problems = sigs
+        .iter()
+        .filter(|s| is_problem(s) && s.row.tier == Tier::Application);
+    if problems.clone().any(|s| s.row.routes.is_empty()) && formats.contains("json") {
+        out.push(Advice {
+            title: "Log the route and request id with every application error".into(),
+            detail: "Application errors are logged without the request they belong to, so \
+                     they cannot be joined to the load balancer's lines or to each other. \
+                     Add a request id (pino-http's req.id) and the route to error logs."
+                .into(),
+        });
+    }
+    out
+}

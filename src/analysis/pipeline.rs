@@ -1,0 +1,363 @@
+//! The `analyze` job: open, detect, parse in parallel, mine, correlate,
+//! and fill one [`Report`].
+//!
+//! Each entry of the bundle is detected and parsed on its own (rayon over
+//! entries), then results are merged in path order, so the report is the
+//! same whatever the thread count.
+
+use super::{correlate, signatures};
+use crate::bundle::{self, Bundle, Entry, Limits};
+use crate::logs::{self, LogFile, Registry};
+use crate::model::{FileIssue, TimeSource};
+use crate::report::model::*;
+use crate::time::TimeCtx;
+use jiff::Timestamp;
+use rayon::prelude::*;
+use regex::Regex;
+use std::path::Path;
+use std::sync::LazyLock;
+
+/// The decisions `analyze` runs with.
+pub struct Config {
+    pub limits: Limits,
+    pub time: TimeCtx,
+    pub registry: Registry,
+    pub kb: super::kb::Kb,
+    /// Explains detection decisions on stderr.
+    pub debug: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            limits: Limits::default(),
+            time: TimeCtx::default(),
+            registry: Registry::default(),
+            kb: super::kb::Kb::default(),
+            debug: false,
+        }
+    }
+}
+
+/// What one entry turned out to be.
+pub(crate) enum Parsed {
+    Log {
+        log: LogFile,
+        detection: logs::Detection,
+    },
+    Other {
+        kind: &'static str,
+        status: &'static str,
+        reason: Option<String>,
+    },
+}
+
+/// A parsed entry with where it came from.
+pub(crate) struct Item {
+    pub path: String,
+    pub host: String,
+    pub parsed: Parsed,
+    pub truncated: Option<String>,
+}
+
+/// Everything the correlation step reads.
+pub(crate) struct Evidence<'a> {
+    pub items: &'a [Item],
+    pub deps: &'a crate::deps::DepsOutcome,
+    /// Log lines that show a changed dependency running, by the changed
+    /// snapshot's path.
+    pub placed: &'a [(String, crate::model::Evidence)],
+    pub collection_time: Option<Timestamp>,
+    pub kb: &'a super::kb::Kb,
+}
+
+/// Opens and analyzes the bundle at `path`.
+pub fn analyze(path: &Path, config: &Config) -> Result<Report, bundle::OpenError> {
+    let bundle = bundle::open(path, &config.limits)?;
+    Ok(analyze_bundle(&bundle, config))
+}
+
+/// Analyzes an opened bundle.
+pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
+    let (collection_time, collection_source) = collection_time(bundle);
+    let mut ctx = config.time.clone();
+    if ctx.reference.is_none() {
+        ctx.reference = collection_time;
+    }
+    let default_host = bundle_host(bundle).unwrap_or_else(|| "unknown".to_string());
+    let items: Vec<Item> = bundle
+        .entries
+        .par_iter()
+        .map(|e| parse_entry(e, &default_host, &ctx, config))
+        .collect();
+    if config.debug {
+        for it in &items {
+            if let Parsed::Log { detection: d, .. } = &it.parsed {
+                let runner = d.runner_up.as_ref().map(|(n, s)| format!("{n} {s}"));
+                eprintln!(
+                    "debug: {}: format {} read {}/{} lines (runner-up: {})",
+                    it.path,
+                    d.format,
+                    d.score,
+                    d.sampled,
+                    runner.as_deref().unwrap_or("none")
+                );
+            }
+        }
+    }
+    let mut deps = dependency_changes(bundle, &items);
+    let placed = super::changes::place_by_logs(bundle, &items, &mut deps);
+    let evidence = Evidence {
+        items: &items,
+        deps: &deps,
+        placed: &placed,
+        collection_time,
+        kb: &config.kb,
+    };
+    let sigs = signatures::build(&evidence);
+    let mut report = correlate::report(&evidence, sigs);
+    report.bundle.name = bundle.name.clone();
+    report.bundle.collection_time = collection_time;
+    report.bundle.collection_time_source = collection_source;
+    report.bundle.files = bundle.entries.len() + bundle.skipped.len();
+    if !report.bundle.hosts.contains(&default_host) && default_host != "unknown" {
+        report.bundle.hosts.insert(0, default_host);
+    }
+    report.inventory = inventory(bundle, &items, &deps);
+    report
+}
+
+/// Hands every dependency file to the deps layer at once, so it can group
+/// versions of one file into series and diff them in time order.
+fn dependency_changes(bundle: &Bundle, items: &[Item]) -> crate::deps::DepsOutcome {
+    let files: Vec<crate::deps::DepFile> = bundle
+        .entries
+        .iter()
+        .zip(items)
+        .filter(|(_, it)| {
+            matches!(
+                it.parsed,
+                Parsed::Other {
+                    kind: "dependencies",
+                    ..
+                }
+            )
+        })
+        .map(|(e, _)| crate::deps::DepFile {
+            path: &e.path,
+            bytes: &e.data,
+            mtime: e.mtime,
+        })
+        .collect();
+    crate::deps::analyze_files(&files)
+}
+
+/// The time the bundle was collected: from its name, else the newest
+/// entry's modification time.
+fn collection_time(bundle: &Bundle) -> (Option<Timestamp>, Option<TimeSource>) {
+    let top = bundle
+        .entries
+        .first()
+        .map(|e| e.path.split('/').next().unwrap_or(""));
+    let named =
+        crate::time::from_path(&bundle.name).or_else(|| top.and_then(crate::time::from_path));
+    if let Some(t) = named {
+        return (Some(t), Some(TimeSource::Path));
+    }
+    match bundle.latest_mtime() {
+        Some(t) => (Some(t), Some(TimeSource::Mtime)),
+        None => (None, None),
+    }
+}
+
+static BUNDLE_HOST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:sb|sosreport|support-bundle|bundle)[_-]([A-Za-z0-9.-]+?)[_-]\d{8}").unwrap()
+});
+
+/// The host a bundle was taken from, as its top folder or file name says
+/// (`sb_<host>_<date>`, `sosreport-<host>-<date>`).
+fn bundle_host(bundle: &Bundle) -> Option<String> {
+    let top = bundle
+        .entries
+        .first()
+        .map(|e| e.path.split('/').next().unwrap_or(""));
+    [Some(bundle.name.as_str()), top]
+        .into_iter()
+        .flatten()
+        .find_map(|n| BUNDLE_HOST.captures(n).map(|c| c[1].to_string()))
+}
+
+fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
+    let item = |parsed| Item {
+        path: e.path.clone(),
+        host: host.to_string(),
+        parsed,
+        truncated: e.truncated.clone(),
+    };
+    let other = |kind, status, reason: Option<String>| Parsed::Other {
+        kind,
+        status,
+        reason,
+    };
+    let data: &[u8] = &e.data;
+    if data.is_empty() {
+        return item(other("empty", "skipped", Some("empty file".into())));
+    }
+    let head = &data[..data.len().min(64 * 1024)];
+    if looks_binary(head) {
+        return item(other(
+            "binary",
+            "skipped",
+            Some("binary content, not text".into()),
+        ));
+    }
+    let head_text = String::from_utf8_lossy(head);
+    if crate::deps::is_dependency_file(&e.path, head) {
+        return item(other("dependencies", "parsed", None));
+    }
+    if is_config(&e.path) {
+        return item(other("config", "parsed", None));
+    }
+    match config.registry.detect(&head_text) {
+        Some(detection) => {
+            let log = logs::frame(config.registry.get(detection.index), data, ctx);
+            item(Parsed::Log { log, detection })
+        }
+        None => {
+            let first = head_text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            let reason = format!(
+                "no known format reads its lines; line 1 looks like: {}",
+                crate::model::excerpt(first, 120)
+            );
+            item(other("unknown", "skipped", Some(reason)))
+        }
+    }
+}
+
+fn looks_binary(head: &[u8]) -> bool {
+    let nul = memchr::memchr_iter(0, head).count();
+    nul * 100 > head.len().max(1)
+}
+
+fn is_config(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    [".conf", ".cnf", ".ini", ".yaml", ".yml", ".toml", ".env"]
+        .iter()
+        .any(|s| name.ends_with(s))
+        || path.split('/').any(|c| c == "config" || c == "etc")
+}
+
+fn inventory(
+    bundle: &Bundle,
+    items: &[Item],
+    deps: &crate::deps::DepsOutcome,
+) -> Vec<InventoryEntry> {
+    let mut out: Vec<InventoryEntry> = items
+        .iter()
+        .map(|it| {
+            let mut e = match &it.parsed {
+                Parsed::Log { log, .. } => log_inventory(&it.path, log),
+                Parsed::Other {
+                    kind,
+                    status,
+                    reason,
+                } => InventoryEntry {
+                    path: it.path.clone(),
+                    kind: kind.to_string(),
+                    status,
+                    reason: reason.clone(),
+                    records: 0,
+                    format: None,
+                    time_source: None,
+                },
+            };
+            if let Some(info) = deps.files.iter().find(|f| f.path == it.path) {
+                e.status = match info.status.as_str() {
+                    "failed" => "failed",
+                    "partial" => "partial",
+                    _ => "parsed",
+                };
+                e.reason = info.reason.clone();
+                e.records = info.packages as u64;
+                e.format = Some(info.format.clone());
+            }
+            if let Some(t) = &it.truncated {
+                e.status = "partial";
+                let r = e
+                    .reason
+                    .take()
+                    .map(|r| format!("{r}; "))
+                    .unwrap_or_default();
+                e.reason = Some(format!("{r}{t}"));
+            }
+            e
+        })
+        .collect();
+    out.extend(bundle.skipped.iter().map(|s| InventoryEntry {
+        path: s.path.clone(),
+        kind: "unknown".into(),
+        status: "skipped",
+        reason: Some(s.reason.clone()),
+        records: 0,
+        format: None,
+        time_source: None,
+    }));
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn log_inventory(path: &str, log: &LogFile) -> InventoryEntry {
+    let mut reasons = Vec::new();
+    if let Some((n, l)) = &log.first_unparsed {
+        reasons.push(format!(
+            "{} unparsed lines, first at line {n}: {l}",
+            log.unparsed
+        ));
+    }
+    if let Some((n, l)) = &log.first_no_time {
+        reasons.push(format!(
+            "{} records without a readable time, first at line {n}: {l}",
+            log.no_time
+        ));
+    }
+    if log.invalid_utf8 > 0 {
+        reasons.push(format!(
+            "{} lines with bytes that are not UTF-8",
+            log.invalid_utf8
+        ));
+    }
+    if log.cut > 0 {
+        reasons.push(format!("{} records cut at 64 KiB", log.cut));
+    }
+    let status = if reasons.is_empty() {
+        "parsed"
+    } else {
+        "partial"
+    };
+    InventoryEntry {
+        path: path.to_string(),
+        kind: "log".into(),
+        status,
+        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
+        records: log.records.len() as u64,
+        format: Some(log.format.clone()),
+        time_source: Some(TimeSource::Content),
+    }
+}
+
+/// Per-file problems worth a warning line on stderr.
+pub fn warnings(report: &Report) -> Vec<FileIssue> {
+    report
+        .inventory
+        .iter()
+        .filter(|e| matches!(e.status, "failed" | "partial"))
+        .map(|e| FileIssue {
+            path: e.path.clone(),
+            line: None,
+            message: e.reason.clone().unwrap_or_default(),
+        })
+        .collect()
+}

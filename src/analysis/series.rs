@@ -1,0 +1,243 @@
+//! Generic numeric series: robust statistics, trends and spikes.
+//!
+//! Every check here works from the series' own distribution rather than
+//! fixed thresholds: the centre is the median, the spread the median
+//! absolute deviation (MAD, scaled to match a standard deviation on normal
+//! data), and a trend is the Theil-Sen slope (median of pairwise slopes),
+//! which shrugs off a few wild points that would tilt a least-squares fit.
+//!
+//! # Limitations
+//! Spikes are windows of points far *above* the baseline; drops are not
+//! reported. A series needs [`MIN_POINTS`] points before it is judged, and a
+//! window covering more than half the series is a level shift, not a spike,
+//! so it is left to the trend checks.
+
+use crate::model::{Sample, Spike};
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+
+/// Fewest points a series needs before spikes are looked for.
+pub const MIN_POINTS: usize = 8;
+/// How many robust deviations above the median make a point "high".
+pub const SPIKE_Z: f64 = 5.0;
+/// Scale factor that makes the MAD estimate a normal standard deviation.
+const MAD_SCALE: f64 = 1.4826;
+
+/// Median of `values` (NaN-free); `None` when empty.
+pub fn median(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// Scaled median absolute deviation around `centre`.
+pub fn mad(values: &[f64], centre: f64) -> f64 {
+    let dev: Vec<f64> = values.iter().map(|v| (v - centre).abs()).collect();
+    median(&dev).unwrap_or(0.0) * MAD_SCALE
+}
+
+/// Theil-Sen slope of `(x, y)` points, in y units per x unit.
+pub fn theil_sen(points: &[(f64, f64)]) -> Option<f64> {
+    let mut slopes = Vec::new();
+    for (i, a) in points.iter().enumerate() {
+        for b in &points[i + 1..] {
+            let dx = b.0 - a.0;
+            if dx.abs() > f64::EPSILON {
+                slopes.push((b.1 - a.1) / dx);
+            }
+        }
+    }
+    median(&slopes)
+}
+
+/// Share of the non-zero steps of `ys` that go up: 1.0 for a series that
+/// only ever climbs.
+pub fn rising_share(ys: &[f64]) -> f64 {
+    let steps: Vec<f64> = ys
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d != 0.0)
+        .collect();
+    if steps.is_empty() {
+        return 0.0;
+    }
+    steps.iter().filter(|d| **d > 0.0).count() as f64 / steps.len() as f64
+}
+
+/// Seconds since the Unix epoch, as a float for fitting.
+pub fn secs(t: Timestamp) -> f64 {
+    t.as_millisecond() as f64 / 1000.0
+}
+
+/// The identity of one series: metric, host and labels.
+pub type SeriesKey = (String, String, Vec<(String, String)>);
+
+/// Groups samples into time-sorted series by (metric, host, labels).
+pub fn group(samples: &[Sample]) -> BTreeMap<SeriesKey, Vec<&Sample>> {
+    let mut out: BTreeMap<SeriesKey, Vec<&Sample>> = BTreeMap::new();
+    for s in samples {
+        let key = (s.metric.clone(), s.host.clone(), s.labels.clone());
+        out.entry(key).or_default().push(s);
+    }
+    for v in out.values_mut() {
+        v.sort_by_key(|s| s.time);
+    }
+    out
+}
+
+/// Windows where a series rose far above its own median, one [`Spike`] per
+/// window, strongest first.
+pub fn find_spikes(samples: &[Sample]) -> Vec<Spike> {
+    let mut out: Vec<Spike> = group(samples)
+        .into_iter()
+        .flat_map(|((metric, host, labels), series)| {
+            spikes_in(&series)
+                .into_iter()
+                .map(move |w| w.into_spike(&series, metric.clone(), host.clone(), labels.clone()))
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.start.cmp(&b.start)));
+    out
+}
+
+/// A run of high points: indexes into the series, inclusive.
+struct Window {
+    first: usize,
+    last: usize,
+    scale: f64,
+}
+
+impl Window {
+    fn into_spike(
+        self,
+        series: &[&Sample],
+        metric: String,
+        host: String,
+        labels: Vec<(String, String)>,
+    ) -> Spike {
+        let outside: Vec<f64> = series
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < self.first || *i > self.last)
+            .map(|(_, s)| s.value)
+            .collect();
+        let baseline = median(&outside).unwrap_or(0.0);
+        let peak_at = (self.first..=self.last)
+            .max_by(|a, b| series[*a].value.total_cmp(&series[*b].value))
+            .unwrap_or(self.first);
+        let peak = series[peak_at].value;
+        Spike {
+            metric,
+            host,
+            labels,
+            start: series[self.first].time,
+            end: series[self.last].time,
+            baseline,
+            peak,
+            peak_time: series[peak_at].time,
+            score: (peak - baseline) / self.scale,
+            source: series[peak_at].source.clone(),
+        }
+    }
+}
+
+/// Finds the high windows of one time-sorted series.
+fn spikes_in(series: &[&Sample]) -> Vec<Window> {
+    if series.len() < MIN_POINTS {
+        return Vec::new();
+    }
+    let values: Vec<f64> = series.iter().map(|s| s.value).collect();
+    let centre = median(&values).unwrap_or(0.0);
+    // A series that is mostly one value has MAD 0: fall back on the mean
+    // absolute deviation, and keep a floor relative to the level so tiny
+    // wiggles of a constant do not count as spikes.
+    let mean_ad = values.iter().map(|v| (v - centre).abs()).sum::<f64>() / values.len() as f64;
+    let spread = match mad(&values, centre) {
+        m if m > 0.0 => m,
+        _ => 1.2533 * mean_ad,
+    };
+    let scale = spread.max(0.02 * centre.abs()).max(1e-9);
+    let high: Vec<bool> = values
+        .iter()
+        .map(|v| (v - centre) / scale > SPIKE_Z)
+        .collect();
+    let mut windows = Vec::new();
+    let mut i = 0;
+    while i < high.len() {
+        if !high[i] {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        let mut last = i;
+        // Bridge single-point dips inside a window.
+        while i + 1 < high.len() && (high[i + 1] || (i + 2 < high.len() && high[i + 2])) {
+            i += 1;
+            if high[i] {
+                last = i;
+            }
+        }
+        i += 1;
+        if (last - first + 1) * 2 <= series.len() {
+            windows.push(Window { first, last, scale });
+        }
+    }
+    windows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TimeSource;
+
+    fn series(values: &[f64]) -> Vec<Sample> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Sample {
+                time: Timestamp::from_second(1_800_000_000 + 60 * i as i64).unwrap(),
+                host: "h".into(),
+                metric: "load.1m".into(),
+                labels: vec![],
+                value: *v,
+                source: format!("f{i}"),
+                time_source: TimeSource::Path,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_spike_with_baseline_and_peak() {
+        let s = series(&[1.0, 1.2, 0.9, 1.1, 1.0, 9.0, 12.0, 1.1, 0.95, 1.05, 1.0]);
+        let spikes = find_spikes(&s);
+        assert_eq!(spikes.len(), 1);
+        let sp = &spikes[0];
+        assert_eq!(sp.peak, 12.0);
+        assert_eq!(sp.baseline, 1.0);
+        assert_eq!(sp.source, "f6");
+        assert_eq!(sp.end.as_second() - sp.start.as_second(), 60);
+    }
+
+    #[test]
+    fn flat_or_short_series_has_no_spike() {
+        assert!(find_spikes(&series(&[5.0; 20])).is_empty());
+        assert!(find_spikes(&series(&[1.0, 50.0, 1.0])).is_empty());
+    }
+
+    #[test]
+    fn theil_sen_ignores_an_outlier() {
+        let pts: Vec<(f64, f64)> = (0..10)
+            .map(|i| (i as f64, if i == 5 { 100.0 } else { 2.0 * i as f64 }))
+            .collect();
+        assert_eq!(theil_sen(&pts), Some(2.0));
+        assert_eq!(rising_share(&[1.0, 2.0, 2.0, 3.0, 2.5]), 2.0 / 3.0);
+    }
+}

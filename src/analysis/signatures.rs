@@ -1,0 +1,159 @@
+//! From framed records to signatures: mine templates over every record's
+//! first line, then count each template per host, source and route, note
+//! its first and last time, and classify it with the knowledge base.
+
+use super::kb::KbEntryDef;
+use super::pipeline::{Evidence, Item, Parsed};
+use crate::logs::Record;
+use crate::model::{excerpt, Evidence as Ev, Severity, Tier};
+use crate::report::model::Signature;
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+
+/// A signature with what the correlation step needs beyond the report row.
+pub(crate) struct SigAgg {
+    pub row: Signature,
+    pub kb: Option<KbEntryDef>,
+    /// Times of every occurrence, sorted.
+    pub times: Vec<Timestamp>,
+    /// The last occurrence, as evidence.
+    pub last: Ev,
+    /// The first occurrence's whole message with its continuation lines
+    /// (a stack trace), at most 8 KiB.
+    pub stack: String,
+}
+
+/// The tier a record speaks for when no knowledge-base entry says.
+pub(crate) fn tier_of_format(format: &str) -> Tier {
+    match format {
+        "postgres-stderr" | "redis" | "mysql-error" => Tier::Data,
+        "nginx-combined" | "nginx-error" | "apache-error" | "aws-alb" | "heroku" => {
+            Tier::Networking
+        }
+        "syslog-rfc3164" | "syslog-iso" | "syslog-rfc5424" | "kernel-dmesg"
+        | "kernel-dmesg-ctime" => Tier::System,
+        _ => Tier::Application,
+    }
+}
+
+fn records(items: &[Item]) -> Vec<(&Item, &str, &Record)> {
+    items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => Some((it, log.format.as_str(), &log.records)),
+            Parsed::Other { .. } => None,
+        })
+        .flat_map(|(it, fmt, recs)| recs.iter().map(move |r| (it, fmt, r)))
+        .collect()
+}
+
+fn evidence(it: &Item, r: &Record) -> Ev {
+    Ev {
+        path: it.path.clone(),
+        line: Some(r.line),
+        time: r.time,
+        excerpt: excerpt(r.head(), 240),
+    }
+}
+
+fn ranked(m: BTreeMap<String, u64>) -> Vec<(String, u64)> {
+    let mut v: Vec<_> = m.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+/// Mines and aggregates every record of the bundle.
+pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
+    let recs = records(ev.items);
+    let messages: Vec<&str> = recs.iter().map(|(_, _, r)| r.head()).collect();
+    let mined = crate::signature::mine(&messages);
+    struct Acc<'a> {
+        hosts: BTreeMap<String, u64>,
+        sources: BTreeMap<String, u64>,
+        routes: BTreeMap<String, u64>,
+        times: Vec<Timestamp>,
+        severity: Severity,
+        first: Option<(&'a Item, &'a Record)>,
+        last: Option<(&'a Item, &'a Record)>,
+        format: &'a str,
+    }
+    let mut accs: Vec<Option<Acc>> = (0..mined.templates.len()).map(|_| None).collect();
+    for (&(it, fmt, r), &t) in recs.iter().zip(&mined.assignment) {
+        let acc = accs[t as usize].get_or_insert_with(|| Acc {
+            hosts: BTreeMap::new(),
+            sources: BTreeMap::new(),
+            routes: BTreeMap::new(),
+            times: Vec::new(),
+            severity: Severity::Trace,
+            first: None,
+            last: None,
+            format: fmt,
+        });
+        let host = r.host.clone().unwrap_or_else(|| it.host.clone());
+        *acc.hosts.entry(host).or_default() += 1;
+        *acc.sources.entry(it.path.clone()).or_default() += 1;
+        if let Some(route) = &r.route {
+            let route = route.split('?').next().unwrap_or(route);
+            *acc.routes.entry(route.to_string()).or_default() += 1;
+        }
+        acc.severity = acc.severity.max(r.severity);
+        if let Some(t) = r.time {
+            acc.times.push(t);
+            let earlier = |cur: Option<(&Item, &Record)>| cur.is_none_or(|(_, c)| c.time > Some(t));
+            let later = |cur: Option<(&Item, &Record)>| cur.is_none_or(|(_, c)| c.time <= Some(t));
+            if earlier(acc.first) {
+                acc.first = Some((it, r));
+            }
+            if later(acc.last) {
+                acc.last = Some((it, r));
+            }
+        } else if acc.first.is_none() {
+            acc.first = Some((it, r));
+            acc.last = Some((it, r));
+        }
+    }
+    let mut out: Vec<SigAgg> = mined
+        .templates
+        .into_iter()
+        .zip(accs)
+        .filter_map(|(tpl, acc)| {
+            let mut acc = acc?;
+            acc.times.sort();
+            let (fi, fr) = acc.first?;
+            let (li, lr) = acc.last?;
+            let kb = ev.kb.classify(fr.head()).cloned();
+            let tier = kb
+                .as_ref()
+                .map(|k| k.tier)
+                .unwrap_or_else(|| tier_of_format(acc.format));
+            Some(SigAgg {
+                row: Signature {
+                    id: tpl.id,
+                    template: tpl.text,
+                    count: tpl.count,
+                    first_seen: acc.times.first().copied(),
+                    last_seen: acc.times.last().copied(),
+                    hosts: ranked(acc.hosts),
+                    sources: ranked(acc.sources),
+                    severity: acc.severity,
+                    tier,
+                    kind: kb.as_ref().map(|k| k.kind.clone()),
+                    routes: ranked(acc.routes),
+                    params: tpl.params,
+                    example: evidence(fi, fr),
+                },
+                kb,
+                times: acc.times,
+                last: evidence(li, lr),
+                stack: fr.message[..fr.message.floor_char_boundary(8192)].to_string(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.row
+            .count
+            .cmp(&a.row.count)
+            .then_with(|| a.row.id.cmp(&b.row.id))
+    });
+    out
+}

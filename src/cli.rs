@@ -1,0 +1,274 @@
+//! Flags as typed, turned into the validated configuration the library
+//! runs with, and the exit-code contract:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | the job ran; per-file problems are warnings in the report |
+//! | 1 | an input file of `deps` or `signatures` could not be read or parsed |
+//! | 2 | the command line is wrong |
+//! | 3 | the bundle could not be opened at all |
+//! | 4 | the bundle was opened but no file in it was recognised |
+//! | 5 | the output could not be written |
+
+use clap::{Parser, Subcommand, ValueEnum};
+use outsidein::analysis::{self, Config};
+use outsidein::bundle::Limits;
+use outsidein::logs::{FormatDef, Registry};
+use outsidein::time::TimeCtx;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(
+    name = "outsidein",
+    version,
+    about = "Offline forensic analyzer for support bundles"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReportFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LineFormat {
+    Jsonl,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct InputArgs {
+    /// Zone assumed for times written without one (IANA name or UTC).
+    #[arg(long, default_value = "UTC", help_heading = "Time")]
+    timezone: String,
+    /// A log format definition file (JSON); may be repeated.
+    #[arg(long = "format-def", help_heading = "Input")]
+    format_defs: Vec<PathBuf>,
+    /// Largest decompressed size of one file, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_entry_bytes, help_heading = "Limits")]
+    max_file_bytes: u64,
+    /// Largest decompressed size of the whole bundle, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_total_bytes, help_heading = "Limits")]
+    max_total_bytes: u64,
+    /// Most files read from one bundle.
+    #[arg(long, default_value_t = Limits::default().max_files, help_heading = "Limits")]
+    max_files: usize,
+    /// Threads to use (default: all cores).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    /// Explain detection decisions on stderr.
+    #[arg(long)]
+    debug: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyze a bundle (folder, .tar.gz/.tgz/.tar, .zip or one file) into a report.
+    Analyze {
+        path: PathBuf,
+        #[arg(long, value_enum, default_value = "markdown", help_heading = "Output")]
+        format: ReportFormat,
+        /// Write the report here instead of standard output.
+        #[arg(short, long, help_heading = "Output")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Print each line's signature (template id and template) of one log file.
+    Signatures {
+        path: PathBuf,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: LineFormat,
+    },
+    /// Compare two dependency files, or read one unified diff.
+    Deps {
+        old: PathBuf,
+        new: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: ReportFormat,
+    },
+    /// List the log formats known without configuration.
+    Formats {
+        #[arg(long = "format-def")]
+        format_defs: Vec<PathBuf>,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Analyze {
+            path,
+            format,
+            output,
+            input,
+        } => analyze(&path, format, output.as_deref(), &input),
+        Command::Signatures { path, format } => {
+            with_stdout(|out| outsidein::signature::cli(&path, format == LineFormat::Jsonl, out))
+        }
+        Command::Deps { old, new, format } => with_stdout(|out| {
+            outsidein::deps::cli(&old, new.as_deref(), format == ReportFormat::Json, out)
+        }),
+        Command::Formats { format_defs } => formats(&format_defs),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => 0,
+        Err(e) => {
+            eprintln!("outsidein: {e:#}");
+            1
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn with_stdout(f: impl FnOnce(&mut dyn Write) -> anyhow::Result<i32>) -> anyhow::Result<i32> {
+    let stdout = std::io::stdout();
+    let mut lock = std::io::BufWriter::new(stdout.lock());
+    let code = f(&mut lock)?;
+    lock.flush()?;
+    Ok(code)
+}
+
+fn read_format_defs(paths: &[PathBuf]) -> anyhow::Result<Vec<FormatDef>> {
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", p.display()))?;
+            serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!("{}:{}: not a format definition: {e}", p.display(), e.line())
+            })
+        })
+        .collect()
+}
+
+fn config(input: &InputArgs) -> Result<Config, (i32, String)> {
+    let zone = if input.timezone.eq_ignore_ascii_case("utc") {
+        jiff::tz::TimeZone::UTC
+    } else {
+        jiff::tz::TimeZone::get(&input.timezone)
+            .map_err(|e| (2, format!("--timezone {}: {e}", input.timezone)))?
+    };
+    let defs = read_format_defs(&input.format_defs).map_err(|e| (2, e.to_string()))?;
+    let registry = Registry::with_user_formats(defs).map_err(|e| (2, e.to_string()))?;
+    if let Some(n) = input.threads {
+        // Only the first call can set the global pool; later calls keep it.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
+    }
+    Ok(Config {
+        limits: Limits {
+            max_entry_bytes: input.max_file_bytes,
+            max_total_bytes: input.max_total_bytes,
+            max_files: input.max_files,
+            ..Limits::default()
+        },
+        time: TimeCtx {
+            zone,
+            reference: None,
+        },
+        registry,
+        kb: Default::default(),
+        debug: input.debug,
+    })
+}
+
+fn analyze(
+    path: &Path,
+    format: ReportFormat,
+    output: Option<&Path>,
+    input: &InputArgs,
+) -> anyhow::Result<i32> {
+    let config = match config(input) {
+        Ok(c) => c,
+        Err((code, msg)) => {
+            eprintln!("outsidein: {msg}");
+            return Ok(code);
+        }
+    };
+    if let Some(out) = output {
+        // Check the output path before the analysis starts.
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                eprintln!("outsidein: {}: output folder does not exist", dir.display());
+                return Ok(5);
+            }
+        }
+    }
+    let report = match analysis::analyze(path, &config) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("outsidein: {e}");
+            return Ok(3);
+        }
+    };
+    for w in analysis::warnings(&report) {
+        eprintln!("outsidein: warning: {w}");
+    }
+    let text = match format {
+        ReportFormat::Markdown => outsidein::report::markdown(&report),
+        ReportFormat::Json => outsidein::report::json(&report),
+    };
+    match output {
+        Some(out) => {
+            let tmp = out.with_extension("outsidein-tmp");
+            if let Err(e) = std::fs::write(&tmp, &text).and_then(|_| std::fs::rename(&tmp, out)) {
+                let _ = std::fs::remove_file(&tmp);
+                eprintln!("outsidein: {}: cannot write: {e}", out.display());
+                return Ok(5);
+            }
+        }
+        None => with_stdout(|w| {
+            w.write_all(text.as_bytes())?;
+            Ok(0)
+        })
+        .map(|_| ())?,
+    }
+    let recognised = report.inventory.iter().any(|e| e.status != "skipped");
+    if !recognised {
+        eprintln!(
+            "outsidein: no file in {} was recognised; run with --debug to see why",
+            path.display()
+        );
+        return Ok(4);
+    }
+    Ok(0)
+}
+
+fn formats(defs: &[PathBuf]) -> anyhow::Result<i32> {
+    let registry = Registry::with_user_formats(read_format_defs(defs)?)?;
+    with_stdout(|out| {
+        writeln!(out, "{:<22} {:>7}  description", "name", "samples")?;
+        for f in registry.formats() {
+            writeln!(
+                out,
+                "{:<22} {:>7}  {}",
+                f.name(),
+                f.def.samples.len(),
+                f.def.description
+            )?;
+        }
+        Ok(0)
+    })
+}

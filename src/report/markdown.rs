@@ -1,0 +1,423 @@
+//! Markdown for a bug report: a summary on top, then the outside-in
+//! sections, evidence in collapsible blocks. The whole stays within a
+//! GitHub comment (65,536 characters): long tables are cut from their
+//! least important end first, and the cut is said.
+
+use super::model::*;
+use crate::model::{Evidence, Finding};
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// GitHub's limit on a comment body.
+pub const MAX_CHARS: usize = 65_536;
+
+/// Renders the report, trimming tables until it fits [`MAX_CHARS`].
+pub fn render(r: &Report) -> String {
+    for rows in [60usize, 30, 15, 8, 4] {
+        let out = render_with(r, rows);
+        if out.chars().count() <= MAX_CHARS {
+            return out;
+        }
+    }
+    let mut out = render_with(r, 2);
+    let cut = out
+        .char_indices()
+        .nth(MAX_CHARS - 200)
+        .map(|(i, _)| i)
+        .unwrap_or(out.len());
+    out.truncate(cut);
+    out.push_str("\n\n*Report cut here to fit a GitHub comment; see the JSON report.*\n");
+    out
+}
+
+fn t(ts: Option<Timestamp>) -> String {
+    ts.map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
+/// A table cell: no newlines, pipes escaped.
+fn cell(s: &str) -> String {
+    s.replace('\n', " ").replace('|', "\\|")
+}
+
+/// Inline code that survives backticks inside.
+fn code(s: &str) -> String {
+    let s = s.replace('\n', " ");
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
+}
+
+fn more(w: &mut String, total: usize, shown: usize, what: &str) {
+    if total > shown {
+        let _ = writeln!(
+            w,
+            "\n*{} more {what} not shown; see the JSON report.*",
+            total - shown
+        );
+    }
+}
+
+fn render_with(r: &Report, rows: usize) -> String {
+    let mut w = String::new();
+    header(&mut w, r);
+    tiers(&mut w, r, rows);
+    connections(&mut w, r);
+    usage(&mut w, r, rows);
+    changes(&mut w, r, rows);
+    problems(&mut w, r, rows);
+    instrumentation(&mut w, r);
+    timeline(&mut w, r, rows);
+    completeness(&mut w, r, rows);
+    inventory(&mut w, r, rows);
+    w
+}
+
+fn header(w: &mut String, r: &Report) {
+    let b = &r.bundle;
+    let _ = writeln!(w, "# outsidein report: {}\n", b.name);
+    let source = b
+        .collection_time_source
+        .map(|s| {
+            format!(
+                " (from the {})",
+                if matches!(s, crate::model::TimeSource::Path) {
+                    "bundle name"
+                } else {
+                    "newest file time"
+                }
+            )
+        })
+        .unwrap_or_default();
+    let _ = writeln!(
+        w,
+        "Hosts: {} · Logs from {} to {} UTC · Collected {}{} · {} files, {} log records · \
+         outsidein {} (report schema {})\n",
+        if b.hosts.is_empty() {
+            "unknown".into()
+        } else {
+            b.hosts.join(", ")
+        },
+        t(b.start),
+        t(b.end),
+        t(b.collection_time),
+        source,
+        b.files,
+        b.records,
+        r.tool.version,
+        r.schema_version
+    );
+    let _ = writeln!(w, "## Summary\n");
+    if r.summary.is_empty() {
+        let _ = writeln!(w, "No problem found in the evidence.\n");
+    }
+    for s in &r.summary {
+        let _ = writeln!(w, "{s}");
+    }
+    w.push('\n');
+}
+
+fn evidence_block(w: &mut String, ev: &[Evidence]) {
+    if ev.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "  <details><summary>Evidence ({})</summary>\n", ev.len());
+    for e in ev {
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        let _ = writeln!(
+            w,
+            "  - {}{} at {} UTC: {}",
+            e.path,
+            at,
+            t(e.time),
+            code(&e.excerpt)
+        );
+    }
+    let _ = writeln!(w, "\n  </details>\n");
+}
+
+fn finding(w: &mut String, f: &Finding) {
+    let _ = writeln!(w, "- **{}** (score {:.1}, `{}`)", f.title, f.score, f.kind);
+    let _ = writeln!(w, "  {}", f.detail);
+    evidence_block(w, &f.evidence);
+}
+
+fn tiers(w: &mut String, r: &Report, rows: usize) {
+    let _ = writeln!(w, "## 1. Each tier on its own\n");
+    let _ = writeln!(
+        w,
+        "| Tier | Status | Findings | Sources |\n|---|---|---|---|"
+    );
+    for ts in &r.tiers {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} |",
+            ts.tier.title(),
+            ts.status,
+            ts.findings.len(),
+            ts.sources.len()
+        );
+    }
+    w.push('\n');
+    for ts in r.tiers.iter().filter(|t| !t.findings.is_empty()) {
+        let _ = writeln!(w, "### {}: {}\n", ts.tier.title(), ts.status);
+        for &i in ts.findings.iter().take(rows.min(10)) {
+            finding(w, &r.findings[i]);
+        }
+        more(w, ts.findings.len(), rows.min(10), "findings");
+    }
+}
+
+fn connections(w: &mut String, r: &Report) {
+    let _ = writeln!(w, "## 2. Connections between tiers\n");
+    if r.connections.is_empty() {
+        let _ = writeln!(w, "No connection errors between tiers were found.\n");
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "| From | To | Problem | Count | First | Last |\n|---|---|---|---|---|---|"
+    );
+    for c in &r.connections {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} |",
+            c.from.title(),
+            c.to.title(),
+            c.class,
+            c.count,
+            t(c.first),
+            t(c.last)
+        );
+    }
+    w.push('\n');
+}
+
+fn usage(w: &mut String, r: &Report, rows: usize) {
+    let _ = writeln!(w, "## 3. Changes in usage\n");
+    let usage: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.kind.starts_with("usage.") || f.kind.starts_with("pg.stats"))
+        .collect();
+    for f in usage.iter().take(rows.min(10)) {
+        finding(w, f);
+    }
+    if r.spikes.is_empty() {
+        let _ = writeln!(w, "No spike stands out from its series' baseline.\n");
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "| Metric | Host | Labels | From | To | Baseline | Peak |\n|---|---|---|---|---|---|---|"
+    );
+    for s in r.spikes.iter().take(rows) {
+        let labels: Vec<String> = s.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {:.4} | {:.4} |",
+            cell(&s.metric),
+            cell(&s.host),
+            cell(&labels.join(" ")),
+            t(Some(s.start)),
+            t(Some(s.end)),
+            s.baseline,
+            s.peak
+        );
+    }
+    more(w, r.spikes.len(), rows, "spikes");
+    w.push('\n');
+}
+
+fn changes(w: &mut String, r: &Report, rows: usize) {
+    let _ = writeln!(w, "## 4. Changes in dependencies\n");
+    if r.changes.is_empty() {
+        let _ = writeln!(w, "No dependency change found in the bundle.\n");
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "| Package | Change | From | To | Flags | Time |\n|---|---|---|---|---|---|"
+    );
+    for c in r.changes.iter().take(rows) {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(&c.package),
+            cell(&c.kind),
+            cell(c.from.as_deref().unwrap_or("")),
+            cell(c.to.as_deref().unwrap_or("")),
+            cell(&c.flags.join(", ")),
+            t(c.time)
+        );
+    }
+    more(w, r.changes.len(), rows, "changes");
+    w.push('\n');
+}
+
+fn problems(w: &mut String, r: &Report, rows: usize) {
+    let _ = writeln!(w, "## 5. Recurring and reproducible problems\n");
+    let sigs: Vec<&Signature> = r
+        .signatures
+        .iter()
+        .filter(|s| s.severity.is_problem() || s.kind.is_some())
+        .collect();
+    if sigs.is_empty() {
+        let _ = writeln!(w, "No warning or error signature recurs.\n");
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "| Signature | Count | Severity | Tier | First | Last | Hosts | Routes |\n\
+         |---|---|---|---|---|---|---|---|"
+    );
+    for s in sigs.iter().take(rows) {
+        let hosts: Vec<String> = s.hosts.iter().map(|(h, n)| format!("{h} ({n})")).collect();
+        let routes: Vec<String> = s
+            .routes
+            .iter()
+            .take(3)
+            .map(|(h, n)| format!("{h} ({n})"))
+            .collect();
+        let _ = writeln!(
+            w,
+            "| {} `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            cell(&code(&crate::model::excerpt(&s.template, 120))),
+            &s.id[..s.id.len().min(8)],
+            s.count,
+            s.severity.as_str(),
+            s.tier.title(),
+            t(s.first_seen),
+            t(s.last_seen),
+            cell(&hosts.join(", ")),
+            cell(&routes.join(", "))
+        );
+    }
+    more(w, sigs.len(), rows, "signatures");
+    w.push('\n');
+}
+
+fn instrumentation(w: &mut String, r: &Report) {
+    let _ = writeln!(w, "## 6. Instrumentation to add\n");
+    if r.instrumentation.is_empty() {
+        let _ = writeln!(w, "The evidence covers the findings; nothing to add.\n");
+    }
+    for a in &r.instrumentation {
+        let _ = writeln!(w, "- **{}** {}", a.title, a.detail);
+    }
+    w.push('\n');
+}
+
+fn timeline(w: &mut String, r: &Report, rows: usize) {
+    let _ = writeln!(w, "## Timeline (UTC)\n");
+    let _ = writeln!(w, "| Time | Event | What | Where |\n|---|---|---|---|");
+    let shown = rows * 2;
+    for e in r.timeline.iter().take(shown) {
+        let at = e
+            .evidence
+            .as_ref()
+            .map(|e| format!("{}:{}", e.path, e.line.unwrap_or(0)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} |",
+            t(Some(e.time)),
+            e.kind,
+            cell(&e.title),
+            cell(&at)
+        );
+    }
+    more(w, r.timeline.len(), shown, "events");
+    w.push('\n');
+}
+
+fn completeness(w: &mut String, r: &Report, rows: usize) {
+    let _ = writeln!(w, "## Evidence completeness\n");
+    let _ = writeln!(
+        w,
+        "| Source | From | To | Records | Unparsed | No time | Zone assumed | Year inferred | Largest gap |\n\
+         |---|---|---|---|---|---|---|---|---|"
+    );
+    for c in r.completeness.iter().take(rows) {
+        let gap = c
+            .largest_gap
+            .map(|(at, s)| format!("{s} s from {}", t(Some(at))))
+            .unwrap_or_default();
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            cell(&c.source),
+            t(c.start),
+            t(c.end),
+            c.records,
+            c.unparsed,
+            c.no_time,
+            c.zone_assumed,
+            c.year_inferred,
+            gap
+        );
+    }
+    more(w, r.completeness.len(), rows, "sources");
+    w.push('\n');
+}
+
+/// Files grouped by folder, kind, format and status; files with a reason
+/// are listed one by one.
+fn inventory(w: &mut String, r: &Report, rows: usize) {
+    let _ = writeln!(w, "## Inventory\n");
+    let mut groups: BTreeMap<(String, &str, &str, String), (usize, u64)> = BTreeMap::new();
+    let mut odd = Vec::new();
+    for e in &r.inventory {
+        if e.reason.is_some() {
+            odd.push(e);
+            continue;
+        }
+        let dir = e
+            .path
+            .rsplit_once('/')
+            .map(|(d, _)| d)
+            .unwrap_or("")
+            .to_string();
+        let fmt = e.format.clone().unwrap_or_default();
+        let g = groups
+            .entry((dir, e.kind.as_str(), e.status, fmt))
+            .or_default();
+        g.0 += 1;
+        g.1 += e.records;
+    }
+    let _ = writeln!(
+        w,
+        "| Folder | Files | Kind | Format | Status | Records |\n|---|---|---|---|---|---|"
+    );
+    for ((dir, kind, status, fmt), (n, recs)) in &groups {
+        let _ = writeln!(
+            w,
+            "| {}/ | {} | {} | {} | {} | {} |",
+            cell(dir),
+            n,
+            kind,
+            cell(fmt),
+            status,
+            recs
+        );
+    }
+    w.push('\n');
+    if !odd.is_empty() {
+        let _ = writeln!(w, "Files with a note:\n");
+        for e in odd.iter().take(rows * 2) {
+            let _ = writeln!(
+                w,
+                "- {} ({}, {}): {}",
+                e.path,
+                e.kind,
+                e.status,
+                e.reason.as_deref().unwrap_or("")
+            );
+        }
+        more(w, odd.len(), rows * 2, "files");
+        w.push('\n');
+    }
+}

@@ -1,0 +1,267 @@
+//! Disk snapshots: `df` (`-h`, `-k`, `-m`, `-P`, `-i`), `du` (`-s`, `-h`,
+//! `-k`, nested listings) and `iostat -x` (sysstat's old and new columns).
+//!
+//! # Limitations
+//! A bare `du` number is read as KiB (du's default block size); `du -b` or
+//! `--block-size` output without a suffix cannot be recognised. Mount points
+//! with spaces are kept whole only as the last column. iostat keeps only
+//! its last report (the first is the since-boot average) unless `-t` stamps
+//! each one; its `MM/DD/YYYY` dates are read as US order and UTC.
+
+use super::units::{has_suffix, size_or_plain};
+use super::{Out, Parsed, SnapshotCtx};
+use crate::model::FileIssue;
+use regex::Regex;
+use std::sync::LazyLock;
+
+const KIB: f64 = 1024.0;
+
+/// `df` in any of its block-size and inode forms.
+pub fn parse_df(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
+    let mut out = Out::new(ctx, None)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines.first().copied().unwrap_or("");
+    let header_norm = header.replace("Mounted on", "Mounted_on");
+    let cols: Vec<&str> = header_norm.split_whitespace().collect();
+    if cols.first() != Some(&"Filesystem") || cols.len() < 5 {
+        return Err(ctx.issue(
+            Some(1),
+            format!("expected a df header `Filesystem ... Mounted on`, found `{header}`"),
+        ));
+    }
+    let inodes = cols
+        .iter()
+        .any(|c| c.starts_with("Inodes") || c.starts_with("IUse"));
+    let unit = df_unit(cols[1]);
+    let mut pending: Option<&str> = None;
+    for (i, line) in lines.iter().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut cells: Vec<&str> = line.split_whitespace().collect();
+        // A long device name sits alone on its line; the numbers follow.
+        if cells.len() == 1 && pending.is_none() {
+            pending = Some(cells[0]);
+            continue;
+        }
+        if let Some(fs) = pending.take() {
+            cells.insert(0, fs);
+        }
+        if cells.len() < cols.len() {
+            out.issue(
+                i,
+                format!("df row has {} of {} columns", cells.len(), cols.len()),
+            );
+            continue;
+        }
+        let mount = cells[cols.len() - 1..].join(" ");
+        let labels = [("mount", mount.as_str()), ("fs", cells[0])];
+        for (col, cell) in cols.iter().zip(&cells).skip(1).take(cols.len() - 2) {
+            let (metric, value) = if col.ends_with('%') || *col == "Capacity" {
+                let pct = cell.trim_end_matches('%').parse::<f64>().ok();
+                (
+                    if inodes {
+                        "disk.inodes_use_pct"
+                    } else {
+                        "disk.use_pct"
+                    },
+                    pct,
+                )
+            } else if inodes {
+                let name = match *col {
+                    "Inodes" => "disk.inodes_total",
+                    "IUsed" => "disk.inodes_used",
+                    _ => "disk.inodes_free",
+                };
+                (name, size_or_plain(cell, 1.0))
+            } else {
+                let name = match *col {
+                    "Used" => "disk.used_bytes",
+                    "Avail" | "Available" => "disk.avail_bytes",
+                    _ => "disk.size_bytes",
+                };
+                (
+                    name,
+                    size_or_plain(cell, if has_suffix(cell) { 1.0 } else { unit }),
+                )
+            };
+            match value {
+                Some(v) => out.push(metric, &labels, v),
+                None if *cell == "-" => {}
+                None => out.issue(i, format!("expected a number under {col}, found `{cell}`")),
+            }
+        }
+    }
+    if pending.is_some() {
+        out.issue(lines.len() - 1, "df output ends after a device name: cut?");
+    }
+    Ok(out.parsed)
+}
+
+fn df_unit(size_col: &str) -> f64 {
+    match size_col {
+        "1M-blocks" => KIB * KIB,
+        "512-blocks" => 512.0,
+        "Size" => 1.0,
+        _ => KIB,
+    }
+}
+
+static DU_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([\d.,]+[KMGTPE]?i?B?)\t(.+)$").unwrap());
+
+/// Most lines are `SIZE<TAB>PATH`.
+pub fn looks_like_du(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(50)
+        .collect();
+    !lines.is_empty() && lines.iter().filter(|l| DU_LINE.is_match(l)).count() * 5 >= lines.len() * 4
+}
+
+/// `du` listings: one `SIZE<TAB>PATH` line per directory.
+pub fn parse_du(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
+    let mut out = Out::new(ctx, None)?;
+    let suffixed = text
+        .lines()
+        .any(|l| l.split('\t').next().is_some_and(has_suffix));
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some(c) = DU_LINE.captures(line) else {
+            out.issue(
+                i,
+                format!(
+                    "expected `SIZE<TAB>PATH`, found `{}`",
+                    crate::model::excerpt(line, 80)
+                ),
+            );
+            continue;
+        };
+        let plain = if suffixed { 1.0 } else { KIB };
+        match size_or_plain(&c[1], plain) {
+            Some(v) => out.push("du.bytes", &[("path", &c[2])], v),
+            None => out.issue(i, format!("unreadable size `{}`", &c[1])),
+        }
+    }
+    Ok(out.parsed)
+}
+
+static IOSTAT_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?: (AM|PM))?\s*$|^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})").unwrap()
+});
+
+/// `iostat -x`: the avg-cpu block and the device table of the last report.
+pub fn parse_iostat(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
+    let lines: Vec<&str> = text.lines().collect();
+    // A report starts at its timestamp (with -t) or its avg-cpu line.
+    let stamps: Vec<usize> = (0..lines.len())
+        .filter(|i| IOSTAT_TIME.is_match(lines[*i]))
+        .collect();
+    let cpu_at: Vec<usize> = (0..lines.len())
+        .filter(|i| lines[*i].starts_with("avg-cpu"))
+        .collect();
+    let dev_at: Vec<usize> = (0..lines.len())
+        .filter(|i| lines[*i].starts_with("Device"))
+        .collect();
+    let Some(&last_dev) = dev_at.last() else {
+        return Err(ctx.issue(Some(1), "expected an iostat `Device ...` table"));
+    };
+    let start = stamps
+        .iter()
+        .chain(&cpu_at)
+        .filter(|i| **i < last_dev)
+        .max()
+        .copied()
+        .unwrap_or(0);
+    let time = stamps
+        .iter()
+        .rev()
+        .find(|i| **i <= last_dev)
+        .and_then(|i| iostat_time(lines[*i]));
+    let mut out = Out::new(ctx, time)?;
+    if let Some(&c) = cpu_at.iter().rev().find(|c| **c >= start) {
+        let names: Vec<&str> = lines[c].split_whitespace().skip(1).collect();
+        let vals = lines
+            .get(c + 1)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_default();
+        for (n, v) in names.iter().zip(vals) {
+            if let Ok(v) = v.replace(',', ".").parse::<f64>() {
+                out.push(
+                    &format!("iostat.cpu_{}_pct", n.trim_start_matches('%')),
+                    &[],
+                    v,
+                );
+            }
+        }
+    }
+    let names: Vec<&str> = lines[last_dev].split_whitespace().collect();
+    for (i, line) in lines.iter().enumerate().skip(last_dev + 1) {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        if cells.is_empty() {
+            break;
+        }
+        if cells.len() != names.len() {
+            out.issue(
+                i,
+                format!("iostat row has {} of {} columns", cells.len(), names.len()),
+            );
+            continue;
+        }
+        let device = cells[0].trim_end_matches(':');
+        for (name, cell) in names.iter().zip(&cells).skip(1) {
+            let Some((metric, scale)) = iostat_metric(name) else {
+                continue;
+            };
+            if let Ok(v) = cell.replace(',', ".").parse::<f64>() {
+                out.push(metric, &[("device", device)], v * scale);
+            }
+        }
+    }
+    Ok(out.parsed)
+}
+
+fn iostat_metric(name: &str) -> Option<(&'static str, f64)> {
+    Some(match name {
+        "r/s" => ("io.reads_per_s", 1.0),
+        "w/s" => ("io.writes_per_s", 1.0),
+        "rkB/s" => ("io.read_bytes_per_s", KIB),
+        "wkB/s" => ("io.write_bytes_per_s", KIB),
+        "r_await" => ("io.read_await_ms", 1.0),
+        "w_await" => ("io.write_await_ms", 1.0),
+        "await" => ("io.await_ms", 1.0),
+        "aqu-sz" | "avgqu-sz" => ("io.queue_size", 1.0),
+        "%util" => ("io.util_pct", 1.0),
+        _ => return None,
+    })
+}
+
+fn iostat_time(line: &str) -> Option<jiff::Timestamp> {
+    let c = IOSTAT_TIME.captures(line.trim())?;
+    if let Some(iso) = c.get(8) {
+        let dt: jiff::civil::DateTime = iso.as_str().parse().ok()?;
+        return dt
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
+    }
+    let n = |i: usize| c[i].parse::<i16>().ok();
+    let mut hour = n(4)?;
+    match c.get(7).map(|m| m.as_str()) {
+        Some("PM") if hour < 12 => hour += 12,
+        Some("AM") if hour == 12 => hour = 0,
+        _ => {}
+    }
+    let dt = jiff::civil::date(n(3)?, n(1)? as i8, n(2)? as i8).at(
+        hour as i8,
+        n(5)? as i8,
+        n(6)? as i8,
+        0,
+    );
+    dt.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}

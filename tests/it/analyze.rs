@@ -1,0 +1,342 @@
+//! `outsidein analyze` run as a user runs it, on the real sample bundle in
+//! fixtures/ and on the real bundles and cases in ../shared.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// ../shared, where the real bundles and cases are kept (tests only).
+pub fn shared() -> Option<PathBuf> {
+    let p = std::env::var_os("OUTSIDEIN_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is absent", p.display());
+        None
+    }
+}
+
+pub fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_outsidein"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn analyze_json(path: &Path, extra: &[&str]) -> Value {
+    let p = path.to_str().unwrap();
+    let mut args = vec!["analyze", p, "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+fn sample_tar() -> PathBuf {
+    root().join("fixtures/sample-bundle.tar.gz")
+}
+
+fn sample_dir() -> PathBuf {
+    root().join("fixtures/sample-bundle")
+}
+
+fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
+    v[k].as_str().unwrap_or_else(|| panic!("{k} in {v}"))
+}
+
+/// The sample bundle's incident (fixtures/make-sample-bundle/README.md):
+/// clients beyond max_connections from 16:20:41.605 (Postgres) to
+/// 16:21:49.871 (the worker's last `batch failed`).
+#[test]
+fn sample_bundle_top_finding_is_too_many_clients_with_evidence() {
+    let r = analyze_json(&sample_tar(), &[]);
+    assert_eq!(str_of(&r, "schema_version"), "1.0");
+    let top = &r["findings"][0];
+    assert_eq!(str_of(top, "kind"), "pg.too_many_clients");
+    assert_eq!(str_of(top, "tier"), "data");
+    assert_eq!(str_of(top, "time"), "2026-12-04T16:20:41.605Z");
+    assert_eq!(str_of(top, "end"), "2026-12-04T16:21:49.871Z");
+    let ev = top["evidence"].as_array().unwrap();
+    assert!(ev.iter().any(
+        |e| str_of(e, "path").ends_with("logs/postgresql/postgresql.log")
+            && e["line"].as_u64().is_some()
+    ));
+    assert!(r["summary"][0]
+        .as_str()
+        .unwrap()
+        .contains("too many clients"));
+    let data = r["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tier"] == "data")
+        .unwrap();
+    assert_eq!(str_of(data, "status"), "failing");
+}
+
+#[test]
+fn sample_bundle_signature_counts_match_grep() {
+    let r = analyze_json(&sample_tar(), &[]);
+    let sigs = r["signatures"].as_array().unwrap();
+    // grep -c 'too many clients' logs/postgresql/postgresql.log: 294
+    let pg = sigs
+        .iter()
+        .find(|s| {
+            s["template"] == "sorry, too many clients already"
+                && s["sources"][0][0]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("postgresql.log")
+        })
+        .expect("Postgres signature");
+    assert_eq!(pg["count"], 294);
+    assert_eq!(pg["hosts"][0][0], "shop-demo-01");
+    // ECONNREFUSED to Redis: 5 per process, three processes.
+    let refused = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "redis.refused")
+        .expect("Redis refused finding");
+    assert!(refused["title"].as_str().unwrap().contains("(15 times"));
+    assert_eq!(str_of(refused, "time"), "2026-12-04T16:21:53.787Z");
+    assert_eq!(str_of(refused, "end"), "2026-12-04T16:22:15.808Z");
+}
+
+#[test]
+fn sample_bundle_dependency_change_is_placed_by_the_restart_line_and_not_blamed() {
+    let r = analyze_json(&sample_tar(), &[]);
+    let pg = r["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["package"] == "pg")
+        .expect("pg change");
+    assert_eq!((str_of(pg, "from"), str_of(pg, "to")), ("8.11.3", "8.12.0"));
+    assert_eq!(str_of(pg, "kind"), "upgraded");
+    // api-1 logs "shop-api started" with pg_version 8.12.0 at 16:20:07.371.
+    assert_eq!(str_of(pg, "time"), "2026-12-04T16:20:07.371Z");
+    let top = &r["findings"][0];
+    assert!(
+        !str_of(top, "title").contains("after pg"),
+        "the bump is a red herring"
+    );
+    assert!(str_of(top, "detail").contains("not known to come from such a change"));
+}
+
+#[test]
+fn folder_and_archive_give_the_same_findings() {
+    let a = analyze_json(&sample_tar(), &[]);
+    let b = analyze_json(&sample_dir(), &[]);
+    assert_eq!(a["findings"], b["findings"]);
+    assert_eq!(a["signatures"], b["signatures"]);
+}
+
+#[test]
+fn report_is_identical_across_thread_counts() {
+    let tar = sample_tar();
+    let p = tar.to_str().unwrap();
+    let one = run(&["analyze", p, "-j", "1"]);
+    let two = run(&["analyze", p, "-j", "2"]);
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(one.stdout, two.stdout);
+}
+
+#[test]
+fn markdown_report_of_the_sample_bundle() {
+    let out = run(&["analyze", sample_tar().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.chars().count() <= 65_536);
+    insta::assert_snapshot!("sample_bundle_markdown", md);
+}
+
+#[test]
+fn inventory_accounts_for_every_file() {
+    let r = analyze_json(&sample_dir(), &[]);
+    let files = walk(&sample_dir());
+    let inv = r["inventory"].as_array().unwrap();
+    // Every file on disk appears once (a .gz under its decompressed name).
+    assert_eq!(inv.len(), files.len());
+    assert_eq!(r["bundle"]["files"].as_u64().unwrap() as usize, files.len());
+    for e in inv {
+        let status = str_of(e, "status");
+        assert!(
+            ["parsed", "partial", "skipped", "failed"].contains(&status),
+            "{e}"
+        );
+        if status != "parsed" {
+            assert!(e["reason"].is_string(), "no reason for {e}");
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn bad_files_are_listed_with_their_reason_and_the_rest_is_analyzed() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let pg =
+        "2026-12-04 15:39:02.117 UTC [23011] app@shop FATAL:  sorry, too many clients already\n";
+    std::fs::write(logs.join("postgresql.log"), pg.repeat(3)).unwrap();
+    std::fs::write(logs.join("blob.bin"), [0u8, 1, 2, 0, 0, 0, 7, 0]).unwrap();
+    std::fs::write(logs.join("notes.txt"), "#### ???? ====\n%%%% 1234 ====\n").unwrap();
+    // A gzip stream cut in the middle.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, pg.repeat(2000).as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    std::fs::write(logs.join("postgresql.log.1.gz"), &bytes[..bytes.len() / 2]).unwrap();
+    let r = analyze_json(dir.path(), &[]);
+    let entry = |name: &str| {
+        r["inventory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| str_of(e, "path").ends_with(name))
+            .unwrap_or_else(|| panic!("{name} in inventory"))
+            .clone()
+    };
+    assert_eq!(str_of(&entry("blob.bin"), "status"), "skipped");
+    assert!(str_of(&entry("blob.bin"), "reason").contains("binary"));
+    let notes = entry("notes.txt");
+    assert_eq!(str_of(&notes, "status"), "skipped");
+    assert!(str_of(&notes, "reason").contains("line 1 looks like: #### ???? ===="));
+    let cut = entry("postgresql.log.1");
+    assert_eq!(str_of(&cut, "status"), "partial");
+    assert!(
+        str_of(&cut, "reason").contains("stream ends early"),
+        "{cut}"
+    );
+    assert!(
+        cut["records"].as_u64().unwrap() > 0,
+        "what could be read is kept"
+    );
+    assert_eq!(str_of(&r["findings"][0], "kind"), "pg.too_many_clients");
+}
+
+/// The exit-code contract written in the README.
+#[test]
+fn exit_codes() {
+    assert_eq!(
+        run(&["analyze", "/nonexistent/bundle"]).status.code(),
+        Some(3)
+    );
+    assert_eq!(run(&["analyze"]).status.code(), Some(2));
+    assert_eq!(run(&["bogus"]).status.code(), Some(2));
+    let sample = sample_tar();
+    let s = sample.to_str().unwrap();
+    assert_eq!(
+        run(&["analyze", s, "--timezone", "Mars/Olympus"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["analyze", s, "-o", "/nonexistent/dir/r.md"])
+            .status
+            .code(),
+        Some(5)
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let junk = empty.path().join("junk.bin");
+    std::fs::write(&junk, [0u8; 64]).unwrap();
+    let out = run(&["analyze", empty.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--debug"));
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("report.json");
+    let out = run(&[
+        "analyze",
+        s,
+        "--format",
+        "json",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let written: Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(written["findings"][0]["kind"], "pg.too_many_clients");
+    // Nothing else was written beside the report.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn shared_bundle_runs_cleanly() {
+    let Some(shared) = shared() else { return };
+    let r = analyze_json(&shared.join("bundles/memory-and-disk.tar.gz"), &[]);
+    assert_eq!(r["inventory"].as_array().unwrap().len(), 883);
+    assert!(r["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["status"] != "failed"));
+    let kinds: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| str_of(f, "kind"))
+        .collect();
+    assert!(kinds.contains(&"system.disk_full"), "{kinds:?}");
+    assert!(kinds.contains(&"app.killed"), "{kinds:?}");
+}
+
+/// The pasted cases: each top finding names the dependency the error's
+/// stack or kind points at; the control raises no alarm.
+#[test]
+fn shared_cases_name_the_changed_dependency() {
+    let Some(shared) = shared() else { return };
+    let cases = [
+        (
+            "01-grouparoo-umzug-prerelease-drift",
+            "umzug 3.0.0-beta.5 → 3.0.0-beta.6",
+        ),
+        ("02-pg-pool-340-client-ref", "pg-pool 3.3.0 → 3.4.0"),
+    ];
+    for (case, change) in cases {
+        let r = analyze_json(&shared.join("cases").join(case), &[]);
+        let top = &r["findings"][0];
+        assert_eq!(str_of(top, "kind"), "app.type_error", "{case}");
+        assert!(
+            str_of(top, "title").ends_with(&format!("after {change}")),
+            "{case}: {top}"
+        );
+        let cited = top["evidence"].as_array().unwrap();
+        assert!(
+            cited
+                .iter()
+                .any(|e| str_of(e, "path").contains("package-lock")),
+            "{case}"
+        );
+    }
+    let control = analyze_json(&shared.join("cases/17-grouparoo-pg-bump-control"), &[]);
+    assert_eq!(control["summary"][0], "No problem found in the evidence.");
+    assert!(control["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["kind"] == "deps.change"));
+}

@@ -1,0 +1,361 @@
+//! Postgres statistics dumps: the shared bundle's 39 expanded dumps, the
+//! five psql forms captured from a local Postgres 15, column sets of
+//! versions 12-17, counter resets and cut dumps.
+
+use outsidein::model::TimeSource;
+use outsidein::postgres::{self, PgDump, PgFormat, PgView};
+use outsidein::usage::SnapshotCtx;
+use std::path::Path;
+
+fn read_dump(rel: &str, text: &str) -> Result<PgDump, outsidein::model::FileIssue> {
+    let ctx = SnapshotCtx::from_path(rel, "shop-prod-03");
+    postgres::parse_dump(&ctx, text)
+}
+
+fn bundle_dumps() -> Option<Vec<PgDump>> {
+    let dir = crate::usage::bundle_dir()?.join("postgres");
+    let mut out = Vec::new();
+    let mut folders: Vec<_> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    folders.sort();
+    for f in folders {
+        let mut files: Vec<_> = std::fs::read_dir(&f)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        for p in files {
+            let rel = p
+                .strip_prefix(dir.parent()?)
+                .ok()?
+                .to_string_lossy()
+                .to_string();
+            let text = std::fs::read_to_string(&p).ok()?;
+            assert!(postgres::detect_dump(&rel, &text).is_some(), "{rel}");
+            let d = read_dump(&rel, &text).unwrap_or_else(|e| panic!("{e}"));
+            assert!(d.issues.is_empty(), "{rel}: {:?}", d.issues);
+            out.push(d);
+        }
+    }
+    Some(out)
+}
+
+#[test]
+fn shared_bundle_dumps() {
+    let Some(dumps) = bundle_dumps() else { return };
+    assert_eq!(dumps.len(), 39 * 6);
+    assert!(dumps
+        .iter()
+        .all(|d| d.format == PgFormat::Expanded && d.time_source == TimeSource::Path));
+    let a = postgres::analyze_dumps_with(&dumps, Some(50));
+    for f in &a.findings {
+        eprintln!("[{}] {} :: {}", f.kind, f.title, f.detail);
+    }
+    for c in &a.connections {
+        eprintln!("conn {} {} peak {} at {}", c.by, c.name, c.peak, c.at);
+    }
+    let reads = &a.spikes[0];
+    assert_eq!(reads.metric, "pg.db.blks_read_per_s");
+    assert_eq!((reads.baseline, reads.peak), (67.6, 916.9));
+    let hit = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "pg.cache_hit_drop")
+        .unwrap();
+    assert_eq!(hit.title, "Cache hit ratio of shop fell to 93.3%");
+    let top = &a.top_queries[0];
+    eprintln!("top {:?}", top);
+    let seq = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "pg.seq_scan_large")
+        .expect("seq scans");
+    assert!(seq.title.contains("orders"), "{}", seq.title);
+}
+
+/// The same two dumps of each view, captured from Postgres 15 in every
+/// psql form (fixtures/postgres/capture.sh), read back to the same rows.
+#[test]
+fn pg15_every_form_agrees() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/postgres/pg15");
+    let views = [
+        ("pg_stat_statements", PgView::Statements),
+        ("pg_stat_user_tables", PgView::UserTables),
+        ("pg_stat_user_indexes", PgView::UserIndexes),
+        ("pg_stat_database", PgView::Database),
+        ("pg_stat_activity", PgView::Activity),
+        ("pg_locks", PgView::Locks),
+        ("pg_settings", PgView::Settings),
+        ("database_sizes", PgView::DatabaseSizes),
+        ("table_sizes", PgView::TableSizes),
+    ];
+    let forms = [
+        ("aligned.txt", PgFormat::Aligned),
+        ("expanded.txt", PgFormat::Expanded),
+        ("unaligned.txt", PgFormat::Unaligned),
+        ("csv", PgFormat::Csv),
+        ("json", PgFormat::Json),
+    ];
+    for (name, view) in views {
+        let mut rows = None;
+        for (ext, format) in forms {
+            let rel = format!("pg15/2026-12-04_160500/1-{name}.{ext}");
+            let text = std::fs::read_to_string(dir.join(format!("1-{name}.{ext}"))).unwrap();
+            let d = read_dump(&rel, &text).unwrap_or_else(|e| panic!("{rel}: {e}"));
+            assert_eq!((d.view, d.format), (view, format), "{rel}");
+            assert!(d.issues.is_empty(), "{rel}: {:?}", d.issues);
+            // Each form is a separate psql run a moment apart: counters
+            // move, so compare the shape and the text columns.
+            let shape: Vec<(Vec<String>, Option<String>)> = d
+                .rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.cells.keys().cloned().collect(),
+                        r.get("query").map(str::to_string),
+                    )
+                })
+                .collect();
+            match &rows {
+                None => rows = Some(shape),
+                Some(want) if view == PgView::Activity => {
+                    assert_eq!(shape.len(), want.len(), "{rel}")
+                }
+                Some(want) => assert_eq!(&shape, want, "{rel}"),
+            }
+        }
+    }
+}
+
+/// pg_stat_statements as each version from 12 to 17 names its columns
+/// (fixtures/postgres/versions/make.sh): one spelling after parsing.
+#[test]
+fn column_sets_12_to_17() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/postgres/versions");
+    for v in 12..=17 {
+        let name = format!("pg{v}-pg_stat_statements.csv");
+        let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+        let d = read_dump(&format!("pg/2026-12-04_150000/{name}"), &text).unwrap();
+        assert_eq!(d.view, PgView::Statements, "{name}");
+        assert!(d.columns.iter().any(|c| c == "total_exec_time"), "{name}");
+        assert!(
+            d.columns.iter().any(|c| c == "shared_blk_read_time"),
+            "{name}"
+        );
+        assert_eq!(d.rows[1].num("total_exec_time"), Some(3.25), "{name}");
+    }
+}
+
+fn csv_dump(at: &str, text: &str) -> PgDump {
+    read_dump(&format!("pg/{at}/pg_stat_database.csv"), text).unwrap()
+}
+
+/// stats_reset moved and a counter went down: the delta is the new value,
+/// never negative, and the reset is kept as a sample.
+#[test]
+fn counter_resets_never_go_negative() {
+    let h = "datname,numbackends,xact_commit,blks_read,blks_hit,stats_reset\n";
+    let dumps = [
+        csv_dump(
+            "2026-12-04_150000",
+            &format!("{h}shop,3,1000,10,5000,2026-12-01 00:00:00+00\n"),
+        ),
+        csv_dump(
+            "2026-12-04_150100",
+            &format!("{h}shop,3,1600,20,8000,2026-12-01 00:00:00+00\n"),
+        ),
+        csv_dump(
+            "2026-12-04_150200",
+            &format!("{h}shop,3,50,5,900,2026-12-04 15:01:30+00\n"),
+        ),
+        csv_dump(
+            "2026-12-04_150300",
+            &format!("{h}shop,3,20,1,100,2026-12-04 15:01:30+00\n"),
+        ),
+    ];
+    let a = postgres::analyze_dumps(&dumps);
+    let rates: Vec<f64> = a
+        .samples
+        .iter()
+        .filter(|s| s.metric == "pg.db.xact_commit_per_s")
+        .map(|s| s.value)
+        .collect();
+    assert_eq!(rates, [10.0, 50.0 / 60.0, 20.0 / 60.0]);
+    let resets = a
+        .samples
+        .iter()
+        .filter(|s| s.metric == "pg.db.counter_reset")
+        .count();
+    assert_eq!(resets, 2);
+}
+
+/// Dumps cut mid-row keep the rows before the cut and say where.
+#[test]
+fn cut_dumps() {
+    let aligned = " datname | xact_commit \n---------+-------------\n shop    |        1000\n post";
+    let d = read_dump("pg/2026-12-04_150000/pg_stat_database.txt", aligned).unwrap();
+    assert_eq!(d.rows.len(), 1);
+    assert_eq!(d.issues[0].line, Some(4));
+    let expanded = "-[ RECORD 1 ]+-----\ndatname     | shop\nxact_commit | 10\n-[ RECORD 2 ]+-----\ndatname     | postgres\n";
+    let d = read_dump("pg/2026-12-04_150000/pg_stat_database.txt", expanded).unwrap();
+    assert_eq!(d.rows.len(), 1);
+    assert_eq!(d.issues[0].line, Some(4));
+    assert!(
+        d.issues[0].message.contains("cut after `datname`"),
+        "{}",
+        d.issues[0].message
+    );
+    let err = read_dump("pg/x/pg_stat_database.txt", "hello world\n").unwrap_err();
+    assert!(err.message.contains("not a psql table"), "{}", err.message);
+}
+
+/// The local Postgres 15 capture: the lock holder and its waiter, the top
+/// query between the two dumps, max_connections from pg_settings.
+#[test]
+fn pg15_locks_and_top_queries() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/postgres/pg15");
+    let mut dumps = Vec::new();
+    for (n, folder) in [(1, "2026-12-04_160500"), (2, "2026-12-04_160510")] {
+        for name in [
+            "pg_locks.aligned.txt",
+            "pg_stat_activity.csv",
+            "pg_settings.json",
+            "pg_stat_statements.expanded.txt",
+        ] {
+            let text = std::fs::read_to_string(dir.join(format!("{n}-{name}"))).unwrap();
+            dumps.push(read_dump(&format!("pg15/{folder}/{name}"), &text).unwrap());
+        }
+    }
+    let a = postgres::analyze_dumps(&dumps);
+    assert_eq!(a.max_connections, Some(20));
+    let lock = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "pg.lock_holder")
+        .expect("lock holder");
+    assert_eq!(lock.title, "pid 24994 holds a lock 1 session(s) wait on");
+    assert!(
+        lock.detail
+            .contains("(holder: SELECT pg_sleep(8);) blocked pid(s) 24998"),
+        "{}",
+        lock.detail
+    );
+    // The holder's pg_sleep(8) finished between the dumps: 8 s in one call.
+    let top = &a.top_queries[0];
+    assert_eq!(
+        (top.fingerprint.as_str(), top.calls),
+        ("select pg_sleep(?)", 1.0)
+    );
+    assert!((top.total_ms - 8000.0).abs() < 50.0, "{}", top.total_ms);
+    let fp = "update pgbench_branches set bbalance = bbalance + ? where bid = ?";
+    let branches = a.top_queries.iter().find(|q| q.fingerprint == fp).unwrap();
+    // 2590 cumulative calls in the second dump, 1332 in the first.
+    assert_eq!(branches.calls, 1258.0);
+}
+
+/// A server log's `duration: ... statement:` line and the
+/// pg_stat_statements entry for the same statement share a fingerprint.
+#[test]
+fn log_line_joins_pg_stat_statements() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/postgres/pg15");
+    let text = std::fs::read_to_string(dir.join("1-pg_stat_statements.csv")).unwrap();
+    let d = read_dump("pg15/2026-12-04_160500/pg_stat_statements.csv", &text).unwrap();
+    let line = "2026-12-04 16:05:01.123 UTC [24990] LOG:  duration: 3.112 ms  statement: UPDATE pgbench_branches SET bbalance = bbalance + -4123 WHERE bid = 1;";
+    let (ms, sql) = postgres::log_statement(line).unwrap();
+    assert_eq!(ms, 3.112);
+    let fp = postgres::fingerprint(sql);
+    let hit = d
+        .rows
+        .iter()
+        .find(|r| postgres::fingerprint(r.get("query").unwrap()) == fp);
+    assert_eq!(
+        hit.and_then(|r| r.get("queryid")),
+        Some("2749555932451016658")
+    );
+    // Multi-line text in the dump matches the one-line log form.
+    let multi = postgres::fingerprint("SELECT count(*) FROM pgbench_accounts WHERE abalance > 0");
+    assert!(d
+        .rows
+        .iter()
+        .any(|r| postgres::fingerprint(r.get("query").unwrap()) == multi));
+}
+
+/// Four app servers with twelve connections each against 50: the tier
+/// imbalance finding; and a session idle in transaction.
+#[test]
+fn too_many_app_servers_and_idle_in_transaction() {
+    let mut text = String::from("pid,application_name,state,state_change,query\n");
+    for app in 1..=4 {
+        for c in 0..12 {
+            let state = if app == 1 && c == 0 {
+                "idle in transaction"
+            } else {
+                "idle"
+            };
+            text.push_str(&format!(
+                "{}{c:02},shop-api-{app},{state},2026-12-04 15:58:00+00,SELECT 1\n",
+                app * 100
+            ));
+        }
+    }
+    let d = read_dump("pg/2026-12-04_160000/pg_stat_activity.csv", &text).unwrap();
+    let a = postgres::analyze_dumps_with(&[d], Some(50));
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "pg.tier_imbalance")
+        .expect("imbalance");
+    assert!(
+        f.title.starts_with("48 of max_connections 50 in use (96%)"),
+        "{}",
+        f.title
+    );
+    assert!(
+        f.detail
+            .contains("`shop-api` runs 4 instance(s) holding up to 12 each (48 in all)"),
+        "{}",
+        f.detail
+    );
+    let idle = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "pg.idle_in_transaction")
+        .unwrap();
+    assert!(
+        idle.detail
+            .contains("pid 10000 (shop-api-1) sat idle in transaction for 120 s"),
+        "{}",
+        idle.detail
+    );
+}
+
+/// Usage snapshots are not dumps and dumps are not usage snapshots.
+#[test]
+fn detectors_do_not_overlap() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for sub in ["postgres/pg15", "postgres/versions", "usage/live"] {
+        for e in std::fs::read_dir(root.join(sub)).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.ends_with(".sh") {
+                continue;
+            }
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let rel = format!("{sub}/{name}");
+            let usage = outsidein::usage::detect(&rel, &text);
+            let pg = postgres::detect_dump(&rel, &text);
+            if sub.starts_with("postgres") {
+                assert_eq!(
+                    (usage.map(|k| k.name()), pg.is_some()),
+                    (None, true),
+                    "{rel}"
+                );
+            } else {
+                assert!(pg.is_none(), "{rel}: {pg:?}");
+            }
+        }
+    }
+}

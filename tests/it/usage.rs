@@ -1,0 +1,476 @@
+//! Usage snapshots: the shared real bundle, live captures from this
+//! machine, and bad input.
+
+use outsidein::model::{Sample, TimeSource};
+use outsidein::usage::{self, SnapshotCtx, SnapshotKind};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+const BUNDLE: &str = "/work/shared/bundles/memory-and-disk.tar.gz";
+
+/// The shared bundle, extracted once into the temp folder and reused by
+/// later runs; `None` when it is absent (the product never needs it, only
+/// these tests do).
+pub fn bundle_dir() -> Option<&'static Path> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        if !Path::new(BUNDLE).exists() {
+            return None;
+        }
+        let dir = std::env::temp_dir().join("outsidein-it-memory-and-disk");
+        let root = dir.join("sb_shop-prod-03_20261204_154114");
+        if root.join("system/top").is_dir() {
+            return Some(root);
+        }
+        // Extract beside, then rename: a run cut short leaves no half tree.
+        let tmp = std::env::temp_dir().join(format!("outsidein-it-extract-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).ok()?;
+        let ok = std::process::Command::new("tar")
+            .args(["xzf", BUNDLE, "-C"])
+            .arg(&tmp)
+            .status()
+            .ok()?
+            .success();
+        if !ok || std::fs::rename(&tmp, &dir).is_err() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        root.join("system/top").is_dir().then_some(root)
+    })
+    .as_deref()
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Detects and parses every usage snapshot under `dir`, as the pipeline
+/// would; returns the samples and the count of files per kind.
+pub fn parse_tree(dir: &Path, host: &str) -> (Vec<Sample>, Vec<(String, usize)>, Vec<String>) {
+    let mut samples = Vec::new();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut problems = Vec::new();
+    for p in files_under(dir) {
+        let rel = p.strip_prefix(dir).unwrap().to_string_lossy().to_string();
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        let Some(kind) = usage::detect(&rel, &text) else {
+            continue;
+        };
+        let ctx = SnapshotCtx::from_path(&rel, host);
+        match usage::parse(kind, &ctx, &text) {
+            Ok(mut parsed) => {
+                *counts.entry(kind.name().to_string()).or_default() += 1;
+                problems.extend(parsed.issues.iter().map(|i| i.to_string()));
+                samples.append(&mut parsed.samples);
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    (samples, counts.into_iter().collect(), problems)
+}
+
+#[test]
+fn shared_bundle_parses_fully() {
+    let Some(dir) = bundle_dir() else { return };
+    let (samples, counts, problems) = parse_tree(&dir.join("system"), "shop-prod-03");
+    assert!(problems.is_empty(), "{problems:#?}");
+    for kind in [
+        "top", "ps", "free", "df", "du", "vmstat", "meminfo", "loadavg",
+    ] {
+        let n = counts.iter().find(|(k, _)| k == kind).map(|c| c.1);
+        assert_eq!(n, Some(79), "{kind}: {counts:?}");
+    }
+    // top's own clock wins over the file name and is marked as content.
+    let load = samples
+        .iter()
+        .find(|s| s.metric == "load.1m" && s.source.starts_with("top/top-20261204T153439Z"))
+        .unwrap();
+    assert_eq!((load.value, load.time_source), (0.42, TimeSource::Content));
+    assert_eq!(load.time.to_string(), "2026-12-04T15:34:39Z");
+}
+
+#[test]
+fn shared_bundle_findings() {
+    let Some(dir) = bundle_dir() else { return };
+    let (samples, _, _) = parse_tree(&dir.join("system"), "shop-prod-03");
+    let a = usage::analyze(&samples);
+    for f in &a.findings {
+        eprintln!("[{}] {} :: {}", f.kind, f.title, f.detail);
+    }
+    let leak = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "usage.memory_growth")
+        .expect("a leak");
+    assert!(leak.title.contains("node worker.js"), "{}", leak.title);
+    assert!(
+        leak.detail.contains("20945 → 25240 → 29479 → 1212"),
+        "{}",
+        leak.detail
+    );
+    assert_eq!(
+        leak.title,
+        "Memory of `node worker.js` climbs 2.9 GiB per hour"
+    );
+    assert!(leak
+        .detail
+        .contains("pid 20945 33.6 MiB → 107.1 MiB from 15:34:39 to 15:36:19"));
+    assert!(leak.detail.contains(
+        "reaches the ceiling of the previous runs (109.1 MiB) around 2026-12-04 15:41:31 UTC"
+    ));
+    let full = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "usage.disk_full")
+        .expect("a full disk");
+    assert!(
+        full.title.contains("/tmp/corpus-work/s3/srv/uploads"),
+        "{}",
+        full.title
+    );
+    assert!(full
+        .detail
+        .contains("Full (149.0 MiB of 150.0 MiB) from 2026-12-04 15:38:44 UTC"));
+    let dirs = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "usage.dir_growth")
+        .expect("du growth");
+    assert!(
+        dirs.title
+            .starts_with("/tmp/corpus-work/s3/run/pgdata/base grew by 199.0 MiB"),
+        "{}",
+        dirs.title
+    );
+    assert!(
+        dirs.detail
+            .contains("/tmp/corpus-work/s3/srv/exports 4.0 KiB → 29.0 MiB"),
+        "{}",
+        dirs.detail
+    );
+}
+
+#[test]
+fn kinds_have_names() {
+    assert_eq!(SnapshotKind::Vmstat.name(), "vmstat");
+}
+
+fn mtime_ctx(path: &str) -> SnapshotCtx<'_> {
+    let t = "2026-12-04T16:02:30Z".parse().unwrap();
+    SnapshotCtx {
+        path,
+        host: "live",
+        fallback_time: Some((t, TimeSource::Mtime)),
+    }
+}
+
+fn parse_text(path: &str, text: &str) -> Result<usage::Parsed, outsidein::model::FileIssue> {
+    let kind = usage::detect(path, text).unwrap_or_else(|| panic!("{path}: not detected"));
+    usage::parse(kind, &mtime_ctx(path), text)
+}
+
+fn value(p: &usage::Parsed, metric: &str, label: Option<(&str, &str)>) -> Option<f64> {
+    p.samples
+        .iter()
+        .find(|s| s.metric == metric && label.is_none_or(|(k, v)| s.label(k) == Some(v)))
+        .map(|s| s.value)
+}
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// Real captures from this machine (fixtures/usage/capture.sh), one-off
+/// forms of each tool: what each must yield.
+#[test]
+fn live_one_off_forms() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/usage/live");
+    let cases: &[(&str, &str, f64)] = &[
+        ("free-h.txt", "mem.total_bytes", 23.0 * GIB),
+        ("free-b.txt", "mem.total_bytes", 25276071936.0),
+        ("df-h.txt", "disk.size_bytes", 12.0 * GIB), // devtmpfs, the first row
+        ("df-i.txt", "disk.inodes_total", 3083519.0),
+        ("ps-eo.txt", "proc.rss_bytes", 1319928.0 * 1024.0),
+        ("ps-ef.txt", "procs.listed", 7.0),
+        ("uptime.txt", "load.1m", 4.62),
+        ("loadavg.txt", "procs.total", 0.0),
+        ("pressure-memory.txt", "psi.some_avg10", 0.0),
+        (
+            "meminfo.txt",
+            "meminfo.mem_total_bytes",
+            24683664.0 * 1024.0,
+        ),
+    ];
+    for (name, metric, want) in cases {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let parsed = parse_text(name, &text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(parsed.issues.is_empty(), "{name}: {:?}", parsed.issues);
+        let got = value(&parsed, metric, None).unwrap_or_else(|| panic!("{name}: no {metric}"));
+        if *want > 0.0 {
+            assert!(
+                (got - want).abs() / want < 1e-6,
+                "{name} {metric}: {got} != {want}"
+            );
+        }
+    }
+}
+
+/// The capture ran a python process growing 25 MB a step and a file
+/// growing 30 MB a step: both must come out.
+#[test]
+fn live_growth_runs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/usage/live");
+    let (samples, counts, problems) = parse_tree(&dir, "live");
+    // The one-off captures carry no time in their names: refused here.
+    let problems: Vec<_> = problems
+        .iter()
+        .filter(|p| !p.contains("no fallback time"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(
+        counts.iter().any(|(k, n)| k == "vmstat" && *n == 6),
+        "{counts:?}"
+    );
+    let a = usage::analyze(&samples);
+    let leak = a
+        .findings
+        .iter()
+        .find(|f| f.title.contains("`python3`"))
+        .expect("python grows");
+    assert_eq!(leak.kind, "usage.memory_growth");
+    let dirs = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "usage.dir_growth")
+        .expect("spool grows");
+    assert!(
+        dirs.title.contains("/spool/big grew by 150.0 MiB"),
+        "{}",
+        dirs.title
+    );
+}
+
+/// Documented layouts not installed here (htop, sysstat, procps 3.2) and
+/// bad input, each with what it must yield.
+#[test]
+fn variants_and_bad_input() {
+    let old_free = "             total       used       free     shared    buffers     cached\n\
+                    Mem:       8061256    7891800     169456          0     144120    5927616\n\
+                    -/+ buffers/cache:    1820064    6241192\n\
+                    Swap:      2097148     200120    1897028\n";
+    let p = parse_text("free.txt", old_free).unwrap();
+    assert_eq!(value(&p, "mem.used_bytes", None), Some(1820064.0 * 1024.0));
+    assert_eq!(value(&p, "swap.used_bytes", None), Some(200120.0 * 1024.0));
+
+    let iostat = "Linux 6.1.0 (db1) \t12/04/2026 \t_x86_64_\t(2 CPU)\n\n\
+                  avg-cpu:  %user   %nice %system %iowait  %steal   %idle\n\
+                  \x20          3.10    0.00    1.20   25.40    0.00   70.30\n\n\
+                  Device            r/s     rkB/s   r_await     w/s     wkB/s   w_await  aqu-sz  %util\n\
+                  vda             12.00    480.00      1.50  300.00  96000.00    45.00    9.80  98.50\n";
+    let p = parse_text("iostat.txt", iostat).unwrap();
+    assert_eq!(
+        value(&p, "io.util_pct", Some(("device", "vda"))),
+        Some(98.5)
+    );
+    assert_eq!(value(&p, "iostat.cpu_iowait_pct", None), Some(25.4));
+
+    let vmstat_t = "procs -----------memory---------- ---swap-- -----io---- -system-- ------cpu----- -----timestamp-----\n \
+                    r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st                 UTC\n \
+                    1  0   1024 500000  20000 300000    0    0     1     2   30   40  5  1 94  0  0 2026-12-04 15:00:00\n \
+                    2  1   2048 400000  20000 300000   64  128     1     2   30   40  5  1 84 10  0 2026-12-04 15:00:05\n";
+    let p = parse_text("vmstat.txt", vmstat_t).unwrap();
+    let times: Vec<_> = p
+        .samples
+        .iter()
+        .filter(|s| s.metric == "vm.swap_out_bytes_per_s")
+        .collect();
+    assert_eq!(times.len(), 2);
+    assert_eq!(times[1].time.to_string(), "2026-12-04T15:00:05Z");
+    assert_eq!(times[1].value, 128.0 * 1024.0);
+    assert_eq!(times[1].time_source, TimeSource::Content);
+    let swap = usage::analyze(&p.samples);
+    let swap = swap
+        .findings
+        .iter()
+        .find(|f| f.kind == "usage.swap")
+        .unwrap();
+    assert_eq!(swap.title, "Swap in use on live: up to 2.0 MiB");
+    assert!(
+        swap.detail.contains("peak swapping traffic 128.0 KiB/s"),
+        "{}",
+        swap.detail
+    );
+
+    // procps 3.2 top, two iterations: the second carries the CPU shares.
+    let old_top = "top - 10:00:01 up 3 days,  4:05,  2 users,  load average: 1.00, 0.50, 0.25\n\
+                   Tasks: 120 total,   1 running, 119 sleeping,   0 stopped,   0 zombie\n\
+                   Cpu(s):  0.0%us,  0.0%sy,  0.0%ni,100.0%id,  0.0%wa,  0.0%hi,  0.0%si,  0.0%st\n\
+                   Mem:   8061256k total,  7891800k used,   169456k free,   144120k buffers\n\
+                   Swap:  2097148k total,   200120k used,  1897028k free,  5927616k cached\n\n\
+                   \x20 PID USER      PR  NI  VIRT  RES  SHR S %CPU %MEM    TIME+  COMMAND\n\
+                   \x204242 app       20   0 1024m 512m  10m S 12.0  6.5   1:02.03 java\n\n\
+                   top - 10:00:04 up 3 days,  4:05,  2 users,  load average: 1.10, 0.52, 0.26\n\
+                   Tasks: 120 total,   2 running, 118 sleeping,   0 stopped,   0 zombie\n\
+                   Cpu(s): 35.2%us,  4.1%sy,  0.0%ni, 50.0%id, 10.7%wa,  0.0%hi,  0.0%si,  0.0%st\n\
+                   Mem:   8061256k total,  7891800k used,   169456k free,   144120k buffers\n\n\
+                   \x20 PID USER      PR  NI  VIRT  RES  SHR S %CPU %MEM    TIME+  COMMAND\n\
+                   \x204242 app       20   0 1024m 520m  10m S 80.0  6.6   1:02.43 java\n";
+    let ctx = SnapshotCtx {
+        path: "top.txt",
+        host: "h",
+        fallback_time: Some(("2026-12-04T10:00:00Z".parse().unwrap(), TimeSource::Mtime)),
+    };
+    let p = usage::parse(SnapshotKind::Top, &ctx, old_top).unwrap();
+    let iowait: Vec<_> = p
+        .samples
+        .iter()
+        .filter(|s| s.metric == "cpu.iowait_pct")
+        .collect();
+    assert_eq!(iowait.len(), 1);
+    assert_eq!(
+        (iowait[0].value, iowait[0].time.to_string().as_str()),
+        (10.7, "2026-12-04T10:00:04Z")
+    );
+    assert_eq!(value(&p, "mem.total_bytes", None), Some(8061256.0 * 1024.0));
+    assert_eq!(
+        value(&p, "proc.rss_bytes", None),
+        Some(512.0 * 1024.0 * 1024.0)
+    );
+    assert_eq!(value(&p, "swap.used_bytes", None), Some(200120.0 * 1024.0));
+
+    let events = "low 0\nhigh 3\nmax 12\noom 2\noom_kill 2\n";
+    let p = parse_text("sys/fs/cgroup/app.slice/memory.events", events).unwrap();
+    assert_eq!(
+        value(&p, "cgroup.memory_events", Some(("event", "oom_kill"))),
+        Some(2.0)
+    );
+    let a = usage::analyze(&p.samples);
+    assert!(a.findings.iter().any(|f| f.kind == "usage.oom_kill"));
+
+    // free in a German locale: refused with the line and the reason.
+    let german = "              gesamt       benutzt     frei      gemeinsam  Puffer/Cache verfügbar\n\
+                  Speicher:     24105         698       22052          48        1701       23406\n";
+    let err = parse_text("free-de.txt", german).unwrap_err();
+    assert_eq!(err.line, Some(1));
+    assert!(err.message.contains("another locale"), "{}", err.message);
+
+    // A top cut mid-row keeps the rows before the cut.
+    let top = "top - 16:02:45 up 6 min,  0 user,  load average: 4.59, 2.15, 0.87\n\
+               Tasks:  84 total,   1 running,  83 sleeping,   0 stopped,   0 zombie\n\n\
+               \x20 PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n\
+               \x205761 root      20   0 2309180   1.3g 205416 S  37.5   5.4   1:12.58 rustc\n\
+               10501 root      20   0 11045";
+    let p = parse_text("top.txt", top).unwrap();
+    assert_eq!(
+        value(&p, "proc.rss_bytes", Some(("pid", "5761"))),
+        Some(1.3 * GIB)
+    );
+    assert_eq!(p.issues.len(), 1, "{:?}", p.issues);
+    assert_eq!(p.issues[0].line, Some(6));
+
+    // du with an error line in the middle.
+    let du = "43M\t/a\ndu: cannot read directory '/a/x': Permission denied\n2.3M\t/b\n";
+    let p = parse_text("du.txt", du).unwrap();
+    assert_eq!(p.samples.len(), 2);
+    assert_eq!(p.issues[0].line, Some(2));
+}
+
+/// A sample on host `h`, `secs` after a fixed instant.
+pub fn sample(metric: &str, labels: &[(&str, &str)], value: f64, secs: i64) -> Sample {
+    Sample {
+        time: jiff::Timestamp::from_second(1_796_000_000 + secs).unwrap(),
+        host: "h".into(),
+        metric: metric.into(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        value,
+        source: format!("snapshot-{secs}.txt"),
+        time_source: TimeSource::Path,
+    }
+}
+
+#[test]
+fn disk_filling_is_projected() {
+    // 100 GiB disk, 1 GiB more every 10 minutes.
+    let labels = [("fs", "/dev/sda1"), ("mount", "/var")];
+    let samples: Vec<Sample> = (0..6)
+        .flat_map(|i| {
+            let used = (50 + i) as f64 * GIB;
+            [
+                sample("disk.used_bytes", &labels, used, 600 * i),
+                sample("disk.size_bytes", &labels, 100.0 * GIB, 600 * i),
+                sample("disk.avail_bytes", &labels, 100.0 * GIB - used, 600 * i),
+            ]
+        })
+        .collect();
+    let a = usage::analyze(&samples);
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "usage.disk_filling")
+        .unwrap();
+    assert_eq!(f.title, "Disk /var is filling (6.0 GiB per hour)");
+    // 45 GiB left at 6 GiB an hour: 7.5 hours after the last df.
+    assert!(
+        f.detail
+            .contains("45.0 GiB free; projected full around 2026-11-30 09:13:20 UTC"),
+        "{}",
+        f.detail
+    );
+}
+
+#[test]
+fn df_above_du_means_deleted_open_files() {
+    let samples = vec![
+        sample("disk.used_bytes", &[("mount", "/var/log")], 9.0 * GIB, 0),
+        sample("du.bytes", &[("path", "/var/log")], 1.0 * GIB, 5),
+    ];
+    let a = usage::analyze(&samples);
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.kind == "usage.deleted_open_files")
+        .unwrap();
+    assert_eq!(f.title, "/var/log: df counts 8.0 GiB more than du finds");
+}
+
+#[test]
+fn samples_as_a_polars_frame() {
+    let Some(dir) = bundle_dir() else { return };
+    let (samples, _, _) = parse_tree(&dir.join("system/loadavg"), "shop-prod-03");
+    let df = usage::frame::to_frame(&samples).unwrap();
+    assert_eq!(df.height(), 79 * 5);
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names, ["time", "host", "metric", "labels", "value"]);
+}
+
+#[test]
+fn shared_bundle_spikes() {
+    let Some(dir) = bundle_dir() else { return };
+    let (samples, _, _) = parse_tree(&dir.join("system"), "shop-prod-03");
+    let a = usage::analyze(&samples);
+    for s in a.spikes.iter().take(12) {
+        eprintln!(
+            "spike {} {:?} {}..{} base {} peak {} score {:.1}",
+            s.metric, s.labels, s.start, s.end, s.baseline, s.peak, s.score
+        );
+    }
+}
