@@ -15,6 +15,10 @@ pub const MIN_DISTINCT: usize = 3;
 /// Messages per key, on average, below which a group's keys count as
 /// one-offs (see `rare_values`).
 pub const RARE_LINES_PER_KEY: u64 = 2;
+/// Keys a group of one-off keys needs before its differences count as
+/// values: a few rare messages that share words may still be different
+/// messages (`mapred.task.id is deprecated. Instead, use ...`).
+pub const MIN_RARE_KEYS: usize = 2 * MIN_DISTINCT;
 
 const WILD: &str = "<*>";
 /// Interned id of [`WILD`].
@@ -87,8 +91,8 @@ fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[String]) -> Vec<Tpl> 
 /// by wording. Brain's idea finds them: within a bucket, a key's constant
 /// part is the largest set of its words that share one frequency (ties go
 /// to the more frequent); keys with the same constant part form a group,
-/// and in a group of such rare keys each other position with at least
-/// [`MIN_DISTINCT`] different words becomes `<*>`. This catches values in
+/// and in a group of at least [`MIN_RARE_KEYS`] such rare keys each other
+/// position with at least [`MIN_DISTINCT`] different words becomes `<*>`. This catches values in
 /// several positions at once, which the one-position rule cannot.
 fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
     let weight = |t: &Tpl| t.1.iter().map(|&k| lines[k]).sum::<u64>();
@@ -128,7 +132,7 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
     }
     for (in_lcp, members) in groups.into_values() {
         let total: u64 = members.iter().map(|&i| weight(&bucket[i])).sum();
-        if members.len() < MIN_DISTINCT || total > RARE_LINES_PER_KEY * members.len() as u64 {
+        if members.len() < MIN_RARE_KEYS || total > RARE_LINES_PER_KEY * members.len() as u64 {
             continue;
         }
         let n = bucket[members[0]].0.len();
