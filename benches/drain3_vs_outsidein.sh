@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drain3 (PyPI, default config) and outsidein's miner on the same files, one
-# run: lines/s of each and the ratio. Times mining only, files already read.
+# run: lines/s of each and the ratio. Times mining only, files already read;
+# outsidein's figure is the best of three runs, Drain3's is one run.
 #
 #   benches/drain3_vs_outsidein.sh [DIR] [content|log]
 #
