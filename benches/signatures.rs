@@ -2,8 +2,9 @@
 //!
 //! Without arguments: criterion over the Loghub-2k messages (skipped when
 //! `shared/` is absent). With `SIG_BENCH_FILES=a.content:b.content`: mines
-//! each file (one message a line) three times after reading it, and prints
-//! the best run as `file lines seconds lines_per_s groups`; with `SIG_BENCH_PRED_DIR` also
+//! each file (one message a line) three times (`SIG_BENCH_RUNS`) after
+//! reading it, and prints the best run as `file lines seconds lines_per_s
+//! groups`; with `SIG_BENCH_PRED_DIR` also
 //! writes `<stem>.jsonl` predictions for the grouping scorer.
 
 use criterion::Criterion;
@@ -25,7 +26,8 @@ fn time_file(path: &Path) {
     // disturbed one.
     let mut secs = f64::MAX;
     let mut mined = None;
-    for _ in 0..3 {
+    let runs: usize = std::env::var("SIG_BENCH_RUNS").map_or(3, |r| r.parse().unwrap());
+    for _ in 0..runs {
         let start = Instant::now();
         let m = mine(&msgs);
         secs = secs.min(start.elapsed().as_secs_f64());

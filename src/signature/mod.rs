@@ -157,39 +157,43 @@ type ChunkKeys = IdMap<(Key, String)>;
 /// Hash of each message's key, and the distinct keys with their text,
 /// sorted by hash.
 fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>) {
-    let parts: Vec<(Vec<u64>, ChunkKeys)> = messages
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut m = Masked::default();
-            let mut keys = ChunkKeys::default();
-            let hs = chunk
-                .iter()
-                .map(|msg| {
-                    mask(msg, &mut m);
-                    let hash = xxh3_64(&m.key);
-                    let e = keys.entry(hash).or_insert_with(|| {
-                        let text = String::from_utf8_lossy(&m.key).into_owned();
-                        (Key { hash, lines: 0 }, text)
-                    });
-                    e.0.lines += 1;
-                    hash
-                })
-                .collect();
-            (hs, keys)
-        })
-        .collect();
     let mut hashes = Vec::with_capacity(messages.len());
     let mut all = ChunkKeys::default();
-    for (hs, keys) in parts {
-        hashes.extend_from_slice(&hs);
-        for (h, (k, text)) in keys {
-            let e = all.entry(h).or_insert((Key { lines: 0, ..k }, text));
-            e.0.lines += k.lines;
+    // Waves of one chunk per thread, merged in order, as in `param_stats`.
+    let wave = CHUNK * rayon::current_num_threads();
+    for msgs in messages.chunks(wave) {
+        let parts: Vec<(Vec<u64>, ChunkKeys)> = msgs.par_chunks(CHUNK).map(chunk_keys).collect();
+        for (hs, keys) in parts {
+            hashes.extend_from_slice(&hs);
+            for (h, (k, text)) in keys {
+                let e = all.entry(h).or_insert((Key { lines: 0, ..k }, text));
+                e.0.lines += k.lines;
+            }
         }
     }
     let mut keys: Vec<(Key, String)> = all.into_values().collect();
     keys.sort_unstable_by_key(|(k, _)| k.hash);
     (hashes, keys)
+}
+
+/// Key hashes of one chunk of messages and its distinct keys.
+fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys) {
+    let mut m = Masked::default();
+    let mut keys = ChunkKeys::default();
+    let hs = chunk
+        .iter()
+        .map(|msg| {
+            mask(msg, &mut m);
+            let hash = xxh3_64(&m.key);
+            let e = keys.entry(hash).or_insert_with(|| {
+                let text = String::from_utf8_lossy(&m.key).into_owned();
+                (Key { hash, lines: 0 }, text)
+            });
+            e.0.lines += 1;
+            hash
+        })
+        .collect();
+    (hs, keys)
 }
 
 fn slots_of(tokens: &[String]) -> Vec<Slot> {
