@@ -6,6 +6,11 @@
 //! and conflict markers are errors: the file is not a lockfile any install
 //! could have used, and comparing it would claim that everything was
 //! removed.
+//!
+//! # Limitations
+//! Only UTF-8 is decoded (UTF-16 lockfiles written by some Windows tools
+//! come out as replacement characters). Conflict markers are recognised at
+//! the start of a line only.
 
 use std::borrow::Cow;
 

@@ -152,6 +152,10 @@ pub struct KnownBad {
 /// Cheap check on name + first bytes: is this a lockfile, manifest,
 /// package list or diff we read?
 pub fn is_dependency_file(path: &str, head: &[u8]) -> bool {
+    // Installed packages' own manifests are not the project's.
+    if path.contains("node_modules/") || path.contains("site-packages/") {
+        return false;
+    }
     let name = lockfile::base_name(path).to_ascii_lowercase();
     let by_name = matches!(
         name.as_str(),

@@ -593,6 +593,11 @@ fn deps_is_dependency_file_table() {
         ),
         ("meta.json", b"{\"repo\": \"x\"}", false),
         ("fix.patch", b"diff --git a/yarn.lock b/yarn.lock\n", true),
+        (
+            "app/node_modules/x/package.json",
+            b"{\"name\": \"x\"}",
+            false,
+        ),
     ];
     for (path, head, want) in cases {
         assert_eq!(is_dependency_file(path, head), *want, "{path}");
