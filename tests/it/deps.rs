@@ -718,3 +718,66 @@ fn deps_truncated_yarn_lock_is_not_compared() {
         "{i}"
     );
 }
+
+/// The oracle's npm v2 hand case: every kind and the drift flags.
+#[test]
+fn deps_oracle_hand_case_npm_v2() {
+    let before = r#"{"lockfileVersion": 2, "packages": {
+        "": {"dependencies": {"a": "^1", "c": "1", "e": "1"}, "devDependencies": {"f": "1"}},
+        "node_modules/a": {"version": "1.0.0", "integrity": "sha512-AAA", "license": "MIT"},
+        "node_modules/c": {"version": "2.0.0", "integrity": "sha512-CCC", "license": "MIT"},
+        "node_modules/d": {"version": "1.1.0", "integrity": "sha512-DDD",
+                           "resolved": "https://registry.npmjs.org/d/-/d-1.1.0.tgz"},
+        "node_modules/e": {"version": "3.0.0", "integrity": "sha1-EEE", "license": "MIT"},
+        "node_modules/f": {"version": "1.0.0", "license": "MIT", "dev": true},
+        "node_modules/g": {"version": "1.0.0"},
+        "node_modules/h": {"version": "2.0.0"},
+        "node_modules/x/node_modules/h": {"version": "1.0.0"}}}"#;
+    let after = r#"{"lockfileVersion": 2, "packages": {
+        "": {"dependencies": {"a": "^2", "e": "1", "b": "1"}, "devDependencies": {"f": "1"}},
+        "node_modules/a": {"version": "2.1.0", "integrity": "sha512-AA2", "license": "MIT"},
+        "node_modules/b": {"version": "0.1.0", "hasInstallScript": true, "license": "ISC"},
+        "node_modules/d": {"version": "1.1.0", "integrity": "sha512-DDX",
+                           "resolved": "http://evil.example/d/-/d-1.1.0.tgz"},
+        "node_modules/e": {"version": "3.0.0", "integrity": "sha512-EEE", "license": "MIT"},
+        "node_modules/f": {"version": "1.0.0", "license": "GPL-3.0", "dev": true,
+                           "hasInstallScript": true},
+        "node_modules/g": {"version": "1.0.0"},
+        "node_modules/y/node_modules/g": {"version": "0.9.0"},
+        "node_modules/h": {"version": "2.0.0"}}}"#;
+    let o = analyze(&[
+        (
+            "before/package-lock.json".into(),
+            before.as_bytes().to_vec(),
+        ),
+        ("after/package-lock.json".into(), after.as_bytes().to_vec()),
+    ]);
+    let got: BTreeSet<(&str, &str, String)> = o
+        .changes
+        .iter()
+        .map(|c| (c.package.as_str(), c.kind.as_str(), c.flags.join(",")))
+        .collect();
+    let want: BTreeSet<(&str, &str, String)> = [
+        ("a", "upgraded", "major,semver-breaking"),
+        ("b", "added", "install-script-added"),
+        ("c", "removed", ""),
+        ("d", "integrity-changed", "hash-value-changed"),
+        (
+            "d",
+            "resolved-changed",
+            "registry-host-changed,scheme-changed,http-downgrade",
+        ),
+        ("e", "integrity-changed", "hash-algorithm-only"),
+        (
+            "f",
+            "metadata-changed",
+            "install-script-added,license-changed,dev",
+        ),
+        ("g", "version-added", ""),
+        ("h", "version-removed", ""),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a, b, c.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
