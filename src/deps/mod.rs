@@ -61,6 +61,20 @@ pub struct DepsOutcome {
     pub skew: Vec<Skew>,
     /// Known-compromised versions present in the latest snapshot of a series.
     pub known_compromised: Vec<KnownBad>,
+    /// npm install-path changes, a finer view than `changes` (a nested
+    /// copy that changed while the name's versions stayed the same).
+    pub install_paths: Vec<PathChange>,
+}
+
+/// One npm install path (`node_modules/a/node_modules/b`) that changed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PathChange {
+    pub path: String,
+    pub package: String,
+    /// changed, added or removed.
+    pub kind: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 /// Inventory line for one dependency file.

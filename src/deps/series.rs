@@ -297,6 +297,7 @@ fn push_pair(
             note,
         });
     }
+    out.install_paths.extend(d.paths);
     for mut c in d.changes {
         c.before = before.to_string();
         c.after = after.clone();

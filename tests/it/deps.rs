@@ -781,3 +781,39 @@ fn deps_oracle_hand_case_npm_v2() {
     .collect();
     assert_eq!(got, want);
 }
+
+/// npm pairs: the install-path view agrees with the oracle's `paths`.
+#[test]
+fn deps_oracle_npm_install_paths() {
+    for dir in pair_dirs() {
+        let exp = expected(&dir);
+        let Some(paths) = exp.get("paths") else {
+            continue;
+        };
+        let o = run(&dir);
+        for (key, kind) in [
+            ("changed", "changed"),
+            ("added", "added"),
+            ("removed", "removed"),
+        ] {
+            let want: BTreeSet<String> = paths[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["path"].as_str().unwrap().to_string())
+                .collect();
+            let got: BTreeSet<String> = o
+                .install_paths
+                .iter()
+                .filter(|p| p.kind == kind)
+                .map(|p| p.path.clone())
+                .collect();
+            assert_eq!(got, want, "{} {key}", dir.display());
+        }
+    }
+    let o = run(&corpus().join("grouparoo-npm-v1-ssri-2883"));
+    assert!(o
+        .install_paths
+        .iter()
+        .any(|p| p.package == "minipass" && p.kind == "changed"));
+}
