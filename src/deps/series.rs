@@ -66,6 +66,9 @@ fn load<'a>(f: &DepFile<'a>) -> Loaded<'a> {
             }
         }
     }
+    if diagnostics.iter().any(|d| d.code == "merge-conflict") {
+        diagnostics.extend(conflict_note(f.path, &read.text));
+    }
     let text = read.text.into_owned();
     Loaded {
         path: f.path,
@@ -75,6 +78,51 @@ fn load<'a>(f: &DepFile<'a>) -> Loaded<'a> {
         diagnostics,
         time,
     }
+}
+
+/// What the two sides of a conflicted lockfile disagree on, as a note:
+/// package versions when both sides parse and differ, else the lines of the
+/// first region.
+fn conflict_note(path: &str, text: &str) -> Option<Diagnostic> {
+    let (ours, theirs, on, tn) = input::conflict_sides(text);
+    let fmt = lockfile::detect(path, &ours)?;
+    let parsed = (
+        super::parse_text(fmt, &ours),
+        super::parse_text(fmt, &theirs),
+    );
+    let changes = match parsed {
+        (Ok(a), Ok(b)) => super::diff::diff(&a, &b).changes,
+        _ => Vec::new(),
+    };
+    let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "absent".into());
+    let mut shown: Vec<String> = changes
+        .iter()
+        .take(6)
+        .map(|c| format!("{} {} ({on}) vs {} ({tn})", c.package, v(&c.from), v(&c.to)))
+        .collect();
+    if shown.is_empty() {
+        let region = |start: &str, stop: &str| -> String {
+            let lines = text.lines().skip_while(|l| !l.starts_with(start)).skip(1);
+            let kept: Vec<&str> = lines
+                .take_while(|l| !l.starts_with(stop))
+                .map(str::trim)
+                .collect();
+            kept.join("; ")
+        };
+        shown.push(format!(
+            "{on} has `{}`, {tn} has `{}`",
+            region("<<<<<<<", "======="),
+            region("=======", ">>>>>>>")
+        ));
+    }
+    let more = changes.len().saturating_sub(shown.len());
+    let tail = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let msg = format!("the conflict's sides differ: {}{tail}", shown.join(", "));
+    Some(Diagnostic::warning("merge-conflict-sides", None, msg))
 }
 
 /// Names a power-of-two file size as the likely cause of a cut.

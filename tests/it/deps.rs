@@ -311,6 +311,7 @@ fn deps_bad_truncated_json_names_file_and_line() {
         .find(|i| i.path.ends_with("after.json"))
         .unwrap();
     assert_eq!(i.line, Some(1699));
+    assert!(i.message.contains("line 1699 column 77, byte 65536"), "{i}");
     assert!(
         i.message.contains("truncated") && i.message.contains("64 KiB"),
         "{i}"
@@ -372,6 +373,16 @@ fn deps_bad_merge_conflict_names_the_lines() {
     assert!(
         i.message.contains("merge-conflict") && i.message.contains("316/319/322"),
         "{i}"
+    );
+    let sides = o
+        .issues
+        .iter()
+        .find(|i| i.message.contains("merge-conflict-sides"))
+        .unwrap();
+    assert!(
+        sides.message.contains("HEAD has `tar: 6.1.10")
+            && sides.message.contains("main has `tar: 6.1.11"),
+        "{sides}"
     );
 }
 
