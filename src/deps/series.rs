@@ -517,6 +517,7 @@ fn read_fragments(fp: &patch::FilePatch, l: &Loaded, after: String, out: &mut De
     let (old, new) = patch::fragments(fp);
     let fmt = match family_of_name(base_name(&fp.new_path)) {
         Some("yarn-lock") if !new.contains("resolution: ") => Format::YarnV1,
+        Some("yarn-lock") => Format::YarnBerry,
         Some("cargo-lock") => Format::CargoLock,
         Some("pip") => Format::Requirements,
         _ => {
@@ -534,8 +535,20 @@ fn read_fragments(fp: &patch::FilePatch, l: &Loaded, after: String, out: &mut De
         }
     };
     let before = format!("{}#{} (before)", l.path, fp.old_path);
-    if let (Ok(pb), Ok(pa)) = (super::parse_text(fmt, &old), super::parse_text(fmt, &new)) {
-        push_pair(&pb, &pa, (&before, after), l.time, out);
+    match (super::parse_text(fmt, &old), super::parse_text(fmt, &new)) {
+        (Ok(pb), Ok(pa)) => push_pair(&pb, &pa, (&before, after), l.time, out),
+        (Err(e), _) | (_, Err(e)) => {
+            let msg = format!(
+                "warning [no-base]: the hunks of {} cannot be read without the base file: {}",
+                fp.new_path, e.message
+            );
+            let issue = crate::model::FileIssue {
+                path: l.path.into(),
+                line: None,
+                message: msg,
+            };
+            out.issues.push(issue);
+        }
     }
 }
 
