@@ -396,10 +396,8 @@ fn read_patch(idx: usize, loaded: &[Loaded], out: &mut DepsOutcome) {
         if family_of_name(base_name(&fp.new_path)) != Some("package-json") {
             continue;
         }
-        if let Some(base) = find_base(loaded, idx, "package-json", &fp.new_path) {
-            manifest_after = patch::apply(&base.text, fp)
-                .ok()
-                .and_then(|t| super::manifest_direct(&t).ok());
+        if let Some((_, text)) = first_applying(loaded, idx, "package-json", fp) {
+            manifest_after = super::manifest_direct(&text).ok();
         }
     }
     for fp in &files {
@@ -408,9 +406,35 @@ fn read_patch(idx: usize, loaded: &[Loaded], out: &mut DepsOutcome) {
             continue;
         };
         let after = format!("{}#{}", l.path, fp.new_path);
-        match find_base(loaded, idx, family, &fp.new_path) {
-            Some(base) => apply_to_base(base, fp, (l, after), manifest_after.clone(), loaded, out),
-            None => read_fragments(fp, l, after, out),
+        let bases = find_bases(loaded, idx, family, &fp.new_path);
+        if bases.is_empty() {
+            read_fragments(fp, l, after, out);
+            continue;
+        }
+        match first_applying(loaded, idx, family, fp) {
+            Some((base, text)) => apply_to_base(
+                (base, text),
+                (l, after),
+                manifest_after.clone(),
+                loaded,
+                out,
+            ),
+            None => {
+                let line = bases.iter().find_map(|b| patch::apply(&b.text, fp).err());
+                let msg = format!(
+                    "error [patch-mismatch]: the hunks of {} apply to none of the {} candidate \
+                     base files (first: {})",
+                    fp.new_path,
+                    bases.len(),
+                    bases[0].path
+                );
+                let issue = crate::model::FileIssue {
+                    path: l.path.into(),
+                    line,
+                    message: msg,
+                };
+                out.issues.push(issue);
+            }
         }
     }
 }
@@ -434,58 +458,47 @@ fn warn_truncated(path: &str, fp: &patch::FilePatch, out: &mut DepsOutcome) {
     }
 }
 
-/// The bundle file a diff section applies to: same name first, else the
-/// only snapshot of the same family.
-fn find_base<'l, 'a>(
+/// The bundle files a diff section may apply to, best first: same name
+/// first, else any snapshot of the same family; before-side names and
+/// earlier times first.
+fn find_bases<'l, 'a>(
     loaded: &'l [Loaded<'a>],
     idx: usize,
     family: &str,
     target: &str,
-) -> Option<&'l Loaded<'a>> {
-    let candidates: Vec<&Loaded> = loaded
+) -> Vec<&'l Loaded<'a>> {
+    let mut pool: Vec<&Loaded> = loaded
         .iter()
         .enumerate()
         .filter(|(i, l)| *i != idx && !l.failed() && l.format.is_some_and(|f| f.family() == family))
         .map(|(_, l)| l)
         .collect();
-    let same_name: Vec<&Loaded> = candidates
-        .iter()
-        .copied()
-        .filter(|l| base_name(l.path) == base_name(target))
-        .collect();
-    let pool = if same_name.is_empty() {
-        candidates
-    } else {
-        same_name
-    };
-    // Prefer the earliest: a diff is applied to the "before" side.
-    pool.into_iter()
-        .min_by_key(|l| (side_rank(l.path), l.time, l.path))
+    if pool.iter().any(|l| base_name(l.path) == base_name(target)) {
+        pool.retain(|l| base_name(l.path) == base_name(target));
+    }
+    pool.sort_by_key(|l| (side_rank(l.path), l.time, l.path));
+    pool
+}
+
+/// The first base the diff section applies to, with the patched text.
+fn first_applying<'l, 'a>(
+    loaded: &'l [Loaded<'a>],
+    idx: usize,
+    family: &str,
+    fp: &patch::FilePatch,
+) -> Option<(&'l Loaded<'a>, String)> {
+    find_bases(loaded, idx, family, &fp.new_path)
+        .into_iter()
+        .find_map(|b| patch::apply(&b.text, fp).ok().map(|t| (b, t)))
 }
 
 fn apply_to_base(
-    base: &Loaded,
-    fp: &patch::FilePatch,
+    (base, text): (&Loaded, String),
     (l, after): (&Loaded, String),
     manifest: Option<BTreeSet<String>>,
     loaded: &[Loaded],
     out: &mut DepsOutcome,
 ) {
-    let text = match patch::apply(&base.text, fp) {
-        Ok(t) => t,
-        Err(line) => {
-            let msg = format!(
-                "error [patch-mismatch]: hunk does not apply to {}",
-                base.path
-            );
-            out.issues.push(crate::model::FileIssue {
-                path: l.path.into(),
-                line: Some(line),
-                message: msg,
-            });
-            return;
-        }
-    };
     // A diff stored next to both of its sides adds nothing.
     if loaded.iter().any(|o| o.path != base.path && o.text == text) {
         return;
@@ -632,12 +645,14 @@ fn log_change(path: &str, e: &LogEvent) -> Option<Change> {
 fn skew(loaded: &[Loaded], series: &BTreeMap<String, Vec<usize>>) -> Vec<Skew> {
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (key, s) in series {
-        let parts: Vec<&str> = key.split('/').collect();
+        let (family, path) = key.split_once('|').unwrap_or(("", key));
+        let parts: Vec<&str> = path.split('/').collect();
         for hole in 0..parts.len().saturating_sub(1) {
             let mut p = parts.clone();
             p[hole] = "?";
+            let group = format!("{family}|{}", p.join("/"));
             groups
-                .entry(p.join("/"))
+                .entry(group)
                 .or_default()
                 .push(*s.last().unwrap_or(&0));
         }

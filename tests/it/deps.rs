@@ -828,3 +828,23 @@ fn deps_oracle_npm_install_paths() {
         .iter()
         .any(|p| p.package == "minipass" && p.kind == "changed"));
 }
+
+/// With several candidate bases, a diff is applied to the one it fits.
+#[test]
+fn deps_diff_finds_the_base_it_applies_to() {
+    let base_a = "requests==2.25.1\nurllib3==1.26.20\n";
+    let base_b = "flask==2.0.0\nwerkzeug==2.0.0\n";
+    let diff = "--- a/requirements.txt\n+++ b/requirements.txt\n@@ -1,2 +1,2 @@\n flask==2.0.0\n\
+                -werkzeug==2.0.0\n+werkzeug==3.0.1\n";
+    let o = analyze(&[
+        ("a/requirements.txt".into(), base_a.as_bytes().to_vec()),
+        ("b/requirements.txt".into(), base_b.as_bytes().to_vec()),
+        ("fix.diff".into(), diff.as_bytes().to_vec()),
+    ]);
+    let got: Vec<_> = o
+        .changes
+        .iter()
+        .map(|c| (c.package.as_str(), c.kind.as_str(), c.before.as_str()))
+        .collect();
+    assert_eq!(got, [("werkzeug", "upgraded", "b/requirements.txt")]);
+}
