@@ -312,6 +312,23 @@ fn compare(b: &Loaded, a: &Loaded, out: &mut DepsOutcome) {
     let (Some(pb), Some(pa)) = (&b.parsed, &a.parsed) else {
         return;
     };
+    let crlf = |l: &Loaded| l.diagnostics.iter().any(|d| d.code == "crlf");
+    if crlf(b) != crlf(a) {
+        let (c, lf) = if crlf(b) {
+            (b.path, a.path)
+        } else {
+            (a.path, b.path)
+        };
+        let msg = format!(
+            "warning [mixed-line-endings]: {c} uses CRLF and {lf} LF; compared after \
+             normalising, so no line or hash counts as changed for it"
+        );
+        out.issues.push(crate::model::FileIssue {
+            path: a.path.into(),
+            line: None,
+            message: msg,
+        });
+    }
     push_pair(pb, pa, (b.path, a.path.to_string()), a.time, out);
 }
 

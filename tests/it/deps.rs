@@ -346,6 +346,10 @@ fn deps_bad_crlf_one_side_is_a_warning_and_diff_works() {
         .find(|i| i.path.ends_with("after.yaml"))
         .unwrap();
     assert!(i.message.starts_with("warning [crlf]"), "{i}");
+    assert!(o
+        .issues
+        .iter()
+        .any(|i| i.message.starts_with("warning [mixed-line-endings]")));
     let got: Vec<_> = o
         .changes
         .iter()
