@@ -34,6 +34,23 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
         changes::link(f, sensitive, &stack, &deploys);
     }
     findings.extend(changes::findings(ev.deps, &deploys));
+    let usage = usage_evidence(ev, &sigs);
+    for f in findings.iter_mut() {
+        follows_spike(f, &usage.spikes);
+    }
+    findings.extend(usage.findings);
+    join(&mut findings, "pg.too_many_clients", &["pg.tier_imbalance"]);
+    join(&mut findings, "usage.disk_full", &["system.disk_full"]);
+    join(
+        &mut findings,
+        "usage.memory_growth",
+        &[
+            "app.killed",
+            "app.heap_oom",
+            "kernel.oom_kill",
+            "usage.oom_kill",
+        ],
+    );
     rank(&mut findings);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
@@ -46,7 +63,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
         tiers: Vec::new(),
         connections: connections(&sigs),
         signatures: Vec::new(),
-        spikes: Vec::new(),
+        spikes: usage.spikes,
         changes: ev.deps.changes.clone(),
         format_changes: ev.deps.format_changes.clone(),
         version_skew: ev.deps.skew.clone(),
@@ -75,6 +92,112 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
     report.summary = summary(&report.findings);
     report.signatures = sigs.into_iter().map(|s| s.row).collect();
     report
+}
+
+/// Usage and statistics checks score on a 0 to 100 scale; log findings on
+/// weight × (1 + log10(1 + count)), 10 to 40 for most. This brings the
+/// first onto the second.
+const USAGE_SCALE: f64 = 0.4;
+
+/// What snapshots, statistics dumps and log rates say.
+struct UsageEvidence {
+    findings: Vec<Finding>,
+    spikes: Vec<crate::model::Spike>,
+}
+
+fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
+    let mut samples = Vec::new();
+    let mut dumps = Vec::new();
+    for it in ev.items {
+        match &it.parsed {
+            Parsed::Usage { parsed, .. } => samples.extend(parsed.samples.iter().cloned()),
+            Parsed::PgDump(d) => dumps.push(d.clone()),
+            _ => {}
+        }
+    }
+    let usage = crate::usage::analyze(&samples);
+    let pg = crate::postgres::analyze_dumps_with(&dumps, ev.pg_max_connections);
+    let problems: Vec<&SigAgg> = sigs.iter().filter(|s| is_problem(s)).collect();
+    let rate_samples = super::rates::samples(ev.items, &problems);
+    let mut spikes = usage.spikes;
+    spikes.extend(pg.spikes);
+    spikes.extend(
+        crate::analysis::series::find_spikes(&rate_samples)
+            .into_iter()
+            .filter(|s| s.peak >= 5.0),
+    );
+    spikes.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.start.cmp(&b.start))
+            .then_with(|| a.metric.cmp(&b.metric))
+    });
+    let mut findings = usage.findings;
+    findings.extend(pg.findings);
+    for f in findings.iter_mut() {
+        f.score *= USAGE_SCALE;
+    }
+    UsageEvidence { findings, spikes }
+}
+
+/// How long before a problem a rise in requests still counts as its
+/// trigger.
+const TRIGGER_WINDOW: SignedDuration = SignedDuration::from_mins(5);
+
+/// Names the rise in requests that a problem follows.
+fn follows_spike(f: &mut Finding, spikes: &[crate::model::Spike]) {
+    let Some(first) = f.time else { return };
+    let hit = spikes
+        .iter()
+        .filter(|s| s.metric == "http.requests")
+        .find(|s| {
+            s.start <= first
+                && first.duration_since(s.start)
+                    <= TRIGGER_WINDOW.max(s.end.duration_since(s.start))
+        });
+    let Some(s) = hit else { return };
+    f.detail.push_str(&format!(
+        " It follows a rise in requests on {}: from a median of {:.0} to {:.0} per bucket, \
+         {} to {} UTC.",
+        s.host,
+        s.baseline,
+        s.peak,
+        s.start.strftime("%H:%M:%S"),
+        s.end.strftime("%H:%M:%S")
+    ));
+    f.evidence.push(Ev {
+        path: s.source.clone(),
+        line: None,
+        time: Some(s.start),
+        excerpt: format!("http.requests {:.0} → {:.0}", s.baseline, s.peak),
+    });
+}
+
+/// Folds findings that tell one story from two sides into the first: the
+/// log's `too many clients` and pg_stat_activity at max_connections; df
+/// full and ENOSPC errors; a process's memory climbing and it being killed.
+/// The joined finding keeps both details and all evidence, and outranks
+/// either alone.
+fn join(findings: &mut Vec<Finding>, into: &str, from: &[&str]) {
+    if !findings.iter().any(|f| f.kind == into) {
+        return;
+    }
+    let (joined, kept): (Vec<Finding>, Vec<Finding>) = std::mem::take(findings)
+        .into_iter()
+        .partition(|f| from.contains(&f.kind.as_str()));
+    *findings = kept;
+    let target = findings
+        .iter_mut()
+        .find(|f| f.kind == into)
+        .expect("checked above");
+    for f in joined {
+        target.title = format!("{}; {}", target.title, f.title);
+        target.detail = format!("{} {}", target.detail, f.detail);
+        target.score = target.score.max(f.score) + 0.5 * target.score.min(f.score);
+        target.time = target.time.into_iter().chain(f.time).min();
+        target.end = target.end.into_iter().chain(f.end).max();
+        target.evidence.extend(f.evidence);
+    }
 }
 
 /// Sorts findings by score, then by time and title for a total order.
@@ -442,7 +565,7 @@ fn completeness(ev: &Evidence) -> Vec<Coverage> {
                     largest_gap,
                 })
             }
-            Parsed::Other { .. } => None,
+            _ => None,
         })
         .collect()
 }

@@ -5,6 +5,7 @@ mod changes;
 mod correlate;
 pub mod kb;
 mod pipeline;
+mod rates;
 pub mod series;
 mod signatures;
 

@@ -45,6 +45,11 @@ pub(crate) enum Parsed {
         log: LogFile,
         detection: logs::Detection,
     },
+    Usage {
+        kind: crate::usage::SnapshotKind,
+        parsed: crate::usage::Parsed,
+    },
+    PgDump(crate::postgres::PgDump),
     Other {
         kind: &'static str,
         status: &'static str,
@@ -67,6 +72,8 @@ pub(crate) struct Evidence<'a> {
     /// Log lines that show a changed dependency running, by the changed
     /// snapshot's path.
     pub placed: &'a [(String, crate::model::Evidence)],
+    /// `max_connections` as the bundle's postgresql.conf sets it.
+    pub pg_max_connections: Option<u32>,
     pub collection_time: Option<Timestamp>,
     pub kb: &'a super::kb::Kb,
 }
@@ -113,6 +120,7 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
         placed: &placed,
         collection_time,
         kb: &config.kb,
+        pg_max_connections: pg_max_connections(bundle),
     };
     let sigs = signatures::build(&evidence);
     let mut report = correlate::report(&evidence, sigs);
@@ -125,6 +133,18 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
     }
     report.inventory = inventory(bundle, &items, &deps);
     report
+}
+
+/// The last `max_connections` any postgresql.conf in the bundle sets.
+fn pg_max_connections(bundle: &Bundle) -> Option<u32> {
+    bundle
+        .entries
+        .iter()
+        .filter(|e| e.path.ends_with("postgresql.conf") || e.path.ends_with("postgresql.auto.conf"))
+        .filter_map(|e| {
+            crate::postgres::max_connections_from_conf(&String::from_utf8_lossy(&e.data))
+        })
+        .last()
 }
 
 /// Hands every dependency file to the deps layer at once, so it can group
@@ -215,6 +235,9 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
     if crate::deps::is_dependency_file(&e.path, head) {
         return item(other("dependencies", "parsed", None));
     }
+    if let Some(parsed) = snapshot(e, host, &head_text) {
+        return item(parsed);
+    }
     if is_config(&e.path) {
         return item(other("config", "parsed", None));
     }
@@ -235,6 +258,36 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
             item(other("unknown", "skipped", Some(reason)))
         }
     }
+}
+
+/// Reads a usage snapshot or a Postgres statistics dump; its time comes
+/// from its content, else its path, else its file time.
+fn snapshot(e: &Entry, host: &str, head: &str) -> Option<Parsed> {
+    let is_dump = crate::postgres::detect_dump(&e.path, head).is_some();
+    let kind = if is_dump {
+        None
+    } else {
+        Some(crate::usage::detect(&e.path, head)?)
+    };
+    let fallback = crate::time::from_path(&e.path)
+        .map(|t| (t, TimeSource::Path))
+        .or_else(|| e.mtime.map(|t| (t, TimeSource::Mtime)));
+    let ctx = crate::usage::SnapshotCtx {
+        path: &e.path,
+        host,
+        fallback_time: fallback,
+    };
+    let text = String::from_utf8_lossy(&e.data);
+    let failed = |issue: FileIssue| Parsed::Other {
+        kind: if is_dump { "pg_stats" } else { "usage" },
+        status: "failed",
+        reason: Some(issue.to_string()),
+    };
+    Some(match kind {
+        None => crate::postgres::parse_dump(&ctx, &text).map_or_else(failed, Parsed::PgDump),
+        Some(kind) => crate::usage::parse(kind, &ctx, &text)
+            .map_or_else(failed, |parsed| Parsed::Usage { kind, parsed }),
+    })
 }
 
 fn looks_binary(head: &[u8]) -> bool {
@@ -260,6 +313,22 @@ fn inventory(
         .map(|it| {
             let mut e = match &it.parsed {
                 Parsed::Log { log, .. } => log_inventory(&it.path, log),
+                Parsed::Usage { kind, parsed } => snapshot_inventory(
+                    &it.path,
+                    "usage",
+                    kind.name().to_string(),
+                    parsed.samples.len(),
+                    parsed.samples.first().map(|s| s.time_source),
+                    &parsed.issues,
+                ),
+                Parsed::PgDump(d) => snapshot_inventory(
+                    &it.path,
+                    "pg_stats",
+                    format!("{} ({:?})", d.view.name(), d.format).to_lowercase(),
+                    d.rows.len(),
+                    Some(d.time_source),
+                    &d.issues,
+                ),
                 Parsed::Other {
                     kind,
                     status,
@@ -307,6 +376,34 @@ fn inventory(
     }));
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+fn snapshot_inventory(
+    path: &str,
+    kind: &str,
+    format: String,
+    records: usize,
+    time_source: Option<TimeSource>,
+    issues: &[FileIssue],
+) -> InventoryEntry {
+    let reason = issues
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    InventoryEntry {
+        path: path.to_string(),
+        kind: kind.to_string(),
+        status: if issues.is_empty() {
+            "parsed"
+        } else {
+            "partial"
+        },
+        reason: (!issues.is_empty()).then_some(reason),
+        records: records as u64,
+        format: Some(format),
+        time_source,
+    }
 }
 
 fn log_inventory(path: &str, log: &LogFile) -> InventoryEntry {

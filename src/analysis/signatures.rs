@@ -41,7 +41,7 @@ fn records(items: &[Item]) -> Vec<(&Item, &str, &Record)> {
         .iter()
         .filter_map(|it| match &it.parsed {
             Parsed::Log { log, .. } => Some((it, log.format.as_str(), &log.records)),
-            Parsed::Other { .. } => None,
+            _ => None,
         })
         .flat_map(|(it, fmt, recs)| recs.iter().map(move |r| (it, fmt, r)))
         .collect()

@@ -17,14 +17,16 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::known_bad;
-use super::lockfile::{Instance, Parsed};
+use super::lockfile::{Format, Instance, Parsed};
 use super::version::{self, Scheme};
-use super::Change;
+use super::{Change, PathChange};
 
 /// The outcome of comparing two snapshots.
 #[derive(Debug, Default)]
 pub struct PairDiff {
     pub changes: Vec<Change>,
+    /// npm install-path changes (npm lockfiles on both sides only).
+    pub paths: Vec<PathChange>,
     /// Same-version checksum changes explained by a yarn cacheKey change.
     pub folded_checksums: usize,
 }
@@ -135,6 +137,43 @@ pub fn diff(before: &Parsed, after: &Parsed) -> PairDiff {
         for v in sorted(old.intersection(&new), scheme) {
             drift(&base, (ib, ia), &v, cache_churn, &mut out);
         }
+    }
+    if matches!(
+        (before.format, after.format),
+        (Format::NpmLock(_), Format::NpmLock(_))
+    ) {
+        out.paths = path_changes(before, after);
+    }
+    out
+}
+
+/// Install-path view of two npm lockfiles: a nested copy can change while
+/// the name's version set stays the same.
+fn path_changes(before: &Parsed, after: &Parsed) -> Vec<PathChange> {
+    let map = |p: &'_ Parsed| -> BTreeMap<String, (String, String)> {
+        let pairs = p
+            .instances
+            .iter()
+            .map(|i| (i.path.clone(), (i.name.clone(), i.version.clone())));
+        pairs.collect()
+    };
+    let (mb, ma) = (map(before), map(after));
+    let mut out = Vec::new();
+    for path in mb.keys().chain(ma.keys()).collect::<BTreeSet<_>>() {
+        let (b, a) = (mb.get(path), ma.get(path));
+        let kind = match (b, a) {
+            (Some(b), Some(a)) if b.1 != a.1 => "changed",
+            (None, Some(_)) => "added",
+            (Some(_), None) => "removed",
+            _ => continue,
+        };
+        out.push(PathChange {
+            path: path.clone(),
+            package: a.or(b).map(|x| x.0.clone()).unwrap_or_default(),
+            kind: kind.to_string(),
+            from: b.map(|x| x.1.clone()),
+            to: a.map(|x| x.1.clone()),
+        });
     }
     out
 }

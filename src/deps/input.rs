@@ -6,6 +6,11 @@
 //! and conflict markers are errors: the file is not a lockfile any install
 //! could have used, and comparing it would claim that everything was
 //! removed.
+//!
+//! # Limitations
+//! Only UTF-8 is decoded (UTF-16 lockfiles written by some Windows tools
+//! come out as replacement characters). Conflict markers are recognised at
+//! the start of a line only.
 
 use std::borrow::Cow;
 
@@ -156,6 +161,34 @@ fn conflict_markers(text: &str) -> Option<Diagnostic> {
     ))
 }
 
+/// The two sides of a conflicted file: (ours, theirs, ours label, theirs
+/// label), each with the other side's lines and the markers left out.
+pub fn conflict_sides(text: &str) -> (String, String, String, String) {
+    let (mut ours, mut theirs) = (String::new(), String::new());
+    let (mut ours_name, mut theirs_name) = (String::from("ours"), String::from("theirs"));
+    // 0 outside a region, 1 in ours, 2 in theirs.
+    let mut state = 0;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("<<<<<<<") {
+            ours_name = rest.trim().to_string();
+            state = 1;
+        } else if line == "=======" && state == 1 {
+            state = 2;
+        } else if let Some(rest) = line.strip_prefix(">>>>>>>").filter(|_| state == 2) {
+            theirs_name = rest.trim().to_string();
+            state = 0;
+        } else {
+            for (side, keep) in [(&mut ours, state != 2), (&mut theirs, state != 1)] {
+                if keep {
+                    side.push_str(line);
+                    side.push('\n');
+                }
+            }
+        }
+    }
+    (ours, theirs, ours_name, theirs_name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +207,15 @@ mod tests {
             ["merge-conflict"]
         );
         assert!(codes(b"a==1\n").is_empty());
+    }
+
+    #[test]
+    fn conflict_sides_split() {
+        let (o, t, on, tn) = conflict_sides("x\n<<<<<<< HEAD\na\n=======\nb\n>>>>>>> main\ny\n");
+        assert_eq!(
+            (o.as_str(), t.as_str(), on.as_str(), tn.as_str()),
+            ("x\na\ny\n", "x\nb\ny\n", "HEAD", "main")
+        );
     }
 
     #[test]

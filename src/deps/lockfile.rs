@@ -6,6 +6,12 @@
 //! license), the set of names the project itself declares (`direct`) and
 //! name-level dependency edges, used to say through which parent a
 //! transitive package came.
+//!
+//! # Limitations
+//! Detection reads the first 4 KB for JSON and YAML markers and the first
+//! 50 lines for package lists; a list that starts with a long free-text
+//! preamble is not recognised. A JSON file is a package-lock only with a
+//! `lockfileVersion` (or a lockfile name).
 
 use std::collections::BTreeSet;
 

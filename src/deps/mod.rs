@@ -61,6 +61,20 @@ pub struct DepsOutcome {
     pub skew: Vec<Skew>,
     /// Known-compromised versions present in the latest snapshot of a series.
     pub known_compromised: Vec<KnownBad>,
+    /// npm install-path changes, a finer view than `changes` (a nested
+    /// copy that changed while the name's versions stayed the same).
+    pub install_paths: Vec<PathChange>,
+}
+
+/// One npm install path (`node_modules/a/node_modules/b`) that changed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PathChange {
+    pub path: String,
+    pub package: String,
+    /// changed, added or removed.
+    pub kind: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 /// Inventory line for one dependency file.
@@ -152,6 +166,10 @@ pub struct KnownBad {
 /// Cheap check on name + first bytes: is this a lockfile, manifest,
 /// package list or diff we read?
 pub fn is_dependency_file(path: &str, head: &[u8]) -> bool {
+    // Installed packages' own manifests are not the project's.
+    if path.contains("node_modules/") || path.contains("site-packages/") {
+        return false;
+    }
     let name = lockfile::base_name(path).to_ascii_lowercase();
     let by_name = matches!(
         name.as_str(),

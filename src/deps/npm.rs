@@ -35,11 +35,12 @@ pub fn json_error(e: &serde_json::Error, text: &str) -> ParseError {
         } else {
             String::new()
         };
+        // serde_json points at the last byte read; the input ends just after.
         let msg = format!(
             "JSON ends early at line {} column {}, byte {len}{cap}: the file is truncated, \
              so no change list is given for it",
             e.line(),
-            e.column()
+            e.column() + 1
         );
         return ParseError::new("truncated", line, msg);
     }

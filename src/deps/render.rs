@@ -129,5 +129,24 @@ fn write_markdown(o: &DepsOutcome, out: &mut dyn Write) -> std::io::Result<()> {
             c.flags.join(", ")
         )?;
     }
+    for k in &o.skew {
+        let v: Vec<String> = k
+            .instances
+            .iter()
+            .map(|i| format!("{} in `{}`", i.versions.join("+"), i.path))
+            .collect();
+        writeln!(out, "\nVersion skew: {} is {}", k.package, v.join(", "))?;
+    }
+    let nested = o
+        .install_paths
+        .iter()
+        .filter(|p| p.kind == "changed")
+        .count();
+    if nested > 0 {
+        writeln!(
+            out,
+            "\n{nested} npm install paths changed version (see the JSON `install_paths`)."
+        )?;
+    }
     writeln!(out, "\n{} changes.", o.changes.len())
 }

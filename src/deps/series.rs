@@ -66,6 +66,9 @@ fn load<'a>(f: &DepFile<'a>) -> Loaded<'a> {
             }
         }
     }
+    if diagnostics.iter().any(|d| d.code == "merge-conflict") {
+        diagnostics.extend(conflict_note(f.path, &read.text));
+    }
     let text = read.text.into_owned();
     Loaded {
         path: f.path,
@@ -75,6 +78,51 @@ fn load<'a>(f: &DepFile<'a>) -> Loaded<'a> {
         diagnostics,
         time,
     }
+}
+
+/// What the two sides of a conflicted lockfile disagree on, as a note:
+/// package versions when both sides parse and differ, else the lines of the
+/// first region.
+fn conflict_note(path: &str, text: &str) -> Option<Diagnostic> {
+    let (ours, theirs, on, tn) = input::conflict_sides(text);
+    let fmt = lockfile::detect(path, &ours)?;
+    let parsed = (
+        super::parse_text(fmt, &ours),
+        super::parse_text(fmt, &theirs),
+    );
+    let changes = match parsed {
+        (Ok(a), Ok(b)) => super::diff::diff(&a, &b).changes,
+        _ => Vec::new(),
+    };
+    let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "absent".into());
+    let mut shown: Vec<String> = changes
+        .iter()
+        .take(6)
+        .map(|c| format!("{} {} ({on}) vs {} ({tn})", c.package, v(&c.from), v(&c.to)))
+        .collect();
+    if shown.is_empty() {
+        let region = |start: &str, stop: &str| -> String {
+            let lines = text.lines().skip_while(|l| !l.starts_with(start)).skip(1);
+            let kept: Vec<&str> = lines
+                .take_while(|l| !l.starts_with(stop))
+                .map(str::trim)
+                .collect();
+            kept.join("; ")
+        };
+        shown.push(format!(
+            "{on} has `{}`, {tn} has `{}`",
+            region("<<<<<<<", "======="),
+            region("=======", ">>>>>>>")
+        ));
+    }
+    let more = changes.len().saturating_sub(shown.len());
+    let tail = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let msg = format!("the conflict's sides differ: {}{tail}", shown.join(", "));
+    Some(Diagnostic::warning("merge-conflict-sides", None, msg))
 }
 
 /// Names a power-of-two file size as the likely cause of a cut.
@@ -278,6 +326,23 @@ fn compare(b: &Loaded, a: &Loaded, out: &mut DepsOutcome) {
     let (Some(pb), Some(pa)) = (&b.parsed, &a.parsed) else {
         return;
     };
+    let crlf = |l: &Loaded| l.diagnostics.iter().any(|d| d.code == "crlf");
+    if crlf(b) != crlf(a) {
+        let (c, lf) = if crlf(b) {
+            (b.path, a.path)
+        } else {
+            (a.path, b.path)
+        };
+        let msg = format!(
+            "warning [mixed-line-endings]: {c} uses CRLF and {lf} LF; compared after \
+             normalising, so no line or hash counts as changed for it"
+        );
+        out.issues.push(crate::model::FileIssue {
+            path: a.path.into(),
+            line: None,
+            message: msg,
+        });
+    }
     push_pair(pb, pa, (b.path, a.path.to_string()), a.time, out);
 }
 
@@ -311,6 +376,7 @@ fn push_pair(
             note,
         });
     }
+    out.install_paths.extend(d.paths);
     for mut c in d.changes {
         c.before = before.to_string();
         c.after = after.clone();
@@ -361,10 +427,8 @@ fn read_patch(idx: usize, loaded: &[Loaded], out: &mut DepsOutcome) {
         if family_of_name(base_name(&fp.new_path)) != Some("package-json") {
             continue;
         }
-        if let Some(base) = find_base(loaded, idx, "package-json", &fp.new_path) {
-            manifest_after = patch::apply(&base.text, fp)
-                .ok()
-                .and_then(|t| super::manifest_direct(&t).ok());
+        if let Some((_, text)) = first_applying(loaded, idx, "package-json", fp) {
+            manifest_after = super::manifest_direct(&text).ok();
         }
     }
     for fp in &files {
@@ -373,9 +437,35 @@ fn read_patch(idx: usize, loaded: &[Loaded], out: &mut DepsOutcome) {
             continue;
         };
         let after = format!("{}#{}", l.path, fp.new_path);
-        match find_base(loaded, idx, family, &fp.new_path) {
-            Some(base) => apply_to_base(base, fp, (l, after), manifest_after.clone(), loaded, out),
-            None => read_fragments(fp, l, after, out),
+        let bases = find_bases(loaded, idx, family, &fp.new_path);
+        if bases.is_empty() {
+            read_fragments(fp, l, after, out);
+            continue;
+        }
+        match first_applying(loaded, idx, family, fp) {
+            Some((base, text)) => apply_to_base(
+                (base, text),
+                (l, after),
+                manifest_after.clone(),
+                loaded,
+                out,
+            ),
+            None => {
+                let line = bases.iter().find_map(|b| patch::apply(&b.text, fp).err());
+                let msg = format!(
+                    "error [patch-mismatch]: the hunks of {} apply to none of the {} candidate \
+                     base files (first: {})",
+                    fp.new_path,
+                    bases.len(),
+                    bases[0].path
+                );
+                let issue = crate::model::FileIssue {
+                    path: l.path.into(),
+                    line,
+                    message: msg,
+                };
+                out.issues.push(issue);
+            }
         }
     }
 }
@@ -399,58 +489,47 @@ fn warn_truncated(path: &str, fp: &patch::FilePatch, out: &mut DepsOutcome) {
     }
 }
 
-/// The bundle file a diff section applies to: same name first, else the
-/// only snapshot of the same family.
-fn find_base<'l, 'a>(
+/// The bundle files a diff section may apply to, best first: same name
+/// first, else any snapshot of the same family; before-side names and
+/// earlier times first.
+fn find_bases<'l, 'a>(
     loaded: &'l [Loaded<'a>],
     idx: usize,
     family: &str,
     target: &str,
-) -> Option<&'l Loaded<'a>> {
-    let candidates: Vec<&Loaded> = loaded
+) -> Vec<&'l Loaded<'a>> {
+    let mut pool: Vec<&Loaded> = loaded
         .iter()
         .enumerate()
         .filter(|(i, l)| *i != idx && !l.failed() && l.format.is_some_and(|f| f.family() == family))
         .map(|(_, l)| l)
         .collect();
-    let same_name: Vec<&Loaded> = candidates
-        .iter()
-        .copied()
-        .filter(|l| base_name(l.path) == base_name(target))
-        .collect();
-    let pool = if same_name.is_empty() {
-        candidates
-    } else {
-        same_name
-    };
-    // Prefer the earliest: a diff is applied to the "before" side.
-    pool.into_iter()
-        .min_by_key(|l| (side_rank(l.path), l.time, l.path))
+    if pool.iter().any(|l| base_name(l.path) == base_name(target)) {
+        pool.retain(|l| base_name(l.path) == base_name(target));
+    }
+    pool.sort_by_key(|l| (side_rank(l.path), l.time, l.path));
+    pool
+}
+
+/// The first base the diff section applies to, with the patched text.
+fn first_applying<'l, 'a>(
+    loaded: &'l [Loaded<'a>],
+    idx: usize,
+    family: &str,
+    fp: &patch::FilePatch,
+) -> Option<(&'l Loaded<'a>, String)> {
+    find_bases(loaded, idx, family, &fp.new_path)
+        .into_iter()
+        .find_map(|b| patch::apply(&b.text, fp).ok().map(|t| (b, t)))
 }
 
 fn apply_to_base(
-    base: &Loaded,
-    fp: &patch::FilePatch,
+    (base, text): (&Loaded, String),
     (l, after): (&Loaded, String),
     manifest: Option<BTreeSet<String>>,
     loaded: &[Loaded],
     out: &mut DepsOutcome,
 ) {
-    let text = match patch::apply(&base.text, fp) {
-        Ok(t) => t,
-        Err(line) => {
-            let msg = format!(
-                "error [patch-mismatch]: hunk does not apply to {}",
-                base.path
-            );
-            out.issues.push(crate::model::FileIssue {
-                path: l.path.into(),
-                line: Some(line),
-                message: msg,
-            });
-            return;
-        }
-    };
     // A diff stored next to both of its sides adds nothing.
     if loaded.iter().any(|o| o.path != base.path && o.text == text) {
         return;
@@ -482,6 +561,7 @@ fn read_fragments(fp: &patch::FilePatch, l: &Loaded, after: String, out: &mut De
     let (old, new) = patch::fragments(fp);
     let fmt = match family_of_name(base_name(&fp.new_path)) {
         Some("yarn-lock") if !new.contains("resolution: ") => Format::YarnV1,
+        Some("yarn-lock") => Format::YarnBerry,
         Some("cargo-lock") => Format::CargoLock,
         Some("pip") => Format::Requirements,
         _ => {
@@ -499,8 +579,20 @@ fn read_fragments(fp: &patch::FilePatch, l: &Loaded, after: String, out: &mut De
         }
     };
     let before = format!("{}#{} (before)", l.path, fp.old_path);
-    if let (Ok(pb), Ok(pa)) = (super::parse_text(fmt, &old), super::parse_text(fmt, &new)) {
-        push_pair(&pb, &pa, (&before, after), l.time, out);
+    match (super::parse_text(fmt, &old), super::parse_text(fmt, &new)) {
+        (Ok(pb), Ok(pa)) => push_pair(&pb, &pa, (&before, after), l.time, out),
+        (Err(e), _) | (_, Err(e)) => {
+            let msg = format!(
+                "warning [no-base]: the hunks of {} cannot be read without the base file: {}",
+                fp.new_path, e.message
+            );
+            let issue = crate::model::FileIssue {
+                path: l.path.into(),
+                line: None,
+                message: msg,
+            };
+            out.issues.push(issue);
+        }
     }
 }
 
@@ -584,12 +676,14 @@ fn log_change(path: &str, e: &LogEvent) -> Option<Change> {
 fn skew(loaded: &[Loaded], series: &BTreeMap<String, Vec<usize>>) -> Vec<Skew> {
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (key, s) in series {
-        let parts: Vec<&str> = key.split('/').collect();
+        let (family, path) = key.split_once('|').unwrap_or(("", key));
+        let parts: Vec<&str> = path.split('/').collect();
         for hole in 0..parts.len().saturating_sub(1) {
             let mut p = parts.clone();
             p[hole] = "?";
+            let group = format!("{family}|{}", p.join("/"));
             groups
-                .entry(p.join("/"))
+                .entry(group)
                 .or_default()
                 .push(*s.last().unwrap_or(&0));
         }

@@ -19,7 +19,6 @@ use super::lockfile::{Format, Instance, ParseError, Parsed};
 #[derive(Default)]
 struct Entry {
     key: String,
-    line: u64,
     version: Option<String>,
     resolved: Option<String>,
     integrity: Option<String>,
@@ -52,7 +51,7 @@ fn entries(text: &str, berry: bool) -> (Vec<Entry>, Vec<(String, String)>) {
     let mut meta = Vec::new();
     let mut in_meta = false;
     let mut in_deps = false;
-    for (i, line) in text.lines().enumerate() {
+    for line in text.lines() {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
@@ -62,7 +61,6 @@ fn entries(text: &str, berry: bool) -> (Vec<Entry>, Vec<(String, String)>) {
                 let key = line.trim_end().trim_end_matches(':').to_string();
                 out.push(Entry {
                     key,
-                    line: i as u64 + 1,
                     ..Entry::default()
                 });
             }
@@ -159,13 +157,8 @@ pub fn parse_berry(text: &str) -> Result<Parsed, ParseError> {
         if e.link_type.as_deref() == Some("soft") {
             continue;
         }
-        let Some(version) = e.version else {
-            return Err(ParseError::new(
-                "parse-error",
-                Some(e.line),
-                "entry without a version",
-            ));
-        };
+        // An entry without a version (a diff fragment) says nothing.
+        let Some(version) = e.version else { continue };
         let checksum = e.checksum.map(|c| match &cache_key {
             Some(k) if !c.contains('/') => format!("{k}/{c}"),
             _ => c,

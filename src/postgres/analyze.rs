@@ -353,7 +353,7 @@ fn statements(a: &mut PgAnalysis, series: &[&PgDump]) {
     }
     for q in list
         .iter()
-        .filter(|q| q.new_at.is_some() && q.total_ms >= 0.1 * all_ms)
+        .filter(|q| q.new_at.is_some() && all_ms > 0.0 && q.total_ms >= 0.1 * all_ms)
         .take(3)
     {
         let at = q.new_at.unwrap_or(first.time);
@@ -366,7 +366,8 @@ fn statements(a: &mut PgAnalysis, series: &[&PgDump]) {
                 100.0 * q.total_ms / all_ms.max(1e-9)
             ),
             detail: format!("First seen in the dump at {}: {}.", hms(at), line(q)),
-            score: 45.0,
+            // A new query weighs by its share of the time spent.
+            score: 20.0 + 40.0 * q.total_ms / all_ms,
             time: Some(at),
             end: None,
             evidence: vec![Evidence {

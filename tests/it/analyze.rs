@@ -76,6 +76,22 @@ fn sample_bundle_top_finding_is_too_many_clients_with_evidence() {
         .as_str()
         .unwrap()
         .contains("too many clients"));
+    // pg_stat_activity at max_connections joins the log's view.
+    assert!(str_of(top, "title").contains("20 of max_connections 20 in use"));
+    // The load that set it off: requests per 5 s bucket rose from 5 to 64.
+    assert!(str_of(top, "detail").contains("It follows a rise in requests"));
+    let spike = r["spikes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["metric"] == "http.requests")
+        .expect("request spike");
+    assert_eq!(str_of(spike, "start"), "2026-12-04T16:20:40Z");
+    assert_eq!(str_of(spike, "end"), "2026-12-04T16:21:40Z");
+    assert_eq!(
+        (spike["baseline"].as_f64(), spike["peak"].as_f64()),
+        (Some(5.0), Some(64.0))
+    );
     let data = r["tiers"]
         .as_array()
         .unwrap()
@@ -294,14 +310,28 @@ fn shared_bundle_runs_cleanly() {
         .unwrap()
         .iter()
         .all(|e| e["status"] != "failed"));
-    let kinds: Vec<&str> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| str_of(f, "kind"))
-        .collect();
-    assert!(kinds.contains(&"system.disk_full"), "{kinds:?}");
-    assert!(kinds.contains(&"app.killed"), "{kinds:?}");
+    // What an engineer concludes: the uploads disk filled and uploads
+    // failed with ENOSPC; the import worker's memory climbs until it is
+    // killed and restarted.
+    let top = &r["findings"][0];
+    assert_eq!(str_of(top, "kind"), "usage.disk_full");
+    let title = str_of(top, "title");
+    assert!(
+        title.contains("srv/uploads filled up (150.0 MiB)"),
+        "{title}"
+    );
+    assert!(
+        title.contains("ENOSPC") && title.contains("(390 times"),
+        "{title}"
+    );
+    let second = &r["findings"][1];
+    assert_eq!(str_of(second, "kind"), "usage.memory_growth");
+    let title = str_of(second, "title");
+    assert!(
+        title.contains("node worker.js") && title.contains("code=killed"),
+        "{title}"
+    );
+    assert!(title.contains("(6 times"), "{title}");
 }
 
 /// The pasted cases: each top finding names the dependency the error's

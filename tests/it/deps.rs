@@ -311,6 +311,7 @@ fn deps_bad_truncated_json_names_file_and_line() {
         .find(|i| i.path.ends_with("after.json"))
         .unwrap();
     assert_eq!(i.line, Some(1699));
+    assert!(i.message.contains("line 1699 column 77, byte 65536"), "{i}");
     assert!(
         i.message.contains("truncated") && i.message.contains("64 KiB"),
         "{i}"
@@ -345,6 +346,10 @@ fn deps_bad_crlf_one_side_is_a_warning_and_diff_works() {
         .find(|i| i.path.ends_with("after.yaml"))
         .unwrap();
     assert!(i.message.starts_with("warning [crlf]"), "{i}");
+    assert!(o
+        .issues
+        .iter()
+        .any(|i| i.message.starts_with("warning [mixed-line-endings]")));
     let got: Vec<_> = o
         .changes
         .iter()
@@ -372,6 +377,16 @@ fn deps_bad_merge_conflict_names_the_lines() {
     assert!(
         i.message.contains("merge-conflict") && i.message.contains("316/319/322"),
         "{i}"
+    );
+    let sides = o
+        .issues
+        .iter()
+        .find(|i| i.message.contains("merge-conflict-sides"))
+        .unwrap();
+    assert!(
+        sides.message.contains("HEAD has `tar: 6.1.10")
+            && sides.message.contains("main has `tar: 6.1.11"),
+        "{sides}"
     );
 }
 
@@ -593,6 +608,11 @@ fn deps_is_dependency_file_table() {
         ),
         ("meta.json", b"{\"repo\": \"x\"}", false),
         ("fix.patch", b"diff --git a/yarn.lock b/yarn.lock\n", true),
+        (
+            "app/node_modules/x/package.json",
+            b"{\"name\": \"x\"}",
+            false,
+        ),
     ];
     for (path, head, want) in cases {
         assert_eq!(is_dependency_file(path, head), *want, "{path}");
@@ -712,4 +732,123 @@ fn deps_truncated_yarn_lock_is_not_compared() {
         i.message.contains("[truncated]") && i.message.contains("64 KiB"),
         "{i}"
     );
+}
+
+/// The oracle's npm v2 hand case: every kind and the drift flags.
+#[test]
+fn deps_oracle_hand_case_npm_v2() {
+    let before = r#"{"lockfileVersion": 2, "packages": {
+        "": {"dependencies": {"a": "^1", "c": "1", "e": "1"}, "devDependencies": {"f": "1"}},
+        "node_modules/a": {"version": "1.0.0", "integrity": "sha512-AAA", "license": "MIT"},
+        "node_modules/c": {"version": "2.0.0", "integrity": "sha512-CCC", "license": "MIT"},
+        "node_modules/d": {"version": "1.1.0", "integrity": "sha512-DDD",
+                           "resolved": "https://registry.npmjs.org/d/-/d-1.1.0.tgz"},
+        "node_modules/e": {"version": "3.0.0", "integrity": "sha1-EEE", "license": "MIT"},
+        "node_modules/f": {"version": "1.0.0", "license": "MIT", "dev": true},
+        "node_modules/g": {"version": "1.0.0"},
+        "node_modules/h": {"version": "2.0.0"},
+        "node_modules/x/node_modules/h": {"version": "1.0.0"}}}"#;
+    let after = r#"{"lockfileVersion": 2, "packages": {
+        "": {"dependencies": {"a": "^2", "e": "1", "b": "1"}, "devDependencies": {"f": "1"}},
+        "node_modules/a": {"version": "2.1.0", "integrity": "sha512-AA2", "license": "MIT"},
+        "node_modules/b": {"version": "0.1.0", "hasInstallScript": true, "license": "ISC"},
+        "node_modules/d": {"version": "1.1.0", "integrity": "sha512-DDX",
+                           "resolved": "http://evil.example/d/-/d-1.1.0.tgz"},
+        "node_modules/e": {"version": "3.0.0", "integrity": "sha512-EEE", "license": "MIT"},
+        "node_modules/f": {"version": "1.0.0", "license": "GPL-3.0", "dev": true,
+                           "hasInstallScript": true},
+        "node_modules/g": {"version": "1.0.0"},
+        "node_modules/y/node_modules/g": {"version": "0.9.0"},
+        "node_modules/h": {"version": "2.0.0"}}}"#;
+    let o = analyze(&[
+        (
+            "before/package-lock.json".into(),
+            before.as_bytes().to_vec(),
+        ),
+        ("after/package-lock.json".into(), after.as_bytes().to_vec()),
+    ]);
+    let got: BTreeSet<(&str, &str, String)> = o
+        .changes
+        .iter()
+        .map(|c| (c.package.as_str(), c.kind.as_str(), c.flags.join(",")))
+        .collect();
+    let want: BTreeSet<(&str, &str, String)> = [
+        ("a", "upgraded", "major,semver-breaking"),
+        ("b", "added", "install-script-added"),
+        ("c", "removed", ""),
+        ("d", "integrity-changed", "hash-value-changed"),
+        (
+            "d",
+            "resolved-changed",
+            "registry-host-changed,scheme-changed,http-downgrade",
+        ),
+        ("e", "integrity-changed", "hash-algorithm-only"),
+        (
+            "f",
+            "metadata-changed",
+            "install-script-added,license-changed,dev",
+        ),
+        ("g", "version-added", ""),
+        ("h", "version-removed", ""),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a, b, c.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
+
+/// npm pairs: the install-path view agrees with the oracle's `paths`.
+#[test]
+fn deps_oracle_npm_install_paths() {
+    for dir in pair_dirs() {
+        let exp = expected(&dir);
+        let Some(paths) = exp.get("paths") else {
+            continue;
+        };
+        let o = run(&dir);
+        for (key, kind) in [
+            ("changed", "changed"),
+            ("added", "added"),
+            ("removed", "removed"),
+        ] {
+            let want: BTreeSet<String> = paths[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["path"].as_str().unwrap().to_string())
+                .collect();
+            let got: BTreeSet<String> = o
+                .install_paths
+                .iter()
+                .filter(|p| p.kind == kind)
+                .map(|p| p.path.clone())
+                .collect();
+            assert_eq!(got, want, "{} {key}", dir.display());
+        }
+    }
+    let o = run(&corpus().join("grouparoo-npm-v1-ssri-2883"));
+    assert!(o
+        .install_paths
+        .iter()
+        .any(|p| p.package == "minipass" && p.kind == "changed"));
+}
+
+/// With several candidate bases, a diff is applied to the one it fits.
+#[test]
+fn deps_diff_finds_the_base_it_applies_to() {
+    let base_a = "requests==2.25.1\nurllib3==1.26.20\n";
+    let base_b = "flask==2.0.0\nwerkzeug==2.0.0\n";
+    let diff = "--- a/requirements.txt\n+++ b/requirements.txt\n@@ -1,2 +1,2 @@\n flask==2.0.0\n\
+                -werkzeug==2.0.0\n+werkzeug==3.0.1\n";
+    let o = analyze(&[
+        ("a/requirements.txt".into(), base_a.as_bytes().to_vec()),
+        ("b/requirements.txt".into(), base_b.as_bytes().to_vec()),
+        ("fix.diff".into(), diff.as_bytes().to_vec()),
+    ]);
+    let got: Vec<_> = o
+        .changes
+        .iter()
+        .map(|c| (c.package.as_str(), c.kind.as_str(), c.before.as_str()))
+        .collect();
+    assert_eq!(got, [("werkzeug", "upgraded", "b/requirements.txt")]);
 }
