@@ -3,12 +3,15 @@
 //! space) and remembers where each value and each key token came from.
 //!
 //! A word is cut at punctuation that glues keys and values together
-//! (`=:,;()[]{}<>"'|@`). A piece between cuts is a value when it holds a
-//! digit (numbers, hex, IPs, ids, durations, UUIDs, dates) or is a path
-//! (`/a/b`); a piece followed by `=` is a key and kept (`r24=0x1f` becomes
-//! `r24=<*>`). Values separated only by `,`, `;`, `:` or spaces fold into one
-//! `<*>`, so `10.0.0.1:50010`, `07:07:00` and lists of ids of any length give
-//! one key.
+//! (`=:,;()[]{}<>"'|@.`). A piece between cuts is a value when it holds a
+//! digit (numbers, hex, IPs, ids, durations, UUIDs, dates) or is a run of 8
+//! or more hex digits. A path, or a dotted name that starts with a value (an
+//! IP, a host name), is one piece; a path without a digit (`/api/report`)
+//! stays a constant, so that routes keep apart. What follows `key=` is a
+//! value, digits or not (`user=root`, `r24=0x1f` give `user=<*>`,
+//! `r24=<*>`). Values separated only by `,`, `;`, `:`, `.` or spaces fold
+//! into one `<*>`, so `10.0.0.1:50010`, `07:07:00` and lists of ids of any
+//! length give one key.
 
 /// Bytes that cut a word into pieces and are kept in the key as they are.
 const CUT: u8 = 1;
@@ -268,11 +271,10 @@ fn is_hex_pairs(w: &[u8]) -> bool {
         })
 }
 
-/// A piece of a word is a value when it holds a digit, is a path, or is a
-/// run of 8 or more hex digits (`deadbeef`).
+/// A piece of a word is a value when it holds a digit or is a run of 8 or
+/// more hex digits (`deadbeef`).
 fn is_value(piece: &[u8]) -> bool {
     piece.iter().any(|&c| is(c, DIGIT))
-        || (piece.len() > 1 && piece[0] == b'/')
         || (piece.len() >= 8 && piece.iter().all(u8::is_ascii_hexdigit))
 }
 
@@ -358,8 +360,13 @@ mod tests {
     #[test]
     fn paths_uuids_durations_and_sentence_dots() {
         assert_eq!(
-            key("Created local directory at /opt/hdfs/x"),
+            key("Created local directory at /opt/app_1485248649253_0147/x.jar"),
             "Created local directory at <*>"
+        );
+        // Routes without digits are part of the message, not values.
+        assert_eq!(
+            key("GET /api/report 500 Internal Server Error"),
+            "GET /api/report <*> Internal Server Error"
         );
         assert_eq!(
             key("task 6f1c0f5e-9a4b-4c3e-8f00-0123456789ab done in 12.5ms."),

@@ -1,7 +1,7 @@
 //! Log template mining: messages to signatures with stable ids.
 //!
 //! Mining runs in three steps. Each message is *masked* ([`mask`](mod@mask)): values
-//! that hold a digit, look like paths or hex, follow `key=`, or belong to a
+//! that hold a digit or look like hex, follow `key=`, or belong to a
 //! date become `<*>`, whitespace folds, and lists of values fold into one
 //! `<*>`; the result is the message's key. Distinct keys are few next to the
 //! messages, so the second step, [`merge`], works on keys only: keys of equal
@@ -31,6 +31,9 @@
 //! - Constants that hold a digit (`ssh2`, `log4j`) are masked: the template
 //!   reads `<*>` there although the word never varies. Templates are made for
 //!   grouping; their text is not Loghub's (PA about 0.74 on Loghub-2k).
+//! - A path without a digit stays a constant (routes such as `/api/report`
+//!   name the problem); paths of that kind that vary split a template until
+//!   [`merge::MIN_DISTINCT`] of them are seen in one position.
 //! - Date words and size units are English abbreviations (`Jun`, `PDT`,
 //!   `KB`); other languages' dates keep their words.
 //! - Beyond [`stats::EXACT_CAP`] distinct values per position the distinct
