@@ -30,7 +30,7 @@
 //!   the template.
 //! - Constants that hold a digit (`ssh2`, `log4j`) are masked: the template
 //!   reads `<*>` there although the word never varies. Templates are made for
-//!   grouping; their text is not Loghub's (PA about 0.74 on Loghub-2k).
+//!   grouping; their text is not Loghub's (PA about 0.73 on Loghub-2k).
 //! - A path without a digit stays a constant (routes such as `/api/report`
 //!   name the problem); paths of that kind that vary split a template until
 //!   [`merge::MIN_DISTINCT`] of them are seen in one position.
