@@ -9,4 +9,4 @@ mod rates;
 pub mod series;
 mod signatures;
 
-pub use pipeline::{analyze, analyze_bundle, warnings, Config};
+pub use pipeline::{analyze, analyze_bundle, timeline, warnings, Config, TimelineRow};

@@ -458,3 +458,61 @@ pub fn warnings(report: &Report) -> Vec<FileIssue> {
         })
         .collect()
 }
+
+/// One row of the merged timeline.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TimelineRow {
+    /// RFC 3339 UTC, or null with `no_time` saying why.
+    pub time: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_time: Option<&'static str>,
+    pub source: String,
+    pub line: u64,
+    pub format: String,
+    pub host: String,
+    pub severity: crate::model::Severity,
+    pub message: String,
+}
+
+/// Every log record of the bundle on one clock, in time order; records
+/// without a time come last, in file and line order.
+pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle::OpenError> {
+    let bundle = bundle::open(path, &config.limits)?;
+    let (collection_time, _) = collection_time(&bundle);
+    let mut ctx = config.time.clone();
+    ctx.reference = ctx.reference.or(collection_time);
+    let host = bundle_host(&bundle).unwrap_or_else(|| "unknown".to_string());
+    let items: Vec<Item> = bundle
+        .entries
+        .par_iter()
+        .map(|e| parse_entry(e, &host, &ctx, config))
+        .collect();
+    let mut rows: Vec<TimelineRow> = items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => Some((it, log)),
+            _ => None,
+        })
+        .flat_map(|(it, log)| {
+            log.records.iter().map(move |r| TimelineRow {
+                time: r.time,
+                no_time: r.time.is_none().then_some("no readable time in the record"),
+                source: it.path.clone(),
+                line: r.line,
+                format: log.format.clone(),
+                host: r.host.clone().unwrap_or_else(|| it.host.clone()),
+                severity: r.severity,
+                message: r.message.clone(),
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (a.time.is_none(), a.time, &a.source, a.line).cmp(&(
+            b.time.is_none(),
+            b.time,
+            &b.source,
+            b.line,
+        ))
+    });
+    Ok(rows)
+}

@@ -214,7 +214,10 @@ pub(crate) const BUILTIN: &[Builtin] = &[
                       program[pid]: message (year taken from the collection time)",
         regex: r"(?x)
             ^(?:<\d{1,3}>)?(?P<time>[A-Z][a-z]{2}\ [\ \d]\d\ \d\d:\d\d:\d\d(?:\.\d+)?)
-            \ (?P<host>\S+)\ (?P<proc>[^\s\[:]+(?:\([^)]*\))?)(?:\[(?P<pid>\d+)\])?:\ ?(?P<msg>.*)$",
+            \ (?P<host>\S+)\                                   # host
+            (?:(?P<proc>[^\s\[:]+(?:\([^)]*\))?(?:\ [\d.]+)?)   # tag, maybe `name(sub)` or `name 1.4.1`
+               (?:\[(?P<pid>\d+)\])?:\ ?)?                      # [pid]: (a tag is optional)
+            \ *(?P<msg>.*)$",
         continuation_levels: &[],
         samples: &[
             s(

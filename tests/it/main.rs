@@ -3,4 +3,5 @@
 mod analyze;
 mod deps;
 mod postgres;
+mod timeline;
 mod usage;
