@@ -194,7 +194,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(reg.formats().len() >= 25, "{} formats", reg.formats().len());
+        assert!(reg.formats().len() >= 40, "{} formats", reg.formats().len());
         assert!(checked >= 30, "{checked} samples");
     }
 
