@@ -3,5 +3,6 @@
 mod analyze;
 mod deps;
 mod postgres;
+mod signature;
 mod timeline;
 mod usage;

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Drain3 (PyPI, default config) and outsidein's miner on the same files, one
+# run: lines/s of each and the ratio. Times mining only, files already read;
+# outsidein's figure is the best of three runs, Drain3's is one run.
+#
+#   benches/drain3_vs_outsidein.sh [DIR] [content|log]
+#
+# DIR holds <System>_big.content and .log from
+#   python3 shared/bench/make_big.py --truth --out DIR     (default /tmp/loghub-big)
+# `content` is the message part (what the miner gets after the header split),
+# `log` the raw lines. THREADS (default 2) sets outsidein's rayon threads;
+# DRAIN3_VENV (default /work/venv-drain3, outside the repo) is created with
+# `pip install drain3` when missing.
+set -euo pipefail
+dir=${1:-/tmp/loghub-big}
+kind=${2:-content}
+threads=${THREADS:-2}
+venv=${DRAIN3_VENV:-/work/venv-drain3}
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q drain3
+fi
+cd "$(dirname "$0")/.."
+cargo bench -q --bench signatures --no-run 2>/dev/null
+
+drain3() {
+    "$venv/bin/python" - "$1" <<'PY'
+import logging, sys, time
+logging.disable(logging.WARNING)  # "config file not found, using defaults"
+from drain3 import TemplateMiner
+lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
+miner = TemplateMiner()
+start = time.perf_counter()
+for line in lines:
+    miner.add_log_message(line)
+secs = time.perf_counter() - start
+print(len(lines), f"{secs:.2f}", f"{len(lines) / secs:.0f}", len(miner.drain.clusters))
+PY
+}
+
+ours() {
+    RAYON_NUM_THREADS=$threads SIG_BENCH_FILES=$1 cargo bench -q --bench signatures 2>/dev/null |
+        awk '{print $2, $3, $4, $5}'
+}
+
+printf '| %-8s | %-7s | %9s | %13s | %8s | %15s | %8s | %7s |\n' system input lines \
+    "Drain3 lines/s" "groups" "outsidein lines/s" "groups" ratio
+printf '|%s|\n' "----------|---------|-----------|----------------|----------|-------------------|----------|---------"
+for sys in HDFS BGL Spark OpenSSH; do
+    f="$dir/${sys}_big.$kind"
+    [ -f "$f" ] || { echo "missing $f" >&2; continue; }
+    read -r n _ d3 d3g < <(drain3 "$f")
+    read -r _ _ oi oig < <(ours "$f")
+    printf '| %-8s | %-7s | %9s | %14s | %8s | %17s | %8s | %6.0fx |\n' \
+        "$sys" "$kind" "$n" "$d3" "$d3g" "$oi" "$oig" "$(echo "$oi / $d3" | bc -l)"
+done

@@ -1,0 +1,80 @@
+//! Template mining throughput.
+//!
+//! Without arguments: criterion over the Loghub-2k messages (skipped when
+//! `shared/` is absent). With `SIG_BENCH_FILES=a.content:b.content`: mines
+//! each file (one message a line) three times (`SIG_BENCH_RUNS`) after
+//! reading it, and prints the best run as `file lines seconds lines_per_s
+//! groups`; with `SIG_BENCH_PRED_DIR` also
+//! writes `<stem>.jsonl` predictions for the grouping scorer.
+
+use criterion::Criterion;
+use outsidein::signature::{mine, Mined};
+use std::path::Path;
+use std::time::Instant;
+
+fn main() {
+    match std::env::var("SIG_BENCH_FILES") {
+        Ok(files) => files.split(':').for_each(|f| time_file(Path::new(f))),
+        Err(_) => criterion_main(),
+    }
+}
+
+fn time_file(path: &Path) {
+    let text = std::fs::read_to_string(path).expect("readable input");
+    let msgs: Vec<&str> = text.lines().collect();
+    // Best of three: the machine is shared, the fastest run is the least
+    // disturbed one.
+    let mut secs = f64::MAX;
+    let mut mined = None;
+    let runs: usize = std::env::var("SIG_BENCH_RUNS").map_or(3, |r| r.parse().unwrap());
+    for _ in 0..runs {
+        let start = Instant::now();
+        let m = mine(&msgs);
+        secs = secs.min(start.elapsed().as_secs_f64());
+        mined.get_or_insert(m);
+    }
+    let mined = mined.unwrap();
+    let rate = msgs.len() as f64 / secs;
+    println!(
+        "{} {} {secs:.3} {rate:.0} {}",
+        path.display(),
+        msgs.len(),
+        mined.templates.len()
+    );
+    if let Ok(dir) = std::env::var("SIG_BENCH_PRED_DIR") {
+        let stem = path.file_stem().unwrap().to_string_lossy();
+        write_predictions(&Path::new(&dir).join(format!("{stem}.jsonl")), &mined);
+    }
+}
+
+fn write_predictions(path: &Path, mined: &Mined) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for (i, &t) in mined.assignment.iter().enumerate() {
+        let tpl = &mined.templates[t as usize];
+        let rec = serde_json::json!({"line": i + 1, "template_id": tpl.id});
+        writeln!(out, "{rec}").unwrap();
+    }
+}
+
+fn criterion_main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/loghub2k");
+    let Ok(dirs) = std::fs::read_dir(&root) else {
+        eprintln!("skipped: {} not found", root.display());
+        return;
+    };
+    let mut lines = vec![];
+    for d in dirs.flatten().filter(|d| d.path().is_dir()) {
+        let name = d.file_name().to_string_lossy().into_owned();
+        if let Ok(t) = std::fs::read_to_string(d.path().join(format!("{name}_2k.log"))) {
+            lines.extend(t.lines().map(str::to_string));
+        }
+    }
+    let msgs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let mut c = Criterion::default().configure_from_args();
+    let mut g = c.benchmark_group("signature");
+    g.throughput(criterion::Throughput::Elements(msgs.len() as u64));
+    g.bench_function("mine_loghub2k_raw_lines", |b| b.iter(|| mine(&msgs)));
+    g.finish();
+    c.final_summary();
+}

@@ -1,0 +1,389 @@
+//! Masking: one pass over a message's bytes that writes its *key* (the
+//! message with every value replaced by `<*>` and whitespace folded to one
+//! space) and remembers where each value and each key token came from.
+//!
+//! A word is cut at punctuation that glues keys and values together
+//! (`=:,;()[]{}<>"'|@.`). A piece between cuts is a value when it holds a
+//! digit (numbers, hex, IPs, ids, durations, UUIDs, dates) or is a run of 8
+//! or more hex digits. A path, or a dotted name that starts with a value (an
+//! IP, a host name), is one piece; a path without a digit (`/api/report`)
+//! stays a constant, so that routes keep apart. What follows `key=` is a
+//! value, digits or not (`user=root`, `r24=0x1f` give `user=<*>`,
+//! `r24=<*>`). Values separated only by `,`, `;`, `:`, `.` or spaces fold
+//! into one `<*>`, so `10.0.0.1:50010`, `07:07:00` and lists of ids of any
+//! length give one key.
+
+/// Bytes that cut a word into pieces and are kept in the key as they are.
+const CUT: u8 = 1;
+/// Bytes that may separate two values folded into one `<*>`.
+const LIST_SEP: u8 = 2;
+/// Bytes that end the value of `key=value` inside a word.
+const VALUE_END: u8 = 4;
+/// A digit.
+const DIGIT: u8 = 8;
+/// Space or tab: what separates words.
+const SPACE: u8 = 16;
+
+/// Byte classes, one lookup per byte in the hot loop.
+static CLASS: [u8; 256] = classes();
+
+const fn classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let sets: [(&[u8], u8); 5] = [
+        (b" \t", SPACE),
+        (b"=:,;()[]{}<>\"'|@.", CUT),
+        (b",;:. ", LIST_SEP),
+        (b",;)]}\"'", VALUE_END),
+        (b"0123456789", DIGIT),
+    ];
+    let mut s = 0;
+    while s < sets.len() {
+        let (bytes, class) = sets[s];
+        let mut i = 0;
+        while i < bytes.len() {
+            t[bytes[i] as usize] |= class;
+            i += 1;
+        }
+        s += 1;
+    }
+    t
+}
+
+#[inline]
+fn is(c: u8, class: u8) -> bool {
+    CLASS[c as usize] & class != 0
+}
+/// Words that belong to a date or time next to a value, and size units that
+/// belong to the number before them (`5.8 KB`, `913 B`).
+const DATE_WORDS: &[&[u8]] = &[
+    b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun", b"Jan", b"Feb", b"Mar", b"Apr", b"May",
+    b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec", b"AM", b"PM", b"UTC", b"GMT", b"PDT",
+    b"PST", b"EDT", b"EST", b"CET", b"CEST",
+];
+const UNITS: &[&[u8]] = &[
+    b"B", b"KB", b"MB", b"GB", b"TB", b"KiB", b"MiB", b"GiB", b"TiB", b"bytes",
+];
+
+/// Where one `<*>` of the key, or one space-separated token of the key, came
+/// from in the message: byte offsets `start..end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// One space-separated token of the key: its raw span in the message and the
+/// range of its values in [`Masked::vars`].
+#[derive(Clone, Copy, Debug)]
+pub struct Token {
+    pub key_start: u32,
+    pub raw: Span,
+    pub vars_lo: u32,
+}
+
+/// Reusable scratch for [`mask`]; one per thread.
+#[derive(Default)]
+pub struct Masked {
+    /// The key: masked message, tokens separated by one space.
+    pub key: Vec<u8>,
+    /// Raw span of each `<*>` of the key, in order.
+    pub vars: Vec<Span>,
+    /// The key's tokens.
+    pub tokens: Vec<Token>,
+}
+
+impl Masked {
+    /// Values of token `i`, as spans into the message.
+    pub fn token_vars(&self, i: usize) -> &[Span] {
+        let lo = self.tokens[i].vars_lo as usize;
+        let hi = self
+            .tokens
+            .get(i + 1)
+            .map_or(self.vars.len(), |t| t.vars_lo as usize);
+        &self.vars[lo..hi]
+    }
+
+    /// Text of token `i` in the key.
+    pub fn token_key(&self, i: usize) -> &[u8] {
+        let lo = self.tokens[i].key_start as usize;
+        let hi = self
+            .tokens
+            .get(i + 1)
+            .map_or(self.key.len(), |t| t.key_start as usize - 1);
+        &self.key[lo..hi]
+    }
+}
+
+/// Masks `msg` into `out` (cleared first).
+pub fn mask(msg: &str, out: &mut Masked) {
+    out.key.clear();
+    out.vars.clear();
+    out.tokens.clear();
+    let b = msg.as_bytes();
+    let mut i = 0;
+    // Key offset just after the last `<*>`, if any.
+    let mut last_var: Option<usize> = None;
+    while i < b.len() {
+        if is(b[i], SPACE) {
+            i += 1;
+            continue;
+        }
+        let mut end = i + 1;
+        while end < b.len() && !is(b[end], SPACE) {
+            end += 1;
+        }
+        if !out.tokens.is_empty() {
+            out.key.push(b' ');
+        }
+        out.tokens.push(Token {
+            key_start: out.key.len() as u32,
+            raw: Span {
+                start: i as u32,
+                end: end as u32,
+            },
+            vars_lo: out.vars.len() as u32,
+        });
+        let n = whole_word_value(&b[i..end], &b[end..], out, last_var);
+        if n > 0 {
+            push_var(out, &mut last_var, i, i + n);
+        }
+        mask_word(b, i + n, end, out, &mut last_var);
+        i = end;
+    }
+}
+
+fn mask_word(b: &[u8], start: usize, end: usize, out: &mut Masked, last_var: &mut Option<usize>) {
+    let mut i = start;
+    while i < end {
+        if is(b[i], CUT) {
+            out.key.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < end && !is(b[j], CUT) {
+            j += 1;
+        }
+        let mut forced = false;
+        if i > start && b[i - 1] == b'=' {
+            // The value of `key=value` runs to the end of the word.
+            while j < end && !is(b[j], VALUE_END) {
+                j += 1;
+            }
+            forced = true;
+        } else if b[i] == b'/' || (j < end && b[j] == b'.' && is_value(&b[i..j])) {
+            // A path, or a dotted name that starts with a value (an IP, a
+            // host), is one value.
+            while j < end && (b[j] == b'.' || !is(b[j], CUT)) {
+                j += 1;
+            }
+        }
+        let is_key = j < end && b[j] == b'=';
+        if !is_key && (forced || is_value(&b[i..j])) {
+            // Trailing dots end a sentence, not a value.
+            let mut vend = j;
+            while vend > i + 1 && b[vend - 1] == b'.' {
+                vend -= 1;
+            }
+            push_var(out, last_var, i, vend);
+            out.key.extend_from_slice(&b[vend..j]);
+        } else {
+            out.key.extend_from_slice(&b[i..j]);
+        }
+        i = j;
+    }
+}
+
+/// Appends a value spanning `start..end`, folding it into the previous
+/// `<*>` when only list separators stand between them.
+fn push_var(out: &mut Masked, last_var: &mut Option<usize>, start: usize, end: usize) {
+    if let Some(lv) = *last_var {
+        if out.key[lv..].iter().all(|&c| is(c, LIST_SEP)) {
+            out.key.truncate(lv);
+            while out.tokens.len() > 1 && out.tokens.last().unwrap().key_start as usize > lv {
+                let gone = out.tokens.pop().unwrap();
+                out.tokens.last_mut().unwrap().raw.end = gone.raw.end;
+            }
+            out.vars.last_mut().unwrap().end = end as u32;
+            out.tokens.last_mut().unwrap().raw.end =
+                out.tokens.last().unwrap().raw.end.max(end as u32);
+            return;
+        }
+    }
+    out.key.extend_from_slice(b"<*>");
+    *last_var = Some(out.key.len());
+    out.vars.push(Span {
+        start: start as u32,
+        end: end as u32,
+    });
+}
+
+/// How many leading bytes of the word are one value (0: none): hex pairs
+/// (`00:0d:60:e9`), a date word next to a value, or a size unit after a
+/// number. Trailing punctuation stays out.
+fn whole_word_value(word: &[u8], after: &[u8], out: &Masked, last_var: Option<usize>) -> usize {
+    let core = trim_cut(word);
+    // Date words and units are 1 to 5 letters; hex pairs start with a hex
+    // digit. Most words leave here.
+    if core.is_empty() || (core.len() > 5 && !core[0].is_ascii_hexdigit()) {
+        return 0;
+    }
+    // Date words start upper-case; units too, but for `bytes`.
+    if core.len() < 5 && !core[0].is_ascii_uppercase() && !core[0].is_ascii_hexdigit() {
+        return 0;
+    }
+    let after_value = last_var.is_some_and(|lv| lv + 1 == out.key.len());
+    let yes = if UNITS.contains(&core) {
+        after_value
+    } else if DATE_WORDS.contains(&core) {
+        let next = after.trim_ascii_start();
+        let next_word = trim_cut(
+            &next[..next
+                .iter()
+                .position(|&c| is(c, SPACE))
+                .unwrap_or(next.len())],
+        );
+        let next_is_date = DATE_WORDS.contains(&next_word);
+        after_value || next_is_date || next.first().is_some_and(u8::is_ascii_digit)
+    } else {
+        is_hex_pairs(core)
+    };
+    if yes {
+        core.len()
+    } else {
+        0
+    }
+}
+
+fn trim_cut(w: &[u8]) -> &[u8] {
+    let n = w.iter().rposition(|&c| !is(c, CUT)).map_or(0, |p| p + 1);
+    &w[..n]
+}
+
+/// `aa:bb:cc` or `aa-bb-cc`: two hex digits, then separator and two more.
+fn is_hex_pairs(w: &[u8]) -> bool {
+    w.len() >= 5
+        && w.len() % 3 == 2
+        && w.chunks(3).all(|c| {
+            c[0].is_ascii_hexdigit()
+                && c[1].is_ascii_hexdigit()
+                && (c.len() == 2 || c[2] == b':' || c[2] == b'-')
+        })
+}
+
+/// A piece of a word is a value when it holds a digit or is a run of 8 or
+/// more hex digits (`deadbeef`).
+fn is_value(piece: &[u8]) -> bool {
+    piece.iter().any(|&c| is(c, DIGIT))
+        || (piece.len() >= 8 && piece.iter().all(u8::is_ascii_hexdigit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(msg: &str) -> String {
+        let mut m = Masked::default();
+        mask(msg, &mut m);
+        String::from_utf8(m.key).unwrap()
+    }
+
+    fn vars(msg: &str) -> Vec<&str> {
+        let mut m = Masked::default();
+        mask(msg, &mut m);
+        m.vars
+            .iter()
+            .map(|s| &msg[s.start as usize..s.end as usize])
+            .collect()
+    }
+
+    #[test]
+    fn hdfs_block_and_ip_port() {
+        let msg = "Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106 \
+                   dest: /10.250.19.102:50010";
+        assert_eq!(key(msg), "Receiving block <*> src: <*> dest: <*>");
+        assert_eq!(vars(msg)[1], "/10.250.19.102:54106");
+    }
+
+    #[test]
+    fn bgl_key_glued_to_hex_value() {
+        let msg = "r24=0x00000000 r25=0x1effe6d0 r26=0x00000001";
+        assert_eq!(key(msg), "r24=<*> r25=<*> r26=<*>");
+    }
+
+    #[test]
+    fn openssh_keys_with_and_without_values() {
+        let msg = "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 \
+                   tty=ssh ruser= rhost=173.234.31.186  user=root";
+        assert_eq!(
+            key(msg),
+            "pam_unix(sshd:auth): authentication failure; logname= uid=<*> euid=<*> \
+             tty=<*> ruser= rhost=<*> user=<*>"
+        );
+    }
+
+    #[test]
+    fn linux_date_folds_into_one_value() {
+        let msg = "connection from 24.54.76.216 (24-54-76-216.bflony.adelphia.net) at \
+                   Fri Jun 17 07:07:00 2005";
+        assert_eq!(key(msg), "connection from <*> (<*>) at <*>");
+    }
+
+    #[test]
+    fn id_lists_of_any_length_give_one_key() {
+        let a = key("Removed blocks [1, 2, 3] from 10.0.0.1");
+        let b = key("Removed blocks [17, 4] from 10.0.0.2");
+        assert_eq!(a, b);
+        assert_eq!(a, "Removed blocks [<*>] from <*>");
+    }
+
+    #[test]
+    fn bgl_mac_and_dotted_names() {
+        let msg = "Ido chip status changed: FF:F2:9F:16:DC:81:00:0D:60:E9:23:7E ip=10.6.1.207 \
+                   v=13 t=4 status=M Tue Aug 09 10:08:23 PDT 2005";
+        assert_eq!(
+            key(msg),
+            "Ido chip status changed: <*> ip=<*> v=<*> t=<*> status=<*>"
+        );
+        assert_eq!(key("generating core.2275"), "generating core.<*>");
+        assert_eq!(key("iar badaacec dear 711fde73"), "iar <*> dear <*>");
+        assert_eq!(key("store operation......1"), "store operation......<*>");
+    }
+
+    #[test]
+    fn spark_size_units_belong_to_the_number() {
+        let a = key("stored (estimated size 913.0 B, free 804.8 KB)");
+        assert_eq!(a, key("stored (estimated size 5.8 KB, free 329.6 MB)"));
+        assert_eq!(a, "stored (estimated size <*>, free <*>)");
+    }
+
+    #[test]
+    fn paths_uuids_durations_and_sentence_dots() {
+        assert_eq!(
+            key("Created local directory at /opt/app_1485248649253_0147/x.jar"),
+            "Created local directory at <*>"
+        );
+        // Routes without digits are part of the message, not values.
+        assert_eq!(
+            key("GET /api/report 500 Internal Server Error"),
+            "GET /api/report <*> Internal Server Error"
+        );
+        assert_eq!(
+            key("task 6f1c0f5e-9a4b-4c3e-8f00-0123456789ab done in 12.5ms."),
+            "task <*> done in <*>."
+        );
+        assert_eq!(key("on port 55904."), "on port <*>.");
+    }
+
+    #[test]
+    fn tokens_follow_folded_values() {
+        let mut m = Masked::default();
+        let msg = "ids 1, 2, 3 end";
+        mask(msg, &mut m);
+        assert_eq!(m.tokens.len(), 3);
+        assert_eq!(m.token_key(1), b"<*>");
+        let raw = m.tokens[1].raw;
+        assert_eq!(&msg[raw.start as usize..raw.end as usize], "1, 2, 3");
+        assert_eq!(m.token_key(2), b"end");
+    }
+}

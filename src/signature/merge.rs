@@ -1,0 +1,300 @@
+//! Merging keys into templates: values without digits (user names, host
+//! names, `null`) survive masking, so two keys of the same length that differ
+//! in one position may be one template. A position becomes `<*>` for a set of
+//! keys equal everywhere else when the set shows at least [`MIN_DISTINCT`]
+//! different tokens there, or when one of them already holds `<*>` there.
+//! Two keys that differ in one word only (`opened` / `closed`) stay apart.
+//! The rule runs to a fixed point and never looks at arrival order, so the
+//! result depends only on the set of keys.
+
+use super::stats::FastMap as HashMap;
+use std::collections::BTreeMap;
+
+/// How many different tokens at one position make it a variable.
+pub const MIN_DISTINCT: usize = 3;
+/// Messages per key, on average, below which a group's keys count as
+/// one-offs (see `rare_values`).
+pub const RARE_LINES_PER_KEY: u64 = 2;
+/// Keys a group of one-off keys needs before its differences count as
+/// values: a few rare messages that share words may still be different
+/// messages (`mapred.task.id is deprecated. Instead, use ...`).
+pub const MIN_RARE_KEYS: usize = 2 * MIN_DISTINCT;
+
+const WILD: &str = "<*>";
+/// Interned id of [`WILD`].
+const W: u32 = 0;
+
+/// Merges `keys` (space-separated tokens) and returns, for each key, the
+/// index of its template in the returned list of template token vectors.
+/// Templates come out sorted by their text.
+pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
+    let mut names: Vec<&str> = vec![WILD];
+    let mut ids: HashMap<&str, u32> = HashMap::default();
+    ids.insert(WILD, W);
+    let mut by_len: BTreeMap<usize, Vec<Tpl>> = BTreeMap::new();
+    for (k, key) in keys.iter().enumerate() {
+        let toks = key
+            .split(' ')
+            .map(|t| {
+                *ids.entry(t).or_insert_with(|| {
+                    names.push(t);
+                    names.len() as u32 - 1
+                })
+            })
+            .collect::<Vec<u32>>();
+        let h = sum_hash(&toks);
+        by_len
+            .entry(toks.len())
+            .or_default()
+            .push((toks, vec![k], h));
+    }
+    let bare: Vec<String> = names.iter().map(|n| n.replace(WILD, "")).collect();
+    let mut texts: BTreeMap<Vec<&str>, Vec<usize>> = BTreeMap::new();
+    for bucket in by_len.into_values() {
+        let bucket = rare_values(bucket, lines);
+        for (tpl, ks, _) in merge_bucket(bucket, &names, &bare) {
+            let words = tpl.iter().map(|&t| names[t as usize]).collect();
+            texts.entry(words).or_default().extend(ks);
+        }
+    }
+    let mut assign = vec![0u32; keys.len()];
+    let mut out = Vec::with_capacity(texts.len());
+    for (ti, (tpl, ks)) in texts.into_iter().enumerate() {
+        for k in ks {
+            assign[k] = ti as u32;
+        }
+        out.push(tpl.into_iter().map(str::to_string).collect());
+    }
+    (assign, out)
+}
+
+/// A template in the making: tokens, the keys it holds, and the sum of its
+/// tokens' [`mix`] hashes.
+type Tpl = (Vec<u32>, Vec<usize>, u64);
+
+/// One bucket of keys with the same token count, run to a fixed point.
+fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[String]) -> Vec<Tpl> {
+    let n = cur[0].0.len();
+    loop {
+        let mut changed = false;
+        for p in 0..n {
+            changed |= merge_position(&mut cur, p, names, bare);
+        }
+        if !changed {
+            return cur;
+        }
+    }
+}
+
+/// Keys whose differing words are nearly all one-offs (at most
+/// [`RARE_LINES_PER_KEY`] messages per key on average) differ by values, not
+/// by wording. Brain's idea finds them: within a bucket, a key's constant
+/// part is the largest set of its words that share one frequency (ties go
+/// to the more frequent); keys with the same constant part form a group,
+/// and in a group of at least [`MIN_RARE_KEYS`] such rare keys each other
+/// position with at least [`MIN_DISTINCT`] different words becomes `<*>`. This catches values in
+/// several positions at once, which the one-position rule cannot.
+fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
+    let weight = |t: &Tpl| t.1.iter().map(|&k| lines[k]).sum::<u64>();
+    let mut freq: HashMap<(usize, u32), u64> = HashMap::default();
+    for t in &bucket {
+        let w = weight(t);
+        for (p, &tok) in t.0.iter().enumerate() {
+            *freq.entry((p, tok)).or_default() += w;
+        }
+    }
+    // Constant part of each key, as the sum of its (position, token) hashes;
+    // a hash collision only joins two groups that then need the rule below.
+    let mut groups: HashMap<u64, (Vec<bool>, Vec<usize>)> = HashMap::default();
+    for (i, t) in bucket.iter().enumerate() {
+        let fs: Vec<u64> =
+            t.0.iter()
+                .enumerate()
+                .map(|(p, &tok)| freq[&(p, tok)])
+                .collect();
+        let mut sorted = fs.clone();
+        sorted.sort_unstable();
+        let best = sorted
+            .chunk_by(|a, b| a == b)
+            .max_by_key(|run| (run.len(), run[0]))
+            .map_or(0, |run| run[0]);
+        let in_lcp: Vec<bool> = fs.iter().map(|&f| f == best).collect();
+        let h =
+            t.0.iter()
+                .enumerate()
+                .filter(|&(p, _)| in_lcp[p])
+                .fold(0u64, |h, (p, &x)| h.wrapping_add(mix(p, x)));
+        groups
+            .entry(h)
+            .or_insert_with(|| (in_lcp, vec![]))
+            .1
+            .push(i);
+    }
+    for (in_lcp, members) in groups.into_values() {
+        let total: u64 = members.iter().map(|&i| weight(&bucket[i])).sum();
+        if members.len() < MIN_RARE_KEYS || total > RARE_LINES_PER_KEY * members.len() as u64 {
+            continue;
+        }
+        let n = bucket[members[0]].0.len();
+        let wild: Vec<bool> = (0..n)
+            .map(|p| {
+                let mut seen: Vec<u32> = members.iter().map(|&i| bucket[i].0[p]).collect();
+                seen.sort_unstable();
+                seen.dedup();
+                !in_lcp[p] && seen.len() >= MIN_DISTINCT
+            })
+            .collect();
+        let consts = in_lcp.iter().filter(|&&c| c).count();
+        let runs = (0..n)
+            .filter(|&p| wild[p] && (p == 0 || !wild[p - 1]))
+            .count();
+        if consts <= runs {
+            continue;
+        }
+        for &i in &members {
+            for p in (0..n).filter(|&p| wild[p]) {
+                bucket[i].0[p] = W;
+            }
+            bucket[i].2 = sum_hash(&bucket[i].0);
+        }
+    }
+    dedup(bucket)
+}
+
+fn dedup(cur: Vec<Tpl>) -> Vec<Tpl> {
+    let mut seen: HashMap<Vec<u32>, usize> = HashMap::default();
+    let mut next: Vec<Tpl> = Vec::with_capacity(cur.len());
+    for (t, ks, h) in cur {
+        match seen.get(&t) {
+            Some(&j) => next[j].1.extend(ks),
+            None => {
+                seen.insert(t.clone(), next.len());
+                next.push((t, ks, h));
+            }
+        }
+    }
+    next
+}
+
+/// A well-spread hash of (position, token); a template hashes to the sum.
+fn mix(p: usize, tok: u32) -> u64 {
+    let mut z = ((p as u64) << 32 | tok as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn sum_hash(t: &[u32]) -> u64 {
+    t.iter()
+        .enumerate()
+        .fold(0u64, |h, (q, &tok)| h.wrapping_add(mix(q, tok)))
+}
+
+/// Applies the rule at position `p`; merges templates that became equal.
+/// Returns whether any token changed.
+fn merge_position(cur: &mut Vec<Tpl>, p: usize, names: &[&str], bare: &[String]) -> bool {
+    // Templates equal except at p, grouped by a hash of the rest: sorted
+    // (hash, index) pairs, one run per group.
+    let mut rest: Vec<(u64, usize)> = cur
+        .iter()
+        .enumerate()
+        .map(|(i, (t, _, sum))| (sum.wrapping_sub(mix(p, t[p])), i))
+        .collect();
+    rest.sort_unstable();
+    let mut moved = false;
+    let runs = rest.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1);
+    let mut group: Vec<usize> = vec![];
+    for run in runs {
+        group.clear();
+        group.extend(run.iter().map(|&(_, i)| i));
+        let toks: Vec<u32> = group.iter().map(|&i| cur[i].0[p]).collect();
+        let first = &cur[group[0]].0;
+        let same_rest = group.iter().all(|&i| {
+            cur[i]
+                .0
+                .iter()
+                .zip(first)
+                .enumerate()
+                .all(|(q, (a, b))| q == p || a == b)
+        });
+        if !same_rest {
+            continue; // a hash collision: leave these apart
+        }
+        for (&i, to) in group.iter().zip(targets(first, &toks, p, names, bare)) {
+            if let Some(tok) = to.filter(|&t| t != cur[i].0[p]) {
+                cur[i].2 = cur[i]
+                    .2
+                    .wrapping_sub(mix(p, cur[i].0[p]))
+                    .wrapping_add(mix(p, tok));
+                cur[i].0[p] = tok;
+                moved = true;
+            }
+        }
+    }
+    if moved {
+        *cur = dedup(std::mem::take(cur));
+    }
+    moved
+}
+
+/// What each token at `p` of a group (templates equal except at `p`, with
+/// tokens `toks` there) becomes (`None`: stays): `<*>` for all when the rule
+/// holds, else tokens that differ only by an empty value (`()` and `(<*>)`)
+/// become the one with the value.
+fn targets(
+    tpl: &[u32],
+    toks: &[u32],
+    p: usize,
+    names: &[&str],
+    bare: &[String],
+) -> Vec<Option<u32>> {
+    let has_wild = toks.contains(&W);
+    let consts = tpl
+        .iter()
+        .enumerate()
+        .filter(|&(q, &t)| q != p && t != W)
+        .count();
+    let wilds = tpl.len() - consts;
+    if (has_wild || toks.len() >= MIN_DISTINCT) && consts > wilds {
+        return vec![Some(W); toks.len()];
+    }
+    let with_value = |b: &str| {
+        toks.iter()
+            .filter(|&&o| names[o as usize].contains(WILD) && bare[o as usize] == b)
+            .min_by_key(|&&o| names[o as usize])
+            .copied()
+    };
+    toks.iter()
+        .map(|&t| with_value(&bare[t as usize]))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names_merge_but_two_verbs_do_not() {
+        let keys = [
+            "Invalid user admin from <*>",
+            "Invalid user test from <*>",
+            "Invalid user oracle from <*>",
+            "session opened for user root",
+            "session closed for user root",
+        ];
+        let (assign, tpls) = merge(&keys, &[1; 5][..keys.len()]);
+        let texts: Vec<String> = tpls.iter().map(|t| t.join(" ")).collect();
+        assert_eq!(assign[0], assign[1]);
+        assert_eq!(assign[1], assign[2]);
+        assert_ne!(assign[3], assign[4]);
+        assert!(texts.contains(&"Invalid user <*> from <*>".to_string()));
+    }
+
+    #[test]
+    fn existing_wildcard_absorbs_a_constant() {
+        let keys = ["a <*> b", "a x b"];
+        let (assign, tpls) = merge(&keys, &[1; 5][..keys.len()]);
+        assert_eq!(assign[0], assign[1]);
+        assert_eq!(tpls.len(), 1);
+    }
+}

@@ -1,0 +1,207 @@
+//! Template mining against the Loghub-2k ground truth and across thread
+//! counts.
+
+use outsidein::signature::{mine, Mined};
+use std::path::{Path, PathBuf};
+
+const SYSTEMS: [&str; 8] = [
+    "Apache",
+    "BGL",
+    "HDFS",
+    "Hadoop",
+    "Linux",
+    "OpenSSH",
+    "Spark",
+    "Zookeeper",
+];
+
+fn data_root() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/loghub2k");
+    let root = if root.is_dir() {
+        root
+    } else {
+        PathBuf::from("/work/shared/data/loghub2k")
+    };
+    root.is_dir().then_some(root)
+}
+
+/// Minimal RFC 4180 reader: rows of fields, quotes doubled inside quotes.
+fn read_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![];
+    let (mut row, mut field, mut quoted) = (vec![], String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\n', false) => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            ('\r', false) => {}
+            (c, _) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// (LineId, Content) of one system's structured ground truth.
+fn contents(root: &Path, sys: &str) -> Vec<(String, String)> {
+    let path = root
+        .join(sys)
+        .join(format!("{sys}_2k.log_structured_corrected.csv"));
+    let rows = read_csv(&std::fs::read_to_string(path).unwrap());
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let (id, content) = (col("LineId"), col("Content"));
+    rows[1..]
+        .iter()
+        .map(|r| (r[id].clone(), r[content].clone()))
+        .collect()
+}
+
+fn write_predictions(dir: &Path, sys: &str, lines: &[(String, String)], mined: &Mined) {
+    let mut out = String::new();
+    for ((line, _), &t) in lines.iter().zip(&mined.assignment) {
+        let tpl = &mined.templates[t as usize];
+        let rec = serde_json::json!({"line": line.parse::<u64>().unwrap(),
+                                     "template_id": tpl.id, "template": tpl.text});
+        out.push_str(&rec.to_string());
+        out.push('\n');
+    }
+    std::fs::write(dir.join(format!("{sys}.jsonl")), out).unwrap();
+}
+
+#[test]
+fn loghub2k_grouping_accuracy_meets_targets() {
+    let Some(root) = data_root() else {
+        eprintln!("skipped: shared/data/loghub2k not found");
+        return;
+    };
+    let scorer = root.join("../../bench/score_grouping.py");
+    let tmp = tempfile::tempdir().unwrap();
+    // SIG_PRED_DIR keeps the predictions for a closer look.
+    let dir = std::env::var_os("SIG_PRED_DIR").map_or(tmp.path().to_path_buf(), PathBuf::from);
+    for sys in SYSTEMS {
+        let lines = contents(&root, sys);
+        let msgs: Vec<&str> = lines.iter().map(|(_, c)| c.as_str()).collect();
+        write_predictions(&dir, sys, &lines, &mine(&msgs));
+    }
+    let run = |json: bool| {
+        let mut cmd = std::process::Command::new("python3");
+        cmd.arg(&scorer).arg("--summary").arg(&root).arg(&dir);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().expect("python3 runs the scorer");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    eprintln!("{}", run(false));
+    let v: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
+    let avg = |k: &str| {
+        v["average"][k]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no average {k}: {v}"))
+    };
+    assert!(avg("GA") >= 0.95, "GA average {}", avg("GA"));
+    assert!(avg("FGA") >= 0.92, "FGA average {}", avg("FGA"));
+}
+
+/// Ids, templates, statistics and assignment do not depend on the thread
+/// count. Uses more lines than one chunk so that chunks are merged.
+#[test]
+fn one_and_two_threads_mine_the_same() {
+    let Some(root) = data_root() else {
+        eprintln!("skipped: shared/data/loghub2k not found");
+        return;
+    };
+    let mut lines = vec![];
+    for sys in SYSTEMS {
+        lines.extend(contents(&root, sys).into_iter().map(|(_, c)| c));
+    }
+    let many: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .cycle()
+        .take(100_000)
+        .collect();
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| mine(&many))
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one.assignment, two.assignment);
+    assert_eq!(one.templates, two.templates);
+    assert!(one.templates.windows(2).all(|w| w[0].id < w[1].id));
+}
+
+/// A template's id is the xxh3 of its text, whatever else is mined with it.
+#[test]
+fn ids_come_from_the_template_text_only() {
+    let a = mine(&["Invalid user bob from 10.0.0.1", "disk full on /dev/sda1"]);
+    let b = mine(&["other text", "Invalid user bob from 10.9.9.9"]);
+    let id = |m: &Mined, text: &str| {
+        m.templates
+            .iter()
+            .find(|t| t.text == text)
+            .map(|t| t.id.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        id(&a, "Invalid user bob from <*>"),
+        id(&b, "Invalid user bob from <*>")
+    );
+    let t = a
+        .templates
+        .iter()
+        .find(|t| t.text == "disk full on <*>")
+        .unwrap();
+    assert_eq!(
+        (t.count, t.params[0].top.as_str(), t.params[0].distinct),
+        (1, "/dev/sda1", 1)
+    );
+}
+
+/// `signatures FILE --format jsonl` writes one record per line of FILE, in
+/// the scorer's format; `json` writes the same records as one array.
+#[test]
+fn cli_writes_one_record_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(
+        &path,
+        "Invalid user bob from 10.0.0.1\nInvalid user bob from 10.0.0.2\n",
+    )
+    .unwrap();
+    let mut out = vec![];
+    let code = outsidein::signature::cli(&path, true, &mut out).unwrap();
+    assert_eq!(code, 0);
+    let recs: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[1]["line"], 2);
+    assert_eq!(recs[0]["template_id"], recs[1]["template_id"]);
+    assert_eq!(recs[0]["template"], "Invalid user bob from <*>");
+    let mut out = vec![];
+    outsidein::signature::cli(&path, false, &mut out).unwrap();
+    let arr: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(arr.as_array().unwrap().len(), 2);
+}
