@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 /// The decisions `analyze` runs with.
+#[derive(Default)]
 pub struct Config {
     pub limits: Limits,
     pub time: TimeCtx,
@@ -25,18 +26,6 @@ pub struct Config {
     pub kb: super::kb::Kb,
     /// Explains detection decisions on stderr.
     pub debug: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            limits: Limits::default(),
-            time: TimeCtx::default(),
-            registry: Registry::default(),
-            kb: super::kb::Kb::default(),
-            debug: false,
-        }
-    }
 }
 
 /// What one entry turned out to be.
@@ -144,7 +133,7 @@ fn pg_max_connections(bundle: &Bundle) -> Option<u32> {
         .filter_map(|e| {
             crate::postgres::max_connections_from_conf(&String::from_utf8_lossy(&e.data))
         })
-        .last()
+        .next_back()
 }
 
 /// Hands every dependency file to the deps layer at once, so it can group
