@@ -88,6 +88,18 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
         .collect();
     if config.debug {
         for it in &items {
+            if let Parsed::Log { log, .. } = &it.parsed {
+                if log.zone_assumed > 0 || log.year_inferred > 0 {
+                    eprintln!(
+                        "debug: {}: {} times without a zone read as {}; {} without a year \
+                         given the year of the collection time",
+                        it.path,
+                        log.zone_assumed,
+                        ctx.zone.iana_name().unwrap_or("the --timezone zone"),
+                        log.year_inferred
+                    );
+                }
+            }
             if let Parsed::Log { detection: d, .. } = &it.parsed {
                 let runner = d.runner_up.as_ref().map(|(n, s)| format!("{n} {s}"));
                 eprintln!(
