@@ -36,6 +36,12 @@ enum ReportFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TableFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum LineFormat {
     Jsonl,
     Json,
@@ -79,6 +85,14 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Print every log record of a file, folder or bundle in time order.
+    Timeline {
+        path: PathBuf,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: TableFormat,
+        #[command(flatten)]
+        input: InputArgs,
+    },
     /// Print each line's signature (template id and template) of one log file.
     Signatures {
         path: PathBuf,
@@ -116,6 +130,11 @@ pub fn run() -> i32 {
             output,
             input,
         } => analyze(&path, format, output.as_deref(), &input),
+        Command::Timeline {
+            path,
+            format,
+            input,
+        } => timeline(&path, format, &input),
         Command::Signatures { path, format } => {
             with_stdout(|out| outsidein::signature::cli(&path, format == LineFormat::Jsonl, out))
         }
@@ -254,6 +273,57 @@ fn analyze(
         return Ok(4);
     }
     Ok(0)
+}
+
+fn timeline(path: &Path, format: TableFormat, input: &InputArgs) -> anyhow::Result<i32> {
+    let config = match config(input) {
+        Ok(c) => c,
+        Err((code, msg)) => {
+            eprintln!("outsidein: {msg}");
+            return Ok(code);
+        }
+    };
+    let rows = match analysis::timeline(path, &config) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("outsidein: {e}");
+            return Ok(3);
+        }
+    };
+    with_stdout(|out| {
+        if format == TableFormat::Csv {
+            writeln!(out, "time,source,line,format,host,severity,message")?;
+        }
+        for r in &rows {
+            match format {
+                TableFormat::Jsonl => writeln!(out, "{}", serde_json::to_string(r)?)?,
+                TableFormat::Csv => {
+                    let time = r.time.map(|t| t.to_string()).unwrap_or_default();
+                    let fields = [
+                        time,
+                        r.source.clone(),
+                        r.line.to_string(),
+                        r.format.clone(),
+                        r.host.clone(),
+                        r.severity.as_str().to_string(),
+                        r.message.clone(),
+                    ];
+                    let cells: Vec<String> = fields.iter().map(|f| csv_cell(f)).collect();
+                    writeln!(out, "{}", cells.join(","))?;
+                }
+            }
+        }
+        Ok(0)
+    })
+}
+
+/// RFC 4180 quoting: a cell with a comma, quote or newline is quoted.
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 fn formats(defs: &[PathBuf]) -> anyhow::Result<i32> {

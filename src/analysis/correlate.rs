@@ -150,10 +150,12 @@ fn follows_spike(f: &mut Finding, spikes: &[crate::model::Spike]) {
     let hit = spikes
         .iter()
         .filter(|s| s.metric == "http.requests")
+        // The problem starts inside the rise or within a minute of its
+        // last bucket; a rise that ended earlier set off something else.
         .find(|s| {
             s.start <= first
-                && first.duration_since(s.start)
-                    <= TRIGGER_WINDOW.max(s.end.duration_since(s.start))
+                && first.duration_since(s.start) <= TRIGGER_WINDOW
+                && first <= s.end + SignedDuration::from_secs(60)
         });
     let Some(s) = hit else { return };
     f.detail.push_str(&format!(
@@ -359,7 +361,10 @@ fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Fi
     }
     if let Some(cause) = first.and_then(|f| preceding(lifecycle, f)) {
         let lag = first.unwrap().duration_since(cause.time).as_secs();
-        detail.push_str(&format!(" Preceded {lag} s earlier by: {}.", cause.title));
+        detail.push_str(&format!(
+            " The last start, stop or restart before it, {lag} s earlier: `{}`.",
+            cause.title
+        ));
         evidence.push(cause.evidence.clone());
     }
     Finding {

@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 /// The decisions `analyze` runs with.
+#[derive(Default)]
 pub struct Config {
     pub limits: Limits,
     pub time: TimeCtx,
@@ -25,18 +26,6 @@ pub struct Config {
     pub kb: super::kb::Kb,
     /// Explains detection decisions on stderr.
     pub debug: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            limits: Limits::default(),
-            time: TimeCtx::default(),
-            registry: Registry::default(),
-            kb: super::kb::Kb::default(),
-            debug: false,
-        }
-    }
 }
 
 /// What one entry turned out to be.
@@ -99,6 +88,18 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
         .collect();
     if config.debug {
         for it in &items {
+            if let Parsed::Log { log, .. } = &it.parsed {
+                if log.zone_assumed > 0 || log.year_inferred > 0 {
+                    eprintln!(
+                        "debug: {}: {} times without a zone read as {}; {} without a year \
+                         given the year of the collection time",
+                        it.path,
+                        log.zone_assumed,
+                        ctx.zone.iana_name().unwrap_or("the --timezone zone"),
+                        log.year_inferred
+                    );
+                }
+            }
             if let Parsed::Log { detection: d, .. } = &it.parsed {
                 let runner = d.runner_up.as_ref().map(|(n, s)| format!("{n} {s}"));
                 eprintln!(
@@ -144,7 +145,7 @@ fn pg_max_connections(bundle: &Bundle) -> Option<u32> {
         .filter_map(|e| {
             crate::postgres::max_connections_from_conf(&String::from_utf8_lossy(&e.data))
         })
-        .last()
+        .next_back()
 }
 
 /// Hands every dependency file to the deps layer at once, so it can group
@@ -457,4 +458,62 @@ pub fn warnings(report: &Report) -> Vec<FileIssue> {
             message: e.reason.clone().unwrap_or_default(),
         })
         .collect()
+}
+
+/// One row of the merged timeline.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TimelineRow {
+    /// RFC 3339 UTC, or null with `no_time` saying why.
+    pub time: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_time: Option<&'static str>,
+    pub source: String,
+    pub line: u64,
+    pub format: String,
+    pub host: String,
+    pub severity: crate::model::Severity,
+    pub message: String,
+}
+
+/// Every log record of the bundle on one clock, in time order; records
+/// without a time come last, in file and line order.
+pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle::OpenError> {
+    let bundle = bundle::open(path, &config.limits)?;
+    let (collection_time, _) = collection_time(&bundle);
+    let mut ctx = config.time.clone();
+    ctx.reference = ctx.reference.or(collection_time);
+    let host = bundle_host(&bundle).unwrap_or_else(|| "unknown".to_string());
+    let items: Vec<Item> = bundle
+        .entries
+        .par_iter()
+        .map(|e| parse_entry(e, &host, &ctx, config))
+        .collect();
+    let mut rows: Vec<TimelineRow> = items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => Some((it, log)),
+            _ => None,
+        })
+        .flat_map(|(it, log)| {
+            log.records.iter().map(move |r| TimelineRow {
+                time: r.time,
+                no_time: r.time.is_none().then_some("no readable time in the record"),
+                source: it.path.clone(),
+                line: r.line,
+                format: log.format.clone(),
+                host: r.host.clone().unwrap_or_else(|| it.host.clone()),
+                severity: r.severity,
+                message: r.message.clone(),
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (a.time.is_none(), a.time, &a.source, a.line).cmp(&(
+            b.time.is_none(),
+            b.time,
+            &b.source,
+            b.line,
+        ))
+    });
+    Ok(rows)
 }

@@ -58,7 +58,8 @@ fn series(
 /// Request and 5xx rates per access log, and problem signatures' rates.
 pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> Vec<Sample> {
     let times: Vec<Timestamp> = sigs.iter().flat_map(|s| s.times.iter().copied()).collect();
-    let access: Vec<(&Item, Vec<(Timestamp, Option<u16>)>)> = items
+    type Requests = Vec<(Timestamp, Option<u16>)>;
+    let access: Vec<(&Item, Requests)> = items
         .iter()
         .filter_map(|it| match &it.parsed {
             Parsed::Log { log, .. } if log.format == "nginx-combined" => Some((

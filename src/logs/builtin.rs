@@ -27,7 +27,8 @@ pub(crate) const BUILTIN: &[Builtin] = &[
     Builtin {
         name: "json",
         description: "JSON lines: pino, bunyan, winston, Docker json-file, journald JSON \
-                      export, Elastic ECS; time, level and message keys found by name",
+                      export, Postgres jsonlog, Elastic ECS; time, level and message keys \
+                      found by name",
         regex: "",
         continuation_levels: &[],
         samples: &[
@@ -60,6 +61,12 @@ pub(crate) const BUILTIN: &[Builtin] = &[
                 Some("2026-12-04T15:35:01.123456789Z"),
                 None,
                 "Error: boom",
+            ),
+            s(
+                r#"{"timestamp":"2026-12-04 15:35:01.123 UTC","user":"app","dbname":"shop","pid":23011,"error_severity":"FATAL","state_code":"53300","message":"sorry, too many clients already","backend_type":"client backend"}"#,
+                Some("2026-12-04T15:35:01.123Z"),
+                Some("fatal"),
+                "sorry, too many clients already",
             ),
             s(
                 r#"{"__REALTIME_TIMESTAMP":"1764862501000000","PRIORITY":"3","_HOSTNAME":"h1","MESSAGE":"unit failed"}"#,
@@ -180,6 +187,153 @@ pub(crate) const BUILTIN: &[Builtin] = &[
         )],
     },
     Builtin {
+        name: "haproxy",
+        description: "HAProxy HTTP log through syslog: client [accept date] frontend \
+                      backend/server timers status bytes ... \"request\"",
+        regex: r#"(?x)
+            ^.*?haproxy\[(?P<pid>\d+)\]:\ (?P<client>\S+)\ \[(?P<time>[^\]]+)\]\ \S+\ (?P<host>\S+)
+            \ [\d/+-]+\ (?P<status>\d{3}|-1)\ .*?"(?P<method>[A-Z]+)\ (?P<path>\S+)[^"]*".*$"#,
+        continuation_levels: &[],
+        samples: &[s(
+            r#"Dec  4 15:35:01 lb1 haproxy[1234]: 10.0.0.1:50000 [04/Dec/2026:15:35:01.123] web app/srv1 0/0/1/2/3 503 512 - - ---- 1/1/0/0/0 0/0 "GET /api/orders HTTP/1.1""#,
+            Some("2026-12-04T15:35:01.123Z"),
+            Some("error"),
+            "GET /api/orders 503 Service Unavailable",
+        )],
+    },
+    Builtin {
+        name: "postgres-csvlog",
+        description: "PostgreSQL csvlog: time, user, database, pid, ... severity, SQLSTATE, \
+                      message as CSV columns",
+        regex: r#"(?x)
+            ^(?P<time>\d{4}-\d\d-\d\d\ \d\d:\d\d:\d\d(?:\.\d+)?\ [A-Z]{2,5}),
+            (?:(?:"(?:[^"]|"")*"|[^,]*),){2}(?P<pid>\d*),(?:(?:"(?:[^"]|"")*"|[^,]*),){7}
+            (?P<level>[A-Z]+\d?),[0-9A-Z]{5},"(?P<msg>(?:[^"]|"")*)".*$"#,
+        continuation_levels: &[],
+        samples: &[s(
+            r#"2026-12-04 15:35:01.123 UTC,"app","shop",23011,"127.0.0.1:41234",656d2b1f.59e3,1,"startup",2026-12-04 15:35:01 UTC,,0,FATAL,53300,"sorry, too many clients already",,,,,,,,,"","client backend",,0"#,
+            Some("2026-12-04T15:35:01.123Z"),
+            Some("fatal"),
+            "sorry, too many clients already",
+        )],
+    },
+    Builtin {
+        name: "android-logcat",
+        description: "Android logcat threadtime: MM-dd time pid tid level tag: message (Loghub)",
+        regex: r"(?x)
+            ^(?P<time>\d\d-\d\d\ \d\d:\d\d:\d\d\.\d+)\ +(?P<pid>\d+)\ +\d+\ (?P<level>[VDIWEF])
+            \ (?P<proc>.*?)\s*:\ (?P<msg>.*)$",
+        continuation_levels: &[],
+        samples: &[s(
+            "03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogsopening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992 ActivityRecord{de9231d u0 com.tencent.qt.qtl/.activity.info.NewsDetailXmlActivity t761}}}, allDrawn= false, startingDisplayed =  false, startingMoved =  false, isRelaunching =  false",
+            Some("2026-03-17T16:13:38.811Z"),
+            Some("debug"),
+            "printFreezingDisplayLogsopening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992 ActivityRecord{de9231d u0 com.tencent.qt.qtl/.activity.info.NewsDetailXmlActivity t761}}}, allDrawn= false, startingDisplayed =  false, startingMoved =  false, isRelaunching =  false",
+        )],
+    },
+    Builtin {
+        name: "healthapp",
+        description: "HealthApp: yyyyMMdd-H:m:s:SSS|component|pid|message (Loghub)",
+        regex: r"(?x)^(?P<time>\d{8}-\d{1,2}:\d{1,2}:\d{1,2}:\d{1,3})\|(?P<proc>[^|]+)\|(?P<pid>\d+)\|(?P<msg>.*)$",
+        continuation_levels: &[],
+        samples: &[s(
+            "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
+            Some("2017-12-23T22:15:29.606Z"),
+            None,
+            "onStandStepChanged 3579",
+        )],
+    },
+    Builtin {
+        name: "hpc",
+        description: "HPC cluster log: id node component state epoch flag message (Loghub)",
+        regex: r"(?x)^\d+\ (?P<host>\S+)\ (?P<proc>\S+)\ \S+\ (?P<time>\d{10})\ \d\ (?P<msg>.*)$",
+        continuation_levels: &[],
+        samples: &[s(
+            "460146 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change: Component \\042alt0\\042 is in the unavailable state (HWID=3180)",
+            Some("2004-02-26T14:12:22Z"),
+            None,
+            "Component State Change: Component \\042alt0\\042 is in the unavailable state (HWID=3180)",
+        )],
+    },
+    Builtin {
+        name: "openstack",
+        description: "OpenStack (oslo.log) with its file name first: file time pid LEVEL \
+                      module [request] message (Loghub)",
+        regex: r"(?x)
+            ^(?P<file>\S+)\ (?P<time>\d{4}-\d\d-\d\d\ \d\d:\d\d:\d\d\.\d+)\ (?P<pid>\d+)
+            \ (?P<level>[A-Z]+)\ (?P<proc>\S+)\ (?:\[[^\]]*\]\ )?(?P<msg>.*)$",
+        continuation_levels: &[],
+        samples: &[s(
+            r#"nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 54fadb412c4e40cdbaed9335e4c35a9e - - -] 10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.2477829"#,
+            Some("2017-05-16T00:00:00.008Z"),
+            Some("info"),
+            r#"10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.2477829"#,
+        )],
+    },
+    Builtin {
+        name: "proxifier",
+        description: "Proxifier: [MM.dd HH:mm:ss] program - message (Loghub)",
+        regex: r"(?x)^\[(?P<time>\d\d\.\d\d\ \d\d:\d\d:\d\d)\]\ (?P<proc>.*?)\ -\ (?P<msg>.*)$",
+        continuation_levels: &[],
+        samples: &[s(
+            "[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS",
+            Some("2026-10-30T16:49:06Z"),
+            None,
+            "proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS",
+        )],
+    },
+    Builtin {
+        name: "thunderbird",
+        description: "Thunderbird supercomputer: label epoch date node syslog line (Loghub)",
+        regex: r"(?x)
+            ^(?P<label>\S+)\ (?P<time>\d{10})\ \d{4}\.\d\d\.\d\d\ (?P<host>\S+)\ [A-Z][a-z]{2}\ +\d{1,2}
+            \ \d\d:\d\d:\d\d\ \S+\ (?P<proc>[^:\[]+)(?:\[(?P<pid>\d+)\])?:\ (?P<msg>.*)$",
+        continuation_levels: &[],
+        samples: &[s(
+            "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed for user root",
+            Some("2005-11-09T20:01:01Z"),
+            None,
+            "session closed for user root",
+        )],
+    },
+    Builtin {
+        name: "windows-cbs",
+        description: "Windows CBS log: time, Level  component  message (Loghub)",
+        regex: r"(?x)^(?P<time>\d{4}-\d\d-\d\d\ \d\d:\d\d:\d\d),\ (?P<level>\w+)\ +(?P<proc>\S+)\ +(?P<msg>.*)$",
+        continuation_levels: &[],
+        samples: &[s(
+            "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505 with Core: C:\\Windows\\winsxs\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_6.1.7601.23505_none_681aa442f6fed7f0\\cbscore.dll",
+            Some("2016-09-28T04:30:30Z"),
+            Some("info"),
+            "Loaded Servicing Stack v6.1.7601.23505 with Core: C:\\Windows\\winsxs\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_6.1.7601.23505_none_681aa442f6fed7f0\\cbscore.dll",
+        )],
+    },
+    Builtin {
+        name: "klog",
+        description: "Kubernetes klog/glog: Lmmdd hh:mm:ss.uuuuuu pid file:line] message",
+        regex: r"(?x)^(?P<level>[IWEF])(?P<time>\d{4}\ \d\d:\d\d:\d\d\.\d+)\ +(?P<pid>\d+)\ (?P<proc>[^\]]+)\]\ (?P<msg>.*)$",
+        continuation_levels: &[],
+        samples: &[s(
+            "E1204 15:35:01.123456    1234 reflector.go:138] failed to list *v1.Pod: connection refused",
+            Some("2026-12-04T15:35:01.123456Z"),
+            Some("error"),
+            "failed to list *v1.Pod: connection refused",
+        )],
+    },
+    Builtin {
+        name: "java-util-logging",
+        description: "java.util.logging SimpleFormatter: a date line with class and method, \
+                      the level and message on the next line",
+        regex: r"(?x)^(?P<time>[A-Z][a-z]{2}\ \d{1,2},\ \d{4}\ \d{1,2}:\d\d:\d\d\ [AP]M)\ (?P<proc>\S+)\ (?P<msg>\S+)$",
+        continuation_levels: &[],
+        samples: &[s(
+            "Dec 04, 2026 3:35:01 PM org.example.Pool acquire",
+            Some("2026-12-04T15:35:01Z"),
+            None,
+            "acquire",
+        )],
+    },
+    Builtin {
         name: "syslog-rfc5424",
         description: "syslog RFC 5424: <pri>version timestamp host app procid msgid sd message",
         regex: r"(?x)
@@ -214,7 +368,10 @@ pub(crate) const BUILTIN: &[Builtin] = &[
                       program[pid]: message (year taken from the collection time)",
         regex: r"(?x)
             ^(?:<\d{1,3}>)?(?P<time>[A-Z][a-z]{2}\ [\ \d]\d\ \d\d:\d\d:\d\d(?:\.\d+)?)
-            \ (?P<host>\S+)\ (?P<proc>[^\s\[:]+(?:\([^)]*\))?)(?:\[(?P<pid>\d+)\])?:\ ?(?P<msg>.*)$",
+            \ (?P<host>\S+)\                                   # host
+            (?:(?P<proc>[^\s\[:]+(?:\([^)]*\))?(?:\ [\d.]+)?)   # tag, maybe `name(sub)` or `name 1.4.1`
+               (?:\[(?P<pid>\d+)\])?:\ ?)?                      # [pid]: (a tag is optional)
+            \ *(?P<msg>.*)$",
         continuation_levels: &[],
         samples: &[
             s(
@@ -254,6 +411,18 @@ pub(crate) const BUILTIN: &[Builtin] = &[
             Some("2026-12-04T15:36:20Z"),
             None,
             "oom-kill:constraint=CONSTRAINT_NONE,task=node,pid=25240",
+        )],
+    },
+    Builtin {
+        name: "kernel-dmesg-iso",
+        description: "dmesg --time-format iso: ISO time with comma fraction and offset, message",
+        regex: r"(?x)^(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d+[+-]\d\d:\d\d)\ (?P<msg>.*)$",
+        continuation_levels: &[],
+        samples: &[s(
+            "2026-12-04T15:36:20,123456+00:00 Out of memory: Killed process 25240 (node) total-vm:1234kB",
+            Some("2026-12-04T15:36:20.123456Z"),
+            Some("fatal"),
+            "Out of memory: Killed process 25240 (node) total-vm:1234kB",
         )],
     },
     Builtin {

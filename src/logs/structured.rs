@@ -23,6 +23,7 @@ const TIME_KEYS: &[&str] = &[
 ];
 const LEVEL_KEYS: &[&str] = &[
     "level",
+    "error_severity",
     "severity",
     "lvl",
     "log.level",

@@ -1,4 +1,10 @@
 //! One report model, rendered as Markdown or JSON.
+//!
+//! # Limitations
+//! - No HTML renderer yet, and the JSON fields are documented on the
+//!   model's types rather than in a JSON Schema file.
+//! - Secrets in excerpts are not redacted: review a report before
+//!   attaching it to a public issue.
 
 mod markdown;
 pub mod model;

@@ -69,6 +69,11 @@ const SHAPES: &[&str] = &[
     "%d-%b-%Y %H:%M:%S%.f",
     "%Y%m%d %H:%M:%S%.f",
     "%Y-%m-%d %H:%M",
+    "%m-%d %H:%M:%S%.f",
+    "%Y%m%d-%H:%M:%S:%f",
+    "%m.%d %H:%M:%S",
+    "%b %d, %Y %I:%M:%S %p",
+    "%m%d %H:%M:%S%.f",
 ];
 
 /// Reads timestamps, remembering the shape that last worked.

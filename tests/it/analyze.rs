@@ -328,7 +328,7 @@ fn shared_bundle_runs_cleanly() {
     assert_eq!(str_of(second, "kind"), "usage.memory_growth");
     let title = str_of(second, "title");
     assert!(
-        title.contains("node worker.js") && title.contains("code=killed"),
+        title.contains("node worker.js") && title.contains("shop-import-worker"),
         "{title}"
     );
     assert!(title.contains("(6 times"), "{title}");

@@ -4,4 +4,5 @@ mod analyze;
 mod deps;
 mod postgres;
 mod signature;
+mod timeline;
 mod usage;

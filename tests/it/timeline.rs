@@ -1,0 +1,183 @@
+//! `outsidein timeline` against the Loghub-2k ground truth: every line of
+//! the 8 systems gets the time its Date/Time columns give.
+
+use super::analyze::{run, shared};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Splits one CSV record (RFC 4180 quoting; no newlines inside fields in
+/// this data).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn month(m: &str) -> u32 {
+    [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|x| *x == m)
+    .map(|i| i as u32 + 1)
+    .unwrap_or_else(|| panic!("month {m}"))
+}
+
+/// The ground-truth time of one row, as `YYYY-MM-DD HH:MM:SS[.frac]`, or
+/// `MM-DD HH:MM:SS` for the systems whose lines carry no year.
+fn expected(system: &str, col: &BTreeMap<&str, String>) -> String {
+    let c = |k: &str| col[k].as_str();
+    match system {
+        "Apache" => {
+            // Sun Dec 04 04:47:44 2005
+            let p: Vec<&str> = c("Time").split_whitespace().collect();
+            format!("{}-{:02}-{} {}", p[4], month(p[1]), p[2], p[3])
+        }
+        "BGL" => {
+            let t = c("Time"); // 2005-06-03-15.42.50.675872
+            format!("{} {}", &t[..10], t[11..].replacen('.', ":", 2))
+        }
+        "HDFS" => {
+            let (d, t) = (format!("{:0>6}", c("Date")), format!("{:0>6}", c("Time")));
+            format!(
+                "20{}-{}-{} {}:{}:{}",
+                &d[..2],
+                &d[2..4],
+                &d[4..],
+                &t[..2],
+                &t[2..4],
+                &t[4..]
+            )
+        }
+        "Hadoop" | "Zookeeper" => format!("{} {}", c("Date"), c("Time").replace(',', ".")),
+        "Spark" => format!("20{} {}", c("Date").replace('/', "-"), c("Time")),
+        "Linux" => format!(
+            "{:02}-{:02} {}",
+            month(c("Month")),
+            c("Date").parse::<u32>().unwrap(),
+            c("Time")
+        ),
+        "OpenSSH" => {
+            format!(
+                "{:02}-{:02} {}",
+                month(c("Date")),
+                c("Day").parse::<u32>().unwrap(),
+                c("Time")
+            )
+        }
+        other => panic!("no rule for {other}"),
+    }
+}
+
+/// Our time in the same shape, fraction trimmed of trailing zeros.
+fn ours(system: &str, time: &str) -> String {
+    let ts: jiff::Timestamp = time.parse().unwrap();
+    let shape = if matches!(system, "Linux" | "OpenSSH") {
+        "%m-%d %H:%M:%S%.f"
+    } else {
+        "%Y-%m-%d %H:%M:%S%.f"
+    };
+    ts.strftime(shape).to_string()
+}
+
+fn trim_frac(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+#[test]
+fn every_loghub_line_gets_its_ground_truth_time() {
+    let Some(shared) = shared() else { return };
+    let systems = [
+        "Apache",
+        "BGL",
+        "HDFS",
+        "Hadoop",
+        "Linux",
+        "OpenSSH",
+        "Spark",
+        "Zookeeper",
+    ];
+    for system in systems {
+        let dir = shared.join("data/loghub2k").join(system);
+        let log = dir.join(format!("{system}_2k.log"));
+        let out = run(&["timeline", log.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{system}");
+        let rows: BTreeMap<u64, String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|v| {
+                (
+                    v["line"].as_u64().unwrap(),
+                    v["time"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let truth =
+            std::fs::read_to_string(dir.join(format!("{system}_2k.log_structured_corrected.csv")))
+                .unwrap();
+        let mut lines = truth.lines();
+        let header = csv_fields(lines.next().unwrap());
+        let mut checked = 0;
+        for line in lines {
+            let fields = csv_fields(line);
+            let col: BTreeMap<&str, String> =
+                header.iter().map(|h| h.as_str()).zip(fields).collect();
+            let id: u64 = col["LineId"].parse().unwrap();
+            let got = rows
+                .get(&id)
+                .unwrap_or_else(|| panic!("{system}: line {id} has no record"));
+            assert!(!got.is_empty(), "{system}: line {id} has no time");
+            assert_eq!(
+                trim_frac(&ours(system, got)),
+                trim_frac(&expected(system, &col)),
+                "{system} line {id}"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 2000, "{system}");
+    }
+}
+
+#[test]
+fn timeline_merges_sources_in_time_order() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = run(&[
+        "timeline",
+        root.join("fixtures/sample-bundle.tar.gz").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let times: Vec<&str> = rows.iter().filter_map(|r| r["time"].as_str()).collect();
+    assert!(times
+        .windows(2)
+        .all(|w| w[0].parse::<jiff::Timestamp>().unwrap() <= w[1].parse().unwrap()));
+    let sources: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    assert!(sources.len() >= 8, "{sources:?}");
+    let first = &rows[0];
+    assert_eq!(first["time"], "2026-12-04T16:18:20.006Z");
+    assert_eq!(first["format"], "postgres-stderr");
+}
