@@ -56,7 +56,8 @@ struct InputArgs {
     #[arg(long = "format-def", help_heading = "Input")]
     format_defs: Vec<PathBuf>,
     /// Largest decompressed size of one file, in bytes.
-    #[arg(long, default_value_t = Limits::default().max_entry_bytes, help_heading = "Limits")]
+    #[arg(long, default_value_t = Limits::default().max_entry_bytes, help_heading = "Limits",
+          value_parser = clap::value_parser!(u64).range(1..))]
     max_file_bytes: u64,
     /// Largest decompressed size of the whole bundle, in bytes.
     #[arg(long, default_value_t = Limits::default().max_total_bytes, help_heading = "Limits")]
@@ -251,18 +252,24 @@ fn analyze(
     };
     match output {
         Some(out) => {
-            let tmp = out.with_extension("outsidein-tmp");
-            if let Err(e) = std::fs::write(&tmp, &text).and_then(|_| std::fs::rename(&tmp, out)) {
-                let _ = std::fs::remove_file(&tmp);
+            if let Err(e) = write_output(out, text.as_bytes()) {
                 eprintln!("outsidein: {}: cannot write: {e}", out.display());
                 return Ok(5);
             }
         }
-        None => with_stdout(|w| {
-            w.write_all(text.as_bytes())?;
-            Ok(0)
-        })
-        .map(|_| ())?,
+        None => {
+            let written = with_stdout(|w| {
+                w.write_all(text.as_bytes())?;
+                Ok(0)
+            });
+            match written {
+                Err(e) if !is_broken_pipe(&e) => {
+                    eprintln!("outsidein: standard output: cannot write: {e:#}");
+                    return Ok(5);
+                }
+                _ => {}
+            }
+        }
     }
     let recognised = report.inventory.iter().any(|e| e.status != "skipped");
     if !recognised {
@@ -326,8 +333,48 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
+/// Writes the report to `out`. A regular file (or a new one) is written
+/// under a temporary name beside it and renamed into place, so an
+/// interrupted run leaves no half-written report; anything else the user
+/// named (a device, a pipe) is written to as it is, never replaced.
+fn write_output(out: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let regular_or_new = match std::fs::symlink_metadata(out) {
+        Ok(m) => m.file_type().is_file(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) => return Err(e),
+    };
+    if !regular_or_new {
+        let mut f = std::fs::OpenOptions::new().write(true).open(out)?;
+        f.write_all(bytes)?;
+        return f.flush();
+    }
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = out.with_file_name(format!(".{name}.{}.outsidein-tmp", std::process::id()));
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+        .and_then(|_| std::fs::rename(&tmp, out));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 fn formats(defs: &[PathBuf]) -> anyhow::Result<i32> {
-    let registry = Registry::with_user_formats(read_format_defs(defs)?)?;
+    let registry = match read_format_defs(defs)
+        .and_then(|d| Registry::with_user_formats(d).map_err(anyhow::Error::from))
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("outsidein: {e}");
+            return Ok(2);
+        }
+    };
     with_stdout(|out| {
         writeln!(out, "{:<22} {:>7}  description", "name", "samples")?;
         for f in registry.formats() {

@@ -249,7 +249,16 @@ pub(crate) struct Lifecycle {
 fn lifecycle_events(sigs: &[SigAgg]) -> Vec<Lifecycle> {
     let mut out: Vec<Lifecycle> = sigs
         .iter()
-        .filter(|s| s.kb.as_ref().is_some_and(|k| k.lifecycle))
+        // Stops, shutdowns and deploys can cause what follows; a start
+        // line only says a process is up.
+        .filter(|s| {
+            s.kb.as_ref().is_some_and(|k| {
+                k.lifecycle
+                    && (k.kind.ends_with("shutdown")
+                        || k.kind == "app.stop"
+                        || k.kind == "app.deploy")
+            })
+        })
         .flat_map(|s| {
             let mut ev = vec![s.row.example.clone()];
             if s.last.line != s.row.example.line || s.last.path != s.row.example.path {
@@ -294,6 +303,17 @@ fn signature_findings(sigs: &[SigAgg], lifecycle: &[Lifecycle]) -> Vec<Finding> 
         .collect()
 }
 
+/// Markdown inline code that survives backticks inside and stays on one
+/// line.
+pub(crate) fn inline_code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
+}
+
 /// The finding a problem signature joins: its knowledge-base kind, or its
 /// own id.
 fn group_key(s: &SigAgg) -> String {
@@ -304,8 +324,10 @@ fn group_key(s: &SigAgg) -> String {
 }
 
 fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Finding {
+    // One problem told by several sources (the server's log and each
+    // client's) is counted once: by the signature that saw it most.
     let lead = group[0];
-    let count: u64 = group.iter().map(|s| s.row.count).sum();
+    let count: u64 = lead.row.count;
     let first = group.iter().filter_map(|s| s.row.first_seen).min();
     let last = group.iter().filter_map(|s| s.row.last_seen).max();
     let hosts: BTreeSet<&str> = group
@@ -332,18 +354,28 @@ fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Fi
         }
     };
     let title = format!(
-        "`{}` ({} times, {} to {} UTC, {} source{})",
-        crate::model::excerpt(&lead.row.template, 100),
+        "{} ({} times, {} to {} UTC, {} source{})",
+        inline_code(&crate::model::excerpt(&lead.row.template, 100)),
         count,
         fmt_time(first),
         fmt_time(last),
         sources.len(),
         if sources.len() == 1 { "" } else { "s" }
     );
+    let mut per_source: BTreeMap<&str, u64> = BTreeMap::new();
+    for s in group {
+        for (p, n) in &s.row.sources {
+            *per_source.entry(p.as_str()).or_default() += n;
+        }
+    }
+    let counted: Vec<String> = per_source
+        .iter()
+        .map(|(p, n)| format!("{p} ({n})"))
+        .collect();
     let mut detail = format!(
         "{meaning} Seen on {} in {}.",
         hosts.iter().copied().collect::<Vec<_>>().join(", "),
-        sources.iter().copied().collect::<Vec<_>>().join(", ")
+        counted.join(", ")
     );
     if let Some(routes) = routes_of(group) {
         detail.push_str(&format!(" Routes: {routes}."));

@@ -225,6 +225,9 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
         return item(other("empty", "skipped", Some("empty file".into())));
     }
     let head = &data[..data.len().min(64 * 1024)];
+    if let Some(reason) = unread_container(head) {
+        return item(other("unknown", "skipped", Some(reason.into())));
+    }
     if looks_binary(head) {
         return item(other(
             "binary",
@@ -243,6 +246,10 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
         return item(other("config", "parsed", None));
     }
     match config.registry.detect(&head_text) {
+        Some(d) if config.registry.get(d.index).is_fallback() && is_document(&e.path) => {
+            let reason = "a document or table by its name (csv, md, license, checksums), not a log";
+            item(other("document", "skipped", Some(reason.into())))
+        }
         Some(detection) => {
             let log = logs::frame(config.registry.get(detection.index), data, ctx);
             item(Parsed::Log { log, detection })
@@ -288,6 +295,44 @@ fn snapshot(e: &Entry, host: &str, head: &str) -> Option<Parsed> {
         None => crate::postgres::parse_dump(&ctx, &text).map_or_else(failed, Parsed::PgDump),
         Some(kind) => crate::usage::parse(kind, &ctx, &text)
             .map_or_else(failed, |parsed| Parsed::Usage { kind, parsed }),
+    })
+}
+
+/// Names that say a text file is a document or a table, not a log; only
+/// consulted when no log format but the last-resort reader takes it.
+fn is_document(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem = name.split('.').next().unwrap_or("");
+    [
+        ".csv", ".tsv", ".md", ".rst", ".sha256", ".sha1", ".md5", ".html", ".xml",
+    ]
+    .iter()
+    .any(|ext| name.ends_with(ext))
+        || [
+            "license", "licence", "readme", "notice", "copying", "manifest", "citation",
+        ]
+        .contains(&stem)
+}
+
+/// Why a file that is itself a container or another encoding is not read.
+fn unread_container(head: &[u8]) -> Option<&'static str> {
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    Some(if starts(b"PK\x03\x04") {
+        "a zip archive inside the bundle; nested archives are not opened"
+    } else if starts(&[0x1f, 0x8b]) {
+        "gzip data inside the bundle under a name without .gz; not opened"
+    } else if starts(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        "xz-compressed; only gzip is decompressed"
+    } else if starts(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        "zstd-compressed; only gzip is decompressed"
+    } else if starts(b"BZh") && head.get(3).is_some_and(|d| d.is_ascii_digit()) {
+        "bzip2-compressed; only gzip is decompressed"
+    } else if head.len() > 262 && &head[257..262] == b"ustar" {
+        "a tar archive inside the bundle; nested archives are not opened"
+    } else if starts(&[0xff, 0xfe]) || starts(&[0xfe, 0xff]) {
+        "UTF-16 text; only UTF-8 (and ASCII) is read"
+    } else {
+        return None;
     })
 }
 
@@ -451,7 +496,13 @@ pub fn warnings(report: &Report) -> Vec<FileIssue> {
     report
         .inventory
         .iter()
-        .filter(|e| matches!(e.status, "failed" | "partial"))
+        .filter(|e| match e.status {
+            "failed" | "partial" => true,
+            // A skipped document or empty file is expected in a bundle;
+            // a refused archive entry or an unknown format is worth a line.
+            "skipped" => !matches!(e.kind.as_str(), "document" | "empty"),
+            _ => false,
+        })
         .map(|e| FileIssue {
             path: e.path.clone(),
             line: None,

@@ -62,11 +62,48 @@ fn ranked(m: BTreeMap<String, u64>) -> Vec<(String, u64)> {
     v
 }
 
+/// How a signature recurs over the span of the bundle's logs: once; in one
+/// burst (all within a tenth of the span); periodically (gaps within 30 %
+/// of their median, with the period); in bursts (gaps varying more than
+/// 1.5 times their mean); or steadily.
+pub(crate) fn recurrence(times: &[Timestamp], span_s: f64) -> (&'static str, Option<f64>) {
+    if times.len() < 2 {
+        return ("one-off", None);
+    }
+    let secs: Vec<f64> = times
+        .iter()
+        .map(|t| t.as_millisecond() as f64 / 1000.0)
+        .collect();
+    let own = secs[secs.len() - 1] - secs[0];
+    if span_s > 0.0 && own <= 0.1 * span_s {
+        return ("burst", None);
+    }
+    let gaps: Vec<f64> = secs.windows(2).map(|w| w[1] - w[0]).collect();
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    let sd = (gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64).sqrt();
+    let mut sorted = gaps.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let regular = gaps.len() >= 2 && gaps.iter().all(|g| (g - median).abs() <= 0.3 * median);
+    if regular && median > 0.0 {
+        ("periodic", Some((median * 1000.0).round() / 1000.0))
+    } else if mean > 0.0 && sd / mean > 1.5 {
+        ("bursty", None)
+    } else {
+        ("steady", None)
+    }
+}
+
 /// Mines and aggregates every record of the bundle.
 pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
     let recs = records(ev.items);
     let messages: Vec<&str> = recs.iter().map(|(_, _, r)| r.head()).collect();
     let mined = crate::signature::mine(&messages);
+    let all_times = recs.iter().filter_map(|(_, _, r)| r.time);
+    let ev_span = match (all_times.clone().min(), all_times.max()) {
+        (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
+        _ => 0.0,
+    };
     struct Acc<'a> {
         hosts: BTreeMap<String, u64>,
         sources: BTreeMap<String, u64>,
@@ -141,6 +178,8 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
                     routes: ranked(acc.routes),
                     params: tpl.params,
                     example: evidence(fi, fr),
+                    recurrence: recurrence(&acc.times, ev_span).0,
+                    period_s: recurrence(&acc.times, ev_span).1,
                 },
                 kb,
                 times: acc.times,
@@ -156,4 +195,36 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
             .then_with(|| a.row.id.cmp(&b.row.id))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recurrence;
+    use jiff::Timestamp;
+
+    fn at(secs: &[i64]) -> Vec<Timestamp> {
+        secs.iter()
+            .map(|s| Timestamp::from_second(1_764_000_000 + s).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn recurrence_patterns() {
+        let span = 3000.0;
+        assert_eq!(recurrence(&at(&[5]), span), ("one-off", None));
+        assert_eq!(recurrence(&at(&[0, 10, 20, 30]), span), ("burst", None));
+        // The shared bundle's worker restarts: about every 108 s.
+        assert_eq!(
+            recurrence(&at(&[0, 108, 217, 325]), span),
+            ("periodic", Some(108.0))
+        );
+        assert_eq!(
+            recurrence(&at(&[0, 1, 2, 3, 1800, 1801, 1802, 3500]), span).0,
+            "bursty"
+        );
+        assert_eq!(
+            recurrence(&at(&[0, 500, 700, 1500, 2100, 3000]), span).0,
+            "steady"
+        );
+    }
 }

@@ -61,12 +61,28 @@ pub struct LogFile {
     pub cut: u64,
 }
 
+/// Cuts a message at [`MAX_MESSAGE`] bytes on a character boundary.
+pub(crate) fn cut(mut msg: String) -> String {
+    if msg.len() > MAX_MESSAGE {
+        msg.truncate(msg.floor_char_boundary(MAX_MESSAGE));
+    }
+    msg
+}
+
 /// Physical lines with their 1-based numbers; `\r\n` and a leading BOM are
 /// taken off.
+///
+/// A file with carriage returns and no line feed at all (classic Mac
+/// endings) is split at its carriage returns.
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = (u64, &str)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = text.strip_suffix('\n').unwrap_or(text);
-    text.split('\n')
+    let sep = if !text.contains('\n') && text.contains('\r') {
+        '\r'
+    } else {
+        '\n'
+    };
+    let text = text.strip_suffix(sep).unwrap_or(text);
+    text.split(sep)
         .enumerate()
         .map(|(i, l)| (i as u64 + 1, l.strip_suffix('\r').unwrap_or(l)))
         .filter(|(_, l)| !l.is_empty() || text.is_empty())

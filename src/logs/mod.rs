@@ -139,8 +139,21 @@ impl Registry {
 /// number and its message: the header cut off by the detected format, or
 /// the whole line where the format does not read it. This is what template
 /// mining is scored on.
+///
+/// Reads at most the default per-file limit and refuses binary content;
+/// messages are cut at 64 KiB as in `analyze`.
 pub fn read_messages(path: &Path) -> std::io::Result<Vec<(u64, String)>> {
-    let bytes = std::fs::read(path)?;
+    use std::io::Read;
+    let limit = crate::bundle::Limits::default().max_entry_bytes;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    if memchr::memchr_iter(0, head).count() * 100 > head.len().max(1) {
+        let msg = format!("{}: binary content, not a log", path.display());
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, msg));
+    }
     let text = String::from_utf8_lossy(&bytes);
     let registry = Registry::default();
     let format = registry.detect(&text).map(|d| registry.get(d.index));
@@ -150,7 +163,7 @@ pub fn read_messages(path: &Path) -> std::io::Result<Vec<(u64, String)>> {
                 .and_then(|f| f.parse(line))
                 .map(|f| f.msg.into_owned())
                 .unwrap_or_else(|| line.to_string());
-            (n, msg)
+            (n, frame::cut(msg))
         })
         .collect())
 }

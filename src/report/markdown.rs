@@ -271,8 +271,8 @@ fn problems(w: &mut String, r: &Report, rows: usize) {
     }
     let _ = writeln!(
         w,
-        "| Signature | Count | Severity | Tier | First | Last | Hosts | Routes |\n\
-         |---|---|---|---|---|---|---|---|"
+        "| Signature | Count | Severity | Tier | Recurs | First | Last | Hosts | Routes |\n\
+         |---|---|---|---|---|---|---|---|---|"
     );
     for s in sigs.iter().take(rows) {
         let hosts: Vec<String> = s.hosts.iter().map(|(h, n)| format!("{h} ({n})")).collect();
@@ -284,12 +284,16 @@ fn problems(w: &mut String, r: &Report, rows: usize) {
             .collect();
         let _ = writeln!(
             w,
-            "| {} `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&code(&crate::model::excerpt(&s.template, 120))),
             &s.id[..s.id.len().min(8)],
             s.count,
             s.severity.as_str(),
             s.tier.title(),
+            match s.period_s {
+                Some(p) => format!("every {p} s"),
+                None => s.recurrence.to_string(),
+            },
             t(s.first_seen),
             t(s.last_seen),
             cell(&hosts.join(", ")),

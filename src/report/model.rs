@@ -106,6 +106,12 @@ pub struct Signature {
     pub routes: Vec<(String, u64)>,
     pub params: Vec<crate::signature::ParamStats>,
     pub example: Evidence,
+    /// How it recurs: `one-off`, `burst`, `periodic`, `bursty` or
+    /// `steady`.
+    pub recurrence: &'static str,
+    /// The typical time between occurrences, in seconds, when periodic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -13,10 +13,11 @@ use std::path::{Path, PathBuf};
 use outsidein::deps::{analyze_files, DepFile, DepsOutcome};
 use serde_json::Value;
 
-const CORPUS: &str = "../shared/deps";
-
+/// ../shared/deps beside the clone, else where the workplace keeps it.
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS)
+    super::analyze::shared()
+        .map(|s| s.join("deps"))
+        .expect("the dependency corpus (../shared/deps or /work/shared/deps)")
 }
 
 /// Files of a pair folder as a bundle would hold them (no oracle files).
