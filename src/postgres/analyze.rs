@@ -19,7 +19,7 @@
 
 use super::{fingerprint, fingerprint_id, PgDump, PgRow, PgView};
 use crate::analysis::series::{find_spikes, median};
-use crate::model::{Evidence, Finding, Sample, Spike, Tier};
+use crate::model::{Evidence, FileIssue, Finding, Sample, Spike, Tier};
 use crate::usage::human;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -38,6 +38,11 @@ pub struct PgAnalysis {
     pub connections: Vec<ConnCount>,
     /// Queries by total execution time between the first and last dump.
     pub top_queries: Vec<QueryDelta>,
+    /// Dumps whose columns differ from the previous dump of the same view
+    /// and host (another major version, or another query): deltas are
+    /// taken over the columns both have.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<FileIssue>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -82,6 +87,7 @@ pub fn analyze_dumps_with(dumps: &[PgDump], conf_max: Option<u32>) -> PgAnalysis
         ..Default::default()
     };
     for ((_, view), series) in &by_view {
+        a.issues.extend(column_changes(series));
         match view {
             PgView::Statements => statements(&mut a, series),
             PgView::Database => databases(&mut a, series),
@@ -105,6 +111,48 @@ pub fn analyze_dumps_with(dumps: &[PgDump], conf_max: Option<u32>) -> PgAnalysis
     a.findings
         .sort_by(|x, y| y.score.total_cmp(&x.score).then(x.time.cmp(&y.time)));
     a
+}
+
+/// A dump whose column set differs from the one before it: where, what
+/// changed, and the versions the two sets imply.
+fn column_changes(series: &[&PgDump]) -> Vec<FileIssue> {
+    let mut out = Vec::new();
+    for pair in series.windows(2) {
+        let (prev, cur) = (pair[0], pair[1]);
+        let (added, missing) = super::versions::column_diff(&cur.columns, &prev.columns);
+        if added.is_empty() && missing.is_empty() {
+            continue;
+        }
+        let version = |d: &PgDump| {
+            d.min_version()
+                .map_or("12 or later".to_string(), |v| format!("{v} or later"))
+        };
+        let mut message = format!(
+            "columns differ from the previous {} dump ({}, Postgres {}; this one Postgres {})",
+            cur.view.name(),
+            prev.path,
+            version(prev),
+            version(cur)
+        );
+        if !added.is_empty() {
+            message.push_str(&format!("; added {}", added.join(", ")));
+        }
+        if !missing.is_empty() {
+            message.push_str(&format!("; missing {}", missing.join(", ")));
+        }
+        message.push_str(": deltas use the columns both have");
+        // The header line in table forms; the first record in the others.
+        let line = match cur.format {
+            super::PgFormat::Expanded | super::PgFormat::Json => cur.rows.first().map(|r| r.line),
+            _ => Some(1),
+        };
+        out.push(FileIssue {
+            path: cur.path.clone(),
+            line,
+            message,
+        });
+    }
+    out
 }
 
 /// A rise that matters in the metric's unit: a query going from 0.03 to
@@ -171,13 +219,17 @@ fn deltas<'a>(series: &[&'a PgDump], key: &[&str], counters: &[&'static str]) ->
             for c in counters {
                 let Some(now) = row.num(c) else { continue };
                 let then = old.and_then(|o| o.num(c));
-                let d = match then {
-                    Some(t) if !reset && now >= t => now - t,
-                    Some(_) => {
+                let d = match (old, then) {
+                    (_, Some(t)) if !reset && now >= t => now - t,
+                    (_, Some(_)) => {
                         went_down = true;
                         now
                     }
-                    None => now,
+                    // A row new since the previous dump counts from zero.
+                    (None, None) => now,
+                    // The previous dump lacks the column (another major
+                    // version, another query): no delta can be told.
+                    (Some(_), None) => continue,
                 };
                 values.insert(*c, d);
             }
@@ -396,6 +448,14 @@ fn databases(a: &mut PgAnalysis, series: &[&PgDump]) {
         "temp_files",
         "temp_bytes",
         "deadlocks",
+        // Postgres 14 and later.
+        "sessions",
+        "sessions_abandoned",
+        "sessions_fatal",
+        "sessions_killed",
+        "session_time",
+        "active_time",
+        "idle_in_transaction_time",
     ];
     for d in series {
         for r in &d.rows {
@@ -457,6 +517,9 @@ fn tables(a: &mut PgAnalysis, series: &[&PgDump]) {
         "n_tup_ins",
         "n_tup_upd",
         "n_tup_del",
+        "n_tup_hot_upd",
+        // Postgres 16 and later.
+        "n_tup_newpage_upd",
     ];
     let mut scans: BTreeMap<String, (f64, f64, Option<&Delta>)> = BTreeMap::new();
     let all = deltas(series, &key, &counters);
@@ -473,7 +536,13 @@ fn tables(a: &mut PgAnalysis, series: &[&PgDump]) {
     for d in series {
         for r in &d.rows {
             let k = row_key(r, &key);
-            for g in ["n_live_tup", "n_dead_tup"] {
+            // n_ins_since_vacuum: Postgres 13 and later.
+            for g in [
+                "n_live_tup",
+                "n_dead_tup",
+                "n_mod_since_analyze",
+                "n_ins_since_vacuum",
+            ] {
                 if let Some(v) = r.num(g) {
                     a.samples.push(sample(
                         d,

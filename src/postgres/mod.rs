@@ -20,10 +20,12 @@
 mod analyze;
 mod fingerprint;
 mod table;
+mod versions;
 
 pub use analyze::{analyze_dumps, analyze_dumps_with, ConnCount, PgAnalysis, QueryDelta};
 pub use fingerprint::{fingerprint, fingerprint_id};
 pub use table::{PgFormat, PgRow};
+pub use versions::min_version;
 
 use crate::model::{FileIssue, TimeSource};
 use crate::usage::SnapshotCtx;
@@ -118,6 +120,14 @@ pub struct PgDump {
     /// Problems met while reading (rows cut, footer missing); the rows read
     /// are kept.
     pub issues: Vec<FileIssue>,
+}
+
+impl PgDump {
+    /// The oldest Postgres major version with this dump's columns, when
+    /// they tell (see [`min_version`]).
+    pub fn min_version(&self) -> Option<u32> {
+        min_version(self.view, &self.columns)
+    }
 }
 
 /// One spelling for columns renamed across versions.
