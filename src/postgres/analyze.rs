@@ -9,7 +9,10 @@
 //! consecutive dumps of the same view on the same host; when `stats_reset`
 //! changed or a counter went down the counter was reset (or the
 //! pg_stat_statements entry evicted and re-created), and the delta is the
-//! new value, never negative.
+//! new value, never negative. A row missing from a dump that was cut short
+//! is compared with the last dump that had it; a counter the previous dump
+//! lacks (another major version) gives no delta, and the change of column
+//! set becomes an issue on the later dump.
 //!
 //! # Limitations
 //! Rows are matched across dumps by name (`datname`, `schemaname.relname`,
@@ -200,53 +203,78 @@ fn row_key(row: &PgRow, cols: &[&str]) -> String {
 
 fn deltas<'a>(series: &[&'a PgDump], key: &[&str], counters: &[&'static str]) -> Vec<Delta<'a>> {
     let mut out = Vec::new();
+    // The last dump each row was seen in, for rows a cut dump lost.
+    let mut seen: BTreeMap<String, (&'a PgDump, &'a PgRow)> = BTreeMap::new();
+    if let Some(&first) = series.first() {
+        seen.extend(first.rows.iter().map(|r| (row_key(r, key), (first, r))));
+    }
     for pair in series.windows(2) {
         let (prev, cur) = (pair[0], pair[1]);
-        let secs = (cur.time.as_millisecond() - prev.time.as_millisecond()) as f64 / 1000.0;
-        if secs <= 0.0 {
+        if cur.time <= prev.time {
             continue;
         }
         let before: BTreeMap<String, &PgRow> =
             prev.rows.iter().map(|r| (row_key(r, key), r)).collect();
         for row in &cur.rows {
             let k = row_key(row, key);
-            let old = before.get(&k);
-            let reset = old.is_some_and(|o| {
-                o.get("stats_reset").is_some() && o.get("stats_reset") != row.get("stats_reset")
-            });
-            let mut values = BTreeMap::new();
-            let mut went_down = false;
-            for c in counters {
-                let Some(now) = row.num(c) else { continue };
-                let then = old.and_then(|o| o.num(c));
-                let d = match (old, then) {
-                    (_, Some(t)) if !reset && now >= t => now - t,
-                    (_, Some(_)) => {
-                        went_down = true;
-                        now
-                    }
-                    // A row new since the previous dump counts from zero.
-                    (None, None) => now,
-                    // The previous dump lacks the column (another major
-                    // version, another query): no delta can be told.
-                    (Some(_), None) => continue,
-                };
-                values.insert(*c, d);
-            }
-            let reset = reset || went_down;
-            out.push(Delta {
-                key: k,
-                row,
-                dump: cur,
-                prev,
-                secs,
-                values,
-                new: old.is_none(),
-                reset,
-            });
+            let base = match before.get(&k) {
+                Some(r) => Some((prev, *r)),
+                // The previous dump was cut short and may have lost the
+                // row: compare with the last dump that had it.
+                None if !prev.issues.is_empty() => seen.get(&k).copied(),
+                None => None,
+            };
+            let from = base.map_or(prev, |b| b.0);
+            let old = base.map(|b| b.1);
+            out.push(delta(k, row, cur, from, old, counters));
         }
+        seen.extend(cur.rows.iter().map(|r| (row_key(r, key), (cur, r))));
     }
     out
+}
+
+/// A row's counter deltas against its `old` reading in dump `from`.
+fn delta<'a>(
+    key: String,
+    row: &'a PgRow,
+    dump: &'a PgDump,
+    from: &'a PgDump,
+    old: Option<&'a PgRow>,
+    counters: &[&'static str],
+) -> Delta<'a> {
+    let secs = (dump.time.as_millisecond() - from.time.as_millisecond()) as f64 / 1000.0;
+    let reset = old.is_some_and(|o| {
+        o.get("stats_reset").is_some() && o.get("stats_reset") != row.get("stats_reset")
+    });
+    let mut values = BTreeMap::new();
+    let mut went_down = false;
+    for c in counters {
+        let Some(now) = row.num(c) else { continue };
+        let then = old.and_then(|o| o.num(c));
+        let d = match (old, then) {
+            (_, Some(t)) if !reset && now >= t => now - t,
+            (_, Some(_)) => {
+                went_down = true;
+                now
+            }
+            // A row new since the previous dump counts from zero.
+            (None, None) => now,
+            // The previous dump lacks the column (another major version,
+            // another query): no delta can be told.
+            (Some(_), None) => continue,
+        };
+        values.insert(*c, d);
+    }
+    Delta {
+        key,
+        row,
+        dump,
+        prev: from,
+        secs,
+        values,
+        new: old.is_none(),
+        reset: reset || went_down,
+    }
 }
 
 fn sample(dump: &PgDump, metric: &str, labels: Vec<(String, String)>, value: f64) -> Sample {

@@ -543,3 +543,112 @@ fn versions_pg16_17() {
         ],
     });
 }
+
+/// A dump cut inside a number, in every psql form: the rows before the cut
+/// are kept, the cut row is not taken for a whole one, and the issue names
+/// the line.
+#[test]
+fn cut_mid_row_in_every_form() {
+    let cases = [
+        (
+            "aligned.txt",
+            " datname  | xact_commit \n----------+-------------\n postgres |         100\n shop     |          16",
+            4,
+        ),
+        ("unaligned.txt", "datname|xact_commit\npostgres|100\nshop|16", 3),
+        ("csv", "datname,xact_commit\npostgres,100\nshop,16", 3),
+        (
+            "expanded.txt",
+            "-[ RECORD 1 ]+---------\ndatname     | postgres\nxact_commit | 100\n-[ RECORD 2 ]+---------\ndatname     | shop\nxact_commit | 16",
+            6,
+        ),
+        (
+            "json",
+            "{\"datname\":\"postgres\",\"xact_commit\":100}\n{\"datname\":\"shop\",\"xact_commit\":16",
+            2,
+        ),
+    ];
+    for (ext, text, line) in cases {
+        let rel = format!("pg/2026-12-04_150000/pg_stat_database.{ext}");
+        let d = read_dump(&rel, text).unwrap_or_else(|e| panic!("{ext}: {e}"));
+        assert_eq!(d.view, PgView::Database, "{ext}");
+        let names: Vec<_> = d.rows.iter().filter_map(|r| r.get("datname")).collect();
+        assert_eq!(names, ["postgres"], "{ext}");
+        assert_eq!(d.issues[0].line, Some(line), "{ext}: {:?}", d.issues);
+        assert!(d.issues[0].path.ends_with(ext), "{ext}");
+    }
+}
+
+/// The middle dump of three was cut and lost the `shop` row: its rate in
+/// the third dump is taken from the first, over both intervals, not from
+/// zero; nothing is negative.
+#[test]
+fn a_cut_dump_between_whole_ones() {
+    let h = "datname,xact_commit\n";
+    let dumps = [
+        csv_dump(
+            "2026-12-04_150000",
+            &format!("{h}postgres,100\nshop,1000\n"),
+        ),
+        csv_dump("2026-12-04_150100", &format!("{h}postgres,160\nshop,16")),
+        csv_dump(
+            "2026-12-04_150200",
+            &format!("{h}postgres,220\nshop,2200\n"),
+        ),
+    ];
+    assert_eq!(dumps[1].rows.len(), 1);
+    assert_eq!(dumps[1].issues[0].line, Some(3));
+    let a = postgres::analyze_dumps(&dumps);
+    assert!(a.samples.iter().all(|s| s.value >= 0.0));
+    assert_eq!(
+        sample_value(&a, "pg.db.xact_commit_per_s", "shop"),
+        [1200.0 / 120.0]
+    );
+    assert_eq!(
+        sample_value(&a, "pg.db.xact_commit_per_s", "postgres"),
+        [1.0, 1.0]
+    );
+    assert!(sample_value(&a, "pg.db.counter_reset", "shop").is_empty());
+}
+
+/// A bundle whose pg_stat_database dumps come from Postgres 13, then 14
+/// (an upgrade, or two capture scripts): both read, one issue on the
+/// second dump's header naming the columns, deltas over the shared
+/// columns only, none negative.
+#[test]
+fn mixed_versions_in_one_series() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/postgres/versions");
+    let read = |v: u32, n: u32, at: &str| {
+        let text =
+            std::fs::read_to_string(dir.join(format!("pg{v}-pg_stat_database-{n}.aligned.txt")))
+                .unwrap();
+        read_dump(&format!("pg/{at}/pg_stat_database.txt"), &text).unwrap()
+    };
+    let dumps = [
+        read(13, 1, "2026-12-04_150000"),
+        read(14, 2, "2026-12-04_150100"),
+    ];
+    let a = postgres::analyze_dumps(&dumps);
+    assert_eq!(a.issues.len(), 1, "{:?}", a.issues);
+    let issue = &a.issues[0];
+    assert_eq!(
+        (issue.path.as_str(), issue.line),
+        ("pg/2026-12-04_150100/pg_stat_database.txt", Some(1))
+    );
+    assert!(
+        issue
+            .message
+            .contains("Postgres 12 or later; this one Postgres 14 or later")
+            && issue.message.contains(
+                "added active_time, idle_in_transaction_time, session_time, sessions, \
+                 sessions_abandoned, sessions_fatal, sessions_killed"
+            ),
+        "{}",
+        issue.message
+    );
+    assert!(a.samples.iter().all(|s| s.value >= 0.0));
+    assert_eq!(sample_value(&a, "pg.db.xact_commit_per_s", "shop"), [10.0]);
+    // The first dump has no sessions column: no rate, rather than the
+    // cumulative count taken for one minute's.
+    assert!(sample_value(&a, "pg.db.sessions_per_s", "shop").is_empty());
+}
