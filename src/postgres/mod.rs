@@ -7,7 +7,8 @@
 //! hint); [`parse_dump`] reads the rows and renames columns that changed
 //! across Postgres 10-17 to one spelling (`total_time` and
 //! `total_exec_time_ms` become `total_exec_time`, `blk_read_time` becomes
-//! `shared_blk_read_time`). [`analyze_dumps`] turns consecutive dumps of
+//! `shared_blk_read_time`); [`PgDump::min_version`] tells the oldest major
+//! version whose columns the dump has. [`analyze_dumps`] turns consecutive dumps of
 //! cumulative counters into deltas and rates, and those into findings.
 //!
 //! # Limitations

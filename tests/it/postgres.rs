@@ -1,6 +1,8 @@
 //! Postgres statistics dumps: the shared bundle's 39 expanded dumps, the
 //! five psql forms captured from a local Postgres 15, column sets of
-//! versions 12-17, counter resets and cut dumps.
+//! versions 12-17 (pg_stat_statements, and four views in aligned form, one
+//! test per version family), counter resets, dumps cut mid-row and a
+//! series that mixes two versions' column sets.
 
 use outsidein::model::TimeSource;
 use outsidein::postgres::{self, PgDump, PgFormat, PgView};
