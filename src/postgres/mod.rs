@@ -7,7 +7,8 @@
 //! hint); [`parse_dump`] reads the rows and renames columns that changed
 //! across Postgres 10-17 to one spelling (`total_time` and
 //! `total_exec_time_ms` become `total_exec_time`, `blk_read_time` becomes
-//! `shared_blk_read_time`). [`analyze_dumps`] turns consecutive dumps of
+//! `shared_blk_read_time`); [`PgDump::min_version`] tells the oldest major
+//! version whose columns the dump has. [`analyze_dumps`] turns consecutive dumps of
 //! cumulative counters into deltas and rates, and those into findings.
 //!
 //! # Limitations
@@ -20,10 +21,12 @@
 mod analyze;
 mod fingerprint;
 mod table;
+mod versions;
 
 pub use analyze::{analyze_dumps, analyze_dumps_with, ConnCount, PgAnalysis, QueryDelta};
 pub use fingerprint::{fingerprint, fingerprint_id};
 pub use table::{PgFormat, PgRow};
+pub use versions::min_version;
 
 use crate::model::{FileIssue, TimeSource};
 use crate::usage::SnapshotCtx;
@@ -118,6 +121,14 @@ pub struct PgDump {
     /// Problems met while reading (rows cut, footer missing); the rows read
     /// are kept.
     pub issues: Vec<FileIssue>,
+}
+
+impl PgDump {
+    /// The oldest Postgres major version with this dump's columns, when
+    /// they tell (see [`min_version`]).
+    pub fn min_version(&self) -> Option<u32> {
+        min_version(self.view, &self.columns)
+    }
 }
 
 /// One spelling for columns renamed across versions.

@@ -9,7 +9,8 @@
 //! column wide; wide characters (CJK, emoji) fall back to splitting on `|`.
 //! Unaligned output cannot tell a `|` inside a value from a separator:
 //! extra fields are folded into the last column. A table cut right at a
-//! line end is only noticed when psql's footer is missing. JSON numbers pass
+//! line end is only noticed when psql's footer is missing; one cut inside a
+//! line is known by its missing line end, and that line is not read. JSON numbers pass
 //! through `f64`, so a 17-digit value may differ in its last digit.
 
 use serde::Serialize;
@@ -75,13 +76,44 @@ pub fn detect_format(text: &str) -> Option<PgFormat> {
 }
 
 pub fn read(format: PgFormat, text: &str) -> Table {
-    match format {
-        PgFormat::Aligned => aligned(text),
-        PgFormat::Unaligned => unaligned(text),
-        PgFormat::Csv => csv(text),
-        PgFormat::Expanded => expanded(text),
-        PgFormat::Json => json(text),
+    // JSON rows fail to parse when cut; the other forms would take a row
+    // cut inside a number for a whole one.
+    let (body, cut) = match format {
+        PgFormat::Json => (text, None),
+        _ => without_cut_line(text),
+    };
+    let mut t = match format {
+        PgFormat::Aligned => aligned(body),
+        PgFormat::Unaligned => unaligned(body),
+        PgFormat::Csv => csv(body),
+        PgFormat::Expanded => expanded(body),
+        PgFormat::Json => json(body),
+    };
+    if let Some(line) = cut {
+        t.issues.insert(
+            0,
+            (
+                Some(line),
+                "the file ends mid-line (cut mid-row?): its last line was not read".into(),
+            ),
+        );
     }
+    t
+}
+
+/// psql ends every output with a line end: a last line without one was
+/// cut (disk full, `head -c`, a copy cut short). Returns the text without
+/// it and its 1-based number; a footer so cut is kept.
+fn without_cut_line(text: &str) -> (&str, Option<u64>) {
+    let Some(nl) = text.rfind('\n') else {
+        return (text, None);
+    };
+    let last = &text[nl + 1..];
+    if last.trim().is_empty() || footer(last).is_some() {
+        return (text, None);
+    }
+    let line = text[..=nl].matches('\n').count() as u64 + 1;
+    (&text[..=nl], Some(line))
 }
 
 fn row(line: usize, columns: &[String], values: Vec<String>) -> PgRow {

@@ -120,7 +120,7 @@ fn read_table<'l>(
     rows: impl Iterator<Item = (usize, &'l str)>,
     stop_quietly: fn(&str) -> bool,
 ) {
-    let cols: Vec<Col> = header.split_whitespace().map(col_of).collect();
+    let cols: Vec<Col> = header_cells(header).map(col_of).collect();
     let has_command = cols.last() == Some(&Col::Command);
     let mut listed = 0;
     for (idx, line) in rows {
@@ -148,6 +148,14 @@ fn read_table<'l>(
     // Every row counts, kernel threads included: a process count that
     // climbs is a finding of its own (workers forking, zombies piling up).
     out.push("procs.listed", &[], f64::from(listed));
+}
+
+/// Header names: htop 3 marks the sort column with a triangle written
+/// over the padding (`RES▽`, `CPU%▽MEM%`), which also separates names.
+fn header_cells(header: &str) -> impl Iterator<Item = &str> {
+    header
+        .split(|c: char| c.is_whitespace() || matches!(c, '▽' | '△' | '▼' | '▲'))
+        .filter(|c| !c.is_empty())
 }
 
 fn push_process(out: &mut Out, cols: &[Col], cells: &[&str]) -> Result<(), String> {
@@ -432,6 +440,16 @@ mod tests {
         for (cmd, want) in cases {
             assert_eq!(short_command(cmd), want);
         }
+    }
+
+    #[test]
+    fn htop_sort_marker_separates_names() {
+        let names: Vec<&str> =
+            header_cells("  PID USER  RES▽  SHR S  CPU%▽MEM%   TIME+  Command").collect();
+        assert_eq!(
+            names,
+            ["PID", "USER", "RES", "SHR", "S", "CPU%", "MEM%", "TIME+", "Command"]
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Postgres statistics dumps: the shared bundle's 39 expanded dumps, the
 //! five psql forms captured from a local Postgres 15, column sets of
-//! versions 12-17, counter resets and cut dumps.
+//! versions 12-17 (pg_stat_statements, and four views in aligned form, one
+//! test per version family), counter resets, dumps cut mid-row and a
+//! series that mixes two versions' column sets.
 
 use outsidein::model::TimeSource;
 use outsidein::postgres::{self, PgDump, PgFormat, PgView};
@@ -340,7 +342,7 @@ fn detectors_do_not_overlap() {
     for sub in ["postgres/pg15", "postgres/versions", "usage/live"] {
         for e in std::fs::read_dir(root.join(sub)).unwrap().flatten() {
             let name = e.file_name().to_string_lossy().to_string();
-            if name.ends_with(".sh") {
+            if [".sh", ".py", ".md"].iter().any(|x| name.ends_with(x)) {
                 continue;
             }
             let text = std::fs::read_to_string(e.path()).unwrap();
@@ -358,4 +360,297 @@ fn detectors_do_not_overlap() {
             }
         }
     }
+}
+
+/// (view file name, columns present, columns absent, implied version).
+type ViewCase = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    Option<u32>,
+);
+
+/// What one version family's column sets must yield: the columns it adds
+/// (present) and those later versions add (absent).
+struct Family {
+    versions: &'static [u32],
+    views: [ViewCase; 4],
+}
+
+fn sample_value(a: &postgres::PgAnalysis, metric: &str, label: &str) -> Vec<f64> {
+    a.samples
+        .iter()
+        .filter(|s| s.metric == metric && s.labels.iter().any(|(_, v)| v == label))
+        .map(|s| s.value)
+        .collect()
+}
+
+/// Reads the two aligned dumps of each view for every version of the
+/// family (fixtures/postgres/versions/README.md) and checks the columns,
+/// the version they imply, and the deltas between the dumps.
+fn check_family(f: &Family) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/postgres/versions");
+    for v in f.versions {
+        let mut dumps = Vec::new();
+        for (view, present, absent, implied) in &f.views {
+            for (n, at) in [(1, "2026-12-04_150000"), (2, "2026-12-04_150100")] {
+                let name = format!("pg{v}-{view}-{n}.aligned.txt");
+                let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+                let d = read_dump(&format!("pg{v}/{at}/{view}.txt"), &text)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(d.view.name(), *view, "{name}");
+                assert_eq!(d.format, PgFormat::Aligned, "{name}");
+                assert!(d.issues.is_empty(), "{name}: {:?}", d.issues);
+                for c in *present {
+                    assert!(d.columns.iter().any(|x| x == c), "{name}: no {c}");
+                }
+                for c in *absent {
+                    assert!(!d.columns.iter().any(|x| x == c), "{name}: has {c}");
+                }
+                assert_eq!(d.min_version(), *implied, "{name}");
+                dumps.push(d);
+            }
+        }
+        let a = postgres::analyze_dumps(&dumps);
+        assert!(a.issues.is_empty(), "pg{v}: {:?}", a.issues);
+        assert!(
+            a.samples.iter().all(|s| s.value >= 0.0),
+            "pg{v}: a negative sample"
+        );
+        // 600 commits, 60 sequential and 600 index scans in 60 s.
+        assert_eq!(
+            sample_value(&a, "pg.db.xact_commit_per_s", "shop"),
+            [10.0],
+            "pg{v}"
+        );
+        assert_eq!(
+            sample_value(&a, "pg.table.seq_scan_per_s", "public.orders"),
+            [1.0],
+            "pg{v}"
+        );
+        assert_eq!(
+            sample_value(&a, "pg.index.idx_scan_per_s", "orders.orders_pkey"),
+            [10.0],
+            "pg{v}"
+        );
+        // Two client backends; the parallel worker is not a connection.
+        let total = a.connections.iter().find(|c| c.by == "total").unwrap();
+        assert_eq!(total.peak, 2, "pg{v}");
+        let seq = a
+            .findings
+            .iter()
+            .find(|x| x.kind == "pg.seq_scan_large")
+            .unwrap_or_else(|| panic!("pg{v}: no seq scan finding"));
+        assert_eq!(
+            seq.title,
+            "60 sequential scans on public.orders read 20000 rows each"
+        );
+        // Counters only the newer versions have.
+        let sessions = sample_value(&a, "pg.db.sessions_per_s", "shop");
+        assert_eq!(sessions, if *v >= 14 { vec![1.0] } else { vec![] }, "pg{v}");
+        let newpage = sample_value(&a, "pg.table.n_tup_newpage_upd_per_s", "public.orders");
+        assert_eq!(newpage, if *v >= 16 { vec![1.0] } else { vec![] }, "pg{v}");
+        let ins = sample_value(&a, "pg.table.n_ins_since_vacuum", "public.orders");
+        assert_eq!(
+            ins,
+            if *v >= 13 { vec![60.0, 120.0] } else { vec![] },
+            "pg{v}"
+        );
+    }
+}
+
+const ACT: &str = "pg_stat_activity";
+const DB: &str = "pg_stat_database";
+const TAB: &str = "pg_stat_user_tables";
+const IDX: &str = "pg_stat_user_indexes";
+
+#[test]
+fn versions_pg12() {
+    check_family(&Family {
+        versions: &[12],
+        views: [
+            (
+                ACT,
+                &["pid", "backend_type"],
+                &["leader_pid", "query_id"],
+                None,
+            ),
+            (
+                DB,
+                &["checksum_failures", "checksum_last_failure"],
+                &["sessions"],
+                None,
+            ),
+            (TAB, &["n_mod_since_analyze"], &["n_ins_since_vacuum"], None),
+            (IDX, &["idx_scan"], &["last_idx_scan"], None),
+        ],
+    });
+}
+
+#[test]
+fn versions_pg13() {
+    check_family(&Family {
+        versions: &[13],
+        views: [
+            (ACT, &["leader_pid"], &["query_id"], Some(13)),
+            (DB, &["checksum_failures"], &["session_time"], None),
+            (TAB, &["n_ins_since_vacuum"], &["last_seq_scan"], Some(13)),
+            (IDX, &["idx_scan"], &["last_idx_scan"], None),
+        ],
+    });
+}
+
+#[test]
+fn versions_pg14_15() {
+    let db14: &[&str] = &[
+        "session_time",
+        "active_time",
+        "idle_in_transaction_time",
+        "sessions",
+        "sessions_abandoned",
+        "sessions_fatal",
+        "sessions_killed",
+        "checksum_failures",
+    ];
+    check_family(&Family {
+        versions: &[14, 15],
+        views: [
+            (ACT, &["leader_pid", "query_id"], &[], Some(14)),
+            (DB, db14, &[], Some(14)),
+            (
+                TAB,
+                &["n_ins_since_vacuum"],
+                &["n_tup_newpage_upd"],
+                Some(13),
+            ),
+            (IDX, &["idx_scan"], &["last_idx_scan"], None),
+        ],
+    });
+}
+
+#[test]
+fn versions_pg16_17() {
+    check_family(&Family {
+        versions: &[16, 17],
+        views: [
+            (ACT, &["leader_pid", "query_id"], &[], Some(14)),
+            (DB, &["sessions", "checksum_last_failure"], &[], Some(14)),
+            (
+                TAB,
+                &["last_seq_scan", "last_idx_scan", "n_tup_newpage_upd"],
+                &[],
+                Some(16),
+            ),
+            (IDX, &["last_idx_scan"], &[], Some(16)),
+        ],
+    });
+}
+
+/// A dump cut inside a number, in every psql form: the rows before the cut
+/// are kept, the cut row is not taken for a whole one, and the issue names
+/// the line.
+#[test]
+fn cut_mid_row_in_every_form() {
+    let cases = [
+        (
+            "aligned.txt",
+            " datname  | xact_commit \n----------+-------------\n postgres |         100\n shop     |          16",
+            4,
+        ),
+        ("unaligned.txt", "datname|xact_commit\npostgres|100\nshop|16", 3),
+        ("csv", "datname,xact_commit\npostgres,100\nshop,16", 3),
+        (
+            "expanded.txt",
+            "-[ RECORD 1 ]+---------\ndatname     | postgres\nxact_commit | 100\n-[ RECORD 2 ]+---------\ndatname     | shop\nxact_commit | 16",
+            6,
+        ),
+        (
+            "json",
+            "{\"datname\":\"postgres\",\"xact_commit\":100}\n{\"datname\":\"shop\",\"xact_commit\":16",
+            2,
+        ),
+    ];
+    for (ext, text, line) in cases {
+        let rel = format!("pg/2026-12-04_150000/pg_stat_database.{ext}");
+        let d = read_dump(&rel, text).unwrap_or_else(|e| panic!("{ext}: {e}"));
+        assert_eq!(d.view, PgView::Database, "{ext}");
+        let names: Vec<_> = d.rows.iter().filter_map(|r| r.get("datname")).collect();
+        assert_eq!(names, ["postgres"], "{ext}");
+        assert_eq!(d.issues[0].line, Some(line), "{ext}: {:?}", d.issues);
+        assert!(d.issues[0].path.ends_with(ext), "{ext}");
+    }
+}
+
+/// The middle dump of three was cut and lost the `shop` row: its rate in
+/// the third dump is taken from the first, over both intervals, not from
+/// zero; nothing is negative.
+#[test]
+fn a_cut_dump_between_whole_ones() {
+    let h = "datname,xact_commit\n";
+    let dumps = [
+        csv_dump(
+            "2026-12-04_150000",
+            &format!("{h}postgres,100\nshop,1000\n"),
+        ),
+        csv_dump("2026-12-04_150100", &format!("{h}postgres,160\nshop,16")),
+        csv_dump(
+            "2026-12-04_150200",
+            &format!("{h}postgres,220\nshop,2200\n"),
+        ),
+    ];
+    assert_eq!(dumps[1].rows.len(), 1);
+    assert_eq!(dumps[1].issues[0].line, Some(3));
+    let a = postgres::analyze_dumps(&dumps);
+    assert!(a.samples.iter().all(|s| s.value >= 0.0));
+    assert_eq!(
+        sample_value(&a, "pg.db.xact_commit_per_s", "shop"),
+        [1200.0 / 120.0]
+    );
+    assert_eq!(
+        sample_value(&a, "pg.db.xact_commit_per_s", "postgres"),
+        [1.0, 1.0]
+    );
+    assert!(sample_value(&a, "pg.db.counter_reset", "shop").is_empty());
+}
+
+/// A bundle whose pg_stat_database dumps come from Postgres 13, then 14
+/// (an upgrade, or two capture scripts): both read, one issue on the
+/// second dump's header naming the columns, deltas over the shared
+/// columns only, none negative.
+#[test]
+fn mixed_versions_in_one_series() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/postgres/versions");
+    let read = |v: u32, n: u32, at: &str| {
+        let text =
+            std::fs::read_to_string(dir.join(format!("pg{v}-pg_stat_database-{n}.aligned.txt")))
+                .unwrap();
+        read_dump(&format!("pg/{at}/pg_stat_database.txt"), &text).unwrap()
+    };
+    let dumps = [
+        read(13, 1, "2026-12-04_150000"),
+        read(14, 2, "2026-12-04_150100"),
+    ];
+    let a = postgres::analyze_dumps(&dumps);
+    assert_eq!(a.issues.len(), 1, "{:?}", a.issues);
+    let issue = &a.issues[0];
+    assert_eq!(
+        (issue.path.as_str(), issue.line),
+        ("pg/2026-12-04_150100/pg_stat_database.txt", Some(1))
+    );
+    assert!(
+        issue
+            .message
+            .contains("Postgres 12 or later; this one Postgres 14 or later")
+            && issue.message.contains(
+                "added active_time, idle_in_transaction_time, session_time, sessions, \
+                 sessions_abandoned, sessions_fatal, sessions_killed"
+            ),
+        "{}",
+        issue.message
+    );
+    assert!(a.samples.iter().all(|s| s.value >= 0.0));
+    assert_eq!(sample_value(&a, "pg.db.xact_commit_per_s", "shop"), [10.0]);
+    // The first dump has no sessions column: no rate, rather than the
+    // cumulative count taken for one minute's.
+    assert!(sample_value(&a, "pg.db.sessions_per_s", "shop").is_empty());
 }

@@ -474,3 +474,47 @@ fn shared_bundle_spikes() {
         );
     }
 }
+
+/// Real `iostat -x` (sysstat 12.6: discard and flush columns) and htop 3.2
+/// screen captures from this machine (fixtures/usage/capture_htop_iostat.sh):
+/// the last iostat report wins; htop's sort marker (`RES▽`) glued to its
+/// header cell still names the column.
+#[test]
+fn live_iostat_and_htop() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/usage/live");
+    let text = std::fs::read_to_string(dir.join("iostat-x.txt")).unwrap();
+    assert_eq!(
+        usage::detect("iostat-x.txt", &text),
+        Some(SnapshotKind::Iostat)
+    );
+    let p = parse_text("iostat-x.txt", &text).unwrap();
+    assert!(p.issues.is_empty(), "{:?}", p.issues);
+    let vda = Some(("device", "vda"));
+    assert_eq!(value(&p, "io.reads_per_s", vda), Some(671.0));
+    assert_eq!(value(&p, "io.read_bytes_per_s", vda), Some(5652.0 * 1024.0));
+    assert_eq!(value(&p, "io.read_await_ms", vda), Some(1.16));
+    assert_eq!(value(&p, "io.queue_size", vda), Some(0.78));
+    assert_eq!(value(&p, "io.util_pct", vda), Some(0.4));
+    assert_eq!(value(&p, "iostat.cpu_user_pct", None), Some(92.04));
+    assert_eq!(value(&p, "iostat.cpu_idle_pct", None), Some(0.0));
+
+    let text = std::fs::read_to_string(dir.join("htop.txt")).unwrap();
+    assert_eq!(usage::detect("htop.txt", &text), Some(SnapshotKind::Htop));
+    let p = parse_text("htop.txt", &text).unwrap();
+    assert!(p.issues.is_empty(), "{:?}", p.issues);
+    assert_eq!(value(&p, "mem.used_bytes", None), Some(1.58 * GIB));
+    assert_eq!(value(&p, "mem.total_bytes", None), Some(23.5 * GIB));
+    assert_eq!(value(&p, "swap.total_bytes", None), Some(0.0));
+    assert_eq!(value(&p, "load.1m", None), Some(5.69));
+    assert_eq!(value(&p, "load.15m", None), Some(4.5));
+    let python = Some(("pid", "1134"));
+    assert_eq!(
+        value(&p, "proc.rss_bytes", python),
+        Some(133.0 * 1024.0 * 1024.0)
+    );
+    assert_eq!(value(&p, "proc.mem_pct", python), Some(0.6));
+    assert_eq!(
+        value(&p, "proc.rss_bytes", Some(("pid", "1231"))),
+        Some(1796.0 * 1024.0)
+    );
+}

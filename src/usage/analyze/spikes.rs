@@ -1,0 +1,70 @@
+//! Spikes in load, CPU, memory and I/O that matter in their unit, as
+//! findings.
+
+use super::*;
+
+/// A rise large enough to matter in the metric's own unit: a statistically
+/// clear jump from 0 to 1 zombie or 48 KiB of writeback is still noise.
+pub(super) fn meaningful(s: &Spike) -> bool {
+    let rise = s.peak - s.baseline;
+    let m = s.metric.as_str();
+    if m.ends_with("_bytes") {
+        rise >= 10.0 * MIB
+    } else if m.ends_with("_pct") {
+        rise >= 10.0
+    } else if m.starts_with("load.") {
+        rise >= 1.0
+    } else if m.starts_with("tasks.") || m.starts_with("procs.") || m.starts_with("vm.procs_") {
+        rise >= 4.0
+    } else {
+        true
+    }
+}
+
+/// The load, CPU and memory spikes worth a line of their own.
+pub(super) fn spike_findings(spikes: &[Spike]) -> Vec<Finding> {
+    let notable = [
+        "load.1m",
+        "cpu.user_pct",
+        "cpu.system_pct",
+        "cpu.iowait_pct",
+        "vm.cpu_iowait_pct",
+        "vm.procs_running",
+        "vm.procs_blocked",
+        "mem.used_bytes",
+        "io.util_pct",
+        "psi.some_avg10",
+    ];
+    spikes
+        .iter()
+        .filter(|s| notable.contains(&s.metric.as_str()))
+        .take(6)
+        .map(|s| {
+            let fmt = |v: f64| if s.metric.ends_with("_bytes") { human(v) } else { format!("{v:.2}") };
+            Finding {
+                kind: "usage.spike".into(),
+                tier: Tier::System,
+                title: format!("{} spiked to {} on {}", s.metric, fmt(s.peak), s.host),
+                detail: format!(
+                    "{} rose from a baseline of {} to {} at {} (window {} – {}, {:.1} robust deviations).",
+                    s.metric,
+                    fmt(s.baseline),
+                    fmt(s.peak),
+                    hhmmss(s.peak_time),
+                    s.start.strftime("%H:%M:%S"),
+                    s.end.strftime("%H:%M:%S"),
+                    s.score
+                ),
+                score: 20.0 + s.score.min(30.0),
+                time: Some(s.start),
+                end: Some(s.end),
+                evidence: vec![Evidence {
+                    path: s.source.clone(),
+                    line: None,
+                    time: Some(s.peak_time),
+                    excerpt: format!("{} = {}", s.metric, fmt(s.peak)),
+                }],
+            }
+        })
+        .collect()
+}
