@@ -18,7 +18,9 @@ const CAUSE_WINDOW: SignedDuration = SignedDuration::from_mins(30);
 /// Knowledge-base weight at or above which a signature is a problem.
 const PROBLEM_WEIGHT: f64 = 3.0;
 
-pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
+/// The report, and the problems met across files that the inventory
+/// should carry.
+pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::model::FileIssue>) {
     let lifecycle = lifecycle_events(&sigs);
     let deploys = changes::deploys(ev.deps, ev.placed);
     let mut findings = signature_findings(&sigs, &lifecycle);
@@ -34,7 +36,8 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
         changes::link(f, sensitive, &stack, &deploys);
     }
     findings.extend(changes::findings(ev.deps, &deploys));
-    let usage = usage_evidence(ev, &sigs);
+    let mut usage = usage_evidence(ev, &sigs);
+    let issues = std::mem::take(&mut usage.issues);
     for f in findings.iter_mut() {
         follows_spike(f, &usage.spikes);
     }
@@ -91,7 +94,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
     report.tiers = tiers(ev, &sigs, &report.findings);
     report.summary = summary(&report.findings);
     report.signatures = sigs.into_iter().map(|s| s.row).collect();
-    report
+    (report, issues)
 }
 
 /// Usage and statistics checks score on a 0 to 100 scale; log findings on
@@ -102,6 +105,9 @@ const USAGE_SCALE: f64 = 0.4;
 /// What snapshots, statistics dumps and log rates say.
 struct UsageEvidence {
     findings: Vec<Finding>,
+    /// Problems found across files (a dump whose columns differ from the
+    /// one before it), for the inventory.
+    issues: Vec<crate::model::FileIssue>,
     spikes: Vec<crate::model::Spike>,
 }
 
@@ -137,7 +143,11 @@ fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
     for f in findings.iter_mut() {
         f.score *= USAGE_SCALE;
     }
-    UsageEvidence { findings, spikes }
+    UsageEvidence {
+        findings,
+        spikes,
+        issues: pg.issues,
+    }
 }
 
 /// How long before a problem a rise in requests still counts as its

@@ -124,7 +124,7 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
         pg_max_connections: pg_max_connections(bundle),
     };
     let sigs = signatures::build(&evidence);
-    let mut report = correlate::report(&evidence, sigs);
+    let (mut report, cross_file) = correlate::report(&evidence, sigs);
     report.bundle.name = bundle.name.clone();
     report.bundle.collection_time = collection_time;
     report.bundle.collection_time_source = collection_source;
@@ -133,6 +133,25 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
         report.bundle.hosts.insert(0, default_host);
     }
     report.inventory = inventory(bundle, &items, &deps);
+    for issue in cross_file {
+        if let Some(e) = report.inventory.iter_mut().find(|e| e.path == issue.path) {
+            e.status = if e.status == "parsed" {
+                "partial"
+            } else {
+                e.status
+            };
+            let r = e
+                .reason
+                .take()
+                .map(|r| format!("{r}; "))
+                .unwrap_or_default();
+            let at = issue
+                .line
+                .map(|l| format!("line {l}: "))
+                .unwrap_or_default();
+            e.reason = Some(format!("{r}{at}{}", issue.message));
+        }
+    }
     report
 }
 
