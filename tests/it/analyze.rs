@@ -83,7 +83,7 @@ fn sample_bundle_top_finding_is_too_many_clients_with_evidence() {
         .unwrap()
         .contains("too many clients"));
     // pg_stat_activity at max_connections joins the log's view.
-    assert!(str_of(top, "title").contains("20 of max_connections 20 in use"));
+    assert!(str_of(top, "title").contains("20 of max_connections 20 in use (100%)"));
     // The load that set it off: requests per 5 s bucket rose from 5 to 64.
     assert!(str_of(top, "detail").contains("It follows a rise in requests"));
     let spike = r["spikes"]

@@ -78,6 +78,7 @@ pub(super) fn connection_findings(a: &mut PgAnalysis, series: &[&PgDump]) {
     };
     // Instances of one app: `shop-api-1`, `shop-api-2` -> `shop-api`.
     let mut tiers: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    let mut peaks: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for c in a
         .connections
         .iter()
@@ -87,6 +88,7 @@ pub(super) fn connection_findings(a: &mut PgAnalysis, series: &[&PgDump]) {
             .name
             .trim_end_matches(|ch: char| ch.is_ascii_digit())
             .trim_end_matches(['-', '_']);
+        peaks.entry(base.to_string()).or_default().push(c.peak);
         let e = tiers.entry(base.to_string()).or_insert((0, 0));
         e.0 += 1;
         e.1 = e.1.max(c.peak);
@@ -107,14 +109,22 @@ pub(super) fn connection_findings(a: &mut PgAnalysis, series: &[&PgDump]) {
         .map(|(k, v)| (k.clone(), *v))
         .unwrap_or_default();
     let projected = instances * per;
+    let held: Vec<String> = peaks
+        .get(&app)
+        .map(|v| v.iter().map(|p| p.to_string()).collect())
+        .unwrap_or_default();
+    let held_sum: u32 = peaks.get(&app).map(|v| v.iter().sum()).unwrap_or(0);
     if pct >= 80.0 || (instances >= 2 && f64::from(projected) >= 0.8 * f64::from(max)) {
         a.findings.push(Finding {
             kind: "pg.tier_imbalance".into(),
             tier: Tier::Data,
-            title: format!("{} of max_connections {max} in use ({pct:.0}%): too many app servers for the data tier", total.peak),
+            title: format!(
+                "{} of max_connections {max} in use ({pct:.0}%): the application tier's connections reach the data tier's limit",
+                total.peak
+            ),
             detail: format!(
-                "At {} Postgres had {} client connections of {max}. `{app}` runs {instances} instance(s) holding up to {per} each ({projected} in all). Size the pools so that instances × pool size stays under max_connections, or add a pooler (PgBouncer).",
-                hms(total.at), total.peak
+                "At {} Postgres had {} client connections of {max}. `{app}` runs {instances} instance(s), which held {} connections at their busiest ({held_sum} together; {projected} if every instance peaked at once). Size the pools so that instances × pool size stays under max_connections, or add a pooler (PgBouncer).",
+                hms(total.at), total.peak, held.join(" and ")
             ),
             score: 70.0,
             time: Some(total.at),
