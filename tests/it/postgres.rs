@@ -318,7 +318,7 @@ fn too_many_app_servers_and_idle_in_transaction() {
     );
     assert!(
         f.detail
-            .contains("`shop-api` runs 4 instance(s) holding up to 12 each (48 in all)"),
+            .contains("`shop-api` runs 4 instance(s), which held 12, 12, 12 and 12 connections at their busiest (48 together"),
         "{}",
         f.detail
     );

@@ -124,7 +124,7 @@ pub(super) fn connection_findings(a: &mut PgAnalysis, series: &[&PgDump]) {
             ),
             detail: format!(
                 "At {} Postgres had {} client connections of {max}. `{app}` runs {instances} instance(s), which held {} connections at their busiest ({held_sum} together; {projected} if every instance peaked at once). Size the pools so that instances × pool size stays under max_connections, or add a pooler (PgBouncer).",
-                hms(total.at), total.peak, held.join(" and ")
+                hms(total.at), total.peak, natural_list(&held)
             ),
             score: 70.0,
             time: Some(total.at),
@@ -146,4 +146,13 @@ pub(super) fn pg_time(s: &str) -> Option<Timestamp> {
         _ => s,
     };
     s.parse().ok()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn natural_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
