@@ -141,6 +141,11 @@ fn canonical(col: &str) -> String {
         "min_time" => "min_exec_time".into(),
         "max_time" => "max_exec_time".into(),
         "stddev_time" => "stddev_exec_time".into(),
+        // Aliases collectors give: `total_exec_time AS total_ms`.
+        "total" => "total_exec_time".into(),
+        "mean" => "mean_exec_time".into(),
+        "min" => "min_exec_time".into(),
+        "max" => "max_exec_time".into(),
         "blk_read_time" => "shared_blk_read_time".into(),
         "blk_write_time" => "shared_blk_write_time".into(),
         "procpid" => "pid".into(),

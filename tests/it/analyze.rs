@@ -136,6 +136,25 @@ fn sample_bundle_signature_counts_match_grep() {
     assert_eq!(str_of(refused, "end"), "2026-12-04T16:22:15.808Z");
 }
 
+/// pg_stat_statements dumped with `total_exec_time AS total_ms`: the
+/// report slow query (pg_sleep) takes 922,595.8 ms over 1013 calls.
+#[test]
+fn sample_bundle_top_query_from_aliased_columns() {
+    let r = analyze_json(&sample_tar(), &[]);
+    let top = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "pg.top_queries")
+        .expect("top queries");
+    let detail = str_of(top, "detail");
+    assert!(
+        detail.contains("922596 ms in 1013 calls (910.76 ms each)"),
+        "{detail}"
+    );
+    assert!(detail.contains("pg_sleep"), "{detail}");
+}
+
 #[test]
 fn sample_bundle_dependency_change_is_placed_by_the_restart_line_and_not_blamed() {
     let r = analyze_json(&sample_tar(), &[]);
