@@ -268,7 +268,12 @@ fn detect_json(name: &str, s: &str) -> Option<Format> {
     if cargo_head || s.contains("\"workspace_members\"") {
         return Some(Format::CargoMetadata);
     }
-    if name.ends_with("package.json") {
+    // `package.json`, or a copy named for its side (`package.before.json`)
+    // that declares dependencies.
+    let manifest_copy = name.starts_with("package")
+        && name.ends_with(".json")
+        && (head.contains("\"dependencies\"") || head.contains("\"devDependencies\""));
+    if name.ends_with("package.json") || manifest_copy {
         return Some(Format::PackageJson);
     }
     if name.contains("package-lock") || name.contains("shrinkwrap") {

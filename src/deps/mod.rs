@@ -203,7 +203,13 @@ pub fn is_dependency_file(path: &str, head: &[u8]) -> bool {
             ];
             names.iter().any(|n| text.contains(n))
         }
-        Some(Format::PackageJson) => name.ends_with("package.json"),
+        Some(Format::PackageJson) => {
+            // `package.before.json` is a package.json too.
+            let plain = [".before", ".after", ".old", ".new", ".prev", ".orig"]
+                .iter()
+                .fold(name.clone(), |n, side| n.replace(side, ""));
+            plain.ends_with("package.json")
+        }
         Some(_) => true,
         None => false,
     }
