@@ -270,7 +270,7 @@ fn detect_json(name: &str, s: &str) -> Option<Format> {
     }
     // `package.json`, or a copy named for its side (`package.before.json`)
     // that declares dependencies.
-    let manifest_copy = name.starts_with("package")
+    let manifest_copy = name.starts_with("package.")
         && name.ends_with(".json")
         && (head.contains("\"dependencies\"") || head.contains("\"devDependencies\""));
     if name.ends_with("package.json") || manifest_copy {
