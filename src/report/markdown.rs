@@ -130,7 +130,7 @@ fn evidence_block(w: &mut String, ev: &[Evidence]) {
         let _ = writeln!(
             w,
             "  - {}{} at {} UTC: {}",
-            e.path,
+            e.path.replace('\n', "\\n").replace('\r', "\\r"),
             at,
             t(e.time),
             code(&e.excerpt)
@@ -141,7 +141,7 @@ fn evidence_block(w: &mut String, ev: &[Evidence]) {
 
 fn finding(w: &mut String, f: &Finding) {
     let _ = writeln!(w, "- **{}** (score {:.1}, `{}`)", f.title, f.score, f.kind);
-    let _ = writeln!(w, "  {}", f.detail);
+    let _ = writeln!(w, "  {}", f.detail.replace('\n', " "));
     evidence_block(w, &f.evidence);
 }
 
