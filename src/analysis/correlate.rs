@@ -73,6 +73,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> Report {
         inventory: Vec::new(),
         completeness: completeness(ev),
         findings,
+        redactions: None,
     };
     report.timeline = timeline(&sigs, &lifecycle, &report.findings);
     for d in &deploys {
