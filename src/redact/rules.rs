@@ -131,6 +131,13 @@ pub fn builtin(ips: bool) -> Vec<Rule> {
         ("password", Class::Secret, Shape::Value, assignment),
         ("password", Class::Secret, Shape::Value, flag),
         (
+            "password",
+            Class::Secret,
+            Shape::Value,
+            // SQL: ALTER ROLE x PASSWORD '...', CREATE USER x IDENTIFIED BY '...'
+            r"(?i:\bpassword|\bidentified\s+by)\s+'(?P<v>[^'\r\n]+)'".into(),
+        ),
+        (
             "email",
             Class::Email,
             Shape::Email,
