@@ -5,7 +5,7 @@
 //! |---|---|
 //! | 0 | the job ran; per-file problems are warnings in the report |
 //! | 1 | an input file of `deps` or `signatures` could not be read or parsed |
-//! | 2 | the command line is wrong |
+//! | 2 | the command line is wrong (including an unreadable redaction key or rules file) |
 //! | 3 | the bundle could not be opened at all |
 //! | 4 | the bundle was opened but no file in it was recognised |
 //! | 5 | the output could not be written |
@@ -91,15 +91,27 @@ struct RedactArgs {
 }
 
 /// The redactor the flags ask for, or `None` with `--no-redact`.
-fn redactor(args: &RedactArgs) -> Result<Option<Redactor>, String> {
+fn redactor(args: &RedactArgs, debug: bool) -> Result<Option<Redactor>, String> {
     if args.no_redact {
         return Ok(None);
     }
-    let key = match (&args.redact_key_file, std::env::var("OUTSIDEIN_REDACT_KEY")) {
-        (Some(path), _) => redact::key_from_file(path).map_err(|e| e.to_string())?,
-        (None, Ok(k)) if !k.is_empty() => k.into_bytes(),
-        _ => redact::random_key(),
+    let (key, from) = match (&args.redact_key_file, std::env::var("OUTSIDEIN_REDACT_KEY")) {
+        (Some(path), _) => (
+            redact::key_from_file(path).map_err(|e| e.to_string())?,
+            "--redact-key-file",
+        ),
+        (None, Ok(k)) if !k.is_empty() => (k.into_bytes(), "OUTSIDEIN_REDACT_KEY"),
+        _ => (
+            redact::random_key(),
+            "a random key: tokens hold within this report only",
+        ),
     };
+    if debug {
+        eprintln!(
+            "debug: redaction key from {from}; IP addresses: {}",
+            args.redact_ips
+        );
+    }
     let rules = match &args.redact_rules {
         Some(path) => redact::rules_from_file(path).map_err(|e| e.to_string())?,
         None => Vec::new(),
@@ -267,7 +279,7 @@ fn analyze(
             return Ok(code);
         }
     };
-    let mut redactor = match redactor(redact) {
+    let mut redactor = match redactor(redact, input.debug) {
         Ok(r) => r,
         Err(msg) => {
             eprintln!("outsidein: {msg}");
