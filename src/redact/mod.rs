@@ -272,6 +272,7 @@ impl Redactor {
         let text = &s[start..end];
         match rule.shape {
             Shape::Value => vec![(start, trim_end(s, start, end), None)],
+            Shape::Ip if !rules::stands_alone(s, start, end) => Vec::new(),
             Shape::Ip => rules::ip_class(text)
                 .map(|c| vec![(start, end, Some(c))])
                 .unwrap_or_default(),

@@ -206,6 +206,17 @@ pub fn ip_class(text: &str) -> Option<&'static str> {
     })
 }
 
+/// Whether an address candidate is not a piece of something longer: a
+/// Rust path (`std::io`), a version (`v1.2.3.4`, `1.2.3.4.5`), a word.
+pub fn stands_alone(s: &str, start: usize, end: usize) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let before = s[..start].chars().next_back();
+    let mut after = s[end..].chars();
+    let next = after.next();
+    let dotted = next == Some('.') && after.next().is_some_and(|c| c.is_ascii_digit());
+    !before.is_some_and(|c| word(c) || c == '.' || c == ':') && !next.is_some_and(word) && !dotted
+}
+
 /// Cookie attributes whose values are not secrets.
 pub fn is_cookie_attribute(name: &str) -> bool {
     let n = name.trim().to_ascii_lowercase();

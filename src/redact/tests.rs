@@ -171,6 +171,8 @@ fn not_secrets() {
         "git+ssh://git@github.com/org/repo.git",
         "token_count=<*>",
         "at 16:20:00.123 pid 4411",
+        "std::io::Error at main.rs",
+        "release v1.2.3.4 and 1.2.3.4.5",
     ] {
         assert_eq!(redactor(true).text(s), s);
     }
