@@ -19,8 +19,11 @@
 //! # Limitations
 //! - A secret with neither a known shape nor a telling key (a bare
 //!   password in free text) is found only if it also appears with one.
-//! - Version numbers of four dotted parts look like IPv4 addresses and are
-//!   replaced under `--redact-ips`.
+//! - A bare four-part version number (`1.2.3.4`) is an IPv4 address to
+//!   `--redact-ips`.
+//! - Markdown viewers such as GitHub's take a token outside a code span
+//!   for an autolink and drop its angle brackets; the text stays.
+//! - A value found by two kinds counts under both in `redactions`.
 //! - Digest `Authorization` values are redacted up to their first comma.
 //! - Only the `analyze` report is redacted; `timeline` and `signatures`
 //!   print log lines as written.
@@ -119,6 +122,9 @@ struct Span {
     ip: Option<&'static str>,
 }
 
+/// What a token looks like, for not redacting one again.
+const TOKEN: &str = r"<[a-z0-9-]+:(?:[a-z]+:)?[0-9a-f]{8}>";
+
 /// Finds secrets and hands out their tokens; counts distinct values.
 pub struct Redactor {
     key: Vec<u8>,
@@ -127,7 +133,11 @@ pub struct Redactor {
     seen: BTreeMap<String, BTreeSet<String>>,
     /// Every value replaced so far, and its token, for the second pass.
     known: BTreeMap<String, String>,
+    /// `known`, longest value first (so a value containing another goes
+    /// whole), as of the last [`Redactor::freeze`].
+    longest_first: Vec<(String, String)>,
     is_token: Regex,
+    token_in_text: Regex,
 }
 
 /// Whether a secret value is searched for in the second pass: long enough
@@ -170,7 +180,9 @@ impl Redactor {
             rules,
             seen: BTreeMap::new(),
             known: BTreeMap::new(),
-            is_token: Regex::new(r"^<[a-z0-9-]+:(?:[a-z]+:)?[0-9a-f]{8}>$").expect("compiles"),
+            longest_first: Vec::new(),
+            is_token: Regex::new(&format!("^{TOKEN}$")).expect("compiles"),
+            token_in_text: Regex::new(TOKEN).expect("compiles"),
         })
     }
 
@@ -233,6 +245,13 @@ impl Redactor {
 
     /// Secret spans of `s`, sorted and without overlaps.
     fn spans(&self, s: &str) -> Vec<Span> {
+        // Tokens already in the text are left whole: `<password:1a2b3c4d>`
+        // reads like an assignment.
+        let tokens: Vec<(usize, usize)> = self
+            .token_in_text
+            .find_iter(s)
+            .map(|m| (m.start(), m.end()))
+            .collect();
         let mut taken: Vec<Span> = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
             for caps in rule.regex.captures_iter(s) {
@@ -245,7 +264,10 @@ impl Redactor {
                     if rules::is_placeholder(value) || self.is_token.is_match(value) {
                         continue;
                     }
-                    if taken.iter().any(|t| start < t.end && t.start < end) {
+                    let overlaps = |a: usize, b: usize| start < b && a < end;
+                    if taken.iter().any(|t| overlaps(t.start, t.end))
+                        || tokens.iter().any(|&(a, b)| overlaps(a, b))
+                    {
                         continue;
                     }
                     taken.push(Span {
@@ -286,17 +308,22 @@ impl Redactor {
         }
     }
 
-    /// The second pass: replaces values found anywhere by the first pass
-    /// wherever else they stand, when not part of a longer word.
+    /// Ends the first pass: what it found is what the second looks for.
+    pub fn freeze(&mut self) {
+        let mut v: Vec<(String, String)> = self.known.clone().into_iter().collect();
+        v.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        self.longest_first = v;
+    }
+
+    /// The second pass: replaces values found by the first pass (up to the
+    /// last [`Redactor::freeze`]) wherever else they stand, when not part
+    /// of a longer word.
     pub fn known_values(&self, s: &str) -> String {
-        if self.known.is_empty() {
+        if self.longest_first.is_empty() {
             return s.to_string();
         }
         let mut out = s.to_string();
-        // Longest first, so a value containing another goes whole.
-        let mut values: Vec<(&String, &String)> = self.known.iter().collect();
-        values.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
-        for (value, token) in values {
+        for (value, token) in &self.longest_first {
             if out.contains(value.as_str()) {
                 out = replace_whole(&out, value, token);
             }

@@ -13,6 +13,7 @@ pub fn report(r: &mut Redactor, report: &mut Report) {
         params(r, &sig.template, &mut sig.params);
     }
     strings(report, &mut |s| *s = r.text(s));
+    r.freeze();
     strings(report, &mut |s| *s = r.known_values(s));
     for sig in &mut report.signatures {
         for p in &mut sig.params {
