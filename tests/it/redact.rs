@@ -172,9 +172,9 @@ fn redact_planted_secrets_leak_nowhere() {
     let plain = reports(dir.path(), &["--no-redact"]);
     let shown = leaks(&plain);
     let missing: Vec<_> = PLANTED.iter().filter(|p| !shown.contains(p)).collect();
-    // Every planted value reaches an unredacted report, except two the
-    // report has no field for yet: a single lockfile yields no change to
-    // show, and ps snapshots are not yet wired into the analysis.
+    // Every planted value reaches an unredacted report, except two no field
+    // of the report quotes: the dependency layer keeps only the host of a
+    // resolved URL, and ps snapshots are not yet wired into the analysis.
     assert_eq!(
         missing,
         [
