@@ -270,3 +270,18 @@ fn redact_bad_settings_are_command_line_errors() {
     let out = run(&["analyze", p, "--redact-key-file", "/nonexistent/key"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn redact_key_from_the_environment_equals_the_key_file() {
+    let dir = bundle();
+    let key = dir.path().join("key");
+    std::fs::write(&key, "kept key\n").unwrap();
+    let p = dir.path().to_str().unwrap();
+    let from_file = run(&["analyze", p, "--redact-key-file", key.to_str().unwrap()]);
+    let from_env = std::process::Command::new(env!("CARGO_BIN_EXE_outsidein"))
+        .args(["analyze", p])
+        .env("OUTSIDEIN_REDACT_KEY", "kept key")
+        .output()
+        .unwrap();
+    assert_eq!(from_file.stdout, from_env.stdout);
+}
