@@ -5,7 +5,7 @@
 //! |---|---|
 //! | 0 | the job ran; per-file problems are warnings in the report |
 //! | 1 | an input file of `deps` or `signatures` could not be read or parsed |
-//! | 2 | the command line is wrong |
+//! | 2 | the command line is wrong (including an unreadable redaction key or rules file) |
 //! | 3 | the bundle could not be opened at all |
 //! | 4 | the bundle was opened but no file in it was recognised |
 //! | 5 | the output could not be written |
@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use outsidein::analysis::{self, Config};
 use outsidein::bundle::Limits;
 use outsidein::logs::{FormatDef, Registry};
+use outsidein::redact::{self, Redactor};
 use outsidein::time::TimeCtx;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -73,6 +74,54 @@ struct InputArgs {
     debug: bool,
 }
 
+#[derive(clap::Args)]
+struct RedactArgs {
+    /// Write secrets and personal data as they are (redaction is on by default).
+    #[arg(long, help_heading = "Redaction")]
+    no_redact: bool,
+    /// Also replace IP addresses, keeping their class (loopback, private, public).
+    #[arg(long, help_heading = "Redaction", conflicts_with = "no_redact")]
+    redact_ips: bool,
+    /// Key for the tokens, so they stay the same across runs (else
+    /// OUTSIDEIN_REDACT_KEY, else a random key per run).
+    #[arg(long, value_name = "FILE", help_heading = "Redaction")]
+    redact_key_file: Option<PathBuf>,
+    /// More things to redact: a JSON list of {"name", "regex"}.
+    #[arg(long, value_name = "FILE", help_heading = "Redaction")]
+    redact_rules: Option<PathBuf>,
+}
+
+/// The redactor the flags ask for, or `None` with `--no-redact`.
+fn redactor(args: &RedactArgs, debug: bool) -> Result<Option<Redactor>, String> {
+    if args.no_redact {
+        return Ok(None);
+    }
+    let (key, from) = match (&args.redact_key_file, std::env::var("OUTSIDEIN_REDACT_KEY")) {
+        (Some(path), _) => (
+            redact::key_from_file(path).map_err(|e| e.to_string())?,
+            "--redact-key-file",
+        ),
+        (None, Ok(k)) if !k.is_empty() => (k.into_bytes(), "OUTSIDEIN_REDACT_KEY"),
+        _ => (
+            redact::random_key(),
+            "a random key: tokens hold within this report only",
+        ),
+    };
+    if debug {
+        eprintln!(
+            "debug: redaction key from {from}; IP addresses: {}",
+            args.redact_ips
+        );
+    }
+    let rules = match &args.redact_rules {
+        Some(path) => redact::rules_from_file(path).map_err(|e| e.to_string())?,
+        None => Vec::new(),
+    };
+    Redactor::new(key, args.redact_ips, &rules)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Analyze a bundle (folder, .tar.gz/.tgz/.tar, .zip or one file) into a report.
@@ -85,6 +134,8 @@ enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         input: InputArgs,
+        #[command(flatten)]
+        redact: RedactArgs,
     },
     /// Print every log record of a file, folder or bundle in time order.
     Timeline {
@@ -130,7 +181,8 @@ pub fn run() -> i32 {
             format,
             output,
             input,
-        } => analyze(&path, format, output.as_deref(), &input),
+            redact,
+        } => analyze(&path, format, output.as_deref(), &input, &redact),
         Command::Timeline {
             path,
             format,
@@ -219,12 +271,20 @@ fn analyze(
     format: ReportFormat,
     output: Option<&Path>,
     input: &InputArgs,
+    redact: &RedactArgs,
 ) -> anyhow::Result<i32> {
     let config = match config(input) {
         Ok(c) => c,
         Err((code, msg)) => {
             eprintln!("outsidein: {msg}");
             return Ok(code);
+        }
+    };
+    let mut redactor = match redactor(redact, input.debug) {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("outsidein: {msg}");
+            return Ok(2);
         }
     };
     if let Some(out) = output {
@@ -236,13 +296,16 @@ fn analyze(
             }
         }
     }
-    let report = match analysis::analyze(path, &config) {
+    let mut report = match analysis::analyze(path, &config) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("outsidein: {e}");
             return Ok(3);
         }
     };
+    if let Some(r) = redactor.as_mut() {
+        r.redact_report(&mut report);
+    }
     for w in analysis::warnings(&report) {
         eprintln!("outsidein: warning: {w}");
     }

@@ -12,6 +12,7 @@ pub mod deps;
 pub mod logs;
 pub mod model;
 pub mod postgres;
+pub mod redact;
 pub mod report;
 pub mod signature;
 pub mod time;

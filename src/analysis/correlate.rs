@@ -76,6 +76,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         inventory: Vec::new(),
         completeness: completeness(ev),
         findings,
+        redactions: None,
     };
     report.timeline = timeline(&sigs, &lifecycle, &report.findings);
     for d in &deploys {

@@ -110,6 +110,11 @@ fn header(w: &mut String, r: &Report) {
         r.tool.version,
         r.schema_version
     );
+    let _ = writeln!(
+        w,
+        "{}\n",
+        crate::redact::summary_line(r.redactions.as_ref())
+    );
     let _ = writeln!(w, "## Summary\n");
     if r.summary.is_empty() {
         let _ = writeln!(w, "No problem found in the evidence.\n");

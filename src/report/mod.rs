@@ -3,8 +3,8 @@
 //! # Limitations
 //! - No HTML renderer yet, and the JSON fields are documented on the
 //!   model's types rather than in a JSON Schema file.
-//! - Secrets in excerpts are not redacted: review a report before
-//!   attaching it to a public issue.
+//! - Renderers write what they are given: `crate::redact` is applied to
+//!   the report before, by the command line.
 
 mod markdown;
 pub mod model;

@@ -33,6 +33,11 @@ pub struct Report {
     pub instrumentation: Vec<Advice>,
     pub inventory: Vec<InventoryEntry>,
     pub completeness: Vec<Coverage>,
+    /// Distinct values replaced by redaction tokens, by kind (`password`,
+    /// `email`, `jwt`, ...). Empty when redaction found nothing; omitted
+    /// when the report was made with `--no-redact`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redactions: Option<std::collections::BTreeMap<String, u64>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,6 +3,7 @@
 mod analyze;
 mod deps;
 mod postgres;
+mod redact;
 mod signature;
 mod timeline;
 mod usage;
