@@ -26,7 +26,7 @@ fn data_root() -> Option<PathBuf> {
 }
 
 /// Minimal RFC 4180 reader: rows of fields, quotes doubled inside quotes.
-fn read_csv(text: &str) -> Vec<Vec<String>> {
+pub fn read_csv(text: &str) -> Vec<Vec<String>> {
     let mut rows = vec![];
     let (mut row, mut field, mut quoted) = (vec![], String::new(), false);
     let mut chars = text.chars().peekable();

@@ -5,28 +5,6 @@ use super::analyze::{run, shared};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Splits one CSV record (RFC 4180 quoting; no newlines inside fields in
-/// this data).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 fn month(m: &str) -> u32 {
     [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -134,13 +112,15 @@ fn every_loghub_line_gets_its_ground_truth_time() {
         let truth =
             std::fs::read_to_string(dir.join(format!("{system}_2k.log_structured_corrected.csv")))
                 .unwrap();
-        let mut lines = truth.lines();
-        let header = csv_fields(lines.next().unwrap());
+        let table = super::signature::read_csv(&truth);
+        let header = &table[0];
         let mut checked = 0;
-        for line in lines {
-            let fields = csv_fields(line);
-            let col: BTreeMap<&str, String> =
-                header.iter().map(|h| h.as_str()).zip(fields).collect();
+        for fields in &table[1..] {
+            let col: BTreeMap<&str, String> = header
+                .iter()
+                .map(|h| h.as_str())
+                .zip(fields.iter().cloned())
+                .collect();
             let id: u64 = col["LineId"].parse().unwrap();
             let got = rows
                 .get(&id)
