@@ -288,9 +288,19 @@ fn lifecycle_events(sigs: &[SigAgg]) -> Vec<Lifecycle> {
     out
 }
 
-fn fmt_time(t: Option<Timestamp>) -> String {
-    t.map(|t| t.strftime("%H:%M:%S").to_string())
-        .unwrap_or_else(|| "?".into())
+/// `first to last` for a title: times of day when both fall on one day,
+/// full dates otherwise; `no time` when the evidence has none.
+fn fmt_span(first: Option<Timestamp>, last: Option<Timestamp>) -> String {
+    let (Some(a), Some(b)) = (first, last) else {
+        return "no time".into();
+    };
+    let day = |t: Timestamp| t.strftime("%Y-%m-%d").to_string();
+    let shape = if day(a) == day(b) {
+        "%H:%M:%S"
+    } else {
+        "%Y-%m-%d %H:%M:%S"
+    };
+    format!("{} to {} UTC", a.strftime(shape), b.strftime(shape))
 }
 
 fn is_problem(s: &SigAgg) -> bool {
@@ -365,11 +375,10 @@ fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Fi
         }
     };
     let title = format!(
-        "{} ({} times, {} to {} UTC, {} source{})",
+        "{} ({} times, {}, {} source{})",
         inline_code(&crate::model::excerpt(&lead.row.template, 100)),
         count,
-        fmt_time(first),
-        fmt_time(last),
+        fmt_span(first, last),
         sources.len(),
         if sources.len() == 1 { "" } else { "s" }
     );
