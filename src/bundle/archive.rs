@@ -4,7 +4,7 @@
 //! `..` component would point out of the bundle, so such entries are listed
 //! as skipped. Links are never resolved.
 
-use super::{limits::read_bounded, Bundle, Data, Entry, Limits, Skipped};
+use super::{guard::TarGuard, limits::read_bounded, Bundle, Limits, Skipped};
 use jiff::Timestamp;
 use std::io::{Read, Seek};
 
@@ -25,69 +25,16 @@ pub(crate) fn safe_name(raw: &str) -> Result<String, String> {
     Ok(parts.join("/"))
 }
 
-struct Budget {
-    total: u64,
-}
-
-impl Budget {
-    fn admit(&mut self, bundle: &mut Bundle, limits: &Limits, name: &str) -> Option<u64> {
-        if bundle.entries.len() >= limits.max_files {
-            bundle.skipped.push(Skipped {
-                path: name.into(),
-                reason: limits.files_reason(),
-            });
-            return None;
-        }
-        let left = limits.max_total_bytes.saturating_sub(self.total);
-        if left == 0 {
-            let reason = format!("bundle total over {} bytes", limits.max_total_bytes);
-            bundle.skipped.push(Skipped {
-                path: name.into(),
-                reason,
-            });
-            return None;
-        }
-        Some(left.min(limits.max_entry_bytes))
-    }
-}
-
-fn push_entry(
-    bundle: &mut Bundle,
-    budget: &mut Budget,
-    name: String,
-    reader: &mut impl Read,
-    bound: u64,
-    mtime: Option<Timestamp>,
-) {
-    let (mut data, mut truncated) = read_bounded(reader, bound);
-    let mut path = name;
-    if path.ends_with(".gz") && data.starts_with(&[0x1f, 0x8b]) {
-        let mut gz = flate2::read::MultiGzDecoder::new(&data[..]);
-        let (inner, why) = read_bounded(&mut gz, bound);
-        data = inner;
-        truncated = truncated.or(why);
-        path.truncate(path.len() - 3);
-    }
-    budget.total += data.len() as u64;
-    bundle.entries.push(Entry {
-        path,
-        data: Data::Owned(data),
-        mtime,
-        truncated,
-    });
-}
-
 /// Reads a tar stream (already decompressed).
 pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Result<(), String> {
-    let mut ar = tar::Archive::new(r);
-    let mut budget = Budget { total: 0 };
+    let mut ar = tar::Archive::new(TarGuard::new(r));
     let entries = ar.entries().map_err(|e| e.to_string())?;
     for (i, entry) in entries.enumerate() {
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) if i == 0 => return Err(e.to_string()),
             Err(e) => {
-                let reason = format!("archive ends early after entry {i}: {e}");
+                let reason = format!("archive unreadable after entry {i}: {e}");
                 bundle.skipped.push(Skipped {
                     path: "(rest of archive)".into(),
                     reason,
@@ -115,7 +62,7 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
             bundle.skipped.push(Skipped { path: name, reason });
             continue;
         }
-        let Some(bound) = budget.admit(bundle, limits, &name) else {
+        let Some(bound) = bundle.admit(limits, &name) else {
             continue;
         };
         let mtime = entry
@@ -123,7 +70,9 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
             .mtime()
             .ok()
             .and_then(|s| Timestamp::from_second(s as i64).ok());
-        push_entry(bundle, &mut budget, name, &mut entry, bound, mtime);
+        let (raw, why) = read_bounded(&mut entry, bound);
+        let why = why.map(|w| format!("entry {i}: {w}"));
+        bundle.keep(&name, raw, why, bound, mtime);
     }
     Ok(())
 }
@@ -135,7 +84,6 @@ pub(crate) fn read_zip(
     bundle: &mut Bundle,
 ) -> Result<(), String> {
     let mut zip = zip::ZipArchive::new(r).map_err(|e| e.to_string())?;
-    let mut budget = Budget { total: 0 };
     for i in 0..zip.len() {
         let mut file = match zip.by_index(i) {
             Ok(f) => f,
@@ -166,7 +114,7 @@ pub(crate) fn read_zip(
             });
             continue;
         }
-        let Some(bound) = budget.admit(bundle, limits, &name) else {
+        let Some(bound) = bundle.admit(limits, &name) else {
             continue;
         };
         let mtime = file.last_modified().and_then(|dt| {
@@ -176,7 +124,9 @@ pub(crate) fn read_zip(
                 .ok()
                 .map(|z| z.timestamp())
         });
-        push_entry(bundle, &mut budget, name, &mut file, bound, mtime);
+        let (raw, why) = read_bounded(&mut file, bound);
+        let why = why.map(|w| format!("zip entry {i}: {w}"));
+        bundle.keep(&name, raw, why, bound, mtime);
     }
     Ok(())
 }

@@ -36,6 +36,13 @@ impl Limits {
         )
     }
 
+    pub(crate) fn total_reason(&self) -> String {
+        format!(
+            "the bundle's total is spent: over the limit of {} bytes",
+            self.max_total_bytes
+        )
+    }
+
     pub(crate) fn files_reason(&self) -> String {
         format!("over the limit of {} files per bundle", self.max_files)
     }
@@ -45,7 +52,7 @@ impl Limits {
 /// failed or went past the bound, why it stopped.
 pub(crate) fn read_bounded(r: &mut impl Read, max: u64) -> (Vec<u8>, Option<String>) {
     let mut out = Vec::new();
-    match r.take(max + 1).read_to_end(&mut out) {
+    match r.take(max.saturating_add(1)).read_to_end(&mut out) {
         Ok(_) if out.len() as u64 > max => {
             out.truncate(max as usize);
             (
