@@ -70,9 +70,9 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
             .mtime()
             .ok()
             .and_then(|s| Timestamp::from_second(s as i64).ok());
-        let (raw, why) = read_bounded(&mut entry, bound);
+        let (raw, why) = read_bounded(&mut entry, bound, limits);
         let why = why.map(|w| format!("entry {i}: {w}"));
-        bundle.keep(&name, raw, why, bound, mtime);
+        bundle.keep(&name, raw, why, (bound, limits), mtime);
     }
     Ok(())
 }
@@ -124,9 +124,9 @@ pub(crate) fn read_zip(
                 .ok()
                 .map(|z| z.timestamp())
         });
-        let (raw, why) = read_bounded(&mut file, bound);
+        let (raw, why) = read_bounded(&mut file, bound, limits);
         let why = why.map(|w| format!("zip entry {i}: {w}"));
-        bundle.keep(&name, raw, why, bound, mtime);
+        bundle.keep(&name, raw, why, (bound, limits), mtime);
     }
     Ok(())
 }

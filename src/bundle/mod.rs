@@ -121,13 +121,13 @@ impl Bundle {
         name: &str,
         raw: Vec<u8>,
         read_why: Option<String>,
-        bound: u64,
+        (bound, limits): (u64, &Limits),
         mtime: Option<Timestamp>,
     ) {
         let (data, truncated, path) = match name.strip_suffix(".gz") {
             Some(stem) if raw.starts_with(&[0x1f, 0x8b]) => {
                 let mut gz = flate2::read::MultiGzDecoder::new(&raw[..]);
-                let (inner, why) = limits::read_bounded(&mut gz, bound);
+                let (inner, why) = limits::read_bounded(&mut gz, bound, limits);
                 let path = if self.names.contains(stem) {
                     name
                 } else {
@@ -311,8 +311,8 @@ fn add_file(path: &Path, rel: &str, seen: &fs::Metadata, limits: &Limits, bundle
         .and_then(|t| Timestamp::try_from(t).ok());
     let len = meta.len();
     if rel.ends_with(".gz") {
-        let (raw, why) = limits::read_bounded(&mut (&file), limits.max_entry_bytes);
-        return bundle.keep(rel, raw, why, bound, mtime);
+        let (raw, why) = limits::read_bounded(&mut (&file), limits.max_entry_bytes, limits);
+        return bundle.keep(rel, raw, why, (bound, limits), mtime);
     }
     if len > bound {
         let reason = if len > limits.max_entry_bytes {
