@@ -25,6 +25,23 @@ pub(crate) fn safe_name(raw: &str) -> Result<String, String> {
     Ok(parts.join("/"))
 }
 
+/// Why the archive is not read past member `i`: the file count is spent,
+/// or the archive holds far more members than files could be read (a
+/// stream of folders or links only costs time).
+fn rest_not_read(i: usize, bundle: &Bundle, limits: &Limits) -> Option<String> {
+    let members = limits.max_files.saturating_mul(4);
+    let why = if bundle.entries.len() >= limits.max_files {
+        limits.files_reason()
+    } else if i >= members {
+        format!("more than {members} members (folders, links and refused names included)")
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{why}; the rest of the archive, from entry {i}, is not read"
+    ))
+}
+
 /// Reads a tar stream (already decompressed).
 pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Result<(), String> {
     let mut ar = tar::Archive::new(TarGuard::new(r));
@@ -42,6 +59,10 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
                 break;
             }
         };
+        if let Some(reason) = rest_not_read(i, bundle, limits) {
+            bundle.skip("(rest of archive)", reason);
+            break;
+        }
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = entry.header().entry_type();
         if kind.is_dir() {
@@ -85,6 +106,10 @@ pub(crate) fn read_zip(
 ) -> Result<(), String> {
     let mut zip = zip::ZipArchive::new(r).map_err(|e| e.to_string())?;
     for i in 0..zip.len() {
+        if let Some(reason) = rest_not_read(i, bundle, limits) {
+            bundle.skip("(rest of archive)", reason);
+            break;
+        }
         let mut file = match zip.by_index(i) {
             Ok(f) => f,
             Err(e) => {
