@@ -98,62 +98,97 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
     Ok(())
 }
 
-/// Reads a zip archive through its central directory.
+/// Reads a zip archive through its central directory; when that is lost
+/// (a truncated zip), through the local headers from the start, keeping
+/// what can be read.
 pub(crate) fn read_zip(
-    r: impl Read + Seek,
+    mut r: impl Read + Seek,
     limits: &Limits,
     bundle: &mut Bundle,
 ) -> Result<(), String> {
-    let mut zip = zip::ZipArchive::new(r).map_err(|e| e.to_string())?;
+    let mut zip = match zip::ZipArchive::new(&mut r) {
+        Ok(z) => z,
+        Err(e) => return read_zip_stream(r, limits, bundle, e.to_string()),
+    };
     for i in 0..zip.len() {
         if let Some(reason) = rest_not_read(i, bundle, limits) {
             bundle.skip("(rest of archive)", reason);
             break;
         }
-        let mut file = match zip.by_index(i) {
-            Ok(f) => f,
-            Err(e) => {
-                let reason = format!("unreadable zip entry {i}: {e}");
-                bundle.skipped.push(Skipped {
-                    path: format!("(entry {i})"),
-                    reason,
-                });
-                continue;
-            }
-        };
-        if file.is_dir() {
-            continue;
+        match zip.by_index(i) {
+            Ok(mut file) => zip_entry(i, &mut file, limits, bundle),
+            Err(e) => bundle.skip(
+                &format!("(entry {i})"),
+                format!("unreadable zip entry {i}: {e}"),
+            ),
         }
-        let raw = file.name().to_string();
-        let name = match safe_name(&raw) {
-            Ok(n) => n,
-            Err(reason) => {
-                bundle.skipped.push(Skipped { path: raw, reason });
-                continue;
-            }
-        };
-        if file.is_symlink() {
-            bundle.skipped.push(Skipped {
-                path: name,
-                reason: "link, not followed".into(),
-            });
-            continue;
-        }
-        let Some(bound) = bundle.admit(limits, &name) else {
-            continue;
-        };
-        let mtime = file.last_modified().and_then(|dt| {
-            jiff::civil::date(dt.year() as i16, dt.month() as i8, dt.day() as i8)
-                .at(dt.hour() as i8, dt.minute() as i8, dt.second() as i8, 0)
-                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .ok()
-                .map(|z| z.timestamp())
-        });
-        let (raw, why) = read_bounded(&mut file, bound, limits);
-        let why = why.map(|w| format!("zip entry {i}: {w}"));
-        bundle.keep(&name, raw, why, (bound, limits), mtime);
     }
     Ok(())
+}
+
+/// Reads the entries one after another from their local headers.
+fn read_zip_stream(
+    mut r: impl Read + Seek,
+    limits: &Limits,
+    bundle: &mut Bundle,
+    lost: String,
+) -> Result<(), String> {
+    r.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| e.to_string())?;
+    let mut r = std::io::BufReader::new(r);
+    for i in 0.. {
+        if let Some(reason) = rest_not_read(i, bundle, limits) {
+            bundle.skip("(rest of archive)", reason);
+            break;
+        }
+        match zip::read::read_zipfile_from_stream(&mut r) {
+            Ok(Some(mut file)) => zip_entry(i, &mut file, limits, bundle),
+            Ok(None) if i == 0 => return Err(lost),
+            Ok(None) => break,
+            Err(_) if i == 0 => return Err(lost),
+            Err(e) => {
+                let reason = format!("zip unreadable after entry {i}: {e}");
+                bundle.skip("(rest of archive)", reason);
+                break;
+            }
+        }
+    }
+    let reason =
+        format!("central directory unreadable ({lost}); entries read from their local headers");
+    bundle.skip("(zip central directory)", reason);
+    Ok(())
+}
+
+fn zip_entry<R: Read>(
+    i: usize,
+    file: &mut zip::read::ZipFile<'_, R>,
+    limits: &Limits,
+    bundle: &mut Bundle,
+) {
+    if file.is_dir() {
+        return;
+    }
+    let raw = file.name().to_string();
+    let name = match safe_name(&raw) {
+        Ok(n) => n,
+        Err(reason) => return bundle.skip(&raw, reason),
+    };
+    if file.is_symlink() {
+        return bundle.skip(&name, "link, not followed".into());
+    }
+    let Some(bound) = bundle.admit(limits, &name) else {
+        return;
+    };
+    let mtime = file.last_modified().and_then(|dt| {
+        jiff::civil::date(dt.year() as i16, dt.month() as i8, dt.day() as i8)
+            .at(dt.hour() as i8, dt.minute() as i8, dt.second() as i8, 0)
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    });
+    let (raw, why) = read_bounded(file, bound, limits);
+    let why = why.map(|w| format!("zip entry {i}: {w}"));
+    bundle.keep(&name, raw, why, (bound, limits), mtime);
 }
 
 #[cfg(test)]

@@ -510,11 +510,29 @@ fn hostile_truncated_tar_gz_keeps_what_came_before() {
 }
 
 #[test]
-fn hostile_truncated_zip_is_refused_with_exit_3() {
+fn hostile_truncated_zip_keeps_what_came_before() {
     let c = Case::new();
     let p = c.path("b.zip");
-    let bytes = zip_bytes(&[("logs/access.log", GOOD_LOG.as_bytes())]);
-    fs::write(&p, &bytes[..bytes.len() - 30]).unwrap();
+    let noise = GOOD_LOG.repeat(2000);
+    let bytes = zip_bytes(&[
+        ("logs/access.log", GOOD_LOG.as_bytes()),
+        ("logs/more.log", noise.as_bytes()),
+    ]);
+    fs::write(&p, &bytes[..bytes.len() - 200]).unwrap();
+    let r = c.analyze(&p, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    r.assert_line(
+        "(zip central directory)",
+        "skipped",
+        "entries read from their local headers",
+    );
+}
+
+#[test]
+fn hostile_zip_without_any_entry_is_refused_with_exit_3() {
+    let c = Case::new();
+    let p = c.path("b.zip");
+    fs::write(&p, b"PK\x03\x04 not really").unwrap();
     let r = c.analyze(&p, &[]);
     assert_eq!(r.code, Some(3), "{}", r.stderr);
     assert!(r.stderr.contains("not a readable archive"), "{}", r.stderr);
