@@ -22,6 +22,9 @@ pub(crate) fn safe_name(raw: &str) -> Result<String, String> {
             c => parts.push(c),
         }
     }
+    if parts.is_empty() {
+        return Err("empty name in archive, not read".into());
+    }
     Ok(parts.join("/"))
 }
 
@@ -202,5 +205,7 @@ mod tests {
         assert!(safe_name("a/../../x").is_err());
         assert!(safe_name("/etc/passwd").is_err());
         assert!(safe_name("C:/x").is_err());
+        assert!(safe_name("./").is_err());
+        assert!(safe_name("").is_err());
     }
 }

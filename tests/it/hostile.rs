@@ -222,12 +222,14 @@ fn hostile_tar_paths_leaving_the_archive_are_listed_not_read() {
         raw_member(b, "../../evil.log", REG, GOOD_LOG.as_bytes());
         raw_member(b, "/etc/cron.d/evil", REG, b"* * * * * root true\n");
         raw_member(b, "logs/../../x.log", REG, GOOD_LOG.as_bytes());
+        raw_member(b, "./", REG, GOOD_LOG.as_bytes());
     });
     let r = c.analyze(&p, &[]);
     r.ok().good_log_parsed("logs/access.log");
     r.assert_line("../../evil.log", "skipped", "path leaves the archive");
     r.assert_line("/etc/cron.d/evil", "skipped", "absolute path");
     r.assert_line("logs/../../x.log", "skipped", "path leaves the archive");
+    r.assert_line("./", "skipped", "empty name");
     assert!(!Path::new("/tmp/evil.log").exists());
 }
 
