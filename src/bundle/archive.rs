@@ -118,13 +118,15 @@ pub(crate) fn read_zip(
             bundle.skip("(rest of archive)", reason);
             break;
         }
-        match zip.by_index(i) {
-            Ok(mut file) => zip_entry(i, &mut file, limits, bundle),
-            Err(e) => bundle.skip(
-                &format!("(entry {i})"),
-                format!("unreadable zip entry {i}: {e}"),
-            ),
-        }
+        let why = match zip.by_index(i) {
+            Ok(mut file) => {
+                zip_entry(i, &mut file, limits, bundle);
+                continue;
+            }
+            Err(e) => format!("unreadable zip entry {i}: {e}"),
+        };
+        let name = zip.name_for_index(i).and_then(|n| safe_name(n).ok());
+        bundle.skip(&name.unwrap_or_else(|| format!("(entry {i})")), why);
     }
     Ok(())
 }

@@ -461,6 +461,25 @@ fn hostile_zip_overlapping_entries_count_against_the_total() {
     assert!(kept <= 2);
 }
 
+#[test]
+fn hostile_zip_entry_of_unknown_method_is_listed_by_name() {
+    let c = Case::new();
+    let p = c.path("b.zip");
+    let mut bytes = zip_bytes(&[
+        ("logs/b.log", GOOD_LOG.as_bytes()),
+        ("logs/access.log", GOOD_LOG.as_bytes()),
+    ]);
+    // Method 12 (bzip2) in the first local header and its central record.
+    bytes[8] = 12;
+    let eocd = bytes.len() - 22;
+    let cd = u32::from_le_bytes(bytes[eocd + 16..eocd + 20].try_into().unwrap()) as usize;
+    bytes[cd + 10] = 12;
+    fs::write(&p, bytes).unwrap();
+    let r = c.analyze(&p, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    r.assert_line("logs/b.log", "skipped", "unreadable zip entry 0");
+}
+
 /// Adds central-directory records that point at the first local entry
 /// under other names of the same length.
 fn overlap(zip: &[u8], names: &[&str]) -> Vec<u8> {
