@@ -258,12 +258,12 @@ fn walk_dir(root: &Path, dir: &Path, limits: &Limits, bundle: &mut Bundle) {
     items.sort();
     for p in items {
         let r = rel(&p);
-        let Ok(meta) = fs::symlink_metadata(&p) else {
-            bundle.skipped.push(Skipped {
-                path: r,
-                reason: "cannot stat".into(),
-            });
-            continue;
+        let meta = match fs::symlink_metadata(&p) {
+            Ok(m) => m,
+            Err(e) => {
+                bundle.skip(&r, format!("cannot stat: {e}"));
+                continue;
+            }
         };
         let ft = meta.file_type();
         if ft.is_symlink() {

@@ -103,7 +103,11 @@ fn listing(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
+        // A folder past PATH_MAX cannot be listed by path; it is left out.
+        let Ok(items) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in items {
             let e = e.unwrap();
             let p = e.path();
             if e.file_type().unwrap().is_dir() {
@@ -651,6 +655,29 @@ fn hostile_folder_of_many_tiny_files_respects_max_files() {
     r.ok().good_log_parsed("logs/access.log");
     r.assert_line("t/02999.txt", "skipped", "over the limit of 1000 files");
     assert!(r.took < Duration::from_secs(60), "{:?}", r.took);
+}
+
+#[test]
+fn hostile_folder_nested_past_the_path_limit_is_listed() {
+    let c = Case::new();
+    let b = c.folder();
+    // Made one step at a time, relative to the last folder, past PATH_MAX.
+    let script = "import os, sys\nos.chdir(sys.argv[1])\n\
+                  for _ in range(2500):\n    os.mkdir('a')\n    os.chdir('a')\n";
+    let made = Command::new("python3")
+        .args(["-c", script])
+        .arg(&b)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let r = c.analyze(&b, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    let listed = r.inventory().iter().any(|e| {
+        e["reason"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("cannot stat: ") || s.starts_with("cannot list: "))
+    });
+    assert!(listed, "{:#}", r.report["inventory"]);
 }
 
 #[test]
