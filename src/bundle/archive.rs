@@ -4,7 +4,7 @@
 //! `..` component would point out of the bundle, so such entries are listed
 //! as skipped. Links are never resolved.
 
-use super::{limits::read_bounded, Bundle, Data, Entry, Limits, Skipped};
+use super::{guard::TarGuard, limits::read_bounded, Bundle, Limits, Skipped};
 use jiff::Timestamp;
 use std::io::{Read, Seek};
 
@@ -22,72 +22,39 @@ pub(crate) fn safe_name(raw: &str) -> Result<String, String> {
             c => parts.push(c),
         }
     }
+    if parts.is_empty() {
+        return Err("empty name in archive, not read".into());
+    }
     Ok(parts.join("/"))
 }
 
-struct Budget {
-    total: u64,
-}
-
-impl Budget {
-    fn admit(&mut self, bundle: &mut Bundle, limits: &Limits, name: &str) -> Option<u64> {
-        if bundle.entries.len() >= limits.max_files {
-            bundle.skipped.push(Skipped {
-                path: name.into(),
-                reason: limits.files_reason(),
-            });
-            return None;
-        }
-        let left = limits.max_total_bytes.saturating_sub(self.total);
-        if left == 0 {
-            let reason = format!("bundle total over {} bytes", limits.max_total_bytes);
-            bundle.skipped.push(Skipped {
-                path: name.into(),
-                reason,
-            });
-            return None;
-        }
-        Some(left.min(limits.max_entry_bytes))
-    }
-}
-
-fn push_entry(
-    bundle: &mut Bundle,
-    budget: &mut Budget,
-    name: String,
-    reader: &mut impl Read,
-    bound: u64,
-    mtime: Option<Timestamp>,
-) {
-    let (mut data, mut truncated) = read_bounded(reader, bound);
-    let mut path = name;
-    if path.ends_with(".gz") && data.starts_with(&[0x1f, 0x8b]) {
-        let mut gz = flate2::read::MultiGzDecoder::new(&data[..]);
-        let (inner, why) = read_bounded(&mut gz, bound);
-        data = inner;
-        truncated = truncated.or(why);
-        path.truncate(path.len() - 3);
-    }
-    budget.total += data.len() as u64;
-    bundle.entries.push(Entry {
-        path,
-        data: Data::Owned(data),
-        mtime,
-        truncated,
-    });
+/// Why the archive is not read past member `i`: the file count is spent,
+/// or the archive holds far more members than files could be read (a
+/// stream of folders or links only costs time).
+fn rest_not_read(i: usize, bundle: &Bundle, limits: &Limits) -> Option<String> {
+    let members = limits.max_files.saturating_mul(4);
+    let why = if bundle.entries.len() >= limits.max_files {
+        limits.files_reason()
+    } else if i >= members {
+        format!("more than {members} members (folders, links and refused names included)")
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{why}; the rest of the archive, from entry {i}, is not read"
+    ))
 }
 
 /// Reads a tar stream (already decompressed).
 pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Result<(), String> {
-    let mut ar = tar::Archive::new(r);
-    let mut budget = Budget { total: 0 };
+    let mut ar = tar::Archive::new(TarGuard::new(r));
     let entries = ar.entries().map_err(|e| e.to_string())?;
     for (i, entry) in entries.enumerate() {
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) if i == 0 => return Err(e.to_string()),
             Err(e) => {
-                let reason = format!("archive ends early after entry {i}: {e}");
+                let reason = format!("archive unreadable after entry {i}: {e}");
                 bundle.skipped.push(Skipped {
                     path: "(rest of archive)".into(),
                     reason,
@@ -95,6 +62,10 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
                 break;
             }
         };
+        if let Some(reason) = rest_not_read(i, bundle, limits) {
+            bundle.skip("(rest of archive)", reason);
+            break;
+        }
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = entry.header().entry_type();
         if kind.is_dir() {
@@ -115,7 +86,7 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
             bundle.skipped.push(Skipped { path: name, reason });
             continue;
         }
-        let Some(bound) = budget.admit(bundle, limits, &name) else {
+        let Some(bound) = bundle.admit(limits, &name) else {
             continue;
         };
         let mtime = entry
@@ -123,62 +94,106 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
             .mtime()
             .ok()
             .and_then(|s| Timestamp::from_second(s as i64).ok());
-        push_entry(bundle, &mut budget, name, &mut entry, bound, mtime);
+        let (raw, why) = read_bounded(&mut entry, bound, limits);
+        let why = why.map(|w| format!("entry {i}: {w}"));
+        bundle.keep(&name, raw, why, (bound, limits), mtime);
     }
     Ok(())
 }
 
-/// Reads a zip archive through its central directory.
+/// Reads a zip archive through its central directory; when that is lost
+/// (a truncated zip), through the local headers from the start, keeping
+/// what can be read.
 pub(crate) fn read_zip(
-    r: impl Read + Seek,
+    mut r: impl Read + Seek,
     limits: &Limits,
     bundle: &mut Bundle,
 ) -> Result<(), String> {
-    let mut zip = zip::ZipArchive::new(r).map_err(|e| e.to_string())?;
-    let mut budget = Budget { total: 0 };
+    let mut zip = match zip::ZipArchive::new(&mut r) {
+        Ok(z) => z,
+        Err(e) => return read_zip_stream(r, limits, bundle, e.to_string()),
+    };
     for i in 0..zip.len() {
-        let mut file = match zip.by_index(i) {
-            Ok(f) => f,
-            Err(e) => {
-                let reason = format!("unreadable zip entry {i}: {e}");
-                bundle.skipped.push(Skipped {
-                    path: format!("(entry {i})"),
-                    reason,
-                });
+        if let Some(reason) = rest_not_read(i, bundle, limits) {
+            bundle.skip("(rest of archive)", reason);
+            break;
+        }
+        let why = match zip.by_index(i) {
+            Ok(mut file) => {
+                zip_entry(i, &mut file, limits, bundle);
                 continue;
             }
+            Err(e) => format!("unreadable zip entry {i}: {e}"),
         };
-        if file.is_dir() {
-            continue;
-        }
-        let raw = file.name().to_string();
-        let name = match safe_name(&raw) {
-            Ok(n) => n,
-            Err(reason) => {
-                bundle.skipped.push(Skipped { path: raw, reason });
-                continue;
-            }
-        };
-        if file.is_symlink() {
-            bundle.skipped.push(Skipped {
-                path: name,
-                reason: "link, not followed".into(),
-            });
-            continue;
-        }
-        let Some(bound) = budget.admit(bundle, limits, &name) else {
-            continue;
-        };
-        let mtime = file.last_modified().and_then(|dt| {
-            jiff::civil::date(dt.year() as i16, dt.month() as i8, dt.day() as i8)
-                .at(dt.hour() as i8, dt.minute() as i8, dt.second() as i8, 0)
-                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .ok()
-                .map(|z| z.timestamp())
-        });
-        push_entry(bundle, &mut budget, name, &mut file, bound, mtime);
+        let name = zip.name_for_index(i).and_then(|n| safe_name(n).ok());
+        bundle.skip(&name.unwrap_or_else(|| format!("(entry {i})")), why);
     }
     Ok(())
+}
+
+/// Reads the entries one after another from their local headers.
+fn read_zip_stream(
+    mut r: impl Read + Seek,
+    limits: &Limits,
+    bundle: &mut Bundle,
+    lost: String,
+) -> Result<(), String> {
+    r.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| e.to_string())?;
+    let mut r = std::io::BufReader::new(r);
+    for i in 0.. {
+        if let Some(reason) = rest_not_read(i, bundle, limits) {
+            bundle.skip("(rest of archive)", reason);
+            break;
+        }
+        match zip::read::read_zipfile_from_stream(&mut r) {
+            Ok(Some(mut file)) => zip_entry(i, &mut file, limits, bundle),
+            Ok(None) if i == 0 => return Err(lost),
+            Ok(None) => break,
+            Err(_) if i == 0 => return Err(lost),
+            Err(e) => {
+                let reason = format!("zip unreadable after entry {i}: {e}");
+                bundle.skip("(rest of archive)", reason);
+                break;
+            }
+        }
+    }
+    let reason =
+        format!("central directory unreadable ({lost}); entries read from their local headers");
+    bundle.skip("(zip central directory)", reason);
+    Ok(())
+}
+
+fn zip_entry<R: Read>(
+    i: usize,
+    file: &mut zip::read::ZipFile<'_, R>,
+    limits: &Limits,
+    bundle: &mut Bundle,
+) {
+    if file.is_dir() {
+        return;
+    }
+    let raw = file.name().to_string();
+    let name = match safe_name(&raw) {
+        Ok(n) => n,
+        Err(reason) => return bundle.skip(&raw, reason),
+    };
+    if file.is_symlink() {
+        return bundle.skip(&name, "link, not followed".into());
+    }
+    let Some(bound) = bundle.admit(limits, &name) else {
+        return;
+    };
+    let mtime = file.last_modified().and_then(|dt| {
+        jiff::civil::date(dt.year() as i16, dt.month() as i8, dt.day() as i8)
+            .at(dt.hour() as i8, dt.minute() as i8, dt.second() as i8, 0)
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    });
+    let (raw, why) = read_bounded(file, bound, limits);
+    let why = why.map(|w| format!("zip entry {i}: {w}"));
+    bundle.keep(&name, raw, why, (bound, limits), mtime);
 }
 
 #[cfg(test)]
@@ -192,5 +207,7 @@ mod tests {
         assert!(safe_name("a/../../x").is_err());
         assert!(safe_name("/etc/passwd").is_err());
         assert!(safe_name("C:/x").is_err());
+        assert!(safe_name("./").is_err());
+        assert!(safe_name("").is_err());
     }
 }

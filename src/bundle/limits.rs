@@ -36,24 +36,39 @@ impl Limits {
         )
     }
 
+    pub(crate) fn total_reason(&self) -> String {
+        format!(
+            "the bundle's total is spent: over the limit of {} bytes",
+            self.max_total_bytes
+        )
+    }
+
     pub(crate) fn files_reason(&self) -> String {
         format!("over the limit of {} files per bundle", self.max_files)
     }
 }
 
-/// Reads at most `max` bytes. Returns what was read and, when the stream
-/// failed or went past the bound, why it stopped.
-pub(crate) fn read_bounded(r: &mut impl Read, max: u64) -> (Vec<u8>, Option<String>) {
+/// Reads at most `bound` bytes, the per-file limit or what is left of the
+/// total. Returns what was read and, when the stream failed or went past
+/// the bound, why it stopped.
+pub(crate) fn read_bounded(
+    r: &mut impl Read,
+    bound: u64,
+    limits: &Limits,
+) -> (Vec<u8>, Option<String>) {
     let mut out = Vec::new();
-    match r.take(max + 1).read_to_end(&mut out) {
-        Ok(_) if out.len() as u64 > max => {
-            out.truncate(max as usize);
-            (
-                out,
-                Some(format!(
-                    "decompressed size over the limit of {max} bytes; cut there"
-                )),
-            )
+    match r.take(bound.saturating_add(1)).read_to_end(&mut out) {
+        Ok(_) if out.len() as u64 > bound => {
+            out.truncate(bound as usize);
+            let why = if bound < limits.max_entry_bytes {
+                format!(
+                    "the bundle's total limit of {} bytes reached; cut after {bound} bytes",
+                    limits.max_total_bytes
+                )
+            } else {
+                format!("decompressed size over the limit of {bound} bytes; cut there")
+            };
+            (out, Some(why))
         }
         Ok(_) => (out, None),
         Err(e) => {

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod deps;
+mod hostile;
 mod postgres;
 mod redact;
 mod signature;
