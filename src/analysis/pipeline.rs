@@ -84,7 +84,7 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
     let items: Vec<Item> = bundle
         .entries
         .par_iter()
-        .map(|e| parse_entry(e, &default_host, &ctx, config))
+        .map(|e| parse_guarded(e, &default_host, &ctx, config))
         .collect();
     if config.debug {
         for it in &items {
@@ -225,6 +225,31 @@ fn bundle_host(bundle: &Bundle) -> Option<String> {
         .into_iter()
         .flatten()
         .find_map(|n| BUNDLE_HOST.captures(n).map(|c| c[1].to_string()))
+}
+
+/// [`parse_entry`], with a parser's panic turned into a failed inventory
+/// line for that file so the rest of the bundle is still analyzed.
+fn parse_guarded(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
+    let run = std::panic::AssertUnwindSafe(|| parse_entry(e, host, ctx, config));
+    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Item {
+            path: e.path.clone(),
+            host: host.to_string(),
+            parsed: Parsed::Other {
+                kind: "unknown",
+                status: "failed",
+                reason: Some(format!(
+                    "a parser failed on this file (a bug; please report it): {what}"
+                )),
+            },
+            truncated: e.truncated.clone(),
+        }
+    })
 }
 
 fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
@@ -556,7 +581,7 @@ pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle
     let items: Vec<Item> = bundle
         .entries
         .par_iter()
-        .map(|e| parse_entry(e, &host, &ctx, config))
+        .map(|e| parse_guarded(e, &host, &ctx, config))
         .collect();
     let mut rows: Vec<TimelineRow> = items
         .iter()

@@ -20,8 +20,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_entry_bytes: 2 << 30,
-            max_total_bytes: 16 << 30,
+            // Analysis holds several times a file's size in memory, so
+            // these keep a hostile bundle within a few GiB.
+            max_entry_bytes: 512 << 20,
+            max_total_bytes: 4 << 30,
             max_files: 200_000,
             mmap_threshold: 1 << 20,
         }

@@ -267,9 +267,8 @@ pub fn is_dpkg_log_line(l: &str) -> bool {
         && b[13] == b':'
         && b[..4].iter().all(u8::is_ascii_digit);
     stamp
-        && l[20..]
-            .split(' ')
-            .next()
+        && l.get(20..)
+            .and_then(|rest| rest.split(' ').next())
             .is_some_and(|w| VERBS.contains(&w))
 }
 

@@ -231,6 +231,9 @@ fn split_glued_offset(text: &str) -> (&str, Option<Offset>) {
     for len in [6usize, 5, 3] {
         if bytes.len() > len + 8 {
             let cut = bytes.len() - len;
+            if !text.is_char_boundary(cut) {
+                continue;
+            }
             let (body, tail) = text.split_at(cut);
             if body.ends_with(|c: char| c.is_ascii_digit()) && body.contains(':') {
                 if let Some(off) = parse_offset(tail) {

@@ -281,8 +281,9 @@ impl<'a> Out<'a> {
 pub(crate) fn clock_near(ctx: &SnapshotCtx, h: i8, m: i8, s: i8) -> Option<Timestamp> {
     let (fallback, _) = ctx.fallback_time?;
     let day = fallback.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let clock = jiff::civil::Time::new(h, m, s, 0).ok()?;
     let t = day
-        .at(h, m, s, 0)
+        .to_datetime(clock)
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .ok()?
         .timestamp();

@@ -714,7 +714,6 @@ fn hostile_file_growing_while_read_is_read_to_a_consistent_length() {
 /// the panic stops the whole run (exit 101). Ignored until src/time is
 /// fixed: cut only where `text.is_char_boundary(cut)`.
 #[test]
-#[ignore = "panics in src/time/parse.rs split_glued_offset; not in src/bundle"]
 fn hostile_fuzz_time_offset_with_invalid_utf8_does_not_stop_the_run() {
     let c = Case::new();
     let b = c.folder();
@@ -730,7 +729,6 @@ fn hostile_fuzz_time_offset_with_invalid_utf8_does_not_stop_the_run() {
 /// `Date::at(h, m, s, 0)` panics on an invalid time (exit 101). Ignored
 /// until src/usage is fixed: build the time with `civil::Time::new(..).ok()?`.
 #[test]
-#[ignore = "panics in src/usage/mod.rs clock_near; not in src/bundle"]
 fn hostile_fuzz_top_clock_out_of_range_does_not_stop_the_run() {
     let c = Case::new();
     let b = c.folder();
@@ -747,7 +745,6 @@ fn hostile_fuzz_top_clock_out_of_range_does_not_stop_the_run() {
 /// inside that character; the panic stops the whole run (exit 101).
 /// Ignored until src/deps is fixed: use `l.get(20..)`.
 #[test]
-#[ignore = "panics in src/deps/system.rs:270; not in src/bundle"]
 fn hostile_fuzz_dpkg_log_with_invalid_utf8_does_not_stop_the_run() {
     let c = Case::new();
     let b = c.folder();
