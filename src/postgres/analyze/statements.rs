@@ -112,7 +112,15 @@ pub(super) fn statements(a: &mut PgAnalysis, series: &[&PgDump]) {
     }
     for q in list
         .iter()
-        .filter(|q| q.new_at.is_some() && all_ms > 0.0 && q.total_ms >= 0.1 * all_ms)
+        // A query first seen in the opening fifth of the dumps may only
+        // not have run yet when they started; "new" needs a baseline.
+        .filter(|q| {
+            let settled = first.time
+                + jiff::SignedDuration::from_secs(
+                    last.time.duration_since(first.time).as_secs() / 5,
+                );
+            q.new_at.is_some_and(|t| t > settled) && all_ms > 0.0 && q.total_ms >= 0.1 * all_ms
+        })
         .take(3)
     {
         let at = q.new_at.unwrap_or(first.time);
