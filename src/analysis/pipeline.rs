@@ -76,16 +76,7 @@ pub fn analyze(path: &Path, config: &Config) -> Result<Report, bundle::OpenError
 /// Analyzes an opened bundle.
 pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
     let (collection_time, collection_source) = collection_time(bundle);
-    let mut ctx = config.time.clone();
-    if ctx.reference.is_none() {
-        ctx.reference = collection_time;
-    }
-    let default_host = bundle_host(bundle).unwrap_or_else(|| "unknown".to_string());
-    let items: Vec<Item> = bundle
-        .entries
-        .par_iter()
-        .map(|e| parse_guarded(e, &default_host, &ctx, config))
-        .collect();
+    let (items, ctx, default_host) = parse_all(bundle, config);
     if config.debug {
         for it in &items {
             if let Parsed::Log { log, .. } = &it.parsed {
@@ -190,6 +181,21 @@ fn dependency_changes(bundle: &Bundle, items: &[Item]) -> crate::deps::DepsOutco
         })
         .collect();
     crate::deps::analyze_files(&files)
+}
+
+/// Detects and parses every entry in parallel, reading times against the
+/// bundle's collection time. Returns the items in entry order, the time
+/// context used, and the bundle's default host.
+fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
+    let mut ctx = config.time.clone();
+    ctx.reference = ctx.reference.or(collection_time(bundle).0);
+    let host = bundle_host(bundle).unwrap_or_else(|| "unknown".to_string());
+    let items = bundle
+        .entries
+        .par_iter()
+        .map(|e| parse_guarded(e, &host, &ctx, config))
+        .collect();
+    (items, ctx, host)
 }
 
 /// The time the bundle was collected: from its name, else the newest
@@ -574,15 +580,7 @@ pub struct TimelineRow {
 /// without a time come last, in file and line order.
 pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle::OpenError> {
     let bundle = bundle::open(path, &config.limits)?;
-    let (collection_time, _) = collection_time(&bundle);
-    let mut ctx = config.time.clone();
-    ctx.reference = ctx.reference.or(collection_time);
-    let host = bundle_host(&bundle).unwrap_or_else(|| "unknown".to_string());
-    let items: Vec<Item> = bundle
-        .entries
-        .par_iter()
-        .map(|e| parse_guarded(e, &host, &ctx, config))
-        .collect();
+    let (items, _, _) = parse_all(&bundle, config);
     let mut rows: Vec<TimelineRow> = items
         .iter()
         .filter_map(|it| match &it.parsed {

@@ -163,6 +163,7 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
                 .as_ref()
                 .map(|k| k.tier)
                 .unwrap_or_else(|| tier_of_format(acc.format));
+            let recurs = recurrence(&acc.times, ev_span);
             Some(SigAgg {
                 row: Signature {
                     id: tpl.id,
@@ -178,8 +179,8 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
                     routes: ranked(acc.routes),
                     params: tpl.params,
                     example: evidence(fi, fr),
-                    recurrence: recurrence(&acc.times, ev_span).0,
-                    period_s: recurrence(&acc.times, ev_span).1,
+                    recurrence: recurs.0,
+                    period_s: recurs.1,
                 },
                 kb,
                 times: acc.times,

@@ -4,7 +4,7 @@
 use outsidein::signature::{mine, Mined};
 use std::path::{Path, PathBuf};
 
-const SYSTEMS: [&str; 8] = [
+pub const SYSTEMS: [&str; 8] = [
     "Apache",
     "BGL",
     "HDFS",

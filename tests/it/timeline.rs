@@ -83,17 +83,7 @@ fn trim_frac(s: &str) -> String {
 #[test]
 fn every_loghub_line_gets_its_ground_truth_time() {
     let Some(shared) = shared() else { return };
-    let systems = [
-        "Apache",
-        "BGL",
-        "HDFS",
-        "Hadoop",
-        "Linux",
-        "OpenSSH",
-        "Spark",
-        "Zookeeper",
-    ];
-    for system in systems {
+    for system in super::signature::SYSTEMS {
         let dir = shared.join("data/loghub2k").join(system);
         let log = dir.join(format!("{system}_2k.log"));
         let out = run(&["timeline", log.to_str().unwrap()]);
