@@ -15,6 +15,7 @@
 //!   probability.
 
 mod changes;
+pub mod contrast;
 mod correlate;
 pub mod kb;
 mod pipeline;
