@@ -37,6 +37,13 @@ enum ReportFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum BatchFormat {
+    #[value(alias = "markdown")]
+    Md,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum TableFormat {
     Jsonl,
     Csv,
@@ -91,8 +98,21 @@ struct RedactArgs {
     redact_rules: Option<PathBuf>,
 }
 
-/// The redactor the flags ask for, or `None` with `--no-redact`.
-fn redactor(args: &RedactArgs, debug: bool) -> Result<Option<Redactor>, String> {
+/// What the redaction flags ask for: the key, whether IPs go too, and
+/// the user's rules; `None` with `--no-redact`.
+struct RedactSettings {
+    key: Vec<u8>,
+    ips: bool,
+    rules: Vec<redact::UserRule>,
+}
+
+impl RedactSettings {
+    fn redactor(&self) -> Result<Redactor, String> {
+        Redactor::new(self.key.clone(), self.ips, &self.rules).map_err(|e| e.to_string())
+    }
+}
+
+fn redact_settings(args: &RedactArgs, debug: bool) -> Result<Option<RedactSettings>, String> {
     if args.no_redact {
         return Ok(None);
     }
@@ -104,7 +124,7 @@ fn redactor(args: &RedactArgs, debug: bool) -> Result<Option<Redactor>, String> 
         (None, Ok(k)) if !k.is_empty() => (k.into_bytes(), "OUTSIDEIN_REDACT_KEY"),
         _ => (
             redact::random_key(),
-            "a random key: tokens hold within this report only",
+            "a random key: tokens hold within this run only",
         ),
     };
     if debug {
@@ -117,9 +137,21 @@ fn redactor(args: &RedactArgs, debug: bool) -> Result<Option<Redactor>, String> 
         Some(path) => redact::rules_from_file(path).map_err(|e| e.to_string())?,
         None => Vec::new(),
     };
-    Redactor::new(key, args.redact_ips, &rules)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    let settings = RedactSettings {
+        key,
+        ips: args.redact_ips,
+        rules,
+    };
+    // Bad rules are a command-line error now, not once per bundle later.
+    settings.redactor()?;
+    Ok(Some(settings))
+}
+
+/// The redactor the flags ask for, or `None` with `--no-redact`.
+fn redactor(args: &RedactArgs, debug: bool) -> Result<Option<Redactor>, String> {
+    redact_settings(args, debug)?
+        .map(|s| s.redactor())
+        .transpose()
 }
 
 #[derive(Subcommand)]
@@ -158,6 +190,42 @@ enum Command {
         #[arg(long, value_enum, default_value = "markdown")]
         format: ReportFormat,
     },
+    /// Analyze many bundles (an archive of past incidents) into per-incident
+    /// reports and shared Parquet/CSV tables.
+    Batch {
+        /// A folder of bundles (archives and bundle folders), or a file
+        /// listing one bundle path a line. Not needed with --merge.
+        #[arg(required_unless_present = "merge")]
+        source: Option<PathBuf>,
+        /// Output folder (created if missing).
+        #[arg(short, long, help_heading = "Output")]
+        output: PathBuf,
+        /// Report formats written per incident.
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "md,json",
+            help_heading = "Output"
+        )]
+        format: Vec<BatchFormat>,
+        /// Analyze again bundles an earlier run finished.
+        #[arg(long)]
+        force: bool,
+        /// Take only shard I of N (0 <= I < N) of the inputs, by content hash.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Bundles held and analyzed at once (default: the thread count).
+        #[arg(long, value_name = "N")]
+        in_flight: Option<usize>,
+        /// Only rebuild recurrence and summary.md from every shard's output in -o.
+        #[arg(long, conflicts_with_all = ["shard", "force"])]
+        merge: bool,
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        redact: RedactArgs,
+    },
     /// List the log formats known without configuration.
     Formats {
         #[arg(long = "format-def")]
@@ -195,6 +263,32 @@ pub fn run() -> i32 {
             outsidein::deps::cli(&old, new.as_deref(), format == ReportFormat::Json, out)
         }),
         Command::Formats { format_defs } => formats(&format_defs),
+        Command::Batch {
+            source,
+            output,
+            format,
+            force,
+            shard,
+            in_flight,
+            merge,
+            input,
+            redact,
+        } => {
+            let args = BatchArgs {
+                output,
+                format,
+                force,
+                shard,
+                in_flight,
+                input,
+                redact,
+            };
+            match (merge, source) {
+                (true, _) => batch_merge(&args.output),
+                (false, Some(src)) => batch(&src, &args),
+                (false, None) => Ok(2),
+            }
+        }
     };
     match result {
         Ok(code) => code,
@@ -343,6 +437,119 @@ fn analyze(
         return Ok(4);
     }
     Ok(0)
+}
+
+struct BatchArgs {
+    output: PathBuf,
+    format: Vec<BatchFormat>,
+    force: bool,
+    shard: Option<String>,
+    in_flight: Option<usize>,
+    input: InputArgs,
+    redact: RedactArgs,
+}
+
+fn batch(source: &Path, args: &BatchArgs) -> anyhow::Result<i32> {
+    use outsidein::batch::{self, inputs::Shard};
+    use std::io::IsTerminal;
+    let fail = |code: i32, msg: String| {
+        eprintln!("outsidein: {msg}");
+        Ok(code)
+    };
+    let config = match config(&args.input) {
+        Ok(c) => c,
+        Err((code, msg)) => return fail(code, msg),
+    };
+    let settings = match redact_settings(&args.redact, args.input.debug) {
+        Ok(s) => s,
+        Err(msg) => return fail(2, msg),
+    };
+    let shard = match args.shard.as_deref().map(Shard::parse).transpose() {
+        Ok(s) => s.unwrap_or(Shard::ALL),
+        Err(msg) => return fail(2, msg),
+    };
+    if !source.exists() {
+        return fail(
+            3,
+            format!("{}: no such folder or list file", source.display()),
+        );
+    }
+    if let Err(e) = std::fs::create_dir_all(&args.output) {
+        return fail(5, format!("{}: cannot create: {e}", args.output.display()));
+    }
+    let make = || settings.as_ref().and_then(|s| s.redactor().ok());
+    let mut formats: Vec<batch::Format> = args
+        .format
+        .iter()
+        .map(|f| match f {
+            BatchFormat::Md => batch::Format::Markdown,
+            BatchFormat::Json => batch::Format::Json,
+        })
+        .collect();
+    formats.dedup();
+    let threads = args
+        .input
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = batch::Options {
+        out: args.output.clone(),
+        formats,
+        shard,
+        force: args.force,
+        in_flight: args.in_flight.unwrap_or(threads).max(1),
+        config: &config,
+        redactor: &make,
+        bars: std::io::stderr().is_terminal(),
+    };
+    let info = match batch::run(source, &opts) {
+        Ok(i) => i,
+        Err(e) => {
+            let code = if e.to_string().contains("cannot read") {
+                3
+            } else {
+                5
+            };
+            return fail(code, format!("{e:#}"));
+        }
+    };
+    eprintln!(
+        "outsidein: {} inputs, {} in {}: {} analyzed, {} already done, {} duplicates, {} failed; \
+         {:.1}s, peak {} MiB",
+        info.inputs,
+        info.in_shard,
+        info.shard,
+        info.analyzed,
+        info.skipped_done,
+        info.duplicates,
+        info.failed,
+        info.seconds,
+        info.peak_rss_kib.unwrap_or(0) / 1024
+    );
+    if shard != Shard::ALL {
+        eprintln!(
+            "outsidein: when every shard is done, `outsidein batch --merge -o {}` writes \
+             recurrence and summary.md",
+            args.output.display()
+        );
+    }
+    Ok(0)
+}
+
+fn batch_merge(out: &Path) -> anyhow::Result<i32> {
+    match outsidein::batch::merge(out) {
+        Ok(t) => {
+            eprintln!(
+                "outsidein: merged {} incidents rows; wrote {}",
+                t.incidents.len(),
+                out.join("summary.md").display()
+            );
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("outsidein: {e:#}");
+            Ok(3)
+        }
+    }
 }
 
 fn timeline(path: &Path, format: TableFormat, input: &InputArgs) -> anyhow::Result<i32> {

@@ -7,6 +7,7 @@
 //! [`report`] renders one model as Markdown or JSON.
 
 pub mod analysis;
+pub mod batch;
 pub mod bundle;
 pub mod deps;
 pub mod logs;

@@ -1,6 +1,7 @@
 //! One integration test binary, grouped by theme.
 
 mod analyze;
+mod batch;
 mod deps;
 mod hostile;
 mod postgres;
