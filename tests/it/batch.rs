@@ -3,7 +3,7 @@
 //! a broken archive, and the memory-and-disk bundle from ../shared when
 //! it is there.
 
-use super::analyze::shared;
+use super::analyze::{run, shared};
 use polars::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -299,4 +299,190 @@ fn batch_reads_a_list_file_and_checks_its_flags() {
             .code(),
         Some(3)
     );
+}
+
+/// The rows of a CSV table of every partition under `tables/<name>/`,
+/// header left out, sorted.
+fn csv_rows(out: &Path, name: &str) -> Vec<String> {
+    let dir = out.join("tables").join(name);
+    let mut rows = Vec::new();
+    let mut files = vec![dir.join(format!("{name}.csv"))];
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files.push(p.join(format!("{name}.csv")));
+        }
+    }
+    for f in files.into_iter().filter(|f| f.is_file()) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let recs = super::signature::read_csv(&text);
+        rows.extend(recs.into_iter().skip(1).map(|r| r.join("\u{1f}")));
+    }
+    rows.sort();
+    rows
+}
+
+#[test]
+fn three_shards_union_equals_the_single_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("archive");
+    std::fs::create_dir(&input).unwrap();
+    archive(&input);
+    let i = input.to_str().unwrap();
+    let single = tmp.path().join("single");
+    ok(&batch(&[i, "-o", single.to_str().unwrap(), "-j", "2"]));
+    let sharded = tmp.path().join("sharded");
+    let s = sharded.to_str().unwrap();
+    let mut taken = 0;
+    for k in 0..3 {
+        let shard = format!("{k}/3");
+        let err = ok(&batch(&[i, "-o", s, "--shard", &shard, "-j", "1"]));
+        assert!(err.contains("--merge"), "{err}");
+        let info = json(&sharded.join(format!("run-shard={k}-of-3.json")));
+        taken += info["in_shard"].as_u64().unwrap();
+    }
+    let all = json(&single.join("run.json"))["inputs"].as_u64().unwrap();
+    assert_eq!(taken, all, "every input in exactly one shard");
+    let merged = run(&["batch", "--merge", "-o", s]);
+    assert_eq!(merged.status.code(), Some(0));
+    for table in [
+        "incidents",
+        "occurrences",
+        "changes",
+        "findings",
+        "recurrence",
+    ] {
+        let (a, b) = (csv_rows(&single, table), csv_rows(&sharded, table));
+        assert!(!a.is_empty(), "{table}");
+        assert_eq!(a, b, "{table}");
+    }
+    // A signature seen in two shards is a row of each: the union, made
+    // distinct, is the single run's.
+    let mut b = csv_rows(&sharded, "signatures");
+    b.dedup();
+    assert_eq!(csv_rows(&single, "signatures"), b);
+    assert_eq!(
+        std::fs::read_to_string(single.join("summary.md")).unwrap(),
+        std::fs::read_to_string(sharded.join("summary.md")).unwrap()
+    );
+}
+
+/// A python that has the `duckdb` package: `OUTSIDEIN_PYTHON`, else the
+/// venv at `$HOME/.cache/outsidein/venv`, made (and `duckdb` installed
+/// from PyPI) when missing.
+fn python_with_duckdb() -> PathBuf {
+    use std::process::Command;
+    let has = |py: &Path| {
+        Command::new(py)
+            .args(["-c", "import duckdb"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if let Some(p) = std::env::var_os("OUTSIDEIN_PYTHON").map(PathBuf::from) {
+        assert!(
+            has(&p),
+            "OUTSIDEIN_PYTHON={} cannot import duckdb",
+            p.display()
+        );
+        return p;
+    }
+    let home = PathBuf::from(std::env::var_os("HOME").expect("HOME"));
+    let venv = home.join(".cache/outsidein/venv");
+    let py = venv.join("bin/python");
+    if has(&py) {
+        return py;
+    }
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .expect("python3 runs");
+    assert!(made.success(), "python3 -m venv {}", venv.display());
+    let pip = Command::new(&py)
+        .args(["-m", "pip", "install", "-q", "duckdb"])
+        .status()
+        .expect("pip runs");
+    assert!(pip.success(), "pip install duckdb into {}", venv.display());
+    py
+}
+
+#[test]
+fn duckdb_reads_the_shards_as_one_dataset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("archive");
+    std::fs::create_dir(&input).unwrap();
+    let analyzed = archive(&input) as u64;
+    let out = tmp.path().join("out");
+    let o = out.to_str().unwrap();
+    for k in 0..2 {
+        ok(&batch(&[
+            input.to_str().unwrap(),
+            "-o",
+            o,
+            "--shard",
+            &format!("{k}/2"),
+        ]));
+    }
+    let script = r#"
+import duckdb, json, sys
+t = sys.argv[1] + "/tables"
+q = lambda sql: duckdb.sql(sql).fetchall()
+src = lambda name: f"read_parquet('{t}/{name}/*/*.parquet', hive_partitioning = true)"
+print(json.dumps({
+  "incidents": q(f"select count(*) from {src('incidents')}")[0][0],
+  "analyzed": q(f"select count(*) from {src('incidents')} where status = 'analyzed'")[0][0],
+  "shards": q(f"select count(distinct shard) from {src('incidents')}")[0][0],
+  "start_type": q(f"select typeof(start) from {src('incidents')} limit 1")[0][0],
+  "per_incident": dict(q(f"select incident_id, count(*) from {src('occurrences')} group by 1")),
+  "findings": dict(q(f"select incident_id, count(*) from {src('findings')} group by 1")),
+  "changes": dict(q(f"select incident_id, count(*) from {src('changes')} group by 1")),
+  "signatures": q(f"select count(distinct signature_id) from {src('signatures')}")[0][0],
+}))
+"#;
+    let py = python_with_duckdb();
+    let res = std::process::Command::new(&py)
+        .args(["-c", script, o])
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let got: Value = serde_json::from_slice(&res.stdout).unwrap();
+    let runs: Vec<Value> = (0..2)
+        .map(|k| json(&out.join(format!("run-shard={k}-of-2.json"))))
+        .collect();
+    let inputs: u64 = runs.iter().map(|r| r["in_shard"].as_u64().unwrap()).sum();
+    assert_eq!(got["incidents"].as_u64(), Some(inputs));
+    assert_eq!(got["analyzed"].as_u64(), Some(analyzed));
+    assert_eq!(got["shards"].as_u64(), Some(2));
+    assert_eq!(got["start_type"], "TIMESTAMP WITH TIME ZONE");
+    // Each incident's counts are those of its own JSON report.
+    let mut distinct = std::collections::BTreeSet::new();
+    for e in std::fs::read_dir(out.join("incidents")).unwrap() {
+        let dir = e.unwrap().path();
+        let r = json(&dir.join("report.json"));
+        let id = dir.file_name().unwrap().to_str().unwrap().to_string();
+        let n = |k: &str| r[k].as_array().unwrap().len() as u64;
+        assert_eq!(
+            got["per_incident"][&id].as_u64(),
+            Some(n("signatures")),
+            "{id}"
+        );
+        assert_eq!(
+            got["findings"][&id].as_u64().unwrap_or(0),
+            n("findings"),
+            "{id}"
+        );
+        assert_eq!(
+            got["changes"][&id].as_u64().unwrap_or(0),
+            n("changes"),
+            "{id}"
+        );
+        for s in r["signatures"].as_array().unwrap() {
+            distinct.insert(s["id"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(got["signatures"].as_u64(), Some(distinct.len() as u64));
 }
