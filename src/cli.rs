@@ -82,6 +82,15 @@ struct InputArgs {
 }
 
 #[derive(clap::Args)]
+struct OutputArgs {
+    #[arg(long, value_enum, default_value = "markdown", help_heading = "Output")]
+    format: ReportFormat,
+    /// Write it here instead of standard output.
+    #[arg(short, long, help_heading = "Output")]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
 struct RedactArgs {
     /// Write secrets and personal data as they are (redaction is on by default).
     #[arg(long, help_heading = "Redaction")]
@@ -159,11 +168,8 @@ enum Command {
     /// Analyze a bundle (folder, .tar.gz/.tgz/.tar, .zip or one file) into a report.
     Analyze {
         path: PathBuf,
-        #[arg(long, value_enum, default_value = "markdown", help_heading = "Output")]
-        format: ReportFormat,
-        /// Write the report here instead of standard output.
-        #[arg(short, long, help_heading = "Output")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        out: OutputArgs,
         #[command(flatten)]
         input: InputArgs,
         #[command(flatten)]
@@ -189,6 +195,31 @@ enum Command {
         new: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "markdown")]
         format: ReportFormat,
+    },
+    /// What changed between a baseline and an incident: two bundles, or two
+    /// time windows of one (--baseline-window, --incident-window).
+    Diff {
+        baseline: PathBuf,
+        /// The incident bundle; leave out to compare two windows of BASELINE.
+        #[arg(required_unless_present = "baseline_window")]
+        incident: Option<PathBuf>,
+        /// START..END (RFC 3339) of the baseline window.
+        #[arg(
+            long,
+            value_name = "START..END",
+            requires = "incident_window",
+            conflicts_with = "incident"
+        )]
+        baseline_window: Option<String>,
+        /// START..END (RFC 3339) of the incident window.
+        #[arg(long, value_name = "START..END", requires = "baseline_window")]
+        incident_window: Option<String>,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        redact: RedactArgs,
     },
     /// Analyze many bundles (an archive of past incidents) into per-incident
     /// reports and shared Parquet/CSV tables.
@@ -246,11 +277,10 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Analyze {
             path,
-            format,
-            output,
+            out,
             input,
             redact,
-        } => analyze(&path, format, output.as_deref(), &input, &redact),
+        } => analyze(&path, out.format, out.output.as_deref(), &input, &redact),
         Command::Timeline {
             path,
             format,
@@ -263,6 +293,25 @@ pub fn run() -> i32 {
             outsidein::deps::cli(&old, new.as_deref(), format == ReportFormat::Json, out)
         }),
         Command::Formats { format_defs } => formats(&format_defs),
+        Command::Diff {
+            baseline,
+            incident,
+            baseline_window,
+            incident_window,
+            out,
+            input,
+            redact,
+        } => {
+            let windows = baseline_window.zip(incident_window);
+            diff(
+                &baseline,
+                incident.as_deref(),
+                windows,
+                &out,
+                &input,
+                &redact,
+            )
+        }
         Command::Batch {
             source,
             output,
@@ -357,6 +406,7 @@ fn config(input: &InputArgs) -> Result<Config, (i32, String)> {
         registry,
         kb: Default::default(),
         debug: input.debug,
+        window: None,
     })
 }
 
@@ -437,6 +487,61 @@ fn analyze(
         return Ok(4);
     }
     Ok(0)
+}
+
+fn diff(
+    baseline: &Path,
+    incident: Option<&Path>,
+    windows: Option<(String, String)>,
+    out: &OutputArgs,
+    input: &InputArgs,
+    redact: &RedactArgs,
+) -> anyhow::Result<i32> {
+    use outsidein::analysis::Window;
+    let fail = |code: i32, msg: String| {
+        eprintln!("outsidein: {msg}");
+        Ok(code)
+    };
+    let mut config = match config(input) {
+        Ok(c) => c,
+        Err((code, msg)) => return fail(code, msg),
+    };
+    let mut redactor = match redactor(redact, input.debug) {
+        Ok(r) => r,
+        Err(msg) => return fail(2, msg),
+    };
+    let result = match (incident, windows) {
+        (Some(inc), None) => outsidein::diff::bundles(baseline, inc, &config, redactor.as_mut()),
+        (None, Some((b, i))) => {
+            let (b, i) = match (Window::parse(&b), Window::parse(&i)) {
+                (Ok(b), Ok(i)) => (b, i),
+                (Err(e), _) => return fail(2, format!("--baseline-window {e}")),
+                (_, Err(e)) => return fail(2, format!("--incident-window {e}")),
+            };
+            outsidein::diff::windows(baseline, b, i, &mut config, redactor.as_mut())
+        }
+        _ => return fail(2, "give INCIDENT, or both windows".into()),
+    };
+    let d = match result {
+        Ok(d) => d,
+        Err(e) => return fail(3, e.to_string()),
+    };
+    let text = match out.format {
+        ReportFormat::Markdown => outsidein::diff::markdown(&d),
+        ReportFormat::Json => outsidein::diff::json(&d),
+    };
+    match out.output.as_deref() {
+        Some(out) => {
+            if let Err(e) = write_output(out, text.as_bytes()) {
+                return fail(5, format!("{}: cannot write: {e}", out.display()));
+            }
+            Ok(0)
+        }
+        None => with_stdout(|w| {
+            w.write_all(text.as_bytes())?;
+            Ok(0)
+        }),
+    }
 }
 
 struct BatchArgs {

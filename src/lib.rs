@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod batch;
 pub mod bundle;
 pub mod deps;
+pub mod diff;
 pub mod logs;
 pub mod model;
 pub mod postgres;

@@ -23,4 +23,6 @@ mod rates;
 pub mod series;
 mod signatures;
 
-pub use pipeline::{analyze, analyze_bundle, timeline, warnings, Config, TimelineRow};
+pub use pipeline::{
+    analyze, analyze_bundle, timeline, usage_samples, warnings, Config, TimelineRow, Window,
+};

@@ -26,6 +26,44 @@ pub struct Config {
     pub kb: super::kb::Kb,
     /// Explains detection decisions on stderr.
     pub debug: bool,
+    /// Keep only log records and usage samples in this stretch of time
+    /// (for comparing two windows of one bundle); records without a time
+    /// are left out with it.
+    pub window: Option<Window>,
+}
+
+/// A stretch of time, start included, end excluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+impl Window {
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.start <= t && t < self.end
+    }
+
+    /// Reads `START..END`, both RFC 3339.
+    pub fn parse(s: &str) -> Result<Window, String> {
+        let (a, b) = s
+            .split_once("..")
+            .ok_or_else(|| format!("{s}: expected START..END (RFC 3339)"))?;
+        let t = |x: &str| {
+            x.trim()
+                .parse::<Timestamp>()
+                .map_err(|e| format!("{x}: not an RFC 3339 time: {e}"))
+        };
+        let (start, end) = (t(a)?, t(b)?);
+        if start >= end {
+            return Err(format!("{s}: the window ends before it starts"));
+        }
+        Ok(Window { start, end })
+    }
+
+    pub fn secs(&self) -> f64 {
+        (self.end.as_millisecond() - self.start.as_millisecond()) as f64 / 1000.0
+    }
 }
 
 /// What one entry turned out to be.
@@ -190,11 +228,22 @@ fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
     let mut ctx = config.time.clone();
     ctx.reference = ctx.reference.or(collection_time(bundle).0);
     let host = bundle_host(bundle).unwrap_or_else(|| "unknown".to_string());
-    let items = bundle
+    let mut items: Vec<Item> = bundle
         .entries
         .par_iter()
         .map(|e| parse_guarded(e, &host, &ctx, config))
         .collect();
+    if let Some(w) = config.window {
+        for it in &mut items {
+            match &mut it.parsed {
+                Parsed::Log { log, .. } => log
+                    .records
+                    .retain(|r| r.time.is_some_and(|t| w.contains(t))),
+                Parsed::Usage { parsed, .. } => parsed.samples.retain(|s| w.contains(s.time)),
+                _ => {}
+            }
+        }
+    }
     (items, ctx, host)
 }
 
@@ -316,6 +365,35 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
             item(other("unknown", "skipped", Some(reason)))
         }
     }
+}
+
+/// The usage samples (memory, disk, load, processes...) of an opened
+/// bundle, in `config.window` when set; for comparing two bundles' usage.
+/// Reads only the snapshot files, not the logs.
+pub fn usage_samples(bundle: &Bundle, config: &Config) -> Vec<crate::model::Sample> {
+    let host = bundle_host(bundle).unwrap_or_else(|| "unknown".to_string());
+    let mut out: Vec<crate::model::Sample> = bundle
+        .entries
+        .par_iter()
+        .filter(|e| !e.data.is_empty())
+        .filter_map(|e| {
+            let head = &e.data[..e.data.len().min(64 * 1024)];
+            if looks_binary(head) || crate::deps::is_dependency_file(&e.path, head) {
+                return None;
+            }
+            // A parser's panic loses only this file's samples, as in analyze.
+            let read =
+                std::panic::AssertUnwindSafe(|| snapshot(e, &host, &String::from_utf8_lossy(head)));
+            match std::panic::catch_unwind(read).ok()?? {
+                Parsed::Usage { parsed, .. } => Some(parsed.samples),
+                _ => None,
+            }
+        })
+        .flatten()
+        .filter(|s| config.window.is_none_or(|w| w.contains(s.time)))
+        .collect();
+    out.sort_by(|a, b| (a.time, &a.metric, &a.source).cmp(&(b.time, &b.metric, &b.source)));
+    out
 }
 
 /// Reads a usage snapshot or a Postgres statistics dump; its time comes

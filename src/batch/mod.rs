@@ -28,7 +28,7 @@
 
 pub mod inputs;
 pub mod rows;
-mod summary;
+pub(crate) mod summary;
 pub mod tables;
 
 use crate::analysis::{self, Config};

@@ -7,9 +7,12 @@ use super::tables::{time_order, RecurrenceRow};
 use super::Tables;
 use std::fmt::Write;
 
-/// Table cell text: one line, pipes escaped, at most `max` characters.
-fn cell(s: &str, max: usize) -> String {
-    crate::model::excerpt(&s.replace(['\n', '\r'], " "), max).replace('|', "\\|")
+/// Markdown table cell text: one line, pipes escaped, backticks made
+/// quotes, at most `max` characters.
+pub(crate) fn cell(s: &str, max: usize) -> String {
+    crate::model::excerpt(&s.replace(['\n', '\r'], " "), max)
+        .replace('|', "\\|")
+        .replace('`', "'")
 }
 
 fn when(r: &IncidentRow) -> String {

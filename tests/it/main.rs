@@ -3,6 +3,7 @@
 mod analyze;
 mod batch;
 mod deps;
+mod diff;
 mod hostile;
 mod postgres;
 mod redact;

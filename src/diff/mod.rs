@@ -1,0 +1,527 @@
+//! `diff`: what changed between a baseline and an incident, two bundles
+//! or two time windows of one. Signatures new, gone and changed in rate
+//! (a rate test with each side's covered time as exposure, adjusted
+//! across signatures), usage deltas (peaks and lows of memory, disk,
+//! load), dependency changes (the deps layer's diff of the two sides'
+//! lockfiles) and configuration file changes (a line diff, redacted).
+//!
+//! # Limitations
+//! - Two windows of one bundle share its files: configuration files are
+//!   not compared, and dependency changes are those the bundle's own
+//!   snapshots place between the baseline's start and the incident's end
+//!   (changes without a time are counted, not listed).
+//! - Signature ids come from templates mined on each side separately; a
+//!   template mined more coarsely on one side shows as gone there and new
+//!   on the other.
+//! - Postgres statistics dumps are not compared yet.
+//! - Files are paired by path inside the bundle, after the top folder
+//!   shared by all entries (`sb_host_date/`) is taken off; a renamed file
+//!   is one removed and one added.
+//! - Configuration files over 4,000 lines are reported as changed without
+//!   a line diff.
+
+mod lines;
+mod render;
+
+use crate::analysis::contrast::{self, RateChange};
+use crate::analysis::{self, Config, Window};
+use crate::bundle::{self, Bundle};
+use crate::model::Sample;
+use crate::redact::Redactor;
+use crate::report::Report;
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use render::markdown;
+
+/// One side of the comparison as the diff describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideInfo {
+    pub label: String,
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+    /// The exposure used for rates: the window's length, or the time the
+    /// bundle's records span.
+    pub covered_secs: f64,
+    pub records: u64,
+    pub signatures: usize,
+}
+
+/// A signature whose rate changed, or that is new or gone.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureChange {
+    pub id: String,
+    pub template: String,
+    pub tier: String,
+    pub severity: String,
+    pub change: RateChange,
+    pub baseline: u64,
+    pub incident: u64,
+    pub baseline_per_hour: f64,
+    pub incident_per_hour: f64,
+    /// Incident rate over baseline rate (both smoothed by half a count).
+    pub ratio: f64,
+    pub p_value: f64,
+    /// Benjamini–Hochberg adjusted across all signatures of the diff.
+    pub q_value: f64,
+}
+
+/// A usage figure on both sides.
+#[derive(Debug, Clone, Serialize)]
+pub struct UsageDelta {
+    pub metric: String,
+    pub host: String,
+    /// The hosts of the figure on each side (`a → b` when they differ).
+    /// `mount=/` and the like, when the metric has one.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub labels: String,
+    /// `peak` (highest) or `low` (lowest, for free and available figures).
+    pub stat: &'static str,
+    pub baseline: Option<f64>,
+    pub incident: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<f64>,
+}
+
+/// A configuration file that differs.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigChange {
+    /// Path inside the bundle, top folder taken off.
+    pub path: String,
+    /// `added`, `removed` or `changed`.
+    pub kind: &'static str,
+    /// Changed lines, `-N: text` (baseline line N) and `+N: text`
+    /// (incident line N), redacted.
+    pub lines: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Everything `diff` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diff {
+    pub baseline: SideInfo,
+    pub incident: SideInfo,
+    /// New, gone, up and down, most significant first.
+    pub signatures: Vec<SignatureChange>,
+    /// Signatures seen on either side whose rate did not change
+    /// significantly.
+    pub unchanged_signatures: usize,
+    pub usage: Vec<UsageDelta>,
+    pub dependencies: Vec<crate::deps::Change>,
+    /// Dependency files that are on one side only, or could not be read.
+    pub dependency_notes: Vec<String>,
+    pub configs: Vec<ConfigChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redactions: Option<BTreeMap<String, u64>>,
+}
+
+/// What one side brings.
+struct Side {
+    info: SideInfo,
+    report: Report,
+    samples: Vec<Sample>,
+}
+
+fn side(label: String, bundle: &Bundle, config: &Config, window: Option<Window>) -> Side {
+    let report = analysis::analyze_bundle(bundle, config);
+    let samples = analysis::usage_samples(bundle, config);
+    let covered_secs = match window {
+        Some(w) => w.secs(),
+        None => match (report.bundle.start, report.bundle.end) {
+            (Some(s), Some(e)) => (e.as_millisecond() - s.as_millisecond()) as f64 / 1000.0,
+            _ => 0.0,
+        },
+    }
+    .max(1.0);
+    let info = SideInfo {
+        label,
+        start: window.map(|w| w.start).or(report.bundle.start),
+        end: window.map(|w| w.end).or(report.bundle.end),
+        covered_secs,
+        records: report.bundle.records,
+        signatures: report.signatures.len(),
+    };
+    Side {
+        info,
+        report,
+        samples,
+    }
+}
+
+/// Two bundles: `baseline` (when it worked) and `incident`.
+pub fn bundles(
+    baseline: &Path,
+    incident: &Path,
+    config: &Config,
+    redactor: Option<&mut Redactor>,
+) -> Result<Diff, bundle::OpenError> {
+    let (a, b) = (
+        bundle::open(baseline, &config.limits)?,
+        bundle::open(incident, &config.limits)?,
+    );
+    let mut base = side(baseline.display().to_string(), &a, config, None);
+    let mut inc = side(incident.display().to_string(), &b, config, None);
+    let (deps, notes) = dependency_changes(&a, &base.report, &b, &inc.report);
+    let mut redactor = redactor;
+    let configs = config_changes(&a, &base.report, &b, &inc.report, redactor.as_deref_mut());
+    let mut d = compare(&mut base, &mut inc, deps, notes, redactor);
+    d.configs = configs;
+    Ok(d)
+}
+
+/// Two windows of one bundle.
+pub fn windows(
+    path: &Path,
+    baseline: Window,
+    incident: Window,
+    config: &mut Config,
+    redactor: Option<&mut Redactor>,
+) -> Result<Diff, bundle::OpenError> {
+    let b = bundle::open(path, &config.limits)?;
+    let name = path.display();
+    config.window = Some(baseline);
+    let mut base = side(
+        format!("{name} [{}..{}]", baseline.start, baseline.end),
+        &b,
+        config,
+        Some(baseline),
+    );
+    config.window = Some(incident);
+    let mut inc = side(
+        format!("{name} [{}..{}]", incident.start, incident.end),
+        &b,
+        config,
+        Some(incident),
+    );
+    // Changes are placed in time by the first log line that shows the new
+    // version running, which may lie outside both windows: place them on
+    // the whole bundle.
+    config.window = None;
+    let whole = analysis::analyze_bundle(&b, config);
+    let (from, to) = (
+        baseline.start.min(incident.start),
+        baseline.end.max(incident.end),
+    );
+    let all = &whole.changes;
+    let deps: Vec<crate::deps::Change> = all
+        .iter()
+        .filter(|c| c.time.is_some_and(|t| from <= t && t < to))
+        .cloned()
+        .collect();
+    let untimed = all.iter().filter(|c| c.time.is_none()).count();
+    let mut notes = Vec::new();
+    if untimed > 0 {
+        notes.push(format!(
+            "{untimed} dependency changes in the bundle have no time and cannot be placed in \
+             either window; see `outsidein analyze`"
+        ));
+    }
+    Ok(compare(&mut base, &mut inc, deps, notes, redactor))
+}
+
+fn compare(
+    base: &mut Side,
+    inc: &mut Side,
+    dependencies: Vec<crate::deps::Change>,
+    dependency_notes: Vec<String>,
+    redactor: Option<&mut Redactor>,
+) -> Diff {
+    let mut redactions = None;
+    if let Some(r) = redactor {
+        r.redact_report(&mut base.report);
+        r.redact_report(&mut inc.report);
+        redactions = Some(r.counts());
+    }
+    let (signatures, unchanged_signatures) = signature_changes(base, inc);
+    Diff {
+        usage: usage_deltas(&base.samples, &inc.samples),
+        baseline: base.info.clone(),
+        incident: inc.info.clone(),
+        signatures,
+        unchanged_signatures,
+        dependencies,
+        dependency_notes,
+        configs: Vec::new(),
+        redactions,
+    }
+}
+
+fn signature_changes(base: &Side, inc: &Side) -> (Vec<SignatureChange>, usize) {
+    let mut ids: BTreeMap<&str, (u64, u64, &crate::report::model::Signature)> = BTreeMap::new();
+    for s in &base.report.signatures {
+        ids.entry(&s.id).or_insert((0, 0, s)).0 += s.count;
+    }
+    for s in &inc.report.signatures {
+        let e = ids.entry(&s.id).or_insert((0, 0, s));
+        e.1 += s.count;
+        e.2 = s;
+    }
+    let tests: Vec<_> = ids
+        .values()
+        .map(|(b, i, _)| contrast::rate_test(*b, base.info.covered_secs, *i, inc.info.covered_secs))
+        .collect();
+    let q = contrast::adjust(&tests.iter().map(|t| t.p_value).collect::<Vec<_>>());
+    let mut out = Vec::new();
+    let mut same = 0;
+    for ((id, (_, _, s)), (t, q)) in ids.iter().zip(tests.iter().zip(q)) {
+        let change = t.class(q);
+        if change == RateChange::Same {
+            same += 1;
+            continue;
+        }
+        out.push(SignatureChange {
+            id: id.to_string(),
+            template: s.template.clone(),
+            tier: crate::batch::rows::name_of(&s.tier),
+            severity: s.severity.as_str().into(),
+            change,
+            baseline: t.baseline,
+            incident: t.incident,
+            baseline_per_hour: t.baseline_per_hour,
+            incident_per_hour: t.incident_per_hour,
+            ratio: t.ratio,
+            p_value: t.p_value,
+            q_value: q,
+        });
+    }
+    out.sort_by(|a, b| {
+        a.q_value
+            .total_cmp(&b.q_value)
+            .then(b.ratio.total_cmp(&a.ratio))
+            .then(a.id.cmp(&b.id))
+    });
+    (out, same)
+}
+
+/// Usage metrics worth a line, and whether their low (not their peak)
+/// is what matters.
+fn usage_stat(metric: &str) -> Option<&'static str> {
+    let low = [
+        "mem.available_bytes",
+        "mem.free_bytes",
+        "disk.avail_bytes",
+        "disk.inodes_free",
+    ];
+    if low.contains(&metric) {
+        return Some("low");
+    }
+    let peak = metric.starts_with("mem.")
+        || metric.starts_with("swap.")
+        || metric.starts_with("load.")
+        || metric == "disk.use_pct"
+        || metric == "disk.used_bytes"
+        || metric == "disk.inodes_use_pct"
+        || metric == "proc.rss_bytes"
+        || metric == "proc.cpu_pct";
+    peak.then_some("peak")
+}
+
+/// Metric and labels: hosts are taken together (two bundles are often
+/// of two hosts), their extreme kept.
+type UsageKey = (String, String);
+
+/// Lowest and highest value of each figure, and the hosts it came from.
+fn extremes(samples: &[Sample]) -> BTreeMap<UsageKey, (f64, f64, String)> {
+    let mut m: BTreeMap<UsageKey, (f64, f64, String)> = BTreeMap::new();
+    for s in samples {
+        if usage_stat(&s.metric).is_none() || !s.value.is_finite() {
+            continue;
+        }
+        // Per mount for disks; processes are taken together (their
+        // highest), as pids differ between bundles.
+        let labels = s
+            .label("mount")
+            .map(|m| format!("mount={m}"))
+            .unwrap_or_default();
+        let e = m.entry((s.metric.clone(), labels)).or_insert((
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            String::new(),
+        ));
+        e.0 = e.0.min(s.value);
+        e.1 = e.1.max(s.value);
+        if !e.2.split(", ").any(|h| h == s.host) {
+            if !e.2.is_empty() {
+                e.2.push_str(", ");
+            }
+            e.2.push_str(&s.host);
+        }
+    }
+    m
+}
+
+fn usage_deltas(base: &[Sample], inc: &[Sample]) -> Vec<UsageDelta> {
+    let (a, b) = (extremes(base), extremes(inc));
+    let mut keys: Vec<&UsageKey> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .map(|k| {
+            let stat = usage_stat(&k.0).unwrap_or("peak");
+            let pick = |m: &BTreeMap<UsageKey, (f64, f64, String)>| {
+                m.get(k)
+                    .map(|(lo, hi, _)| if stat == "low" { *lo } else { *hi })
+            };
+            let (x, y) = (pick(&a), pick(&b));
+            let hosts = |m: &BTreeMap<UsageKey, (f64, f64, String)>| {
+                m.get(k).map(|e| e.2.clone()).unwrap_or_else(|| "-".into())
+            };
+            let (ha, hb) = (hosts(&a), hosts(&b));
+            UsageDelta {
+                metric: k.0.clone(),
+                host: if ha == hb {
+                    ha
+                } else {
+                    format!("{ha} → {hb}")
+                },
+                labels: k.1.clone(),
+                stat,
+                baseline: x,
+                incident: y,
+                delta: x.zip(y).map(|(x, y)| y - x),
+            }
+        })
+        .collect()
+}
+
+/// The top folder every entry shares, taken off to pair files of two
+/// bundles.
+fn relative(bundle: &Bundle) -> impl Fn(&str) -> String {
+    let first = bundle
+        .entries
+        .first()
+        .and_then(|e| e.path.split_once('/').map(|(t, _)| format!("{t}/")));
+    let shared = first.filter(|t| {
+        bundle
+            .entries
+            .iter()
+            .all(|e| e.path.starts_with(t.as_str()))
+    });
+    move |p: &str| match &shared {
+        Some(t) => p.strip_prefix(t.as_str()).unwrap_or(p).to_string(),
+        None => p.to_string(),
+    }
+}
+
+/// Entries of one inventory kind, by relative path.
+fn files_of<'a>(bundle: &'a Bundle, report: &Report, kind: &str) -> BTreeMap<String, &'a [u8]> {
+    let rel = relative(bundle);
+    let wanted: std::collections::BTreeSet<&str> = report
+        .inventory
+        .iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| e.path.as_str())
+        .collect();
+    bundle
+        .entries
+        .iter()
+        .filter(|e| wanted.contains(e.path.as_str()))
+        .map(|e| (rel(&e.path), &e.data[..]))
+        .collect()
+}
+
+fn dependency_changes(
+    a: &Bundle,
+    ra: &Report,
+    b: &Bundle,
+    rb: &Report,
+) -> (Vec<crate::deps::Change>, Vec<String>) {
+    let (fa, fb) = (
+        files_of(a, ra, "dependencies"),
+        files_of(b, rb, "dependencies"),
+    );
+    let mut changes = Vec::new();
+    let mut notes = Vec::new();
+    for (path, before) in &fa {
+        let Some(after) = fb.get(path) else {
+            notes.push(format!("{path}: in the baseline only"));
+            continue;
+        };
+        let labels = [format!("before/{path}"), format!("after/{path}")];
+        let files = [
+            crate::deps::DepFile {
+                path: &labels[0],
+                bytes: before,
+                mtime: None,
+            },
+            crate::deps::DepFile {
+                path: &labels[1],
+                bytes: after,
+                mtime: None,
+            },
+        ];
+        let outcome = crate::deps::analyze_files(&files);
+        for i in &outcome.issues {
+            notes.push(i.to_string());
+        }
+        changes.extend(outcome.changes);
+    }
+    for path in fb.keys().filter(|p| !fa.contains_key(*p)) {
+        notes.push(format!("{path}: in the incident only"));
+    }
+    (changes, notes)
+}
+
+const MAX_DIFF_LINES: usize = 4000;
+
+fn config_changes(
+    a: &Bundle,
+    ra: &Report,
+    b: &Bundle,
+    rb: &Report,
+    mut redactor: Option<&mut Redactor>,
+) -> Vec<ConfigChange> {
+    let (fa, fb) = (files_of(a, ra, "config"), files_of(b, rb, "config"));
+    // The reports' redactor, so a password gets one token everywhere.
+    let mut red = |s: &str| match redactor.as_deref_mut() {
+        Some(r) => r.text(s),
+        None => s.to_string(),
+    };
+    let mut out = Vec::new();
+    let mut paths: Vec<&String> = fa.keys().chain(fb.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    for path in paths {
+        let text = |m: &BTreeMap<String, &[u8]>| {
+            m.get(path).map(|d| String::from_utf8_lossy(d).into_owned())
+        };
+        let (x, y) = (text(&fa), text(&fb));
+        let (kind, lines, note) = match (&x, &y) {
+            (Some(x), Some(y)) if x == y => continue,
+            (Some(_), None) => ("removed", vec![], None),
+            (None, Some(_)) => ("added", vec![], None),
+            (Some(x), Some(y)) => {
+                let (xl, yl): (Vec<&str>, Vec<&str>) = (x.lines().collect(), y.lines().collect());
+                if xl.len().max(yl.len()) > MAX_DIFF_LINES {
+                    (
+                        "changed",
+                        vec![],
+                        Some(format!("over {MAX_DIFF_LINES} lines: not diffed")),
+                    )
+                } else {
+                    let lines = lines::diff(&xl, &yl)
+                        .into_iter()
+                        .map(|(sign, n, l)| format!("{sign}{n}: {}", red(l)))
+                        .collect();
+                    ("changed", lines, None)
+                }
+            }
+            (None, None) => continue,
+        };
+        out.push(ConfigChange {
+            path: path.clone(),
+            kind,
+            lines,
+            note,
+        });
+    }
+    out
+}
+
+/// The JSON form of a diff.
+pub fn json(d: &Diff) -> String {
+    serde_json::to_string_pretty(d).expect("diff serializes") + "\n"
+}

@@ -1,0 +1,159 @@
+//! The Markdown form of a [`Diff`].
+
+use super::Diff;
+use crate::analysis::contrast::RateChange;
+use std::fmt::Write;
+
+use crate::batch::summary::cell;
+
+fn span(s: &super::SideInfo) -> String {
+    match (s.start, s.end) {
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+        _ => "no time".into(),
+    }
+}
+
+/// Bytes as MiB, percentages and loads as they are.
+fn value(metric: &str, v: Option<f64>) -> String {
+    match v {
+        None => "-".into(),
+        Some(v) if metric.ends_with("_bytes") => format!("{:.1} MiB", v / 1048576.0),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+pub fn markdown(d: &Diff) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# What changed\n");
+    for (name, side) in [("Baseline", &d.baseline), ("Incident", &d.incident)] {
+        let _ = writeln!(
+            s,
+            "- **{name}**: {} ({}; {:.0} s covered, {} records, {} signatures)",
+            cell(&side.label, 200),
+            span(side),
+            side.covered_secs,
+            side.records,
+            side.signatures
+        );
+    }
+    if let Some(r) = &d.redactions {
+        let _ = writeln!(s, "\n{}", crate::redact::summary_line(Some(r)));
+    }
+    let _ = writeln!(s, "\n## Signatures\n");
+    let _ = writeln!(
+        s,
+        "Rate test per signature with each side's covered time as exposure, \
+         Benjamini–Hochberg adjusted; {} more signatures did not change significantly.\n",
+        d.unchanged_signatures
+    );
+    for (title, kinds) in [
+        ("New", &[RateChange::New][..]),
+        ("Gone", &[RateChange::Gone][..]),
+        ("Changed in rate", &[RateChange::Up, RateChange::Down][..]),
+    ] {
+        let rows: Vec<_> = d
+            .signatures
+            .iter()
+            .filter(|c| kinds.contains(&c.change))
+            .collect();
+        let _ = writeln!(s, "### {title} ({})\n", rows.len());
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "| signature | tier | baseline | incident | per hour | ratio | q | template |\n\
+             |---|---|---|---|---|---|---|---|"
+        );
+        for c in rows.iter().take(100) {
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} | {:.1} → {:.1} | {:.2} | {:.1e} | {} |",
+                c.id,
+                c.tier,
+                c.baseline,
+                c.incident,
+                c.baseline_per_hour,
+                c.incident_per_hour,
+                c.ratio,
+                c.q_value,
+                cell(&c.template, 100)
+            );
+        }
+        if rows.len() > 100 {
+            let _ = writeln!(s, "\n{} more in the JSON form.", rows.len() - 100);
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "## Usage\n");
+    let usage: Vec<_> = d.usage.iter().filter(|u| u.delta != Some(0.0)).collect();
+    if usage.is_empty() {
+        let _ = writeln!(
+            s,
+            "No usage figure differs (or neither side has snapshots).\n"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "| metric | host | | baseline | incident |\n|---|---|---|---|---|"
+        );
+        for u in usage {
+            let _ = writeln!(
+                s,
+                "| {}{} | {} | {} | {} | {} |",
+                u.metric,
+                if u.labels.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", u.labels)
+                },
+                cell(&u.host, 40),
+                u.stat,
+                value(&u.metric, u.baseline),
+                value(&u.metric, u.incident)
+            );
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "## Dependencies\n");
+    if d.dependencies.is_empty() {
+        let _ = writeln!(s, "No dependency change.");
+    }
+    for c in &d.dependencies {
+        let _ = writeln!(
+            s,
+            "- {} `{}` {}: {} → {}{}",
+            c.ecosystem,
+            c.package,
+            c.kind,
+            c.from.as_deref().unwrap_or("-"),
+            c.to.as_deref().unwrap_or("-"),
+            if c.flags.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", c.flags.join(", "))
+            }
+        );
+    }
+    for n in &d.dependency_notes {
+        let _ = writeln!(s, "- note: {}", cell(n, 300));
+    }
+    let _ = writeln!(s, "\n## Configuration files\n");
+    if d.configs.is_empty() {
+        let _ = writeln!(s, "No configuration file differs.");
+    }
+    for c in &d.configs {
+        let _ = writeln!(s, "### `{}` ({})\n", cell(&c.path, 200), c.kind);
+        if let Some(n) = &c.note {
+            let _ = writeln!(s, "{n}\n");
+        }
+        if !c.lines.is_empty() {
+            let _ = writeln!(s, "```diff");
+            for l in c.lines.iter().take(200) {
+                let _ = writeln!(s, "{}", l.replace("```", "'''"));
+            }
+            let _ = writeln!(s, "```\n");
+        }
+    }
+    s
+}

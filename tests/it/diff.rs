@@ -1,0 +1,220 @@
+//! `outsidein diff` on the real sample bundle: two windows of it, and the
+//! bundle against the state it was in before (the lockfile it had before
+//! the bump, the `max_connections` it had before), with memory-and-disk
+//! from ../shared when it is there.
+
+use super::analyze::{run, shared};
+use super::batch::copy_dir;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn diff_json(args: &[&str]) -> Value {
+    let mut all = vec!["diff", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON diff")
+}
+
+fn signature<'a>(d: &'a Value, template: &str) -> &'a Value {
+    d["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["template"] == template)
+        .unwrap_or_else(|| panic!("{template} not among the changes"))
+}
+
+/// The sample's incident starts at 16:20:41 (fixtures/make-sample-bundle):
+/// the window before it has no `too many clients`, the one after has all
+/// 294 of the Postgres log's.
+#[test]
+fn two_windows_of_the_sample_bundle() {
+    let sample = root().join("fixtures/sample-bundle.tar.gz");
+    let d = diff_json(&[
+        sample.to_str().unwrap(),
+        "--baseline-window",
+        "2026-12-04T16:18:00Z..2026-12-04T16:20:30Z",
+        "--incident-window",
+        "2026-12-04T16:20:30Z..2026-12-04T16:22:30Z",
+    ]);
+    assert_eq!(d["baseline"]["covered_secs"], 150.0);
+    assert_eq!(d["incident"]["covered_secs"], 120.0);
+    let s = signature(&d, "sorry, too many clients already");
+    assert_eq!(s["change"], "new");
+    assert_eq!(
+        (s["baseline"].as_u64(), s["incident"].as_u64()),
+        (Some(0), Some(294))
+    );
+    assert!(s["q_value"].as_f64().unwrap() < 1e-50);
+    // 10 report requests before, 995 in the incident window.
+    let r = signature(&d, "GET /api/report <*> OK");
+    assert_eq!(r["change"], "up");
+    assert_eq!(
+        (r["baseline"].as_u64(), r["incident"].as_u64()),
+        (Some(10), Some(995))
+    );
+    // The pg bump at 16:20:07 lies between the windows' edges.
+    assert_pg_bump(&d);
+    // Usage from the system snapshots of each window.
+    let used = d["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["metric"] == "mem.used_bytes")
+        .unwrap();
+    assert!(used["baseline"].as_f64().unwrap() > used["incident"].as_f64().unwrap());
+    // Bad windows are a command-line error.
+    let bad = run(&[
+        "diff",
+        sample.to_str().unwrap(),
+        "--baseline-window",
+        "2026-12-04T16:20:00Z..yesterday",
+        "--incident-window",
+        "2026-12-04T16:20:30Z..2026-12-04T16:22:30Z",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--baseline-window"));
+}
+
+/// The sample's bump: pg 8.11.3 to 8.12.0.
+fn assert_pg_bump(d: &Value) {
+    let pg = d["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["package"] == "pg")
+        .expect("pg change");
+    assert_eq!(
+        (pg["from"].as_str(), pg["to"].as_str()),
+        (Some("8.11.3"), Some("8.12.0"))
+    );
+}
+
+/// The sample bundle as it was before: its `.before` lockfile and
+/// manifest in place, `max_connections = 100`, and a .env with another
+/// password; the incident is the sample with a .env of its own.
+#[test]
+fn the_sample_against_its_state_before_the_bump() {
+    let tmp = tempfile::tempdir().unwrap();
+    let top = "sb_shop-demo-01_20261204_162345";
+    let (base, inc) = (tmp.path().join("before"), tmp.path().join("after"));
+    copy_dir(&root().join("fixtures/sample-bundle"), &inc);
+    copy_dir(&root().join("fixtures/sample-bundle"), &base);
+    let app = base.join(top).join("app/shop-api");
+    std::fs::rename(
+        app.join("package-lock.before.json"),
+        app.join("package-lock.json"),
+    )
+    .unwrap();
+    std::fs::rename(app.join("package.before.json"), app.join("package.json")).unwrap();
+    let inc_app = inc.join(top).join("app/shop-api");
+    std::fs::remove_file(inc_app.join("package-lock.before.json")).unwrap();
+    std::fs::remove_file(inc_app.join("package.before.json")).unwrap();
+    let conf = base.join(top).join("config/postgresql.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    std::fs::write(
+        &conf,
+        text.replace("\nmax_connections = 20\n", "\nmax_connections = 100\n"),
+    )
+    .unwrap();
+    let env = |dir: &Path, pw: &str| {
+        std::fs::write(
+            dir.join(top).join("config/app.env"),
+            format!(
+                "NODE_ENV=production\nDATABASE_URL=postgres://shop_app:{pw}@127.0.0.1:5432/shop\n"
+            ),
+        )
+        .unwrap()
+    };
+    env(&base, "Old-Passw0rd-1");
+    env(&inc, "New-Passw0rd-2");
+    let d = diff_json(&[base.to_str().unwrap(), inc.to_str().unwrap()]);
+    assert_pg_bump(&d);
+    let configs = d["configs"].as_array().unwrap();
+    let pgconf = configs
+        .iter()
+        .find(|c| c["path"] == "config/postgresql.conf")
+        .expect("postgresql.conf changed");
+    assert_eq!(
+        pgconf["lines"],
+        serde_json::json!(["-19: max_connections = 100", "+19: max_connections = 20"])
+    );
+    let envc = configs
+        .iter()
+        .find(|c| c["path"] == "config/app.env")
+        .unwrap();
+    let text = envc["lines"].to_string();
+    assert!(!text.contains("Passw0rd"), "{text}");
+    assert!(text.contains("<url-password:"), "{text}");
+    // Only those two configuration files differ.
+    assert_eq!(configs.len(), 2, "{configs:?}");
+    // The same logs on both sides: no signature changes.
+    assert_eq!(d["signatures"].as_array().unwrap().len(), 0);
+
+    // Markdown to a file.
+    let md = tmp.path().join("diff.md");
+    let out = run(&[
+        "diff",
+        base.to_str().unwrap(),
+        inc.to_str().unwrap(),
+        "-o",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("+19: max_connections = 20"), "{text}");
+    assert!(
+        text.contains("npm `pg` upgraded: 8.11.3 → 8.12.0"),
+        "{text}"
+    );
+}
+
+/// The sample (connections) against memory-and-disk (a disk filling up):
+/// ENOSPC is new, and the uploads disk is full on the incident's side.
+#[test]
+fn two_different_incidents() {
+    let Some(s) = shared() else { return };
+    let d = diff_json(&[
+        root()
+            .join("fixtures/sample-bundle.tar.gz")
+            .to_str()
+            .unwrap(),
+        s.join("bundles/memory-and-disk.tar.gz").to_str().unwrap(),
+    ]);
+    let e = signature(&d, "upload failed: ENOSPC: no space left on device, write");
+    assert_eq!(
+        (e["change"].as_str(), e["incident"].as_u64()),
+        (Some("new"), Some(390))
+    );
+    assert_eq!(
+        signature(&d, "sorry, too many clients already")["change"],
+        "gone"
+    );
+    let disk = d["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| {
+            u["metric"] == "disk.use_pct" && u["labels"].as_str().unwrap().ends_with("/srv/uploads")
+        })
+        .unwrap();
+    assert_eq!(disk["incident"], 100.0);
+    let nginx = d["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["path"] == "config/nginx.conf")
+        .unwrap();
+    let lines = nginx["lines"].to_string();
+    assert!(lines.contains("worker_connections 512") && lines.contains("worker_connections 1024"));
+}
