@@ -486,3 +486,73 @@ print(json.dumps({
     }
     assert_eq!(got["signatures"].as_u64(), Some(distinct.len() as u64));
 }
+
+/// A list file naming the first `n` bundles of `dir`.
+fn list_of(dir: &Path, n: usize, list: &Path) {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    names.sort();
+    assert!(names.len() >= n);
+    std::fs::write(list, names[..n].join("\n") + "\n").unwrap();
+}
+
+/// Memory is bounded by the bundles in flight, not by their number: 200
+/// small bundles generated from the real ones (benches/gen_bundles.py)
+/// peak at most 1.5 times what 50 of them do, as `batch` measures its
+/// own peak (VmHWM) into run.json.
+#[test]
+fn peak_memory_does_not_grow_with_the_number_of_bundles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gen = tmp.path().join("gen");
+    let mut args = vec![
+        root().join("benches/gen_bundles.py").display().to_string(),
+        "--count".into(),
+        "200".into(),
+        "--small".into(),
+        "--out".into(),
+        gen.display().to_string(),
+        root()
+            .join("fixtures/sample-bundle.tar.gz")
+            .display()
+            .to_string(),
+    ];
+    if let Some(s) = shared() {
+        args.push(
+            s.join("bundles/memory-and-disk.tar.gz")
+                .display()
+                .to_string(),
+        );
+    }
+    let made = std::process::Command::new("python3")
+        .args(&args)
+        .status()
+        .expect("python3 runs");
+    assert!(made.success());
+    let mut peaks = Vec::new();
+    for n in [50, 200] {
+        let list = tmp.path().join(format!("list-{n}.txt"));
+        list_of(&gen, n, &list);
+        let out = tmp.path().join(format!("out-{n}"));
+        ok(&batch(&[
+            list.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-j",
+            "2",
+            "--format",
+            "json",
+        ]));
+        let info = json(&out.join("run.json"));
+        assert_eq!(info["analyzed"].as_u64(), Some(n as u64));
+        peaks.push(info["peak_rss_kib"].as_u64().unwrap());
+        // Each generated bundle is another day: recurrence sees them all.
+        let rec = parquet(&out.join("tables/recurrence/recurrence.parquet"));
+        let most = rec.column("incidents").unwrap().u64().unwrap().max();
+        assert!(most.unwrap() as usize >= n / 2, "{most:?}");
+    }
+    let (p50, p200) = (peaks[0], peaks[1]);
+    eprintln!("peak RSS: 50 bundles {p50} KiB, 200 bundles {p200} KiB");
+    assert!(p200 * 2 <= p50 * 3, "50: {p50} KiB, 200: {p200} KiB");
+}
