@@ -138,6 +138,27 @@ impl Tables {
     }
 }
 
+/// Removes what an interrupted run left in `dir` under temporary names
+/// starting with `.{stem}.`: only the process that owns a name (an
+/// incident, a shard's table) writes there, so no live write is touched.
+pub(crate) fn remove_stale(dir: &Path, stem: &str) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{stem}.");
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix) && name.ends_with(".outsidein-tmp") {
+            let p = e.path();
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+        }
+    }
+}
+
 /// Writes `path` through a temporary name beside it, renamed into place.
 pub(crate) fn write_atomic(
     path: &Path,
@@ -466,12 +487,14 @@ fn write_incident(
     report: &crate::report::Report,
     rows: &IncidentRows,
 ) -> anyhow::Result<()> {
+    if let Some(parent) = final_dir.parent() {
+        remove_stale(parent, &input.id);
+    }
     let tmp = final_dir.with_file_name(format!(
         ".{}.{}.outsidein-tmp",
         input.id,
         std::process::id()
     ));
-    let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)?;
     let result = (|| {
         for f in &opts.formats {

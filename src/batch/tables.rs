@@ -317,6 +317,8 @@ pub fn recurrence_frame(rows: &[RecurrenceRow]) -> PolarsResult<DataFrame> {
 /// temporary name first and renamed into place.
 pub fn write(dir: &Path, name: &str, df: &mut DataFrame) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
+    super::remove_stale(dir, &format!("{name}.parquet"));
+    super::remove_stale(dir, &format!("{name}.csv"));
     let parquet = dir.join(format!("{name}.parquet"));
     super::write_atomic(&parquet, |f| {
         ParquetWriter::new(f).finish(df)?;

@@ -556,3 +556,78 @@ fn peak_memory_does_not_grow_with_the_number_of_bundles() {
     eprintln!("peak RSS: 50 bundles {p50} KiB, 200 bundles {p200} KiB");
     assert!(p200 * 2 <= p50 * 3, "50: {p50} KiB, 200: {p200} KiB");
 }
+
+/// A run killed while it writes leaves no incident without its marker; a
+/// rerun finishes the rest, skips what was done, and clears what the
+/// killed run left under temporary names.
+#[test]
+fn a_killed_run_leaves_no_half_written_incident_and_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gen = tmp.path().join("gen");
+    let made = std::process::Command::new("python3")
+        .arg(root().join("benches/gen_bundles.py"))
+        .args(["--count", "16", "--out"])
+        .arg(&gen)
+        .arg(root().join("fixtures/sample-bundle.tar.gz"))
+        .status()
+        .expect("python3 runs");
+    assert!(made.success());
+    let out = tmp.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_outsidein"))
+        .args([
+            "batch",
+            gen.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-j",
+            "1",
+        ])
+        .env(KEY_ENV.0, KEY_ENV.1)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let finished = |out: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(out.join("incidents"))
+            .map(|rd| {
+                rd.map(|e| e.unwrap().path())
+                    .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Kill it once two incidents are done, while it is on the next ones.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while finished(&out).len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = finished(&out);
+    assert!(done.len() >= 2 && done.len() < 16, "{}", done.len());
+    for d in &done {
+        for f in ["done.json", "rows.json", "report.md", "report.json"] {
+            assert!(d.join(f).is_file(), "{}: no {f}", d.display());
+        }
+    }
+    assert!(!out.join("run.json").exists(), "killed before the end");
+    ok(&batch(&[
+        gen.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-j",
+        "2",
+    ]));
+    let info = json(&out.join("run.json"));
+    assert_eq!(info["skipped_done"].as_u64(), Some(done.len() as u64));
+    assert_eq!(info["analyzed"].as_u64(), Some(16 - done.len() as u64));
+    let left: Vec<String> = std::fs::read_dir(out.join("incidents"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(
+        parquet(&table(&out, "incidents", "shard=0-of-1")).height(),
+        16
+    );
+}
