@@ -82,8 +82,8 @@ struct RedactArgs {
     /// Also replace IP addresses, keeping their class (loopback, private, public).
     #[arg(long, help_heading = "Redaction", conflicts_with = "no_redact")]
     redact_ips: bool,
-    /// Key for the tokens, so they stay the same across runs (else
-    /// OUTSIDEIN_REDACT_KEY, else a random key per run).
+    /// Key for the tokens, so they stay the same across reports (else
+    /// OUTSIDEIN_REDACT_KEY, else values are numbered within the report).
     #[arg(long, value_name = "FILE", help_heading = "Redaction")]
     redact_key_file: Option<PathBuf>,
     /// More things to redact: a JSON list of {"name", "regex"}.
@@ -98,14 +98,11 @@ fn redactor(args: &RedactArgs, debug: bool) -> Result<Option<Redactor>, String> 
     }
     let (key, from) = match (&args.redact_key_file, std::env::var("OUTSIDEIN_REDACT_KEY")) {
         (Some(path), _) => (
-            redact::key_from_file(path).map_err(|e| e.to_string())?,
+            Some(redact::key_from_file(path).map_err(|e| e.to_string())?),
             "--redact-key-file",
         ),
-        (None, Ok(k)) if !k.is_empty() => (k.into_bytes(), "OUTSIDEIN_REDACT_KEY"),
-        _ => (
-            redact::random_key(),
-            "a random key: tokens hold within this report only",
-        ),
+        (None, Ok(k)) if !k.is_empty() => (Some(k.into_bytes()), "OUTSIDEIN_REDACT_KEY"),
+        _ => (None, "no key: values numbered within this report"),
     };
     if debug {
         eprintln!(
@@ -117,8 +114,11 @@ fn redactor(args: &RedactArgs, debug: bool) -> Result<Option<Redactor>, String> 
         Some(path) => redact::rules_from_file(path).map_err(|e| e.to_string())?,
         None => Vec::new(),
     };
-    Redactor::new(key, args.redact_ips, &rules)
-        .map(Some)
+    match key {
+        Some(key) => Redactor::new(key, args.redact_ips, &rules),
+        None => Redactor::numbered(args.redact_ips, &rules),
+    }
+    .map(Some)
         .map_err(|e| e.to_string())
 }
 
