@@ -119,7 +119,7 @@ fn redactor(args: &RedactArgs, debug: bool) -> Result<Option<Redactor>, String> 
         None => Redactor::numbered(args.redact_ips, &rules),
     }
     .map(Some)
-        .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())
 }
 
 #[derive(Subcommand)]

@@ -86,7 +86,6 @@ pub fn key_from_file(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(key)
 }
 
-
 /// Reads a `--redact-rules` file: a JSON list of `{name, regex}`.
 pub fn rules_from_file(path: &Path) -> Result<Vec<UserRule>, Error> {
     let p = path.display().to_string();

@@ -318,5 +318,8 @@ fn redact_without_a_key_numbers_values_and_repeats_byte_for_byte() {
         .unwrap();
     // Every number was handed out once; kinds that share a value count it
     // under each, so the sum of the counts can only be larger.
-    assert!(highest as u64 <= distinct && highest >= 5, "{highest} of {distinct}");
+    assert!(
+        highest as u64 <= distinct && highest >= 5,
+        "{highest} of {distinct}"
+    );
 }
