@@ -98,8 +98,8 @@ struct RedactArgs {
     /// Also replace IP addresses, keeping their class (loopback, private, public).
     #[arg(long, help_heading = "Redaction", conflicts_with = "no_redact")]
     redact_ips: bool,
-    /// Key for the tokens, so they stay the same across runs (else
-    /// OUTSIDEIN_REDACT_KEY, else a random key per run).
+    /// Key for the tokens, so they stay the same across reports (else
+    /// OUTSIDEIN_REDACT_KEY, else values are numbered within the report).
     #[arg(long, value_name = "FILE", help_heading = "Redaction")]
     redact_key_file: Option<PathBuf>,
     /// More things to redact: a JSON list of {"name", "regex"}.
@@ -110,14 +110,19 @@ struct RedactArgs {
 /// What the redaction flags ask for: the key, whether IPs go too, and
 /// the user's rules; `None` with `--no-redact`.
 struct RedactSettings {
-    key: Vec<u8>,
+    /// `None`: tokens numbered within each report.
+    key: Option<Vec<u8>>,
     ips: bool,
     rules: Vec<redact::UserRule>,
 }
 
 impl RedactSettings {
     fn redactor(&self) -> Result<Redactor, String> {
-        Redactor::new(self.key.clone(), self.ips, &self.rules).map_err(|e| e.to_string())
+        match &self.key {
+            Some(key) => Redactor::new(key.clone(), self.ips, &self.rules),
+            None => Redactor::numbered(self.ips, &self.rules),
+        }
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -127,14 +132,11 @@ fn redact_settings(args: &RedactArgs, debug: bool) -> Result<Option<RedactSettin
     }
     let (key, from) = match (&args.redact_key_file, std::env::var("OUTSIDEIN_REDACT_KEY")) {
         (Some(path), _) => (
-            redact::key_from_file(path).map_err(|e| e.to_string())?,
+            Some(redact::key_from_file(path).map_err(|e| e.to_string())?),
             "--redact-key-file",
         ),
-        (None, Ok(k)) if !k.is_empty() => (k.into_bytes(), "OUTSIDEIN_REDACT_KEY"),
-        _ => (
-            redact::random_key(),
-            "a random key: tokens hold within this run only",
-        ),
+        (None, Ok(k)) if !k.is_empty() => (Some(k.into_bytes()), "OUTSIDEIN_REDACT_KEY"),
+        _ => (None, "no key: values numbered within each report"),
     };
     if debug {
         eprintln!(

@@ -6,11 +6,14 @@
 //! formats, private-key blocks, JWTs), by context (URL passwords,
 //! `Authorization` and cookie headers, `password=`-like assignments, secret
 //! command-line flags) and by user rules; emails always, IP addresses on
-//! request. Each is replaced by a keyed token, `<kind:8 hex>` (IPs keep
-//! their class: `<ip:private:8 hex>`), the start of
-//! HMAC-SHA256(key, class|value). One value gets one token throughout the
-//! report; with a kept key, across runs too. Without the key a token cannot
-//! be turned back into its value.
+//! request. Each is replaced by a token, `<kind:8 hex>` (IPs keep their
+//! class: `<ip:private:8 hex>`). With a kept key the hex is the start of
+//! HMAC-SHA256(key, class|value), so one value gets one token across
+//! reports (and batch runs can match them); without a key it is the
+//! value's number in the report, in order of first appearance, so the
+//! same bundle gives a byte-identical report on every run. Either way one
+//! value gets one token throughout the report, and a token cannot be
+//! turned back into its value.
 //!
 //! A second pass then replaces every other occurrence of a value found in
 //! the first, so a password quoted bare elsewhere (a template parameter, a
@@ -83,13 +86,6 @@ pub fn key_from_file(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(key)
 }
 
-/// A fresh key for one run: tokens are then stable only within a report.
-pub fn random_key() -> Vec<u8> {
-    let mut key = vec![0u8; 32];
-    getrandom::fill(&mut key).expect("the system has a random source");
-    key
-}
-
 /// Reads a `--redact-rules` file: a JSON list of `{name, regex}`.
 pub fn rules_from_file(path: &Path) -> Result<Vec<UserRule>, Error> {
     let p = path.display().to_string();
@@ -127,7 +123,10 @@ const TOKEN: &str = r"<[a-z0-9-]+:(?:[a-z]+:)?[0-9a-f]{8}>";
 
 /// Finds secrets and hands out their tokens; counts distinct values.
 pub struct Redactor {
-    key: Vec<u8>,
+    /// The HMAC key; `None` numbers values instead.
+    key: Option<Vec<u8>>,
+    /// Without a key: the number handed to each (token prefix, value).
+    numbers: BTreeMap<(String, String), u32>,
     rules: Vec<Rule>,
     /// Kind name to the distinct tokens it handed out.
     seen: BTreeMap<String, BTreeSet<String>>,
@@ -154,8 +153,17 @@ fn distinctive(v: &str) -> bool {
 }
 
 impl Redactor {
-    /// Built-in rules, IPs when `ips`, then the user's rules.
+    /// Keyed tokens: built-in rules, IPs when `ips`, then the user's rules.
     pub fn new(key: Vec<u8>, ips: bool, user: &[UserRule]) -> Result<Redactor, Error> {
+        Redactor::with(Some(key), ips, user)
+    }
+
+    /// Numbered tokens (no key), otherwise as [`Redactor::new`].
+    pub fn numbered(ips: bool, user: &[UserRule]) -> Result<Redactor, Error> {
+        Redactor::with(None, ips, user)
+    }
+
+    fn with(key: Option<Vec<u8>>, ips: bool, user: &[UserRule]) -> Result<Redactor, Error> {
         let mut rules = rules::builtin(ips);
         for u in user {
             let regex = Regex::new(&u.regex).map_err(|source| Error::Regex {
@@ -177,6 +185,7 @@ impl Redactor {
         }
         Ok(Redactor {
             key,
+            numbers: BTreeMap::new(),
             rules,
             seen: BTreeMap::new(),
             known: BTreeMap::new(),
@@ -209,17 +218,30 @@ impl Redactor {
     /// The token that replaces a value, as `text` would write it.
     fn token(&mut self, span: &Span, value: &str) -> String {
         let rule = &self.rules[span.kind];
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.key)
-            .expect("HMAC takes a key of any length");
-        mac.update(rule.class.as_str().as_bytes());
-        mac.update(b"|");
-        mac.update(value.as_bytes());
-        let digest = mac.finalize().into_bytes();
-        let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-        let token = match span.ip {
-            Some(class) => format!("<ip:{class}:{hex}>"),
-            None => format!("<{}:{hex}>", rule.kind),
+        let prefix = match span.ip {
+            Some(class) => format!("ip:{class}"),
+            None => rule.kind.clone(),
         };
+        let hex = match &self.key {
+            Some(key) => {
+                let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key)
+                    .expect("HMAC takes a key of any length");
+                mac.update(rule.class.as_str().as_bytes());
+                mac.update(b"|");
+                mac.update(value.as_bytes());
+                let digest = mac.finalize().into_bytes();
+                digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+            }
+            None => {
+                let next = self.numbers.len() as u32 + 1;
+                let n = *self
+                    .numbers
+                    .entry((prefix.clone(), value.to_string()))
+                    .or_insert(next);
+                format!("{n:08x}")
+            }
+        };
+        let token = format!("<{prefix}:{hex}>");
         self.seen
             .entry(rule.kind.clone())
             .or_default()

@@ -285,3 +285,41 @@ fn redact_key_from_the_environment_equals_the_key_file() {
         .unwrap();
     assert_eq!(from_file.stdout, from_env.stdout);
 }
+
+#[test]
+fn redact_without_a_key_numbers_values_and_repeats_byte_for_byte() {
+    let dir = bundle();
+    let p = dir.path().to_str().unwrap();
+    let once = reports(dir.path(), &["-j", "1"]);
+    assert_eq!(once, reports(dir.path(), &["-j", "2"]));
+    assert_eq!(leaks(&once), [], "leaked");
+    // Numbers count up from one in order of first appearance, so the
+    // first value of the report is number one, and no token is a hash.
+    assert!(once.contains(":00000001>"), "{once}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&run(&["analyze", p, "--format", "json"]).stdout).unwrap();
+    let distinct: u64 = json["redactions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    let mut strings = Vec::new();
+    collect(&json, &mut strings);
+    let highest = strings
+        .iter()
+        .flat_map(|s| s.match_indices(':').map(move |(i, _)| &s[i + 1..]))
+        .filter_map(|rest| {
+            let hex = rest.get(..9)?;
+            (hex.ends_with('>') && hex[..8].bytes().all(|b| b.is_ascii_hexdigit()))
+                .then(|| u32::from_str_radix(&hex[..8], 16).unwrap())
+        })
+        .max()
+        .unwrap();
+    // Every number was handed out once; kinds that share a value count it
+    // under each, so the sum of the counts can only be larger.
+    assert!(
+        highest as u64 <= distinct && highest >= 5,
+        "{highest} of {distinct}"
+    );
+}
