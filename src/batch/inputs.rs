@@ -33,8 +33,8 @@ fn is_archive_name(name: &str) -> bool {
     ARCHIVE_SUFFIXES.iter().any(|s| lower.ends_with(s))
 }
 
-/// The bundles under `source`: a folder's archives and sub-folders (not
-/// hidden ones), sorted by name; or, when `source` is a file, the paths
+/// The bundles under `source`: a folder's archives and sub-folders, sorted
+/// by name (hidden entries and other files are returned as ignored); or, when `source` is a file, the paths
 /// it lists one a line (blank lines and `#` comments skipped; relative
 /// paths are read from the list file's folder). `skip` is a folder never
 /// taken as a bundle (the output folder, when it lies inside).
@@ -59,6 +59,10 @@ pub fn discover(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if name.starts_with('.') {
+                ignored.push(Ignored {
+                    path: p.display().to_string(),
+                    reason: "hidden (a name starting with a dot)".into(),
+                });
                 continue;
             }
             let is_dir = std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir());

@@ -37,11 +37,18 @@ pub fn render(t: &Tables, rec: &[RecurrenceRow]) -> String {
         count("failed"),
     );
     let _ = writeln!(s, "## Incidents in time order\n");
+    let earlier = order.len().saturating_sub(100);
+    if earlier > 0 {
+        let _ = writeln!(
+            s,
+            "The latest 100; {earlier} earlier ones are in `tables/incidents`.\n"
+        );
+    }
     let _ = writeln!(
         s,
         "| incident | start | hosts | top finding |\n|---|---|---|---|"
     );
-    for r in &order {
+    for r in &order[earlier..] {
         let _ = writeln!(
             s,
             "| `{}` ({}) | {} | {} | {} |",
