@@ -331,3 +331,69 @@ pub fn write(dir: &Path, name: &str, df: &mut DataFrame) -> anyhow::Result<()> {
     })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incident(id: &str, day: i64) -> IncidentRow {
+        let mut r = IncidentRow::bare(id, &format!("{id}.tar.gz"), "analyzed");
+        let t = |h: i64| Timestamp::from_second(1_796_342_400 + day * 86_400 + h * 3600).unwrap();
+        (r.start, r.end) = (Some(t(0)), Some(t(1)));
+        r
+    }
+
+    fn occ(incident: &str, sig: &str, count: u64) -> OccurrenceRow {
+        OccurrenceRow {
+            incident_id: incident.into(),
+            signature_id: sig.into(),
+            count,
+            first_seen: None,
+            last_seen: None,
+            hosts: vec![],
+            sources: vec![],
+            pattern: "steady".into(),
+        }
+    }
+
+    /// Four one-hour incidents, listed out of time order: `steady` is 100
+    /// an hour in each, `rising` appears in the later two only, `latest`
+    /// only in the last, and a failed bundle counts for nothing.
+    #[test]
+    fn recurrence_orders_by_time_and_tests_the_halves() {
+        let mut failed = IncidentRow::bare("f", "f.tar.gz", "failed");
+        failed.error = Some("f.tar.gz: not a readable archive".into());
+        let incidents = vec![
+            incident("c", 3),
+            incident("a", 1),
+            incident("d", 4),
+            incident("b", 2),
+            failed,
+        ];
+        let mut occurrences = vec![];
+        for i in ["a", "b", "c", "d"] {
+            occurrences.push(occ(i, "steady", 100));
+        }
+        occurrences.push(occ("c", "rising", 40));
+        occurrences.push(occ("d", "rising", 60));
+        occurrences.push(occ("d", "latest", 5));
+        occurrences.push(occ("f", "latest", 1000));
+        let rec = recurrence(&incidents, &[], &occurrences);
+        let get = |id: &str| rec.iter().find(|r| r.signature_id == id).unwrap();
+        let steady = get("steady");
+        assert_eq!(steady.incidents, 4);
+        assert_eq!(steady.incident_ids, ["a", "b", "c", "d"]);
+        assert_eq!(steady.trend.as_deref(), Some("same"));
+        assert!(!steady.rising && !steady.new_in_latest);
+        let rising = get("rising");
+        assert_eq!((rising.incidents, rising.total_count), (2, 100));
+        assert_eq!(rising.trend.as_deref(), Some("new"));
+        assert!(rising.rising);
+        let latest = get("latest");
+        assert!(latest.new_in_latest);
+        // The failed bundle's rows are not counted.
+        assert_eq!(latest.total_count, 5);
+        // Most incidents first.
+        assert_eq!(rec[0].signature_id, "steady");
+    }
+}

@@ -525,3 +525,54 @@ fn config_changes(
 pub fn json(d: &Diff) -> String {
     serde_json::to_string_pretty(d).expect("diff serializes") + "\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_read_and_checked() {
+        let w = Window::parse("2026-12-04T16:18:00Z..2026-12-04T16:20:30Z").unwrap();
+        assert_eq!(w.secs(), 150.0);
+        assert!(w.contains("2026-12-04T16:18:00Z".parse().unwrap()));
+        assert!(!w.contains("2026-12-04T16:20:30Z".parse().unwrap()));
+        assert!(Window::parse("2026-12-04T16:20:30Z..2026-12-04T16:18:00Z").is_err());
+        assert!(Window::parse("2026-12-04T16:18:00Z").is_err());
+        assert!(Window::parse("2026-12-04 16:18..2026-12-04 16:20").is_err());
+    }
+
+    #[test]
+    fn free_memory_is_compared_at_its_low_and_use_at_its_peak() {
+        let s = |metric: &str, host: &str, v: f64| Sample {
+            time: jiff::Timestamp::from_second(1_796_342_400).unwrap(),
+            host: host.into(),
+            metric: metric.into(),
+            labels: vec![],
+            value: v,
+            source: "system/free".into(),
+            time_source: crate::model::TimeSource::Path,
+        };
+        let base = [
+            s("mem.available_bytes", "a", 8.0),
+            s("mem.available_bytes", "a", 6.0),
+        ];
+        let inc = [
+            s("mem.available_bytes", "b", 3.0),
+            s("mem.available_bytes", "b", 1.0),
+            s("load.1m", "b", 4.5),
+        ];
+        let d = usage_deltas(&base, &inc);
+        let avail = d
+            .iter()
+            .find(|u| u.metric == "mem.available_bytes")
+            .unwrap();
+        assert_eq!(
+            (avail.stat, avail.baseline, avail.incident),
+            ("low", Some(6.0), Some(1.0))
+        );
+        assert_eq!(avail.delta, Some(-5.0));
+        assert_eq!(avail.host, "a → b");
+        let load = d.iter().find(|u| u.metric == "load.1m").unwrap();
+        assert_eq!((load.baseline, load.incident), (None, Some(4.5)));
+    }
+}
