@@ -326,7 +326,11 @@ pub fn write(dir: &Path, name: &str, df: &mut DataFrame) -> anyhow::Result<()> {
     })?;
     let csv = dir.join(format!("{name}.csv"));
     super::write_atomic(&csv, |f| {
-        CsvWriter::new(f).include_header(true).finish(df)?;
+        // RFC 3339 with its `Z`: the CSV cell says it is UTC.
+        CsvWriter::new(f)
+            .include_header(true)
+            .with_datetime_format(Some("%Y-%m-%dT%H:%M:%S%.3fZ".into()))
+            .finish(df)?;
         Ok(())
     })?;
     Ok(())

@@ -631,3 +631,75 @@ fn a_killed_run_leaves_no_half_written_incident_and_resumes() {
         16
     );
 }
+
+/// The real cases in ../shared/cases (three bundle folders and a README):
+/// each dependency change of each case's own report is a `changes` row,
+/// and the top findings are those of `analyze`.
+#[test]
+fn batch_over_the_shared_cases() {
+    let Some(s) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let err = ok(&batch(&[
+        s.join("cases").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    assert!(err.contains("README.md: not a bundle"), "{err}");
+    let csv = std::fs::read_to_string(out.join("tables/changes/shard=0-of-1/changes.csv")).unwrap();
+    let rows = super::signature::read_csv(&csv);
+    let header = &rows[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let inc = parquet(&table(&out, "incidents", "shard=0-of-1"));
+    let (ids, sources) = (strings(&inc, "incident_id"), strings(&inc, "source"));
+    let id_of = |case: &str| {
+        let i = sources
+            .iter()
+            .position(|s| s.as_deref().unwrap().ends_with(case))
+            .unwrap();
+        ids[i].clone().unwrap()
+    };
+    let pg_pool = id_of("02-pg-pool-340-client-ref");
+    let row = rows[1..]
+        .iter()
+        .find(|r| r[col("incident_id")] == pg_pool && r[col("package")] == "pg-pool")
+        .expect("pg-pool change of case 02");
+    assert_eq!(
+        (
+            row[col("from_version")].as_str(),
+            row[col("to_version")].as_str()
+        ),
+        ("3.3.0", "3.4.0")
+    );
+    // Times in the CSV say they are UTC.
+    assert!(row[col("time")].ends_with('Z'), "{row:?}");
+    for case in [
+        "01-grouparoo-umzug-prerelease-drift",
+        "02-pg-pool-340-client-ref",
+        "17-grouparoo-pg-bump-control",
+    ] {
+        let out = super::analyze::run(&[
+            "analyze",
+            s.join("cases").join(case).to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let id = id_of(case);
+        let mine = rows[1..]
+            .iter()
+            .filter(|r| r[col("incident_id")] == id)
+            .count();
+        assert_eq!(mine, report["changes"].as_array().unwrap().len(), "{case}");
+        let kinds = strings(&inc, "top_finding_kind");
+        let i = ids
+            .iter()
+            .position(|x| x.as_deref() == Some(id.as_str()))
+            .unwrap();
+        assert_eq!(
+            kinds[i].as_deref(),
+            report["findings"][0]["kind"].as_str(),
+            "{case}"
+        );
+    }
+}
