@@ -365,20 +365,21 @@ fn is_document(path: &str) -> bool {
 }
 
 /// Why a file that is itself a container or another encoding is not read.
+/// The bundle reader opens archives and compressed files; what reaches
+/// here is one it could not open (cut inside its first bytes, or nested
+/// inside another compressed stream).
 fn unread_container(head: &[u8]) -> Option<&'static str> {
     let starts = |magic: &[u8]| head.starts_with(magic);
     Some(if starts(b"PK\x03\x04") {
-        "a zip archive inside the bundle; nested archives are not opened"
-    } else if starts(&[0x1f, 0x8b]) {
-        "gzip data inside the bundle under a name without .gz; not opened"
-    } else if starts(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        "xz-compressed; only gzip is decompressed"
-    } else if starts(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        "zstd-compressed; only gzip is decompressed"
-    } else if starts(b"BZh") && head.get(3).is_some_and(|d| d.is_ascii_digit()) {
-        "bzip2-compressed; only gzip is decompressed"
+        "zip data that could not be opened as an archive"
+    } else if starts(&[0x1f, 0x8b])
+        || starts(&[0xfd, b'7', b'z', b'X', b'Z', 0])
+        || starts(&[0x28, 0xb5, 0x2f, 0xfd])
+        || (starts(b"BZh") && head.get(3).is_some_and(|d| d.is_ascii_digit()))
+    {
+        "compressed data that could not be decompressed"
     } else if head.len() > 262 && &head[257..262] == b"ustar" {
-        "a tar archive inside the bundle; nested archives are not opened"
+        "tar data that could not be opened as an archive"
     } else if starts(&[0xff, 0xfe]) || starts(&[0xfe, 0xff]) {
         "UTF-16 text; only UTF-8 (and ASCII) is read"
     } else {

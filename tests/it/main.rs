@@ -1,6 +1,7 @@
 //! One integration test binary, grouped by theme.
 
 mod analyze;
+mod archives;
 mod deps;
 mod hostile;
 mod postgres;
