@@ -19,6 +19,7 @@ mod correlate;
 pub mod kb;
 mod pipeline;
 mod rates;
+pub mod rotation;
 pub mod series;
 mod signatures;
 

@@ -5,6 +5,7 @@
 //! entries), then results are merged in path order, so the report is the
 //! same whatever the thread count.
 
+use super::rotation::{self, Rotation};
 use super::{correlate, signatures};
 use crate::bundle::{self, Bundle, Entry, Limits};
 use crate::logs::{self, LogFile, Registry};
@@ -52,6 +53,23 @@ pub(crate) struct Item {
     pub host: String,
     pub parsed: Parsed,
     pub truncated: Option<String>,
+    /// The rotation family the file belongs to, if any.
+    pub rotation: Option<Rotation>,
+}
+
+impl Item {
+    /// The source its records count for: a rotated file's family base
+    /// (`app.log` for `app.log.2.gz`), else its own path.
+    pub fn source(&self) -> &str {
+        self.rotation.as_ref().map_or(&self.path, |r| &r.family)
+    }
+
+    /// Orders files for records of equal time (or none): a family's files
+    /// oldest first, at the family's place by path, then other paths.
+    fn file_order(&self) -> (&str, std::cmp::Reverse<u32>, &str) {
+        let age = self.rotation.as_ref().map_or(0, |r| r.age);
+        (self.source(), std::cmp::Reverse(age), &self.path)
+    }
 }
 
 /// Everything the correlation step reads.
@@ -190,11 +208,15 @@ fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
     let mut ctx = config.time.clone();
     ctx.reference = ctx.reference.or(collection_time(bundle).0);
     let host = bundle_host(bundle).unwrap_or_else(|| "unknown".to_string());
-    let items = bundle
+    let mut items: Vec<Item> = bundle
         .entries
         .par_iter()
         .map(|e| parse_guarded(e, &host, &ctx, config))
         .collect();
+    let paths: Vec<&str> = bundle.entries.iter().map(|e| e.path.as_str()).collect();
+    for (it, r) in items.iter_mut().zip(rotation::families(&paths)) {
+        it.rotation = r;
+    }
     (items, ctx, host)
 }
 
@@ -254,6 +276,7 @@ fn parse_guarded(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item 
                 )),
             },
             truncated: e.truncated.clone(),
+            rotation: None,
         }
     })
 }
@@ -264,6 +287,7 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
         host: host.to_string(),
         parsed,
         truncated: e.truncated.clone(),
+        rotation: None,
     };
     let other = |kind, status, reason: Option<String>| Parsed::Other {
         kind,
@@ -438,6 +462,7 @@ fn inventory(
                     records: 0,
                     format: None,
                     time_source: None,
+                    rotation: None,
                 },
             };
             if let Some(info) = deps.files.iter().find(|f| f.path == it.path) {
@@ -450,6 +475,7 @@ fn inventory(
                 e.records = info.packages as u64;
                 e.format = Some(info.format.clone());
             }
+            e.rotation = it.rotation.clone();
             if let Some(t) = &it.truncated {
                 e.status = "partial";
                 let r = e
@@ -470,6 +496,7 @@ fn inventory(
         records: 0,
         format: None,
         time_source: None,
+        rotation: None,
     }));
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
@@ -500,6 +527,7 @@ fn snapshot_inventory(
         records: records as u64,
         format: Some(format),
         time_source,
+        rotation: None,
     }
 }
 
@@ -539,6 +567,7 @@ fn log_inventory(path: &str, log: &LogFile) -> InventoryEntry {
         records: log.records.len() as u64,
         format: Some(log.format.clone()),
         time_source: Some(TimeSource::Content),
+        rotation: None,
     }
 }
 
@@ -578,36 +607,38 @@ pub struct TimelineRow {
 }
 
 /// Every log record of the bundle on one clock, in time order; records
-/// without a time come last, in file and line order.
+/// without a time come last. Records of equal time, and those without,
+/// keep file order: a rotated family's files oldest first, then line.
 pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle::OpenError> {
     let bundle = bundle::open(path, &config.limits)?;
     let (items, _, _) = parse_all(&bundle, config);
-    let mut rows: Vec<TimelineRow> = items
+    let mut rows: Vec<(&Item, TimelineRow)> = items
         .iter()
         .filter_map(|it| match &it.parsed {
             Parsed::Log { log, .. } => Some((it, log)),
             _ => None,
         })
         .flat_map(|(it, log)| {
-            log.records.iter().map(move |r| TimelineRow {
-                time: r.time,
-                no_time: r.time.is_none().then_some("no readable time in the record"),
-                source: it.path.clone(),
-                line: r.line,
-                format: log.format.clone(),
-                host: r.host.clone().unwrap_or_else(|| it.host.clone()),
-                severity: r.severity,
-                message: r.message.clone(),
+            log.records.iter().map(move |r| {
+                let row = TimelineRow {
+                    time: r.time,
+                    no_time: r.time.is_none().then_some("no readable time in the record"),
+                    source: it.path.clone(),
+                    line: r.line,
+                    format: log.format.clone(),
+                    host: r.host.clone().unwrap_or_else(|| it.host.clone()),
+                    severity: r.severity,
+                    message: r.message.clone(),
+                };
+                (it, row)
             })
         })
         .collect();
-    rows.sort_by(|a, b| {
-        (a.time.is_none(), a.time, &a.source, a.line).cmp(&(
-            b.time.is_none(),
-            b.time,
-            &b.source,
-            b.line,
-        ))
+    rows.sort_by(|(ia, a), (ib, b)| {
+        (a.time.is_none(), a.time)
+            .cmp(&(b.time.is_none(), b.time))
+            .then_with(|| ia.file_order().cmp(&ib.file_order()))
+            .then(a.line.cmp(&b.line))
     });
-    Ok(rows)
+    Ok(rows.into_iter().map(|(_, r)| r).collect())
 }

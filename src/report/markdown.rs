@@ -429,4 +429,30 @@ fn inventory(w: &mut String, r: &Report, rows: usize) {
         more(w, odd.len(), rows * 2, "files");
         w.push('\n');
     }
+    rotated_families(w, r);
+}
+
+/// One line per rotated log family: its files, oldest first.
+fn rotated_families(w: &mut String, r: &Report) {
+    let mut families: BTreeMap<&str, Vec<(u32, &str)>> = BTreeMap::new();
+    for e in &r.inventory {
+        if let Some(rot) = &e.rotation {
+            let name = e.path.rsplit('/').next().unwrap_or(&e.path);
+            families
+                .entry(&rot.family)
+                .or_default()
+                .push((rot.age, name));
+        }
+    }
+    for (family, mut files) in families {
+        files.sort_by(|a, b| b.cmp(a));
+        let names: Vec<_> = files.iter().map(|(_, n)| code(n)).collect();
+        let _ = writeln!(
+            w,
+            "Rotated family {}: {} files, oldest first: {}.\n",
+            code(family),
+            files.len(),
+            names.join(", ")
+        );
+    }
 }

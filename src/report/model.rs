@@ -152,6 +152,10 @@ pub struct InventoryEntry {
     pub format: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_source: Option<TimeSource>,
+    /// For a rotated log (`app.log.2.gz`), its family (`app.log`), its age
+    /// in the family (0 for the newest) and the family's size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<crate::analysis::rotation::Rotation>,
 }
 
 /// How well one log source covers the bundle's time.

@@ -6,6 +6,7 @@ mod deps;
 mod hostile;
 mod postgres;
 mod redact;
+mod rotation;
 mod signature;
 mod timeline;
 mod usage;
