@@ -11,6 +11,7 @@ use crate::bundle::{self, Bundle, Entry, Limits};
 use crate::logs::{self, LogFile, Registry};
 use crate::model::{FileIssue, TimeSource};
 use crate::report::model::*;
+use crate::time::boot::{self as boot_time, BootTime, Clue};
 use crate::time::TimeCtx;
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -55,6 +56,9 @@ pub(crate) struct Item {
     pub truncated: Option<String>,
     /// The rotation family the file belongs to, if any.
     pub rotation: Option<Rotation>,
+    /// For dmesg with seconds since boot, the boot time its records were
+    /// placed against.
+    pub boot: Option<BootTime>,
 }
 
 impl Item {
@@ -108,6 +112,12 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
                         log.year_inferred
                     );
                 }
+            }
+            if let Some(b) = &it.boot {
+                eprintln!(
+                    "debug: {}: seconds since boot placed after the boot at {} from {}",
+                    it.path, b.time, b.how
+                );
             }
             if let Parsed::Log { detection: d, .. } = &it.parsed {
                 let runner = d.runner_up.as_ref().map(|(n, s)| format!("{n} {s}"));
@@ -217,7 +227,118 @@ fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
     for (it, r) in items.iter_mut().zip(rotation::families(&paths)) {
         it.rotation = r;
     }
+    place_dmesg(bundle, &mut items, &ctx);
     (items, ctx, host)
+}
+
+/// The log format whose records carry seconds since boot.
+const DMESG_RAW: &str = "kernel-dmesg";
+
+/// Why a dmesg record has no time when the bundle gave no boot time.
+const NO_BOOT_TIME: &str = "seconds since boot, and the bundle has no boot time \
+     (/proc/stat btime, journalctl --list-boots, uptime -s, who -b, /proc/uptime)";
+
+/// Puts dmesg's seconds since boot on the wall clock with the boot time
+/// of the file's host, when the bundle gives one (see
+/// [`crate::time::boot`]); otherwise its records keep no time, and the
+/// file's first such record says why.
+fn place_dmesg(bundle: &Bundle, items: &mut [Item], ctx: &TimeCtx) {
+    if !items.iter().any(is_raw_dmesg) {
+        return;
+    }
+    let mut clues: Vec<(String, String, Clue)> = Vec::new();
+    let mut snapshots: Vec<(String, Timestamp, f64)> = Vec::new();
+    for (e, it) in bundle.entries.iter().zip(items.iter()) {
+        if let Parsed::Usage { parsed, .. } = &it.parsed {
+            let up = parsed
+                .samples
+                .iter()
+                .find(|s| s.metric == "system.uptime_seconds");
+            snapshots.extend(up.map(|s| (s.host.clone(), s.time, s.value)));
+        }
+        if may_hold_boot_clue(&e.path) && e.data.len() <= 1 << 20 {
+            let text = String::from_utf8_lossy(&e.data);
+            if let Some(c) = boot_time::clue(&e.path, &text, ctx) {
+                clues.push((it.host.clone(), e.path.clone(), c));
+            }
+        }
+    }
+    for (e, it) in bundle.entries.iter().zip(items.iter_mut()) {
+        if !is_raw_dmesg(it) {
+            continue;
+        }
+        let host_clues: Vec<(String, Clue)> = clues
+            .iter()
+            .filter(|(h, _, _)| *h == it.host)
+            .map(|(_, p, c)| (p.clone(), c.clone()))
+            .collect();
+        let snapshot = snapshots
+            .iter()
+            .filter(|(h, _, _)| *h == it.host)
+            .map(|&(_, t, v)| (t, v))
+            .min_by_key(|&(t, _)| t);
+        let boot = boot_time::resolve(&host_clues, ctx.reference, snapshot);
+        let Parsed::Log { log, .. } = &mut it.parsed else {
+            continue;
+        };
+        match &boot {
+            Some(b) => place_records(log, &e.data, b.time),
+            None => {
+                if let Some((_, first)) = &mut log.first_no_time {
+                    *first = format!("{first} ({NO_BOOT_TIME})");
+                }
+            }
+        }
+        it.boot = boot;
+    }
+}
+
+fn is_raw_dmesg(it: &Item) -> bool {
+    matches!(&it.parsed, Parsed::Log { log, .. } if log.format == DMESG_RAW)
+}
+
+/// Files that may tell the boot time, by name.
+fn may_hold_boot_clue(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name == "stat"
+        || ["uptime", "who", "date"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        || name.contains("list-boots")
+}
+
+/// Gives each record without a time the boot time plus the seconds its
+/// header line starts with.
+fn place_records(log: &mut LogFile, data: &[u8], boot: Timestamp) {
+    let mut uptimes = std::collections::HashMap::new();
+    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
+        if let Some(secs) = seconds_since_boot(line) {
+            uptimes.insert(i as u64 + 1, secs);
+        }
+    }
+    let mut placed = 0;
+    for r in log.records.iter_mut().filter(|r| r.time.is_none()) {
+        let secs = uptimes.get(&r.line).copied();
+        let at = secs.and_then(|s| {
+            boot.checked_add(jiff::SignedDuration::from_secs_f64(s))
+                .ok()
+        });
+        if at.is_some() {
+            r.time = at;
+            placed += 1;
+        }
+    }
+    log.no_time -= placed.min(log.no_time);
+    if log.no_time == 0 {
+        log.first_no_time = None;
+    }
+}
+
+/// The `12.345678` of a line that starts `[   12.345678] `.
+fn seconds_since_boot(line: &[u8]) -> Option<f64> {
+    let rest = line.strip_prefix(b"[")?;
+    let end = memchr::memchr(b']', rest)?;
+    std::str::from_utf8(&rest[..end]).ok()?.trim().parse().ok()
 }
 
 /// The time the bundle was collected: from its name, else the newest
@@ -277,6 +398,7 @@ fn parse_guarded(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item 
             },
             truncated: e.truncated.clone(),
             rotation: None,
+            boot: None,
         }
     })
 }
@@ -288,6 +410,7 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
         parsed,
         truncated: e.truncated.clone(),
         rotation: None,
+        boot: None,
     };
     let other = |kind, status, reason: Option<String>| Parsed::Other {
         kind,
@@ -318,6 +441,9 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
     }
     if is_config(&e.path) {
         return item(other("config", "parsed", None));
+    }
+    if may_hold_boot_clue(&e.path) && boot_time::clue(&e.path, &head_text, ctx).is_some() {
+        return item(other("boot_time", "parsed", None));
     }
     match config.registry.detect(&head_text) {
         Some(d) if config.registry.get(d.index).is_fallback() && is_document(&e.path) => {
@@ -476,6 +602,9 @@ fn inventory(
                 e.format = Some(info.format.clone());
             }
             e.rotation = it.rotation.clone();
+            if it.boot.is_some() {
+                e.time_source = Some(TimeSource::BootTime);
+            }
             if let Some(t) = &it.truncated {
                 e.status = "partial";
                 let r = e
@@ -622,7 +751,11 @@ pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle
             log.records.iter().map(move |r| {
                 let row = TimelineRow {
                     time: r.time,
-                    no_time: r.time.is_none().then_some("no readable time in the record"),
+                    no_time: r.time.is_none().then_some(if log.format == DMESG_RAW {
+                        NO_BOOT_TIME
+                    } else {
+                        "no readable time in the record"
+                    }),
                     source: it.path.clone(),
                     line: r.line,
                     format: log.format.clone(),

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod archives;
+mod boot;
 mod deps;
 mod hostile;
 mod postgres;

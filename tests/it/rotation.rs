@@ -4,7 +4,7 @@
 //! … `worker.log`). Each line numbers its job, counting up across the
 //! family, so file order is checkable.
 
-use super::analyze::run;
+use super::analyze::{run, run_jsonl};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -20,16 +20,7 @@ fn job(message: &str) -> u32 {
 }
 
 fn timeline(threads: &str) -> Vec<Value> {
-    let out = run(&["timeline", &bundle(), "-j", threads]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    run_jsonl(&["timeline", &bundle(), "-j", threads])
 }
 
 #[test]
