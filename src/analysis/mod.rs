@@ -17,6 +17,7 @@
 mod changes;
 mod correlate;
 pub mod kb;
+pub mod layout;
 mod pipeline;
 mod rates;
 pub mod rotation;

@@ -5,6 +5,7 @@
 //! entries), then results are merged in path order, so the report is the
 //! same whatever the thread count.
 
+use super::layout;
 use super::rotation::{self, Rotation};
 use super::{correlate, signatures};
 use crate::bundle::{self, Bundle, Entry, Limits};
@@ -59,6 +60,10 @@ pub(crate) struct Item {
     /// For dmesg with seconds since boot, the boot time its records were
     /// placed against.
     pub boot: Option<BootTime>,
+    /// The service the bundle's layout names for the file (`nginx` for a
+    /// sosreport's `var/log/nginx/`, `NAMESPACE/CONTAINER` for a
+    /// troubleshoot.sh pod log).
+    pub service: Option<String>,
 }
 
 impl Item {
@@ -221,7 +226,12 @@ fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
     let mut items: Vec<Item> = bundle
         .entries
         .par_iter()
-        .map(|e| parse_guarded(e, &host, &ctx, config))
+        .map(|e| {
+            let place = layout::place(&e.path);
+            let mut it = parse_guarded(e, place.host.as_deref().unwrap_or(&host), &ctx, config);
+            it.service = place.service;
+            it
+        })
         .collect();
     let paths: Vec<&str> = bundle.entries.iter().map(|e| e.path.as_str()).collect();
     for (it, r) in items.iter_mut().zip(rotation::families(&paths)) {
@@ -399,6 +409,7 @@ fn parse_guarded(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item 
             truncated: e.truncated.clone(),
             rotation: None,
             boot: None,
+            service: None,
         }
     })
 }
@@ -411,6 +422,7 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
         truncated: e.truncated.clone(),
         rotation: None,
         boot: None,
+        service: None,
     };
     let other = |kind, status, reason: Option<String>| Parsed::Other {
         kind,
@@ -731,6 +743,9 @@ pub struct TimelineRow {
     pub line: u64,
     pub format: String,
     pub host: String,
+    /// The service the bundle's layout names, when it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     pub severity: crate::model::Severity,
     pub message: String,
 }
@@ -760,6 +775,7 @@ pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle
                     line: r.line,
                     format: log.format.clone(),
                     host: r.host.clone().unwrap_or_else(|| it.host.clone()),
+                    service: it.service.clone(),
                     severity: r.severity,
                     message: r.message.clone(),
                 };

@@ -8,8 +8,10 @@
 //! `-%Y%m%d`, `-%Y%m%d%H`, `-%Y-%m-%d` or `.%Y-%m-%d`), of Python's
 //! `RotatingFileHandler` (`.N`) and `TimedRotatingFileHandler`
 //! (`.%Y-%m-%d`), and of log4j/logback patterns that number before the
-//! extension (`app.1.log`). A higher number is older; an earlier date is
-//! older; the file without a suffix is the newest.
+//! extension (`app.1.log`), and Kubernetes' `CONTAINER-previous.log` (the
+//! run before the container's restart, as troubleshoot.sh saves it). A
+//! higher number is older; an earlier date is older; the file without a
+//! suffix is the newest.
 //!
 //! # Limitations
 //! - A family that mixes dated and numbered names is ordered dated files
@@ -101,6 +103,10 @@ fn parse(path: &str) -> Option<(String, Mark)> {
             };
             return Some((format!("{dir}{base}"), mark));
         }
+    }
+    if let Some(stem) = file.strip_suffix("-previous.log") {
+        // Kubernetes' log of a container's run before its restart.
+        return Some((format!("{dir}{stem}.log"), Mark::Numbered(1)));
     }
     let c = INFIX.captures(file)?;
     let n = c["n"].parse().ok()?;
@@ -205,6 +211,13 @@ mod tests {
             [(String::new(), 0), (String::new(), 0), (String::new(), 0)]
         );
         assert_eq!(got[5], ("x".into(), 0));
+    }
+
+    #[test]
+    fn kubernetes_previous_container_log() {
+        let got = ages(&["pods/web/nginx.log", "pods/web/nginx-previous.log"]);
+        let f = "pods/web/nginx.log".to_string();
+        assert_eq!(got, [(f.clone(), 0), (f, 1)]);
     }
 
     #[test]

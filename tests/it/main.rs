@@ -5,6 +5,7 @@ mod archives;
 mod boot;
 mod deps;
 mod hostile;
+mod layouts;
 mod postgres;
 mod redact;
 mod rotation;
