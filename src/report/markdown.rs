@@ -371,6 +371,23 @@ fn completeness(w: &mut String, r: &Report, rows: usize) {
     }
     more(w, r.completeness.len(), rows, "sources");
     w.push('\n');
+    for k in &r.clock_skew {
+        let side = if k.offset_s > 0.0 {
+            "ahead of"
+        } else {
+            "behind"
+        };
+        let _ = writeln!(
+            w,
+            "Clock skew: {} runs {:.1} s {side} {} (median of {} requests both logged; \
+             spread {:.1} s). Times of the two hosts are compared as written.\n",
+            code(&k.other),
+            k.offset_s.abs(),
+            code(&k.host),
+            k.pairs,
+            k.spread_s
+        );
+    }
 }
 
 /// Files grouped by folder, kind, format and status; files with a reason

@@ -33,6 +33,9 @@ pub struct Report {
     pub instrumentation: Vec<Advice>,
     pub inventory: Vec<InventoryEntry>,
     pub completeness: Vec<Coverage>,
+    /// Host pairs whose clocks disagree, measured on requests both logged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clock_skew: Vec<crate::analysis::skew::ClockSkew>,
     /// Distinct values replaced by redaction tokens, by kind (`password`,
     /// `email`, `jwt`, ...). Empty when redaction found nothing; omitted
     /// when the report was made with `--no-redact`.

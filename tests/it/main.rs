@@ -10,5 +10,6 @@ mod postgres;
 mod redact;
 mod rotation;
 mod signature;
+mod skew;
 mod timeline;
 mod usage;
