@@ -35,7 +35,7 @@ pub(crate) fn safe_name(raw: &str) -> Result<String, String> {
 /// stream of folders or links only costs time).
 fn rest_not_read(i: usize, bundle: &Bundle, limits: &Limits) -> Option<String> {
     let members = limits.max_files.saturating_mul(4);
-    let why = if bundle.entries.len() >= limits.max_files {
+    let why = if bundle.files_taken() >= limits.max_files {
         limits.files_reason()
     } else if i >= members {
         format!("more than {members} members (folders, links and refused names included)")

@@ -131,27 +131,53 @@ impl Bundle {
     }
 
     /// Opens an archive found inside the bundle and reads its members.
+    /// Its decompressed stream is bounded by the per-file limit and by
+    /// what is left of the budget all nested archives share (the total
+    /// limit), so archives inside archives cannot multiply the work.
     fn open_nested(&mut self, limits: &Limits, m: &Member<'_>, shape: Shape, r: &mut dyn Read) {
         self.names.insert(m.name.clone());
+        let shared = limits.max_total_bytes.saturating_sub(self.nested);
+        if shared == 0 {
+            let why = format!(
+                "archives inside the bundle have used the budget of {} decompressed bytes; \
+                 not opened",
+                limits.max_total_bytes
+            );
+            return self.skip(&m.name, why);
+        }
+        self.opened += 1;
+        let room = limits.max_entry_bytes.min(shared);
         let scope = m.scope.inside(&m.name);
         let before = self.entries.len() + self.skipped.len();
-        let result = if shape == Shape::Tar {
-            let budget = Budget {
+        let (result, used) = if shape == Shape::Tar {
+            let mut budget = Budget {
                 inner: r,
-                left: limits.max_entry_bytes,
-                limit: limits.max_entry_bytes,
+                left: room,
+                why: budget_reason(room, limits),
             };
-            archive::read_tar(budget, limits, self, &scope)
+            let result = archive::read_tar(&mut budget, limits, self, &scope);
+            (result, room - budget.left)
         } else {
             // A zip is read through its central directory at the end, so
             // it is held (bounded); a cut one is read from its headers.
-            let (bytes, why) = read_bounded(r, limits.max_entry_bytes, limits);
-            if let Some(why) = why {
+            let (bytes, why) = read_bounded(r, room, limits);
+            if why.is_some() {
+                let why = if bytes.len() as u64 == room {
+                    budget_reason(room, limits)
+                } else {
+                    why.unwrap_or_default()
+                };
                 self.skip(&scope.join("(rest of archive)"), m.reason(why));
             }
-            archive::read_zip(Cursor::new(bytes), limits, self, &scope)
+            let used = bytes.len() as u64;
+            (
+                archive::read_zip(Cursor::new(bytes), limits, self, &scope),
+                used,
+            )
         };
+        self.nested += used;
         match result {
+            Err(_) if used >= room => self.skip(&m.name, m.reason(budget_reason(room, limits))),
             Err(reason) => self.skip(&m.name, format!("not a readable archive: {reason}")),
             Ok(()) if self.entries.len() + self.skipped.len() == before => {
                 self.skip(&m.name, "an archive with no files in it".into())
@@ -161,12 +187,26 @@ impl Bundle {
     }
 }
 
-/// A reader that fails once more than `limit` bytes went through it: the
-/// decompressed stream of a nested archive is bounded like a file.
+/// Why a nested archive's stream stopped at `room` bytes.
+fn budget_reason(room: u64, limits: &Limits) -> String {
+    if room < limits.max_entry_bytes {
+        format!(
+            "archives inside the bundle have used the budget of {} decompressed bytes; \
+             the rest is not read",
+            limits.max_total_bytes
+        )
+    } else {
+        format!("decompressed size over the per-file limit of {room} bytes; the rest is not read")
+    }
+}
+
+/// A reader that fails, with `why`, once more than `left` bytes would go
+/// through it: the decompressed stream of a nested archive is bounded like
+/// a file.
 struct Budget<R> {
     inner: R,
     left: u64,
-    limit: u64,
+    why: String,
 }
 
 impl<R: Read> Read for Budget<R> {
@@ -176,10 +216,7 @@ impl<R: Read> Read for Budget<R> {
             .min(self.left.saturating_add(1).min(usize::MAX as u64) as usize);
         let n = self.inner.read(&mut buf[..room])?;
         if n as u64 > self.left {
-            return Err(io::Error::other(format!(
-                "decompressed size over the per-file limit of {} bytes; the rest is not read",
-                self.limit
-            )));
+            return Err(io::Error::other(self.why.clone()));
         }
         self.left -= n as u64;
         Ok(n)

@@ -4,7 +4,7 @@
 //!
 //! What a file is comes from its first bytes, not its name: compressed
 //! files are decompressed and archives inside the bundle are opened, to
-//! [`member::MAX_DEPTH`] archives deep (see [`member`]). Every entry met is
+//! three archives deep (see `member.rs`). Every entry met is
 //! accounted for: it either becomes an [`Entry`] with its bytes, or a
 //! [`Skipped`] line that says why (a link, a path leaving the archive, a
 //! size over the limits, a truncated stream, an archive nested too deep).
@@ -86,6 +86,11 @@ pub struct Bundle {
     total: u64,
     /// Names already taken, so a second entry of one name is refused.
     names: HashSet<String>,
+    /// Archives opened inside the bundle: they count as files.
+    opened: usize,
+    /// Decompressed bytes that went through archives inside the bundle,
+    /// against `max_total_bytes`.
+    nested: u64,
 }
 
 impl Bundle {
@@ -93,6 +98,11 @@ impl Bundle {
     /// collection time when nothing better is known.
     pub fn latest_mtime(&self) -> Option<Timestamp> {
         self.entries.iter().filter_map(|e| e.mtime).max()
+    }
+
+    /// Files read so far: entries kept and archives opened.
+    fn files_taken(&self) -> usize {
+        self.entries.len() + self.opened
     }
 
     fn skip(&mut self, path: &str, reason: String) {
@@ -108,7 +118,7 @@ impl Bundle {
     fn admit(&mut self, limits: &Limits, name: &str) -> Option<u64> {
         let refusal = if self.names.contains(name) {
             Some("an entry of the same name came earlier; only the first is read".into())
-        } else if self.entries.len() >= limits.max_files {
+        } else if self.files_taken() >= limits.max_files {
             Some(limits.files_reason())
         } else if self.total >= limits.max_total_bytes {
             Some(limits.total_reason())
@@ -172,6 +182,8 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, OpenError> {
         skipped: Vec::new(),
         total: 0,
         names: HashSet::new(),
+        opened: 0,
+        nested: 0,
     };
     if meta.is_dir() {
         walk_dir(path, path, limits, &mut bundle);

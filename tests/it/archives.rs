@@ -131,17 +131,21 @@ fn archives_nested_three_deep_are_read_and_the_fourth_is_listed() {
 
 #[test]
 fn archives_nested_share_the_bundle_bounds() {
-    // Two files in all: the third file met, inside node.tar.gz, is refused.
     let inv = inventory(&fixture("nested/nested.zip"), &["--max-files", "2"]);
-    let refused: Vec<_> = inv
+    // access.log is one file and node.tar.gz, opened, the second: nothing
+    // inside it is read.
+    assert_eq!(inv.iter().filter(|e| e.1 == "parsed").count(), 1, "{inv:?}");
+    let rest = inv
         .iter()
-        .filter(|e| e.3.contains("over the limit of 2 files"))
-        .collect();
-    assert!(!refused.is_empty(), "{inv:?}");
-    assert_eq!(inv.iter().filter(|e| e.1 == "parsed").count(), 2, "{inv:?}");
+        .find(|e| e.0 == "node.tar.gz/(rest of archive)")
+        .unwrap();
+    assert!(
+        rest.3.contains("over the limit of 2 files per bundle"),
+        "{rest:?}"
+    );
     // A total of 10,000 bytes: access.log (7,591 bytes) is whole, api.log
-    // is cut after the 2,409 bytes left, and every later file is refused,
-    // the nested zip and the xz file included.
+    // is cut after the 2,409 bytes left, and node.tar.gz's own stream
+    // stops where archives inside the bundle have used 10,000 bytes.
     let inv = inventory(
         &fixture("nested/nested.zip"),
         &["--max-total-bytes", "10000"],
@@ -153,11 +157,27 @@ fn archives_nested_share_the_bundle_bounds() {
             .contains("total limit of 10000 bytes reached; cut after 2409"),
         "{api:?}"
     );
-    for later in ["node.tar.gz/deeper.zip", "node.tar.gz/redis-server.log.xz"] {
-        let e = inv.iter().find(|e| e.0 == later).unwrap();
-        assert_eq!(e.1, "skipped", "{e:?}");
-        assert!(e.3.contains("total is spent"), "{e:?}");
-    }
+    let rest = inv
+        .iter()
+        .find(|e| e.0 == "node.tar.gz/(rest of archive)")
+        .unwrap();
+    assert!(
+        rest.3
+            .contains("used the budget of 10000 decompressed bytes"),
+        "{rest:?}"
+    );
+    // Six archives in a folder share one budget: once it is spent, the
+    // next archive is not opened.
+    let inv = inventory(&fixture("tarballs"), &["--max-total-bytes", "50000"]);
+    let zst = inv.iter().find(|e| e.0 == "b.tar.zst").unwrap();
+    assert_eq!(zst.1, "skipped", "{zst:?}");
+    assert!(
+        zst.3
+            .contains("used the budget of 50000 decompressed bytes"),
+        "{zst:?}"
+    );
+    let whole = inv.iter().filter(|e| e.1 == "parsed").count();
+    assert_eq!(whole, 7, "{inv:?}");
 }
 
 /// The byte count in "stream ends early after N bytes".
