@@ -318,30 +318,31 @@ fn may_hold_boot_clue(path: &str) -> bool {
 }
 
 /// Gives each record without a time the boot time plus the seconds its
-/// header line starts with.
+/// header line starts with. Records are in line order, so the lines are
+/// walked once beside them.
 fn place_records(log: &mut LogFile, data: &[u8], boot: Timestamp) {
-    let mut uptimes = std::collections::HashMap::new();
-    for (i, line) in data.split(|&b| b == b'\n').enumerate() {
-        if let Some(secs) = seconds_since_boot(line) {
-            uptimes.insert(i as u64 + 1, secs);
-        }
-    }
+    let mut lines = data.split(|&b| b == b'\n').zip(1u64..);
     let mut placed = 0;
-    for r in log.records.iter_mut().filter(|r| r.time.is_none()) {
-        let secs = uptimes.get(&r.line).copied();
-        let at = secs.and_then(|s| {
-            boot.checked_add(jiff::SignedDuration::from_secs_f64(s))
-                .ok()
-        });
-        if at.is_some() {
-            r.time = at;
+    let mut first_left = None;
+    for r in log.records.iter_mut() {
+        let Some((line, _)) = lines.by_ref().find(|(_, n)| *n >= r.line) else {
+            break;
+        };
+        if r.time.is_some() {
+            continue;
+        }
+        let secs = seconds_since_boot(line);
+        let since = secs.and_then(|s| jiff::SignedDuration::try_from_secs_f64(s).ok());
+        r.time = since.and_then(|d| boot.checked_add(d).ok());
+        if r.time.is_some() {
             placed += 1;
+        } else if first_left.is_none() {
+            let text = String::from_utf8_lossy(line);
+            first_left = Some((r.line, crate::model::excerpt(&text, 160)));
         }
     }
     log.no_time -= placed.min(log.no_time);
-    if log.no_time == 0 {
-        log.first_no_time = None;
-    }
+    log.first_no_time = first_left;
 }
 
 /// The `12.345678` of a line that starts `[   12.345678] `.
@@ -766,11 +767,13 @@ pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle
             log.records.iter().map(move |r| {
                 let row = TimelineRow {
                     time: r.time,
-                    no_time: r.time.is_none().then_some(if log.format == DMESG_RAW {
-                        NO_BOOT_TIME
-                    } else {
-                        "no readable time in the record"
-                    }),
+                    no_time: r.time.is_none().then_some(
+                        if log.format == DMESG_RAW && it.boot.is_none() {
+                            NO_BOOT_TIME
+                        } else {
+                            "no readable time in the record"
+                        },
+                    ),
                     source: it.path.clone(),
                     line: r.line,
                     format: log.format.clone(),

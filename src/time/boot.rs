@@ -151,7 +151,10 @@ pub fn resolve(
         Clue::Uptime(s) => Some((*s, p.as_str())),
         _ => None,
     });
-    let since = |at: Timestamp, secs: f64| at.checked_sub(SignedDuration::from_secs_f64(secs)).ok();
+    let since = |at: Timestamp, secs: f64| {
+        at.checked_sub(SignedDuration::try_from_secs_f64(secs).ok()?)
+            .ok()
+    };
     if let Some((secs, path)) = uptime {
         let (at, clock) = match (date, now) {
             (Some((t, p)), _) => (t, format!("the date in {p}")),

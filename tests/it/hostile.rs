@@ -766,3 +766,22 @@ fn hostile_fuzz_dpkg_log_with_invalid_utf8_does_not_stop_the_run() {
     let r = c.analyze(&b, &[]);
     r.ok().good_log_parsed("logs/access.log");
 }
+
+#[test]
+fn hostile_dmesg_uptime_past_any_date_keeps_no_time() {
+    let c = Case::new();
+    let b = c.folder();
+    fs::create_dir_all(b.join("proc")).unwrap();
+    fs::write(b.join("proc/stat"), "cpu  1 2 3\nbtime 1796399801\n").unwrap();
+    let dmesg = "[    0.000000] Linux version 6.18.44\n\
+                 [99999999999999999999999.000000] a clock past any date\n";
+    fs::write(b.join("dmesg"), dmesg).unwrap();
+    fs::write(b.join("uptime"), "99999999999999999999999.99 1.00\n").unwrap();
+    let r = c.analyze(&b, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    r.assert_line(
+        "dmesg",
+        "partial",
+        "1 records without a readable time, first at line 2",
+    );
+}
