@@ -96,6 +96,8 @@ impl Bundle {
             let (data, why) = match err {
                 Some(e) => {
                     let why = format!("stream ends early after {} bytes: {e}", head.len());
+                    let mut head = head;
+                    head.truncate(bound.min(head.len() as u64) as usize);
                     (head, Some(why))
                 }
                 None => read_bounded(&mut Cursor::new(head).chain(rest), bound, limits),

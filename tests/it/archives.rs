@@ -275,3 +275,61 @@ fn archives_bomb_per_codec_is_cut_at_the_per_file_limit() {
     );
     assert_eq!(nested[1].1, "partial");
 }
+
+/// Every fixture, cut at 48 places and with one byte changed at 48
+/// others, opened with small limits: the bounds and the path rules hold
+/// whatever the damage (the fuzz target's checks, on real archives).
+#[test]
+fn archives_damaged_anywhere_stay_within_bounds() {
+    use outsidein::bundle::{open, Limits};
+    let limits = Limits {
+        max_entry_bytes: 16 << 10,
+        max_total_bytes: 40 << 10,
+        max_files: 6,
+        ..Limits::default()
+    };
+    let files = [
+        "tarballs/b.tar",
+        "tarballs/b.tar.gz",
+        "tarballs/b.tar.xz",
+        "tarballs/b.tar.zst",
+        "tarballs/b.tar.bz2",
+        "tarballs/b.zip",
+        "nested/nested.zip",
+        "single/access.log.xz",
+        "cut/holds-cut.zip",
+        "bombs/holds-bomb.zip",
+        "bombs/zeros.log.zst",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for f in files {
+        let bytes = std::fs::read(fixture(f)).unwrap();
+        let name = f.rsplit('/').next().unwrap();
+        for k in 1..=96usize {
+            let mut damaged = bytes.clone();
+            let at = bytes.len() * (k % 48 + 1) / 49;
+            if k <= 48 {
+                damaged.truncate(at);
+            } else {
+                damaged[at] ^= 0x5a;
+            }
+            let path = dir.path().join(name);
+            std::fs::write(&path, &damaged).unwrap();
+            let Ok(b) = open(&path, &limits) else {
+                continue;
+            };
+            let total: usize = b.entries.iter().map(|e| e.data.len()).sum();
+            assert!(total <= 40 << 10, "{f} damaged at {at}: total {total}");
+            assert!(
+                b.entries.len() <= 6,
+                "{f} damaged at {at}: {} files",
+                b.entries.len()
+            );
+            for e in &b.entries {
+                assert!(e.data.len() <= 16 << 10, "{f} at {at}: {}", e.path);
+                let bad = e.path.starts_with('/') || e.path.split('/').any(|c| c == "..");
+                assert!(!bad, "{f} damaged at {at}: {}", e.path);
+            }
+        }
+    }
+}
