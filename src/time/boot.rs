@@ -204,7 +204,9 @@ mod tests {
     }
 
     #[test]
-    fn clues_in_the_documented_shapes() {
+    fn list_boots_takes_boot_0_of_several() {
+        // `who -b` as it printed for this boot; list-boots in the shape
+        // systemd 252 prints (fixtures/boot), with an earlier boot added.
         let who = "         system boot  2026-12-04 15:56\n";
         assert_eq!(boot("who_-b", who), Some(ts("2026-12-04T15:56:00Z")));
         let boots = "IDX BOOT ID                          FIRST ENTRY                 LAST ENTRY\n \

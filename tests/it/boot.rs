@@ -1,8 +1,9 @@
 //! dmesg's seconds since boot on the wall clock. fixtures/boot/host holds
 //! a real `dmesg` of this machine with its /proc/stat, /proc/uptime,
 //! `uptime`, `uptime -s` and `date --utc`, captured at one moment (the boot
-//! was at 2026-12-04 15:56:41 UTC by btime; the kernel's init arguments
-//! in the command line are removed). Each case copies the dmesg with one
+//! was at 2026-12-04 15:56:41 UTC by btime), and `who -b` and `journalctl
+//! --list-boots` output made by the real tools for that boot (see
+//! fixtures/boot/README.md). Each case copies the dmesg with one
 //! kind of clue into a folder laid out as sosreport lays them.
 
 use super::analyze::{run, run_jsonl};
@@ -76,6 +77,25 @@ fn boot_from_proc_uptime_and_the_bundles_date() {
 }
 
 #[test]
+fn boot_from_who_b_to_the_minute() {
+    let b = bundle(&["sos_commands/host/who_-b"]);
+    assert_eq!(span(&timeline(&b, &[])).0, "2026-12-04T15:56:00Z");
+}
+
+#[test]
+fn boot_from_journalctl_list_boots_wins_over_uptime_s() {
+    // list-boots says UTC itself, so --timezone does not move it, while
+    // `uptime -s` beside it would be read an hour earlier.
+    let files = [
+        "sos_commands/logs/journalctl_--list-boots",
+        "sos_commands/host/uptime_-s",
+    ];
+    let b = bundle(&files);
+    let paris = timeline(&b, &["--timezone", "Europe/Paris"]);
+    assert_eq!(span(&paris).0, "2026-12-04T15:56:41Z");
+}
+
+#[test]
 fn boot_btime_wins_over_the_others() {
     let all = [
         "proc/stat",
@@ -83,6 +103,7 @@ fn boot_btime_wins_over_the_others() {
         "sos_commands/date/date_--utc",
         "sos_commands/host/uptime",
         "sos_commands/host/uptime_-s",
+        "sos_commands/host/who_-b",
     ];
     let b = bundle(&all);
     let paris = timeline(&b, &["--timezone", "Europe/Paris"]);
