@@ -1,14 +1,20 @@
 //! Clock skew between two hosts, measured on real traffic: nginx 1.22 as
 //! a reverse proxy (host `proxy`) in front of a Python app (host `app`)
-//! whose clock faketime set 42 s ahead, on loopback
-//! (fixtures/skew/make.sh).
+//! whose clock faketime set 42 s ahead, on loopback, and the same run
+//! without the shift (fixtures/skew/make.sh).
 
 use super::analyze::run;
 use serde_json::Value;
 use std::path::PathBuf;
 
 fn bundle() -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/skew/bundle");
+    fixture("bundle")
+}
+
+fn fixture(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/skew")
+        .join(name);
     p.to_str().unwrap().to_string()
 }
 
@@ -35,6 +41,23 @@ fn skew_of_a_clock_set_42_s_ahead_is_found() {
     assert!(
         md.contains("Clock skew: `proxy` runs 42.6 s behind `app` (median of 70"),
         "{md}"
+    );
+}
+
+#[test]
+fn skew_is_not_reported_when_the_clocks_agree() {
+    // The same run without faketime: the pairs' median is 0.5 s (nginx
+    // writes whole seconds), under the threshold.
+    let out = run(&["analyze", &fixture("bundle-same-clock"), "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["bundle"]["hosts"],
+        serde_json::json!(["app", "proxy"])
+    );
+    assert!(
+        report.get("clock_skew").is_none(),
+        "{}",
+        report["clock_skew"]
     );
 }
 
