@@ -204,11 +204,11 @@ fn budget_reason(room: u64, limits: &Limits) -> String {
 
 /// A reader that fails, with `why`, once more than `left` bytes would go
 /// through it: the decompressed stream of a nested archive is bounded like
-/// a file.
-struct Budget<R> {
-    inner: R,
-    left: u64,
-    why: String,
+/// a file, and a compressed bundle's stream by a multiple of the total.
+pub(crate) struct Budget<R> {
+    pub inner: R,
+    pub left: u64,
+    pub why: String,
 }
 
 impl<R: Read> Read for Budget<R> {

@@ -230,7 +230,20 @@ fn open_file(
             let (inner, err) = sniff::peek(&mut dec);
             match (sniff::shape(&inner), err) {
                 (Shape::Tar, None) => {
-                    archive::read_tar(Cursor::new(inner).chain(dec), limits, bundle, &top)
+                    // Skipping a cut or refused member still decompresses
+                    // it; the stream is bounded so that costs bounded time.
+                    let left = limits.max_total_bytes.saturating_mul(STREAM_FACTOR);
+                    let why = format!(
+                        "the bundle decompresses to more than {STREAM_FACTOR} times the total \
+                         limit ({left} bytes); the rest is not read"
+                    );
+                    let stream = Cursor::new(inner).chain(dec);
+                    let budget = member::Budget {
+                        inner: stream,
+                        left,
+                        why,
+                    };
+                    archive::read_tar(budget, limits, bundle, &top)
                 }
                 (Shape::Zip, None) => {
                     let mut stream = Cursor::new(inner).chain(dec);
@@ -264,6 +277,10 @@ fn open_file(
         }
     }
 }
+
+/// How many times the total limit a compressed bundle's tar stream may
+/// decompress to, members skipped past the limits included.
+const STREAM_FACTOR: u64 = 4;
 
 /// A name that promises an archive: read as plain text it would mislead.
 fn named_archive(name: &str) -> bool {

@@ -180,6 +180,26 @@ fn archives_nested_share_the_bundle_bounds() {
     assert_eq!(whole, 7, "{inv:?}");
 }
 
+#[test]
+fn archives_compressed_bundle_stream_is_bounded_too() {
+    // bomb.tar.zst as the bundle: its 64 MiB member is cut at the 1 MiB
+    // total, and skipping the rest of it stops at 4 times the total, so
+    // access.log after it is never reached.
+    let inv = inventory(
+        &fixture("bomb-top/bomb.tar.zst"),
+        &["--max-total-bytes", "1048576"],
+    );
+    let paths: Vec<_> = inv.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(paths, ["(rest of archive)", "zeros.log"]);
+    assert!(
+        inv[0]
+            .3
+            .contains("more than 4 times the total limit (4194304 bytes)"),
+        "{inv:?}"
+    );
+    assert!(inv[1].3.contains("cut after 1048576 bytes"), "{inv:?}");
+}
+
 /// The byte count in "stream ends early after N bytes".
 fn kept_bytes(reason: &str) -> usize {
     let tail = reason.split("ends early after ").nth(1).unwrap();
