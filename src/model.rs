@@ -127,6 +127,9 @@ pub enum TimeSource {
     Path,
     /// The archive entry's or file's modification time.
     Mtime,
+    /// Seconds since boot (dmesg) added to the host's boot time as the
+    /// bundle gives it (`/proc/stat` btime, `uptime -s`, ...).
+    BootTime,
 }
 
 /// One measured value at one time: a usage snapshot figure or a Postgres

@@ -75,6 +75,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         instrumentation: advice(ev, &sigs),
         inventory: Vec::new(),
         completeness: completeness(ev),
+        clock_skew: super::skew::estimate(ev.items),
         findings,
         redactions: None,
     };

@@ -371,6 +371,23 @@ fn completeness(w: &mut String, r: &Report, rows: usize) {
     }
     more(w, r.completeness.len(), rows, "sources");
     w.push('\n');
+    for k in &r.clock_skew {
+        let side = if k.offset_s > 0.0 {
+            "ahead of"
+        } else {
+            "behind"
+        };
+        let _ = writeln!(
+            w,
+            "Clock skew: {} runs {:.1} s {side} {} (median of {} requests both logged; \
+             spread {:.1} s). Times of the two hosts are compared as written.\n",
+            code(&k.other),
+            k.offset_s.abs(),
+            code(&k.host),
+            k.pairs,
+            k.spread_s
+        );
+    }
 }
 
 /// Files grouped by folder, kind, format and status; files with a reason
@@ -428,5 +445,31 @@ fn inventory(w: &mut String, r: &Report, rows: usize) {
         }
         more(w, odd.len(), rows * 2, "files");
         w.push('\n');
+    }
+    rotated_families(w, r);
+}
+
+/// One line per rotated log family: its files, oldest first.
+fn rotated_families(w: &mut String, r: &Report) {
+    let mut families: BTreeMap<&str, Vec<(u32, &str)>> = BTreeMap::new();
+    for e in &r.inventory {
+        if let Some(rot) = &e.rotation {
+            let name = e.path.rsplit('/').next().unwrap_or(&e.path);
+            families
+                .entry(&rot.family)
+                .or_default()
+                .push((rot.age, name));
+        }
+    }
+    for (family, mut files) in families {
+        files.sort_by(|a, b| b.cmp(a));
+        let names: Vec<_> = files.iter().map(|(_, n)| code(n)).collect();
+        let _ = writeln!(
+            w,
+            "Rotated family {}: {} files, oldest first: {}.\n",
+            code(family),
+            files.len(),
+            names.join(", ")
+        );
     }
 }

@@ -33,6 +33,9 @@ pub struct Report {
     pub instrumentation: Vec<Advice>,
     pub inventory: Vec<InventoryEntry>,
     pub completeness: Vec<Coverage>,
+    /// Host pairs whose clocks disagree, measured on requests both logged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clock_skew: Vec<crate::analysis::skew::ClockSkew>,
     /// Distinct values replaced by redaction tokens, by kind (`password`,
     /// `email`, `jwt`, ...). Empty when redaction found nothing; omitted
     /// when the report was made with `--no-redact`.
@@ -152,6 +155,10 @@ pub struct InventoryEntry {
     pub format: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_source: Option<TimeSource>,
+    /// For a rotated log (`app.log.2.gz`), its family (`app.log`), its age
+    /// in the family (0 for the newest) and the family's size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<crate::analysis::rotation::Rotation>,
 }
 
 /// How well one log source covers the bundle's time.

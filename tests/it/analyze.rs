@@ -35,6 +35,20 @@ pub fn run(args: &[&str]) -> Output {
         .expect("binary runs")
 }
 
+/// Runs a command that prints JSON lines (`timeline`) and reads them.
+pub fn run_jsonl(args: &[&str]) -> Vec<Value> {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 fn analyze_json(path: &Path, extra: &[&str]) -> Value {
     let p = path.to_str().unwrap();
     let mut args = vec!["analyze", p, "--format", "json"];

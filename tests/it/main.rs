@@ -1,10 +1,15 @@
 //! One integration test binary, grouped by theme.
 
 mod analyze;
+mod archives;
+mod boot;
 mod deps;
 mod hostile;
+mod layouts;
 mod postgres;
 mod redact;
+mod rotation;
 mod signature;
+mod skew;
 mod timeline;
 mod usage;
