@@ -15,6 +15,7 @@
 //!   probability.
 
 mod changes;
+mod charts;
 pub mod contrast;
 mod correlate;
 pub mod kb;

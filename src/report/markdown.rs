@@ -4,8 +4,8 @@
 //! least important end first, and the cut is said.
 
 use super::model::*;
+use super::time as t;
 use crate::model::{Evidence, Finding};
-use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -29,11 +29,6 @@ pub fn render(r: &Report) -> String {
     out.truncate(cut);
     out.push_str("\n\n*Report cut here to fit a GitHub comment; see the JSON report.*\n");
     out
-}
-
-fn t(ts: Option<Timestamp>) -> String {
-    ts.map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|| "—".into())
 }
 
 /// A table cell: no newlines, pipes escaped.

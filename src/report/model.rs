@@ -38,6 +38,8 @@ pub struct Report {
     /// when the report was made with `--no-redact`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redactions: Option<std::collections::BTreeMap<String, u64>>,
+    /// The series the HTML report charts, bounded in size.
+    pub charts: super::charts::Charts,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -35,9 +35,11 @@ pub fn run(args: &[&str]) -> Output {
         .expect("binary runs")
 }
 
-fn analyze_json(path: &Path, extra: &[&str]) -> Value {
+/// `analyze PATH --format FORMAT EXTRA...`, checked to exit 0: the
+/// report's bytes.
+pub fn analyze_as(path: &Path, format: &str, extra: &[&str]) -> Vec<u8> {
     let p = path.to_str().unwrap();
-    let mut args = vec!["analyze", p, "--format", "json"];
+    let mut args = vec!["analyze", p, "--format", format];
     args.extend_from_slice(extra);
     let out = run(&args);
     assert_eq!(
@@ -46,10 +48,14 @@ fn analyze_json(path: &Path, extra: &[&str]) -> Value {
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("JSON report")
+    out.stdout
 }
 
-fn sample_tar() -> PathBuf {
+pub fn analyze_json(path: &Path, extra: &[&str]) -> Value {
+    serde_json::from_slice(&analyze_as(path, "json", extra)).expect("JSON report")
+}
+
+pub fn sample_tar() -> PathBuf {
     root().join("fixtures/sample-bundle.tar.gz")
 }
 

@@ -3,6 +3,7 @@
 mod analyze;
 mod deps;
 mod hostile;
+mod html;
 mod postgres;
 mod redact;
 mod signature;
