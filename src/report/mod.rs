@@ -1,8 +1,13 @@
 //! One report model, rendered as Markdown, JSON or HTML.
 //!
+//! The JSON form is described by `schema/report.schema.json` (draft
+//! 2020-12), which tests/it/schema.rs checks real reports against.
+//!
 //! # Limitations
-//! - The JSON fields are documented on the model's types rather than in a
-//!   JSON Schema file.
+//! - The schema is kept by hand beside the types, with
+//!   `additionalProperties: false` and `required` lists so that a field
+//!   added, renamed or dropped fails validation; an optional field that
+//!   none of the test reports carries could still drift unnoticed.
 //! - Renderers write what they are given: `crate::redact` is applied to
 //!   the report before, by the command line.
 

@@ -6,6 +6,7 @@ mod hostile;
 mod html;
 mod postgres;
 mod redact;
+mod schema;
 mod signature;
 mod timeline;
 mod usage;
