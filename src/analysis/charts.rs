@@ -148,7 +148,10 @@ fn panel(
         .collect();
     let mut chosen: Vec<(&Key, &Vec<Point>)> = grouped
         .iter()
+        // A usage series that stays at zero (an idle tmpfs) says nothing;
+        // zero server errors do.
         .filter(|(k, p)| matches(def, &k.0) && p.len() >= 2)
+        .filter(|(_, p)| def.unit == "per bucket" || p.iter().any(|x| x.v != 0.0))
         .collect();
     if chosen.is_empty() {
         return None;
@@ -225,6 +228,16 @@ fn limit(def: &PanelDef, input: &ChartInput) -> Option<Limit> {
             value: f64::from(m),
             label: format!("max_connections {m}"),
         }),
+        "memory" => input
+            .usage
+            .iter()
+            .filter(|s| s.metric == "mem.total_bytes")
+            .map(|s| s.value)
+            .max_by(f64::total_cmp)
+            .map(|m| Limit {
+                value: m,
+                label: format!("total {}", crate::usage::human(m)),
+            }),
         "disk" => Some(Limit {
             value: 100.0,
             label: "full".into(),

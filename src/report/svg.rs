@@ -155,10 +155,16 @@ fn spike(w: &mut String, axis: &TimeAxis, s: &Window, plot_h: f64) {
     );
 }
 
-/// A round upper bound and tick step for values up to `max`.
-fn nice_max(max: f64) -> (f64, f64) {
+/// A round upper bound and tick step for values up to `max`; bytes are
+/// rounded in binary units (256 MiB, not 268.4 MB).
+fn nice_max(max: f64, unit: &str) -> (f64, f64) {
     if max <= 0.0 || !max.is_finite() {
         return (1.0, 0.25);
+    }
+    if unit == "bytes" && max >= 1024.0 {
+        let scale = 1024f64.powi((max.log2() / 10.0).floor().min(4.0) as i32);
+        let (top, step) = nice_max(max / scale, "");
+        return (top * scale, step * scale);
     }
     let raw = max / 4.0;
     let mag = 10f64.powf(raw.log10().floor());
@@ -173,7 +179,10 @@ fn nice_max(max: f64) -> (f64, f64) {
 /// A value as the panel's unit shows it.
 pub(crate) fn fmt_value(v: f64, unit: &str) -> String {
     match unit {
-        "bytes" => crate::usage::human(v),
+        "bytes" => {
+            let h = crate::usage::human(v);
+            h.replace(".0 ", " ")
+        }
         "percent" if v.fract() == 0.0 => format!("{v:.0}%"),
         "percent" => format!("{v:.2}%"),
         _ if v.abs() >= 1e6 => format!("{:.1}M", v / 1e6),
@@ -193,7 +202,7 @@ pub(crate) fn panel(p: &Panel, axis: &TimeAxis, all_markers: &[Marker]) -> Strin
         .flat_map(|s| s.points.iter().map(|x| x.v))
         .chain(p.limit.as_ref().map(|l| l.value))
         .fold(0.0, f64::max);
-    let (top, step) = nice_max(data_max);
+    let (top, step) = nice_max(data_max, &p.unit);
     let y = |v: f64| TOP + plot_h * (1.0 - v / top);
     let mut w = String::new();
     let _ = write!(
@@ -310,9 +319,12 @@ mod tests {
 
     #[test]
     fn nice_max_rounds_up_to_a_round_step() {
-        assert_eq!(nice_max(97.0), (100.0, 25.0));
-        assert_eq!(nice_max(3.2), (4.0, 1.0));
-        assert_eq!(nice_max(0.0), (1.0, 0.25));
+        assert_eq!(nice_max(97.0, "count"), (100.0, 25.0));
+        assert_eq!(nice_max(3.2, "load"), (4.0, 1.0));
+        assert_eq!(nice_max(0.0, "count"), (1.0, 0.25));
+        let mib = 1024.0 * 1024.0;
+        assert_eq!(nice_max(953.7 * mib, "bytes"), (1000.0 * mib, 250.0 * mib));
+        assert_eq!(fmt_value(250.0 * mib, "bytes"), "250 MiB");
     }
 
     #[test]
