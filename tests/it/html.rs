@@ -4,7 +4,7 @@
 //! hostile log lines stay text, nothing is fetched, and the page is the
 //! same bytes whatever the thread count.
 
-use super::analyze::{analyze_as, sample_tar};
+use super::analyze::{analyze_as, sample_tar, shared};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -184,6 +184,7 @@ fn screenshot_of_the_charts_is_not_blank() {
     let page = render(&html, 1000, 1800);
     // Below the header and summary, the timeline and the first charts.
     let (coloured, total) = coloured_pixels(&page.screenshot, 350..1800);
+    eprintln!("screenshot: {coloured} of {total} pixels coloured");
     assert!(total > 1_000_000, "screenshot too small: {total} pixels");
     assert!(
         coloured > 5_000,
@@ -215,11 +216,40 @@ fn html_fetches_nothing_and_has_no_script() {
 }
 
 #[test]
-fn html_is_identical_across_thread_counts() {
+fn html_and_chart_series_are_identical_across_thread_counts() {
     let one = html_of(&sample_tar(), &["-j", "1"]);
     let two = html_of(&sample_tar(), &["-j", "2"]);
     assert!(one.len() > 10_000);
     assert!(one == two, "HTML differs between -j 1 and -j 2");
+    let one = analyze_as(&sample_tar(), "json", &["-j", "1"]);
+    let two = analyze_as(&sample_tar(), "json", &["-j", "2"]);
+    assert!(one == two, "JSON differs between -j 1 and -j 2");
+}
+
+/// The shared bundle (memory and disk filling) and a case with no log at
+/// all render cleanly too: charts where there are series, a sentence where
+/// there are none.
+#[test]
+fn shared_reports_render_in_chromium() {
+    let Some(shared) = shared() else { return };
+    let bundle = html_of(&shared.join("bundles/memory-and-disk.tar.gz"), &[]);
+    let page = render(&bundle, 1000, 1200);
+    assert!(page.console.is_empty(), "console: {:#?}", page.console);
+    let charts = charts_in(&page.dom);
+    for id in ["timeline", "log_rates", "memory", "disk", "connections"] {
+        let body = &charts.iter().find(|c| c.0 == id).expect(id).1;
+        assert!(body.contains("<polyline") || id == "timeline", "{id}");
+    }
+    let disk = &charts.iter().find(|c| c.0 == "disk").unwrap().1;
+    assert!(disk.contains("class=\"limit\""), "the 100% line");
+    let quiet = html_of(&shared.join("cases/17-grouparoo-pg-bump-control"), &[]);
+    let page = render(&quiet, 1000, 800);
+    assert!(page.console.is_empty(), "console: {:#?}", page.console);
+    assert!(page.dom.contains("No series with a time to chart."));
+    assert!(
+        page.dom.contains("pg-pool"),
+        "the dependency change is listed"
+    );
 }
 
 #[test]
