@@ -1,7 +1,7 @@
 //! The evidence model shared by every stage: what parsers produce and what
 //! the analysis and the report consume.
 //!
-//! Parsers turn files into three kinds of evidence: log [`Record`]s, usage
+//! Parsers turn files into three kinds of evidence: log [`Record`](crate::logs::Record)s, usage
 //! [`Sample`]s (system snapshots and Postgres statistics) and dependency
 //! changes (see [`crate::deps`]). The analysis turns evidence into ranked
 //! [`Finding`]s, each pointing at its [`Evidence`].

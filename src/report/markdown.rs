@@ -65,8 +65,8 @@ const TRIMS: &[Trim] = &[
     ("findings", |r| r.findings = 2),
 ];
 
-/// Renders the report; when it is longer than [`MAX_CHARS`], cuts parts
-/// in [`TRIMS`] order until it fits, and says at the top what was cut.
+/// Renders the report; when it is longer than 65,536 characters, cuts parts
+/// least important first until it fits, and says at the top what was cut.
 pub fn render(r: &Report) -> String {
     let mut rows = ALL;
     let mut cut: Vec<&str> = Vec::new();
