@@ -26,7 +26,8 @@ pub const MAX_ROWS: usize = 500;
 const STYLE: &str = "\
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1b1f23;background:#fff}\
 main{max-width:1000px;margin:0 auto;padding:16px 24px}\
-h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #d0d7de;padding-bottom:4px;margin-top:28px}\
+h1{font-size:22px}\
+h2{font-size:18px;border-bottom:1px solid #d0d7de;padding-bottom:4px;margin-top:28px}\
 h3{font-size:15px}.meta{color:#57606a}\
 table{border-collapse:collapse;margin:8px 0;font-size:13px}\
 th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}\
@@ -42,13 +43,16 @@ svg text{font:11px system-ui,sans-serif;fill:#57606a}\
 .c0{stroke:#0969da}.c1{stroke:#cf222e}.c2{stroke:#1a7f37}.c3{stroke:#8250df}\
 .c4{stroke:#bc4c00}.c5{stroke:#57606a}\
 .spike{fill:#ffd33d;fill-opacity:.35}\
-.marker line{stroke:#8250df;stroke-width:1.2;stroke-dasharray:4 3}.marker.lifecycle line{stroke:#bc4c00}\
+.marker line{stroke:#8250df;stroke-width:1.2;stroke-dasharray:4 3}\
+.marker.lifecycle line{stroke:#bc4c00}\
 .marker text{fill:#8250df;font-weight:bold}\
 .limit line{stroke:#cf222e;stroke-dasharray:6 4}.limit text{fill:#cf222e}\
 .event{fill:#0969da}.event.change{fill:#8250df}.event.lifecycle{fill:#bc4c00}\
 .event.finding{fill:#cf222e}.event.spike{fill:#d4a72c}\
-.legend{list-style:none;padding:0;margin:0 0 12px;font-size:12px}.legend li{display:inline-block;margin-right:14px}\
-.sw{display:inline-block;width:14px;height:0;border-top:3px solid;vertical-align:middle;margin-right:4px}\
+.legend{list-style:none;padding:0;margin:0 0 12px;font-size:12px}\
+.legend li{display:inline-block;margin-right:14px}\
+.sw{display:inline-block;width:14px;height:0;border-top:3px solid;\
+vertical-align:middle;margin-right:4px}\
 .sw.c0{border-color:#0969da}.sw.c1{border-color:#cf222e}.sw.c2{border-color:#1a7f37}\
 .sw.c3{border-color:#8250df}.sw.c4{border-color:#bc4c00}.sw.c5{border-color:#57606a}\
 ";
