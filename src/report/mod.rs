@@ -4,10 +4,11 @@
 //! 2020-12), which tests/it/schema.rs checks real reports against.
 //!
 //! # Limitations
-//! - The schema is kept by hand beside the types, with
-//!   `additionalProperties: false` and `required` lists so that a field
-//!   added, renamed or dropped fails validation; an optional field that
-//!   none of the test reports carries could still drift unnoticed.
+//! - The schema is written by hand beside the types, not generated from
+//!   them. Drift fails the tests both ways: `additionalProperties: false`
+//!   and `required` lists reject a report field the schema lacks, and every
+//!   schema property must appear in one of the real reports validated; a
+//!   new field still needs its entry written.
 //! - Renderers write what they are given: `crate::redact` is applied to
 //!   the report before, by the command line.
 

@@ -1,11 +1,12 @@
 //! The JSON report against its schema, `schema/report.schema.json`: the
-//! reports of the sample bundle and of the shared bundle and cases
-//! validate (with Python's `jsonschema`, an independent draft 2020-12
+//! reports of the sample bundle, of the shared bundle and cases, and of
+//! shared lockfiles that fill the dependency sections validate (with Python's `jsonschema`, an independent draft 2020-12
 //! validator, formats checked), a broken report does not, and every
 //! property of the schema says what it means.
 
 use super::analyze::{analyze_as, sample_tar, shared};
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -89,10 +90,114 @@ fn real_reports_validate_against_the_schema() {
             }
         }
         assert!(files.len() >= 5, "the shared bundle and cases: {files:?}");
+        files.extend(dependency_reports(dir.path(), &shared));
     }
     let (counts, text) = validate(&files);
     assert_eq!(counts.len(), files.len(), "{text}");
     assert!(counts.iter().all(|&n| n == 0), "{text}");
+    if shared().is_some() {
+        // Every property of the schema is met in some report, so a field
+        // renamed in the code cannot linger in the schema.
+        let schema = schema();
+        let mut seen = BTreeSet::new();
+        for f in &files {
+            let report: Value = serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap();
+            met(&schema, &schema, "#", &report, &mut seen);
+        }
+        let unmet: Vec<String> = all_properties(&schema)
+            .into_iter()
+            .filter(|p| !seen.contains(p))
+            .collect();
+        assert!(unmet.is_empty(), "never in a report: {unmet:?}");
+    }
+}
+
+/// The schema a `$ref` points at (within `$defs`), with its name.
+fn resolve<'a>(root: &'a Value, s: &'a Value, at: &str) -> (&'a Value, String) {
+    match s.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let name = r.trim_start_matches("#/$defs/");
+            (&root["$defs"][name], format!("#/$defs/{name}"))
+        }
+        None => (s, at.to_string()),
+    }
+}
+
+/// Records `schema path/property` for every property `value` carries.
+fn met(root: &Value, s: &Value, at: &str, value: &Value, seen: &mut BTreeSet<String>) {
+    let (s, at) = resolve(root, s, at);
+    match value {
+        Value::Object(o) => {
+            for (k, v) in o {
+                if let Some(p) = s["properties"].get(k) {
+                    seen.insert(format!("{at}/{k}"));
+                    met(root, p, &format!("{at}/{k}"), v, seen);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let item = s["prefixItems"].get(i).unwrap_or(&s["items"]);
+                met(root, item, &format!("{at}[]"), v, seen);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every `schema path/property` of the top level and of each definition.
+fn all_properties(schema: &Value) -> Vec<String> {
+    let top = std::iter::once(("#".to_string(), schema));
+    let defs = schema["$defs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(n, d)| (format!("#/$defs/{n}"), d));
+    top.chain(defs)
+        .flat_map(|(at, d)| {
+            d["properties"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(k, _)| format!("{at}/{k}"))
+        })
+        .collect()
+}
+
+/// Reports whose dependency sections are not empty, from the shared
+/// lockfile corpus: a lockfile format change (yarn berry's cache key), a
+/// known-compromised version (flatmap-stream), and version skew (the two
+/// lockfiles of that incident on two hosts).
+fn dependency_reports(dir: &Path, shared: &Path) -> Vec<PathBuf> {
+    let deps = shared.join("deps");
+    let incident = deps.join("incident-flatmap-stream-introduced-geojson-schema");
+    let skew = dir.join("skew");
+    for (host, side) in [("web-1", "before.json"), ("web-2", "after.json")] {
+        std::fs::create_dir_all(skew.join(host).join("app")).unwrap();
+        let to = skew.join(host).join("app/package-lock.json");
+        std::fs::copy(incident.join(side), to).unwrap();
+    }
+    let reports = [
+        (
+            "format-change",
+            deps.join("clipanion-yarn-berry-remaster-153"),
+            "format_changes",
+        ),
+        ("known-compromised", incident.clone(), "known_compromised"),
+        ("version-skew", skew, "version_skew"),
+    ];
+    reports
+        .into_iter()
+        .map(|(name, bundle, section)| {
+            let path = write_report(dir, name, &bundle);
+            let r: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            assert!(
+                !r[section].as_array().unwrap().is_empty(),
+                "{name}: no {section}"
+            );
+            path
+        })
+        .collect()
 }
 
 #[test]
