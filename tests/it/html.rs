@@ -66,12 +66,21 @@ fn render(html: &str, width: u32, height: u32) -> Rendered {
     fs::write(&page, html).unwrap();
     let url = format!("file://{}", page.display());
     let profile = format!("--user-data-dir={}", dir.path().join("profile").display());
+    // Chromium's own background traffic (updates, metrics) is switched
+    // off and no host name resolves: the browser reaches nothing, and a
+    // page that tried to fetch would log a console error.
     let base = [
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
         "--enable-logging=stderr",
         "--v=0",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
         profile.as_str(),
     ];
     let dump = Command::new(chromium())
