@@ -45,7 +45,7 @@ svg text{font:11px system-ui,sans-serif;fill:#57606a}\
 .spike{fill:#ffd33d;fill-opacity:.35}\
 .marker line{stroke:#8250df;stroke-width:1.2;stroke-dasharray:4 3}\
 .marker.lifecycle line{stroke:#bc4c00}\
-.marker text{fill:#8250df;font-weight:bold}\
+.marker-label{fill:#8250df;font-weight:bold}\
 .limit line{stroke:#cf222e;stroke-dasharray:6 4}.limit text{fill:#cf222e}\
 .event{fill:#0969da}.event.change{fill:#8250df}.event.lifecycle{fill:#bc4c00}\
 .event.finding{fill:#cf222e}.event.spike{fill:#d4a72c}\

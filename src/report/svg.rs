@@ -118,25 +118,62 @@ fn time_axis(w: &mut String, axis: &TimeAxis, height: f64) {
 }
 
 /// Vertical lines for the markers, numbered as in the marker list.
+/// Markers closer than [`LABEL_GAP`] pixels share one label (`1–3`), so
+/// numbers do not overprint.
 fn markers(w: &mut String, axis: &TimeAxis, markers: &[Marker], height: f64) {
-    for (i, m) in markers.iter().enumerate() {
-        if !axis.contains(m.time) {
-            continue;
-        }
-        let x = f1(axis.x(m.time));
+    let shown: Vec<(usize, f64)> = markers
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| axis.contains(m.time))
+        .map(|(i, m)| (i + 1, axis.x(m.time)))
+        .collect();
+    for &(n, x) in &shown {
+        let m = &markers[n - 1];
+        let x = f1(x);
         let _ = write!(
             w,
-            r#"<g class="marker {}"><title>{} {} UTC: {}</title><line x1="{x}" y1="{}" x2="{x}" y2="{}"/><text x="{x}" y="{}" text-anchor="middle">{}</text></g>"#,
+            r#"<g class="marker {}"><title>{n} {} UTC: {}</title><line x1="{x}" y1="{}" x2="{x}" y2="{}"/></g>"#,
             esc(&m.kind),
-            i + 1,
             m.time.strftime("%Y-%m-%d %H:%M:%S"),
             esc(&m.label),
             f1(TOP),
             f1(height - BOTTOM),
-            f1(TOP - 6.0),
-            i + 1
         );
     }
+    for group in label_groups(&shown) {
+        let (first, x) = group[0];
+        let last = group[group.len() - 1].0;
+        let text = if first == last {
+            first.to_string()
+        } else {
+            format!("{first}–{last}")
+        };
+        let _ = write!(
+            w,
+            r#"<text class="marker-label" x="{}" y="{}" text-anchor="middle">{text}</text>"#,
+            f1(x),
+            f1(TOP - 6.0)
+        );
+    }
+}
+
+/// Closest two marker labels may stand, in pixels.
+const LABEL_GAP: f64 = 16.0;
+
+/// Runs of markers (number, x) each within [`LABEL_GAP`] of the run's
+/// first.
+fn label_groups(shown: &[(usize, f64)]) -> Vec<&[(usize, f64)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=shown.len() {
+        if i == shown.len() || shown[i].1 - shown[start].1 >= LABEL_GAP {
+            if i > start {
+                out.push(&shown[start..i]);
+            }
+            start = i;
+        }
+    }
+    out
 }
 
 /// A shaded spike window, at least three pixels wide, `plot_h` tall.
@@ -316,6 +353,17 @@ pub(crate) fn timeline(charts: &Charts, events: &[TimelineEvent], axis: &TimeAxi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn close_markers_share_a_label() {
+        let shown = [(1, 100.0), (2, 101.0), (3, 110.0), (4, 300.0), (5, 320.0)];
+        let groups: Vec<Vec<usize>> = label_groups(&shown)
+            .iter()
+            .map(|g| g.iter().map(|m| m.0).collect())
+            .collect();
+        assert_eq!(groups, [vec![1, 2, 3], vec![4], vec![5]]);
+        assert!(label_groups(&[]).is_empty());
+    }
 
     #[test]
     fn nice_max_rounds_up_to_a_round_step() {
