@@ -23,6 +23,8 @@ pub(crate) struct ChartInput {
     /// Usage snapshot and Postgres samples.
     pub usage: Vec<Sample>,
     pub max_connections: Option<u32>,
+    /// Query text by fingerprint id, for the legends of query series.
+    pub queries: BTreeMap<String, String>,
 }
 
 /// Which metrics go on one panel.
@@ -76,10 +78,22 @@ const PANELS: &[PanelDef] = &[
         metrics: &["disk.use_pct"],
     },
     PanelDef {
+        id: "disk_io",
+        title: "Disk reads and writes",
+        unit: "blocks per s",
+        metrics: &["vm.blocks_in_per_s", "vm.blocks_out_per_s"],
+    },
+    PanelDef {
         id: "connections",
         title: "Postgres connections",
         unit: "count",
         metrics: &["pg.conn.total", "pg.conn.state"],
+    },
+    PanelDef {
+        id: "queries",
+        title: "Postgres execution time of the busiest queries",
+        unit: "ms per s",
+        metrics: &["pg.stmt.exec_ms_per_s"],
     },
 ];
 
@@ -172,7 +186,7 @@ fn panel(
         .map(|(k, points)| {
             let (points, merged) = bound(points, MAX_POINTS);
             Series {
-                name: series_name(k, hosts.len() > 1, report),
+                name: series_name(k, hosts.len() > 1, report, input),
                 metric: k.0.clone(),
                 host: k.1.clone(),
                 points,
@@ -246,12 +260,15 @@ fn limit(def: &PanelDef, input: &ChartInput) -> Option<Limit> {
     }
 }
 
-/// Legend text: a signature's template, else the metric and labels, with
-/// the host when the panel has several.
-fn series_name(k: &Key, with_host: bool, report: &Report) -> String {
+/// Legend text: a signature's template, a query's text, else the metric
+/// and labels, with the host when the panel has several.
+fn series_name(k: &Key, with_host: bool, report: &Report, input: &ChartInput) -> String {
     let mut name = short_metric(&k.0, report);
     for (key, v) in &k.2 {
-        name.push_str(&format!(" {key}={v}"));
+        match input.queries.get(v).filter(|_| key == "query") {
+            Some(q) => name = crate::model::excerpt(q, 60),
+            None => name.push_str(&format!(" {key}={v}")),
+        }
     }
     if with_host {
         name.push_str(&format!(" on {}", k.1));

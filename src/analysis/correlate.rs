@@ -158,6 +158,11 @@ fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
             rates: rate_samples,
             usage: samples,
             max_connections: pg.max_connections,
+            queries: pg
+                .top_queries
+                .iter()
+                .map(|q| (q.fingerprint_id.clone(), q.fingerprint.clone()))
+                .collect(),
         },
     }
 }

@@ -43,12 +43,12 @@ pub struct Charts {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Panel {
     /// Stable machine name: `log_rates`, `signature_rates`, `memory`,
-    /// `cpu`, `load`, `disk`, `connections`.
+    /// `cpu`, `load`, `disk`, `disk_io`, `connections`, `queries`.
     pub id: String,
     /// Heading shown above the chart.
     pub title: String,
     /// Unit of every series' values: `per bucket`, `bytes`, `percent`,
-    /// `count` or `load`.
+    /// `count`, `load`, `blocks per s` or `ms per s`.
     pub unit: String,
     /// Width of a bucket in seconds, for counts per bucket.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -144,7 +144,9 @@ fn sample_report_renders_in_chromium_with_every_chart() {
         "memory",
         "load",
         "disk",
+        "disk_io",
         "connections",
+        "queries",
     ] {
         assert!(ids.contains(&want), "no {want} chart in {ids:?}");
     }
