@@ -198,7 +198,7 @@ fn panel(
         .spikes
         .iter()
         .filter(|s| chosen.iter().any(|(k, _)| spike_of(s, k)))
-        .take(12)
+        .take(MAX_WINDOWS)
         .map(|s| Window {
             start: s.start,
             end: s.end,

@@ -4,7 +4,8 @@
 //!
 //! Sizes are bounded: at most [`MAX_POINTS`] points a series (longer
 //! series keep the largest value of each slice of time, so a spike
-//! survives), [`MAX_SERIES`] series a panel and [`MAX_MARKERS`] markers.
+//! survives), [`MAX_SERIES`] series and [`MAX_WINDOWS`] spike windows a
+//! panel, and [`MAX_MARKERS`] markers.
 //!
 //! # Limitations
 //! - Points are plain values at times; a series does not say whether its
@@ -20,6 +21,8 @@ pub const MAX_POINTS: usize = 240;
 pub const MAX_SERIES: usize = 6;
 /// Most change, restart and deploy markers kept.
 pub const MAX_MARKERS: usize = 40;
+/// Most spike windows shaded on one panel, highest scores first.
+pub const MAX_WINDOWS: usize = 12;
 
 /// Everything the charts need: panels of series over one time axis, and
 /// the changes marked on all of them.
@@ -61,7 +64,8 @@ pub struct Panel {
     /// its label.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<Limit>,
-    /// Spike windows of this panel's series, shaded on the chart.
+    /// Spike windows of this panel's series, shaded on the chart; the
+    /// [`MAX_WINDOWS`] highest scores.
     pub spikes: Vec<Window>,
 }
 
