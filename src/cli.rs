@@ -36,6 +36,14 @@ enum ReportFormat {
     Json,
 }
 
+/// `analyze` also writes a self-contained HTML page with charts.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum AnalyzeFormat {
+    Markdown,
+    Json,
+    Html,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum TableFormat {
     Jsonl,
@@ -128,7 +136,7 @@ enum Command {
     Analyze {
         path: PathBuf,
         #[arg(long, value_enum, default_value = "markdown", help_heading = "Output")]
-        format: ReportFormat,
+        format: AnalyzeFormat,
         /// Write the report here instead of standard output.
         #[arg(short, long, help_heading = "Output")]
         output: Option<PathBuf>,
@@ -268,7 +276,7 @@ fn config(input: &InputArgs) -> Result<Config, (i32, String)> {
 
 fn analyze(
     path: &Path,
-    format: ReportFormat,
+    format: AnalyzeFormat,
     output: Option<&Path>,
     input: &InputArgs,
     redact: &RedactArgs,
@@ -310,8 +318,9 @@ fn analyze(
         eprintln!("outsidein: warning: {w}");
     }
     let text = match format {
-        ReportFormat::Markdown => outsidein::report::markdown(&report),
-        ReportFormat::Json => outsidein::report::json(&report),
+        AnalyzeFormat::Markdown => outsidein::report::markdown(&report),
+        AnalyzeFormat::Json => outsidein::report::json(&report),
+        AnalyzeFormat::Html => outsidein::report::html(&report),
     };
     match output {
         Some(out) => {

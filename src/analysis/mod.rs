@@ -16,6 +16,7 @@
 //!   probability.
 
 mod changes;
+mod charts;
 pub mod contrast;
 mod correlate;
 pub mod kb;
