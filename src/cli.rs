@@ -36,11 +36,20 @@ enum ReportFormat {
     Json,
 }
 
+/// `analyze` also writes a self-contained HTML page with charts.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum AnalyzeFormat {
+    Markdown,
+    Json,
+    Html,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum BatchFormat {
     #[value(alias = "markdown")]
     Md,
     Json,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -170,8 +179,11 @@ enum Command {
     /// Analyze a bundle (folder, .tar.gz/.tgz/.tar, .zip or one file) into a report.
     Analyze {
         path: PathBuf,
-        #[command(flatten)]
-        out: OutputArgs,
+        #[arg(long, value_enum, default_value = "markdown", help_heading = "Output")]
+        format: AnalyzeFormat,
+        /// Write the report here instead of standard output.
+        #[arg(short, long, help_heading = "Output")]
+        output: Option<PathBuf>,
         #[command(flatten)]
         input: InputArgs,
         #[command(flatten)]
@@ -279,10 +291,11 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Analyze {
             path,
-            out,
+            format,
+            output,
             input,
             redact,
-        } => analyze(&path, out.format, out.output.as_deref(), &input, &redact),
+        } => analyze(&path, format, output.as_deref(), &input, &redact),
         Command::Timeline {
             path,
             format,
@@ -414,7 +427,7 @@ fn config(input: &InputArgs) -> Result<Config, (i32, String)> {
 
 fn analyze(
     path: &Path,
-    format: ReportFormat,
+    format: AnalyzeFormat,
     output: Option<&Path>,
     input: &InputArgs,
     redact: &RedactArgs,
@@ -456,8 +469,9 @@ fn analyze(
         eprintln!("outsidein: warning: {w}");
     }
     let text = match format {
-        ReportFormat::Markdown => outsidein::report::markdown(&report),
-        ReportFormat::Json => outsidein::report::json(&report),
+        AnalyzeFormat::Markdown => outsidein::report::markdown(&report),
+        AnalyzeFormat::Json => outsidein::report::json(&report),
+        AnalyzeFormat::Html => outsidein::report::html(&report),
     };
     match output {
         Some(out) => {
@@ -591,8 +605,10 @@ fn batch(source: &Path, args: &BatchArgs) -> anyhow::Result<i32> {
         .map(|f| match f {
             BatchFormat::Md => batch::Format::Markdown,
             BatchFormat::Json => batch::Format::Json,
+            BatchFormat::Html => batch::Format::Html,
         })
         .collect();
+    formats.sort();
     formats.dedup();
     let threads = args
         .input

@@ -1,7 +1,7 @@
 //! The evidence model shared by every stage: what parsers produce and what
 //! the analysis and the report consume.
 //!
-//! Parsers turn files into three kinds of evidence: log [`Record`]s, usage
+//! Parsers turn files into three kinds of evidence: log [`Record`](crate::logs::Record)s, usage
 //! [`Sample`]s (system snapshots and Postgres statistics) and dependency
 //! changes (see [`crate::deps`]). The analysis turns evidence into ranked
 //! [`Finding`]s, each pointing at its [`Evidence`].
@@ -127,6 +127,9 @@ pub enum TimeSource {
     Path,
     /// The archive entry's or file's modification time.
     Mtime,
+    /// Seconds since boot (dmesg) added to the host's boot time as the
+    /// bundle gives it (`/proc/stat` btime, `uptime -s`, ...).
+    BootTime,
 }
 
 /// One measured value at one time: a usage snapshot figure or a Postgres
@@ -158,10 +161,13 @@ impl Sample {
 /// A pointer at the evidence behind a finding.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Evidence {
+    /// Path of the file inside the bundle.
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Line number (1-based) of the record's first line.
     pub line: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Time of the record or snapshot.
     pub time: Option<Timestamp>,
     /// A short excerpt, at most a few hundred characters.
     pub excerpt: String,
@@ -173,14 +179,23 @@ pub struct Finding {
     /// Stable machine name of the check that produced it, e.g.
     /// `pg.too_many_clients`.
     pub kind: String,
+    /// The tier it speaks for.
     pub tier: Tier,
+    /// One line: what went wrong, how often, when.
     pub title: String,
+    /// The explanation: what the evidence shows and the candidate
+    /// causes that precede it.
     pub detail: String,
+    /// Weight for ranking, higher first; a heuristic, not a
+    /// probability.
     pub score: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// When it started: the first evidence with a time.
     pub time: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// When it ended: the last evidence with a time.
     pub end: Option<Timestamp>,
+    /// The log lines and snapshots it rests on.
     pub evidence: Vec<Evidence>,
 }
 
@@ -219,17 +234,25 @@ pub fn excerpt(s: &str, max: usize) -> String {
 pub struct Spike {
     /// Metric name, or `signature:<id>` for a signature's rate.
     pub metric: String,
+    /// Host the series was measured on.
     pub host: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Extra dimensions of the series (`mount`, `query`, ...), as
+    /// key-value pairs.
     pub labels: Vec<(String, String)>,
+    /// First point of the window.
     pub start: Timestamp,
+    /// Last point of the window.
     pub end: Timestamp,
     /// Median of the series outside the window.
     pub baseline: f64,
+    /// Highest value in the window.
     pub peak: f64,
+    /// When the peak was measured.
     pub peak_time: Timestamp,
     /// How many robust deviations (MAD units) the peak stands above the
     /// baseline.
     pub score: f64,
+    /// The file (or `access logs`) the series came from.
     pub source: String,
 }

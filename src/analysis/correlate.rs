@@ -38,6 +38,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     findings.extend(changes::findings(ev.deps, &deploys));
     let mut usage = usage_evidence(ev, &sigs);
     let issues = std::mem::take(&mut usage.issues);
+    let chart_input = std::mem::take(&mut usage.charts);
     for f in findings.iter_mut() {
         follows_spike(f, &usage.spikes);
     }
@@ -75,8 +76,10 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         instrumentation: advice(ev, &sigs),
         inventory: Vec::new(),
         completeness: completeness(ev),
+        clock_skew: super::skew::estimate(ev.items),
         findings,
         redactions: None,
+        charts: Default::default(),
     };
     report.timeline = timeline(&sigs, &lifecycle, &report.findings);
     for d in &deploys {
@@ -95,6 +98,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     report.tiers = tiers(ev, &sigs, &report.findings);
     report.summary = summary(&report.findings);
     report.signatures = sigs.into_iter().map(|s| s.row).collect();
+    report.charts = super::charts::build(&chart_input, &report);
     (report, issues)
 }
 
@@ -110,6 +114,8 @@ struct UsageEvidence {
     /// one before it), for the inventory.
     issues: Vec<crate::model::FileIssue>,
     spikes: Vec<crate::model::Spike>,
+    /// The samples the charts draw.
+    charts: super::charts::ChartInput,
 }
 
 fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
@@ -144,10 +150,21 @@ fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
     for f in findings.iter_mut() {
         f.score *= USAGE_SCALE;
     }
+    samples.extend(pg.samples);
     UsageEvidence {
         findings,
         spikes,
         issues: pg.issues,
+        charts: super::charts::ChartInput {
+            rates: rate_samples,
+            usage: samples,
+            max_connections: pg.max_connections,
+            queries: pg
+                .top_queries
+                .iter()
+                .map(|q| (q.fingerprint_id.clone(), q.fingerprint.clone()))
+                .collect(),
+        },
     }
 }
 

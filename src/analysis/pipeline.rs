@@ -5,11 +5,14 @@
 //! entries), then results are merged in path order, so the report is the
 //! same whatever the thread count.
 
+use super::layout;
+use super::rotation::{self, Rotation};
 use super::{correlate, signatures};
 use crate::bundle::{self, Bundle, Entry, Limits};
 use crate::logs::{self, LogFile, Registry};
 use crate::model::{FileIssue, TimeSource};
 use crate::report::model::*;
+use crate::time::boot::{self as boot_time, BootTime, Clue};
 use crate::time::TimeCtx;
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -90,6 +93,30 @@ pub(crate) struct Item {
     pub host: String,
     pub parsed: Parsed,
     pub truncated: Option<String>,
+    /// The rotation family the file belongs to, if any.
+    pub rotation: Option<Rotation>,
+    /// For dmesg with seconds since boot, the boot time its records were
+    /// placed against.
+    pub boot: Option<BootTime>,
+    /// The service the bundle's layout names for the file (`nginx` for a
+    /// sosreport's `var/log/nginx/`, `NAMESPACE/CONTAINER` for a
+    /// troubleshoot.sh pod log).
+    pub service: Option<String>,
+}
+
+impl Item {
+    /// The source its records count for: a rotated file's family base
+    /// (`app.log` for `app.log.2.gz`), else its own path.
+    pub fn source(&self) -> &str {
+        self.rotation.as_ref().map_or(&self.path, |r| &r.family)
+    }
+
+    /// Orders files for records of equal time (or none): a family's files
+    /// oldest first, at the family's place by path, then other paths.
+    fn file_order(&self) -> (&str, std::cmp::Reverse<u32>, &str) {
+        let age = self.rotation.as_ref().map_or(0, |r| r.age);
+        (self.source(), std::cmp::Reverse(age), &self.path)
+    }
 }
 
 /// Everything the correlation step reads.
@@ -128,6 +155,12 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
                         log.year_inferred
                     );
                 }
+            }
+            if let Some(b) = &it.boot {
+                eprintln!(
+                    "debug: {}: seconds since boot placed after the boot at {} from {}",
+                    it.path, b.time, b.how
+                );
             }
             if let Parsed::Log { detection: d, .. } = &it.parsed {
                 let runner = d.runner_up.as_ref().map(|(n, s)| format!("{n} {s}"));
@@ -231,8 +264,18 @@ fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
     let mut items: Vec<Item> = bundle
         .entries
         .par_iter()
-        .map(|e| parse_guarded(e, &host, &ctx, config))
+        .map(|e| {
+            let place = layout::place(&e.path);
+            let mut it = parse_guarded(e, place.host.as_deref().unwrap_or(&host), &ctx, config);
+            it.service = place.service;
+            it
+        })
         .collect();
+    let paths: Vec<&str> = bundle.entries.iter().map(|e| e.path.as_str()).collect();
+    for (it, r) in items.iter_mut().zip(rotation::families(&paths)) {
+        it.rotation = r;
+    }
+    place_dmesg(bundle, &mut items, &ctx);
     if let Some(w) = config.window {
         for it in &mut items {
             match &mut it.parsed {
@@ -245,6 +288,117 @@ fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
         }
     }
     (items, ctx, host)
+}
+
+/// The log format whose records carry seconds since boot.
+const DMESG_RAW: &str = "kernel-dmesg";
+
+/// Why a dmesg record has no time when the bundle gave no boot time.
+const NO_BOOT_TIME: &str = "seconds since boot, and the bundle has no boot time \
+     (/proc/stat btime, journalctl --list-boots, uptime -s, who -b, /proc/uptime)";
+
+/// Puts dmesg's seconds since boot on the wall clock with the boot time
+/// of the file's host, when the bundle gives one (see
+/// [`crate::time::boot`]); otherwise its records keep no time, and the
+/// file's first such record says why.
+fn place_dmesg(bundle: &Bundle, items: &mut [Item], ctx: &TimeCtx) {
+    if !items.iter().any(is_raw_dmesg) {
+        return;
+    }
+    let mut clues: Vec<(String, String, Clue)> = Vec::new();
+    let mut snapshots: Vec<(String, Timestamp, f64)> = Vec::new();
+    for (e, it) in bundle.entries.iter().zip(items.iter()) {
+        if let Parsed::Usage { parsed, .. } = &it.parsed {
+            let up = parsed
+                .samples
+                .iter()
+                .find(|s| s.metric == "system.uptime_seconds");
+            snapshots.extend(up.map(|s| (s.host.clone(), s.time, s.value)));
+        }
+        if may_hold_boot_clue(&e.path) && e.data.len() <= 1 << 20 {
+            let text = String::from_utf8_lossy(&e.data);
+            if let Some(c) = boot_time::clue(&e.path, &text, ctx) {
+                clues.push((it.host.clone(), e.path.clone(), c));
+            }
+        }
+    }
+    for (e, it) in bundle.entries.iter().zip(items.iter_mut()) {
+        if !is_raw_dmesg(it) {
+            continue;
+        }
+        let host_clues: Vec<(String, Clue)> = clues
+            .iter()
+            .filter(|(h, _, _)| *h == it.host)
+            .map(|(_, p, c)| (p.clone(), c.clone()))
+            .collect();
+        let snapshot = snapshots
+            .iter()
+            .filter(|(h, _, _)| *h == it.host)
+            .map(|&(_, t, v)| (t, v))
+            .min_by_key(|&(t, _)| t);
+        let boot = boot_time::resolve(&host_clues, ctx.reference, snapshot);
+        let Parsed::Log { log, .. } = &mut it.parsed else {
+            continue;
+        };
+        match &boot {
+            Some(b) => place_records(log, &e.data, b.time),
+            None => {
+                if let Some((_, first)) = &mut log.first_no_time {
+                    *first = format!("{first} ({NO_BOOT_TIME})");
+                }
+            }
+        }
+        it.boot = boot;
+    }
+}
+
+fn is_raw_dmesg(it: &Item) -> bool {
+    matches!(&it.parsed, Parsed::Log { log, .. } if log.format == DMESG_RAW)
+}
+
+/// Files that may tell the boot time, by name.
+fn may_hold_boot_clue(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name == "stat"
+        || ["uptime", "who", "date"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        || name.contains("list-boots")
+}
+
+/// Gives each record without a time the boot time plus the seconds its
+/// header line starts with. Records are in line order, so the lines are
+/// walked once beside them.
+fn place_records(log: &mut LogFile, data: &[u8], boot: Timestamp) {
+    let mut lines = data.split(|&b| b == b'\n').zip(1u64..);
+    let mut placed = 0;
+    let mut first_left = None;
+    for r in log.records.iter_mut() {
+        let Some((line, _)) = lines.by_ref().find(|(_, n)| *n >= r.line) else {
+            break;
+        };
+        if r.time.is_some() {
+            continue;
+        }
+        let secs = seconds_since_boot(line);
+        let since = secs.and_then(|s| jiff::SignedDuration::try_from_secs_f64(s).ok());
+        r.time = since.and_then(|d| boot.checked_add(d).ok());
+        if r.time.is_some() {
+            placed += 1;
+        } else if first_left.is_none() {
+            let text = String::from_utf8_lossy(line);
+            first_left = Some((r.line, crate::model::excerpt(&text, 160)));
+        }
+    }
+    log.no_time -= placed.min(log.no_time);
+    log.first_no_time = first_left;
+}
+
+/// The `12.345678` of a line that starts `[   12.345678] `.
+fn seconds_since_boot(line: &[u8]) -> Option<f64> {
+    let rest = line.strip_prefix(b"[")?;
+    let end = memchr::memchr(b']', rest)?;
+    std::str::from_utf8(&rest[..end]).ok()?.trim().parse().ok()
 }
 
 /// The time the bundle was collected: from its name, else the newest
@@ -303,6 +457,9 @@ fn parse_guarded(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item 
                 )),
             },
             truncated: e.truncated.clone(),
+            rotation: None,
+            boot: None,
+            service: None,
         }
     })
 }
@@ -313,6 +470,9 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
         host: host.to_string(),
         parsed,
         truncated: e.truncated.clone(),
+        rotation: None,
+        boot: None,
+        service: None,
     };
     let other = |kind, status, reason: Option<String>| Parsed::Other {
         kind,
@@ -343,6 +503,9 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
     }
     if is_config(&e.path) {
         return item(other("config", "parsed", None));
+    }
+    if may_hold_boot_clue(&e.path) && boot_time::clue(&e.path, &head_text, ctx).is_some() {
+        return item(other("boot_time", "parsed", None));
     }
     match config.registry.detect(&head_text) {
         Some(d) if config.registry.get(d.index).is_fallback() && is_document(&e.path) => {
@@ -443,20 +606,21 @@ fn is_document(path: &str) -> bool {
 }
 
 /// Why a file that is itself a container or another encoding is not read.
+/// The bundle reader opens archives and compressed files; what reaches
+/// here is one it could not open (cut inside its first bytes, or nested
+/// inside another compressed stream).
 fn unread_container(head: &[u8]) -> Option<&'static str> {
     let starts = |magic: &[u8]| head.starts_with(magic);
     Some(if starts(b"PK\x03\x04") {
-        "a zip archive inside the bundle; nested archives are not opened"
-    } else if starts(&[0x1f, 0x8b]) {
-        "gzip data inside the bundle under a name without .gz; not opened"
-    } else if starts(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-        "xz-compressed; only gzip is decompressed"
-    } else if starts(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        "zstd-compressed; only gzip is decompressed"
-    } else if starts(b"BZh") && head.get(3).is_some_and(|d| d.is_ascii_digit()) {
-        "bzip2-compressed; only gzip is decompressed"
+        "zip data that could not be opened as an archive"
+    } else if starts(&[0x1f, 0x8b])
+        || starts(&[0xfd, b'7', b'z', b'X', b'Z', 0])
+        || starts(&[0x28, 0xb5, 0x2f, 0xfd])
+        || (starts(b"BZh") && head.get(3).is_some_and(|d| d.is_ascii_digit()))
+    {
+        "compressed data that could not be decompressed"
     } else if head.len() > 262 && &head[257..262] == b"ustar" {
-        "a tar archive inside the bundle; nested archives are not opened"
+        "tar data that could not be opened as an archive"
     } else if starts(&[0xff, 0xfe]) || starts(&[0xfe, 0xff]) {
         "UTF-16 text; only UTF-8 (and ASCII) is read"
     } else {
@@ -515,6 +679,7 @@ fn inventory(
                     records: 0,
                     format: None,
                     time_source: None,
+                    rotation: None,
                 },
             };
             if let Some(info) = deps.files.iter().find(|f| f.path == it.path) {
@@ -526,6 +691,10 @@ fn inventory(
                 e.reason = info.reason.clone();
                 e.records = info.packages as u64;
                 e.format = Some(info.format.clone());
+            }
+            e.rotation = it.rotation.clone();
+            if it.boot.is_some() {
+                e.time_source = Some(TimeSource::BootTime);
             }
             if let Some(t) = &it.truncated {
                 e.status = "partial";
@@ -547,6 +716,7 @@ fn inventory(
         records: 0,
         format: None,
         time_source: None,
+        rotation: None,
     }));
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
@@ -577,6 +747,7 @@ fn snapshot_inventory(
         records: records as u64,
         format: Some(format),
         time_source,
+        rotation: None,
     }
 }
 
@@ -616,6 +787,7 @@ fn log_inventory(path: &str, log: &LogFile) -> InventoryEntry {
         records: log.records.len() as u64,
         format: Some(log.format.clone()),
         time_source: Some(TimeSource::Content),
+        rotation: None,
     }
 }
 
@@ -650,41 +822,53 @@ pub struct TimelineRow {
     pub line: u64,
     pub format: String,
     pub host: String,
+    /// The service the bundle's layout names, when it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     pub severity: crate::model::Severity,
     pub message: String,
 }
 
 /// Every log record of the bundle on one clock, in time order; records
-/// without a time come last, in file and line order.
+/// without a time come last. Records of equal time, and those without,
+/// keep file order: a rotated family's files oldest first, then line.
 pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle::OpenError> {
     let bundle = bundle::open(path, &config.limits)?;
     let (items, _, _) = parse_all(&bundle, config);
-    let mut rows: Vec<TimelineRow> = items
+    let mut rows: Vec<(&Item, TimelineRow)> = items
         .iter()
         .filter_map(|it| match &it.parsed {
             Parsed::Log { log, .. } => Some((it, log)),
             _ => None,
         })
         .flat_map(|(it, log)| {
-            log.records.iter().map(move |r| TimelineRow {
-                time: r.time,
-                no_time: r.time.is_none().then_some("no readable time in the record"),
-                source: it.path.clone(),
-                line: r.line,
-                format: log.format.clone(),
-                host: r.host.clone().unwrap_or_else(|| it.host.clone()),
-                severity: r.severity,
-                message: r.message.clone(),
+            log.records.iter().map(move |r| {
+                let row = TimelineRow {
+                    time: r.time,
+                    no_time: r.time.is_none().then_some(
+                        if log.format == DMESG_RAW && it.boot.is_none() {
+                            NO_BOOT_TIME
+                        } else {
+                            "no readable time in the record"
+                        },
+                    ),
+                    source: it.path.clone(),
+                    line: r.line,
+                    format: log.format.clone(),
+                    host: r.host.clone().unwrap_or_else(|| it.host.clone()),
+                    service: it.service.clone(),
+                    severity: r.severity,
+                    message: r.message.clone(),
+                };
+                (it, row)
             })
         })
         .collect();
-    rows.sort_by(|a, b| {
-        (a.time.is_none(), a.time, &a.source, a.line).cmp(&(
-            b.time.is_none(),
-            b.time,
-            &b.source,
-            b.line,
-        ))
+    rows.sort_by(|(ia, a), (ib, b)| {
+        (a.time.is_none(), a.time)
+            .cmp(&(b.time.is_none(), b.time))
+            .then_with(|| ia.file_order().cmp(&ib.file_order()))
+            .then(a.line.cmp(&b.line))
     });
-    Ok(rows)
+    Ok(rows.into_iter().map(|(_, r)| r).collect())
 }

@@ -128,7 +128,7 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
         });
         let host = r.host.clone().unwrap_or_else(|| it.host.clone());
         *acc.hosts.entry(host).or_default() += 1;
-        *acc.sources.entry(it.path.clone()).or_default() += 1;
+        *acc.sources.entry(it.source().to_string()).or_default() += 1;
         if let Some(route) = &r.route {
             let route = route.split('?').next().unwrap_or(route);
             *acc.routes.entry(route.to_string()).or_default() += 1;

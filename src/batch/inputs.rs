@@ -26,7 +26,11 @@ pub struct Ignored {
     pub reason: String,
 }
 
-const ARCHIVE_SUFFIXES: [&str; 4] = [".tar.gz", ".tgz", ".tar", ".zip"];
+/// The names of the archives `bundle::open` reads.
+const ARCHIVE_SUFFIXES: [&str; 11] = [
+    ".tar.gz", ".tgz", ".tar", ".zip", ".tar.xz", ".txz", ".tar.zst", ".tzst", ".tar.bz2", ".tbz2",
+    ".tbz",
+];
 
 fn is_archive_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -74,7 +78,7 @@ pub fn discover(
             } else {
                 ignored.push(Ignored {
                     path: p.display().to_string(),
-                    reason: "neither a folder nor a .tar.gz/.tgz/.tar/.zip archive".into(),
+                    reason: "neither a folder nor an archive (.tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2, .zip)".into(),
                 });
             }
         }

@@ -43,11 +43,15 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 /// Report formats written per incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Markdown,
     Json,
+    /// The self-contained page with charts.
+    Html,
 }
 
 impl Format {
@@ -55,6 +59,7 @@ impl Format {
         match self {
             Format::Markdown => "report.md",
             Format::Json => "report.json",
+            Format::Html => "report.html",
         }
     }
 }
@@ -501,6 +506,7 @@ fn write_incident(
             let text = match f {
                 Format::Markdown => crate::report::markdown(report),
                 Format::Json => crate::report::json(report),
+                Format::Html => crate::report::html(report),
             };
             std::fs::write(tmp.join(f.file()), text)?;
         }

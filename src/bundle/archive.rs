@@ -2,9 +2,11 @@
 //!
 //! Entry names are checked before anything is kept: an absolute path or a
 //! `..` component would point out of the bundle, so such entries are listed
-//! as skipped. Links are never resolved.
+//! as skipped. Links are never resolved. Each member is handed to
+//! [`Bundle::take`], which opens archives nested inside.
 
-use super::{guard::TarGuard, limits::read_bounded, Bundle, Limits, Skipped};
+use super::member::{Member, Scope};
+use super::{guard::TarGuard, Bundle, Limits};
 use jiff::Timestamp;
 use std::io::{Read, Seek};
 
@@ -33,7 +35,7 @@ pub(crate) fn safe_name(raw: &str) -> Result<String, String> {
 /// stream of folders or links only costs time).
 fn rest_not_read(i: usize, bundle: &Bundle, limits: &Limits) -> Option<String> {
     let members = limits.max_files.saturating_mul(4);
-    let why = if bundle.entries.len() >= limits.max_files {
+    let why = if bundle.files_taken() >= limits.max_files {
         limits.files_reason()
     } else if i >= members {
         format!("more than {members} members (folders, links and refused names included)")
@@ -45,8 +47,14 @@ fn rest_not_read(i: usize, bundle: &Bundle, limits: &Limits) -> Option<String> {
     ))
 }
 
-/// Reads a tar stream (already decompressed).
-pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Result<(), String> {
+/// Reads a tar stream (already decompressed); its members' paths start
+/// with the scope's prefix.
+pub(crate) fn read_tar(
+    r: impl Read,
+    limits: &Limits,
+    bundle: &mut Bundle,
+    scope: &Scope,
+) -> Result<(), String> {
     let mut ar = tar::Archive::new(TarGuard::new(r));
     let entries = ar.entries().map_err(|e| e.to_string())?;
     for (i, entry) in entries.enumerate() {
@@ -55,15 +63,12 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
             Err(e) if i == 0 => return Err(e.to_string()),
             Err(e) => {
                 let reason = format!("archive unreadable after entry {i}: {e}");
-                bundle.skipped.push(Skipped {
-                    path: "(rest of archive)".into(),
-                    reason,
-                });
+                bundle.skip(&scope.join("(rest of archive)"), reason);
                 break;
             }
         };
         if let Some(reason) = rest_not_read(i, bundle, limits) {
-            bundle.skip("(rest of archive)", reason);
+            bundle.skip(&scope.join("(rest of archive)"), reason);
             break;
         }
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -72,9 +77,9 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
             continue;
         }
         let name = match safe_name(&raw) {
-            Ok(n) => n,
+            Ok(n) => scope.join(&n),
             Err(reason) => {
-                bundle.skipped.push(Skipped { path: raw, reason });
+                bundle.skip(&scope.join(&raw), reason);
                 continue;
             }
         };
@@ -83,20 +88,21 @@ pub(crate) fn read_tar(r: impl Read, limits: &Limits, bundle: &mut Bundle) -> Re
                 tar::EntryType::Symlink | tar::EntryType::Link => "link, not followed".into(),
                 other => format!("not a regular file ({other:?})"),
             };
-            bundle.skipped.push(Skipped { path: name, reason });
+            bundle.skip(&name, reason);
             continue;
         }
-        let Some(bound) = bundle.admit(limits, &name) else {
-            continue;
-        };
         let mtime = entry
             .header()
             .mtime()
             .ok()
             .and_then(|s| Timestamp::from_second(s as i64).ok());
-        let (raw, why) = read_bounded(&mut entry, bound, limits);
-        let why = why.map(|w| format!("entry {i}: {w}"));
-        bundle.keep(&name, raw, why, (bound, limits), mtime);
+        let member = Member {
+            scope,
+            name,
+            at: format!("entry {i}"),
+            mtime,
+        };
+        bundle.take(limits, &member, &mut entry);
     }
     Ok(())
 }
@@ -108,25 +114,27 @@ pub(crate) fn read_zip(
     mut r: impl Read + Seek,
     limits: &Limits,
     bundle: &mut Bundle,
+    scope: &Scope,
 ) -> Result<(), String> {
     let mut zip = match zip::ZipArchive::new(&mut r) {
         Ok(z) => z,
-        Err(e) => return read_zip_stream(r, limits, bundle, e.to_string()),
+        Err(e) => return read_zip_stream(r, limits, bundle, scope, e.to_string()),
     };
     for i in 0..zip.len() {
         if let Some(reason) = rest_not_read(i, bundle, limits) {
-            bundle.skip("(rest of archive)", reason);
+            bundle.skip(&scope.join("(rest of archive)"), reason);
             break;
         }
         let why = match zip.by_index(i) {
             Ok(mut file) => {
-                zip_entry(i, &mut file, limits, bundle);
+                zip_entry(i, &mut file, limits, bundle, scope);
                 continue;
             }
             Err(e) => format!("unreadable zip entry {i}: {e}"),
         };
         let name = zip.name_for_index(i).and_then(|n| safe_name(n).ok());
-        bundle.skip(&name.unwrap_or_else(|| format!("(entry {i})")), why);
+        let name = name.unwrap_or_else(|| format!("(entry {i})"));
+        bundle.skip(&scope.join(&name), why);
     }
     Ok(())
 }
@@ -136,6 +144,7 @@ fn read_zip_stream(
     mut r: impl Read + Seek,
     limits: &Limits,
     bundle: &mut Bundle,
+    scope: &Scope,
     lost: String,
 ) -> Result<(), String> {
     r.seek(std::io::SeekFrom::Start(0))
@@ -143,24 +152,24 @@ fn read_zip_stream(
     let mut r = std::io::BufReader::new(r);
     for i in 0.. {
         if let Some(reason) = rest_not_read(i, bundle, limits) {
-            bundle.skip("(rest of archive)", reason);
+            bundle.skip(&scope.join("(rest of archive)"), reason);
             break;
         }
         match zip::read::read_zipfile_from_stream(&mut r) {
-            Ok(Some(mut file)) => zip_entry(i, &mut file, limits, bundle),
+            Ok(Some(mut file)) => zip_entry(i, &mut file, limits, bundle, scope),
             Ok(None) if i == 0 => return Err(lost),
             Ok(None) => break,
             Err(_) if i == 0 => return Err(lost),
             Err(e) => {
                 let reason = format!("zip unreadable after entry {i}: {e}");
-                bundle.skip("(rest of archive)", reason);
+                bundle.skip(&scope.join("(rest of archive)"), reason);
                 break;
             }
         }
     }
     let reason =
         format!("central directory unreadable ({lost}); entries read from their local headers");
-    bundle.skip("(zip central directory)", reason);
+    bundle.skip(&scope.join("(zip central directory)"), reason);
     Ok(())
 }
 
@@ -169,21 +178,19 @@ fn zip_entry<R: Read>(
     file: &mut zip::read::ZipFile<'_, R>,
     limits: &Limits,
     bundle: &mut Bundle,
+    scope: &Scope,
 ) {
     if file.is_dir() {
         return;
     }
     let raw = file.name().to_string();
     let name = match safe_name(&raw) {
-        Ok(n) => n,
-        Err(reason) => return bundle.skip(&raw, reason),
+        Ok(n) => scope.join(&n),
+        Err(reason) => return bundle.skip(&scope.join(&raw), reason),
     };
     if file.is_symlink() {
         return bundle.skip(&name, "link, not followed".into());
     }
-    let Some(bound) = bundle.admit(limits, &name) else {
-        return;
-    };
     let mtime = file.last_modified().and_then(|dt| {
         jiff::civil::date(dt.year() as i16, dt.month() as i8, dt.day() as i8)
             .at(dt.hour() as i8, dt.minute() as i8, dt.second() as i8, 0)
@@ -191,9 +198,13 @@ fn zip_entry<R: Read>(
             .ok()
             .map(|z| z.timestamp())
     });
-    let (raw, why) = read_bounded(file, bound, limits);
-    let why = why.map(|w| format!("zip entry {i}: {w}"));
-    bundle.keep(&name, raw, why, (bound, limits), mtime);
+    let member = Member {
+        scope,
+        name,
+        at: format!("zip entry {i}"),
+        mtime,
+    };
+    bundle.take(limits, &member, file);
 }
 
 #[cfg(test)]

@@ -93,9 +93,15 @@ impl<R: Read> TarGuard<R> {
     }
 }
 
-/// The header's size field when its checksum holds.
-fn checked_size(h: &[u8]) -> Option<u64> {
-    let stored = octal(&h[148..156])?;
+/// Whether a 512-byte block is a tar header: its checksum holds.
+pub(crate) fn header_checksum_holds(h: &[u8]) -> bool {
+    h.len() == BLOCK as usize && checksum_holds(h)
+}
+
+fn checksum_holds(h: &[u8]) -> bool {
+    let Some(stored) = octal(&h[148..156]) else {
+        return false;
+    };
     let sum: u64 = h
         .iter()
         .enumerate()
@@ -107,7 +113,12 @@ fn checked_size(h: &[u8]) -> Option<u64> {
             }
         })
         .sum();
-    if sum != stored {
+    sum == stored
+}
+
+/// The header's size field when its checksum holds.
+fn checked_size(h: &[u8]) -> Option<u64> {
+    if !checksum_holds(h) {
         return None;
     }
     let field = &h[124..136];

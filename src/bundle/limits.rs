@@ -54,7 +54,7 @@ impl Limits {
 /// total. Returns what was read and, when the stream failed or went past
 /// the bound, why it stopped.
 pub(crate) fn read_bounded(
-    r: &mut impl Read,
+    r: &mut (impl Read + ?Sized),
     bound: u64,
     limits: &Limits,
 ) -> (Vec<u8>, Option<String>) {

@@ -1,15 +1,23 @@
-//! Opening a bundle: a folder, a `.tar`/`.tar.gz`/`.tgz` or `.zip` archive,
-//! or a single file, read in place without extracting anything to disk.
+//! Opening a bundle: a folder, a tar (plain or compressed with gzip, xz,
+//! zstd or bzip2) or zip archive, or a single file, read in place without
+//! extracting anything to disk.
 //!
-//! Every entry met is accounted for: it either becomes an [`Entry`] with its
-//! bytes (decompressed when it is a `.gz` file), or a [`Skipped`] line that
-//! says why (a link, a path leaving the archive, a size over the limits, a
-//! truncated stream). Large plain files in a folder are memory-mapped.
+//! What a file is comes from its first bytes, not its name: compressed
+//! files are decompressed and archives inside the bundle are opened, to
+//! three archives deep (see `member.rs`). Every entry met is
+//! accounted for: it either becomes an [`Entry`] with its bytes, or a
+//! [`Skipped`] line that says why (a link, a path leaving the archive, a
+//! size over the limits, a truncated stream, an archive nested too deep).
+//! Large plain files in a folder are memory-mapped.
 //!
 //! # Limitations
-//! - Nested archives (a tar inside a tar) are listed as skipped, not opened.
-//! - Only gzip is decompressed; `.xz`, `.zst` and `.bz2` files are listed
-//!   as skipped with that reason.
+//! - Archives nested more than three deep inside the bundle are listed,
+//!   not opened; a compressed stream inside a compressed stream (a `.gz`
+//!   of a `.xz`) is listed, not read.
+//! - lz4, 7z and rar are recognised and listed, not read.
+//! - A zip inside the bundle is held in memory (within the per-file limit)
+//!   while its members are read, since its directory is at its end; a tar
+//!   inside the bundle is streamed.
 //! - A folder's symbolic links are never followed; they are listed.
 //! - A folder's hard links are read as the files they are: a link made to
 //!   a file outside the folder is read like any other file in it.
@@ -20,14 +28,18 @@
 mod archive;
 mod guard;
 mod limits;
+mod member;
+mod sniff;
 
 pub use limits::Limits;
 
 use jiff::Timestamp;
+use member::{Member, Scope};
 use memmap2::Mmap;
+use sniff::Shape;
 use std::collections::HashSet;
 use std::fs;
-use std::io::Read;
+use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 /// The bytes of one entry: mapped from disk or held in memory.
@@ -74,6 +86,11 @@ pub struct Bundle {
     total: u64,
     /// Names already taken, so a second entry of one name is refused.
     names: HashSet<String>,
+    /// Archives opened inside the bundle: they count as files.
+    opened: usize,
+    /// Decompressed bytes that went through archives inside the bundle,
+    /// against `max_total_bytes`.
+    nested: u64,
 }
 
 impl Bundle {
@@ -81,6 +98,11 @@ impl Bundle {
     /// collection time when nothing better is known.
     pub fn latest_mtime(&self) -> Option<Timestamp> {
         self.entries.iter().filter_map(|e| e.mtime).max()
+    }
+
+    /// Files read so far: entries kept and archives opened.
+    fn files_taken(&self) -> usize {
+        self.entries.len() + self.opened
     }
 
     fn skip(&mut self, path: &str, reason: String) {
@@ -92,14 +114,11 @@ impl Bundle {
 
     /// How many bytes the next entry may take, or `None` (with the entry
     /// listed as skipped) when it is refused before anything is read: its
-    /// name is taken, it is an archive or compression not read, or the
-    /// file count or the total is spent.
+    /// name is taken, or the file count or the total is spent.
     fn admit(&mut self, limits: &Limits, name: &str) -> Option<u64> {
         let refusal = if self.names.contains(name) {
             Some("an entry of the same name came earlier; only the first is read".into())
-        } else if let Some(reason) = not_opened(name) {
-            Some(reason)
-        } else if self.entries.len() >= limits.max_files {
+        } else if self.files_taken() >= limits.max_files {
             Some(limits.files_reason())
         } else if self.total >= limits.max_total_bytes {
             Some(limits.total_reason())
@@ -114,59 +133,24 @@ impl Bundle {
         Some(left.min(limits.max_entry_bytes))
     }
 
-    /// Keeps an entry read under `name`. A `.gz` entry is decompressed,
-    /// within `bound`, and loses its suffix unless that name is taken.
+    /// Keeps an entry read under `name`, with why it stopped early if it
+    /// did.
     fn keep(
         &mut self,
         name: &str,
-        raw: Vec<u8>,
-        read_why: Option<String>,
-        (bound, limits): (u64, &Limits),
+        data: Vec<u8>,
+        truncated: Option<String>,
         mtime: Option<Timestamp>,
     ) {
-        let (data, truncated, path) = match name.strip_suffix(".gz") {
-            Some(stem) if raw.starts_with(&[0x1f, 0x8b]) => {
-                let mut gz = flate2::read::MultiGzDecoder::new(&raw[..]);
-                let (inner, why) = limits::read_bounded(&mut gz, bound, limits);
-                let path = if self.names.contains(stem) {
-                    name
-                } else {
-                    stem
-                };
-                (inner, read_why.or(why), path.to_string())
-            }
-            _ => (raw, read_why, name.to_string()),
-        };
         self.names.insert(name.to_string());
-        self.names.insert(path.clone());
         self.total += data.len() as u64;
         self.entries.push(Entry {
-            path,
+            path: name.to_string(),
             data: Data::Owned(data),
             mtime,
             truncated,
         });
     }
-}
-
-/// Why an entry is listed rather than read, judged by its name: an archive
-/// inside the bundle, or a compression other than gzip.
-fn not_opened(name: &str) -> Option<String> {
-    let lower = name.to_ascii_lowercase();
-    let archive = [".tar", ".tar.gz", ".tgz", ".zip", ".7z", ".rar"];
-    if archive.iter().any(|ext| lower.ends_with(ext)) {
-        return Some("an archive inside the bundle; nested archives are not opened".into());
-    }
-    let other = [
-        (".xz", "xz"),
-        (".zst", "zstd"),
-        (".bz2", "bzip2"),
-        (".lz4", "lz4"),
-    ];
-    other
-        .iter()
-        .find(|(ext, _)| lower.ends_with(ext))
-        .map(|(_, how)| format!("compressed with {how}; only gzip is decompressed"))
 }
 
 /// Errors that stop the whole bundle from being opened.
@@ -198,6 +182,8 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, OpenError> {
         skipped: Vec::new(),
         total: 0,
         names: HashSet::new(),
+        opened: 0,
+        nested: 0,
     };
     if meta.is_dir() {
         walk_dir(path, path, limits, &mut bundle);
@@ -210,32 +196,105 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, OpenError> {
             reason: "not a regular file, folder or archive (a device, a pipe or a socket)".into(),
         });
     }
-    let lower = bundle.name.to_ascii_lowercase();
-    if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
-        let file = fs::File::open(path).map_err(io)?;
-        let gz = flate2::read::MultiGzDecoder::new(file);
-        archive::read_tar(gz, limits, &mut bundle).map_err(|reason| OpenError::Archive {
-            path: path.to_path_buf(),
-            reason,
-        })?;
-    } else if lower.ends_with(".tar") {
-        let file = fs::File::open(path).map_err(io)?;
-        archive::read_tar(file, limits, &mut bundle).map_err(|reason| OpenError::Archive {
-            path: path.to_path_buf(),
-            reason,
-        })?;
-    } else if lower.ends_with(".zip") {
-        let file = fs::File::open(path).map_err(io)?;
-        archive::read_zip(file, limits, &mut bundle).map_err(|reason| OpenError::Archive {
-            path: path.to_path_buf(),
-            reason,
-        })?;
-    } else {
-        let name = bundle.name.clone();
-        add_file(path, &name, &meta, limits, &mut bundle);
-    }
+    let file = fs::File::open(path).map_err(io)?;
+    open_file(path, file, &meta, limits, &mut bundle).map_err(|reason| OpenError::Archive {
+        path: path.to_path_buf(),
+        reason,
+    })?;
     bundle.entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(bundle)
+}
+
+/// Reads the bundle when it is one file: an archive (compressed or not,
+/// told by its first bytes), a compressed file, or a plain file. An archive
+/// that cannot be read at all is an error; its members at the top level
+/// have no prefix.
+fn open_file(
+    path: &Path,
+    file: fs::File,
+    meta: &fs::Metadata,
+    limits: &Limits,
+    bundle: &mut Bundle,
+) -> Result<(), String> {
+    let top = Scope::default();
+    let (head, err) = sniff::peek(&mut &file);
+    if let Some(e) = err {
+        return Err(e.to_string());
+    }
+    let name = bundle.name.clone();
+    match sniff::shape(&head) {
+        Shape::Zip => archive::read_zip(file, limits, bundle, &top),
+        Shape::Tar => archive::read_tar(Cursor::new(head).chain(file), limits, bundle, &top),
+        Shape::Compressed(c) => {
+            let mut dec = c.decoder(Cursor::new(head).chain(file));
+            let (inner, err) = sniff::peek(&mut dec);
+            match (sniff::shape(&inner), err) {
+                (Shape::Tar, None) => {
+                    // Skipping a cut or refused member still decompresses
+                    // it; the stream is bounded so that costs bounded time.
+                    let left = limits.max_total_bytes.saturating_mul(STREAM_FACTOR);
+                    let why = format!(
+                        "the bundle decompresses to more than {STREAM_FACTOR} times the total \
+                         limit ({left} bytes); the rest is not read"
+                    );
+                    let stream = Cursor::new(inner).chain(dec);
+                    let budget = member::Budget {
+                        inner: stream,
+                        left,
+                        why,
+                    };
+                    archive::read_tar(budget, limits, bundle, &top)
+                }
+                (Shape::Zip, None) => {
+                    let mut stream = Cursor::new(inner).chain(dec);
+                    let (bytes, why) =
+                        limits::read_bounded(&mut stream, limits.max_entry_bytes, limits);
+                    if let Some(why) = why {
+                        bundle.skip("(rest of archive)", why);
+                    }
+                    archive::read_zip(Cursor::new(bytes), limits, bundle, &top)
+                }
+                (_, err) => {
+                    let m = Member {
+                        scope: &top,
+                        name,
+                        at: format!("{} stream", c.name()),
+                        mtime: mtime_of(meta),
+                    };
+                    let bound = limits.max_entry_bytes.min(limits.max_total_bytes);
+                    bundle.take_stream(limits, &m, (inner, err), &mut dec, bound, Some(c));
+                    Ok(())
+                }
+            }
+        }
+        Shape::Unread(kind) => Err(format!("{kind} data; {kind} is not read")),
+        Shape::Plain if named_archive(&name) => {
+            Err("named like an archive, but it starts with neither a tar nor a zip header".into())
+        }
+        Shape::Plain => {
+            add_file(path, &name, meta, limits, bundle);
+            Ok(())
+        }
+    }
+}
+
+/// How many times the total limit a compressed bundle's tar stream may
+/// decompress to, members skipped past the limits included.
+const STREAM_FACTOR: u64 = 4;
+
+/// A name that promises an archive: read as plain text it would mislead.
+fn named_archive(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".tar", ".tgz", ".txz", ".tzst", ".tbz2", ".zip"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+        || lower.contains(".tar.")
+}
+
+fn mtime_of(meta: &fs::Metadata) -> Option<Timestamp> {
+    meta.modified()
+        .ok()
+        .and_then(|t| Timestamp::try_from(t).ok())
 }
 
 fn walk_dir(root: &Path, dir: &Path, limits: &Limits, bundle: &mut Bundle) {
@@ -305,14 +364,17 @@ fn add_file(path: &Path, rel: &str, seen: &fs::Metadata, limits: &Limits, bundle
         }
         Err(e) => return bundle.skip(rel, format!("cannot stat: {e}")),
     };
-    let mtime = meta
-        .modified()
-        .ok()
-        .and_then(|t| Timestamp::try_from(t).ok());
+    let mtime = mtime_of(&meta);
     let len = meta.len();
-    if rel.ends_with(".gz") {
-        let (raw, why) = limits::read_bounded(&mut (&file), limits.max_entry_bytes, limits);
-        return bundle.keep(rel, raw, why, (bound, limits), mtime);
+    let (head, err) = sniff::peek(&mut &file);
+    if err.is_some() || sniff::shape(&head) != Shape::Plain {
+        let m = Member {
+            scope: &Scope::default(),
+            name: rel.to_string(),
+            at: String::new(),
+            mtime,
+        };
+        return bundle.take_stream(limits, &m, (head, err), &mut &file, bound, None);
     }
     if len > bound {
         let reason = if len > limits.max_entry_bytes {
@@ -331,8 +393,12 @@ fn add_file(path: &Path, rel: &str, seen: &fs::Metadata, limits: &Limits, bundle
             Err(e) => return bundle.skip(rel, format!("cannot map: {e}")),
         }
     } else {
-        let mut v = Vec::with_capacity(len as usize);
-        if let Err(e) = (&file).take(bound).read_to_end(&mut v) {
+        let mut v = head;
+        v.reserve(len as usize);
+        if let Err(e) = (&file)
+            .take(bound.saturating_sub(v.len() as u64))
+            .read_to_end(&mut v)
+        {
             return bundle.skip(rel, format!("cannot read: {e}"));
         }
         Data::Owned(v)

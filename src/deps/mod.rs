@@ -94,12 +94,15 @@ pub struct DepFileInfo {
 pub struct Change {
     /// `npm`, `cargo`, `debian`, `rpm`, `alpine`, `pypi`.
     pub ecosystem: String,
+    /// Package name.
     pub package: String,
     /// added, removed, upgraded, downgraded, changed, version-added,
     /// version-removed, integrity-changed, resolved-changed,
     /// metadata-changed.
     pub kind: String,
+    /// Version before; null when added.
     pub from: Option<String>,
+    /// Version after; null when removed.
     pub to: Option<String>,
     /// Declared by the project (root or a workspace); `None` when the
     /// format cannot tell.
@@ -113,6 +116,8 @@ pub struct Change {
     /// license-spelling-only, known-compromised, known-compromised-removed,
     /// dev.
     pub flags: Vec<String>,
+    /// When the change took effect: the first log line showing the new
+    /// version, else the later snapshot's path time or file time.
     pub time: Option<Timestamp>,
     /// Path of the earlier snapshot.
     pub before: String,
@@ -129,10 +134,15 @@ impl Change {
 /// A lockfile format change, reported once per pair.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FormatChange {
+    /// Path of the earlier snapshot.
     pub before: String,
+    /// Path of the later snapshot.
     pub after: String,
+    /// Format (and version) before.
     pub from: String,
+    /// Format (and version) after.
     pub to: String,
+    /// Time of the later snapshot.
     pub time: Option<Timestamp>,
     /// What the change explains, e.g. checksum records folded.
     pub note: Option<String>,
@@ -141,7 +151,9 @@ pub struct FormatChange {
 /// The same package at different versions in sibling files (one per host).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Skew {
+    /// `npm`, `cargo`, `debian`, `rpm`, `alpine`, `pypi`.
     pub ecosystem: String,
+    /// Package name.
     pub package: String,
     /// One entry per sibling file that holds the package.
     pub instances: Vec<SkewInstance>,
@@ -150,16 +162,22 @@ pub struct Skew {
 /// The versions of a skewed package in one file.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SkewInstance {
+    /// The file.
     pub path: String,
+    /// The versions of the package it holds.
     pub versions: Vec<String>,
 }
 
 /// A known-compromised version present in a snapshot.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct KnownBad {
+    /// Package name.
     pub package: String,
+    /// The compromised version.
     pub version: String,
+    /// What is known about it.
     pub note: String,
+    /// The snapshot that holds it.
     pub path: String,
 }
 

@@ -14,8 +14,9 @@
 //!   that reads most of its first lines.
 //! - A JSON value spread over several lines is kept as continuation text
 //!   of the record before it, not parsed as JSON.
-//! - dmesg's seconds since boot get no wall time yet: such records carry
-//!   no time and are counted as such.
+//! - dmesg's seconds since boot get no time here; the analysis puts them
+//!   on the wall clock once the bundle's boot time is known
+//!   (`crate::time::boot`).
 
 mod builtin;
 mod format;

@@ -127,6 +127,22 @@ fn strings(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
     for c in &mut report.completeness {
         f(&mut c.source);
     }
+    charts(&mut report.charts, f);
+}
+
+/// The charts' legends and tooltips: signature templates, timeline titles
+/// and spike labels, as the sections above have them.
+fn charts(c: &mut crate::report::charts::Charts, f: &mut dyn FnMut(&mut String)) {
+    for p in &mut c.panels {
+        for s in &mut p.series {
+            f(&mut s.name);
+            f(&mut s.metric);
+            f(&mut s.host);
+        }
+        p.limit.iter_mut().for_each(|l| f(&mut l.label));
+        p.spikes.iter_mut().for_each(|w| f(&mut w.label));
+    }
+    c.markers.iter_mut().for_each(|m| f(&mut m.label));
 }
 
 /// The dependency sections: versions and paths can carry a resolved URL.

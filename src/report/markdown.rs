@@ -4,36 +4,94 @@
 //! least important end first, and the cut is said.
 
 use super::model::*;
+use super::time as t;
 use crate::model::{Evidence, Finding};
-use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// GitHub's limit on a comment body.
 pub const MAX_CHARS: usize = 65_536;
 
-/// Renders the report, trimming tables until it fits [`MAX_CHARS`].
+/// How many rows of each part are shown.
+#[derive(Clone, Copy)]
+struct Rows {
+    inventory_notes: usize,
+    completeness: usize,
+    timeline: usize,
+    spikes: usize,
+    signatures: usize,
+    changes: usize,
+    /// Findings per tier, and usage findings.
+    findings: usize,
+    /// Evidence items per finding.
+    evidence: usize,
+}
+
+const ALL: Rows = Rows {
+    inventory_notes: 120,
+    completeness: 60,
+    timeline: 120,
+    spikes: 60,
+    signatures: 60,
+    changes: 60,
+    findings: 10,
+    evidence: usize::MAX,
+};
+
+/// One trim step: the part it cuts, and how.
+type Trim = (&'static str, fn(&mut Rows));
+
+/// The parts a trim step cuts, least important first: the inventory's
+/// notes, the evidence completeness table and the timeline go before the
+/// spikes, signatures and changes, and the findings and their evidence
+/// go last.
+const TRIMS: &[Trim] = &[
+    ("inventory notes", |r| r.inventory_notes = 20),
+    ("evidence completeness", |r| r.completeness = 15),
+    ("timeline", |r| r.timeline = 30),
+    ("spikes", |r| r.spikes = 15),
+    ("signatures", |r| r.signatures = 30),
+    ("inventory notes", |r| r.inventory_notes = 4),
+    ("evidence completeness", |r| r.completeness = 4),
+    ("timeline", |r| r.timeline = 8),
+    ("spikes", |r| r.spikes = 4),
+    ("signatures", |r| r.signatures = 10),
+    ("dependency changes", |r| r.changes = 15),
+    ("evidence", |r| r.evidence = 8),
+    ("findings", |r| r.findings = 5),
+    ("evidence", |r| r.evidence = 3),
+    ("dependency changes", |r| r.changes = 4),
+    ("signatures", |r| r.signatures = 4),
+    ("findings", |r| r.findings = 2),
+];
+
+/// Renders the report; when it is longer than 65,536 characters, cuts parts
+/// least important first until it fits, and says at the top what was cut.
 pub fn render(r: &Report) -> String {
-    for rows in [60usize, 30, 15, 8, 4] {
-        let out = render_with(r, rows);
+    let mut rows = ALL;
+    let mut cut: Vec<&str> = Vec::new();
+    let mut out = render_with(r, rows, &cut);
+    for (part, trim) in TRIMS {
         if out.chars().count() <= MAX_CHARS {
             return out;
         }
+        trim(&mut rows);
+        if !cut.contains(part) {
+            cut.push(part);
+        }
+        out = render_with(r, rows, &cut);
     }
-    let mut out = render_with(r, 2);
-    let cut = out
+    if out.chars().count() <= MAX_CHARS {
+        return out;
+    }
+    let at = out
         .char_indices()
         .nth(MAX_CHARS - 200)
         .map(|(i, _)| i)
         .unwrap_or(out.len());
-    out.truncate(cut);
+    out.truncate(at);
     out.push_str("\n\n*Report cut here to fit a GitHub comment; see the JSON report.*\n");
     out
-}
-
-fn t(ts: Option<Timestamp>) -> String {
-    ts.map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|| "—".into())
 }
 
 /// A table cell: no newlines, pipes escaped.
@@ -61,22 +119,22 @@ fn more(w: &mut String, total: usize, shown: usize, what: &str) {
     }
 }
 
-fn render_with(r: &Report, rows: usize) -> String {
+fn render_with(r: &Report, rows: Rows, cut: &[&str]) -> String {
     let mut w = String::new();
-    header(&mut w, r);
+    header(&mut w, r, cut);
     tiers(&mut w, r, rows);
     connections(&mut w, r);
     usage(&mut w, r, rows);
-    changes(&mut w, r, rows);
-    problems(&mut w, r, rows);
+    changes(&mut w, r, rows.changes);
+    problems(&mut w, r, rows.signatures);
     instrumentation(&mut w, r);
-    timeline(&mut w, r, rows);
-    completeness(&mut w, r, rows);
-    inventory(&mut w, r, rows);
+    timeline(&mut w, r, rows.timeline);
+    completeness(&mut w, r, rows.completeness);
+    inventory(&mut w, r, rows.inventory_notes);
     w
 }
 
-fn header(w: &mut String, r: &Report) {
+fn header(w: &mut String, r: &Report, cut: &[&str]) {
     let b = &r.bundle;
     let _ = writeln!(w, "# outsidein report: {}\n", b.name);
     let source = b
@@ -115,22 +173,35 @@ fn header(w: &mut String, r: &Report) {
         "{}\n",
         crate::redact::summary_line(r.redactions.as_ref())
     );
+    if !cut.is_empty() {
+        let _ = writeln!(
+            w,
+            "*Trimmed to fit a GitHub comment ({MAX_CHARS} characters): fewer rows of {}; \
+             each cut list says how many it left out, and the JSON report has them all.*\n",
+            cut.join(", ")
+        );
+    }
     let _ = writeln!(w, "## Summary\n");
     if r.summary.is_empty() {
         let _ = writeln!(w, "No problem found in the evidence.\n");
     }
     for s in &r.summary {
-        let _ = writeln!(w, "{s}");
+        // Ranked lines (`1. ...`) make an ordered list; others a bullet
+        // each, so that they do not run together as one paragraph.
+        let ranked = s
+            .split_once(". ")
+            .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
+        let _ = writeln!(w, "{}{s}", if ranked { "" } else { "- " });
     }
     w.push('\n');
 }
 
-fn evidence_block(w: &mut String, ev: &[Evidence]) {
+fn evidence_block(w: &mut String, ev: &[Evidence], rows: usize) {
     if ev.is_empty() {
         return;
     }
     let _ = writeln!(w, "  <details><summary>Evidence ({})</summary>\n", ev.len());
-    for e in ev {
+    for e in ev.iter().take(rows) {
         let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
         let _ = writeln!(
             w,
@@ -141,16 +212,23 @@ fn evidence_block(w: &mut String, ev: &[Evidence]) {
             code(&e.excerpt)
         );
     }
+    if ev.len() > rows {
+        let _ = writeln!(
+            w,
+            "  - *{} more not shown; see the JSON report.*",
+            ev.len() - rows
+        );
+    }
     let _ = writeln!(w, "\n  </details>\n");
 }
 
-fn finding(w: &mut String, f: &Finding) {
+fn finding(w: &mut String, f: &Finding, evidence: usize) {
     let _ = writeln!(w, "- **{}** (score {:.1}, `{}`)", f.title, f.score, f.kind);
     let _ = writeln!(w, "  {}", f.detail.replace('\n', " "));
-    evidence_block(w, &f.evidence);
+    evidence_block(w, &f.evidence, evidence);
 }
 
-fn tiers(w: &mut String, r: &Report, rows: usize) {
+fn tiers(w: &mut String, r: &Report, rows: Rows) {
     let _ = writeln!(w, "## 1. Each tier on its own\n");
     let _ = writeln!(
         w,
@@ -169,10 +247,10 @@ fn tiers(w: &mut String, r: &Report, rows: usize) {
     w.push('\n');
     for ts in r.tiers.iter().filter(|t| !t.findings.is_empty()) {
         let _ = writeln!(w, "### {}: {}\n", ts.tier.title(), ts.status);
-        for &i in ts.findings.iter().take(rows.min(10)) {
-            finding(w, &r.findings[i]);
+        for &i in ts.findings.iter().take(rows.findings) {
+            finding(w, &r.findings[i], rows.evidence);
         }
-        more(w, ts.findings.len(), rows.min(10), "findings");
+        more(w, ts.findings.len(), rows.findings, "findings");
     }
 }
 
@@ -201,15 +279,15 @@ fn connections(w: &mut String, r: &Report) {
     w.push('\n');
 }
 
-fn usage(w: &mut String, r: &Report, rows: usize) {
+fn usage(w: &mut String, r: &Report, rows: Rows) {
     let _ = writeln!(w, "## 3. Changes in usage\n");
     let usage: Vec<&Finding> = r
         .findings
         .iter()
         .filter(|f| f.kind.starts_with("usage.") || f.kind.starts_with("pg.stats"))
         .collect();
-    for f in usage.iter().take(rows.min(10)) {
-        finding(w, f);
+    for f in usage.iter().take(rows.findings) {
+        finding(w, f, rows.evidence);
     }
     if r.spikes.is_empty() {
         let _ = writeln!(w, "No spike stands out from its series' baseline.\n");
@@ -219,7 +297,7 @@ fn usage(w: &mut String, r: &Report, rows: usize) {
         w,
         "| Metric | Host | Labels | From | To | Baseline | Peak |\n|---|---|---|---|---|---|---|"
     );
-    for s in r.spikes.iter().take(rows) {
+    for s in r.spikes.iter().take(rows.spikes) {
         let labels: Vec<String> = s.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let _ = writeln!(
             w,
@@ -233,7 +311,7 @@ fn usage(w: &mut String, r: &Report, rows: usize) {
             s.peak
         );
     }
-    more(w, r.spikes.len(), rows, "spikes");
+    more(w, r.spikes.len(), rows.spikes, "spikes");
     w.push('\n');
 }
 
@@ -323,7 +401,7 @@ fn instrumentation(w: &mut String, r: &Report) {
 fn timeline(w: &mut String, r: &Report, rows: usize) {
     let _ = writeln!(w, "## Timeline (UTC)\n");
     let _ = writeln!(w, "| Time | Event | What | Where |\n|---|---|---|---|");
-    let shown = rows * 2;
+    let shown = rows;
     for e in r.timeline.iter().take(shown) {
         let at = e
             .evidence
@@ -371,6 +449,23 @@ fn completeness(w: &mut String, r: &Report, rows: usize) {
     }
     more(w, r.completeness.len(), rows, "sources");
     w.push('\n');
+    for k in &r.clock_skew {
+        let side = if k.offset_s > 0.0 {
+            "ahead of"
+        } else {
+            "behind"
+        };
+        let _ = writeln!(
+            w,
+            "Clock skew: {} runs {:.1} s {side} {} (median of {} requests both logged; \
+             spread {:.1} s). Times of the two hosts are compared as written.\n",
+            code(&k.other),
+            k.offset_s.abs(),
+            code(&k.host),
+            k.pairs,
+            k.spread_s
+        );
+    }
 }
 
 /// Files grouped by folder, kind, format and status; files with a reason
@@ -416,7 +511,7 @@ fn inventory(w: &mut String, r: &Report, rows: usize) {
     w.push('\n');
     if !odd.is_empty() {
         let _ = writeln!(w, "Files with a note:\n");
-        for e in odd.iter().take(rows * 2) {
+        for e in odd.iter().take(rows) {
             let _ = writeln!(
                 w,
                 "- {} ({}, {}): {}",
@@ -426,7 +521,91 @@ fn inventory(w: &mut String, r: &Report, rows: usize) {
                 e.reason.as_deref().unwrap_or("")
             );
         }
-        more(w, odd.len(), rows * 2, "files");
+        more(w, odd.len(), rows, "files");
         w.push('\n');
+    }
+    rotated_families(w, r);
+}
+
+/// One line per rotated log family: its files, oldest first.
+fn rotated_families(w: &mut String, r: &Report) {
+    let mut families: BTreeMap<&str, Vec<(u32, &str)>> = BTreeMap::new();
+    for e in &r.inventory {
+        if let Some(rot) = &e.rotation {
+            let name = e.path.rsplit('/').next().unwrap_or(&e.path);
+            families
+                .entry(&rot.family)
+                .or_default()
+                .push((rot.age, name));
+        }
+    }
+    for (family, mut files) in families {
+        files.sort_by(|a, b| b.cmp(a));
+        let names: Vec<_> = files.iter().map(|(_, n)| code(n)).collect();
+        let _ = writeln!(
+            w,
+            "Rotated family {}: {} files, oldest first: {}.\n",
+            code(family),
+            files.len(),
+            names.join(", ")
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample bundle's report, blown up past the limit: many more
+    /// files with notes, timeline events and evidence lines.
+    fn oversized() -> Report {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sample-bundle.tar.gz");
+        let mut r = crate::analysis::analyze(path.as_ref(), &Default::default()).unwrap();
+        let template = r.inventory[0].clone();
+        r.inventory.extend((0..3000).map(|i| InventoryEntry {
+            path: format!("logs/rotated/app.log.{i}"),
+            reason: Some("no known format reads its lines".into()),
+            ..template.clone()
+        }));
+        let events = r.timeline.clone();
+        for _ in 0..20 {
+            r.timeline.extend(events.iter().cloned());
+        }
+        let ev = r.findings[0].evidence.clone();
+        for _ in 0..30 {
+            r.findings[0].evidence.extend(ev.iter().cloned());
+        }
+        r
+    }
+
+    #[test]
+    fn an_oversized_report_is_trimmed_least_important_first_and_says_so() {
+        let r = oversized();
+        assert!(render_with(&r, ALL, &[]).chars().count() > MAX_CHARS);
+        let md = render(&r);
+        assert!(md.chars().count() <= MAX_CHARS, "{}", md.chars().count());
+        assert!(!md.contains("Report cut here"), "trimmed, not cut blind");
+        let note = md
+            .lines()
+            .find(|l| l.starts_with("*Trimmed to fit a GitHub comment"))
+            .expect("the cut is said");
+        // The inventory's notes go first; the findings are kept whole.
+        assert!(note.contains("fewer rows of inventory notes"), "{note}");
+        assert!(!note.contains("findings"), "{note}");
+        assert!(md.contains(&r.findings[0].title));
+        assert!(md.contains("more files not shown"));
+        // The summary stays on top, right after the note.
+        let summary = md.find("## Summary").unwrap();
+        assert!(summary < md.find("## 1. Each tier").unwrap());
+        assert!(md[summary..].contains(&r.summary[0]));
+    }
+
+    #[test]
+    fn a_report_that_fits_is_not_trimmed() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sample-bundle.tar.gz");
+        let r = crate::analysis::analyze(path.as_ref(), &Default::default()).unwrap();
+        let md = render(&r);
+        assert!(!md.contains("Trimmed to fit"));
+        assert_eq!(md, render_with(&r, ALL, &[]));
     }
 }

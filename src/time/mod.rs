@@ -1,6 +1,7 @@
 //! One clock for the whole bundle: timestamps found in text, file names and
 //! archive entries, normalised to UTC.
 
+pub mod boot;
 mod parse;
 mod path;
 

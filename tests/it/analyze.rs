@@ -35,9 +35,25 @@ pub fn run(args: &[&str]) -> Output {
         .expect("binary runs")
 }
 
-fn analyze_json(path: &Path, extra: &[&str]) -> Value {
+/// Runs a command that prints JSON lines (`timeline`) and reads them.
+pub fn run_jsonl(args: &[&str]) -> Vec<Value> {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `analyze PATH --format FORMAT EXTRA...`, checked to exit 0: the
+/// report's bytes.
+pub fn analyze_as(path: &Path, format: &str, extra: &[&str]) -> Vec<u8> {
     let p = path.to_str().unwrap();
-    let mut args = vec!["analyze", p, "--format", "json"];
+    let mut args = vec!["analyze", p, "--format", format];
     args.extend_from_slice(extra);
     let out = run(&args);
     assert_eq!(
@@ -46,10 +62,14 @@ fn analyze_json(path: &Path, extra: &[&str]) -> Value {
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("JSON report")
+    out.stdout
 }
 
-fn sample_tar() -> PathBuf {
+pub fn analyze_json(path: &Path, extra: &[&str]) -> Value {
+    serde_json::from_slice(&analyze_as(path, "json", extra)).expect("JSON report")
+}
+
+pub fn sample_tar() -> PathBuf {
     root().join("fixtures/sample-bundle.tar.gz")
 }
 
@@ -395,4 +415,72 @@ fn shared_cases_name_the_changed_dependency() {
         .unwrap()
         .iter()
         .all(|f| f["kind"] == "deps.change"));
+}
+
+/// The charts of the sample bundle show its incident
+/// (fixtures/make-sample-bundle/README.md): the burst of requests shaded
+/// as a spike, Postgres connections reaching max_connections (20), and
+/// the pg bump and the restarts as markers; every series within bounds.
+#[test]
+fn sample_bundle_charts_show_the_incident() {
+    let r = analyze_json(&sample_tar(), &[]);
+    let charts = &r["charts"];
+    let panel = |id: &str| {
+        charts["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap_or_else(|| panic!("no {id} panel"))
+    };
+    let series = |id: &str, metric: &str| {
+        panel(id)["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["metric"] == metric)
+            .unwrap_or_else(|| panic!("no {metric} in {id}"))
+            .clone()
+    };
+    let peak = |s: &Value| {
+        s["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .max_by(|a, b| {
+                a["v"]
+                    .as_f64()
+                    .unwrap()
+                    .total_cmp(&b["v"].as_f64().unwrap())
+            })
+            .map(|p| (str_of(p, "t").to_string(), p["v"].as_f64().unwrap()))
+            .unwrap()
+    };
+    let (at, most) = peak(&series("log_rates", "http.requests"));
+    assert!(most >= 50.0, "requests peak {most}");
+    assert!(("2026-12-04T16:20:40Z"..="2026-12-04T16:21:45Z").contains(&at.as_str()));
+    assert!(panel("log_rates")["spikes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| str_of(w, "label").starts_with("http.requests")
+            && str_of(w, "start") <= "2026-12-04T16:20:45Z"
+            && str_of(w, "end") >= "2026-12-04T16:21:30Z"));
+    assert_eq!(panel("connections")["limit"]["value"], 20.0);
+    assert_eq!(peak(&series("connections", "pg.conn.total")).1, 20.0);
+    let markers = charts["markers"].as_array().unwrap();
+    assert!(markers.iter().any(|m| m["kind"] == "change"
+        && str_of(m, "label").contains("pg 8.11.3 → 8.12.0")
+        && str_of(m, "time").starts_with("2026-12-04T16:20:07")));
+    assert!(markers.iter().filter(|m| m["kind"] == "lifecycle").count() >= 2);
+    for p in charts["panels"].as_array().unwrap() {
+        assert!(p["series"].as_array().unwrap().len() <= 6);
+        for s in p["series"].as_array().unwrap() {
+            let pts = s["points"].as_array().unwrap();
+            assert!(pts.len() >= 2 && pts.len() <= 240);
+            assert!(pts
+                .windows(2)
+                .all(|w| str_of(&w[0], "t") < str_of(&w[1], "t")));
+        }
+    }
 }

@@ -259,7 +259,7 @@ fn batch_reads_a_list_file_and_checks_its_flags() {
         "-o",
         o,
         "--format",
-        "json",
+        "json,html",
     ]));
     let info = json(&out.join("run.json"));
     assert_eq!(
@@ -287,6 +287,9 @@ fn batch_reads_a_list_file_and_checks_its_flags() {
         .join("report.json")
         .is_file());
     assert!(!out.join("incidents").join(&id).join("report.md").exists());
+    let html =
+        std::fs::read_to_string(out.join("incidents").join(&id).join("report.html")).unwrap();
+    assert!(html.contains("<html") && html.contains("too many clients"));
     for bad in [&["--shard", "3/3"][..], &["--shard", "x"][..]] {
         let mut args = vec![list.to_str().unwrap(), "-o", o];
         args.extend_from_slice(bad);

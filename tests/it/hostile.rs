@@ -385,11 +385,12 @@ fn hostile_gnu_long_name_bomb_fails_cleanly() {
 }
 
 #[test]
-fn hostile_nested_archives_and_other_compressions_are_listed() {
+fn hostile_nested_archives_are_opened_and_broken_ones_listed() {
     let c = Case::new();
     let p = c.path("b.tar");
     let mut inner = tar::Builder::new(Vec::new());
     raw_member(&mut inner, "access.log", REG, GOOD_LOG.as_bytes());
+    raw_member(&mut inner, "../../escape.log", REG, GOOD_LOG.as_bytes());
     let inner = inner.into_inner().unwrap();
     let mut b = tar::Builder::new(fs::File::create(&p).unwrap());
     raw_member(&mut b, "logs/access.log", REG, GOOD_LOG.as_bytes());
@@ -401,10 +402,20 @@ fn hostile_nested_archives_and_other_compressions_are_listed() {
     drop(b);
     let r = c.analyze(&p, &[]);
     r.ok().good_log_parsed("logs/access.log");
-    for n in ["inner.tar", "inner.tar.gz", "inner.zip"] {
-        r.assert_line(n, "skipped", "nested archives are not opened");
+    r.good_log_parsed("inner.tar/access.log");
+    r.good_log_parsed("inner.tar.gz/access.log");
+    for n in [
+        "inner.tar/../../escape.log",
+        "inner.tar.gz/../../escape.log",
+    ] {
+        r.assert_line(n, "skipped", "path leaves the archive");
     }
-    r.assert_line("logs/old.log.xz", "skipped", "compressed with xz");
+    r.assert_line("inner.zip", "skipped", "not a readable archive");
+    r.assert_line(
+        "logs/old.log",
+        "partial",
+        "xz stream: stream ends early after 0 bytes",
+    );
 }
 
 fn zip_bytes(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -754,4 +765,23 @@ fn hostile_fuzz_dpkg_log_with_invalid_utf8_does_not_stop_the_run() {
     fs::write(b.join("var/log/dpkg.log"), log).unwrap();
     let r = c.analyze(&b, &[]);
     r.ok().good_log_parsed("logs/access.log");
+}
+
+#[test]
+fn hostile_dmesg_uptime_past_any_date_keeps_no_time() {
+    let c = Case::new();
+    let b = c.folder();
+    fs::create_dir_all(b.join("proc")).unwrap();
+    fs::write(b.join("proc/stat"), "cpu  1 2 3\nbtime 1796399801\n").unwrap();
+    let dmesg = "[    0.000000] Linux version 6.18.44\n\
+                 [99999999999999999999999.000000] a clock past any date\n";
+    fs::write(b.join("dmesg"), dmesg).unwrap();
+    fs::write(b.join("uptime"), "99999999999999999999999.99 1.00\n").unwrap();
+    let r = c.analyze(&b, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    r.assert_line(
+        "dmesg",
+        "partial",
+        "1 records without a readable time, first at line 2",
+    );
 }

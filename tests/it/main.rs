@@ -1,12 +1,19 @@
 //! One integration test binary, grouped by theme.
 
 mod analyze;
+mod archives;
 mod batch;
+mod boot;
 mod deps;
 mod diff;
 mod hostile;
+mod html;
+mod layouts;
 mod postgres;
 mod redact;
+mod rotation;
+mod schema;
 mod signature;
+mod skew;
 mod timeline;
 mod usage;

@@ -323,3 +323,42 @@ fn redact_without_a_key_numbers_values_and_repeats_byte_for_byte() {
         "{highest} of {distinct}"
     );
 }
+
+/// The charts repeat signature templates as legends: an email address in
+/// an error line that recurs enough to be charted is redacted there too, in
+/// the JSON and in the HTML that draws it.
+#[test]
+fn redact_reaches_the_chart_legends() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |i: u64| {
+        format!(
+            "{{\"level\":50,\"time\":{},\"pid\":7,\"hostname\":\"api-1\",\
+             \"msg\":\"notify jane.planted@example.com failed\"}}\n",
+            1_796_400_000_000u64 + i * 7000
+        )
+    };
+    let log: String = (0..12).map(line).collect();
+    write(dir.path(), "logs/app/api-1.log", &log);
+    let analyze = |format: &str, extra: &[&str]| {
+        let mut args = vec!["analyze", dir.path().to_str().unwrap(), "--format", format];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain: serde_json::Value =
+        serde_json::from_str(&analyze("json", &["--no-redact"])).unwrap();
+    let legends = plain["charts"].to_string();
+    assert!(
+        legends.contains("jane.planted@example.com"),
+        "planting failed: {legends}"
+    );
+    let redacted: serde_json::Value = serde_json::from_str(&analyze("json", &[])).unwrap();
+    let legends = redacted["charts"].to_string();
+    assert!(
+        !legends.contains("jane.planted@example.com"),
+        "leaked: {legends}"
+    );
+    assert!(legends.contains("<email:"), "{legends}");
+    assert!(!analyze("html", &[]).contains("jane.planted@example.com"));
+}

@@ -1,0 +1,568 @@
+//! HTML for reading in a browser: one self-contained file with the same
+//! outside-in sections as the Markdown, and charts drawn as inline SVG
+//! (see [`super::svg`]).
+//!
+//! Nothing is fetched: no script, stylesheet, font or image is linked,
+//! the page has no JavaScript, and a Content-Security-Policy of
+//! `default-src 'none'` says so to the browser. Every text from the
+//! bundle is escaped, since log lines are written by whoever sent the
+//! requests.
+//!
+//! # Limitations
+//! - Long tables are cut at [`MAX_ROWS`] rows, with a note; the JSON
+//!   report has them whole.
+//! - Charts are static pictures: no zoom, and tooltips come from the
+//!   browser's own `<title>` handling.
+
+use super::model::*;
+use super::svg;
+use super::time as t;
+use crate::model::{Evidence, Finding};
+use std::fmt::Write;
+
+/// Rows shown of any one table.
+pub const MAX_ROWS: usize = 500;
+
+const STYLE: &str = "\
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1b1f23;background:#fff}\
+main{max-width:1000px;margin:0 auto;padding:16px 24px}\
+h1{font-size:22px}\
+h2{font-size:18px;border-bottom:1px solid #d0d7de;padding-bottom:4px;margin-top:28px}\
+h3{font-size:15px}.meta{color:#57606a}\
+table{border-collapse:collapse;margin:8px 0;font-size:13px}\
+th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}\
+th{background:#f6f8fa}td.n{text-align:right}\
+code{font:12px ui-monospace,monospace;background:#f6f8fa;padding:1px 3px;word-break:break-all}\
+details{margin:4px 0 8px 16px}summary{cursor:pointer;color:#0969da}\
+.note{color:#57606a;font-style:italic}\
+.failing{color:#cf222e;font-weight:bold}.degraded{color:#9a6700;font-weight:bold}\
+svg.chart{width:100%;height:auto;display:block;margin:4px 0}\
+svg text{font:11px system-ui,sans-serif;fill:#57606a}\
+.axis line,.grid line{stroke:#d0d7de;stroke-width:1}\
+.series{fill:none;stroke-width:1.6}\
+.c0{stroke:#0969da}.c1{stroke:#cf222e}.c2{stroke:#1a7f37}.c3{stroke:#8250df}\
+.c4{stroke:#bc4c00}.c5{stroke:#57606a}\
+.spike{fill:#ffd33d;fill-opacity:.35}\
+.marker line{stroke:#8250df;stroke-width:1.2;stroke-dasharray:4 3}\
+.marker.lifecycle line{stroke:#bc4c00}\
+.marker-label{fill:#8250df;font-weight:bold}\
+.limit line{stroke:#cf222e;stroke-dasharray:6 4}.limit text{fill:#cf222e}\
+.event{fill:#0969da}.event.change{fill:#8250df}.event.lifecycle{fill:#bc4c00}\
+.event.finding{fill:#cf222e}.event.spike{fill:#d4a72c}\
+.legend{list-style:none;padding:0;margin:0 0 12px;font-size:12px}\
+.legend li{display:inline-block;margin-right:14px}\
+.sw{display:inline-block;width:14px;height:0;border-top:3px solid;\
+vertical-align:middle;margin-right:4px}\
+.sw.c0{border-color:#0969da}.sw.c1{border-color:#cf222e}.sw.c2{border-color:#1a7f37}\
+.sw.c3{border-color:#8250df}.sw.c4{border-color:#bc4c00}.sw.c5{border-color:#57606a}\
+";
+
+/// Escapes text for HTML content and double-quoted attributes.
+pub(crate) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text whose backtick-quoted parts (as the analysis writes
+/// titles) become `<code>`.
+fn rich(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return esc(s);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 2 == 1 {
+                format!("<code>{}</code>", esc(p))
+            } else {
+                esc(p)
+            }
+        })
+        .collect()
+}
+
+/// Renders the report as one HTML page.
+pub fn render(r: &Report) -> String {
+    let mut w = String::new();
+    let _ = write!(
+        w,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>outsidein report: {}</title><style>{STYLE}</style></head>\n<body><main>\n",
+        esc(&r.bundle.name)
+    );
+    header(&mut w, r);
+    charts(&mut w, r);
+    tiers(&mut w, r);
+    connections(&mut w, r);
+    usage(&mut w, r);
+    changes(&mut w, r);
+    problems(&mut w, r);
+    instrumentation(&mut w, r);
+    timeline(&mut w, r);
+    completeness(&mut w, r);
+    inventory(&mut w, r);
+    w.push_str("</main></body></html>\n");
+    w
+}
+
+fn header(w: &mut String, r: &Report) {
+    let b = &r.bundle;
+    let hosts = if b.hosts.is_empty() {
+        "unknown".to_string()
+    } else {
+        b.hosts.join(", ")
+    };
+    let _ = write!(
+        w,
+        "<h1>outsidein report: {}</h1>\n<p class=\"meta\">Hosts: {} · Logs from {} to {} UTC · \
+         Collected {} · {} files, {} log records · outsidein {} (report schema {})</p>\n\
+         <p class=\"meta\">{}</p>\n",
+        esc(&b.name),
+        esc(&hosts),
+        t(b.start),
+        t(b.end),
+        t(b.collection_time),
+        b.files,
+        b.records,
+        esc(r.tool.version),
+        esc(r.schema_version),
+        esc(&crate::redact::summary_line(r.redactions.as_ref()))
+    );
+    w.push_str("<section id=\"summary\"><h2>Summary</h2>\n");
+    if r.summary.is_empty() {
+        w.push_str("<p>No problem found in the evidence.</p>\n");
+    }
+    w.push_str("<ul>\n");
+    for s in &r.summary {
+        let _ = writeln!(w, "<li>{}</li>", rich(s));
+    }
+    w.push_str("</ul></section>\n");
+}
+
+/// Opens a section with its heading.
+fn section(w: &mut String, id: &str, title: &str) {
+    let _ = writeln!(w, "<section id=\"{id}\"><h2>{}</h2>", esc(title));
+}
+
+/// A table: header cells, then rows of already escaped cells, cut at
+/// [`MAX_ROWS`] with a note.
+fn table(w: &mut String, head: &[&str], rows: Vec<Vec<String>>, what: &str) {
+    w.push_str("<table><thead><tr>");
+    for h in head {
+        let _ = write!(w, "<th>{}</th>", esc(h));
+    }
+    w.push_str("</tr></thead><tbody>\n");
+    let total = rows.len();
+    for row in rows.into_iter().take(MAX_ROWS) {
+        w.push_str("<tr>");
+        for c in row {
+            let _ = write!(w, "<td>{c}</td>");
+        }
+        w.push_str("</tr>\n");
+    }
+    w.push_str("</tbody></table>\n");
+    more(w, total, MAX_ROWS, what);
+}
+
+fn more(w: &mut String, total: usize, shown: usize, what: &str) {
+    if total > shown {
+        let _ = writeln!(
+            w,
+            "<p class=\"note\">{} more {what} not shown; see the JSON report.</p>",
+            total - shown
+        );
+    }
+}
+
+fn charts(w: &mut String, r: &Report) {
+    section(w, "charts", "Charts");
+    let Some(axis) = svg::TimeAxis::of(&r.charts) else {
+        w.push_str("<p>No series with a time to chart.</p></section>\n");
+        return;
+    };
+    w.push_str("<h3>Timeline</h3>\n");
+    w.push_str(&svg::timeline(&r.charts, &r.timeline, &axis));
+    if !r.charts.markers.is_empty() {
+        w.push_str("\n<ol class=\"markers\">\n");
+        for m in &r.charts.markers {
+            let _ = writeln!(
+                w,
+                "<li>{} UTC · {} · {}</li>",
+                t(Some(m.time)),
+                esc(&m.kind),
+                rich(&m.label)
+            );
+        }
+        w.push_str("</ol>\n");
+    }
+    for p in &r.charts.panels {
+        let bucket = p
+            .bucket_s
+            .map(|b| format!(" (count per {b} s)"))
+            .unwrap_or_default();
+        let _ = writeln!(w, "<h3>{}{}</h3>", esc(&p.title), esc(&bucket));
+        w.push_str(&svg::panel(p, &axis, &r.charts.markers));
+        w.push_str("\n<ul class=\"legend\">");
+        for (i, s) in p.series.iter().enumerate() {
+            let _ = write!(
+                w,
+                "<li><span class=\"sw c{}\"></span>{}</li>",
+                i % 6,
+                rich(&s.name)
+            );
+        }
+        w.push_str("</ul>\n");
+        if p.series_omitted > 0 {
+            let _ = writeln!(
+                w,
+                "<p class=\"note\">{} more series not drawn.</p>",
+                p.series_omitted
+            );
+        }
+    }
+    w.push_str("</section>\n");
+}
+
+fn evidence_block(w: &mut String, ev: &[Evidence]) {
+    if ev.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "<details><summary>Evidence ({})</summary><ul>", ev.len());
+    for e in ev {
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        let _ = writeln!(
+            w,
+            "<li>{}{} at {} UTC: <code>{}</code></li>",
+            esc(&e.path),
+            at,
+            t(e.time),
+            esc(&e.excerpt)
+        );
+    }
+    w.push_str("</ul></details>\n");
+}
+
+fn finding(w: &mut String, f: &Finding) {
+    let _ = writeln!(
+        w,
+        "<li><strong>{}</strong> (score {:.1}, <code>{}</code>)<br>{}",
+        rich(&f.title),
+        f.score,
+        esc(&f.kind),
+        rich(&f.detail)
+    );
+    evidence_block(w, &f.evidence);
+    w.push_str("</li>\n");
+}
+
+fn tiers(w: &mut String, r: &Report) {
+    section(w, "tiers", "1. Each tier on its own");
+    let rows = r
+        .tiers
+        .iter()
+        .map(|ts| {
+            vec![
+                esc(ts.tier.title()),
+                format!(
+                    "<span class=\"{}\">{}</span>",
+                    ts.status.replace(' ', "-"),
+                    esc(ts.status)
+                ),
+                ts.findings.len().to_string(),
+                ts.sources.len().to_string(),
+            ]
+        })
+        .collect();
+    table(w, &["Tier", "Status", "Findings", "Sources"], rows, "tiers");
+    for ts in r.tiers.iter().filter(|t| !t.findings.is_empty()) {
+        let _ = writeln!(
+            w,
+            "<h3>{}: {}</h3><ul>",
+            esc(ts.tier.title()),
+            esc(ts.status)
+        );
+        for &i in &ts.findings {
+            finding(w, &r.findings[i]);
+        }
+        w.push_str("</ul>\n");
+    }
+    w.push_str("</section>\n");
+}
+
+fn connections(w: &mut String, r: &Report) {
+    section(w, "connections", "2. Connections between tiers");
+    if r.connections.is_empty() {
+        w.push_str("<p>No connection errors between tiers were found.</p>\n");
+    } else {
+        let rows = r
+            .connections
+            .iter()
+            .map(|c| {
+                vec![
+                    esc(c.from.title()),
+                    esc(c.to.title()),
+                    esc(&c.class),
+                    c.count.to_string(),
+                    t(c.first),
+                    t(c.last),
+                ]
+            })
+            .collect();
+        let head = ["From", "To", "Problem", "Count", "First", "Last"];
+        table(w, &head, rows, "connections");
+    }
+    w.push_str("</section>\n");
+}
+
+fn usage(w: &mut String, r: &Report) {
+    section(w, "usage", "3. Changes in usage");
+    let usage: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.kind.starts_with("usage.") || f.kind.starts_with("pg.stats"))
+        .collect();
+    if !usage.is_empty() {
+        w.push_str("<ul>\n");
+        usage.iter().for_each(|f| finding(w, f));
+        w.push_str("</ul>\n");
+    }
+    if r.spikes.is_empty() {
+        w.push_str("<p>No spike stands out from its series' baseline.</p>\n");
+    } else {
+        let rows = r
+            .spikes
+            .iter()
+            .map(|s| {
+                let labels: Vec<String> =
+                    s.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                vec![
+                    esc(&s.metric),
+                    esc(&s.host),
+                    esc(&labels.join(" ")),
+                    t(Some(s.start)),
+                    t(Some(s.end)),
+                    format!("{:.4}", s.baseline),
+                    format!("{:.4}", s.peak),
+                ]
+            })
+            .collect();
+        let head = ["Metric", "Host", "Labels", "From", "To", "Baseline", "Peak"];
+        table(w, &head, rows, "spikes");
+    }
+    w.push_str("</section>\n");
+}
+
+fn changes(w: &mut String, r: &Report) {
+    section(w, "dependencies", "4. Changes in dependencies");
+    if r.changes.is_empty() {
+        w.push_str("<p>No dependency change found in the bundle.</p>\n");
+    } else {
+        let rows = r
+            .changes
+            .iter()
+            .map(|c| {
+                vec![
+                    esc(&c.package),
+                    esc(&c.kind),
+                    esc(c.from.as_deref().unwrap_or("")),
+                    esc(c.to.as_deref().unwrap_or("")),
+                    esc(&c.flags.join(", ")),
+                    t(c.time),
+                ]
+            })
+            .collect();
+        let head = ["Package", "Change", "From", "To", "Flags", "Time"];
+        table(w, &head, rows, "changes");
+    }
+    w.push_str("</section>\n");
+}
+
+fn problems(w: &mut String, r: &Report) {
+    section(w, "signatures", "5. Recurring and reproducible problems");
+    let sigs: Vec<&Signature> = r
+        .signatures
+        .iter()
+        .filter(|s| s.severity.is_problem() || s.kind.is_some())
+        .collect();
+    if sigs.is_empty() {
+        w.push_str("<p>No warning or error signature recurs.</p>\n</section>\n");
+        return;
+    }
+    let pairs = |v: &[(String, u64)]| -> String {
+        let s: Vec<String> = v
+            .iter()
+            .take(3)
+            .map(|(h, n)| format!("{h} ({n})"))
+            .collect();
+        esc(&s.join(", "))
+    };
+    let rows = sigs
+        .iter()
+        .map(|s| {
+            vec![
+                format!(
+                    "<code>{}</code> {}",
+                    esc(&crate::model::excerpt(&s.template, 160)),
+                    esc(&s.id[..s.id.len().min(8)])
+                ),
+                s.count.to_string(),
+                esc(s.severity.as_str()),
+                esc(s.tier.title()),
+                match s.period_s {
+                    Some(p) => format!("every {p} s"),
+                    None => esc(s.recurrence),
+                },
+                t(s.first_seen),
+                t(s.last_seen),
+                pairs(&s.hosts),
+                pairs(&s.routes),
+            ]
+        })
+        .collect();
+    let head = [
+        "Signature",
+        "Count",
+        "Severity",
+        "Tier",
+        "Recurs",
+        "First",
+        "Last",
+        "Hosts",
+        "Routes",
+    ];
+    table(w, &head, rows, "signatures");
+    w.push_str("</section>\n");
+}
+
+fn instrumentation(w: &mut String, r: &Report) {
+    section(w, "instrumentation", "6. Instrumentation to add");
+    if r.instrumentation.is_empty() {
+        w.push_str("<p>The evidence covers the findings; nothing to add.</p>\n");
+    } else {
+        w.push_str("<ul>\n");
+        for a in &r.instrumentation {
+            let _ = writeln!(
+                w,
+                "<li><strong>{}</strong> {}</li>",
+                rich(&a.title),
+                rich(&a.detail)
+            );
+        }
+        w.push_str("</ul>\n");
+    }
+    w.push_str("</section>\n");
+}
+
+fn timeline(w: &mut String, r: &Report) {
+    section(w, "timeline", "Timeline (UTC)");
+    let rows = r
+        .timeline
+        .iter()
+        .map(|e| {
+            let at = e
+                .evidence
+                .as_ref()
+                .map(|e| format!("{}:{}", e.path, e.line.unwrap_or(0)))
+                .unwrap_or_default();
+            vec![t(Some(e.time)), esc(e.kind), rich(&e.title), esc(&at)]
+        })
+        .collect();
+    table(w, &["Time", "Event", "What", "Where"], rows, "events");
+    w.push_str("</section>\n");
+}
+
+fn completeness(w: &mut String, r: &Report) {
+    section(w, "completeness", "Evidence completeness");
+    let rows = r
+        .completeness
+        .iter()
+        .map(|c| {
+            let gap = c
+                .largest_gap
+                .map(|(at, s)| format!("{s} s from {}", t(Some(at))))
+                .unwrap_or_default();
+            vec![
+                esc(&c.source),
+                t(c.start),
+                t(c.end),
+                c.records.to_string(),
+                c.unparsed.to_string(),
+                c.no_time.to_string(),
+                c.zone_assumed.to_string(),
+                c.year_inferred.to_string(),
+                gap,
+            ]
+        })
+        .collect();
+    let head = [
+        "Source",
+        "From",
+        "To",
+        "Records",
+        "Unparsed",
+        "No time",
+        "Zone assumed",
+        "Year inferred",
+        "Largest gap",
+    ];
+    table(w, &head, rows, "sources");
+    w.push_str("</section>\n");
+}
+
+fn inventory(w: &mut String, r: &Report) {
+    section(w, "inventory", "Inventory");
+    let rows = r
+        .inventory
+        .iter()
+        .map(|e| {
+            vec![
+                esc(&e.path),
+                esc(&e.kind),
+                esc(e.format.as_deref().unwrap_or("")),
+                esc(e.status),
+                e.records.to_string(),
+                esc(e.reason.as_deref().unwrap_or("")),
+            ]
+        })
+        .collect();
+    let head = ["Path", "Kind", "Format", "Status", "Records", "Note"];
+    table(w, &head, rows, "files");
+    w.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn esc_neutralises_markup_and_attribute_breaks() {
+        let hostile = r#"<script>alert(1)</script> "onerror=alert(1) 'x' &amp;"#;
+        let e = esc(hostile);
+        assert_eq!(
+            e,
+            "&lt;script&gt;alert(1)&lt;/script&gt; &quot;onerror=alert(1) &#39;x&#39; &amp;amp;"
+        );
+    }
+
+    #[test]
+    fn rich_codes_backtick_pairs_and_escapes_inside() {
+        assert_eq!(rich("first `a<b` seen"), "first <code>a&lt;b</code> seen");
+        // An odd backtick is text, not an open code span.
+        assert_eq!(rich("it`s <b>"), "it`s &lt;b&gt;");
+    }
+}
