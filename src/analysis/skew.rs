@@ -45,6 +45,7 @@ pub struct ClockSkew {
     pub spread_s: f64,
     /// How many request pairs were matched.
     pub pairs: u64,
+    /// What made two log lines one event.
     pub matched_by: &'static str,
 }
 

@@ -521,6 +521,32 @@ fn completeness(w: &mut String, r: &Report) {
         "Largest gap",
     ];
     table(w, &head, rows, "sources");
+    if !r.clock_skew.is_empty() {
+        w.push_str("<h3>Clock skew</h3>\n");
+        let rows = r
+            .clock_skew
+            .iter()
+            .map(|k| {
+                vec![
+                    esc(&k.other),
+                    format!("{:+.1} s", k.offset_s),
+                    esc(&k.host),
+                    format!("{:.1} s", k.spread_s),
+                    k.pairs.to_string(),
+                    esc(k.matched_by),
+                ]
+            })
+            .collect();
+        let head = [
+            "Host",
+            "Ahead by",
+            "Of host",
+            "Spread",
+            "Pairs",
+            "Matched by",
+        ];
+        table(w, &head, rows, "host pairs");
+    }
     w.push_str("</section>\n");
 }
 
@@ -536,13 +562,27 @@ fn inventory(w: &mut String, r: &Report) {
                 esc(e.format.as_deref().unwrap_or("")),
                 esc(e.status),
                 e.records.to_string(),
-                esc(e.reason.as_deref().unwrap_or("")),
+                esc(&inventory_note(e)),
             ]
         })
         .collect();
     let head = ["Path", "Kind", "Format", "Status", "Records", "Note"];
     table(w, &head, rows, "files");
     w.push_str("</section>\n");
+}
+
+/// The reason a file was not fully read, and its place in a rotation
+/// family.
+fn inventory_note(e: &crate::report::model::InventoryEntry) -> String {
+    let rotation = e.rotation.as_ref().map(|rot| match rot.age {
+        0 => format!("newest of {} rotated files of {}", rot.of, rot.family),
+        n => format!("rotation {n} of {} files of {}", rot.of, rot.family),
+    });
+    [e.reason.clone(), rotation]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

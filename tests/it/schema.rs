@@ -79,6 +79,16 @@ fn write_report(dir: &Path, name: &str, bundle: &Path) -> PathBuf {
 fn real_reports_validate_against_the_schema() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = vec![write_report(dir.path(), "sample", &sample_tar())];
+    // Fixtures that fill the fields the sample leaves out: clock skew,
+    // rotation families, times from the boot time.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for (name, rel) in [
+        ("skew", "skew/bundle"),
+        ("rotation", "rotation/bundle"),
+        ("boot", "boot/host"),
+    ] {
+        files.push(write_report(dir.path(), name, &fixtures.join(rel)));
+    }
     if let Some(shared) = shared() {
         let bundle = shared.join("bundles/memory-and-disk.tar.gz");
         files.push(write_report(dir.path(), "memory-and-disk", &bundle));

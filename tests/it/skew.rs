@@ -42,6 +42,12 @@ fn skew_of_a_clock_set_42_s_ahead_is_found() {
         md.contains("Clock skew: `proxy` runs 42.6 s behind `app` (median of 70"),
         "{md}"
     );
+    let html = run(&["analyze", &bundle(), "--format", "html"]);
+    let html = String::from_utf8(html.stdout).unwrap();
+    assert!(
+        html.contains("<td>proxy</td><td>-42.6 s</td><td>app</td>"),
+        "{html}"
+    );
 }
 
 #[test]
