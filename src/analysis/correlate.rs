@@ -42,6 +42,9 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         follows_spike(f, &usage.spikes);
     }
     findings.extend(usage.findings);
+    let records = super::explain::timed(ev.items);
+    let spike_explanations =
+        super::explain::explain(&records, &sigs, &usage.spikes, usage.rate_width);
     join(&mut findings, "pg.too_many_clients", &["pg.tier_imbalance"]);
     join(&mut findings, "usage.disk_full", &["system.disk_full"]);
     join(
@@ -75,6 +78,11 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         instrumentation: advice(ev, &sigs),
         inventory: Vec::new(),
         completeness: completeness(ev),
+        spike_explanations,
+        signature_shifts: Vec::new(),
+        anomalies: Vec::new(),
+        intermittent: Vec::new(),
+        disagreements: Vec::new(),
         findings,
         redactions: None,
     };
@@ -110,6 +118,8 @@ struct UsageEvidence {
     /// one before it), for the inventory.
     issues: Vec<crate::model::FileIssue>,
     spikes: Vec<crate::model::Spike>,
+    /// The bucket width of the log-rate series.
+    rate_width: SignedDuration,
 }
 
 fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
@@ -125,7 +135,7 @@ fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
     let usage = crate::usage::analyze(&samples);
     let pg = crate::postgres::analyze_dumps_with(&dumps, ev.pg_max_connections);
     let problems: Vec<&SigAgg> = sigs.iter().filter(|s| is_problem(s)).collect();
-    let rate_samples = super::rates::samples(ev.items, &problems);
+    let (rate_samples, rate_width) = super::rates::samples(ev.items, &problems);
     let mut spikes = usage.spikes;
     spikes.extend(pg.spikes);
     spikes.extend(
@@ -148,6 +158,7 @@ fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
         findings,
         spikes,
         issues: pg.issues,
+        rate_width,
     }
 }
 

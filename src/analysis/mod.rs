@@ -17,6 +17,7 @@
 mod changes;
 pub mod contrast;
 mod correlate;
+mod explain;
 pub mod kb;
 mod pipeline;
 mod rates;

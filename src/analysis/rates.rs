@@ -55,8 +55,9 @@ fn series(
         .collect()
 }
 
-/// Request and 5xx rates per access log, and problem signatures' rates.
-pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> Vec<Sample> {
+/// Request and 5xx rates per access log, and problem signatures' rates,
+/// with the bucket width they are counted in.
+pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> (Vec<Sample>, SignedDuration) {
     let times: Vec<Timestamp> = sigs.iter().flat_map(|s| s.times.iter().copied()).collect();
     type Requests = Vec<(Timestamp, Option<u16>)>;
     let access: Vec<(&Item, Requests)> = items
@@ -77,7 +78,7 @@ pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> Vec<Sample> {
         .copied()
         .chain(access.iter().flat_map(|(_, v)| v.iter().map(|x| x.0)));
     let (Some(start), Some(end)) = (all.clone().min(), all.max()) else {
-        return Vec::new();
+        return (Vec::new(), SignedDuration::from_secs(1));
     };
     let frame = (start, end, bucket_width(start, end));
     let mut out = Vec::new();
@@ -119,5 +120,5 @@ pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> Vec<Sample> {
             frame,
         ));
     }
-    out
+    (out, frame.2)
 }

@@ -69,6 +69,7 @@ fn render_with(r: &Report, rows: usize) -> String {
     usage(&mut w, r, rows);
     changes(&mut w, r, rows);
     problems(&mut w, r, rows);
+    spike_explanations(&mut w, r, rows);
     instrumentation(&mut w, r);
     timeline(&mut w, r, rows);
     completeness(&mut w, r, rows);
@@ -429,4 +430,88 @@ fn inventory(w: &mut String, r: &Report, rows: usize) {
         more(w, odd.len(), rows * 2, "files");
         w.push('\n');
     }
+}
+
+/// Rows of the correlation sections: they yield before the outside-in
+/// tables when the report must shrink.
+fn budget(rows: usize, cap: usize) -> usize {
+    (rows / 4).clamp(1, cap)
+}
+
+/// A p-value for a table: small ones in scientific notation.
+fn p(v: f64) -> String {
+    if v < 0.001 {
+        format!("{v:.1e}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// An over-represented key as a table cell: a signature's template and
+/// short id, else the key itself.
+fn key_cell(o: &OverRepresented) -> String {
+    match &o.label {
+        Some(l) => format!("{} `{}`", cell(&code(l)), &o.key[..o.key.len().min(8)]),
+        None => cell(&o.key),
+    }
+}
+
+fn spike_explanations(w: &mut String, r: &Report, rows: usize) {
+    if r.spike_explanations.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "### Rate spikes explained
+"
+    );
+    let _ = writeln!(
+        w,
+        "Each window against the rest of the logs: what it holds significantly more of \
+         (G-test, Benjamini–Hochberg-corrected p).\n"
+    );
+    let n = budget(rows, 4);
+    for e in r.spike_explanations.iter().take(n) {
+        let mut metrics: Vec<String> = e.metrics.iter().take(3).cloned().collect();
+        if e.metrics.len() > 3 {
+            metrics.push(format!("{} more", e.metrics.len() - 3));
+        }
+        let _ = writeln!(
+            w,
+            "**{} to {} UTC** on {} ({}): {} records in the window, {} outside it \
+             ({} to {}).\n",
+            t(Some(e.start)),
+            t(Some(e.end)),
+            e.host,
+            metrics.join(", "),
+            e.window_records,
+            e.baseline_records,
+            t(Some(e.baseline_start)),
+            t(Some(e.baseline_end))
+        );
+        if e.items.is_empty() {
+            let _ = writeln!(w, "Nothing is significantly over-represented.\n");
+            continue;
+        }
+        let _ = writeln!(
+            w,
+            "| Dimension | Key | In window | Outside | Ratio | p |\n|---|---|---|---|---|---|"
+        );
+        let shown = budget(rows, 4) * 4;
+        for o in e.items.iter().take(shown) {
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {:.1} | {} |",
+                o.dimension,
+                key_cell(o),
+                o.window,
+                o.baseline,
+                o.ratio,
+                p(o.p_value)
+            );
+        }
+        more(w, e.items.len(), shown, "keys");
+        w.push('\n');
+    }
+    more(w, r.spike_explanations.len(), n, "spike windows");
 }

@@ -396,3 +396,64 @@ fn shared_cases_name_the_changed_dependency() {
         .iter()
         .all(|f| f["kind"] == "deps.change"));
 }
+
+/// The request spike (16:20:40 to 16:21:40 in 2 s buckets) explained
+/// against the rest of the logs: Postgres refusing clients, the apps'
+/// 500s, and `/api/report`, the route that holds a Postgres connection
+/// longest (ground truth: 70 % of the spike's load). Counts checked with
+/// grep: 294 `too many clients` in postgresql.log, of which 4 after
+/// 16:21:42; 259 `request failed` in the app logs, all inside.
+#[test]
+fn sample_bundle_request_spike_is_explained_by_too_many_clients_and_500s() {
+    let r = analyze_json(&sample_tar(), &[]);
+    let e = r["spike_explanations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["metrics"][0] == "http.requests")
+        .expect("the request spike is explained");
+    assert_eq!(str_of(e, "start"), "2026-12-04T16:20:40Z");
+    assert_eq!(str_of(e, "end"), "2026-12-04T16:21:42Z");
+    let items = e["items"].as_array().unwrap();
+    let find = |dim: &str, pred: &dyn Fn(&Value) -> bool| {
+        items
+            .iter()
+            .find(|i| i["dimension"] == dim && pred(i))
+            .unwrap_or_else(|| panic!("{dim} in {e}"))
+            .clone()
+    };
+    let pg = find("signature", &|i| {
+        i["label"] == "sorry, too many clients already"
+    });
+    assert_eq!(
+        (pg["window"].as_u64(), pg["baseline"].as_u64()),
+        (Some(290), Some(4))
+    );
+    assert!(pg["p_value"].as_f64().unwrap() < 1e-20);
+    let app = find("signature", &|i| {
+        i["label"] == "request failed: sorry, too many clients already"
+    });
+    assert_eq!(
+        (app["window"].as_u64(), app["baseline"].as_u64()),
+        (Some(259), Some(0))
+    );
+    let status = find("status", &|i| i["key"] == "500");
+    assert_eq!(status["baseline"], 0);
+    assert!(status["ratio"].as_f64().unwrap() > 100.0);
+    let route = find("route", &|i| i["key"] == "/api/report");
+    assert!(route["ratio"].as_f64().unwrap() > 5.0, "{route}");
+    // The product pages, served from the Redis cache, are not named.
+    assert!(!items.iter().any(|i| i["key"] == "/api/products/<n>"));
+    // The Redis outage is a window of its own, explained by ioredis.
+    let redis = r["spike_explanations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| str_of(e, "start") == "2026-12-04T16:21:54Z")
+        .expect("the Redis outage window");
+    assert!(redis["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["label"] == "redis reconnecting"));
+}

@@ -1,0 +1,252 @@
+//! Explaining a log-rate spike, as Elastic's log rate analysis does but
+//! offline and for plain-text logs: the spike's window is compared with the
+//! rest of the bundle's covered time, and every signature, host, source,
+//! route and status code that the window holds significantly more of is
+//! named, with its ratio and corrected p-value (see [`super::contrast`]).
+//!
+//! Spikes whose windows overlap (requests, 5xx and the error signatures of
+//! one incident) are explained once, by the widest of them.
+//!
+//! # Limitations
+//! - The baseline is the rest of the covered time, which may hold another
+//!   incident; a second spike then weakens the contrast of the first.
+//! - Only log rates are explained; a spike in a usage series is not
+//!   decomposed (its series have no keys to contrast).
+
+use super::contrast;
+use super::pipeline::{Item, Parsed};
+use super::signatures::SigAgg;
+use crate::model::Spike;
+use crate::report::model::{OverRepresented, SpikeExplanation};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::BTreeMap;
+
+/// At most this many spike windows are explained.
+const MAX_WINDOWS: usize = 6;
+
+/// At most this many keys are kept per dimension.
+const MAX_PER_DIMENSION: usize = 5;
+
+/// A window holding fewer timed records than this is not explained.
+const MIN_WINDOW_RECORDS: u64 = 10;
+
+/// One timed log record, reduced to the keys the contrasts use.
+pub(crate) struct Timed<'a> {
+    pub time: Timestamp,
+    pub host: &'a str,
+    pub source: &'a str,
+    /// The route with its query cut and numeric segments as `<n>`.
+    pub route: Option<String>,
+    pub status: Option<u16>,
+}
+
+/// Every timed log record of the bundle, in time order (then source).
+pub(crate) fn timed(items: &[Item]) -> Vec<Timed<'_>> {
+    let mut out: Vec<Timed> = items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => Some((it, log)),
+            _ => None,
+        })
+        .flat_map(|(it, log)| {
+            log.records.iter().filter_map(move |r| {
+                Some(Timed {
+                    time: r.time?,
+                    host: r.host.as_deref().unwrap_or(&it.host),
+                    source: &it.path,
+                    route: r.route.as_deref().map(route_shape),
+                    status: r.status,
+                })
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.source.cmp(b.source)));
+    out
+}
+
+/// A route without its query, numeric segments (ids) as `<n>`, so that
+/// `/api/products/40` and `/api/products/37` count as one route.
+pub(crate) fn route_shape(route: &str) -> String {
+    let path = route.split('?').next().unwrap_or(route);
+    path.split('/')
+        .map(|seg| {
+            if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                "<n>"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Is this spike one of a log-rate series?
+pub(crate) fn is_log_rate(s: &Spike) -> bool {
+    s.metric.starts_with("http.") || s.metric.starts_with("signature:")
+}
+
+/// Log-rate spikes grouped into windows: each window is the widest spike's
+/// buckets, and holds every spike that overlaps it.
+fn windows(spikes: &[Spike], width: SignedDuration) -> Vec<(Timestamp, Timestamp, Vec<&Spike>)> {
+    let mut log: Vec<&Spike> = spikes.iter().filter(|s| is_log_rate(s)).collect();
+    log.sort_by(|a, b| {
+        let len = |s: &Spike| s.end.duration_since(s.start);
+        len(b)
+            .cmp(&len(a))
+            .then_with(|| b.score.total_cmp(&a.score))
+            .then_with(|| a.start.cmp(&b.start))
+            .then_with(|| a.metric.cmp(&b.metric))
+    });
+    let mut out: Vec<(Timestamp, Timestamp, Vec<&Spike>)> = Vec::new();
+    for s in log {
+        let (a, b) = (s.start, s.end + width);
+        match out.iter_mut().find(|(x, y, _)| a < *y && *x < b) {
+            Some(w) => w.2.push(s),
+            None => out.push((a, b, vec![s])),
+        }
+    }
+    out.truncate(MAX_WINDOWS);
+    out.sort_by_key(|w| w.0);
+    out
+}
+
+/// Counts of one dimension in and out of a window.
+#[derive(Default)]
+struct Split {
+    window: BTreeMap<String, u64>,
+    baseline: BTreeMap<String, u64>,
+}
+
+impl Split {
+    fn add(&mut self, inside: bool, key: String) {
+        let m = if inside {
+            &mut self.window
+        } else {
+            &mut self.baseline
+        };
+        *m.entry(key).or_default() += 1;
+    }
+
+    /// The significant keys, most significant first.
+    fn shifts(&self) -> Vec<contrast::Shift> {
+        let wt: u64 = self.window.values().sum();
+        let bt: u64 = self.baseline.values().sum();
+        let window = self.window.iter().map(|(k, v)| (k.as_str(), *v));
+        contrast::over_represented(window, wt, &self.baseline, bt)
+            .into_iter()
+            .filter(|s| s.significant)
+            .take(MAX_PER_DIMENSION)
+            .collect()
+    }
+}
+
+pub(crate) fn item(dimension: &'static str, s: contrast::Shift) -> OverRepresented {
+    OverRepresented {
+        dimension,
+        key: s.key,
+        label: None,
+        window: s.window,
+        baseline: s.baseline,
+        ratio: s.ratio,
+        p_value: s.p_value,
+    }
+}
+
+/// Explains each log-rate spike window; `width` is the rate series'
+/// bucket width.
+pub(crate) fn explain(
+    records: &[Timed],
+    sigs: &[SigAgg],
+    spikes: &[Spike],
+    width: SignedDuration,
+) -> Vec<SpikeExplanation> {
+    let (Some(first), Some(last)) = (records.first(), records.last()) else {
+        return Vec::new();
+    };
+    windows(spikes, width)
+        .into_iter()
+        .filter_map(|(start, end, members)| {
+            let inside = |t: Timestamp| start <= t && t < end;
+            let mut dims: [(&'static str, Split); 4] = Default::default();
+            let names = ["host", "source", "route", "status"];
+            for (d, n) in dims.iter_mut().zip(names) {
+                d.0 = n;
+            }
+            let mut window_records = 0;
+            for r in records {
+                let i = inside(r.time);
+                window_records += i as u64;
+                dims[0].1.add(i, r.host.to_string());
+                dims[1].1.add(i, r.source.to_string());
+                if let Some(route) = &r.route {
+                    dims[2].1.add(i, route.clone());
+                }
+                if let Some(status) = r.status {
+                    dims[3].1.add(i, status.to_string());
+                }
+            }
+            if window_records < MIN_WINDOW_RECORDS {
+                return None;
+            }
+            let mut items = signature_items(sigs, start, end);
+            for (name, split) in &dims {
+                items.extend(split.shifts().into_iter().map(|s| item(name, s)));
+            }
+            Some(SpikeExplanation {
+                metrics: members.iter().map(|s| s.metric.clone()).collect(),
+                host: members[0].host.clone(),
+                start,
+                end,
+                baseline_start: first.time,
+                baseline_end: last.time,
+                window_records,
+                baseline_records: records.len() as u64 - window_records,
+                items,
+            })
+        })
+        .collect()
+}
+
+/// Signatures over-represented in [start, end), labelled with their
+/// templates.
+fn signature_items(sigs: &[SigAgg], start: Timestamp, end: Timestamp) -> Vec<OverRepresented> {
+    let mut split = Split::default();
+    for s in sigs {
+        let a = s.times.partition_point(|t| *t < start);
+        let b = s.times.partition_point(|t| *t < end);
+        let (w, rest) = ((b - a) as u64, (s.times.len() - (b - a)) as u64);
+        if w > 0 {
+            split.window.insert(s.row.id.clone(), w);
+        }
+        if rest > 0 {
+            split.baseline.insert(s.row.id.clone(), rest);
+        }
+    }
+    split
+        .shifts()
+        .into_iter()
+        .map(|s| {
+            let label = sigs
+                .iter()
+                .find(|x| x.row.id == s.key)
+                .map(|x| crate::model::excerpt(&x.row.template, 120));
+            OverRepresented {
+                label,
+                ..item("signature", s)
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn routes_lose_ids_and_queries() {
+        assert_eq!(
+            super::route_shape("/api/products/40?x=1"),
+            "/api/products/<n>"
+        );
+        assert_eq!(super::route_shape("/api/v2/report"), "/api/v2/report");
+        assert_eq!(super::route_shape("/"), "/");
+    }
+}
