@@ -45,6 +45,24 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     let records = super::explain::timed(ev.items);
     let spike_explanations =
         super::explain::explain(&records, &sigs, &usage.spikes, usage.rate_width);
+    let cover = super::shifts::coverage(&records);
+    let mut signature_shifts = super::shifts::shifts(&sigs, &cover, is_problem);
+    let cands = super::causes::candidates(
+        &sigs,
+        &deploys,
+        &usage.spikes,
+        appearing(&sigs, &signature_shifts),
+    );
+    for x in signature_shifts.iter_mut() {
+        let hosts = hosts_of(&sigs, &x.signature);
+        x.causes = super::causes::rank(&cands, x.at, &hosts, &[&x.signature]);
+    }
+    let anomalies = super::causes::anomalies(
+        &usage.spikes,
+        &spike_explanations,
+        super::shifts::quiet_sources(ev.items),
+        &cands,
+    );
     join(&mut findings, "pg.too_many_clients", &["pg.tier_imbalance"]);
     join(&mut findings, "usage.disk_full", &["system.disk_full"]);
     join(
@@ -79,8 +97,8 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         inventory: Vec::new(),
         completeness: completeness(ev),
         spike_explanations,
-        signature_shifts: Vec::new(),
-        anomalies: Vec::new(),
+        signature_shifts,
+        anomalies,
         intermittent: Vec::new(),
         disagreements: Vec::new(),
         findings,
@@ -104,6 +122,37 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     report.summary = summary(&report.findings);
     report.signatures = sigs.into_iter().map(|s| s.row).collect();
     (report, issues)
+}
+
+/// The hosts a signature was seen on.
+fn hosts_of(sigs: &[SigAgg], id: &str) -> Vec<String> {
+    sigs.iter()
+        .find(|s| s.row.id == id)
+        .map(|s| s.row.hosts.iter().map(|(h, _)| h.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Signatures that appear (new or transient), as candidate causes of what
+/// follows them.
+fn appearing(
+    sigs: &[SigAgg],
+    shifts: &[SignatureShift],
+) -> Vec<(String, String, Timestamp, Vec<String>, Ev)> {
+    shifts
+        .iter()
+        .filter(|x| matches!(x.change, "new" | "transient"))
+        .filter_map(|x| {
+            let s = sigs.iter().find(|s| s.row.id == x.signature)?;
+            let title = inline_code(&crate::model::excerpt(&s.row.template, 80));
+            Some((
+                x.signature.clone(),
+                title,
+                x.at,
+                hosts_of(sigs, &x.signature),
+                s.row.example.clone(),
+            ))
+        })
+        .collect()
 }
 
 /// Usage and statistics checks score on a 0 to 100 scale; log findings on
@@ -268,19 +317,19 @@ pub(crate) struct Lifecycle {
     pub evidence: Ev,
 }
 
+/// A stop, shutdown or deploy line: these can cause what follows; a start
+/// line only says a process is up.
+pub(crate) fn is_stop(s: &SigAgg) -> bool {
+    s.kb.as_ref().is_some_and(|k| {
+        k.lifecycle
+            && (k.kind.ends_with("shutdown") || k.kind == "app.stop" || k.kind == "app.deploy")
+    })
+}
+
 fn lifecycle_events(sigs: &[SigAgg]) -> Vec<Lifecycle> {
     let mut out: Vec<Lifecycle> = sigs
         .iter()
-        // Stops, shutdowns and deploys can cause what follows; a start
-        // line only says a process is up.
-        .filter(|s| {
-            s.kb.as_ref().is_some_and(|k| {
-                k.lifecycle
-                    && (k.kind.ends_with("shutdown")
-                        || k.kind == "app.stop"
-                        || k.kind == "app.deploy")
-            })
-        })
+        .filter(|s| is_stop(s))
         .flat_map(|s| {
             let mut ev = vec![s.row.example.clone()];
             if s.last.line != s.row.example.line || s.last.path != s.row.example.path {

@@ -14,6 +14,7 @@
 //!   of the count, usage checks scaled onto the same range), not a
 //!   probability.
 
+mod causes;
 mod changes;
 pub mod contrast;
 mod correlate;
@@ -22,6 +23,7 @@ pub mod kb;
 mod pipeline;
 mod rates;
 pub mod series;
+mod shifts;
 mod signatures;
 
 pub use pipeline::{analyze, analyze_bundle, timeline, warnings, Config, TimelineRow};

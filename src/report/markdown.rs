@@ -70,6 +70,8 @@ fn render_with(r: &Report, rows: usize) -> String {
     changes(&mut w, r, rows);
     problems(&mut w, r, rows);
     spike_explanations(&mut w, r, rows);
+    signature_shifts(&mut w, r, rows);
+    anomalies(&mut w, r, rows);
     instrumentation(&mut w, r);
     timeline(&mut w, r, rows);
     completeness(&mut w, r, rows);
@@ -514,4 +516,95 @@ fn spike_explanations(w: &mut String, r: &Report, rows: usize) {
         w.push('\n');
     }
     more(w, r.spike_explanations.len(), n, "spike windows");
+}
+
+/// Time of day only, for the end of a span whose start gives the date.
+fn hms(at: Timestamp) -> String {
+    at.strftime("%H:%M:%S").to_string()
+}
+
+/// A cause in one line: kind, title, lag, consistency, host, score, and
+/// the log line when there is one.
+fn cause_line(c: &Cause) -> String {
+    let at = c
+        .evidence
+        .line
+        .map(|l| format!("; {}:{l}", c.evidence.path.replace('\n', " ")))
+        .unwrap_or_default();
+    format!(
+        "{} {}, {:.1} s before ({}/{} followed{}; score {:.2}{at})",
+        c.kind,
+        c.title,
+        c.lag_s,
+        c.followed,
+        c.occurrences,
+        if c.same_host { "" } else { "; another host" },
+        c.score,
+    )
+}
+
+fn signature_shifts(w: &mut String, r: &Report, rows: usize) {
+    if r.signature_shifts.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "### New, gone and changed signatures\n");
+    let _ = writeln!(
+        w,
+        "Rates before and after each change point over the time the signature's sources \
+         cover (rate G-test, corrected p), with the closest candidate cause before it.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| Change | Signature | At | Per hour before → after | p | Leading candidate cause |\n\
+         |---|---|---|---|---|---|"
+    );
+    let n = budget(rows, 8);
+    for x in r.signature_shifts.iter().take(n) {
+        let at = match x.until {
+            Some(u) => format!("{} to {}", t(Some(x.at)), hms(u)),
+            None => t(Some(x.at)),
+        };
+        let _ = writeln!(
+            w,
+            "| {} | {} `{}` | {} | {:.1} → {:.1} | {} | {} |",
+            x.change,
+            cell(&code(&crate::model::excerpt(&x.template, 90))),
+            &x.signature[..x.signature.len().min(8)],
+            at,
+            x.before_per_hour,
+            x.after_per_hour,
+            p(x.p_value),
+            x.causes
+                .first()
+                .map(|c| cell(&cause_line(c)))
+                .unwrap_or_default()
+        );
+    }
+    more(w, r.signature_shifts.len(), n, "shifts");
+    w.push('\n');
+}
+
+fn anomalies(w: &mut String, r: &Report, rows: usize) {
+    if r.anomalies.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "### What preceded each anomaly\n");
+    let n = budget(rows, 8);
+    for a in r.anomalies.iter().take(n) {
+        let _ = writeln!(
+            w,
+            "- **{} UTC, {}**: {}",
+            t(Some(a.time)),
+            a.kind.replace('_', " "),
+            a.title.replace('\n', " ")
+        );
+        if a.causes.is_empty() {
+            let _ = writeln!(w, "  - no candidate in the 30 minutes before it");
+        }
+        for c in a.causes.iter().take(2) {
+            let _ = writeln!(w, "  - {}", cause_line(c));
+        }
+    }
+    more(w, r.anomalies.len(), n, "anomalies");
+    w.push('\n');
 }

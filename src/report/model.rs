@@ -291,8 +291,9 @@ pub struct Anomaly {
 pub struct Cause {
     /// `deploy` (dependency change), `config` (configuration file
     /// changed), `restart` (a stop, shutdown or deploy line in a log),
-    /// `usage` (a spike in a usage or rate series) or `signature` (another
-    /// signature appearing).
+    /// `usage` (a spike in a usage series or in the request rate) or
+    /// `signature` (another signature appearing, or an error rate
+    /// spiking).
     pub kind: &'static str,
     pub title: String,
     /// Seconds from the cause's latest occurrence before the anomaly to
@@ -306,8 +307,10 @@ pub struct Cause {
     /// window, over all its occurrences: how consistently it precedes.
     pub followed: u64,
     pub occurrences: u64,
-    /// Closeness times consistency times a host factor, 0 to 1; the
-    /// ranking key, not a probability.
+    /// Closeness (1 / (1 + lag / 60 s)) times consistency
+    /// (`followed / occurrences`) times a host factor (0.7 on another
+    /// host) times a prior (0.5 for another signature, often a symptom of
+    /// the same cause), 0 to 1; the ranking key, not a probability.
     pub score: f64,
     pub evidence: Evidence,
 }

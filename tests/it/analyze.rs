@@ -457,3 +457,62 @@ fn sample_bundle_request_spike_is_explained_by_too_many_clients_and_500s() {
         .iter()
         .any(|i| i["label"] == "redis reconnecting"));
 }
+
+/// New and gone, tied to what came before: Postgres' `too many clients`
+/// comes and goes (16:20:41.605 to 16:21:49.868, none before or after),
+/// and the closest thing before it is the rise in requests, not the pg
+/// bump 34 s earlier; the apps' Redis errors follow Redis' own shutdown
+/// line by a third of a second.
+#[test]
+fn sample_bundle_shifts_and_their_causes() {
+    let r = analyze_json(&sample_tar(), &[]);
+    let shifts = r["signature_shifts"].as_array().unwrap();
+    let shift = |tpl: &str| {
+        shifts
+            .iter()
+            .find(|x| x["template"] == tpl)
+            .unwrap_or_else(|| panic!("{tpl} in {shifts:?}"))
+            .clone()
+    };
+    let pg = shift("sorry, too many clients already");
+    assert_eq!(str_of(&pg, "change"), "transient");
+    assert_eq!(str_of(&pg, "at"), "2026-12-04T16:20:41.605Z");
+    assert_eq!(str_of(&pg, "until"), "2026-12-04T16:21:49.868Z");
+    assert_eq!(
+        (pg["before"].as_u64(), pg["after"].as_u64()),
+        (Some(0), Some(294))
+    );
+    assert!(pg["p_value"].as_f64().unwrap() < 1e-20);
+    let lead = &pg["causes"][0];
+    assert_eq!(str_of(lead, "kind"), "usage");
+    assert!(str_of(lead, "title").starts_with("http.requests rose from 5 to 64"));
+    assert_eq!(lead["lag_s"], 1.605);
+    assert!(pg["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["kind"] != "deploy"));
+    let cache = shift(
+        "cache read failed, falling back to database: Stream isn't writeable and \
+         enableOfflineQueue options is false",
+    );
+    let lead = &cache["causes"][0];
+    assert_eq!(str_of(lead, "kind"), "restart");
+    assert_eq!(lead["lag_s"], 0.324);
+    assert!(str_of(&lead["evidence"], "path").ends_with("logs/redis/redis-server.log"));
+    assert_eq!(lead["evidence"]["line"], 13);
+    // npm install's disk writes (vmstat at 16:20:08) follow the deploy,
+    // placed by api-1's start line with pg 8.12.0, by 0.6 s.
+    let anomalies = r["anomalies"].as_array().unwrap();
+    let disk = anomalies
+        .iter()
+        .find(|a| a["kind"] == "usage_spike" && str_of(a, "time") == "2026-12-04T16:20:08Z")
+        .expect("the disk-write spike");
+    let lead = &disk["causes"][0];
+    assert_eq!(str_of(lead, "kind"), "deploy");
+    assert!(str_of(&lead["evidence"], "path").ends_with("logs/app/api-1.log"));
+    assert_eq!(lead["evidence"]["line"], 123);
+    // The rotated access.log.1 hands over to access.log: no source goes
+    // quiet in this bundle.
+    assert!(anomalies.iter().all(|a| a["kind"] != "quiet_source"));
+}
