@@ -57,6 +57,16 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         let hosts = hosts_of(&sigs, &x.signature);
         x.causes = super::causes::rank(&cands, x.at, &hosts, &[&x.signature]);
     }
+    let formats: BTreeMap<&str, &str> = ev
+        .items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => Some((it.path.as_str(), log.format.as_str())),
+            _ => None,
+        })
+        .collect();
+    let intermittent =
+        super::intermittent::analyse(&sigs, &records, &formats, &usage.spikes, is_problem);
     let anomalies = super::causes::anomalies(
         &usage.spikes,
         &spike_explanations,
@@ -99,7 +109,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         spike_explanations,
         signature_shifts,
         anomalies,
-        intermittent: Vec::new(),
+        intermittent,
         disagreements: Vec::new(),
         findings,
         redactions: None,

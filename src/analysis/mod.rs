@@ -19,6 +19,7 @@ mod changes;
 pub mod contrast;
 mod correlate;
 mod explain;
+mod intermittent;
 pub mod kb;
 mod pipeline;
 mod rates;

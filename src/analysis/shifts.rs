@@ -51,6 +51,11 @@ const QUIET_GAPS: f64 = 20.0;
 static ROTATED: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r"(\.\d+|-\d{8}(-\d+)?)(\.gz)?$").unwrap());
 
+/// The log stream a file belongs to: its path without a rotation suffix.
+pub(crate) fn stream_of(path: &str) -> &str {
+    ROTATED.find(path).map_or(path, |m| &path[..m.start()])
+}
+
 /// The first and last timed record of each source.
 pub(crate) fn coverage<'a>(records: &[Timed<'a>]) -> BTreeMap<&'a str, (Timestamp, Timestamp)> {
     let mut out: BTreeMap<&str, (Timestamp, Timestamp)> = BTreeMap::new();

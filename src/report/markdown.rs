@@ -72,6 +72,7 @@ fn render_with(r: &Report, rows: usize) -> String {
     spike_explanations(&mut w, r, rows);
     signature_shifts(&mut w, r, rows);
     anomalies(&mut w, r, rows);
+    intermittent(&mut w, r, rows);
     instrumentation(&mut w, r);
     timeline(&mut w, r, rows);
     completeness(&mut w, r, rows);
@@ -606,5 +607,68 @@ fn anomalies(w: &mut String, r: &Report, rows: usize) {
         }
     }
     more(w, r.anomalies.len(), n, "anomalies");
+    w.push('\n');
+}
+
+fn intermittent(w: &mut String, r: &Report, rows: usize) {
+    if r.intermittent.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "### Recurring errors: episodes, confinement, precursors\n"
+    );
+    let _ = writeln!(
+        w,
+        "An episode is a run of occurrences with no pause over a minute; precursors come \
+         within the minute before episodes more often than elsewhere and than chance.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| Signature | Recurs | Episodes | Days | Confined to | Precursors |\n\
+         |---|---|---|---|---|---|"
+    );
+    let n = budget(rows, 8);
+    for x in r.intermittent.iter().take(n) {
+        let days: Vec<String> = x.days.iter().map(|(d, c)| format!("{d} ({c})")).collect();
+        let confined: Vec<String> = x
+            .confined
+            .iter()
+            .map(|o| format!("{} {} ({} of {})", o.dimension, o.key, o.window, x.count))
+            .collect();
+        let pre: Vec<String> = x
+            .precursors
+            .iter()
+            .map(|p| {
+                let period = p
+                    .period_s
+                    .map(|s| format!(", every {s} s"))
+                    .unwrap_or_default();
+                format!(
+                    "{} before {} of {} episodes (chance {:.0} %{period}; p {})",
+                    code(&p.label),
+                    p.preceded,
+                    p.of,
+                    p.base_rate * 100.0,
+                    self::p(p.p_value)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            w,
+            "| {} `{}` | {} | {} | {} | {} | {} |",
+            cell(&code(&crate::model::excerpt(&x.template, 90))),
+            &x.signature[..x.signature.len().min(8)],
+            match x.period_s {
+                Some(p) => format!("every {p} s"),
+                None => x.recurrence.to_string(),
+            },
+            x.episodes,
+            days.join(", "),
+            cell(&confined.join("; ")),
+            cell(&pre.join("; "))
+        );
+    }
+    more(w, r.intermittent.len(), n, "recurring errors");
     w.push('\n');
 }

@@ -516,3 +516,39 @@ fn sample_bundle_shifts_and_their_causes() {
     // quiet in this bundle.
     assert!(anomalies.iter().all(|a| a["kind"] != "quiet_source"));
 }
+
+/// Recurring errors: api-2 logged 212 of the 259 `request failed` (grep
+/// -c in api-2.log: 212), every 500 on `/api/report` is on that route,
+/// and the worker's failed batches come every 2 s, its poll interval.
+#[test]
+fn sample_bundle_recurring_errors_are_confined() {
+    let r = analyze_json(&sample_tar(), &[]);
+    let all = r["intermittent"].as_array().unwrap();
+    let find = |tpl: &str| {
+        all.iter()
+            .find(|x| x["template"] == tpl)
+            .unwrap_or_else(|| panic!("{tpl}"))
+            .clone()
+    };
+    let failed = find("request failed: sorry, too many clients already");
+    let c = &failed["confined"][0];
+    assert_eq!(str_of(c, "dimension"), "instance");
+    assert!(str_of(c, "key").ends_with("logs/app/api-2.log"));
+    assert_eq!(c["window"], 212);
+    assert_eq!(failed["days"][0], serde_json::json!(["2026-12-04", 259]));
+    let report = find("GET /api/report <*> Internal Server Error");
+    let c = &report["confined"][0];
+    assert_eq!(
+        (str_of(c, "dimension"), str_of(c, "key")),
+        ("route", "/api/report")
+    );
+    assert_eq!(c["window"], 161);
+    let batch = find("batch failed: sorry, too many clients already");
+    assert_eq!(str_of(&batch, "recurrence"), "periodic");
+    assert_eq!(batch["period_s"], 2.001);
+    // One host only: no host confinement is claimed.
+    assert!(all
+        .iter()
+        .flat_map(|x| x["confined"].as_array().unwrap())
+        .all(|c| c["dimension"] != "host"));
+}
