@@ -110,7 +110,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         signature_shifts,
         anomalies,
         intermittent,
-        disagreements: Vec::new(),
+        disagreements: super::disagree::error_rates(&records, &formats),
         findings,
         redactions: None,
     };

@@ -16,7 +16,7 @@
 use super::contrast;
 use super::pipeline::{Item, Parsed};
 use super::signatures::SigAgg;
-use crate::model::Spike;
+use crate::model::{Severity, Spike};
 use crate::report::model::{OverRepresented, SpikeExplanation};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeMap;
@@ -38,6 +38,7 @@ pub(crate) struct Timed<'a> {
     /// The route with its query cut and numeric segments as `<n>`.
     pub route: Option<String>,
     pub status: Option<u16>,
+    pub severity: Severity,
 }
 
 /// Every timed log record of the bundle, in time order (then source).
@@ -56,6 +57,7 @@ pub(crate) fn timed(items: &[Item]) -> Vec<Timed<'_>> {
                     source: &it.path,
                     route: r.route.as_deref().map(route_shape),
                     status: r.status,
+                    severity: r.severity,
                 })
             })
         })

@@ -18,6 +18,7 @@ mod causes;
 mod changes;
 pub mod contrast;
 mod correlate;
+mod disagree;
 mod explain;
 mod intermittent;
 pub mod kb;

@@ -66,6 +66,7 @@ fn render_with(r: &Report, rows: usize) -> String {
     header(&mut w, r);
     tiers(&mut w, r, rows);
     connections(&mut w, r);
+    disagreements(&mut w, r, rows);
     usage(&mut w, r, rows);
     changes(&mut w, r, rows);
     problems(&mut w, r, rows);
@@ -670,5 +671,28 @@ fn intermittent(w: &mut String, r: &Report, rows: usize) {
         );
     }
     more(w, r.intermittent.len(), n, "recurring errors");
+    w.push('\n');
+}
+
+fn disagreements(w: &mut String, r: &Report, rows: usize) {
+    if r.disagreements.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "### Instances that disagree\n");
+    let n = budget(rows, 6);
+    for d in r.disagreements.iter().take(n) {
+        let _ = writeln!(
+            w,
+            "- {} ({} of {} against {} of {}; ratio {:.1}, p {}).",
+            d.title.replace('\n', " "),
+            d.errors,
+            d.records,
+            d.peer_errors,
+            d.peer_records,
+            d.ratio,
+            p(d.p_value)
+        );
+    }
+    more(w, r.disagreements.len(), n, "instances");
     w.push('\n');
 }

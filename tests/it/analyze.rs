@@ -552,3 +552,23 @@ fn sample_bundle_recurring_errors_are_confined() {
         .flat_map(|x| x["confined"].as_array().unwrap())
         .all(|c| c["dimension"] != "host"));
 }
+
+/// The two API instances disagree: api-2 logged 217 errors (level 50) in
+/// 1435 records, api-1 52 in 1269 (grep -c '"level":50' and grep -c .).
+/// The worker plays another role and is not compared with them.
+#[test]
+fn sample_bundle_api_instances_disagree_on_error_rate() {
+    let r = analyze_json(&sample_tar(), &[]);
+    let d = r["disagreements"].as_array().unwrap();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(str_of(&d[0], "key").ends_with("logs/app/api-2.log"));
+    assert_eq!(
+        (d[0]["errors"].as_u64(), d[0]["records"].as_u64()),
+        (Some(217), Some(1435))
+    );
+    assert_eq!(
+        (d[0]["peer_errors"].as_u64(), d[0]["peer_records"].as_u64()),
+        (Some(52), Some(1269))
+    );
+    assert!(d[0]["p_value"].as_f64().unwrap() < 1e-10);
+}
