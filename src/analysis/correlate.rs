@@ -293,9 +293,13 @@ pub(crate) fn rank(findings: &mut [Finding]) {
     });
 }
 
-/// Findings that report a change rather than a problem.
+/// Findings that report a change or describe the workload rather than a
+/// problem: a dependency change, the top queries by time and by calls.
 pub(crate) fn is_informational(f: &Finding) -> bool {
-    f.kind == "deps.change"
+    matches!(
+        f.kind.as_str(),
+        "deps.change" | "pg.top_queries" | "pg.top_queries_by_calls"
+    )
 }
 
 /// The top three problems, one line each; changes only when no problem
@@ -644,10 +648,17 @@ pub(crate) fn tiers(ev: &Evidence, sigs: &[SigAgg], findings: &[Finding]) -> Vec
             for s in sigs.iter().filter(|s| s.row.tier == tier) {
                 sources.extend(s.row.sources.iter().map(|(p, _)| p.clone()));
             }
-            let worst = idx.iter().map(|&i| findings[i].score).fold(0.0, f64::max);
+            let worst = idx
+                .iter()
+                .filter(|&&i| !is_informational(&findings[i]))
+                .map(|&i| findings[i].score)
+                .fold(0.0, f64::max);
             let only_changes = idx.iter().all(|&i| is_informational(&findings[i]));
-            let status = if !idx.is_empty() && only_changes {
+            let changed = idx.iter().any(|&i| findings[i].kind == "deps.change");
+            let status = if !idx.is_empty() && only_changes && changed {
                 "changed"
+            } else if !idx.is_empty() && only_changes {
+                "ok"
             } else if worst >= 15.0 {
                 "failing"
             } else if !idx.is_empty() {

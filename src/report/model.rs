@@ -80,8 +80,10 @@ pub struct BundleInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct TierStatus {
     pub tier: Tier,
-    /// `failing`, `degraded`, `changed` (dependency changes only), `ok` or
-    /// `no evidence`.
+    /// `failing` (a problem finding scores 15 or more), `degraded` (a
+    /// lesser problem), `changed` (dependency changes only), `ok` (no
+    /// problem; perhaps descriptions such as the top queries) or `no
+    /// evidence`.
     pub status: &'static str,
     /// Indexes into `findings`.
     pub findings: Vec<usize>,

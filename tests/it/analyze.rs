@@ -349,6 +349,18 @@ fn shared_bundle_runs_cleanly() {
         title.contains("ENOSPC") && title.contains("(390 times"),
         "{title}"
     );
+    // Its evidence: the df snapshots before and after, and the first
+    // ENOSPC line of the API's log (api.log line 1229, 15:38:47).
+    let ev = top["evidence"].as_array().unwrap();
+    assert!(ev.iter().any(
+        |e| str_of(e, "path").ends_with("system/df/df-20261204T154109Z.txt")
+            && str_of(e, "excerpt").contains("used 150.0 MiB")
+    ));
+    assert!(ev
+        .iter()
+        .any(|e| str_of(e, "path").ends_with("logs/app/api.log")
+            && e["line"] == 1229
+            && str_of(e, "excerpt").contains("ENOSPC")));
     let second = &r["findings"][1];
     assert_eq!(str_of(second, "kind"), "usage.memory_growth");
     let title = str_of(second, "title");
@@ -358,6 +370,21 @@ fn shared_bundle_runs_cleanly() {
     );
     // Three crashes, each told by two syslog lines, count three times.
     assert!(title.contains("(3 times"), "{title}");
+    let ev = second["evidence"].as_array().unwrap();
+    assert!(ev
+        .iter()
+        .any(|e| str_of(e, "path").ends_with("logs/syslog/syslog")
+            && e["line"] == 3
+            && str_of(e, "excerpt").contains("code=killed")));
+    // The three crashes recur about every 110 s (15:36:22 to 15:40:00).
+    let killed = r["intermittent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| str_of(x, "template").starts_with("shop-import-worker: Failed with result"))
+        .expect("the worker's crashes as a recurring error");
+    assert_eq!(str_of(killed, "recurrence"), "periodic");
+    assert_eq!(killed["episodes"], 3);
 }
 
 /// The pasted cases: each top finding names the dependency the error's
@@ -386,6 +413,13 @@ fn shared_cases_name_the_changed_dependency() {
                 .iter()
                 .any(|e| str_of(e, "path").contains("package-lock")),
             "{case}"
+        );
+        // And the error itself, by file and line.
+        assert!(
+            cited.iter().any(|e| e["line"].is_u64()
+                && str_of(e, "path").ends_with(".log")
+                && str_of(e, "excerpt").starts_with("TypeError")),
+            "{case}: {cited:?}"
         );
     }
     let control = analyze_json(&shared.join("cases/17-grouparoo-pg-bump-control"), &[]);
@@ -571,4 +605,92 @@ fn sample_bundle_api_instances_disagree_on_error_rate() {
         (Some(52), Some(1269))
     );
     assert!(d[0]["p_value"].as_f64().unwrap() < 1e-10);
+}
+
+/// The sample bundle's stretch before the incident, as it would have been
+/// collected at 16:20:30 (the spike starts at 16:20:41): every log line
+/// written before then (the logs are in time order; a line without a
+/// time stays with the one before it), the snapshots and dumps taken
+/// before then, the configuration and the lockfiles of the bump at
+/// 16:20:06.
+fn healthy_stretch(to: &Path) -> PathBuf {
+    let cutoff = "16:20:30";
+    let time = regex::Regex::new(r"[^\d](\d\d:\d\d:\d\d)").unwrap();
+    let stamp = regex::Regex::new(r"[_T](\d{6})Z?(?:/|\.txt$)").unwrap();
+    let from = sample_dir().join("sb_shop-demo-01_20261204_162345");
+    let top = to.join("sb_shop-demo-01_20261204_162030");
+    for file in walk(&from) {
+        let rel = file.strip_prefix(&from).unwrap();
+        let r = rel.to_str().unwrap();
+        if stamp.captures(r).is_some_and(|c| &c[1] >= "162030") {
+            continue;
+        }
+        let bytes = std::fs::read(&file).unwrap();
+        let kept = if r.starts_with("logs/") && !r.ends_with(".gz") {
+            let text = String::from_utf8(bytes).unwrap();
+            let end = text
+                .lines()
+                .position(|l| time.captures(l).is_some_and(|c| &c[1] >= cutoff))
+                .unwrap_or(usize::MAX);
+            let lines: Vec<&str> = text.lines().take(end).collect();
+            if lines.is_empty() {
+                continue;
+            }
+            (lines.join("\n") + "\n").into_bytes()
+        } else {
+            bytes
+        };
+        let dest = top.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, kept).unwrap();
+    }
+    top
+}
+
+/// Negative control: the stretch before the spike, with its pg bump and
+/// rolling restart, raises no alarm: no finding scores as failing (15,
+/// the tiers' threshold), no tier fails. What remains is a warning at
+/// most: the one deliberate slow report query of the baseline (README:
+/// "1 in the baseline").
+#[test]
+fn sample_bundle_healthy_stretch_raises_no_alarm() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = healthy_stretch(dir.path());
+    let r = analyze_json(&bundle, &[]);
+    assert!(
+        r["bundle"]["records"].as_u64().unwrap() > 500,
+        "{}",
+        r["bundle"]
+    );
+    let alarms: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["score"].as_f64().unwrap() >= 15.0)
+        .filter(|f| {
+            !["deps.change", "pg.top_queries", "pg.top_queries_by_calls"]
+                .contains(&str_of(f, "kind"))
+        })
+        .collect();
+    assert!(alarms.is_empty(), "{alarms:?}");
+    assert!(r["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["status"] != "failing"));
+    assert_eq!(
+        r["signature_shifts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["problem"] == true)
+            .count(),
+        0
+    );
+    assert!(r["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["kind"] != "rate_spike"));
+    assert_eq!(r["disagreements"].as_array().unwrap().len(), 0);
 }
