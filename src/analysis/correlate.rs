@@ -73,7 +73,15 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         super::shifts::quiet_sources(ev.items),
         &cands,
     );
-    join(&mut findings, "pg.too_many_clients", &["pg.tier_imbalance"]);
+    findings.extend(super::disagree::pool_finding(
+        ev.pools,
+        ev.pg_max_connections,
+    ));
+    join(
+        &mut findings,
+        "pg.too_many_clients",
+        &["pg.tier_imbalance", "pg.pool_oversubscribed"],
+    );
     join(&mut findings, "usage.disk_full", &["system.disk_full"]);
     join(
         &mut findings,

@@ -4,22 +4,26 @@
 //! the streams, [`contrast`]). A rotated file and its successor are one
 //! stream.
 //!
-//! Versions that differ between instances are reported by the deps layer
-//! (version skew); connections against `max_connections` and per-instance
-//! pool peaks by the Postgres layer (`pg.tier_imbalance`).
+//! Also the pools the instances log at start-up against Postgres'
+//! `max_connections`. Versions that differ between instances are reported
+//! by the deps layer (version skew); connections held against
+//! `max_connections` and per-instance peaks by the Postgres layer
+//! (`pg.tier_imbalance`).
 //!
 //! # Limitations
 //! - Load balancer queueing (upstream response times, 502/504 per
 //!   upstream) is not compared between upstreams yet.
-//! - Pool sizes are read from what instances held in pg_stat_activity,
-//!   not from the applications' configuration.
+//! - Pool sizes are read from the instances' own log lines
+//!   (`"pool_max":15`), not from their configuration files, and a pool
+//!   logged is taken to be a Postgres pool when postgresql.conf sets
+//!   `max_connections`.
 //! - Instances are told apart by log file; instances that share one file
 //!   are one instance here.
 
 use super::contrast;
 use super::explain::Timed;
 use super::shifts::stream_of;
-use crate::model::Severity;
+use crate::model::{Finding, Severity, Tier};
 use crate::report::model::Disagreement;
 use std::collections::BTreeMap;
 
@@ -91,6 +95,113 @@ pub(crate) fn error_rates(records: &[Timed], formats: &BTreeMap<&str, &str>) -> 
             .then_with(|| a.key.cmp(&b.key))
     });
     out
+}
+
+/// A connection pool's size as a process logged it at start-up.
+pub(crate) struct Pool {
+    /// The log stream (instance) that logged it.
+    pub stream: String,
+    pub size: u32,
+    pub evidence: crate::model::Evidence,
+}
+
+/// Keys under which applications log their connection pool's size
+/// (`"pool_max":15`, `poolSize=10`, `max_pool_size: 20`).
+static POOL: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+    regex::bytes::Regex::new(
+        r#"(?i)["']?\b(?:pg_?)?(?:pool_?max|max_?pool(?:_?size)?|pool_?size|connection_?limit)["']?\s*[:=]\s*(\d{1,5})\b"#,
+    )
+    .unwrap()
+});
+
+/// The last pool size each log stream states, from the raw lines (JSON
+/// fields beside the message are not part of a record's message).
+pub(crate) fn pool_sizes(
+    bundle: &crate::bundle::Bundle,
+    items: &[super::pipeline::Item],
+) -> Vec<Pool> {
+    use super::pipeline::Parsed;
+    let mut last: BTreeMap<String, Pool> = BTreeMap::new();
+    for (entry, item) in bundle.entries.iter().zip(items) {
+        let Parsed::Log { log, .. } = &item.parsed else {
+            continue;
+        };
+        let data: &[u8] = &entry.data;
+        let mut line = 1u64;
+        let mut counted = 0usize;
+        for c in POOL.captures_iter(data) {
+            let m = c.get(0).unwrap();
+            line += memchr::memchr_iter(b'\n', &data[counted..m.start()]).count() as u64;
+            counted = m.start();
+            let Some(size) = std::str::from_utf8(&c[1]).ok().and_then(|s| s.parse().ok()) else {
+                continue;
+            };
+            let i = log.records.partition_point(|r| r.line <= line);
+            let Some(rec) = i.checked_sub(1).map(|i| &log.records[i]) else {
+                continue;
+            };
+            let stream = stream_of(&item.path).to_string();
+            let later = last
+                .get(&stream)
+                .is_none_or(|p| p.evidence.time <= rec.time);
+            if later {
+                let text = format!(
+                    "{} … {}",
+                    crate::model::excerpt(rec.head(), 120),
+                    String::from_utf8_lossy(m.as_bytes())
+                );
+                last.insert(
+                    stream.clone(),
+                    Pool {
+                        stream,
+                        size,
+                        evidence: crate::model::Evidence {
+                            path: item.path.clone(),
+                            line: Some(line),
+                            time: rec.time,
+                            excerpt: crate::model::excerpt(&text, 240),
+                        },
+                    },
+                );
+            }
+        }
+    }
+    last.into_values().collect()
+}
+
+/// A finding when the pools the instances logged can together open more
+/// connections than Postgres allows.
+pub(crate) fn pool_finding(pools: &[Pool], max_connections: Option<u32>) -> Option<Finding> {
+    let max = max_connections?;
+    let total: u32 = pools.iter().map(|p| p.size).sum();
+    if pools.is_empty() || total <= max {
+        return None;
+    }
+    let parts: Vec<String> = pools
+        .iter()
+        .map(|p| format!("{} in {}", p.size, p.stream))
+        .collect();
+    let sizes: Vec<String> = pools.iter().map(|p| p.size.to_string()).collect();
+    Some(Finding {
+        kind: "pg.pool_oversubscribed".into(),
+        tier: Tier::Data,
+        title: format!(
+            "pools may open {total} connections ({}), max_connections is {max}",
+            sizes.join(" + ")
+        ),
+        detail: format!(
+            "The instances log connection pools of {}: {total} connections at full load, \
+             over Postgres' max_connections of {max} (from postgresql.conf). Under load the \
+             last to ask are refused.",
+            parts.join(", ")
+        ),
+        score: 12.0,
+        // A setting, not an event: joined to a problem it must not move
+        // the problem's start.
+        time: None,
+        end: None,
+        evidence: pools.iter().map(|p| p.evidence.clone()).collect(),
+    })
 }
 
 #[cfg(test)]

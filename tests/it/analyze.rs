@@ -84,6 +84,15 @@ fn sample_bundle_top_finding_is_too_many_clients_with_evidence() {
         .contains("too many clients"));
     // pg_stat_activity at max_connections joins the log's view.
     assert!(str_of(top, "title").contains("20 of max_connections 20 in use (100%)"));
+    // So do the pools the instances log at start-up: 15 + 15 + 4 against
+    // max_connections = 20 (ground truth: "up to 34 connections").
+    assert!(str_of(top, "title")
+        .contains("pools may open 34 connections (15 + 15 + 4), max_connections is 20"));
+    assert!(ev
+        .iter()
+        .any(|e| str_of(e, "path").ends_with("logs/app/api-1.log")
+            && e["line"] == 123
+            && str_of(e, "excerpt") == "shop-api started … \"pool_max\":15"));
     // The load that set it off: requests per 5 s bucket rose from 5 to 64.
     assert!(str_of(top, "detail").contains("It follows a rise in requests"));
     let spike = r["spikes"]
