@@ -14,13 +14,24 @@ pub const MAX_CHARS: usize = 65_536;
 
 /// Renders the report, trimming tables until it fits [`MAX_CHARS`].
 pub fn render(r: &Report) -> String {
-    for rows in [60usize, 30, 15, 8, 4] {
-        let out = render_with(r, rows);
+    // The correlation sections yield first (their second number), then
+    // every table.
+    let steps = [
+        (60usize, 60usize),
+        (60, 30),
+        (60, 8),
+        (30, 8),
+        (15, 8),
+        (8, 4),
+        (4, 4),
+    ];
+    for (rows, corr) in steps {
+        let out = render_with(r, rows, corr);
         if out.chars().count() <= MAX_CHARS {
             return out;
         }
     }
-    let mut out = render_with(r, 2);
+    let mut out = render_with(r, 2, 2);
     let cut = out
         .char_indices()
         .nth(MAX_CHARS - 200)
@@ -61,19 +72,21 @@ fn more(w: &mut String, total: usize, shown: usize, what: &str) {
     }
 }
 
-fn render_with(r: &Report, rows: usize) -> String {
+/// The report with at most `rows` rows in each table of the outside-in
+/// sections and `corr` in the correlation sections.
+fn render_with(r: &Report, rows: usize, corr: usize) -> String {
     let mut w = String::new();
     header(&mut w, r);
     tiers(&mut w, r, rows);
     connections(&mut w, r);
-    disagreements(&mut w, r, rows);
+    disagreements(&mut w, r, corr);
     usage(&mut w, r, rows);
     changes(&mut w, r, rows);
     problems(&mut w, r, rows);
-    spike_explanations(&mut w, r, rows);
-    signature_shifts(&mut w, r, rows);
-    anomalies(&mut w, r, rows);
-    intermittent(&mut w, r, rows);
+    spike_explanations(&mut w, r, corr);
+    signature_shifts(&mut w, r, corr);
+    anomalies(&mut w, r, corr);
+    intermittent(&mut w, r, corr);
     instrumentation(&mut w, r);
     timeline(&mut w, r, rows);
     completeness(&mut w, r, rows);

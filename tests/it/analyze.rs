@@ -703,3 +703,18 @@ fn sample_bundle_healthy_stretch_raises_no_alarm() {
         .all(|a| a["kind"] != "rate_spike"));
     assert_eq!(r["disagreements"].as_array().unwrap().len(), 0);
 }
+
+/// The shared bundle's Markdown would pass a GitHub comment's 65,536
+/// characters: the correlation sections yield first (2 of its 4 shifts
+/// shown), then the tables (30 of its 69 spikes).
+#[test]
+fn shared_bundle_markdown_fits_and_correlation_yields_first() {
+    let Some(shared) = shared() else { return };
+    let b = shared.join("bundles/memory-and-disk.tar.gz");
+    let out = run(&["analyze", b.to_str().unwrap()]);
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.chars().count() <= 65_536);
+    assert!(md.contains("*2 more shifts not shown; see the JSON report.*"));
+    assert!(md.contains("*39 more spikes not shown; see the JSON report.*"));
+    assert!(md.contains("### Recurring errors: episodes, confinement, precursors"));
+}
