@@ -11,8 +11,11 @@
 //! (`pg.tier_imbalance`).
 //!
 //! # Limitations
-//! - Load balancer queueing (upstream response times, 502/504 per
-//!   upstream) is not compared between upstreams yet.
+//! - Load balancer queueing is seen only through the upstream response
+//!   time series (`http.upstream_ms`, in `rates`) and the 5xx rate:
+//!   nginx's `$request_time` is not kept, so the time a request waits in
+//!   the balancer itself is not measured, and upstreams are not compared
+//!   with each other.
 //! - Pool sizes are read from the instances' own log lines
 //!   (`"pool_max":15`), not from their configuration files, and a pool
 //!   logged is taken to be a Postgres pool when postgresql.conf sets
