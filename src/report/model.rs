@@ -204,9 +204,10 @@ pub struct SpikeExplanation {
     pub start: Timestamp,
     /// First instant after the window (the end of the last bucket).
     pub end: Timestamp,
-    /// The baseline: every timed log record of the bundle outside the
-    /// window, from `baseline_start` to `baseline_end`.
+    /// The baseline is every timed log record of the bundle outside the
+    /// window; this is the first record's time.
     pub baseline_start: Timestamp,
+    /// The last timed record's time.
     pub baseline_end: Timestamp,
     /// Timed log records inside the window.
     pub window_records: u64,
@@ -245,6 +246,7 @@ pub struct OverRepresented {
 pub struct SignatureShift {
     /// Signature id.
     pub signature: String,
+    /// The signature's template, cut to 160 characters.
     pub template: String,
     /// `new` (absent before `at`, present after), `gone` (present before,
     /// absent after), `transient` (appears and stops: both tests
@@ -256,12 +258,14 @@ pub struct SignatureShift {
     /// The last occurrence, for `transient` signatures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<Timestamp>,
-    /// Occurrences before and after the change point.
+    /// Occurrences before the change point.
     pub before: u64,
+    /// Occurrences at and after the change point.
     pub after: u64,
-    /// Events per hour before and after the change point, over the time
-    /// the signature's own sources cover.
+    /// Occurrences per hour before the change point, over the time the
+    /// signature's own sources cover.
     pub before_per_hour: f64,
+    /// Occurrences per hour from the change point on.
     pub after_per_hour: f64,
     /// Rate test (G) p-value, Benjamini–Hochberg-corrected over every
     /// test of this kind in the bundle.
@@ -278,11 +282,13 @@ pub struct SignatureShift {
 pub struct Anomaly {
     /// `rate_spike`, `usage_spike` or `quiet_source`.
     pub kind: &'static str,
+    /// What happened, in words.
     pub title: String,
     /// When it starts.
     pub time: Timestamp,
     /// Hosts it was seen on.
     pub hosts: Vec<String>,
+    /// Where it shows: the spike's source, or a quiet source's last line.
     pub evidence: Evidence,
     /// Ranked candidate causes that precede it.
     pub causes: Vec<Cause>,
@@ -297,6 +303,7 @@ pub struct Cause {
     /// `signature` (another signature appearing, or an error rate
     /// spiking).
     pub kind: &'static str,
+    /// The cause in words.
     pub title: String,
     /// Seconds from the cause's latest occurrence before the anomaly to
     /// the anomaly.
@@ -306,14 +313,17 @@ pub struct Cause {
     /// Whether a host of the cause is a host of the anomaly.
     pub same_host: bool,
     /// Occurrences of the cause followed by the anomaly within the cause
-    /// window, over all its occurrences: how consistently it precedes.
+    /// window (five minutes): how consistently it precedes.
     pub followed: u64,
+    /// The cause's occurrences in the whole bundle.
     pub occurrences: u64,
     /// Closeness (1 / (1 + lag / 60 s)) times consistency
     /// (`followed / occurrences`) times a host factor (0.7 on another
     /// host) times a prior (0.5 for another signature, often a symptom of
     /// the same cause), 0 to 1; the ranking key, not a probability.
     pub score: f64,
+    /// Where the cause shows; its excerpt names the latest occurrence
+    /// before the anomaly when the cause recurs.
     pub evidence: Evidence,
 }
 
@@ -323,7 +333,9 @@ pub struct Cause {
 pub struct Intermittent {
     /// Signature id.
     pub signature: String,
+    /// The signature's template, cut to 160 characters.
     pub template: String,
+    /// Occurrences in the bundle.
     pub count: u64,
     /// `one-off`, `burst`, `periodic`, `bursty` or `steady`.
     pub recurrence: &'static str,
@@ -349,6 +361,7 @@ pub struct Precursor {
     pub kind: &'static str,
     /// Signature id, or `metric@host` for a usage spike.
     pub key: String,
+    /// The signature's template, or `metric@host spikes`.
     pub label: String,
     /// The precursor itself recurs periodically (a cron-like job), with
     /// this period in seconds.
@@ -362,27 +375,35 @@ pub struct Precursor {
     /// occurrence of the precursor: how often it would precede by chance.
     pub base_rate: f64,
     /// Over-representation in the windows before episodes against the rest
-    /// of the time, and its corrected p-value.
+    /// of the time (share over share, smoothed by half a count).
     pub ratio: f64,
+    /// G-test p-value, Benjamini–Hochberg-corrected over the candidates.
     pub p_value: f64,
 }
 
-/// Instances of one tier that disagree: one log source (an instance) with
-/// significantly more error records than its peers of the same format.
+/// Instances of one tier that disagree: one log stream (an instance) with
+/// significantly more error records than its peers of the same format and
+/// role.
 #[derive(Debug, Clone, Serialize)]
 pub struct Disagreement {
-    /// `error_rate` (error records per source) or `upstream` (the load
-    /// balancer's slow or failed upstream answers).
+    /// `error_rate` (error records per instance); the only kind so far.
     pub kind: &'static str,
+    /// The disagreement in words.
     pub title: String,
     /// The source (instance) that stands out.
     pub key: String,
-    /// Its error records, and its records in all.
+    /// Its records at level error or worse.
     pub errors: u64,
+    /// Its records in all.
     pub records: u64,
-    /// Its peers' error records and records, summed.
+    /// Its peers' error records, summed.
     pub peer_errors: u64,
+    /// Its peers' records in all, summed.
     pub peer_records: u64,
+    /// Its share of the group's errors over its share of the group's
+    /// other records (smoothed by half a count).
     pub ratio: f64,
+    /// G-test p-value, Benjamini–Hochberg-corrected over the group's
+    /// instances.
     pub p_value: f64,
 }
