@@ -57,16 +57,9 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         let hosts = hosts_of(&sigs, &x.signature);
         x.causes = super::causes::rank(&cands, x.at, &hosts, &[&x.signature]);
     }
-    let formats: BTreeMap<&str, &str> = ev
-        .items
-        .iter()
-        .filter_map(|it| match &it.parsed {
-            Parsed::Log { log, .. } => Some((it.path.as_str(), log.format.as_str())),
-            _ => None,
-        })
-        .collect();
+    let sources = super::shifts::sources(ev.items);
     let intermittent =
-        super::intermittent::analyse(&sigs, &records, &formats, &usage.spikes, is_problem);
+        super::intermittent::analyse(&sigs, &records, &sources, &usage.spikes, is_problem);
     let anomalies = super::causes::anomalies(
         &usage.spikes,
         &spike_explanations,
@@ -118,7 +111,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         signature_shifts,
         anomalies,
         intermittent,
-        disagreements: super::disagree::error_rates(&records, &formats),
+        disagreements: super::disagree::error_rates(&records, &sources),
         findings,
         redactions: None,
     };

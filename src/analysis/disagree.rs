@@ -25,7 +25,7 @@
 
 use super::contrast;
 use super::explain::Timed;
-use super::shifts::stream_of;
+use super::shifts::{stream_of, Source};
 use crate::model::{Finding, Severity, Tier};
 use crate::report::model::Disagreement;
 use std::collections::BTreeMap;
@@ -44,19 +44,26 @@ static DIGITS: std::sync::LazyLock<regex::Regex> =
 type Streams<'a> = BTreeMap<&'a str, (u64, u64)>;
 
 /// Instances whose share of their group's errors stands out.
-pub(crate) fn error_rates(records: &[Timed], formats: &BTreeMap<&str, &str>) -> Vec<Disagreement> {
-    let mut groups: BTreeMap<(&str, String), Streams> = BTreeMap::new();
+pub(crate) fn error_rates(
+    records: &[Timed],
+    sources: &BTreeMap<&str, Source>,
+) -> Vec<Disagreement> {
+    // Counted per (format, stream) first: one map lookup per record.
+    let mut counts: BTreeMap<(&str, &str), (u64, u64)> = BTreeMap::new();
     for r in records {
-        let Some(format) = formats.get(r.source) else {
+        let Some(src) = sources.get(r.source) else {
             continue;
         };
-        let e = groups
-            .entry((format, role(stream_of(r.source))))
-            .or_default()
-            .entry(stream_of(r.source))
-            .or_default();
+        let e = counts.entry((src.format, src.stream)).or_default();
         e.0 += (r.severity >= Severity::Error) as u64;
         e.1 += 1;
+    }
+    let mut groups: BTreeMap<(&str, String), Streams> = BTreeMap::new();
+    for ((format, stream), n) in counts {
+        groups
+            .entry((format, role(stream)))
+            .or_default()
+            .insert(stream, n);
     }
     let mut out = Vec::new();
     for ((format, _), streams) in groups.into_iter().filter(|(_, s)| s.len() >= 2) {
@@ -117,6 +124,28 @@ static POOL: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new
     .unwrap()
 });
 
+/// The lines (start and end offsets, in order) that hold a substring
+/// every [`POOL`] key has (`ool`, `imit` in either case): a fast scan,
+/// so that the regex runs on a few lines rather than on whole logs.
+fn candidate_lines(data: &[u8]) -> Vec<(usize, usize)> {
+    let mut starts: Vec<usize> = [&b"ool"[..], b"OOL", b"imit", b"IMIT"]
+        .iter()
+        .flat_map(|n| memchr::memmem::find_iter(data, n))
+        .map(|at| memchr::memrchr(b'\n', &data[..at]).map_or(0, |i| i + 1))
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+        .into_iter()
+        .map(|a| {
+            (
+                a,
+                memchr::memchr(b'\n', &data[a..]).map_or(data.len(), |i| a + i),
+            )
+        })
+        .collect()
+}
+
 /// The last pool size each log stream states, from the raw lines (JSON
 /// fields beside the message are not part of a record's message).
 pub(crate) fn pool_sizes(
@@ -132,10 +161,14 @@ pub(crate) fn pool_sizes(
         let data: &[u8] = &entry.data;
         let mut line = 1u64;
         let mut counted = 0usize;
-        for c in POOL.captures_iter(data) {
+        let matches = candidate_lines(data).into_iter().flat_map(|(a, b)| {
+            POOL.captures_iter(&data[a..b])
+                .map(move |c| (a + c.get(0).unwrap().start(), c))
+        });
+        for (at, c) in matches {
             let m = c.get(0).unwrap();
-            line += memchr::memchr_iter(b'\n', &data[counted..m.start()]).count() as u64;
-            counted = m.start();
+            line += memchr::memchr_iter(b'\n', &data[counted..at]).count() as u64;
+            counted = at;
             let Some(size) = std::str::from_utf8(&c[1]).ok().and_then(|s| s.parse().ok()) else {
                 continue;
             };

@@ -120,15 +120,6 @@ struct Split {
 }
 
 impl Split {
-    fn add(&mut self, inside: bool, key: String) {
-        let m = if inside {
-            &mut self.window
-        } else {
-            &mut self.baseline
-        };
-        *m.entry(key).or_default() += 1;
-    }
-
     /// The significant keys, most significant first.
     fn shifts(&self) -> Vec<contrast::Shift> {
         let wt: u64 = self.window.values().sum();
@@ -139,6 +130,50 @@ impl Split {
             .filter(|s| s.significant)
             .take(MAX_PER_DIMENSION)
             .collect()
+    }
+}
+
+/// Records per host, source, route and status code, counted with
+/// borrowed keys (one pass, no allocation per record).
+#[derive(Default)]
+struct Counts<'a> {
+    host: BTreeMap<&'a str, u64>,
+    source: BTreeMap<&'a str, u64>,
+    route: BTreeMap<&'a str, u64>,
+    status: BTreeMap<u16, u64>,
+}
+
+impl<'a> Counts<'a> {
+    fn of(records: &'a [Timed]) -> Self {
+        let mut c = Counts::default();
+        for r in records {
+            *c.host.entry(r.host).or_default() += 1;
+            *c.source.entry(r.source).or_default() += 1;
+            if let Some(route) = &r.route {
+                *c.route.entry(route.as_str()).or_default() += 1;
+            }
+            if let Some(status) = r.status {
+                *c.status.entry(status).or_default() += 1;
+            }
+        }
+        c
+    }
+
+    /// Each dimension's counts with owned keys, named.
+    fn dims(&self) -> [(&'static str, BTreeMap<String, u64>); 4] {
+        let owned = |m: &BTreeMap<&str, u64>| m.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        [
+            ("host", owned(&self.host)),
+            ("source", owned(&self.source)),
+            ("route", owned(&self.route)),
+            (
+                "status",
+                self.status
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect(),
+            ),
+        ]
     }
 }
 
@@ -165,33 +200,25 @@ pub(crate) fn explain(
     let (Some(first), Some(last)) = (records.first(), records.last()) else {
         return Vec::new();
     };
+    let all = Counts::of(records).dims();
     windows(spikes, width)
         .into_iter()
         .filter_map(|(start, end, members)| {
-            let inside = |t: Timestamp| start <= t && t < end;
-            let mut dims: [(&'static str, Split); 4] = Default::default();
-            let names = ["host", "source", "route", "status"];
-            for (d, n) in dims.iter_mut().zip(names) {
-                d.0 = n;
-            }
-            let mut window_records = 0;
-            for r in records {
-                let i = inside(r.time);
-                window_records += i as u64;
-                dims[0].1.add(i, r.host.to_string());
-                dims[1].1.add(i, r.source.to_string());
-                if let Some(route) = &r.route {
-                    dims[2].1.add(i, route.clone());
-                }
-                if let Some(status) = r.status {
-                    dims[3].1.add(i, status.to_string());
-                }
-            }
+            // Records are in time order: the window is one slice of them.
+            let a = records.partition_point(|r| r.time < start);
+            let b = records.partition_point(|r| r.time < end);
+            let window_records = (b - a) as u64;
             if window_records < MIN_WINDOW_RECORDS {
                 return None;
             }
+            let inside = Counts::of(&records[a..b]).dims();
             let mut items = signature_items(sigs, start, end);
-            for (name, split) in &dims {
+            for ((name, window), (_, total)) in inside.into_iter().zip(&all) {
+                let baseline = total
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v - window.get(k).copied().unwrap_or(0)))
+                    .collect();
+                let split = Split { window, baseline };
                 items.extend(split.shifts().into_iter().map(|s| item(name, s)));
             }
             Some(SpikeExplanation {

@@ -18,7 +18,7 @@
 
 use super::contrast;
 use super::explain::{route_shape, Timed};
-use super::shifts::stream_of;
+use super::shifts::{stream_of, Source};
 use super::signatures::SigAgg;
 use crate::model::Spike;
 use crate::report::model::{Intermittent, OverRepresented, Precursor};
@@ -84,7 +84,7 @@ fn base_rate(times: &[Timestamp], first: Timestamp, last: Timestamp) -> f64 {
 pub(crate) fn analyse(
     sigs: &[SigAgg],
     records: &[Timed],
-    formats: &BTreeMap<&str, &str>,
+    sources: &BTreeMap<&str, Source>,
     spikes: &[Spike],
     is_problem: impl Fn(&SigAgg) -> bool,
 ) -> Vec<Intermittent> {
@@ -104,6 +104,7 @@ pub(crate) fn analyse(
     });
     chosen.truncate(MAX_SIGNATURES);
     let record_times: Vec<Timestamp> = records.iter().map(|r| r.time).collect();
+    let totals = Totals::count(records, sources);
     chosen
         .into_iter()
         .map(|s| {
@@ -124,7 +125,7 @@ pub(crate) fn analyse(
                 period_s: s.row.period_s,
                 episodes: starts.len() as u64,
                 days: days(&s.times),
-                confined: confinement(s, records, formats),
+                confined: confinement(s, &totals, sources),
                 precursors,
             }
         })
@@ -259,33 +260,58 @@ fn round(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
-/// Hosts, instances (sources of the signature's log formats) and routes
+/// Records per host, per (format, stream) and per route, counted once
+/// for every signature's confinement test.
+struct Totals<'a> {
+    hosts: BTreeMap<&'a str, u64>,
+    streams: BTreeMap<(&'a str, &'a str), u64>,
+    routes: BTreeMap<&'a str, u64>,
+}
+
+impl<'a> Totals<'a> {
+    fn count(records: &'a [Timed], sources: &BTreeMap<&str, Source<'a>>) -> Self {
+        let mut t = Totals {
+            hosts: BTreeMap::new(),
+            streams: BTreeMap::new(),
+            routes: BTreeMap::new(),
+        };
+        for r in records {
+            *t.hosts.entry(r.host).or_default() += 1;
+            if let Some(src) = sources.get(r.source) {
+                *t.streams.entry((src.format, src.stream)).or_default() += 1;
+            }
+            if let Some(route) = &r.route {
+                *t.routes.entry(route.as_str()).or_default() += 1;
+            }
+        }
+        t
+    }
+}
+
+/// Hosts, instances (streams of the signature's log formats) and routes
 /// that hold most of the signature's occurrences and significantly more
 /// of it than of all records.
 fn confinement(
     s: &SigAgg,
-    records: &[Timed],
-    formats: &BTreeMap<&str, &str>,
+    totals: &Totals,
+    sources: &BTreeMap<&str, Source>,
 ) -> Vec<OverRepresented> {
     let own_formats: Vec<&str> = s
         .row
         .sources
         .iter()
-        .filter_map(|(p, _)| formats.get(p.as_str()).copied())
+        .filter_map(|(p, _)| sources.get(p.as_str()).map(|x| x.format))
         .collect();
-    let mut all: [BTreeMap<String, u64>; 3] = Default::default();
-    for r in records {
-        *all[0].entry(r.host.to_string()).or_default() += 1;
-        if formats
-            .get(r.source)
-            .is_some_and(|f| own_formats.contains(f))
-        {
-            *all[1].entry(stream_of(r.source).to_string()).or_default() += 1;
-        }
-        if let Some(route) = &r.route {
-            *all[2].entry(route.clone()).or_default() += 1;
+    let owned = |m: &BTreeMap<&str, u64>| -> BTreeMap<String, u64> {
+        m.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    };
+    let mut streams: BTreeMap<String, u64> = BTreeMap::new();
+    for ((format, stream), n) in &totals.streams {
+        if own_formats.contains(format) {
+            *streams.entry(stream.to_string()).or_default() += n;
         }
     }
+    let all = [owned(&totals.hosts), streams, owned(&totals.routes)];
     let mut own: [BTreeMap<String, u64>; 3] = Default::default();
     for (h, n) in &s.row.hosts {
         own[0].insert(h.clone(), *n);

@@ -51,6 +51,30 @@ const QUIET_GAPS: f64 = 20.0;
 static ROTATED: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r"(\.\d+|-\d{8}(-\d+)?)(\.gz)?$").unwrap());
 
+/// A log file's format and the stream it belongs to, worked out once per
+/// file rather than per record.
+pub(crate) struct Source<'a> {
+    pub format: &'a str,
+    pub stream: &'a str,
+}
+
+/// Every log file of the bundle, by path.
+pub(crate) fn sources(items: &[Item]) -> BTreeMap<&str, Source<'_>> {
+    items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => Some((
+                it.path.as_str(),
+                Source {
+                    format: log.format.as_str(),
+                    stream: stream_of(&it.path),
+                },
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The log stream a file belongs to: its path without a rotation suffix.
 pub(crate) fn stream_of(path: &str) -> &str {
     ROTATED.find(path).map_or(path, |m| &path[..m.start()])

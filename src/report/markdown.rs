@@ -457,7 +457,10 @@ fn budget(rows: usize, cap: usize) -> usize {
 
 /// A p-value for a table: small ones in scientific notation.
 fn p(v: f64) -> String {
-    if v < 0.001 {
+    if v < 1e-300 {
+        // Below what a double holds apart from zero.
+        "< 1e-300".to_string()
+    } else if v < 0.001 {
         format!("{v:.1e}")
     } else {
         format!("{v:.3}")
