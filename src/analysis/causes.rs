@@ -157,7 +157,16 @@ pub(crate) fn rank(
 ) -> Vec<Cause> {
     let mut out: Vec<Cause> = cands
         .iter()
-        .filter(|c| !exclude.contains(&c.key.as_str()))
+        // The anomaly's own keys, and the rate spikes of its own
+        // signatures (`signature:<id>…`).
+        .filter(|c| {
+            !exclude.iter().any(|e| {
+                c.key == *e
+                    || c.key
+                        .strip_prefix("signature:")
+                        .is_some_and(|k| k.starts_with(e))
+            })
+        })
         .filter_map(|c| cause(c, at, hosts))
         .collect();
     out.sort_by(|a, b| {

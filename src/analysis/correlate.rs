@@ -11,10 +11,6 @@ use crate::report::model::*;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// How far before a problem a change or restart still counts as a
-/// candidate cause.
-const CAUSE_WINDOW: SignedDuration = SignedDuration::from_mins(30);
-
 /// Knowledge-base weight at or above which a signature is a problem.
 const PROBLEM_WEIGHT: f64 = 3.0;
 
@@ -23,7 +19,8 @@ const PROBLEM_WEIGHT: f64 = 3.0;
 pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::model::FileIssue>) {
     let lifecycle = lifecycle_events(&sigs);
     let deploys = changes::deploys(ev.deps, ev.placed);
-    let mut findings = signature_findings(&sigs, &lifecycle);
+    let mut findings = signature_findings(&sigs);
+    let from_logs = findings.len();
     for f in findings.iter_mut() {
         let group = sigs.iter().filter(|s| group_key(s) == f.kind);
         let sensitive = group
@@ -38,9 +35,6 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     findings.extend(changes::findings(ev.deps, &deploys));
     let mut usage = usage_evidence(ev, &sigs);
     let issues = std::mem::take(&mut usage.issues);
-    for f in findings.iter_mut() {
-        follows_spike(f, &usage.spikes);
-    }
     findings.extend(usage.findings);
     let records = super::explain::timed(ev.items);
     let spike_explanations =
@@ -56,6 +50,9 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     for x in signature_shifts.iter_mut() {
         let hosts = hosts_of(&sigs, &x.signature);
         x.causes = super::causes::rank(&cands, x.at, &hosts, &[&x.signature]);
+    }
+    for f in findings[..from_logs].iter_mut() {
+        cite_causes(f, &sigs, &cands);
     }
     let sources = super::shifts::sources(ev.items);
     let intermittent =
@@ -222,39 +219,33 @@ fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
     }
 }
 
-/// How long before a problem a rise in requests still counts as its
-/// trigger.
-const TRIGGER_WINDOW: SignedDuration = SignedDuration::from_mins(5);
-
-/// Names the rise in requests that a problem follows.
-fn follows_spike(f: &mut Finding, spikes: &[crate::model::Spike]) {
-    let Some(first) = f.time else { return };
-    let hit = spikes
+/// Names the candidate causes that come before a problem (see
+/// [`super::causes`]): the two best, with their lags, and the best one's
+/// evidence. The problem's own signatures, and their rate spikes, are not
+/// its causes.
+fn cite_causes(f: &mut Finding, sigs: &[SigAgg], cands: &[super::causes::Candidate]) {
+    let Some(at) = f.time else { return };
+    let group: Vec<&SigAgg> = sigs.iter().filter(|s| group_key(s) == f.kind).collect();
+    let ids: Vec<&str> = group.iter().map(|s| s.row.id.as_str()).collect();
+    let hosts: BTreeSet<String> = group
         .iter()
-        .filter(|s| s.metric == "http.requests")
-        // The problem starts inside the rise or within a minute of its
-        // last bucket; a rise that ended earlier set off something else.
-        .find(|s| {
-            s.start <= first
-                && first.duration_since(s.start) <= TRIGGER_WINDOW
-                && first <= s.end + SignedDuration::from_secs(60)
-        });
-    let Some(s) = hit else { return };
+        .flat_map(|s| s.row.hosts.iter().map(|(h, _)| h.clone()))
+        .collect();
+    let hosts: Vec<String> = hosts.into_iter().collect();
+    let causes = super::causes::rank(cands, at, &hosts, &ids);
+    let Some(best) = causes.first() else { return };
+    let named: Vec<String> = causes
+        .iter()
+        .take(2)
+        .map(|c| format!("{} {}, {:.1} s before", c.kind, c.title, c.lag_s))
+        .collect();
     f.detail.push_str(&format!(
-        " It follows a rise in requests on {}: from a median of {:.0} to {:.0} per bucket, \
-         {} to {} UTC.",
-        s.host,
-        s.baseline,
-        s.peak,
-        s.start.strftime("%H:%M:%S"),
-        s.end.strftime("%H:%M:%S")
+        " Before it, closest and most consistent first: {}.",
+        named.join("; ")
     ));
-    f.evidence.push(Ev {
-        path: s.source.clone(),
-        line: None,
-        time: Some(s.start),
-        excerpt: format!("http.requests {:.0} → {:.0}", s.baseline, s.peak),
-    });
+    if !f.evidence.contains(&best.evidence) {
+        f.evidence.push(best.evidence.clone());
+    }
 }
 
 /// Folds findings that tell one story from two sides into the first: the
@@ -388,14 +379,14 @@ fn is_problem(s: &SigAgg) -> bool {
 /// Problem signatures become findings, grouped by knowledge-base kind so
 /// that the Postgres log's and the application's view of one problem read
 /// as one finding.
-fn signature_findings(sigs: &[SigAgg], lifecycle: &[Lifecycle]) -> Vec<Finding> {
+fn signature_findings(sigs: &[SigAgg]) -> Vec<Finding> {
     let mut groups: BTreeMap<String, Vec<&SigAgg>> = BTreeMap::new();
     for s in sigs.iter().filter(|s| is_problem(s)) {
         groups.entry(group_key(s)).or_default().push(s);
     }
     groups
         .into_iter()
-        .map(|(kind, group)| group_finding(kind, &group, lifecycle))
+        .map(|(kind, group)| group_finding(kind, &group))
         .collect()
 }
 
@@ -419,7 +410,7 @@ fn group_key(s: &SigAgg) -> String {
     }
 }
 
-fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Finding {
+fn group_finding(kind: String, group: &[&SigAgg]) -> Finding {
     // One problem told by several sources (the server's log and each
     // client's) is counted once: by the signature that saw it most.
     let lead = group[0];
@@ -486,14 +477,6 @@ fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Fi
     if !evidence.contains(last_ev) {
         evidence.push(last_ev.clone());
     }
-    if let Some(cause) = first.and_then(|f| preceding(lifecycle, f)) {
-        let lag = first.unwrap().duration_since(cause.time).as_secs();
-        detail.push_str(&format!(
-            " The last start, stop or restart before it, {lag} s earlier: `{}`.",
-            cause.title
-        ));
-        evidence.push(cause.evidence.clone());
-    }
     Finding {
         kind,
         tier,
@@ -521,14 +504,6 @@ fn routes_of(group: &[&SigAgg]) -> Option<String> {
         .map(|(r, n)| format!("{r} ({n})"))
         .collect();
     (!shown.is_empty()).then(|| shown.join(", "))
-}
-
-/// The latest lifecycle event within the window before `t`.
-fn preceding(lifecycle: &[Lifecycle], t: Timestamp) -> Option<&Lifecycle> {
-    lifecycle
-        .iter()
-        .rev()
-        .find(|l| l.time <= t && t.duration_since(l.time) <= CAUSE_WINDOW)
 }
 
 fn connections(sigs: &[SigAgg]) -> Vec<Connection> {

@@ -93,8 +93,12 @@ fn sample_bundle_top_finding_is_too_many_clients_with_evidence() {
         .any(|e| str_of(e, "path").ends_with("logs/app/api-1.log")
             && e["line"] == 123
             && str_of(e, "excerpt") == "shop-api started … \"pool_max\":15"));
-    // The load that set it off: requests per 5 s bucket rose from 5 to 64.
-    assert!(str_of(top, "detail").contains("It follows a rise in requests"));
+    // The load that set it off, ranked first among the events before it:
+    // requests per 2 s bucket rose from 5 to 64.
+    assert!(str_of(top, "detail").contains(
+        "Before it, closest and most consistent first: usage http.requests rose from 5 to 64 \
+         on shop-demo-01, 1.6 s before; restart `shutting down`, 30.4 s before."
+    ));
     let spike = r["spikes"]
         .as_array()
         .unwrap()
