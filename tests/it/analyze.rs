@@ -742,3 +742,31 @@ fn shared_bundle_upstream_time_series() {
         (Some(6.0), Some(17.0))
     );
 }
+
+/// The correlation sections keep the report byte-identical across thread
+/// counts, in JSON as in Markdown (a fixed redaction key, so tokens match).
+#[test]
+fn shared_bundle_json_is_identical_across_thread_counts() {
+    let Some(shared) = shared() else { return };
+    let b = shared.join("bundles/memory-and-disk.tar.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, "a fixed key for this test\n").unwrap();
+    let args = |j| {
+        run(&[
+            "analyze",
+            b.to_str().unwrap(),
+            "--format",
+            "json",
+            "--redact-key-file",
+            key.to_str().unwrap(),
+            "-j",
+            j,
+        ])
+    };
+    let (one, two) = (args("1"), args("2"));
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(one.stdout, two.stdout);
+    let r: Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert!(!r["anomalies"].as_array().unwrap().is_empty());
+}
