@@ -620,30 +620,28 @@ fn sample_bundle_api_instances_disagree_on_error_rate() {
     assert!(d[0]["p_value"].as_f64().unwrap() < 1e-10);
 }
 
-/// The sample bundle's stretch before the incident, as it would have been
-/// collected at 16:20:30 (the spike starts at 16:20:41): every log line
-/// written before then (the logs are in time order; a line without a
-/// time stays with the one before it), the snapshots and dumps taken
-/// before then, the configuration and the lockfiles of the bump at
-/// 16:20:06.
-fn healthy_stretch(to: &Path) -> PathBuf {
-    let cutoff = "16:20:30";
+/// A copy of the sample bundle as if collected at `collected` (HHMMSS):
+/// snapshots and dumps taken before then, and each log's lines before
+/// `cut(path)` (HH:MM:SS; the logs are in time order, and a line without
+/// a time stays with the one before it).
+fn cut_sample(to: &Path, collected: &str, cut: impl Fn(&str) -> String) -> PathBuf {
     let time = regex::Regex::new(r"[^\d](\d\d:\d\d:\d\d)").unwrap();
     let stamp = regex::Regex::new(r"[_T](\d{6})Z?(?:/|\.txt$)").unwrap();
     let from = sample_dir().join("sb_shop-demo-01_20261204_162345");
-    let top = to.join("sb_shop-demo-01_20261204_162030");
+    let top = to.join(format!("sb_shop-demo-01_20261204_{collected}"));
     for file in walk(&from) {
         let rel = file.strip_prefix(&from).unwrap();
         let r = rel.to_str().unwrap();
-        if stamp.captures(r).is_some_and(|c| &c[1] >= "162030") {
+        if stamp.captures(r).is_some_and(|c| &c[1] >= collected) {
             continue;
         }
         let bytes = std::fs::read(&file).unwrap();
         let kept = if r.starts_with("logs/") && !r.ends_with(".gz") {
+            let cutoff = cut(r);
             let text = String::from_utf8(bytes).unwrap();
             let end = text
                 .lines()
-                .position(|l| time.captures(l).is_some_and(|c| &c[1] >= cutoff))
+                .position(|l| time.captures(l).is_some_and(|c| c[1] >= *cutoff))
                 .unwrap_or(usize::MAX);
             let lines: Vec<&str> = text.lines().take(end).collect();
             if lines.is_empty() {
@@ -658,6 +656,49 @@ fn healthy_stretch(to: &Path) -> PathBuf {
         std::fs::write(dest, kept).unwrap();
     }
     top
+}
+
+/// The sample bundle's stretch before the incident, as it would have been
+/// collected at 16:20:30 (the spike starts at 16:20:41), with the
+/// configuration and the lockfiles of the bump at 16:20:06.
+fn healthy_stretch(to: &Path) -> PathBuf {
+    cut_sample(to, "162030", |_| "16:20:30".into())
+}
+
+/// A source going quiet: the sample bundle with the worker's log cut at
+/// 16:21:00, as if the worker had hung there. Its last line left is
+/// worker.log:47, `batch failed` at 16:20:59.814 (2 s batches); the other
+/// logs run on to 16:23:45.
+#[test]
+fn sample_bundle_worker_going_quiet_is_an_anomaly() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = cut_sample(dir.path(), "162345", |r| {
+        if r == "logs/app/worker.log" {
+            "16:21:00"
+        } else {
+            "99:99:99"
+        }
+        .into()
+    });
+    let r = analyze_json(&bundle, &[]);
+    let quiet: Vec<&Value> = r["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "quiet_source")
+        .collect();
+    assert_eq!(quiet.len(), 1, "{quiet:?}");
+    let q = quiet[0];
+    assert!(str_of(q, "title").contains("logs/app/worker.log stops logging at 2026-12-04 16:20:59"));
+    assert!(str_of(&q["evidence"], "path").ends_with("logs/app/worker.log"));
+    assert_eq!(q["evidence"]["line"], 47);
+    assert_eq!(str_of(q, "time"), "2026-12-04T16:20:59.814Z");
+    // What came just before it: Postgres' load rising in the dump of
+    // 16:20:50, 9.8 s earlier.
+    let lead = &q["causes"][0];
+    assert_eq!(str_of(lead, "kind"), "usage");
+    assert_eq!(lead["lag_s"], 9.814);
+    assert!(str_of(lead, "title").starts_with("pg.db."), "{lead}");
 }
 
 /// Negative control: the stretch before the spike, with its pg bump and
