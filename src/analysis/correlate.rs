@@ -63,6 +63,19 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         super::shifts::quiet_sources(ev.items),
         &cands,
     );
+    let mut anomalies = anomalies;
+    for a in anomalies.iter_mut() {
+        a.title = readable(&a.title, &sigs);
+        for c in a.causes.iter_mut() {
+            c.title = readable(&c.title, &sigs);
+        }
+    }
+    for c in signature_shifts
+        .iter_mut()
+        .flat_map(|x| x.causes.iter_mut())
+    {
+        c.title = readable(&c.title, &sigs);
+    }
     findings.extend(super::disagree::pool_finding(
         ev.pools,
         ev.pg_max_connections,
@@ -130,6 +143,25 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     report.summary = summary(&report.findings);
     report.signatures = sigs.into_iter().map(|s| s.row).collect();
     (report, issues)
+}
+
+/// A title with each `signature:<id>` (a signature's rate series) named
+/// by its template, which a reader can recognise.
+fn readable(title: &str, sigs: &[SigAgg]) -> String {
+    let Some(at) = title.find("signature:") else {
+        return title.to_string();
+    };
+    let rest = &title[at + "signature:".len()..];
+    let id: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    match sigs.iter().find(|s| s.row.id == id) {
+        Some(s) => format!(
+            "{}{}{}",
+            &title[..at],
+            inline_code(&crate::model::excerpt(&s.row.template, 60)),
+            &rest[id.len()..]
+        ),
+        None => title.to_string(),
+    }
 }
 
 /// The hosts a signature was seen on.
