@@ -46,7 +46,7 @@ impl Deploy<'_> {
         s
     }
 
-    fn evidence(&self) -> Ev {
+    pub(crate) fn evidence(&self) -> Ev {
         Ev {
             path: self.after.to_string(),
             line: None,

@@ -11,10 +11,6 @@ use crate::report::model::*;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// How far before a problem a change or restart still counts as a
-/// candidate cause.
-const CAUSE_WINDOW: SignedDuration = SignedDuration::from_mins(30);
-
 /// Knowledge-base weight at or above which a signature is a problem.
 const PROBLEM_WEIGHT: f64 = 3.0;
 
@@ -23,7 +19,8 @@ const PROBLEM_WEIGHT: f64 = 3.0;
 pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::model::FileIssue>) {
     let lifecycle = lifecycle_events(&sigs);
     let deploys = changes::deploys(ev.deps, ev.placed);
-    let mut findings = signature_findings(&sigs, &lifecycle);
+    let mut findings = signature_findings(&sigs);
+    let from_logs = findings.len();
     for f in findings.iter_mut() {
         let group = sigs.iter().filter(|s| group_key(s) == f.kind);
         let sensitive = group
@@ -39,11 +36,56 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     let mut usage = usage_evidence(ev, &sigs);
     let issues = std::mem::take(&mut usage.issues);
     let chart_input = std::mem::take(&mut usage.charts);
-    for f in findings.iter_mut() {
-        follows_spike(f, &usage.spikes);
-    }
     findings.extend(usage.findings);
-    join(&mut findings, "pg.too_many_clients", &["pg.tier_imbalance"]);
+    let records = super::explain::timed(ev.items);
+    let spike_explanations =
+        super::explain::explain(&records, &sigs, &usage.spikes, usage.rate_width);
+    let cover = super::shifts::coverage(&records);
+    let mut signature_shifts = super::shifts::shifts(&sigs, &cover, is_problem);
+    let cands = super::causes::candidates(
+        &sigs,
+        &deploys,
+        &usage.spikes,
+        appearing(&sigs, &signature_shifts),
+    );
+    for x in signature_shifts.iter_mut() {
+        let hosts = hosts_of(&sigs, &x.signature);
+        x.causes = super::causes::rank(&cands, x.at, &hosts, &[&x.signature]);
+    }
+    for f in findings[..from_logs].iter_mut() {
+        cite_causes(f, &sigs, &cands);
+    }
+    let sources = super::shifts::sources(ev.items);
+    let intermittent =
+        super::intermittent::analyse(&sigs, &records, &sources, &usage.spikes, is_problem);
+    let anomalies = super::causes::anomalies(
+        &usage.spikes,
+        &spike_explanations,
+        super::shifts::quiet_sources(ev.items),
+        &cands,
+    );
+    let mut anomalies = anomalies;
+    for a in anomalies.iter_mut() {
+        a.title = readable(&a.title, &sigs);
+        for c in a.causes.iter_mut() {
+            c.title = readable(&c.title, &sigs);
+        }
+    }
+    for c in signature_shifts
+        .iter_mut()
+        .flat_map(|x| x.causes.iter_mut())
+    {
+        c.title = readable(&c.title, &sigs);
+    }
+    findings.extend(super::disagree::pool_finding(
+        ev.pools,
+        ev.pg_max_connections,
+    ));
+    join(
+        &mut findings,
+        "pg.too_many_clients",
+        &["pg.tier_imbalance", "pg.pool_oversubscribed"],
+    );
     join(&mut findings, "usage.disk_full", &["system.disk_full"]);
     join(
         &mut findings,
@@ -77,6 +119,11 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         inventory: Vec::new(),
         completeness: completeness(ev),
         clock_skew: super::skew::estimate(ev.items),
+        spike_explanations,
+        signature_shifts,
+        anomalies,
+        intermittent,
+        disagreements: super::disagree::error_rates(&records, &sources),
         findings,
         redactions: None,
         charts: Default::default(),
@@ -102,6 +149,56 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     (report, issues)
 }
 
+/// A title with each `signature:<id>` (a signature's rate series) named
+/// by its template, which a reader can recognise.
+fn readable(title: &str, sigs: &[SigAgg]) -> String {
+    let Some(at) = title.find("signature:") else {
+        return title.to_string();
+    };
+    let rest = &title[at + "signature:".len()..];
+    let id: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    match sigs.iter().find(|s| s.row.id == id) {
+        Some(s) => format!(
+            "{}{}{}",
+            &title[..at],
+            inline_code(&crate::model::excerpt(&s.row.template, 60)),
+            &rest[id.len()..]
+        ),
+        None => title.to_string(),
+    }
+}
+
+/// The hosts a signature was seen on.
+fn hosts_of(sigs: &[SigAgg], id: &str) -> Vec<String> {
+    sigs.iter()
+        .find(|s| s.row.id == id)
+        .map(|s| s.row.hosts.iter().map(|(h, _)| h.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Signatures that appear (new or transient), as candidate causes of what
+/// follows them.
+fn appearing(
+    sigs: &[SigAgg],
+    shifts: &[SignatureShift],
+) -> Vec<(String, String, Timestamp, Vec<String>, Ev)> {
+    shifts
+        .iter()
+        .filter(|x| matches!(x.change, "new" | "transient"))
+        .filter_map(|x| {
+            let s = sigs.iter().find(|s| s.row.id == x.signature)?;
+            let title = inline_code(&crate::model::excerpt(&s.row.template, 80));
+            Some((
+                x.signature.clone(),
+                title,
+                x.at,
+                hosts_of(sigs, &x.signature),
+                s.row.example.clone(),
+            ))
+        })
+        .collect()
+}
+
 /// Usage and statistics checks score on a 0 to 100 scale; log findings on
 /// weight × (1 + log10(1 + count)), 10 to 40 for most. This brings the
 /// first onto the second.
@@ -116,6 +213,8 @@ struct UsageEvidence {
     spikes: Vec<crate::model::Spike>,
     /// The samples the charts draw.
     charts: super::charts::ChartInput,
+    /// The bucket width of the log-rate series.
+    rate_width: SignedDuration,
 }
 
 fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
@@ -131,7 +230,7 @@ fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
     let usage = crate::usage::analyze(&samples);
     let pg = crate::postgres::analyze_dumps_with(&dumps, ev.pg_max_connections);
     let problems: Vec<&SigAgg> = sigs.iter().filter(|s| is_problem(s)).collect();
-    let rate_samples = super::rates::samples(ev.items, &problems);
+    let (rate_samples, rate_width) = super::rates::samples(ev.items, &problems);
     let mut spikes = usage.spikes;
     spikes.extend(pg.spikes);
     spikes.extend(
@@ -165,42 +264,37 @@ fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
                 .map(|q| (q.fingerprint_id.clone(), q.fingerprint.clone()))
                 .collect(),
         },
+        rate_width,
     }
 }
 
-/// How long before a problem a rise in requests still counts as its
-/// trigger.
-const TRIGGER_WINDOW: SignedDuration = SignedDuration::from_mins(5);
-
-/// Names the rise in requests that a problem follows.
-fn follows_spike(f: &mut Finding, spikes: &[crate::model::Spike]) {
-    let Some(first) = f.time else { return };
-    let hit = spikes
+/// Names the candidate causes that come before a problem (see
+/// [`super::causes`]): the two best, with their lags, and the best one's
+/// evidence. The problem's own signatures, and their rate spikes, are not
+/// its causes.
+fn cite_causes(f: &mut Finding, sigs: &[SigAgg], cands: &[super::causes::Candidate]) {
+    let Some(at) = f.time else { return };
+    let group: Vec<&SigAgg> = sigs.iter().filter(|s| group_key(s) == f.kind).collect();
+    let ids: Vec<&str> = group.iter().map(|s| s.row.id.as_str()).collect();
+    let hosts: BTreeSet<String> = group
         .iter()
-        .filter(|s| s.metric == "http.requests")
-        // The problem starts inside the rise or within a minute of its
-        // last bucket; a rise that ended earlier set off something else.
-        .find(|s| {
-            s.start <= first
-                && first.duration_since(s.start) <= TRIGGER_WINDOW
-                && first <= s.end + SignedDuration::from_secs(60)
-        });
-    let Some(s) = hit else { return };
+        .flat_map(|s| s.row.hosts.iter().map(|(h, _)| h.clone()))
+        .collect();
+    let hosts: Vec<String> = hosts.into_iter().collect();
+    let causes = super::causes::rank(cands, at, &hosts, &ids);
+    let Some(best) = causes.first() else { return };
+    let named: Vec<String> = causes
+        .iter()
+        .take(2)
+        .map(|c| format!("{} {}, {:.1} s before", c.kind, c.title, c.lag_s))
+        .collect();
     f.detail.push_str(&format!(
-        " It follows a rise in requests on {}: from a median of {:.0} to {:.0} per bucket, \
-         {} to {} UTC.",
-        s.host,
-        s.baseline,
-        s.peak,
-        s.start.strftime("%H:%M:%S"),
-        s.end.strftime("%H:%M:%S")
+        " Before it, closest and most consistent first: {}.",
+        named.join("; ")
     ));
-    f.evidence.push(Ev {
-        path: s.source.clone(),
-        line: None,
-        time: Some(s.start),
-        excerpt: format!("http.requests {:.0} → {:.0}", s.baseline, s.peak),
-    });
+    if !f.evidence.contains(&best.evidence) {
+        f.evidence.push(best.evidence.clone());
+    }
 }
 
 /// Folds findings that tell one story from two sides into the first: the
@@ -240,9 +334,13 @@ pub(crate) fn rank(findings: &mut [Finding]) {
     });
 }
 
-/// Findings that report a change rather than a problem.
+/// Findings that report a change or describe the workload rather than a
+/// problem: a dependency change, the top queries by time and by calls.
 pub(crate) fn is_informational(f: &Finding) -> bool {
-    f.kind == "deps.change"
+    matches!(
+        f.kind.as_str(),
+        "deps.change" | "pg.top_queries" | "pg.top_queries_by_calls"
+    )
 }
 
 /// The top three problems, one line each; changes only when no problem
@@ -274,19 +372,19 @@ pub(crate) struct Lifecycle {
     pub evidence: Ev,
 }
 
+/// A stop, shutdown or deploy line: these can cause what follows; a start
+/// line only says a process is up.
+pub(crate) fn is_stop(s: &SigAgg) -> bool {
+    s.kb.as_ref().is_some_and(|k| {
+        k.lifecycle
+            && (k.kind.ends_with("shutdown") || k.kind == "app.stop" || k.kind == "app.deploy")
+    })
+}
+
 fn lifecycle_events(sigs: &[SigAgg]) -> Vec<Lifecycle> {
     let mut out: Vec<Lifecycle> = sigs
         .iter()
-        // Stops, shutdowns and deploys can cause what follows; a start
-        // line only says a process is up.
-        .filter(|s| {
-            s.kb.as_ref().is_some_and(|k| {
-                k.lifecycle
-                    && (k.kind.ends_with("shutdown")
-                        || k.kind == "app.stop"
-                        || k.kind == "app.deploy")
-            })
-        })
+        .filter(|s| is_stop(s))
         .flat_map(|s| {
             let mut ev = vec![s.row.example.clone()];
             if s.last.line != s.row.example.line || s.last.path != s.row.example.path {
@@ -330,14 +428,14 @@ fn is_problem(s: &SigAgg) -> bool {
 /// Problem signatures become findings, grouped by knowledge-base kind so
 /// that the Postgres log's and the application's view of one problem read
 /// as one finding.
-fn signature_findings(sigs: &[SigAgg], lifecycle: &[Lifecycle]) -> Vec<Finding> {
+fn signature_findings(sigs: &[SigAgg]) -> Vec<Finding> {
     let mut groups: BTreeMap<String, Vec<&SigAgg>> = BTreeMap::new();
     for s in sigs.iter().filter(|s| is_problem(s)) {
         groups.entry(group_key(s)).or_default().push(s);
     }
     groups
         .into_iter()
-        .map(|(kind, group)| group_finding(kind, &group, lifecycle))
+        .map(|(kind, group)| group_finding(kind, &group))
         .collect()
 }
 
@@ -361,7 +459,7 @@ fn group_key(s: &SigAgg) -> String {
     }
 }
 
-fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Finding {
+fn group_finding(kind: String, group: &[&SigAgg]) -> Finding {
     // One problem told by several sources (the server's log and each
     // client's) is counted once: by the signature that saw it most.
     let lead = group[0];
@@ -428,14 +526,6 @@ fn group_finding(kind: String, group: &[&SigAgg], lifecycle: &[Lifecycle]) -> Fi
     if !evidence.contains(last_ev) {
         evidence.push(last_ev.clone());
     }
-    if let Some(cause) = first.and_then(|f| preceding(lifecycle, f)) {
-        let lag = first.unwrap().duration_since(cause.time).as_secs();
-        detail.push_str(&format!(
-            " The last start, stop or restart before it, {lag} s earlier: `{}`.",
-            cause.title
-        ));
-        evidence.push(cause.evidence.clone());
-    }
     Finding {
         kind,
         tier,
@@ -463,14 +553,6 @@ fn routes_of(group: &[&SigAgg]) -> Option<String> {
         .map(|(r, n)| format!("{r} ({n})"))
         .collect();
     (!shown.is_empty()).then(|| shown.join(", "))
-}
-
-/// The latest lifecycle event within the window before `t`.
-fn preceding(lifecycle: &[Lifecycle], t: Timestamp) -> Option<&Lifecycle> {
-    lifecycle
-        .iter()
-        .rev()
-        .find(|l| l.time <= t && t.duration_since(l.time) <= CAUSE_WINDOW)
 }
 
 fn connections(sigs: &[SigAgg]) -> Vec<Connection> {
@@ -591,10 +673,17 @@ pub(crate) fn tiers(ev: &Evidence, sigs: &[SigAgg], findings: &[Finding]) -> Vec
             for s in sigs.iter().filter(|s| s.row.tier == tier) {
                 sources.extend(s.row.sources.iter().map(|(p, _)| p.clone()));
             }
-            let worst = idx.iter().map(|&i| findings[i].score).fold(0.0, f64::max);
+            let worst = idx
+                .iter()
+                .filter(|&&i| !is_informational(&findings[i]))
+                .map(|&i| findings[i].score)
+                .fold(0.0, f64::max);
             let only_changes = idx.iter().all(|&i| is_informational(&findings[i]));
-            let status = if !idx.is_empty() && only_changes {
+            let changed = idx.iter().any(|&i| findings[i].kind == "deps.change");
+            let status = if !idx.is_empty() && only_changes && changed {
                 "changed"
+            } else if !idx.is_empty() && only_changes {
+                "ok"
             } else if worst >= 15.0 {
                 "failing"
             } else if !idx.is_empty() {

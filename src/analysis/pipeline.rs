@@ -128,6 +128,8 @@ pub(crate) struct Evidence<'a> {
     pub placed: &'a [(String, crate::model::Evidence)],
     /// `max_connections` as the bundle's postgresql.conf sets it.
     pub pg_max_connections: Option<u32>,
+    /// Connection pool sizes the instances log.
+    pub pools: &'a [super::disagree::Pool],
     pub collection_time: Option<Timestamp>,
     pub kb: &'a super::kb::Kb,
 }
@@ -177,10 +179,12 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
     }
     let mut deps = dependency_changes(bundle, &items);
     let placed = super::changes::place_by_logs(bundle, &items, &mut deps);
+    let pools = super::disagree::pool_sizes(bundle, &items);
     let evidence = Evidence {
         items: &items,
         deps: &deps,
         placed: &placed,
+        pools: &pools,
         collection_time,
         kb: &config.kb,
         pg_max_connections: pg_max_connections(bundle),

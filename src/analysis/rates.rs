@@ -1,6 +1,8 @@
-//! Log rates as series: requests and server errors from access logs, and
-//! each problem signature's count, per time bucket, with empty buckets
-//! kept as zeros so that a burst stands out from its baseline.
+//! Log rates as series: requests, server errors and the mean upstream
+//! response time from access logs, and each problem signature's count,
+//! per time bucket, with empty buckets kept as zeros (except for the
+//! upstream time, which has no value there) so that a burst stands out
+//! from its baseline.
 
 use super::pipeline::{Item, Parsed};
 use super::signatures::SigAgg;
@@ -55,10 +57,11 @@ fn series(
         .collect()
 }
 
-/// Request and 5xx rates per access log, and problem signatures' rates.
-pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> Vec<Sample> {
+/// Request and 5xx rates per access log, and problem signatures' rates,
+/// with the bucket width they are counted in.
+pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> (Vec<Sample>, SignedDuration) {
     let times: Vec<Timestamp> = sigs.iter().flat_map(|s| s.times.iter().copied()).collect();
-    type Requests = Vec<(Timestamp, Option<u16>)>;
+    type Requests = Vec<(Timestamp, Option<u16>, Option<f64>)>;
     let access: Vec<(&Item, Requests)> = items
         .iter()
         .filter_map(|it| match &it.parsed {
@@ -66,7 +69,7 @@ pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> Vec<Sample> {
                 it,
                 log.records
                     .iter()
-                    .filter_map(|r| Some((r.time?, r.status)))
+                    .filter_map(|r| Some((r.time?, r.status, r.upstream_time)))
                     .collect(),
             )),
             _ => None,
@@ -77,11 +80,11 @@ pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> Vec<Sample> {
         .copied()
         .chain(access.iter().flat_map(|(_, v)| v.iter().map(|x| x.0)));
     let (Some(start), Some(end)) = (all.clone().min(), all.max()) else {
-        return Vec::new();
+        return (Vec::new(), SignedDuration::from_secs(1));
     };
     let frame = (start, end, bucket_width(start, end));
     let mut out = Vec::new();
-    let mut by_host: BTreeMap<&str, Vec<(Timestamp, Option<u16>)>> = BTreeMap::new();
+    let mut by_host: BTreeMap<&str, Requests> = BTreeMap::new();
     for (it, recs) in &access {
         by_host
             .entry(it.host.as_str())
@@ -101,6 +104,7 @@ pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> Vec<Sample> {
             .filter(|r| r.1.is_some_and(|s| s >= 500))
             .map(|r| r.0);
         out.extend(series(errors, "http.5xx", host, "access logs", frame));
+        out.extend(upstream_ms(recs, host, frame));
     }
     for s in sigs.iter().filter(|s| s.times.len() >= 5) {
         let metric = format!("signature:{}", s.row.id);
@@ -119,5 +123,36 @@ pub(crate) fn samples(items: &[Item], sigs: &[&SigAgg]) -> Vec<Sample> {
             frame,
         ));
     }
-    out
+    (out, frame.2)
+}
+
+/// The mean upstream response time per bucket, in milliseconds, where the
+/// access log records it (`$upstream_response_time`); buckets without a
+/// timed request are left out rather than read as zero.
+fn upstream_ms(
+    recs: &[(Timestamp, Option<u16>, Option<f64>)],
+    host: &str,
+    (start, _, width): (Timestamp, Timestamp, SignedDuration),
+) -> Vec<Sample> {
+    let w = width.as_secs();
+    let mut sums: BTreeMap<i64, (f64, u64)> = BTreeMap::new();
+    for (t, _, u) in recs {
+        let Some(u) = u else { continue };
+        let b = sums
+            .entry(t.duration_since(start).as_secs() / w)
+            .or_default();
+        b.0 += u;
+        b.1 += 1;
+    }
+    sums.into_iter()
+        .map(|(i, (sum, n))| Sample {
+            time: start + SignedDuration::from_secs(i * w),
+            host: host.to_string(),
+            metric: "http.upstream_ms".to_string(),
+            labels: Vec::new(),
+            value: (sum / n as f64 * 1000.0).round(),
+            source: "access logs".to_string(),
+            time_source: TimeSource::Content,
+        })
+        .collect()
 }

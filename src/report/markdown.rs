@@ -25,6 +25,9 @@ struct Rows {
     findings: usize,
     /// Evidence items per finding.
     evidence: usize,
+    /// Rows of each correlation section (spike explanations, shifts,
+    /// anomalies, recurring errors, disagreeing instances).
+    correlation: usize,
 }
 
 const ALL: Rows = Rows {
@@ -36,16 +39,20 @@ const ALL: Rows = Rows {
     changes: 60,
     findings: 10,
     evidence: usize::MAX,
+    correlation: 60,
 };
 
 /// One trim step: the part it cuts, and how.
 type Trim = (&'static str, fn(&mut Rows));
 
-/// The parts a trim step cuts, least important first: the inventory's
+/// The parts a trim step cuts, least important first: the long tails of
+/// the correlation sections (their top rows stay), the inventory's
 /// notes, the evidence completeness table and the timeline go before the
 /// spikes, signatures and changes, and the findings and their evidence
 /// go last.
 const TRIMS: &[Trim] = &[
+    ("correlation", |r| r.correlation = 30),
+    ("correlation", |r| r.correlation = 8),
     ("inventory notes", |r| r.inventory_notes = 20),
     ("evidence completeness", |r| r.completeness = 15),
     ("timeline", |r| r.timeline = 30),
@@ -57,12 +64,14 @@ const TRIMS: &[Trim] = &[
     ("spikes", |r| r.spikes = 4),
     ("signatures", |r| r.signatures = 10),
     ("dependency changes", |r| r.changes = 15),
+    ("correlation", |r| r.correlation = 4),
     ("evidence", |r| r.evidence = 8),
     ("findings", |r| r.findings = 5),
     ("evidence", |r| r.evidence = 3),
     ("dependency changes", |r| r.changes = 4),
     ("signatures", |r| r.signatures = 4),
     ("findings", |r| r.findings = 2),
+    ("correlation", |r| r.correlation = 2),
 ];
 
 /// Renders the report; when it is longer than 65,536 characters, cuts parts
@@ -119,14 +128,21 @@ fn more(w: &mut String, total: usize, shown: usize, what: &str) {
     }
 }
 
+/// The report with at most `rows` rows in each part, saying which parts
+/// were `cut`.
 fn render_with(r: &Report, rows: Rows, cut: &[&str]) -> String {
     let mut w = String::new();
     header(&mut w, r, cut);
     tiers(&mut w, r, rows);
     connections(&mut w, r);
+    disagreements(&mut w, r, rows.correlation);
     usage(&mut w, r, rows);
     changes(&mut w, r, rows.changes);
     problems(&mut w, r, rows.signatures);
+    spike_explanations(&mut w, r, rows.correlation);
+    signature_shifts(&mut w, r, rows.correlation);
+    anomalies(&mut w, r, rows.correlation);
+    intermittent(&mut w, r, rows.correlation);
     instrumentation(&mut w, r);
     timeline(&mut w, r, rows.timeline);
     completeness(&mut w, r, rows.completeness);
@@ -608,4 +624,268 @@ mod tests {
         assert!(!md.contains("Trimmed to fit"));
         assert_eq!(md, render_with(&r, ALL, &[]));
     }
+}
+
+/// Rows of the correlation sections: they yield before the outside-in
+/// tables when the report must shrink.
+fn budget(rows: usize, cap: usize) -> usize {
+    (rows / 4).clamp(1, cap)
+}
+
+/// A p-value for a table: small ones in scientific notation.
+fn p(v: f64) -> String {
+    if v < 1e-300 {
+        // Below what a double holds apart from zero.
+        "< 1e-300".to_string()
+    } else if v < 0.001 {
+        format!("{v:.1e}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// An over-represented key as a table cell: a signature's template and
+/// short id, else the key itself.
+fn key_cell(o: &OverRepresented) -> String {
+    match &o.label {
+        Some(l) => format!("{} `{}`", cell(&code(l)), &o.key[..o.key.len().min(8)]),
+        None => cell(&o.key),
+    }
+}
+
+fn spike_explanations(w: &mut String, r: &Report, rows: usize) {
+    if r.spike_explanations.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "### Rate spikes explained
+"
+    );
+    let _ = writeln!(
+        w,
+        "Each window against the rest of the logs: what it holds significantly more of \
+         (G-test, Benjamini–Hochberg-corrected p).\n"
+    );
+    let n = budget(rows, 4);
+    for e in r.spike_explanations.iter().take(n) {
+        let mut metrics: Vec<String> = e.metrics.iter().take(3).cloned().collect();
+        if e.metrics.len() > 3 {
+            metrics.push(format!("{} more", e.metrics.len() - 3));
+        }
+        let _ = writeln!(
+            w,
+            "**{} to {} UTC** on {} ({}): {} records in the window, {} outside it \
+             ({} to {}).\n",
+            t(Some(e.start)),
+            t(Some(e.end)),
+            e.host,
+            metrics.join(", "),
+            e.window_records,
+            e.baseline_records,
+            t(Some(e.baseline_start)),
+            t(Some(e.baseline_end))
+        );
+        if e.items.is_empty() {
+            let _ = writeln!(w, "Nothing is significantly over-represented.\n");
+            continue;
+        }
+        let _ = writeln!(
+            w,
+            "| Dimension | Key | In window | Outside | Ratio | p |\n|---|---|---|---|---|---|"
+        );
+        let shown = budget(rows, 4) * 4;
+        for o in e.items.iter().take(shown) {
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {:.1} | {} |",
+                o.dimension,
+                key_cell(o),
+                o.window,
+                o.baseline,
+                o.ratio,
+                p(o.p_value)
+            );
+        }
+        more(w, e.items.len(), shown, "keys");
+        w.push('\n');
+    }
+    more(w, r.spike_explanations.len(), n, "spike windows");
+}
+
+/// Time of day only, for the end of a span whose start gives the date.
+fn hms(at: jiff::Timestamp) -> String {
+    at.strftime("%H:%M:%S").to_string()
+}
+
+/// A cause in one line: kind, title, lag, consistency, host, score, and
+/// the log line when there is one.
+fn cause_line(c: &Cause) -> String {
+    let at = c
+        .evidence
+        .line
+        .map(|l| format!("; {}:{l}", c.evidence.path.replace('\n', " ")))
+        .unwrap_or_default();
+    format!(
+        "{} {}, {:.1} s before ({}/{} followed{}; score {:.2}{at})",
+        c.kind,
+        c.title,
+        c.lag_s,
+        c.followed,
+        c.occurrences,
+        if c.same_host { "" } else { "; another host" },
+        c.score,
+    )
+}
+
+fn signature_shifts(w: &mut String, r: &Report, rows: usize) {
+    if r.signature_shifts.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "### New, gone and changed signatures\n");
+    let _ = writeln!(
+        w,
+        "Rates before and after each change point over the time the signature's sources \
+         cover (rate G-test, corrected p), with the closest candidate cause before it.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| Change | Signature | At | Per hour before → after | p | Leading candidate cause |\n\
+         |---|---|---|---|---|---|"
+    );
+    let n = budget(rows, 8);
+    for x in r.signature_shifts.iter().take(n) {
+        let at = match x.until {
+            Some(u) => format!("{} to {}", t(Some(x.at)), hms(u)),
+            None => t(Some(x.at)),
+        };
+        let _ = writeln!(
+            w,
+            "| {} | {} `{}` | {} | {:.1} → {:.1} | {} | {} |",
+            x.change,
+            cell(&code(&crate::model::excerpt(&x.template, 90))),
+            &x.signature[..x.signature.len().min(8)],
+            at,
+            x.before_per_hour,
+            x.after_per_hour,
+            p(x.p_value),
+            x.causes
+                .first()
+                .map(|c| cell(&cause_line(c)))
+                .unwrap_or_default()
+        );
+    }
+    more(w, r.signature_shifts.len(), n, "shifts");
+    w.push('\n');
+}
+
+fn anomalies(w: &mut String, r: &Report, rows: usize) {
+    if r.anomalies.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "### What preceded each anomaly\n");
+    let n = budget(rows, 8);
+    for a in r.anomalies.iter().take(n) {
+        let _ = writeln!(
+            w,
+            "- **{} UTC, {}**: {}",
+            t(Some(a.time)),
+            a.kind.replace('_', " "),
+            a.title.replace('\n', " ")
+        );
+        if a.causes.is_empty() {
+            let _ = writeln!(w, "  - no candidate in the 30 minutes before it");
+        }
+        for c in a.causes.iter().take(2) {
+            let _ = writeln!(w, "  - {}", cause_line(c));
+        }
+    }
+    more(w, r.anomalies.len(), n, "anomalies");
+    w.push('\n');
+}
+
+fn intermittent(w: &mut String, r: &Report, rows: usize) {
+    if r.intermittent.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "### Recurring errors: episodes, confinement, precursors\n"
+    );
+    let _ = writeln!(
+        w,
+        "An episode is a run of occurrences with no pause over a minute; precursors come \
+         within the minute before episodes more often than elsewhere and than chance.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| Signature | Recurs | Episodes | Days | Confined to | Precursors |\n\
+         |---|---|---|---|---|---|"
+    );
+    let n = budget(rows, 8);
+    for x in r.intermittent.iter().take(n) {
+        let days: Vec<String> = x.days.iter().map(|(d, c)| format!("{d} ({c})")).collect();
+        let confined: Vec<String> = x
+            .confined
+            .iter()
+            .map(|o| format!("{} {} ({} of {})", o.dimension, o.key, o.window, x.count))
+            .collect();
+        let pre: Vec<String> = x
+            .precursors
+            .iter()
+            .map(|p| {
+                let period = p
+                    .period_s
+                    .map(|s| format!(", every {s} s"))
+                    .unwrap_or_default();
+                format!(
+                    "{} before {} of {} episodes (chance {:.0} %{period}; p {})",
+                    code(&p.label),
+                    p.preceded,
+                    p.of,
+                    p.base_rate * 100.0,
+                    self::p(p.p_value)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            w,
+            "| {} `{}` | {} | {} | {} | {} | {} |",
+            cell(&code(&crate::model::excerpt(&x.template, 90))),
+            &x.signature[..x.signature.len().min(8)],
+            match x.period_s {
+                Some(p) => format!("every {p} s"),
+                None => x.recurrence.to_string(),
+            },
+            x.episodes,
+            days.join(", "),
+            cell(&confined.join("; ")),
+            cell(&pre.join("; "))
+        );
+    }
+    more(w, r.intermittent.len(), n, "recurring errors");
+    w.push('\n');
+}
+
+fn disagreements(w: &mut String, r: &Report, rows: usize) {
+    if r.disagreements.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "### Instances that disagree\n");
+    let n = budget(rows, 6);
+    for d in r.disagreements.iter().take(n) {
+        let _ = writeln!(
+            w,
+            "- {} ({} of {} against {} of {}; ratio {:.1}, p {}).",
+            d.title.replace('\n', " "),
+            d.errors,
+            d.records,
+            d.peer_errors,
+            d.peer_records,
+            d.ratio,
+            p(d.p_value)
+        );
+    }
+    more(w, r.disagreements.len(), n, "instances");
+    w.push('\n');
 }
