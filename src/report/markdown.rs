@@ -605,8 +605,12 @@ mod tests {
             .lines()
             .find(|l| l.starts_with("*Trimmed to fit a GitHub comment"))
             .expect("the cut is said");
-        // The inventory's notes go first; the findings are kept whole.
-        assert!(note.contains("fewer rows of inventory notes"), "{note}");
+        // The correlation tables' tails and the inventory's notes go
+        // first; the findings are kept whole.
+        assert!(
+            note.contains("fewer rows of correlation, inventory notes"),
+            "{note}"
+        );
         assert!(!note.contains("findings"), "{note}");
         assert!(md.contains(&r.findings[0].title));
         assert!(md.contains("more files not shown"));
