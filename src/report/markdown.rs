@@ -568,64 +568,6 @@ fn rotated_families(w: &mut String, r: &Report) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The sample bundle's report, blown up past the limit: many more
-    /// files with notes, timeline events and evidence lines.
-    fn oversized() -> Report {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sample-bundle.tar.gz");
-        let mut r = crate::analysis::analyze(path.as_ref(), &Default::default()).unwrap();
-        let template = r.inventory[0].clone();
-        r.inventory.extend((0..3000).map(|i| InventoryEntry {
-            path: format!("logs/rotated/app.log.{i}"),
-            reason: Some("no known format reads its lines".into()),
-            ..template.clone()
-        }));
-        let events = r.timeline.clone();
-        for _ in 0..20 {
-            r.timeline.extend(events.iter().cloned());
-        }
-        let ev = r.findings[0].evidence.clone();
-        for _ in 0..30 {
-            r.findings[0].evidence.extend(ev.iter().cloned());
-        }
-        r
-    }
-
-    #[test]
-    fn an_oversized_report_is_trimmed_least_important_first_and_says_so() {
-        let r = oversized();
-        assert!(render_with(&r, ALL, &[]).chars().count() > MAX_CHARS);
-        let md = render(&r);
-        assert!(md.chars().count() <= MAX_CHARS, "{}", md.chars().count());
-        assert!(!md.contains("Report cut here"), "trimmed, not cut blind");
-        let note = md
-            .lines()
-            .find(|l| l.starts_with("*Trimmed to fit a GitHub comment"))
-            .expect("the cut is said");
-        // The inventory's notes go first; the findings are kept whole.
-        assert!(note.contains("fewer rows of inventory notes"), "{note}");
-        assert!(!note.contains("findings"), "{note}");
-        assert!(md.contains(&r.findings[0].title));
-        assert!(md.contains("more files not shown"));
-        // The summary stays on top, right after the note.
-        let summary = md.find("## Summary").unwrap();
-        assert!(summary < md.find("## 1. Each tier").unwrap());
-        assert!(md[summary..].contains(&r.summary[0]));
-    }
-
-    #[test]
-    fn a_report_that_fits_is_not_trimmed() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sample-bundle.tar.gz");
-        let r = crate::analysis::analyze(path.as_ref(), &Default::default()).unwrap();
-        let md = render(&r);
-        assert!(!md.contains("Trimmed to fit"));
-        assert_eq!(md, render_with(&r, ALL, &[]));
-    }
-}
-
 /// Rows of the correlation sections: they yield before the outside-in
 /// tables when the report must shrink.
 fn budget(rows: usize, cap: usize) -> usize {
@@ -888,4 +830,66 @@ fn disagreements(w: &mut String, r: &Report, rows: usize) {
     }
     more(w, r.disagreements.len(), n, "instances");
     w.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample bundle's report, blown up past the limit: many more
+    /// files with notes, timeline events and evidence lines.
+    fn oversized() -> Report {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sample-bundle.tar.gz");
+        let mut r = crate::analysis::analyze(path.as_ref(), &Default::default()).unwrap();
+        let template = r.inventory[0].clone();
+        r.inventory.extend((0..3000).map(|i| InventoryEntry {
+            path: format!("logs/rotated/app.log.{i}"),
+            reason: Some("no known format reads its lines".into()),
+            ..template.clone()
+        }));
+        let events = r.timeline.clone();
+        for _ in 0..20 {
+            r.timeline.extend(events.iter().cloned());
+        }
+        let ev = r.findings[0].evidence.clone();
+        for _ in 0..30 {
+            r.findings[0].evidence.extend(ev.iter().cloned());
+        }
+        r
+    }
+
+    #[test]
+    fn an_oversized_report_is_trimmed_least_important_first_and_says_so() {
+        let r = oversized();
+        assert!(render_with(&r, ALL, &[]).chars().count() > MAX_CHARS);
+        let md = render(&r);
+        assert!(md.chars().count() <= MAX_CHARS, "{}", md.chars().count());
+        assert!(!md.contains("Report cut here"), "trimmed, not cut blind");
+        let note = md
+            .lines()
+            .find(|l| l.starts_with("*Trimmed to fit a GitHub comment"))
+            .expect("the cut is said");
+        // The correlation tables' tails and the inventory's notes go
+        // first; the findings are kept whole.
+        assert!(
+            note.contains("fewer rows of correlation, inventory notes"),
+            "{note}"
+        );
+        assert!(!note.contains("findings"), "{note}");
+        assert!(md.contains(&r.findings[0].title));
+        assert!(md.contains("more files not shown"));
+        // The summary stays on top, right after the note.
+        let summary = md.find("## Summary").unwrap();
+        assert!(summary < md.find("## 1. Each tier").unwrap());
+        assert!(md[summary..].contains(&r.summary[0]));
+    }
+
+    #[test]
+    fn a_report_that_fits_is_not_trimmed() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sample-bundle.tar.gz");
+        let r = crate::analysis::analyze(path.as_ref(), &Default::default()).unwrap();
+        let md = render(&r);
+        assert!(!md.contains("Trimmed to fit"));
+        assert_eq!(md, render_with(&r, ALL, &[]));
+    }
 }

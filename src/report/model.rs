@@ -413,6 +413,7 @@ pub struct Intermittent {
     pub count: u64,
     /// `one-off`, `burst`, `periodic`, `bursty` or `steady`.
     pub recurrence: &'static str,
+    /// The typical time between occurrences, in seconds, when periodic.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period_s: Option<f64>,
     /// Episodes: runs of occurrences with no gap longer than the precursor
