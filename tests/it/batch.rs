@@ -370,43 +370,9 @@ fn three_shards_union_equals_the_single_run() {
     );
 }
 
-/// A python that has the `duckdb` package: `OUTSIDEIN_PYTHON`, else the
-/// venv at `$HOME/.cache/outsidein/venv`, made (and `duckdb` installed
-/// from PyPI) when missing.
+/// A python that has the `duckdb` package.
 fn python_with_duckdb() -> PathBuf {
-    use std::process::Command;
-    let has = |py: &Path| {
-        Command::new(py)
-            .args(["-c", "import duckdb"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if let Some(p) = std::env::var_os("OUTSIDEIN_PYTHON").map(PathBuf::from) {
-        assert!(
-            has(&p),
-            "OUTSIDEIN_PYTHON={} cannot import duckdb",
-            p.display()
-        );
-        return p;
-    }
-    let home = PathBuf::from(std::env::var_os("HOME").expect("HOME"));
-    let venv = home.join(".cache/outsidein/venv");
-    let py = venv.join("bin/python");
-    if has(&py) {
-        return py;
-    }
-    let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 runs");
-    assert!(made.success(), "python3 -m venv {}", venv.display());
-    let pip = Command::new(&py)
-        .args(["-m", "pip", "install", "-q", "duckdb"])
-        .status()
-        .expect("pip runs");
-    assert!(pip.success(), "pip install duckdb into {}", venv.display());
-    py
+    super::python::with(&[("duckdb", "duckdb")])
 }
 
 #[test]

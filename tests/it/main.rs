@@ -10,6 +10,7 @@ mod hostile;
 mod html;
 mod layouts;
 mod postgres;
+mod python;
 mod redact;
 mod rotation;
 mod schema;

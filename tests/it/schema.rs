@@ -33,18 +33,13 @@ for path in sys.argv[2:]:
         print("  ", list(e.absolute_path), e.message[:300])
 "#;
 
-/// A Python 3 that has `jsonschema` (pyenv's or Debian's
-/// `python3-jsonschema`; .ci/run installs the latter when neither has it).
-fn python() -> &'static str {
-    ["python3", "/usr/bin/python3"]
-        .into_iter()
-        .find(|py| {
-            Command::new(py)
-                .args(["-c", "import jsonschema"])
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .expect("no python3 with jsonschema: apt-get install -y python3-jsonschema")
+/// A Python 3 that has `jsonschema`, with the package that checks
+/// `date-time` formats.
+fn python() -> PathBuf {
+    super::python::with(&[
+        ("jsonschema", "jsonschema"),
+        ("rfc3339_validator", "rfc3339-validator"),
+    ])
 }
 
 /// Error counts per file, and the validator's whole output.
