@@ -3,6 +3,7 @@
 mod analyze;
 mod archives;
 mod boot;
+mod cronlock;
 mod deps;
 mod hostile;
 mod html;
