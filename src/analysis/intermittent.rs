@@ -10,11 +10,19 @@
 //! least two episodes; its base rate (how often it would precede by
 //! chance) is given beside.
 //!
+//! The window is [`WINDOW`], or shorter for a signature whose bursts come
+//! closer together than that (a job every 25 s that makes a few errors
+//! each run): with the fixed window such bursts merged into one episode,
+//! so a cron-like precursor could never be found. See [`window_for`].
+//!
 //! # Limitations
 //! - Confinement to a version is not tested: versions are known per
 //!   lockfile, not per log line.
-//! - Episodes closer together than the window merge into one, so a
-//!   signature that never pauses has one episode and no precursor.
+//! - A signature that never pauses (no clear gap between bursts) has one
+//!   episode and no precursor.
+//! - The shorter window is chosen only when the fixed one leaves fewer
+//!   than [`MIN_EPISODES`] episodes, so results on inputs that the fixed
+//!   window already splits stay as they were.
 
 use super::contrast;
 use super::explain::{route_shape, Timed};
@@ -37,11 +45,58 @@ const MAX_PRECURSORS: usize = 3;
 /// A key must hold this share of a signature's occurrences to confine it.
 const CONFINED_SHARE: f64 = 0.8;
 
-/// Starts of runs of `times` with no gap longer than [`WINDOW`].
-fn episodes(times: &[Timestamp]) -> Vec<Timestamp> {
+/// The first and last record time of the bundle.
+type Span = (Timestamp, Timestamp);
+
+/// Episodes below which a shorter window is looked for.
+const MIN_EPISODES: usize = 3;
+
+/// Between-burst gaps must be this many times the within-burst gaps for
+/// the bursts to count as separate episodes under a shorter window.
+const BURST_CONTRAST: f64 = 4.0;
+
+/// Shortest shorter window: bursts must be at least twice this far
+/// apart. A split among smaller gaps would be noise in a dense stream
+/// (the smallest of many gaps are far apart in ratio), not bursts.
+const MIN_WINDOW: SignedDuration = SignedDuration::from_secs(5);
+
+/// The precursor window for a signature's sorted `times`: [`WINDOW`],
+/// unless that merges them into fewer than [`MIN_EPISODES`] episodes
+/// while they fall into clear bursts. Then it is half the shortest gap
+/// between bursts, so no window reaches back into the burst before.
+///
+/// Bursts are split at the largest jump between consecutive sorted gaps
+/// among the splits that leave at least [`MIN_EPISODES`]` - 1` gaps
+/// above and a window of at least [`MIN_WINDOW`]; the gap above the jump
+/// must be at least [`BURST_CONTRAST`] times the one below it.
+fn window_for(times: &[Timestamp]) -> SignedDuration {
+    if episodes(times, WINDOW).len() >= MIN_EPISODES {
+        return WINDOW;
+    }
+    let mut gaps: Vec<f64> = times
+        .windows(2)
+        .map(|w| w[1].duration_since(w[0]).as_secs_f64())
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    let least = 2.0 * MIN_WINDOW.as_secs_f64();
+    // The jump from gaps[i] (within a burst) to gaps[i + 1] (between).
+    let jump = (0..gaps.len().saturating_sub(1))
+        .filter(|&i| gaps.len() - 1 - i >= MIN_EPISODES - 1 && gaps[i + 1] >= least)
+        .map(|i| (gaps[i + 1] / gaps[i].max(0.001), gaps[i + 1]))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match jump {
+        Some((ratio, between)) if ratio >= BURST_CONTRAST => {
+            SignedDuration::from_secs_f64(between / 2.0).min(WINDOW)
+        }
+        _ => WINDOW,
+    }
+}
+
+/// Starts of runs of `times` with no gap longer than `window`.
+fn episodes(times: &[Timestamp], window: SignedDuration) -> Vec<Timestamp> {
     let mut out: Vec<Timestamp> = Vec::new();
     for (i, t) in times.iter().enumerate() {
-        if i == 0 || t.duration_since(times[i - 1]) > WINDOW {
+        if i == 0 || t.duration_since(times[i - 1]) > window {
             out.push(*t);
         }
     }
@@ -49,11 +104,11 @@ fn episodes(times: &[Timestamp]) -> Vec<Timestamp> {
 }
 
 /// How many of `times` fall in any of the windows before `starts`.
-fn in_windows(times: &[Timestamp], starts: &[Timestamp]) -> (u64, u64) {
+fn in_windows(times: &[Timestamp], starts: &[Timestamp], window: SignedDuration) -> (u64, u64) {
     let mut count = 0;
     let mut preceded = 0;
     for &e in starts {
-        let a = times.partition_point(|t| *t < e - WINDOW);
+        let a = times.partition_point(|t| *t < e - window);
         let b = times.partition_point(|t| *t < e);
         count += (b - a) as u64;
         preceded += (b > a) as u64;
@@ -61,9 +116,9 @@ fn in_windows(times: &[Timestamp], starts: &[Timestamp]) -> (u64, u64) {
     (count, preceded)
 }
 
-/// The share of [first, last] that lies within [`WINDOW`] after one of
+/// The share of [first, last] that lies within `window` after one of
 /// `times`.
-fn base_rate(times: &[Timestamp], first: Timestamp, last: Timestamp) -> f64 {
+fn base_rate(times: &[Timestamp], (first, last): Span, window: SignedDuration) -> f64 {
     let span = last.duration_since(first).as_secs_f64();
     if span <= 0.0 {
         return 1.0;
@@ -71,7 +126,7 @@ fn base_rate(times: &[Timestamp], first: Timestamp, last: Timestamp) -> f64 {
     let mut covered = 0.0;
     let mut reach = first;
     for &t in times {
-        let (a, b) = (t.max(reach), (t + WINDOW).min(last));
+        let (a, b) = (t.max(reach), (t + window).min(last));
         if b > a {
             covered += b.duration_since(a).as_secs_f64();
             reach = b;
@@ -108,14 +163,20 @@ pub(crate) fn analyse(
     chosen
         .into_iter()
         .map(|s| {
-            let starts = episodes(&s.times);
+            let window = window_for(&s.times);
+            let starts = episodes(&s.times, window);
+            let at = Before {
+                starts: &starts,
+                window,
+                span: (first, last),
+            };
             let mut precursors = if starts.len() >= 2 {
-                signature_precursors(s, sigs, &starts, &record_times, (first, last))
+                signature_precursors(s, sigs, &at, &record_times)
             } else {
                 Vec::new()
             };
             if starts.len() >= 3 {
-                precursors.extend(usage_precursors(spikes, &starts, (first, last)));
+                precursors.extend(usage_precursors(spikes, &at));
             }
             Intermittent {
                 signature: s.row.id.clone(),
@@ -124,6 +185,7 @@ pub(crate) fn analyse(
                 recurrence: s.row.recurrence,
                 period_s: s.row.period_s,
                 episodes: starts.len() as u64,
+                window_s: window.as_millis() as f64 / 1000.0,
                 days: days(&s.times),
                 confined: confinement(s, &totals, sources),
                 precursors,
@@ -140,16 +202,35 @@ fn days(times: &[Timestamp]) -> Vec<(String, u64)> {
     by.into_iter().collect()
 }
 
+/// Where precursors are looked for: the windows before the episodes.
+struct Before<'a> {
+    starts: &'a [Timestamp],
+    window: SignedDuration,
+    span: Span,
+}
+
+impl Before<'_> {
+    /// How many of `times` fall in the windows, and before how many
+    /// episodes.
+    fn count(&self, times: &[Timestamp]) -> (u64, u64) {
+        in_windows(times, self.starts, self.window)
+    }
+
+    fn base_rate(&self, times: &[Timestamp]) -> f64 {
+        base_rate(times, self.span, self.window)
+    }
+}
+
 /// Other signatures over-represented in the windows before the episodes.
 fn signature_precursors(
     s: &SigAgg,
     sigs: &[SigAgg],
-    starts: &[Timestamp],
+    at: &Before,
     record_times: &[Timestamp],
-    (first, last): (Timestamp, Timestamp),
 ) -> Vec<Precursor> {
+    let starts = at.starts;
     let kind = |x: &SigAgg| x.kb.as_ref().map(|k| k.kind.clone());
-    let (window_total, _) = in_windows(record_times, starts);
+    let (window_total, _) = at.count(record_times);
     let baseline_total = record_times.len() as u64 - window_total;
     let mut window = Vec::new();
     let mut baseline = BTreeMap::new();
@@ -160,7 +241,7 @@ fn signature_precursors(
         if p.row.id == s.row.id || (kind(p).is_some() && kind(p) == kind(s)) {
             continue;
         }
-        let (inside, episodes) = in_windows(&p.times, starts);
+        let (inside, episodes) = at.count(&p.times);
         if inside == 0 {
             continue;
         }
@@ -174,7 +255,7 @@ fn signature_precursors(
         .filter(|x| {
             let p = sigs.iter().find(|p| p.row.id == x.key);
             let share = preceded[x.key.as_str()] as f64 / starts.len() as f64;
-            p.is_some_and(|p| beats_chance(share, base_rate(&p.times, first, last)))
+            p.is_some_and(|p| beats_chance(share, at.base_rate(&p.times)))
         })
         .take(MAX_PRECURSORS)
         .filter_map(|x| {
@@ -185,7 +266,7 @@ fn signature_precursors(
                 period_s: p.row.period_s,
                 preceded: preceded[x.key.as_str()],
                 of: starts.len() as u64,
-                base_rate: round(base_rate(&p.times, first, last)),
+                base_rate: round(at.base_rate(&p.times)),
                 ratio: x.ratio,
                 p_value: x.p_value,
                 key: x.key,
@@ -196,11 +277,8 @@ fn signature_precursors(
 
 /// Usage spikes that start in the windows before the episodes more often
 /// than elsewhere.
-fn usage_precursors(
-    spikes: &[Spike],
-    starts: &[Timestamp],
-    (first, last): (Timestamp, Timestamp),
-) -> Vec<Precursor> {
+fn usage_precursors(spikes: &[Spike], at: &Before) -> Vec<Precursor> {
+    let starts = at.starts;
     let mut by: BTreeMap<String, Vec<Timestamp>> = BTreeMap::new();
     for s in spikes.iter().filter(|s| !super::explain::is_log_rate(s)) {
         by.entry(format!("{}@{}", s.metric, s.host))
@@ -214,7 +292,7 @@ fn usage_precursors(
     let counted: Vec<(&str, u64, u64)> = by
         .iter()
         .map(|(k, v)| {
-            let (inside, preceded) = in_windows(v, starts);
+            let (inside, preceded) = at.count(v);
             (k.as_str(), inside, preceded)
         })
         .filter(|x| x.1 > 0)
@@ -233,7 +311,7 @@ fn usage_precursors(
         .filter(|x| {
             let share = counted.iter().find(|c| c.0 == x.key).map_or(0, |c| c.2) as f64
                 / starts.len() as f64;
-            x.significant && beats_chance(share, base_rate(&by[&x.key], first, last))
+            x.significant && beats_chance(share, at.base_rate(&by[&x.key]))
         })
         .take(MAX_PRECURSORS)
         .map(|x| Precursor {
@@ -242,7 +320,7 @@ fn usage_precursors(
             period_s: None,
             preceded: counted.iter().find(|c| c.0 == x.key).map_or(0, |c| c.2),
             of: starts.len() as u64,
-            base_rate: round(base_rate(&by[&x.key], first, last)),
+            base_rate: round(at.base_rate(&by[&x.key])),
             ratio: x.ratio,
             p_value: x.p_value,
             key: x.key,
@@ -362,11 +440,41 @@ mod tests {
     #[test]
     fn episodes_and_base_rate() {
         let t: Vec<Timestamp> = [0, 10, 20, 200, 205, 1000].iter().map(|&s| at(s)).collect();
-        assert_eq!(episodes(&t), vec![at(0), at(200), at(1000)]);
+        assert_eq!(episodes(&t, WINDOW), vec![at(0), at(200), at(1000)]);
         // A job every 600 s covers 60 s of each 600: a tenth of the time.
         let cron: Vec<Timestamp> = (0..10).map(|i| at(i * 600)).collect();
-        assert!((base_rate(&cron, at(0), at(6000)) - 0.1).abs() < 1e-9);
-        let (inside, preceded) = in_windows(&cron, &[at(630), at(1250), at(3000)]);
+        assert!((base_rate(&cron, (at(0), at(6000)), WINDOW) - 0.1).abs() < 1e-9);
+        let (inside, preceded) = in_windows(&cron, &[at(630), at(1250), at(3000)], WINDOW);
         assert_eq!((inside, preceded), (2, 2));
+    }
+
+    #[test]
+    fn bursts_closer_than_the_window_get_a_shorter_one() {
+        // A job every 25 s; each run makes errors 1.2, 1.9 and 2.6 s after it.
+        let mut t: Vec<Timestamp> = Vec::new();
+        for run in 0..10 {
+            for ms in [1200, 1900, 2600] {
+                t.push(Timestamp::from_millisecond(at(run * 25).as_millisecond() + ms).unwrap());
+            }
+        }
+        // The fixed window merges all 30 into one episode.
+        assert_eq!(episodes(&t, WINDOW).len(), 1);
+        // The bursts are 23.6 s apart at the least: half of that.
+        let w = window_for(&t);
+        assert_eq!(w, SignedDuration::from_millis(11_800));
+        assert_eq!(episodes(&t, w).len(), 10);
+        // Evenly spread errors have no bursts: the window stays.
+        let steady: Vec<Timestamp> = (0..30).map(|i| at(i * 7)).collect();
+        assert_eq!(window_for(&steady), WINDOW);
+        // Bursts the fixed window already separates keep it.
+        let apart: Vec<Timestamp> = [0, 1, 200, 201, 400, 401].iter().map(|&s| at(s)).collect();
+        assert_eq!(window_for(&apart), WINDOW);
+        // A dense stream whose smallest gaps differ a lot in ratio is not
+        // bursts: a split there would leave a window under 5 s.
+        let dense: Vec<Timestamp> = [0, 1, 1001, 2001, 3001, 3002, 4002]
+            .iter()
+            .map(|&ms| Timestamp::from_millisecond(at(0).as_millisecond() + ms).unwrap())
+            .collect();
+        assert_eq!(window_for(&dense), WINDOW);
     }
 }

@@ -756,12 +756,13 @@ fn intermittent(w: &mut String, r: &Report, rows: usize) {
     );
     let _ = writeln!(
         w,
-        "An episode is a run of occurrences with no pause over a minute; precursors come \
-         within the minute before episodes more often than elsewhere and than chance.\n"
+        "An episode is a run of occurrences with no pause longer than the window (a minute, \
+         or half the gap between bursts that come closer); precursors come within the window \
+         before episodes more often than elsewhere and than chance.\n"
     );
     let _ = writeln!(
         w,
-        "| Signature | Recurs | Episodes | Days | Confined to | Precursors |\n\
+        "| Signature | Recurs | Episodes (window) | Days | Confined to | Precursors |\n\
          |---|---|---|---|---|---|"
     );
     let n = budget(rows, 8);
@@ -792,7 +793,7 @@ fn intermittent(w: &mut String, r: &Report, rows: usize) {
             .collect();
         let _ = writeln!(
             w,
-            "| {} `{}` | {} | {} | {} | {} | {} |",
+            "| {} `{}` | {} | {} ({} s) | {} | {} | {} |",
             cell(&code(&crate::model::excerpt(&x.template, 90))),
             &x.signature[..x.signature.len().min(8)],
             match x.period_s {
@@ -800,6 +801,7 @@ fn intermittent(w: &mut String, r: &Report, rows: usize) {
                 None => x.recurrence.to_string(),
             },
             x.episodes,
+            x.window_s,
             days.join(", "),
             cell(&confined.join("; ")),
             cell(&pre.join("; "))

@@ -419,6 +419,10 @@ pub struct Intermittent {
     /// Episodes: runs of occurrences with no gap longer than the precursor
     /// window; precursors are looked for before each episode's start.
     pub episodes: u64,
+    /// The precursor window, in seconds: 60, or half the shortest gap
+    /// between bursts when the signature's bursts come closer together
+    /// than that.
+    pub window_s: f64,
     /// Occurrences per UTC day (`YYYY-MM-DD`), in day order.
     pub days: Vec<(String, u64)>,
     /// Keys that hold significantly more of this signature than of all

@@ -4,6 +4,7 @@ mod analyze;
 mod archives;
 mod batch;
 mod boot;
+mod cronlock;
 mod deps;
 mod diff;
 mod hostile;
