@@ -58,6 +58,9 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     let sources = super::shifts::sources(ev.items);
     let intermittent =
         super::intermittent::analyse(&sigs, &records, &sources, &usage.spikes, is_problem);
+    for f in findings[..from_logs].iter_mut() {
+        cite_precursors(f, &sigs, &intermittent);
+    }
     let anomalies = super::causes::anomalies(
         &usage.spikes,
         &spike_explanations,
@@ -286,7 +289,10 @@ fn cite_causes(f: &mut Finding, sigs: &[SigAgg], cands: &[super::causes::Candida
     let named: Vec<String> = causes
         .iter()
         .take(2)
-        .map(|c| format!("{} {}, {:.1} s before", c.kind, c.title, c.lag_s))
+        .map(|c| {
+            let title = readable(&c.title, sigs);
+            format!("{} {title}, {:.1} s before", c.kind, c.lag_s)
+        })
         .collect();
     f.detail.push_str(&format!(
         " Before it, closest and most consistent first: {}.",
@@ -295,6 +301,41 @@ fn cite_causes(f: &mut Finding, sigs: &[SigAgg], cands: &[super::causes::Candida
     if !f.evidence.contains(&best.evidence) {
         f.evidence.push(best.evidence.clone());
     }
+}
+
+/// Says what tends to come shortly before a finding's episodes (a job
+/// that starts before each burst of errors): the strongest precursor of
+/// the finding's signatures, with how often it preceded and how often
+/// chance would have it.
+fn cite_precursors(f: &mut Finding, sigs: &[SigAgg], recurring: &[Intermittent]) {
+    let ids: BTreeSet<&str> = sigs
+        .iter()
+        .filter(|s| group_key(s) == f.kind)
+        .map(|s| s.row.id.as_str())
+        .collect();
+    let best = recurring
+        .iter()
+        .filter(|i| ids.contains(i.signature.as_str()))
+        .flat_map(|i| i.precursors.iter().map(move |p| (i, p)))
+        .min_by(|a, b| a.1.p_value.total_cmp(&b.1.p_value));
+    let Some((i, p)) = best else { return };
+    let what = match p.kind {
+        "signature" => inline_code(&crate::model::excerpt(&p.label, 60)),
+        _ => p.label.clone(),
+    };
+    let every = p
+        .period_s
+        .map(|s| format!(", itself every {s:.0} s"))
+        .unwrap_or_default();
+    f.detail.push_str(&format!(
+        " Its episodes follow {}{every}: {} of {} episodes had it in the {:.0} s before, \
+         where chance gives {:.0}%.",
+        what,
+        p.preceded,
+        p.of,
+        i.window_s,
+        p.base_rate * 100.0
+    ));
 }
 
 /// Folds findings that tell one story from two sides into the first: the

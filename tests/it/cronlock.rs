@@ -155,6 +155,14 @@ fn cron_lock_timeouts_are_preceded_by_the_job_start() {
 
     let top = &r["findings"][0];
     assert_eq!(top["kind"], "pg.lock_timeout");
+    // The finding itself says what comes before each burst.
+    let runs = t.runs_with_timeouts;
+    let said = format!(
+        "Its episodes follow `nightly-rollup started`, itself every {:.0} s: {runs} of {runs} \
+         episodes",
+        t.period_s
+    );
+    assert!(top["detail"].as_str().unwrap().contains(&said), "{top}");
     assert_eq!(
         top["time"].as_str().unwrap().parse::<Timestamp>().unwrap(),
         t.pg_timeouts[0].1
