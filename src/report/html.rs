@@ -50,8 +50,8 @@ svg text{font:11px system-ui,sans-serif;fill:#57606a}\
 .limit line{stroke:#cf222e;stroke-dasharray:6 4}.limit text{fill:#cf222e}\
 .event{fill:#0969da}.event.change{fill:#8250df}.event.lifecycle{fill:#bc4c00}\
 .event.finding{fill:#cf222e}.event.spike{fill:#d4a72c}.event.shift{fill:#1a7f37}\
-.explained rect{fill:none;stroke:#bc4c00;stroke-width:1.2;stroke-dasharray:3 2}\
-.explained text{fill:#bc4c00;font-weight:bold}\
+.explained rect{fill:none;stroke:#9a6700;stroke-width:1.2;stroke-dasharray:3 2}\
+.explained text{fill:#9a6700;font-weight:bold}\
 .legend{list-style:none;padding:0;margin:0 0 12px;font-size:12px}\
 .legend li{display:inline-block;margin-right:14px}\
 .sw{display:inline-block;width:14px;height:0;border-top:3px solid;\
@@ -199,7 +199,7 @@ fn charts(w: &mut String, r: &Report) {
         return;
     };
     w.push_str("<h3>Timeline</h3>\n");
-    w.push_str(&svg::timeline(&r.charts, &r.timeline, &axis));
+    w.push_str(&svg::timeline(r, &axis));
     if !r.charts.markers.is_empty() {
         w.push_str("\n<ol class=\"markers\">\n");
         for m in &r.charts.markers {
@@ -219,7 +219,7 @@ fn charts(w: &mut String, r: &Report) {
             .map(|b| format!(" (count per {b} s)"))
             .unwrap_or_default();
         let _ = writeln!(w, "<h3>{}{}</h3>", esc(&p.title), esc(&bucket));
-        w.push_str(&svg::panel(p, &axis, &r.charts.markers));
+        w.push_str(&svg::panel(p, &axis, r));
         w.push_str("\n<ul class=\"legend\">");
         for (i, s) in p.series.iter().enumerate() {
             let _ = write!(

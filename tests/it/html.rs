@@ -164,6 +164,24 @@ fn sample_report_renders_in_chromium_with_every_chart() {
     assert!(body("log_rates").contains("class=\"marker change\""));
     assert!(body("log_rates").contains("class=\"marker lifecycle\""));
     assert!(body("connections").contains("max_connections 20"));
+    // The explained spike windows are outlined and numbered as in their
+    // section, on the timeline and the log-rate chart; the signature
+    // shifts' change points make a row of the timeline.
+    for id in ["timeline", "log_rates"] {
+        assert!(
+            body(id).contains("<title>W1 16:20:40 to 16:21:42 UTC, more of: "),
+            "{id}"
+        );
+        assert!(body(id).contains(">W2</text>"), "{id}");
+    }
+    assert!(body("timeline").contains(">shift</text>"));
+    let pg = "<title>16:20:41 UTC: transient sorry, too many clients already \
+              (0.0 → 5754.6 per hour)</title>";
+    let shift = body("timeline")
+        .split("<circle ")
+        .find(|c| c.contains(pg))
+        .expect("the shift of too many clients");
+    assert!(shift.starts_with("class=\"event shift\""), "{shift}");
 }
 
 /// Pixels whose colour is clearly not grey: chart lines and shading, not
