@@ -823,6 +823,44 @@ mod tests {
         );
     }
 
+    /// Signature templates, paths, excerpts and cause titles come from
+    /// the bundle: in the correlation tables' cells they stay text.
+    #[test]
+    fn correlation_cells_escape_bundle_text() {
+        let bad = "<img src=x onerror=alert(1)>";
+        let o = OverRepresented {
+            dimension: "signature",
+            key: "0123456789abcdef".into(),
+            label: Some(bad.into()),
+            window: 3,
+            baseline: 0,
+            ratio: 9.0,
+            p_value: 0.01,
+        };
+        let cause = Cause {
+            kind: "restart",
+            title: format!("`{bad}` and {bad}"),
+            lag_s: 1.0,
+            hosts: vec![],
+            same_host: true,
+            followed: 1,
+            occurrences: 1,
+            score: 0.9,
+            evidence: Evidence {
+                path: format!("logs/{bad}.log"),
+                line: Some(4),
+                time: None,
+                excerpt: bad.into(),
+            },
+        };
+        let cells = [key_cell(&o), causes_cell(&[cause], 1)];
+        for c in cells {
+            assert!(!c.contains("<img"), "{c}");
+            assert!(c.contains("&lt;img src=x onerror=alert(1)&gt;"), "{c}");
+        }
+        assert!(key_cell(&o).ends_with("</code> 01234567"));
+    }
+
     #[test]
     fn rich_codes_backtick_pairs_and_escapes_inside() {
         assert_eq!(rich("first `a<b` seen"), "first <code>a&lt;b</code> seen");
