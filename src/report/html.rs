@@ -35,7 +35,7 @@ th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:to
 th{background:#f6f8fa}td.n{text-align:right}\
 code{font:12px ui-monospace,monospace;background:#f6f8fa;padding:1px 3px;word-break:break-all}\
 details{margin:4px 0 8px 16px}summary{cursor:pointer;color:#0969da}\
-.note{color:#57606a;font-style:italic}\
+.note{color:#57606a;font-style:italic}.nw{white-space:nowrap}\
 .failing{color:#cf222e;font-weight:bold}.degraded{color:#9a6700;font-weight:bold}\
 svg.chart{width:100%;height:auto;display:block;margin:4px 0}\
 svg text{font:11px system-ui,sans-serif;fill:#57606a}\
@@ -641,6 +641,12 @@ fn causes_cell(causes: &[Cause], lead: usize) -> String {
     c.join("<br>")
 }
 
+/// A number, a ratio or a time span that must not break across lines
+/// (`2.7e-79` would at its hyphen), escaped.
+fn nw(s: &str) -> String {
+    format!("<span class=\"nw\">{}</span>", esc(s))
+}
+
 /// A subsection's heading and the sentence that says how to read it.
 fn subsection(w: &mut String, id: &str, title: &str, intro: &str) {
     let _ = writeln!(w, "<h3 id=\"{id}\">{}</h3>", esc(title));
@@ -681,8 +687,8 @@ fn spike_explanations(w: &mut String, r: &Report) {
                     key_cell(o),
                     o.window.to_string(),
                     o.baseline.to_string(),
-                    fmt::ratio(o.ratio),
-                    esc(&fmt::p_value(o.p_value)),
+                    nw(&fmt::ratio(o.ratio)),
+                    nw(&fmt::p_value(o.p_value)),
                 ]
             })
             .collect();
@@ -727,8 +733,8 @@ fn signature_shifts(w: &mut String, r: &Report) {
             esc(x.change),
             template_cell(&x.template, &x.signature),
             fmt::shift_at(x.at, x.until),
-            esc(&fmt::per_hour(x.before_per_hour, x.after_per_hour)),
-            esc(&fmt::p_value(x.p_value)),
+            nw(&fmt::per_hour(x.before_per_hour, x.after_per_hour)),
+            nw(&fmt::p_value(x.p_value)),
             causes_cell(&x.causes, 1),
         ]
     });
@@ -801,10 +807,10 @@ fn disagreements(w: &mut String, r: &Report) {
     subtable(w, &r.disagreements, heading, &head, "instances", |d| {
         vec![
             rich(&d.title),
-            format!("{} of {}", d.errors, d.records),
-            format!("{} of {}", d.peer_errors, d.peer_records),
-            fmt::ratio(d.ratio),
-            esc(&fmt::p_value(d.p_value)),
+            nw(&format!("{} of {}", d.errors, d.records)),
+            nw(&format!("{} of {}", d.peer_errors, d.peer_records)),
+            nw(&fmt::ratio(d.ratio)),
+            nw(&fmt::p_value(d.p_value)),
         ]
     });
 }

@@ -311,7 +311,8 @@ fn hostile_log_lines_stay_text() {
 }
 
 /// The rows of the first table after `marker` in `html`, each a list of
-/// its cells' inner HTML.
+/// its cells' inner HTML, with the spans that keep numbers on one line
+/// taken off.
 fn table_after(html: &str, marker: &str) -> Vec<Vec<String>> {
     let at = html
         .find(marker)
@@ -323,7 +324,13 @@ fn table_after(html: &str, marker: &str) -> Vec<Vec<String>> {
         .map(|tr| {
             tr.split("<td>")
                 .skip(1)
-                .map(|td| td[..td.find("</td>").unwrap()].to_string())
+                .map(|td| {
+                    let cell = &td[..td.find("</td>").unwrap()];
+                    match cell.strip_prefix("<span class=\"nw\">") {
+                        Some(n) => n.strip_suffix("</span>").unwrap().to_string(),
+                        None => cell.to_string(),
+                    }
+                })
                 .collect()
         })
         .collect()
