@@ -14,6 +14,7 @@
 //! - Charts are static pictures: no zoom, and tooltips come from the
 //!   browser's own `<title>` handling.
 
+use super::fmt;
 use super::model::*;
 use super::svg;
 use super::time as t;
@@ -34,7 +35,7 @@ th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:to
 th{background:#f6f8fa}td.n{text-align:right}\
 code{font:12px ui-monospace,monospace;background:#f6f8fa;padding:1px 3px;word-break:break-all}\
 details{margin:4px 0 8px 16px}summary{cursor:pointer;color:#0969da}\
-.note{color:#57606a;font-style:italic}\
+.note{color:#57606a;font-style:italic}.nw{white-space:nowrap}\
 .failing{color:#cf222e;font-weight:bold}.degraded{color:#9a6700;font-weight:bold}\
 svg.chart{width:100%;height:auto;display:block;margin:4px 0}\
 svg text{font:11px system-ui,sans-serif;fill:#57606a}\
@@ -48,7 +49,9 @@ svg text{font:11px system-ui,sans-serif;fill:#57606a}\
 .marker-label{fill:#8250df;font-weight:bold}\
 .limit line{stroke:#cf222e;stroke-dasharray:6 4}.limit text{fill:#cf222e}\
 .event{fill:#0969da}.event.change{fill:#8250df}.event.lifecycle{fill:#bc4c00}\
-.event.finding{fill:#cf222e}.event.spike{fill:#d4a72c}\
+.event.finding{fill:#cf222e}.event.spike{fill:#d4a72c}.event.shift{fill:#1a7f37}\
+.explained rect{fill:none;stroke:#9a6700;stroke-width:1.2;stroke-dasharray:3 2}\
+.explained text{fill:#9a6700;font-weight:bold}\
 .legend{list-style:none;padding:0;margin:0 0 12px;font-size:12px}\
 .legend li{display:inline-block;margin-right:14px}\
 .sw{display:inline-block;width:14px;height:0;border-top:3px solid;\
@@ -196,7 +199,7 @@ fn charts(w: &mut String, r: &Report) {
         return;
     };
     w.push_str("<h3>Timeline</h3>\n");
-    w.push_str(&svg::timeline(&r.charts, &r.timeline, &axis));
+    w.push_str(&svg::timeline(r, &axis));
     if !r.charts.markers.is_empty() {
         w.push_str("\n<ol class=\"markers\">\n");
         for m in &r.charts.markers {
@@ -216,7 +219,7 @@ fn charts(w: &mut String, r: &Report) {
             .map(|b| format!(" (count per {b} s)"))
             .unwrap_or_default();
         let _ = writeln!(w, "<h3>{}{}</h3>", esc(&p.title), esc(&bucket));
-        w.push_str(&svg::panel(p, &axis, &r.charts.markers));
+        w.push_str(&svg::panel(p, &axis, r));
         w.push_str("\n<ul class=\"legend\">");
         for (i, s) in p.series.iter().enumerate() {
             let _ = write!(
@@ -244,17 +247,21 @@ fn evidence_block(w: &mut String, ev: &[Evidence]) {
     }
     let _ = writeln!(w, "<details><summary>Evidence ({})</summary><ul>", ev.len());
     for e in ev {
-        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-        let _ = writeln!(
-            w,
-            "<li>{}{} at {} UTC: <code>{}</code></li>",
-            esc(&e.path),
-            at,
-            t(e.time),
-            esc(&e.excerpt)
-        );
+        let _ = writeln!(w, "<li>{}</li>", evidence_item(e));
     }
     w.push_str("</ul></details>\n");
+}
+
+/// One piece of evidence: where, when, and the line itself.
+fn evidence_item(e: &Evidence) -> String {
+    let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+    format!(
+        "{}{} at {} UTC: <code>{}</code>",
+        esc(&e.path),
+        at,
+        t(e.time),
+        esc(&e.excerpt)
+    )
 }
 
 fn finding(w: &mut String, f: &Finding) {
@@ -326,6 +333,7 @@ fn connections(w: &mut String, r: &Report) {
         let head = ["From", "To", "Problem", "Count", "First", "Last"];
         table(w, &head, rows, "connections");
     }
+    disagreements(w, r);
     w.push_str("</section>\n");
 }
 
@@ -400,9 +408,19 @@ fn problems(w: &mut String, r: &Report) {
         .filter(|s| s.severity.is_problem() || s.kind.is_some())
         .collect();
     if sigs.is_empty() {
-        w.push_str("<p>No warning or error signature recurs.</p>\n</section>\n");
-        return;
+        w.push_str("<p>No warning or error signature recurs.</p>\n");
+    } else {
+        signature_table(w, &sigs);
     }
+    spike_explanations(w, r);
+    signature_shifts(w, r);
+    anomalies(w, r);
+    intermittent(w, r);
+    w.push_str("</section>\n");
+}
+
+/// The warning and error signatures, most frequent first.
+fn signature_table(w: &mut String, sigs: &[&Signature]) {
     let pairs = |v: &[(String, u64)]| -> String {
         let s: Vec<String> = v
             .iter()
@@ -415,18 +433,11 @@ fn problems(w: &mut String, r: &Report) {
         .iter()
         .map(|s| {
             vec![
-                format!(
-                    "<code>{}</code> {}",
-                    esc(&crate::model::excerpt(&s.template, 160)),
-                    esc(&s.id[..s.id.len().min(8)])
-                ),
+                template_cell(&s.template, &s.id),
                 s.count.to_string(),
                 esc(s.severity.as_str()),
                 esc(s.tier.title()),
-                match s.period_s {
-                    Some(p) => format!("every {p} s"),
-                    None => esc(s.recurrence),
-                },
+                esc(&fmt::recurs(s.recurrence, s.period_s)),
                 t(s.first_seen),
                 t(s.last_seen),
                 pairs(&s.hosts),
@@ -446,7 +457,6 @@ fn problems(w: &mut String, r: &Report) {
         "Routes",
     ];
     table(w, &head, rows, "signatures");
-    w.push_str("</section>\n");
 }
 
 fn instrumentation(w: &mut String, r: &Report) {
@@ -585,6 +595,226 @@ fn inventory_note(e: &crate::report::model::InventoryEntry) -> String {
         .join("; ")
 }
 
+/// A signature as a table cell: its template as code, and its short id.
+fn template_cell(template: &str, id: &str) -> String {
+    format!(
+        "<code>{}</code> {}",
+        esc(&crate::model::excerpt(template, 160)),
+        esc(fmt::short_id(id))
+    )
+}
+
+/// An over-represented key as a table cell: a signature's template and
+/// short id, else the key itself.
+fn key_cell(o: &OverRepresented) -> String {
+    match &o.label {
+        Some(l) => template_cell(l, &o.key),
+        None => esc(&o.key),
+    }
+}
+
+/// The leading `lead` candidate causes, then every candidate with its
+/// evidence, collapsed.
+fn causes_cell(causes: &[Cause], lead: usize) -> String {
+    if causes.is_empty() {
+        return String::new();
+    }
+    let mut c: Vec<String> = causes
+        .iter()
+        .take(lead)
+        .map(|x| rich(&fmt::cause_line(x)))
+        .collect();
+    let mut all = format!(
+        "<details><summary>Candidates with evidence ({})</summary><ol>",
+        causes.len()
+    );
+    for x in causes {
+        let _ = write!(
+            all,
+            "<li>{}<br>{}</li>",
+            rich(&fmt::cause_line(x)),
+            evidence_item(&x.evidence)
+        );
+    }
+    all.push_str("</ol></details>");
+    c.push(all);
+    c.join("<br>")
+}
+
+/// A number, a ratio or a time span that must not break across lines
+/// (`2.7e-79` would at its hyphen), escaped.
+fn nw(s: &str) -> String {
+    format!("<span class=\"nw\">{}</span>", esc(s))
+}
+
+/// A subsection's heading and the sentence that says how to read it.
+fn subsection(w: &mut String, id: &str, title: &str, intro: &str) {
+    let _ = writeln!(w, "<h3 id=\"{id}\">{}</h3>", esc(title));
+    if !intro.is_empty() {
+        let _ = writeln!(w, "<p>{}</p>", esc(intro));
+    }
+}
+
+/// Each rate-spike window (numbered `W1`, `W2`, ... as on the timeline
+/// chart) and the keys it holds significantly more of.
+fn spike_explanations(w: &mut String, r: &Report) {
+    if r.spike_explanations.is_empty() {
+        return;
+    }
+    let title = "Rate spikes explained";
+    subsection(w, "spike-explanations", title, fmt::SPIKES_INTRO);
+    for (i, e) in r.spike_explanations.iter().enumerate() {
+        let _ = writeln!(
+            w,
+            "<p><strong>W{} · {} to {} UTC</strong> on {} ({}): {}.</p>",
+            i + 1,
+            t(Some(e.start)),
+            t(Some(e.end)),
+            esc(&e.host),
+            esc(&fmt::window_metrics(e)),
+            esc(&fmt::window_counts(e))
+        );
+        if e.items.is_empty() {
+            w.push_str("<p>Nothing is significantly over-represented.</p>\n");
+            continue;
+        }
+        let rows = e
+            .items
+            .iter()
+            .map(|o| {
+                vec![
+                    esc(o.dimension),
+                    key_cell(o),
+                    o.window.to_string(),
+                    o.baseline.to_string(),
+                    nw(&fmt::ratio(o.ratio)),
+                    nw(&fmt::p_value(o.p_value)),
+                ]
+            })
+            .collect();
+        let head = ["Dimension", "Key", "In window", "Outside", "Ratio", "p"];
+        table(w, &head, rows, "keys");
+    }
+}
+
+/// A correlation subsection: nothing when `items` is empty, else its
+/// heading `(id, title, intro)` and one table row per item.
+fn subtable<T>(
+    w: &mut String,
+    items: &[T],
+    (id, title, intro): (&str, &str, &str),
+    head: &[&str],
+    what: &str,
+    row: impl Fn(&T) -> Vec<String>,
+) {
+    if items.is_empty() {
+        return;
+    }
+    subsection(w, id, title, intro);
+    table(w, head, items.iter().map(row).collect(), what);
+}
+
+fn signature_shifts(w: &mut String, r: &Report) {
+    let heading = (
+        "signature-shifts",
+        "New, gone and changed signatures",
+        fmt::SHIFTS_INTRO,
+    );
+    let head = [
+        "Change",
+        "Signature",
+        "At",
+        "Per hour before → after",
+        "p",
+        "Leading candidate cause",
+    ];
+    subtable(w, &r.signature_shifts, heading, &head, "shifts", |x| {
+        vec![
+            esc(x.change),
+            template_cell(&x.template, &x.signature),
+            fmt::shift_at(x.at, x.until),
+            nw(&fmt::per_hour(x.before_per_hour, x.after_per_hour)),
+            nw(&fmt::p_value(x.p_value)),
+            causes_cell(&x.causes, 1),
+        ]
+    });
+}
+
+fn anomalies(w: &mut String, r: &Report) {
+    let heading = ("anomalies", "What preceded each anomaly", "");
+    let head = ["Time", "Kind", "What", "Hosts", "Candidate causes"];
+    subtable(w, &r.anomalies, heading, &head, "anomalies", |a| {
+        let mut what = rich(&a.title);
+        evidence_block(&mut what, std::slice::from_ref(&a.evidence));
+        let causes = match causes_cell(&a.causes, 2) {
+            c if c.is_empty() => esc(fmt::NO_CAUSE),
+            c => c,
+        };
+        vec![
+            t(Some(a.time)),
+            esc(&a.kind.replace('_', " ")),
+            what,
+            esc(&a.hosts.join(", ")),
+            causes,
+        ]
+    });
+}
+
+fn intermittent(w: &mut String, r: &Report) {
+    let heading = (
+        "intermittent",
+        "Recurring errors: episodes, confinement, precursors",
+        fmt::INTERMITTENT_INTRO,
+    );
+    let head = [
+        "Signature",
+        "Count",
+        "Recurs",
+        "Episodes (window)",
+        "Days",
+        "Confined to",
+        "Precursors",
+    ];
+    let code = |s: &str| format!("<code>{}</code>", esc(s));
+    subtable(
+        w,
+        &r.intermittent,
+        heading,
+        &head,
+        "recurring errors",
+        |x| {
+            let pre: Vec<String> = x
+                .precursors
+                .iter()
+                .map(|p| fmt::precursor(p, code))
+                .collect();
+            vec![
+                template_cell(&x.template, &x.signature),
+                x.count.to_string(),
+                esc(&fmt::recurs(x.recurrence, x.period_s)),
+                format!("{} ({} s)", x.episodes, x.window_s),
+                esc(&fmt::days(x)),
+                esc(&fmt::confined(x)),
+                pre.join("<br>"),
+            ]
+        },
+    );
+}
+
+fn disagreements(w: &mut String, r: &Report) {
+    let heading = ("disagreements", "Instances that disagree", "");
+    let head = ["Instance", "Errors", "Peers' errors", "Ratio", "p"];
+    subtable(w, &r.disagreements, heading, &head, "instances", |d| {
+        vec![
+            rich(&d.title),
+            nw(&format!("{} of {}", d.errors, d.records)),
+            nw(&format!("{} of {}", d.peer_errors, d.peer_records)),
+            nw(&fmt::ratio(d.ratio)),
+            nw(&fmt::p_value(d.p_value)),
+        ]
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,6 +827,44 @@ mod tests {
             e,
             "&lt;script&gt;alert(1)&lt;/script&gt; &quot;onerror=alert(1) &#39;x&#39; &amp;amp;"
         );
+    }
+
+    /// Signature templates, paths, excerpts and cause titles come from
+    /// the bundle: in the correlation tables' cells they stay text.
+    #[test]
+    fn correlation_cells_escape_bundle_text() {
+        let bad = "<img src=x onerror=alert(1)>";
+        let o = OverRepresented {
+            dimension: "signature",
+            key: "0123456789abcdef".into(),
+            label: Some(bad.into()),
+            window: 3,
+            baseline: 0,
+            ratio: 9.0,
+            p_value: 0.01,
+        };
+        let cause = Cause {
+            kind: "restart",
+            title: format!("`{bad}` and {bad}"),
+            lag_s: 1.0,
+            hosts: vec![],
+            same_host: true,
+            followed: 1,
+            occurrences: 1,
+            score: 0.9,
+            evidence: Evidence {
+                path: format!("logs/{bad}.log"),
+                line: Some(4),
+                time: None,
+                excerpt: bad.into(),
+            },
+        };
+        let cells = [key_cell(&o), causes_cell(&[cause], 1)];
+        for c in cells {
+            assert!(!c.contains("<img"), "{c}");
+            assert!(c.contains("&lt;img src=x onerror=alert(1)&gt;"), "{c}");
+        }
+        assert!(key_cell(&o).ends_with("</code> 01234567"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! GitHub comment (65,536 characters): long tables are cut from their
 //! least important end first, and the cut is said.
 
+use super::fmt;
 use super::model::*;
 use super::time as t;
 use crate::model::{Evidence, Finding};
@@ -385,14 +386,11 @@ fn problems(w: &mut String, r: &Report, rows: usize) {
             w,
             "| {} `{}` | {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&code(&crate::model::excerpt(&s.template, 120))),
-            &s.id[..s.id.len().min(8)],
+            fmt::short_id(&s.id),
             s.count,
             s.severity.as_str(),
             s.tier.title(),
-            match s.period_s {
-                Some(p) => format!("every {p} s"),
-                None => s.recurrence.to_string(),
-            },
+            fmt::recurs(s.recurrence, s.period_s),
             t(s.first_seen),
             t(s.last_seen),
             cell(&hosts.join(", ")),
@@ -574,23 +572,11 @@ fn budget(rows: usize, cap: usize) -> usize {
     (rows / 4).clamp(1, cap)
 }
 
-/// A p-value for a table: small ones in scientific notation.
-fn p(v: f64) -> String {
-    if v < 1e-300 {
-        // Below what a double holds apart from zero.
-        "< 1e-300".to_string()
-    } else if v < 0.001 {
-        format!("{v:.1e}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
 /// An over-represented key as a table cell: a signature's template and
 /// short id, else the key itself.
 fn key_cell(o: &OverRepresented) -> String {
     match &o.label {
-        Some(l) => format!("{} `{}`", cell(&code(l)), &o.key[..o.key.len().min(8)]),
+        Some(l) => format!("{} `{}`", cell(&code(l)), fmt::short_id(&o.key)),
         None => cell(&o.key),
     }
 }
@@ -599,34 +585,17 @@ fn spike_explanations(w: &mut String, r: &Report, rows: usize) {
     if r.spike_explanations.is_empty() {
         return;
     }
-    let _ = writeln!(
-        w,
-        "### Rate spikes explained
-"
-    );
-    let _ = writeln!(
-        w,
-        "Each window against the rest of the logs: what it holds significantly more of \
-         (G-test, Benjamini–Hochberg-corrected p).\n"
-    );
+    let _ = writeln!(w, "### Rate spikes explained\n\n{}\n", fmt::SPIKES_INTRO);
     let n = budget(rows, 4);
     for e in r.spike_explanations.iter().take(n) {
-        let mut metrics: Vec<String> = e.metrics.iter().take(3).cloned().collect();
-        if e.metrics.len() > 3 {
-            metrics.push(format!("{} more", e.metrics.len() - 3));
-        }
         let _ = writeln!(
             w,
-            "**{} to {} UTC** on {} ({}): {} records in the window, {} outside it \
-             ({} to {}).\n",
+            "**{} to {} UTC** on {} ({}): {}.\n",
             t(Some(e.start)),
             t(Some(e.end)),
             e.host,
-            metrics.join(", "),
-            e.window_records,
-            e.baseline_records,
-            t(Some(e.baseline_start)),
-            t(Some(e.baseline_end))
+            fmt::window_metrics(e),
+            fmt::window_counts(e)
         );
         if e.items.is_empty() {
             let _ = writeln!(w, "Nothing is significantly over-represented.\n");
@@ -640,13 +609,13 @@ fn spike_explanations(w: &mut String, r: &Report, rows: usize) {
         for o in e.items.iter().take(shown) {
             let _ = writeln!(
                 w,
-                "| {} | {} | {} | {} | {:.1} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 o.dimension,
                 key_cell(o),
                 o.window,
                 o.baseline,
-                o.ratio,
-                p(o.p_value)
+                fmt::ratio(o.ratio),
+                fmt::p_value(o.p_value)
             );
         }
         more(w, e.items.len(), shown, "keys");
@@ -655,41 +624,12 @@ fn spike_explanations(w: &mut String, r: &Report, rows: usize) {
     more(w, r.spike_explanations.len(), n, "spike windows");
 }
 
-/// Time of day only, for the end of a span whose start gives the date.
-fn hms(at: jiff::Timestamp) -> String {
-    at.strftime("%H:%M:%S").to_string()
-}
-
-/// A cause in one line: kind, title, lag, consistency, host, score, and
-/// the log line when there is one.
-fn cause_line(c: &Cause) -> String {
-    let at = c
-        .evidence
-        .line
-        .map(|l| format!("; {}:{l}", c.evidence.path.replace('\n', " ")))
-        .unwrap_or_default();
-    format!(
-        "{} {}, {:.1} s before ({}/{} followed{}; score {:.2}{at})",
-        c.kind,
-        c.title,
-        c.lag_s,
-        c.followed,
-        c.occurrences,
-        if c.same_host { "" } else { "; another host" },
-        c.score,
-    )
-}
-
 fn signature_shifts(w: &mut String, r: &Report, rows: usize) {
     if r.signature_shifts.is_empty() {
         return;
     }
     let _ = writeln!(w, "### New, gone and changed signatures\n");
-    let _ = writeln!(
-        w,
-        "Rates before and after each change point over the time the signature's sources \
-         cover (rate G-test, corrected p), with the closest candidate cause before it.\n"
-    );
+    let _ = writeln!(w, "{}\n", fmt::SHIFTS_INTRO);
     let _ = writeln!(
         w,
         "| Change | Signature | At | Per hour before → after | p | Leading candidate cause |\n\
@@ -697,23 +637,18 @@ fn signature_shifts(w: &mut String, r: &Report, rows: usize) {
     );
     let n = budget(rows, 8);
     for x in r.signature_shifts.iter().take(n) {
-        let at = match x.until {
-            Some(u) => format!("{} to {}", t(Some(x.at)), hms(u)),
-            None => t(Some(x.at)),
-        };
         let _ = writeln!(
             w,
-            "| {} | {} `{}` | {} | {:.1} → {:.1} | {} | {} |",
+            "| {} | {} `{}` | {} | {} | {} | {} |",
             x.change,
             cell(&code(&crate::model::excerpt(&x.template, 90))),
-            &x.signature[..x.signature.len().min(8)],
-            at,
-            x.before_per_hour,
-            x.after_per_hour,
-            p(x.p_value),
+            fmt::short_id(&x.signature),
+            fmt::shift_at(x.at, x.until),
+            fmt::per_hour(x.before_per_hour, x.after_per_hour),
+            fmt::p_value(x.p_value),
             x.causes
                 .first()
-                .map(|c| cell(&cause_line(c)))
+                .map(|c| cell(&fmt::cause_line(c)))
                 .unwrap_or_default()
         );
     }
@@ -736,10 +671,10 @@ fn anomalies(w: &mut String, r: &Report, rows: usize) {
             a.title.replace('\n', " ")
         );
         if a.causes.is_empty() {
-            let _ = writeln!(w, "  - no candidate in the 30 minutes before it");
+            let _ = writeln!(w, "  - {}", fmt::NO_CAUSE);
         }
         for c in a.causes.iter().take(2) {
-            let _ = writeln!(w, "  - {}", cause_line(c));
+            let _ = writeln!(w, "  - {}", fmt::cause_line(c));
         }
     }
     more(w, r.anomalies.len(), n, "anomalies");
@@ -754,12 +689,7 @@ fn intermittent(w: &mut String, r: &Report, rows: usize) {
         w,
         "### Recurring errors: episodes, confinement, precursors\n"
     );
-    let _ = writeln!(
-        w,
-        "An episode is a run of occurrences with no pause longer than the window (a minute, \
-         or half the gap between bursts that come closer); precursors come within the window \
-         before episodes more often than elsewhere and than chance.\n"
-    );
+    let _ = writeln!(w, "{}\n", fmt::INTERMITTENT_INTRO);
     let _ = writeln!(
         w,
         "| Signature | Recurs | Episodes (window) | Days | Confined to | Precursors |\n\
@@ -767,43 +697,21 @@ fn intermittent(w: &mut String, r: &Report, rows: usize) {
     );
     let n = budget(rows, 8);
     for x in r.intermittent.iter().take(n) {
-        let days: Vec<String> = x.days.iter().map(|(d, c)| format!("{d} ({c})")).collect();
-        let confined: Vec<String> = x
-            .confined
-            .iter()
-            .map(|o| format!("{} {} ({} of {})", o.dimension, o.key, o.window, x.count))
-            .collect();
         let pre: Vec<String> = x
             .precursors
             .iter()
-            .map(|p| {
-                let period = p
-                    .period_s
-                    .map(|s| format!(", every {s} s"))
-                    .unwrap_or_default();
-                format!(
-                    "{} before {} of {} episodes (chance {:.0} %{period}; p {})",
-                    code(&p.label),
-                    p.preceded,
-                    p.of,
-                    p.base_rate * 100.0,
-                    self::p(p.p_value)
-                )
-            })
+            .map(|p| fmt::precursor(p, code))
             .collect();
         let _ = writeln!(
             w,
             "| {} `{}` | {} | {} ({} s) | {} | {} | {} |",
             cell(&code(&crate::model::excerpt(&x.template, 90))),
-            &x.signature[..x.signature.len().min(8)],
-            match x.period_s {
-                Some(p) => format!("every {p} s"),
-                None => x.recurrence.to_string(),
-            },
+            fmt::short_id(&x.signature),
+            fmt::recurs(x.recurrence, x.period_s),
             x.episodes,
             x.window_s,
-            days.join(", "),
-            cell(&confined.join("; ")),
+            fmt::days(x),
+            cell(&fmt::confined(x)),
             cell(&pre.join("; "))
         );
     }
@@ -820,14 +728,9 @@ fn disagreements(w: &mut String, r: &Report, rows: usize) {
     for d in r.disagreements.iter().take(n) {
         let _ = writeln!(
             w,
-            "- {} ({} of {} against {} of {}; ratio {:.1}, p {}).",
+            "- {} ({}).",
             d.title.replace('\n', " "),
-            d.errors,
-            d.records,
-            d.peer_errors,
-            d.peer_records,
-            d.ratio,
-            p(d.p_value)
+            fmt::disagreement_counts(d)
         );
     }
     more(w, r.disagreements.len(), n, "instances");

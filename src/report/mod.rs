@@ -13,6 +13,7 @@
 //!   the report before, by the command line.
 
 pub mod charts;
+mod fmt;
 mod html;
 mod markdown;
 pub mod model;

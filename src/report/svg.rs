@@ -1,7 +1,10 @@
 //! Charts as inline SVG, drawn by hand so the HTML report fetches nothing:
 //! a time axis in UTC shared by every chart, lines for series, shaded
 //! spike windows, vertical lines for changes and restarts, and `<title>`
-//! elements as tooltips.
+//! elements as tooltips. The report's spike-explanation windows are
+//! outlined and numbered (`W1`, `W2`, ... as in their section) on the
+//! timeline and the log-rate charts, and the signature shifts' change
+//! points make a row of the timeline.
 //!
 //! Coordinates are printed with one decimal, so the same report always
 //! gives the same bytes.
@@ -11,10 +14,13 @@
 //!   neighbour on the same panel hugs the bottom.
 //! - Marker labels are tooltips and numbers, not text beside each line,
 //!   so that close markers do not overprint one another.
+//! - At most [`MAX_WINDOWS`] explanation windows and [`MAX_MARKERS`]
+//!   shift points are drawn, the first of their sections' orders; the
+//!   tables list them all.
 
-use super::charts::{Charts, Marker, Panel, Window};
+use super::charts::{Charts, Marker, Panel, Window, MAX_MARKERS, MAX_WINDOWS};
 use super::html::esc;
-use super::model::TimelineEvent;
+use super::model::{Report, SpikeExplanation};
 use jiff::Timestamp;
 use std::fmt::Write;
 
@@ -192,6 +198,34 @@ fn spike(w: &mut String, axis: &TimeAxis, s: &Window, plot_h: f64) {
     );
 }
 
+/// The spike-explanation windows, outlined and numbered as in their
+/// section, each with its top keys as tooltip.
+fn explained(w: &mut String, axis: &TimeAxis, windows: &[SpikeExplanation], plot_h: f64) {
+    for (i, e) in windows.iter().enumerate().take(MAX_WINDOWS) {
+        let (x0, x1) = (axis.x(e.start), axis.x(e.end));
+        let keys: Vec<&str> = e
+            .items
+            .iter()
+            .take(3)
+            .map(|o| o.label.as_deref().unwrap_or(&o.key))
+            .collect();
+        let _ = write!(
+            w,
+            r#"<g class="explained"><title>W{n} {} to {} UTC, more of: {}</title><rect x="{}" y="{}" width="{}" height="{}"/><text x="{}" y="{}">W{n}</text></g>"#,
+            e.start.strftime("%H:%M:%S"),
+            e.end.strftime("%H:%M:%S"),
+            esc(&keys.join("; ")),
+            f1(x0.min(x1)),
+            f1(TOP),
+            f1((x1 - x0).abs().max(3.0)),
+            f1(plot_h),
+            f1(x0.min(x1) + 2.0),
+            f1(TOP + 11.0),
+            n = i + 1,
+        );
+    }
+}
+
 /// A round upper bound and tick step for values up to `max`; bytes are
 /// rounded in binary units (256 MiB, not 268.4 MB).
 fn nice_max(max: f64, unit: &str) -> (f64, f64) {
@@ -229,8 +263,9 @@ pub(crate) fn fmt_value(v: f64, unit: &str) -> String {
     }
 }
 
-/// One panel: shaded spikes, gridlines, series, limit line and markers.
-pub(crate) fn panel(p: &Panel, axis: &TimeAxis, all_markers: &[Marker]) -> String {
+/// One panel: shaded spikes, the explanation windows when it charts log
+/// rates, gridlines, series, limit line and markers.
+pub(crate) fn panel(p: &Panel, axis: &TimeAxis, r: &Report) -> String {
     let height = 220.0;
     let plot_h = height - TOP - BOTTOM;
     let data_max = p
@@ -251,6 +286,9 @@ pub(crate) fn panel(p: &Panel, axis: &TimeAxis, all_markers: &[Marker]) -> Strin
     );
     for s in &p.spikes {
         spike(&mut w, axis, s, plot_h);
+    }
+    if matches!(p.id.as_str(), "log_rates" | "signature_rates") {
+        explained(&mut w, axis, &r.spike_explanations, plot_h);
     }
     let _ = write!(w, r#"<g class="grid">"#);
     let mut v = 0.0;
@@ -296,39 +334,44 @@ pub(crate) fn panel(p: &Panel, axis: &TimeAxis, all_markers: &[Marker]) -> Strin
             yy = f1(y(l.value)),
         );
     }
-    markers(&mut w, axis, all_markers, height);
+    markers(&mut w, axis, &r.charts.markers, height);
     w.push_str("</svg>");
     w
 }
 
-/// The timeline strip: one row of ticks per event kind, spike windows of
-/// every panel shaded behind them, and the markers.
-pub(crate) fn timeline(charts: &Charts, events: &[TimelineEvent], axis: &TimeAxis) -> String {
+/// The timeline strip: one row of ticks per event kind and one of the
+/// signature shifts' change points, spike windows of every panel shaded
+/// and the explanation windows outlined behind them, and the markers.
+pub(crate) fn timeline(r: &Report, axis: &TimeAxis) -> String {
+    let events = &r.timeline;
+    let shifts: Vec<_> = r
+        .signature_shifts
+        .iter()
+        .filter(|x| axis.contains(x.at))
+        .take(MAX_MARKERS)
+        .collect();
     let kinds: Vec<&str> = {
         let mut k: Vec<&str> = events.iter().map(|e| e.kind).collect();
         k.sort_unstable();
         k.dedup();
         k
     };
+    let rows = kinds.len() + usize::from(!shifts.is_empty());
     let row_h = 22.0;
-    let height = TOP + BOTTOM + row_h * kinds.len().max(1) as f64;
+    let height = TOP + BOTTOM + row_h * rows.max(1) as f64;
+    let row_y = |row: usize| TOP + row_h * row as f64 + row_h / 2.0;
     let mut w = String::new();
     let _ = write!(
         w,
         r#"<svg class="chart" data-panel="timeline" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="Timeline"><title>Timeline</title>"#
     );
-    for s in charts.panels.iter().flat_map(|p| &p.spikes) {
+    for s in r.charts.panels.iter().flat_map(|p| &p.spikes) {
         spike(&mut w, axis, s, height - TOP - BOTTOM);
     }
+    explained(&mut w, axis, &r.spike_explanations, height - TOP - BOTTOM);
     for (row, kind) in kinds.iter().enumerate() {
-        let y = TOP + row_h * row as f64 + row_h / 2.0;
-        let _ = write!(
-            w,
-            r#"<text class="row" x="{}" y="{}" text-anchor="end">{}</text>"#,
-            f1(LEFT - 6.0),
-            f1(y + 4.0),
-            esc(kind)
-        );
+        let y = row_y(row);
+        row_label(&mut w, y, kind);
         for e in events
             .iter()
             .filter(|e| e.kind == *kind && axis.contains(e.time))
@@ -344,10 +387,37 @@ pub(crate) fn timeline(charts: &Charts, events: &[TimelineEvent], axis: &TimeAxi
             );
         }
     }
+    if !shifts.is_empty() {
+        let y = row_y(kinds.len());
+        row_label(&mut w, y, "shift");
+        for x in shifts {
+            let _ = write!(
+                w,
+                r#"<circle class="event shift" cx="{}" cy="{}" r="4"><title>{} UTC: {} {} ({} per hour)</title></circle>"#,
+                f1(axis.x(x.at)),
+                f1(y),
+                x.at.strftime("%H:%M:%S"),
+                esc(x.change),
+                esc(&x.template),
+                esc(&super::fmt::per_hour(x.before_per_hour, x.after_per_hour))
+            );
+        }
+    }
     time_axis(&mut w, axis, height);
-    markers(&mut w, axis, &charts.markers, height);
+    markers(&mut w, axis, &r.charts.markers, height);
     w.push_str("</svg>");
     w
+}
+
+/// A timeline row's name, left of the plot.
+fn row_label(w: &mut String, y: f64, name: &str) {
+    let _ = write!(
+        w,
+        r#"<text class="row" x="{}" y="{}" text-anchor="end">{}</text>"#,
+        f1(LEFT - 6.0),
+        f1(y + 4.0),
+        esc(name)
+    );
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! hostile log lines stay text, nothing is fetched, and the page is the
 //! same bytes whatever the thread count.
 
-use super::analyze::{analyze_as, sample_tar, shared};
+use super::analyze::{analyze_as, analyze_json, sample_tar, shared};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -164,6 +164,24 @@ fn sample_report_renders_in_chromium_with_every_chart() {
     assert!(body("log_rates").contains("class=\"marker change\""));
     assert!(body("log_rates").contains("class=\"marker lifecycle\""));
     assert!(body("connections").contains("max_connections 20"));
+    // The explained spike windows are outlined and numbered as in their
+    // section, on the timeline and the log-rate chart; the signature
+    // shifts' change points make a row of the timeline.
+    for id in ["timeline", "log_rates"] {
+        assert!(
+            body(id).contains("<title>W1 16:20:40 to 16:21:42 UTC, more of: "),
+            "{id}"
+        );
+        assert!(body(id).contains(">W2</text>"), "{id}");
+    }
+    assert!(body("timeline").contains(">shift</text>"));
+    let pg = "<title>16:20:41 UTC: transient sorry, too many clients already \
+              (0.0 → 5754.6 per hour)</title>";
+    let shift = body("timeline")
+        .split("<circle ")
+        .find(|c| c.contains(pg))
+        .expect("the shift of too many clients");
+    assert!(shift.starts_with("class=\"event shift\""), "{shift}");
 }
 
 /// Pixels whose colour is clearly not grey: chart lines and shading, not
@@ -290,4 +308,155 @@ fn hostile_log_lines_stay_text() {
     assert!(page.console.is_empty(), "console: {:#?}", page.console);
     assert!(!page.dom.contains("<script"));
     assert!(!page.dom.contains("<img"));
+}
+
+/// The rows of the first table after `marker` in `html`, each a list of
+/// its cells' inner HTML, with the spans that keep numbers on one line
+/// taken off.
+fn table_after(html: &str, marker: &str) -> Vec<Vec<String>> {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in the page"));
+    let rest = &html[at..];
+    let body = &rest[rest.find("<tbody>").unwrap()..rest.find("</tbody>").unwrap()];
+    body.split("<tr>")
+        .skip(1)
+        .map(|tr| {
+            tr.split("<td>")
+                .skip(1)
+                .map(|td| {
+                    let cell = &td[..td.find("</td>").unwrap()];
+                    match cell.strip_prefix("<span class=\"nw\">") {
+                        Some(n) => n.strip_suffix("</span>").unwrap().to_string(),
+                        None => cell.to_string(),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The row of `rows` whose cell `col` contains `part`.
+fn row_with<'a>(rows: &'a [Vec<String>], col: usize, part: &str) -> &'a [String] {
+    rows.iter()
+        .find(|r| r[col].contains(part))
+        .unwrap_or_else(|| panic!("{part} in {rows:#?}"))
+}
+
+/// A number cell (`161.7`, `1.1e-29`) as a number.
+fn num(cell: &str) -> f64 {
+    cell.parse()
+        .unwrap_or_else(|_| panic!("{cell} is not a number"))
+}
+
+/// The correlation sections in the HTML carry the numbers of the JSON
+/// report (tests/it/analyze.rs checks those against the bundle's logs):
+/// the request spike's window holds 290 of Postgres' `too many clients`
+/// (4 outside it) and 259 of the apps' (none outside), every 500 and the
+/// `/api/report` route; `too many clients` comes and goes after the rise
+/// in requests; api-2 disagrees with api-1.
+#[test]
+fn sample_report_shows_the_correlation_sections_with_the_json_numbers() {
+    let html = html_of(&sample_tar(), &[]);
+    let json = analyze_json(&sample_tar(), &[]);
+    let windows = json["spike_explanations"].as_array().unwrap();
+    let n = 1 + windows
+        .iter()
+        .position(|e| e["metrics"][0] == "http.requests")
+        .unwrap();
+    let head = format!("<strong>W{n} · 2026-12-04 16:20:40 to 2026-12-04 16:21:42 UTC</strong>");
+    let keys = table_after(&html, &head);
+    let pg = row_with(&keys, 1, "<code>sorry, too many clients already</code>");
+    assert_eq!(
+        (pg[0].as_str(), pg[2].as_str(), pg[3].as_str()),
+        ("signature", "290", "4")
+    );
+    assert!(num(&pg[5]) < 1e-20, "{pg:?}");
+    let app = row_with(&keys, 1, "<code>request failed: sorry, too many clients");
+    assert_eq!((app[2].as_str(), app[3].as_str()), ("259", "0"));
+    let status = keys
+        .iter()
+        .find(|r| r[0] == "status" && r[1] == "500")
+        .unwrap();
+    assert_eq!(status[3], "0");
+    assert!(num(&status[4]) > 100.0, "{status:?}");
+    let route = keys
+        .iter()
+        .find(|r| r[0] == "route" && r[1] == "/api/report")
+        .unwrap();
+    let item = windows[n - 1]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == "/api/report")
+        .unwrap();
+    assert_eq!(route[2], item["window"].to_string());
+    assert_eq!(route[3], item["baseline"].to_string());
+    let ratio = item["ratio"].as_f64().unwrap();
+    assert!(
+        ratio > 5.0 && (num(&route[4]) - ratio).abs() <= 0.05,
+        "{route:?} {item}"
+    );
+
+    let shifts = table_after(&html, "id=\"signature-shifts\"");
+    let pg = row_with(&shifts, 1, "<code>sorry, too many clients already</code>");
+    assert_eq!(pg[0], "transient");
+    assert_eq!(pg[2], "2026-12-04 16:20:41 to 16:21:49");
+    assert!(pg[3].starts_with("0.0 → "), "{pg:?}");
+    assert!(
+        pg[5].starts_with("usage http.requests rose from 5 to 64 on shop-demo-01, 1.6 s before"),
+        "{}",
+        pg[5]
+    );
+    let cache = row_with(&shifts, 1, "<code>cache read failed, falling back");
+    assert!(cache[5].starts_with("restart <code>"), "{}", cache[5]);
+    assert!(cache[5].contains("0.3 s before"), "{}", cache[5]);
+    assert!(cache[5].contains("logs/redis/redis-server.log:13"));
+    assert!(cache[5].contains("<details><summary>Candidates with evidence"));
+
+    let anomalies = table_after(&html, "id=\"anomalies\"");
+    let disk = row_with(&anomalies, 2, "vm.blocks_out_per_s rose from 20 to 49144");
+    assert_eq!(disk[0], "2026-12-04 16:20:08");
+    assert!(disk[4].starts_with("deploy dependencies changed: pg 8.11.3 → 8.12.0"));
+    assert!(disk[4].contains("logs/app/api-1.log:123"));
+
+    let recurring = table_after(&html, "id=\"intermittent\"");
+    let failed = row_with(
+        &recurring,
+        0,
+        "<code>request failed: sorry, too many clients",
+    );
+    assert!(
+        failed[5].ends_with("logs/app/api-2.log (212 of 259)"),
+        "{failed:?}"
+    );
+    assert_eq!(failed[4], "2026-12-04 (259)");
+
+    let disagree = table_after(&html, "id=\"disagreements\"");
+    assert_eq!(disagree.len(), 1);
+    assert!(disagree[0][0].contains("logs/app/api-2.log logs errors"));
+    assert_eq!(
+        (disagree[0][1].as_str(), disagree[0][2].as_str()),
+        ("217 of 1435", "52 of 1269")
+    );
+    assert!(num(&disagree[0][4]) < 1e-10);
+
+    // The Markdown's order: disagreements with the connections, the rest
+    // after the recurring problems.
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s}"));
+    let order = [
+        "id=\"connections\"",
+        "id=\"disagreements\"",
+        "id=\"usage\"",
+        "id=\"signatures\"",
+        "id=\"spike-explanations\"",
+        "id=\"signature-shifts\"",
+        "id=\"anomalies\"",
+        "id=\"intermittent\"",
+        "id=\"instrumentation\"",
+    ];
+    assert!(
+        order.windows(2).all(|p| at(p[0]) < at(p[1])),
+        "section order"
+    );
 }
