@@ -128,6 +128,52 @@ fn strings(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
         f(&mut c.source);
     }
     charts(&mut report.charts, f);
+    correlation(report, f);
+}
+
+/// The correlation sections: templates, keys (hosts, paths, routes),
+/// cause titles and their evidence; and the hosts of clock skew.
+fn correlation(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
+    let cause = |c: &mut crate::report::model::Cause, f: &mut dyn FnMut(&mut String)| {
+        f(&mut c.title);
+        c.hosts.iter_mut().for_each(&mut *f);
+        evidence(&mut c.evidence, f);
+    };
+    let over = |o: &mut crate::report::model::OverRepresented, f: &mut dyn FnMut(&mut String)| {
+        f(&mut o.key);
+        o.label.iter_mut().for_each(&mut *f);
+    };
+    for x in &mut report.spike_explanations {
+        x.metrics.iter_mut().for_each(&mut *f);
+        f(&mut x.host);
+        x.items.iter_mut().for_each(|o| over(o, f));
+    }
+    for x in &mut report.signature_shifts {
+        f(&mut x.template);
+        x.causes.iter_mut().for_each(|c| cause(c, f));
+    }
+    for x in &mut report.anomalies {
+        f(&mut x.title);
+        x.hosts.iter_mut().for_each(&mut *f);
+        evidence(&mut x.evidence, f);
+        x.causes.iter_mut().for_each(|c| cause(c, f));
+    }
+    for x in &mut report.intermittent {
+        f(&mut x.template);
+        x.confined.iter_mut().for_each(|o| over(o, f));
+        for p in &mut x.precursors {
+            f(&mut p.key);
+            f(&mut p.label);
+        }
+    }
+    for x in &mut report.disagreements {
+        f(&mut x.title);
+        f(&mut x.key);
+    }
+    for k in &mut report.clock_skew {
+        f(&mut k.host);
+        f(&mut k.other);
+    }
 }
 
 /// The charts' legends and tooltips: signature templates, timeline titles

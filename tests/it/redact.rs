@@ -137,10 +137,11 @@ fn bundle() -> tempfile::TempDir {
     dir
 }
 
-/// The Markdown and the JSON report, joined, with the given extra flags.
+/// The Markdown, JSON and HTML reports, joined, with the given extra
+/// flags.
 fn reports(dir: &Path, extra: &[&str]) -> String {
     let mut all = String::new();
-    for format in ["markdown", "json"] {
+    for format in ["markdown", "json", "html"] {
         let mut args = vec!["analyze", dir.to_str().unwrap(), "--format", format];
         args.extend_from_slice(extra);
         let out = run(&args);
@@ -361,4 +362,22 @@ fn redact_reaches_the_chart_legends() {
     );
     assert!(legends.contains("<email:"), "{legends}");
     assert!(!analyze("html", &[]).contains("jane.planted@example.com"));
+}
+
+/// Every section of every format goes through redaction: the sample
+/// bundle's loopback addresses (in pg_stat_activity, nginx and app lines)
+/// reach all three reports as written, and none with `--redact-ips`.
+#[test]
+fn redact_ips_reach_every_section_of_every_format() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample-bundle.tar.gz");
+    let p = sample.to_str().unwrap();
+    for format in ["markdown", "json", "html"] {
+        let plain = run(&["analyze", p, "--format", format, "--no-redact"]);
+        let plain = String::from_utf8(plain.stdout).unwrap();
+        assert!(plain.contains("127.0.0.1"), "{format}: planting failed");
+        let out = run(&["analyze", p, "--format", format, "--redact-ips"]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains("127.0.0.1"), "{format} leaked an address");
+        assert!(text.contains("<ip:loopback:"), "{format}");
+    }
 }
