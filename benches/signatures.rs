@@ -5,7 +5,8 @@
 //! each file (one message a line) three times (`SIG_BENCH_RUNS`) after
 //! reading it, and prints the best run as `file lines seconds lines_per_s
 //! groups`; with `SIG_BENCH_PRED_DIR` also
-//! writes `<stem>.jsonl` predictions for the grouping scorer.
+//! writes `<stem>.jsonl` predictions for the grouping scorer and
+//! `<stem>.templates.json`, the templates with their statistics.
 
 use criterion::Criterion;
 use outsidein::signature::{mine, Mined};
@@ -55,6 +56,9 @@ fn write_predictions(path: &Path, mined: &Mined) {
         let rec = serde_json::json!({"line": i + 1, "template_id": tpl.id});
         writeln!(out, "{rec}").unwrap();
     }
+    // Templates with their parameter statistics, to compare two builds.
+    let path = path.with_extension("templates.json");
+    serde_json::to_writer_pretty(std::fs::File::create(path).unwrap(), &mined.templates).unwrap();
 }
 
 fn criterion_main() {

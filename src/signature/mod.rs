@@ -102,7 +102,7 @@ enum Slot {
 /// Groups `messages` into templates. Parallel on the current rayon pool,
 /// deterministic for any thread count.
 pub fn mine(messages: &[&str]) -> Mined {
-    let (hashes, keys) = key_hashes(messages);
+    let (hashes, keys, spans) = key_hashes(messages);
     let key_refs: Vec<&str> = keys.iter().map(|(_, text)| text.as_str()).collect();
     let key_lines: Vec<u64> = keys.iter().map(|(k, _)| k.lines).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
@@ -126,7 +126,19 @@ pub fn mine(messages: &[&str]) -> Mined {
     let assignment: Vec<u32> = hashes.par_iter().map(|h| by_hash[h]).collect();
 
     let slots: Vec<Vec<Slot>> = order.iter().map(|&t| slots_of(&tpl_tokens[t])).collect();
-    let accs = param_stats(messages, &assignment, &slots);
+    let key_of: IdMap<u32> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.hash, i as u32))
+        .collect();
+    let lines = Lines {
+        messages,
+        hashes: &hashes,
+        key_of: &key_of,
+        keys: &keys,
+        spans: &spans,
+    };
+    let accs = param_stats(&lines, &assignment, &slots);
     let mut counts = vec![0u64; order.len()];
     for &a in &assignment {
         counts[a as usize] += 1;
@@ -157,17 +169,36 @@ struct Key {
 /// Distinct keys of a chunk of messages, by hash, with their text.
 type ChunkKeys = IdMap<(Key, String)>;
 
-/// Hash of each message's key, and the distinct keys with their text,
-/// sorted by hash.
-fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>) {
+/// The values of one chunk of messages as masking found them: `spans` holds
+/// each message's values in order, from `ends[i - 1]` to `ends[i]`. Kept
+/// from the first pass so that statistics need not mask again.
+#[derive(Default)]
+struct ChunkSpans {
+    spans: Vec<mask::Span>,
+    ends: Vec<u32>,
+}
+
+impl ChunkSpans {
+    fn of(&self, i: usize) -> &[mask::Span] {
+        let lo = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.spans[lo..self.ends[i] as usize]
+    }
+}
+
+/// Hash of each message's key, the distinct keys with their text sorted by
+/// hash, and each chunk's value spans.
+fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>, Vec<ChunkSpans>) {
     let mut hashes = Vec::with_capacity(messages.len());
+    let mut spans = Vec::with_capacity(messages.len().div_ceil(CHUNK));
     let mut all = ChunkKeys::default();
     // Waves of one chunk per thread, merged in order, as in `param_stats`.
     let wave = CHUNK * rayon::current_num_threads();
     for msgs in messages.chunks(wave) {
-        let parts: Vec<(Vec<u64>, ChunkKeys)> = msgs.par_chunks(CHUNK).map(chunk_keys).collect();
-        for (hs, keys) in parts {
+        let parts: Vec<(Vec<u64>, ChunkKeys, ChunkSpans)> =
+            msgs.par_chunks(CHUNK).map(chunk_keys).collect();
+        for (hs, keys, sp) in parts {
             hashes.extend_from_slice(&hs);
+            spans.push(sp);
             for (h, (k, text)) in keys {
                 let e = all.entry(h).or_insert((Key { lines: 0, ..k }, text));
                 e.0.lines += k.lines;
@@ -176,17 +207,21 @@ fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>) {
     }
     let mut keys: Vec<(Key, String)> = all.into_values().collect();
     keys.sort_unstable_by_key(|(k, _)| k.hash);
-    (hashes, keys)
+    (hashes, keys, spans)
 }
 
-/// Key hashes of one chunk of messages and its distinct keys.
-fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys) {
+/// Key hashes of one chunk of messages, its distinct keys and value spans.
+fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys, ChunkSpans) {
     let mut m = Masked::default();
     let mut keys = ChunkKeys::default();
+    let mut spans = ChunkSpans::default();
+    spans.ends.reserve_exact(chunk.len());
     let hs = chunk
         .iter()
         .map(|msg| {
             mask(msg, &mut m);
+            spans.spans.extend_from_slice(&m.vars);
+            spans.ends.push(spans.spans.len() as u32);
             let hash = xxh3_64(&m.key);
             let e = keys.entry(hash).or_insert_with(|| {
                 let text = String::from_utf8_lossy(&m.key).into_owned();
@@ -196,7 +231,8 @@ fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys) {
             hash
         })
         .collect();
-    (hs, keys)
+    spans.spans.shrink_to_fit();
+    (hs, keys, spans)
 }
 
 fn slots_of(tokens: &[String]) -> Vec<Slot> {
@@ -209,8 +245,18 @@ fn slots_of(tokens: &[String]) -> Vec<Slot> {
         .collect()
 }
 
+/// What the statistics pass reads: the messages, each one's key hash, the
+/// keys, and the value spans the first pass found.
+struct Lines<'a> {
+    messages: &'a [&'a str],
+    hashes: &'a [u64],
+    key_of: &'a IdMap<u32>,
+    keys: &'a [(Key, String)],
+    spans: &'a [ChunkSpans],
+}
+
 /// Per template, per parameter accumulators over all messages.
-fn param_stats(messages: &[&str], assignment: &[u32], slots: &[Vec<Slot>]) -> Vec<Vec<ParamAcc>> {
+fn param_stats(lines: &Lines, assignment: &[u32], slots: &[Vec<Slot>]) -> Vec<Vec<ParamAcc>> {
     let n_params: Vec<usize> = slots.iter().map(|s| params_of(s)).collect();
     let mut total: Vec<Vec<ParamAcc>> = n_params
         .iter()
@@ -218,20 +264,12 @@ fn param_stats(messages: &[&str], assignment: &[u32], slots: &[Vec<Slot>]) -> Ve
         .collect();
     // Waves of one chunk per thread bound the memory held by partial
     // accumulators; merging in chunk order keeps the result deterministic.
-    let wave = CHUNK * rayon::current_num_threads();
-    for (w, (msgs, tpls)) in messages
-        .chunks(wave)
-        .zip(assignment.chunks(wave))
-        .enumerate()
-    {
-        let parts: Vec<Vec<Vec<ParamAcc>>> = msgs
-            .par_chunks(CHUNK)
-            .zip(tpls.par_chunks(CHUNK))
-            .enumerate()
-            .map(|(c, (msgs, tpls))| {
-                let base = w * wave + c * CHUNK;
-                chunk_stats(msgs, tpls, base, slots, &n_params)
-            })
+    let threads = rayon::current_num_threads();
+    let n_chunks = lines.spans.len();
+    for first in (0..n_chunks).step_by(threads) {
+        let parts: Vec<Vec<Vec<ParamAcc>>> = (first..(first + threads).min(n_chunks))
+            .into_par_iter()
+            .map(|c| chunk_stats(lines, c, assignment, slots, &n_params))
             .collect();
         for part in parts {
             for (t, accs) in part.into_iter().enumerate() {
@@ -244,28 +282,109 @@ fn param_stats(messages: &[&str], assignment: &[u32], slots: &[Vec<Slot>]) -> Ve
     total
 }
 
-/// Accumulators of one chunk of messages starting at message `base`.
+/// Accumulators of chunk `c` of the messages.
 fn chunk_stats(
-    msgs: &[&str],
-    tpls: &[u32],
-    base: usize,
+    lines: &Lines,
+    c: usize,
+    assignment: &[u32],
     slots: &[Vec<Slot>],
     n_params: &[usize],
 ) -> Vec<Vec<ParamAcc>> {
     let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
     let mut m = Masked::default();
-    for (i, (msg, &t)) in msgs.iter().zip(tpls).enumerate() {
-        let t = t as usize;
+    let base = c * CHUNK;
+    let hi = (base + CHUNK).min(lines.messages.len());
+    for (i, line) in (base..hi).enumerate() {
+        let t = assignment[line] as usize;
         if n_params[t] == 0 {
             continue;
         }
         if accs[t].is_empty() {
             accs[t] = vec![ParamAcc::default(); n_params[t]];
         }
-        mask(msg, &mut m);
-        add_params(&m, msg, (base + i) as u32, &slots[t], &mut accs[t]);
+        let msg = lines.messages[line];
+        let key = &lines.keys[lines.key_of[&lines.hashes[line]] as usize].1;
+        let vars = lines.spans[c].of(i);
+        if !add_known(
+            key.as_bytes(),
+            msg,
+            vars,
+            line as u32,
+            &slots[t],
+            &mut accs[t],
+        ) {
+            mask(msg, &mut m);
+            add_params(&m, msg, line as u32, &slots[t], &mut accs[t]);
+        }
     }
     accs
+}
+
+/// [`add_params`] without masking again: each token's values are the next
+/// ones of `vars`, as many as the key's token holds `<*>`; a whole token is
+/// its values with the constant text around them, or, without values, the
+/// key's token itself, recorded by its token index (see [`finish_param`]).
+/// Returns false, having added nothing, when the message holds a literal
+/// `<*>` that would break that correspondence.
+fn add_known(
+    key: &[u8],
+    msg: &str,
+    vars: &[mask::Span],
+    line: u32,
+    slots: &[Slot],
+    accs: &mut [ParamAcc],
+) -> bool {
+    let literal = memchr::memchr_iter(b'<', msg.as_bytes()).any(|p| msg[p..].starts_with("<*>"));
+    if literal || wilds(key).0 != vars.len() {
+        return false;
+    }
+    let (mut k, mut v) = (0, 0);
+    for (i, (tok, slot)) in key.split(|&c| c == b' ').zip(slots).enumerate() {
+        let (nv, first, last) = wilds(tok);
+        match slot {
+            Slot::Whole if nv == 0 => {
+                let seen = (u32::MAX, i as u32);
+                accs[k].add(xxh3_64(tok), line, seen.0, seen.1);
+                k += 1;
+            }
+            Slot::Whole => {
+                let start = vars[v].start - first as u32;
+                let end = vars[v + nv - 1].end + (tok.len() - last - 3) as u32;
+                let val = &msg.as_bytes()[start as usize..end as usize];
+                accs[k].add(xxh3_64(val), line, start, end);
+                k += 1;
+            }
+            Slot::Own(0) => {}
+            Slot::Own(_) => {
+                for s in &vars[v..v + nv] {
+                    let val = &msg.as_bytes()[s.start as usize..s.end as usize];
+                    accs[k].add(xxh3_64(val), line, s.start, s.end);
+                    k += 1;
+                }
+            }
+        }
+        v += nv;
+    }
+    true
+}
+
+/// How many `<*>` `text` holds, where the first starts and the last.
+fn wilds(text: &[u8]) -> (usize, usize, usize) {
+    let (mut n, mut first, mut last) = (0, 0, 0);
+    let mut p = 0;
+    while p + 3 <= text.len() {
+        if text[p] == b'<' && text[p + 1] == b'*' && text[p + 2] == b'>' {
+            if n == 0 {
+                first = p;
+            }
+            last = p;
+            n += 1;
+            p += 3;
+        } else {
+            p += 1;
+        }
+    }
+    (n, first, last)
 }
 
 fn params_of(slots: &[Slot]) -> usize {
@@ -294,13 +413,28 @@ fn add_params(m: &Masked, msg: &str, line: u32, slots: &[Slot], accs: &mut [Para
     }
 }
 
+/// A value's text is its span in the line where it was first seen; a
+/// constant word in a merged position was recorded as `(u32::MAX, token
+/// index)` and is found by masking that line.
 fn finish_param(acc: &ParamAcc, messages: &[&str]) -> ParamStats {
     let top = acc.top();
+    let text = |s: stats::Seen| {
+        let msg = messages[s.line as usize];
+        let raw = if s.start == u32::MAX {
+            let mut m = Masked::default();
+            mask(msg, &mut m);
+            m.tokens[s.end as usize].raw
+        } else {
+            mask::Span {
+                start: s.start,
+                end: s.end,
+            }
+        };
+        msg[raw.start as usize..raw.end as usize].to_string()
+    };
     ParamStats {
         distinct: acc.distinct(),
-        top: top.map_or_else(String::new, |s| {
-            messages[s.line as usize][s.start as usize..s.end as usize].to_string()
-        }),
+        top: top.map_or_else(String::new, text),
         top_count: top.map_or(0, |s| s.count),
     }
 }
