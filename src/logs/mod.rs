@@ -23,7 +23,7 @@ mod frame;
 mod structured;
 
 pub use format::{infer_severity, Fields, Format, FormatDef, FormatError, SampleDef};
-pub use frame::{frame, LogFile, Record};
+pub use frame::{frame, LogFile, Record, CHUNK_BYTES};
 
 use std::path::Path;
 
