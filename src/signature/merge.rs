@@ -5,9 +5,11 @@
 //! different tokens there, or when one of them already holds `<*>` there.
 //! Two keys that differ in one word only (`opened` / `closed`) stay apart.
 //! The rule runs to a fixed point and never looks at arrival order, so the
-//! result depends only on the set of keys.
+//! result depends only on the set of keys. Keys of different token counts
+//! never merge, so each count's bucket is merged on its own, in parallel.
 
 use super::stats::{FastMap as HashMap, IdMap};
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use xxhash_rust::xxh3::xxh3_64;
@@ -62,9 +64,14 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
         })
         .collect();
     let mut texts: BTreeMap<Vec<&str>, Vec<usize>> = BTreeMap::new();
-    for bucket in by_len.into_values() {
-        let bucket = rare_values(bucket, lines);
-        for (tpl, ks, _) in merge_bucket(bucket, &names, &bare) {
+    // Buckets are independent: merged in parallel, joined in length order.
+    let buckets: Vec<Vec<Tpl>> = by_len.into_values().collect();
+    let merged: Vec<Vec<Tpl>> = buckets
+        .into_par_iter()
+        .map(|bucket| merge_bucket(rare_values(bucket, lines), &names, &bare))
+        .collect();
+    for bucket in merged {
+        for (tpl, ks, _) in bucket {
             let words = tpl.iter().map(|&t| names[t as usize]).collect();
             texts.entry(words).or_default().extend(ks);
         }
