@@ -9,6 +9,8 @@
 #   python3 shared/bench/make_big.py --truth --out DIR     (default /tmp/loghub-big)
 # `content` is the message part (what the miner gets after the header split),
 # `log` the raw lines. THREADS (default 2) sets outsidein's rayon threads;
+# its peak RSS (/usr/bin/time -f %M, the whole process with the file read
+# in) is printed beside it, and the load average at the end;
 # DRAIN3_VENV (default /work/venv-drain3, outside the repo) is created with
 # `pip install drain3` when missing.
 set -euo pipefail
@@ -22,6 +24,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 cd "$(dirname "$0")/.."
 cargo bench -q --bench signatures --no-run 2>/dev/null
+bench=$(cargo bench -q --bench signatures --no-run --message-format=json 2>/dev/null |
+    sed -n 's/.*"executable":"\([^"]*signatures[^"]*\)".*/\1/p' | tail -1)
 
 drain3() {
     "$venv/bin/python" - "$1" <<'PY'
@@ -38,19 +42,23 @@ print(len(lines), f"{secs:.2f}", f"{len(lines) / secs:.0f}", len(miner.drain.clu
 PY
 }
 
-ours() {
-    RAYON_NUM_THREADS=$threads SIG_BENCH_FILES=$1 cargo bench -q --bench signatures 2>/dev/null |
-        awk '{print $2, $3, $4, $5}'
+ours() { # lines seconds lines/s groups peak_KiB
+    RAYON_NUM_THREADS=$threads SIG_BENCH_FILES=$1 /usr/bin/time -f '%M' -o /tmp/sig-rss.$$ \
+        "$bench" | awk '{printf "%s %s %s %s ", $2, $3, $4, $5}'
+    cat /tmp/sig-rss.$$
 }
 
-printf '| %-8s | %-7s | %9s | %13s | %8s | %15s | %8s | %7s |\n' system input lines \
-    "Drain3 lines/s" "groups" "outsidein lines/s" "groups" ratio
-printf '|%s|\n' "----------|---------|-----------|----------------|----------|-------------------|----------|---------"
+printf '| %-8s | %-7s | %9s | %13s | %8s | %15s | %8s | %7s | %8s |\n' system input lines \
+    "Drain3 lines/s" "groups" "outsidein lines/s" "groups" ratio "RSS MiB"
+printf '|%s|\n' "----------|---------|-----------|----------------|----------|-------------------|----------|---------|----------"
 for sys in HDFS BGL Spark OpenSSH; do
     f="$dir/${sys}_big.$kind"
     [ -f "$f" ] || { echo "missing $f" >&2; continue; }
     read -r n _ d3 d3g < <(drain3 "$f")
-    read -r _ _ oi oig < <(ours "$f")
-    printf '| %-8s | %-7s | %9s | %14s | %8s | %17s | %8s | %6.0fx |\n' \
-        "$sys" "$kind" "$n" "$d3" "$d3g" "$oi" "$oig" "$(echo "$oi / $d3" | bc -l)"
+    read -r _ _ oi oig rss < <(ours "$f")
+    printf '| %-8s | %-7s | %9s | %14s | %8s | %17s | %8s | %6.0fx | %8.0f |\n' \
+        "$sys" "$kind" "$n" "$d3" "$d3g" "$oi" "$oig" "$(echo "$oi / $d3" | bc -l)" \
+        "$(echo "$rss / 1024" | bc -l)"
 done
+rm -f /tmp/sig-rss.$$
+echo "load: $(uptime | sed 's/.*load average: //')"

@@ -5,7 +5,8 @@
 //! each file (one message a line) three times (`SIG_BENCH_RUNS`) after
 //! reading it, and prints the best run as `file lines seconds lines_per_s
 //! groups`; with `SIG_BENCH_PRED_DIR` also
-//! writes `<stem>.jsonl` predictions for the grouping scorer.
+//! writes `<stem>.jsonl` predictions for the grouping scorer and
+//! `<stem>.templates.json`, the templates with their statistics.
 
 use criterion::Criterion;
 use outsidein::signature::{mine, Mined};
@@ -28,12 +29,15 @@ fn time_file(path: &Path) {
     let mut mined = None;
     let runs: usize = std::env::var("SIG_BENCH_RUNS").map_or(3, |r| r.parse().unwrap());
     for _ in 0..runs {
+        // The last run's result is dropped first, so that peak memory is
+        // that of one run.
+        drop(mined.take());
         let start = Instant::now();
         let m = mine(&msgs);
         secs = secs.min(start.elapsed().as_secs_f64());
-        mined.get_or_insert(m);
+        mined = Some(m);
     }
-    let mined = mined.unwrap();
+    let mined = mined.expect("at least one run");
     let rate = msgs.len() as f64 / secs;
     println!(
         "{} {} {secs:.3} {rate:.0} {}",
@@ -55,6 +59,9 @@ fn write_predictions(path: &Path, mined: &Mined) {
         let rec = serde_json::json!({"line": i + 1, "template_id": tpl.id});
         writeln!(out, "{rec}").unwrap();
     }
+    // Templates with their parameter statistics, to compare two builds.
+    let path = path.with_extension("templates.json");
+    serde_json::to_writer_pretty(std::fs::File::create(path).unwrap(), &mined.templates).unwrap();
 }
 
 fn criterion_main() {

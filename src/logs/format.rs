@@ -104,10 +104,62 @@ pub struct Fields<'a> {
 }
 
 enum Reader {
-    Regex(Box<Regex>),
+    Regex(Box<Header>),
     Json,
     Logfmt,
     Plain,
+}
+
+/// A compiled format regex. Most end in `(?P<msg>.*)$`: the message is the
+/// rest of the line. Such a regex is compiled without that tail, with an
+/// empty `msg` group where the message starts, so that capturing (the
+/// costly part of reading a line) covers the header only; leftmost-first
+/// matching picks the same header either way, since the tail matches any
+/// rest.
+struct Header {
+    re: Regex,
+    msg_to_end: bool,
+    /// Index of each named group in [`GROUPS`] order, resolved once.
+    groups: [Option<usize>; GROUPS.len()],
+}
+
+/// Indices into [`GROUPS`].
+const G_TIME: usize = 0;
+const G_UPTIME: usize = 1;
+const G_HOST: usize = 2;
+const G_LEVEL: usize = 3;
+const G_PROC: usize = 4;
+const G_MSG: usize = 5;
+const G_METHOD: usize = 6;
+const G_PATH: usize = 7;
+const G_STATUS: usize = 8;
+const G_URT: usize = 9;
+const G_PRI: usize = 10;
+/// The named groups a format regex may have.
+const GROUPS: [&str; 11] = [
+    "time", "uptime", "host", "level", "proc", "msg", "method", "path", "status", "urt", "pri",
+];
+
+impl Header {
+    fn new(regex: &str) -> Result<Header, regex::Error> {
+        const TAIL: &str = "(?P<msg>.*)$";
+        let (re, msg_to_end) = match regex.trim_end().strip_suffix(TAIL) {
+            Some(head) => (Regex::new(&format!("{head}(?P<msg>)"))?, true),
+            None => (Regex::new(regex)?, false),
+        };
+        let index = |g: &str| re.capture_names().position(|n| n == Some(g));
+        let groups = GROUPS.map(index);
+        Ok(Header {
+            re,
+            msg_to_end,
+            groups,
+        })
+    }
+
+    /// Named group `GROUPS[g]` in `c`.
+    fn get<'a>(&self, c: &regex::Captures<'a>, g: usize) -> Option<regex::Match<'a>> {
+        self.groups[g].and_then(|i| c.get(i))
+    }
 }
 
 /// A format ready to read lines.
@@ -132,10 +184,11 @@ impl Format {
             ("logfmt", true) => Reader::Logfmt,
             ("plain", true) => Reader::Plain,
             _ => {
-                let re = Regex::new(&def.regex).map_err(|source| FormatError::Regex {
+                let header = Header::new(&def.regex).map_err(|source| FormatError::Regex {
                     name: def.name.clone(),
                     source,
                 })?;
+                let re = &header.re;
                 let has = |g: &str| re.capture_names().any(|n| n == Some(g));
                 let access_log = has("method") && has("path");
                 if !has("msg") && !access_log {
@@ -143,7 +196,7 @@ impl Format {
                         name: def.name.clone(),
                     });
                 }
-                Reader::Regex(Box::new(re))
+                Reader::Regex(Box::new(header))
             }
         };
         Ok(Format { def, reader })
@@ -191,25 +244,29 @@ fn plain_line(line: &str) -> Option<Fields<'_>> {
     })
 }
 
-fn regex_line<'a>(re: &Regex, line: &'a str) -> Option<Fields<'a>> {
-    let c = re.captures(line)?;
-    let get = |k: &str| c.name(k).map(|m| m.as_str());
-    let cow = |k: &str| get(k).map(std::borrow::Cow::Borrowed);
+fn regex_line<'a>(header: &Header, line: &'a str) -> Option<Fields<'a>> {
+    let c = header.re.captures(line)?;
+    let get = |k: usize| header.get(&c, k).map(|m| m.as_str());
+    let cow = |k: usize| get(k).map(std::borrow::Cow::Borrowed);
+    let msg = match header.msg_to_end {
+        true => header.get(&c, G_MSG).map(|m| &line[m.start()..]),
+        false => get(G_MSG),
+    };
     let mut f = Fields {
-        time: cow("time"),
-        uptime: get("uptime").and_then(|u| u.parse().ok()),
-        host: cow("host"),
-        level_word: get("level"),
-        proc: cow("proc"),
-        msg: cow("msg").unwrap_or_default(),
-        method: cow("method"),
-        path: cow("path"),
-        status: get("status").and_then(|s| s.parse().ok()),
-        upstream_time: get("urt").and_then(|s| s.trim().parse().ok()),
+        time: cow(G_TIME),
+        uptime: get(G_UPTIME).and_then(|u| u.parse().ok()),
+        host: cow(G_HOST),
+        level_word: get(G_LEVEL),
+        proc: cow(G_PROC),
+        msg: msg.map(std::borrow::Cow::Borrowed).unwrap_or_default(),
+        method: cow(G_METHOD),
+        path: cow(G_PATH),
+        status: get(G_STATUS).and_then(|s| s.parse().ok()),
+        upstream_time: get(G_URT).and_then(|s| s.trim().parse().ok()),
         ..Fields::default()
     };
     f.level = f.level_word.and_then(Severity::parse);
-    if let Some(pri) = get("pri").and_then(|p| p.parse::<u8>().ok()) {
+    if let Some(pri) = get(G_PRI).and_then(|p| p.parse::<u8>().ok()) {
         f.level = Some(super::structured::syslog_priority(pri % 8));
     }
     if let (Some(m), Some(p)) = (&f.method, &f.path) {
@@ -230,34 +287,54 @@ fn regex_line<'a>(re: &Regex, line: &'a str) -> Option<Fields<'a>> {
     Some(f)
 }
 
+/// Words that mean trouble, by the severity they give, most severe first;
+/// matched without regard to ASCII case.
+const TROUBLE_WORDS: [(Severity, &[&str]); 3] = [
+    (
+        Severity::Fatal,
+        &["panic", "fatal", "out of memory", "oom-kill", "segfault"],
+    ),
+    (
+        Severity::Error,
+        &[
+            "error",
+            "fail",
+            "refused",
+            "denied",
+            "exception",
+            "killed",
+            "timed out",
+            "timeout",
+            "unreachable",
+            "abort",
+            "could not",
+            "cannot",
+            "unable to",
+        ],
+    ),
+    (Severity::Warn, &["warn"]),
+];
+
+/// [`TROUBLE_WORDS`] as one case-insensitive (ASCII) alternation per
+/// severity: one scan of the message each, no lower-cased copy.
+static TROUBLE: std::sync::LazyLock<Vec<(Severity, regex::bytes::Regex)>> =
+    std::sync::LazyLock::new(|| {
+        TROUBLE_WORDS
+            .iter()
+            .map(|(sev, words)| {
+                let alt: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+                let re = regex::bytes::Regex::new(&format!("(?i-u){}", alt.join("|")));
+                (*sev, re.expect("literal words"))
+            })
+            .collect()
+    });
+
 /// Severity for formats that carry no level: words that mean trouble.
 pub fn infer_severity(msg: &str) -> Severity {
-    let lower = msg.to_ascii_lowercase();
-    const FATAL: &[&str] = &["panic", "fatal", "out of memory", "oom-kill", "segfault"];
-    const ERROR: &[&str] = &[
-        "error",
-        "fail",
-        "refused",
-        "denied",
-        "exception",
-        "killed",
-        "timed out",
-        "timeout",
-        "unreachable",
-        "abort",
-        "could not",
-        "cannot",
-        "unable to",
-    ];
-    if FATAL.iter().any(|w| lower.contains(w)) {
-        Severity::Fatal
-    } else if ERROR.iter().any(|w| lower.contains(w)) {
-        Severity::Error
-    } else if lower.contains("warn") {
-        Severity::Warn
-    } else {
-        Severity::Info
-    }
+    TROUBLE
+        .iter()
+        .find(|(_, re)| re.is_match(msg.as_bytes()))
+        .map_or(Severity::Info, |(sev, _)| *sev)
 }
 
 /// The HTTP reason phrase of a status code, or its class.

@@ -1,10 +1,32 @@
 //! Framing: physical lines into records, with every line accounted for.
+//!
+//! A file larger than two [`CHUNK_BYTES`] is cut into chunks of about that
+//! size, each starting at a line that begins a record, and the chunks are
+//! framed in parallel (rayon) and joined in order. The cuts depend only on
+//! the bytes and the format, never on the thread count, so the result is
+//! the same for any number of threads.
+//!
+//! # Limitations
+//! - A chunk reads its timestamps with a fresh [`TimeParser`]: where two
+//!   time shapes could both read a text, a chunk may settle on another
+//!   shape than the line before the cut did.
+//! - Where no line within [`CUT_SCAN_BYTES`] after a nominal cut begins a
+//!   record (a stack trace of megabytes), that cut is dropped and the chunk
+//!   before it grows.
 
 use super::format::{infer_severity, Format};
 use crate::model::Severity;
 use crate::time::{TimeCtx, TimeParser};
 use jiff::Timestamp;
+use rayon::prelude::*;
 use serde::Serialize;
+
+/// Nominal size of a chunk of a large file; fixed, so that cuts do not
+/// depend on the thread count.
+pub const CHUNK_BYTES: usize = 4 << 20;
+/// How far past a nominal cut the first line that begins a record is
+/// looked for.
+pub const CUT_SCAN_BYTES: usize = 1 << 20;
 
 /// Longest message kept for one record; the rest is counted, not kept.
 const MAX_MESSAGE: usize = 64 * 1024;
@@ -81,6 +103,12 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = (u64, &str)> {
     } else {
         '\n'
     };
+    split_lines(text, sep)
+}
+
+/// [`lines`] with the separator given: for a chunk of a file whose
+/// separator was decided on the whole file.
+fn split_lines(text: &str, sep: char) -> impl Iterator<Item = (u64, &str)> {
     let text = text.strip_suffix(sep).unwrap_or(text);
     text.split(sep)
         .enumerate()
@@ -88,8 +116,131 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = (u64, &str)> {
         .filter(|(_, l)| !l.is_empty() || text.is_empty())
 }
 
-/// Frames `bytes` with `format`, reading times with `ctx`.
+/// Frames `bytes` with `format`, reading times with `ctx`; a large file in
+/// parallel chunks (see the module's doc).
 pub fn frame(format: &Format, bytes: &[u8], ctx: &TimeCtx) -> LogFile {
+    frame_in_chunks(format, bytes, ctx, CHUNK_BYTES)
+}
+
+fn frame_in_chunks(format: &Format, bytes: &[u8], ctx: &TimeCtx, chunk: usize) -> LogFile {
+    let bom = if bytes.starts_with("\u{feff}".as_bytes()) {
+        3
+    } else {
+        0
+    };
+    let body = &bytes[bom..];
+    if body.len() < 2 * chunk || memchr::memchr(b'\n', body).is_none() {
+        // Small, or lines cut at carriage returns alone: one piece.
+        return frame_chunk(format, bytes, None, ctx);
+    }
+    let cuts = cuts(format, body, chunk);
+    let parts: Vec<(LogFile, u64)> = cuts
+        .par_windows(2)
+        .map(|w| {
+            let chunk = &body[w[0]..w[1]];
+            let physical = memchr::memchr_iter(b'\n', chunk).count() as u64;
+            (frame_chunk(format, chunk, Some('\n'), ctx), physical)
+        })
+        .collect();
+    join(parts)
+}
+
+/// Where chunks start: 0, then the first line that begins a record at or
+/// after each `chunk` bytes past the cut before, and the end.
+fn cuts(format: &Format, body: &[u8], chunk: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    let mut nominal = chunk;
+    while nominal + chunk / 2 < body.len() {
+        if let Some(cut) = record_start_after(format, body, nominal) {
+            if cut > *cuts.last().unwrap() && cut < body.len() {
+                cuts.push(cut);
+            }
+        }
+        nominal = cuts.last().unwrap().max(&nominal) + chunk;
+    }
+    cuts.push(body.len());
+    cuts
+}
+
+/// The start of the first line after `from` that begins a record, within
+/// [`CUT_SCAN_BYTES`].
+fn record_start_after(format: &Format, body: &[u8], from: usize) -> Option<usize> {
+    let limit = (from + CUT_SCAN_BYTES).min(body.len());
+    let mut start = from + memchr::memchr(b'\n', &body[from..limit])? + 1;
+    while start < limit {
+        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |e| start + e);
+        let line = String::from_utf8_lossy(&body[start..end]);
+        let line = line.strip_suffix('\r').unwrap_or(&line);
+        if format
+            .parse(line)
+            .is_some_and(|f| !format.is_continuation(&f))
+        {
+            return Some(start);
+        }
+        start = end + 1;
+    }
+    None
+}
+
+/// Joins the framed chunks of one file, in order; each comes with its
+/// count of physical lines, by which the line numbers after it move.
+fn join(parts: Vec<(LogFile, u64)>) -> LogFile {
+    let mut out = LogFile::default();
+    let mut offset = 0;
+    for (i, (part, physical)) in parts.into_iter().enumerate() {
+        if i == 0 {
+            out.format = part.format;
+        }
+        if part.lines > 0 {
+            out.lines = offset + part.lines;
+        }
+        let moved = |(n, text): (u64, String)| (n + offset, text);
+        out.first_unparsed = out.first_unparsed.or(part.first_unparsed.map(moved));
+        out.first_no_time = out.first_no_time.or(part.first_no_time.map(moved));
+        out.unparsed += part.unparsed;
+        out.continuation += part.continuation;
+        out.no_time += part.no_time;
+        out.zone_assumed += part.zone_assumed;
+        out.year_inferred += part.year_inferred;
+        out.invalid_utf8 += part.invalid_utf8;
+        out.cut += part.cut;
+        out.records.extend(part.records.into_iter().map(|mut r| {
+            r.line += offset;
+            r
+        }));
+        offset += physical;
+    }
+    out
+}
+
+/// The time text of the line before and what it read as: lines of one
+/// second (or millisecond) repeat it, and reading it again would give the
+/// same result, since the parser tries the shape that read it first.
+#[derive(Default)]
+struct LastTime {
+    text: String,
+    parsed: Option<crate::time::Parsed>,
+}
+
+impl LastTime {
+    fn parse(
+        &mut self,
+        text: &str,
+        times: &TimeParser,
+        ctx: &TimeCtx,
+    ) -> Option<crate::time::Parsed> {
+        if self.text != text || self.text.is_empty() {
+            self.parsed = times.parse(text, ctx);
+            self.text.clear();
+            self.text.push_str(text);
+        }
+        self.parsed
+    }
+}
+
+/// Frames one piece of a file: the whole of it (`sep` decided here), or a
+/// chunk that starts at a record (`sep` decided on the whole file).
+fn frame_chunk(format: &Format, bytes: &[u8], sep: Option<char>, ctx: &TimeCtx) -> LogFile {
     let text = String::from_utf8_lossy(bytes);
     let mut out = LogFile {
         format: format.name().to_string(),
@@ -99,12 +250,20 @@ pub fn frame(format: &Format, bytes: &[u8], ctx: &TimeCtx) -> LogFile {
         out.invalid_utf8 = text.lines().filter(|l| l.contains('\u{fffd}')).count() as u64;
     }
     let times = TimeParser::new();
-    for (n, line) in lines(&text) {
+    let mut last_time = LastTime::default();
+    let lines: Box<dyn Iterator<Item = (u64, &str)>> = match sep {
+        Some(sep) => Box::new(split_lines(&text, sep)),
+        None => Box::new(lines(&text)),
+    };
+    for (n, line) in lines {
         out.lines = n;
         let fields = format.parse(line);
         match fields {
             Some(f) if !format.is_continuation(&f) => {
-                let time = f.time.as_deref().and_then(|t| times.parse(t, ctx));
+                let time = f
+                    .time
+                    .as_deref()
+                    .and_then(|t| last_time.parse(t, &times, ctx));
                 if let Some(p) = time {
                     out.zone_assumed += p.zone_assumed as u64;
                     out.year_inferred += p.year_inferred as u64;
@@ -179,16 +338,18 @@ mod tests {
         frame(reg.get(d.index), text.as_bytes(), &TimeCtx::default())
     }
 
-    #[test]
-    fn postgres_detail_and_statement_join_their_record() {
-        let text = "\
+    /// Two Postgres records, the first over four lines.
+    const PG_RECORDS: &str = "\
 2026-12-04 15:39:02.117 UTC [23011] app@shop ERROR:  duplicate key value violates unique constraint \"orders_pkey\"
 2026-12-04 15:39:02.117 UTC [23011] app@shop DETAIL:  Key (id)=(42) already exists.
 2026-12-04 15:39:02.117 UTC [23011] app@shop STATEMENT:  INSERT INTO orders (id)
 \tVALUES (42)
 2026-12-04 15:39:03.001 UTC [23012] LOG:  checkpoint starting: time
 ";
-        let f = framed(text);
+
+    #[test]
+    fn postgres_detail_and_statement_join_their_record() {
+        let f = framed(PG_RECORDS);
         assert_eq!(f.format, "postgres-stderr");
         assert_eq!(f.records.len(), 2);
         assert_eq!(f.records[0].lines, 4);
@@ -216,6 +377,39 @@ TypeError: client.ref is not a function
         assert_eq!(f.records[0].lines, 3);
         assert_eq!(f.unparsed, 1);
         assert_eq!(f.first_unparsed.as_ref().unwrap().0, 1);
+    }
+
+    /// A postgres log whose records span lines (DETAIL, STATEMENT and a
+    /// statement over two lines), cut into many small chunks: the same
+    /// result as in one piece, for one thread and for two.
+    #[test]
+    fn chunks_join_to_the_whole_for_any_thread_count() {
+        let record = PG_RECORDS;
+        let mut bytes = b"stray line before any record\n".to_vec();
+        for _ in 0..200 {
+            bytes.extend_from_slice(record.as_bytes());
+        }
+        bytes.extend_from_slice(b"2026-12-04 15:39:04 UTC [1] LOG:  bad \xff byte\n");
+        let reg = Registry::default();
+        let format = reg.get(reg.detect(record).unwrap().index);
+        let ctx = TimeCtx::default();
+        let whole = frame_chunk(format, &bytes, None, &ctx);
+        assert_eq!(whole.records.len(), 401);
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let chunked = pool.install(|| frame_in_chunks(format, &bytes, &ctx, 1000));
+            assert!(cuts(format, &bytes, 1000).len() > 20);
+            assert_eq!(chunked.records, whole.records, "{threads} threads");
+            assert_eq!(chunked.lines, whole.lines);
+            assert_eq!(chunked.continuation, 600);
+            assert_eq!(chunked.unparsed, 1);
+            assert_eq!(chunked.first_unparsed, whole.first_unparsed);
+            assert_eq!(chunked.invalid_utf8, 1);
+            assert_eq!(chunked.no_time, whole.no_time);
+        }
     }
 
     #[test]

@@ -5,10 +5,14 @@
 //! different tokens there, or when one of them already holds `<*>` there.
 //! Two keys that differ in one word only (`opened` / `closed`) stay apart.
 //! The rule runs to a fixed point and never looks at arrival order, so the
-//! result depends only on the set of keys.
+//! result depends only on the set of keys. Keys of different token counts
+//! never merge, so each count's bucket is merged on its own, in parallel.
 
-use super::stats::FastMap as HashMap;
+use super::stats::{FastMap as HashMap, IdMap};
+use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// How many different tokens at one position make it a variable.
 pub const MIN_DISTINCT: usize = 3;
@@ -29,15 +33,18 @@ const W: u32 = 0;
 /// Templates come out sorted by their text.
 pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
     let mut names: Vec<&str> = vec![WILD];
-    let mut ids: HashMap<&str, u32> = HashMap::default();
-    ids.insert(WILD, W);
+    // Tokens interned by their xxh3: one hash per token, no string compare.
+    let mut ids: IdMap<u32> = IdMap::default();
+    ids.insert(xxh3_64(WILD.as_bytes()), W);
     let mut by_len: BTreeMap<usize, Vec<Tpl>> = BTreeMap::new();
     for (k, key) in keys.iter().enumerate() {
         let toks = key
-            .split(' ')
+            .as_bytes()
+            .split(|&c| c == b' ')
             .map(|t| {
-                *ids.entry(t).or_insert_with(|| {
-                    names.push(t);
+                *ids.entry(xxh3_64(t)).or_insert_with(|| {
+                    // Cut at spaces, which are ASCII: still UTF-8.
+                    names.push(std::str::from_utf8(t).expect("cut at a space"));
                     names.len() as u32 - 1
                 })
             })
@@ -48,11 +55,23 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
             .or_default()
             .push((toks, vec![k], h));
     }
-    let bare: Vec<String> = names.iter().map(|n| n.replace(WILD, "")).collect();
+    // Only tokens that hold a value need their bare form built.
+    let bare: Vec<Cow<str>> = names
+        .iter()
+        .map(|n| match n.contains(WILD) {
+            true => Cow::Owned(n.replace(WILD, "")),
+            false => Cow::Borrowed(*n),
+        })
+        .collect();
     let mut texts: BTreeMap<Vec<&str>, Vec<usize>> = BTreeMap::new();
-    for bucket in by_len.into_values() {
-        let bucket = rare_values(bucket, lines);
-        for (tpl, ks, _) in merge_bucket(bucket, &names, &bare) {
+    // Buckets are independent: merged in parallel, joined in length order.
+    let buckets: Vec<Vec<Tpl>> = by_len.into_values().collect();
+    let merged: Vec<Vec<Tpl>> = buckets
+        .into_par_iter()
+        .map(|bucket| merge_bucket(rare_values(bucket, lines), &names, &bare))
+        .collect();
+    for bucket in merged {
+        for (tpl, ks, _) in bucket {
             let words = tpl.iter().map(|&t| names[t as usize]).collect();
             texts.entry(words).or_default().extend(ks);
         }
@@ -73,7 +92,7 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
 type Tpl = (Vec<u32>, Vec<usize>, u64);
 
 /// One bucket of keys with the same token count, run to a fixed point.
-fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[String]) -> Vec<Tpl> {
+fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[Cow<str>]) -> Vec<Tpl> {
     let n = cur[0].0.len();
     loop {
         let mut changed = false;
@@ -96,37 +115,38 @@ fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[String]) -> Vec<Tpl> 
 /// several positions at once, which the one-position rule cannot.
 fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
     let weight = |t: &Tpl| t.1.iter().map(|&k| lines[k]).sum::<u64>();
-    let mut freq: HashMap<(usize, u32), u64> = HashMap::default();
+    // Keyed by `mix(p, tok)`, a bijection of (position, token).
+    let mut freq: IdMap<u64> = IdMap::default();
     for t in &bucket {
         let w = weight(t);
         for (p, &tok) in t.0.iter().enumerate() {
-            *freq.entry((p, tok)).or_default() += w;
+            *freq.entry(mix(p, tok)).or_default() += w;
         }
     }
     // Constant part of each key, as the sum of its (position, token) hashes;
     // a hash collision only joins two groups that then need the rule below.
     let mut groups: HashMap<u64, (Vec<bool>, Vec<usize>)> = HashMap::default();
+    let (mut mixes, mut fs, mut sorted) = (vec![], vec![], vec![]);
     for (i, t) in bucket.iter().enumerate() {
-        let fs: Vec<u64> =
-            t.0.iter()
-                .enumerate()
-                .map(|(p, &tok)| freq[&(p, tok)])
-                .collect();
-        let mut sorted = fs.clone();
+        mixes.clear();
+        mixes.extend(t.0.iter().enumerate().map(|(p, &tok)| mix(p, tok)));
+        fs.clear();
+        fs.extend(mixes.iter().map(|m| freq[m]));
+        sorted.clear();
+        sorted.extend_from_slice(&fs);
         sorted.sort_unstable();
         let best = sorted
             .chunk_by(|a, b| a == b)
             .max_by_key(|run| (run.len(), run[0]))
             .map_or(0, |run| run[0]);
-        let in_lcp: Vec<bool> = fs.iter().map(|&f| f == best).collect();
-        let h =
-            t.0.iter()
-                .enumerate()
-                .filter(|&(p, _)| in_lcp[p])
-                .fold(0u64, |h, (p, &x)| h.wrapping_add(mix(p, x)));
+        let h = mixes
+            .iter()
+            .zip(&fs)
+            .filter(|&(_, &f)| f == best)
+            .fold(0u64, |h, (&m, _)| h.wrapping_add(m));
         groups
             .entry(h)
-            .or_insert_with(|| (in_lcp, vec![]))
+            .or_insert_with(|| (fs.iter().map(|&f| f == best).collect(), vec![]))
             .1
             .push(i);
     }
@@ -137,12 +157,7 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
         }
         let n = bucket[members[0]].0.len();
         let wild: Vec<bool> = (0..n)
-            .map(|p| {
-                let mut seen: Vec<u32> = members.iter().map(|&i| bucket[i].0[p]).collect();
-                seen.sort_unstable();
-                seen.dedup();
-                !in_lcp[p] && seen.len() >= MIN_DISTINCT
-            })
+            .map(|p| !in_lcp[p] && enough_distinct(members.iter().map(|&i| bucket[i].0[p])))
             .collect();
         let consts = in_lcp.iter().filter(|&&c| c).count();
         let runs = (0..n)
@@ -161,14 +176,45 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
     dedup(bucket)
 }
 
+/// Whether `toks` holds at least [`MIN_DISTINCT`] different tokens; stops
+/// as soon as it does.
+fn enough_distinct(toks: impl Iterator<Item = u32>) -> bool {
+    let mut seen = [0u32; MIN_DISTINCT];
+    let mut n = 0;
+    for t in toks {
+        if !seen[..n].contains(&t) {
+            seen[n] = t;
+            n += 1;
+            if n == MIN_DISTINCT {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Joins equal templates, in order of first appearance. Templates are found
+/// by their sum hash; only hashes shared by different token lists (rare)
+/// need the exact map.
 fn dedup(cur: Vec<Tpl>) -> Vec<Tpl> {
-    let mut seen: HashMap<Vec<u32>, usize> = HashMap::default();
+    let mut by_sum: IdMap<usize> = IdMap::default();
+    let mut exact: HashMap<Vec<u32>, usize> = HashMap::default();
     let mut next: Vec<Tpl> = Vec::with_capacity(cur.len());
     for (t, ks, h) in cur {
-        match seen.get(&t) {
-            Some(&j) => next[j].1.extend(ks),
+        let j = match by_sum.get(&h) {
+            Some(&j) if next[j].0 == t => Some(j),
+            Some(_) => exact.get(&t).copied(),
             None => {
-                seen.insert(t.clone(), next.len());
+                by_sum.insert(h, next.len());
+                None
+            }
+        };
+        match j {
+            Some(j) => next[j].1.extend(ks),
+            None => {
+                if by_sum[&h] != next.len() {
+                    exact.insert(t.clone(), next.len());
+                }
                 next.push((t, ks, h));
             }
         }
@@ -192,7 +238,7 @@ fn sum_hash(t: &[u32]) -> u64 {
 
 /// Applies the rule at position `p`; merges templates that became equal.
 /// Returns whether any token changed.
-fn merge_position(cur: &mut Vec<Tpl>, p: usize, names: &[&str], bare: &[String]) -> bool {
+fn merge_position(cur: &mut Vec<Tpl>, p: usize, names: &[&str], bare: &[Cow<str>]) -> bool {
     // Templates equal except at p, grouped by a hash of the rest: sorted
     // (hash, index) pairs, one run per group.
     let mut rest: Vec<(u64, usize)> = cur
@@ -246,7 +292,7 @@ fn targets(
     toks: &[u32],
     p: usize,
     names: &[&str],
-    bare: &[String],
+    bare: &[Cow<str>],
 ) -> Vec<Option<u32>> {
     let has_wild = toks.contains(&W);
     let consts = tpl

@@ -7,8 +7,10 @@
 //! messages, so the second step, [`merge`], works on keys only: keys of equal
 //! length whose other words are one-offs (Brain's frequency grouping), or
 //! that differ in one position with several different words there (user
-//! names, host names), become one template. The third step assigns each
-//! message its template and gathers per-variable statistics ([`stats`]).
+//! names, host names), become one template; keys of each token count are
+//! merged on their own, in parallel. The third step assigns each message
+//! its template and gathers per-variable statistics ([`stats`]) from the
+//! value spans the first step kept, so each message is masked once.
 //! Steps one and three run on rayon over fixed chunks of lines and merge the
 //! chunks in order, so ids, templates and statistics are the same for any
 //! thread count. A template's id is the xxh3 of its text: the same template
@@ -43,6 +45,15 @@
 //! - Each distinct key is kept while merging: data with millions of distinct
 //!   keys (values without digits in every message) costs memory and time in
 //!   proportion.
+//! - The value spans of every message (8 bytes a value, plus 4 a message)
+//!   are held from the first step to the third: about 25 MB for a million
+//!   OpenSSH lines.
+//! - About 0.7 to 5 million messages a second on two threads of a shared
+//!   machine (`benches/drain3_vs_outsidein.sh`, figures in
+//!   `benches/README.md`): 3x to 4x (OpenSSH) up to 45x to 75x (BGL)
+//!   Drain3's rate, not the 100x aimed at. Masking is a byte loop with a class lookup per byte, and
+//!   the 321k distinct keys of a million OpenSSH lines (user names without
+//!   digits) are merged one token-count bucket per thread.
 
 pub mod mask;
 pub mod merge;
@@ -102,7 +113,18 @@ enum Slot {
 /// Groups `messages` into templates. Parallel on the current rayon pool,
 /// deterministic for any thread count.
 pub fn mine(messages: &[&str]) -> Mined {
-    let (hashes, keys) = key_hashes(messages);
+    let (hashes, keys, spans) = key_hashes(messages);
+    // Each message's key by index (4 bytes a message, not 8), before the
+    // merge's own memory is taken.
+    let key_idx: Vec<u32> = {
+        let key_of: IdMap<u32> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (k.hash, i as u32))
+            .collect();
+        hashes.par_iter().map(|h| key_of[h]).collect()
+    };
+    drop(hashes);
     let key_refs: Vec<&str> = keys.iter().map(|(_, text)| text.as_str()).collect();
     let key_lines: Vec<u64> = keys.iter().map(|(k, _)| k.lines).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
@@ -119,14 +141,19 @@ pub fn mine(messages: &[&str]) -> Mined {
     for (r, &t) in order.iter().enumerate() {
         rank[t] = r as u32;
     }
-    let mut by_hash: IdMap<u32> = IdMap::default();
-    for (k, (key, _)) in keys.iter().enumerate() {
-        by_hash.insert(key.hash, rank[key_tpl[k] as usize]);
-    }
-    let assignment: Vec<u32> = hashes.par_iter().map(|h| by_hash[h]).collect();
+    let assignment: Vec<u32> = key_idx
+        .par_iter()
+        .map(|&k| rank[key_tpl[k as usize] as usize])
+        .collect();
 
     let slots: Vec<Vec<Slot>> = order.iter().map(|&t| slots_of(&tpl_tokens[t])).collect();
-    let accs = param_stats(messages, &assignment, &slots);
+    let lines = Lines {
+        messages,
+        key_idx: &key_idx,
+        keys: &keys,
+        spans: &spans,
+    };
+    let accs = param_stats(&lines, &assignment, &slots);
     let mut counts = vec![0u64; order.len()];
     for &a in &assignment {
         counts[a as usize] += 1;
@@ -157,17 +184,75 @@ struct Key {
 /// Distinct keys of a chunk of messages, by hash, with their text.
 type ChunkKeys = IdMap<(Key, String)>;
 
-/// Hash of each message's key, and the distinct keys with their text,
-/// sorted by hash.
-fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>) {
+/// The values of one chunk of messages as masking found them, kept from
+/// the first pass so that statistics need not mask again. Each value is
+/// packed in 4 bytes, its distance from the end of the value before (or
+/// from the start of the message) and its length, 16 bits each; message
+/// `i`'s values run from `ends[i - 1]` to `ends[i]` (without [`SPILL`]). A
+/// message with a value too far or too long for that keeps none and has
+/// [`SPILL`] set: it is masked again.
+#[derive(Default)]
+struct ChunkSpans {
+    packed: Vec<u32>,
+    ends: Vec<u32>,
+}
+
+/// Flag of [`ChunkSpans::ends`]: this message's values were not kept.
+const SPILL: u32 = 1 << 31;
+
+impl ChunkSpans {
+    fn push(&mut self, vars: &[mask::Span]) {
+        let fits = vars
+            .iter()
+            .scan(0, |prev, v| {
+                let ok = v.start.checked_sub(*prev).is_some_and(|d| d <= 0xffff)
+                    && v.end - v.start <= 0xffff;
+                *prev = v.end;
+                Some(ok)
+            })
+            .all(|ok| ok);
+        let mut prev = 0;
+        if fits {
+            for v in vars {
+                self.packed.push((v.start - prev) << 16 | (v.end - v.start));
+                prev = v.end;
+            }
+        }
+        self.ends
+            .push(self.packed.len() as u32 | if fits { 0 } else { SPILL });
+    }
+
+    /// Message `i`'s values into `out`, or false when they were not kept.
+    fn of(&self, i: usize, out: &mut Vec<mask::Span>) -> bool {
+        out.clear();
+        if self.ends[i] & SPILL != 0 {
+            return false;
+        }
+        let lo = if i == 0 { 0 } else { self.ends[i - 1] & !SPILL };
+        let mut prev = 0;
+        for &p in &self.packed[lo as usize..self.ends[i] as usize] {
+            let start = prev + (p >> 16);
+            prev = start + (p & 0xffff);
+            out.push(mask::Span { start, end: prev });
+        }
+        true
+    }
+}
+
+/// Hash of each message's key, the distinct keys with their text sorted by
+/// hash, and each chunk's value spans.
+fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>, Vec<ChunkSpans>) {
     let mut hashes = Vec::with_capacity(messages.len());
+    let mut spans = Vec::with_capacity(messages.len().div_ceil(CHUNK));
     let mut all = ChunkKeys::default();
     // Waves of one chunk per thread, merged in order, as in `param_stats`.
     let wave = CHUNK * rayon::current_num_threads();
     for msgs in messages.chunks(wave) {
-        let parts: Vec<(Vec<u64>, ChunkKeys)> = msgs.par_chunks(CHUNK).map(chunk_keys).collect();
-        for (hs, keys) in parts {
+        let parts: Vec<(Vec<u64>, ChunkKeys, ChunkSpans)> =
+            msgs.par_chunks(CHUNK).map(chunk_keys).collect();
+        for (hs, keys, sp) in parts {
             hashes.extend_from_slice(&hs);
+            spans.push(sp);
             for (h, (k, text)) in keys {
                 let e = all.entry(h).or_insert((Key { lines: 0, ..k }, text));
                 e.0.lines += k.lines;
@@ -176,17 +261,20 @@ fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>) {
     }
     let mut keys: Vec<(Key, String)> = all.into_values().collect();
     keys.sort_unstable_by_key(|(k, _)| k.hash);
-    (hashes, keys)
+    (hashes, keys, spans)
 }
 
-/// Key hashes of one chunk of messages and its distinct keys.
-fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys) {
+/// Key hashes of one chunk of messages, its distinct keys and value spans.
+fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys, ChunkSpans) {
     let mut m = Masked::default();
     let mut keys = ChunkKeys::default();
+    let mut spans = ChunkSpans::default();
+    spans.ends.reserve_exact(chunk.len());
     let hs = chunk
         .iter()
         .map(|msg| {
             mask(msg, &mut m);
+            spans.push(&m.vars);
             let hash = xxh3_64(&m.key);
             let e = keys.entry(hash).or_insert_with(|| {
                 let text = String::from_utf8_lossy(&m.key).into_owned();
@@ -196,7 +284,8 @@ fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys) {
             hash
         })
         .collect();
-    (hs, keys)
+    spans.packed.shrink_to_fit();
+    (hs, keys, spans)
 }
 
 fn slots_of(tokens: &[String]) -> Vec<Slot> {
@@ -209,8 +298,17 @@ fn slots_of(tokens: &[String]) -> Vec<Slot> {
         .collect()
 }
 
+/// What the statistics pass reads: the messages, each one's key index, the
+/// keys, and the value spans the first pass found.
+struct Lines<'a> {
+    messages: &'a [&'a str],
+    key_idx: &'a [u32],
+    keys: &'a [(Key, String)],
+    spans: &'a [ChunkSpans],
+}
+
 /// Per template, per parameter accumulators over all messages.
-fn param_stats(messages: &[&str], assignment: &[u32], slots: &[Vec<Slot>]) -> Vec<Vec<ParamAcc>> {
+fn param_stats(lines: &Lines, assignment: &[u32], slots: &[Vec<Slot>]) -> Vec<Vec<ParamAcc>> {
     let n_params: Vec<usize> = slots.iter().map(|s| params_of(s)).collect();
     let mut total: Vec<Vec<ParamAcc>> = n_params
         .iter()
@@ -218,20 +316,12 @@ fn param_stats(messages: &[&str], assignment: &[u32], slots: &[Vec<Slot>]) -> Ve
         .collect();
     // Waves of one chunk per thread bound the memory held by partial
     // accumulators; merging in chunk order keeps the result deterministic.
-    let wave = CHUNK * rayon::current_num_threads();
-    for (w, (msgs, tpls)) in messages
-        .chunks(wave)
-        .zip(assignment.chunks(wave))
-        .enumerate()
-    {
-        let parts: Vec<Vec<Vec<ParamAcc>>> = msgs
-            .par_chunks(CHUNK)
-            .zip(tpls.par_chunks(CHUNK))
-            .enumerate()
-            .map(|(c, (msgs, tpls))| {
-                let base = w * wave + c * CHUNK;
-                chunk_stats(msgs, tpls, base, slots, &n_params)
-            })
+    let threads = rayon::current_num_threads();
+    let n_chunks = lines.spans.len();
+    for first in (0..n_chunks).step_by(threads) {
+        let parts: Vec<Vec<Vec<ParamAcc>>> = (first..(first + threads).min(n_chunks))
+            .into_par_iter()
+            .map(|c| chunk_stats(lines, c, assignment, slots, &n_params))
             .collect();
         for part in parts {
             for (t, accs) in part.into_iter().enumerate() {
@@ -244,28 +334,112 @@ fn param_stats(messages: &[&str], assignment: &[u32], slots: &[Vec<Slot>]) -> Ve
     total
 }
 
-/// Accumulators of one chunk of messages starting at message `base`.
+/// Accumulators of chunk `c` of the messages.
 fn chunk_stats(
-    msgs: &[&str],
-    tpls: &[u32],
-    base: usize,
+    lines: &Lines,
+    c: usize,
+    assignment: &[u32],
     slots: &[Vec<Slot>],
     n_params: &[usize],
 ) -> Vec<Vec<ParamAcc>> {
     let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
     let mut m = Masked::default();
-    for (i, (msg, &t)) in msgs.iter().zip(tpls).enumerate() {
-        let t = t as usize;
+    let mut vars = vec![];
+    let base = c * CHUNK;
+    let hi = (base + CHUNK).min(lines.messages.len());
+    for (i, line) in (base..hi).enumerate() {
+        let t = assignment[line] as usize;
         if n_params[t] == 0 {
             continue;
         }
         if accs[t].is_empty() {
             accs[t] = vec![ParamAcc::default(); n_params[t]];
         }
-        mask(msg, &mut m);
-        add_params(&m, msg, (base + i) as u32, &slots[t], &mut accs[t]);
+        let msg = lines.messages[line];
+        let key = &lines.keys[lines.key_idx[line] as usize].1;
+        let kept = lines.spans[c].of(i, &mut vars);
+        if !kept
+            || !add_known(
+                key.as_bytes(),
+                msg,
+                &vars,
+                line as u32,
+                &slots[t],
+                &mut accs[t],
+            )
+        {
+            mask(msg, &mut m);
+            add_params(&m, msg, line as u32, &slots[t], &mut accs[t]);
+        }
     }
     accs
+}
+
+/// [`add_params`] without masking again: each token's values are the next
+/// ones of `vars`, as many as the key's token holds `<*>`; a whole token is
+/// its values with the constant text around them, or, without values, the
+/// key's token itself, recorded by its token index (see [`finish_param`]).
+/// Returns false, having added nothing, when the message holds a literal
+/// `<*>` that would break that correspondence.
+fn add_known(
+    key: &[u8],
+    msg: &str,
+    vars: &[mask::Span],
+    line: u32,
+    slots: &[Slot],
+    accs: &mut [ParamAcc],
+) -> bool {
+    let literal = memchr::memchr_iter(b'<', msg.as_bytes()).any(|p| msg[p..].starts_with("<*>"));
+    if literal || wilds(key).0 != vars.len() {
+        return false;
+    }
+    let (mut k, mut v) = (0, 0);
+    for (i, (tok, slot)) in key.split(|&c| c == b' ').zip(slots).enumerate() {
+        let (nv, first, last) = wilds(tok);
+        match slot {
+            Slot::Whole if nv == 0 => {
+                let seen = (u32::MAX, i as u32);
+                accs[k].add(xxh3_64(tok), line, seen.0, seen.1);
+                k += 1;
+            }
+            Slot::Whole => {
+                let start = vars[v].start - first as u32;
+                let end = vars[v + nv - 1].end + (tok.len() - last - 3) as u32;
+                let val = &msg.as_bytes()[start as usize..end as usize];
+                accs[k].add(xxh3_64(val), line, start, end);
+                k += 1;
+            }
+            Slot::Own(0) => {}
+            Slot::Own(_) => {
+                for s in &vars[v..v + nv] {
+                    let val = &msg.as_bytes()[s.start as usize..s.end as usize];
+                    accs[k].add(xxh3_64(val), line, s.start, s.end);
+                    k += 1;
+                }
+            }
+        }
+        v += nv;
+    }
+    true
+}
+
+/// How many `<*>` `text` holds, where the first starts and the last.
+fn wilds(text: &[u8]) -> (usize, usize, usize) {
+    let (mut n, mut first, mut last) = (0, 0, 0);
+    let mut p = 0;
+    while p + 3 <= text.len() {
+        if text[p] == b'<' && text[p + 1] == b'*' && text[p + 2] == b'>' {
+            if n == 0 {
+                first = p;
+            }
+            last = p;
+            n += 1;
+            p += 3;
+        } else {
+            p += 1;
+        }
+    }
+    (n, first, last)
 }
 
 fn params_of(slots: &[Slot]) -> usize {
@@ -294,13 +468,28 @@ fn add_params(m: &Masked, msg: &str, line: u32, slots: &[Slot], accs: &mut [Para
     }
 }
 
+/// A value's text is its span in the line where it was first seen; a
+/// constant word in a merged position was recorded as `(u32::MAX, token
+/// index)` and is found by masking that line.
 fn finish_param(acc: &ParamAcc, messages: &[&str]) -> ParamStats {
     let top = acc.top();
+    let text = |s: stats::Seen| {
+        let msg = messages[s.line as usize];
+        let raw = if s.start == u32::MAX {
+            let mut m = Masked::default();
+            mask(msg, &mut m);
+            m.tokens[s.end as usize].raw
+        } else {
+            mask::Span {
+                start: s.start,
+                end: s.end,
+            }
+        };
+        msg[raw.start as usize..raw.end as usize].to_string()
+    };
     ParamStats {
         distinct: acc.distinct(),
-        top: top.map_or_else(String::new, |s| {
-            messages[s.line as usize][s.start as usize..s.end as usize].to_string()
-        }),
+        top: top.map_or_else(String::new, text),
         top_count: top.map_or(0, |s| s.count),
     }
 }

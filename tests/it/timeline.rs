@@ -151,3 +151,43 @@ fn timeline_merges_sources_in_time_order() {
     assert_eq!(first["time"], "2026-12-04T16:18:20.006Z");
     assert_eq!(first["format"], "postgres-stderr");
 }
+
+/// A Postgres log of more than two chunks (the sample bundle's, whose
+/// records span lines, written 45 times over): `timeline` prints the same
+/// bytes with one thread and with two, and line numbers run on across the
+/// cuts.
+#[test]
+fn timeline_of_a_multi_chunk_file_is_the_same_for_one_and_two_threads() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let pg = root.join(
+        "fixtures/sample-bundle/sb_shop-demo-01_20261204_162345/logs/postgresql/postgresql.log",
+    );
+    let one = std::fs::read(pg).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("postgresql.log");
+    std::fs::write(&big, one.repeat(45)).unwrap();
+    assert!(std::fs::metadata(&big).unwrap().len() > 2 * outsidein::logs::CHUNK_BYTES as u64);
+    let path = big.to_str().unwrap();
+    let serial = run(&["timeline", path, "-j", "1"]);
+    let parallel = run(&["timeline", path, "-j", "2"]);
+    assert_eq!(serial.status.code(), Some(0));
+    assert_eq!(parallel.status.code(), Some(0));
+    let text = String::from_utf8(serial.stdout.clone()).unwrap();
+    let rows: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Line numbers run on across chunks: copy k's records stand k copies
+    // of lines after copy 0's.
+    let per_copy = one.iter().filter(|&&b| b == b'\n').count() as u64;
+    let lines: std::collections::BTreeSet<u64> =
+        rows.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines.len() % 45, 0);
+    let first: Vec<u64> = lines.iter().copied().filter(|&l| l <= per_copy).collect();
+    assert_eq!(first.len() * 45, lines.len());
+    assert!(first.iter().all(|l| lines.contains(&(l + 44 * per_copy))));
+    assert!(
+        serial.stdout == parallel.stdout,
+        "timeline differs by thread count"
+    );
+}
