@@ -36,6 +36,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     let mut usage = usage_evidence(ev, &sigs);
     let issues = std::mem::take(&mut usage.issues);
     let chart_input = std::mem::take(&mut usage.charts);
+    let evidence_gaps = counter_resets(&chart_input.usage);
     findings.extend(usage.findings);
     let records = super::explain::timed(ev.items);
     let spike_explanations =
@@ -122,6 +123,7 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         inventory: Vec::new(),
         completeness: completeness(ev),
         clock_skew: super::skew::estimate(ev.items),
+        evidence_gaps,
         spike_explanations,
         signature_shifts,
         anomalies,
@@ -301,6 +303,31 @@ fn cite_causes(f: &mut Finding, sigs: &[SigAgg], cands: &[super::causes::Candida
     if !f.evidence.contains(&best.evidence) {
         f.evidence.push(best.evidence.clone());
     }
+}
+
+/// Statistics counters that started over between two dumps, one gap per
+/// dump file and statistic.
+fn counter_resets(samples: &[crate::model::Sample]) -> Vec<EvidenceGap> {
+    let mut by: BTreeMap<(&str, &str), (Timestamp, u64)> = BTreeMap::new();
+    for s in samples {
+        if let Some(stat) = s.metric.strip_suffix(".counter_reset") {
+            let e = by.entry((&s.source, stat)).or_insert((s.time, 0));
+            e.1 += 1;
+        }
+    }
+    by.into_iter()
+        .map(|((source, stat), (time, rows))| EvidenceGap {
+            kind: "counter_reset",
+            source: source.to_string(),
+            time: Some(time),
+            detail: format!(
+                "{stat}: counters of {rows} row{} started over since the dump before \
+                 (stats_reset changed or a value went down); their rates over that \
+                 interval are unknown",
+                if rows == 1 { "" } else { "s" }
+            ),
+        })
+        .collect()
 }
 
 /// Says what tends to come shortly before a finding's episodes (a job

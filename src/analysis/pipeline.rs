@@ -199,6 +199,25 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
         report.bundle.hosts.insert(0, default_host);
     }
     report.inventory = inventory(bundle, &items, &deps);
+    let paths: Vec<&str> = bundle.entries.iter().map(|e| e.path.as_str()).collect();
+    let rotated_away = rotation::missing(&paths)
+        .into_iter()
+        .map(|(family, holes)| {
+            let list: Vec<String> = holes.iter().map(u32::to_string).collect();
+            EvidenceGap {
+                kind: "rotated_away",
+                source: family,
+                time: None,
+                detail: format!(
+                    "rotation{} {} of this family {} missing: the bundle lacks that stretch of \
+                 its log",
+                    if holes.len() == 1 { "" } else { "s" },
+                    list.join(", "),
+                    if holes.len() == 1 { "is" } else { "are" }
+                ),
+            }
+        });
+    report.evidence_gaps.splice(0..0, rotated_away);
     for issue in cross_file {
         if let Some(e) = report.inventory.iter_mut().find(|e| e.path == issue.path) {
             e.status = if e.status == "parsed" {

@@ -149,6 +149,30 @@ pub fn families(paths: &[&str]) -> Vec<Option<Rotation>> {
     out
 }
 
+/// Numbered families with a hole: the rotations between the newest and
+/// the oldest present whose files are missing (rotated away, or left out
+/// of the bundle), as (family, missing numbers).
+pub fn missing(paths: &[&str]) -> Vec<(String, Vec<u32>)> {
+    let mut numbers: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for p in paths {
+        if let Some((base, Mark::Numbered(n))) = parse(p) {
+            numbers.entry(base).or_default().push(n);
+        }
+    }
+    numbers
+        .into_iter()
+        .filter_map(|(family, mut ns)| {
+            ns.sort_unstable();
+            let highest = *ns.last()?;
+            // Past a thousand the numbers are not a rotation count.
+            let holes: Vec<u32> = (1..highest.min(1000))
+                .filter(|n| ns.binary_search(n).is_err())
+                .collect();
+            (!holes.is_empty()).then_some((family, holes))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +182,21 @@ mod tests {
             .into_iter()
             .map(|r| r.map_or((String::new(), 0), |r| (r.family, r.age)))
             .collect()
+    }
+
+    #[test]
+    fn holes_in_a_numbered_family() {
+        let paths = [
+            "var/log/app.log",
+            "var/log/app.log.1",
+            "var/log/app.log.4.gz",
+            "var/log/db.log",
+            "var/log/db.log.1",
+        ];
+        assert_eq!(
+            missing(&paths),
+            [("var/log/app.log".to_string(), vec![2, 3])]
+        );
     }
 
     #[test]

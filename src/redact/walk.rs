@@ -174,6 +174,10 @@ fn correlation(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
         f(&mut k.host);
         f(&mut k.other);
     }
+    for g in &mut report.evidence_gaps {
+        f(&mut g.source);
+        f(&mut g.detail);
+    }
 }
 
 /// The charts' legends and tooltips: signature templates, timeline titles

@@ -557,6 +557,22 @@ fn completeness(w: &mut String, r: &Report) {
         ];
         table(w, &head, rows, "host pairs");
     }
+    if !r.evidence_gaps.is_empty() {
+        w.push_str("<h3>Evidence gaps</h3>\n");
+        let rows = r
+            .evidence_gaps
+            .iter()
+            .map(|g| {
+                vec![
+                    esc(&g.kind.replace('_', " ")),
+                    esc(&g.source),
+                    g.time.map(|x| t(Some(x))).unwrap_or_default(),
+                    esc(&g.detail),
+                ]
+            })
+            .collect();
+        table(w, &["Gap", "Source", "Seen", "What"], rows, "gaps");
+    }
     w.push_str("</section>\n");
 }
 

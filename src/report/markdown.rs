@@ -480,6 +480,20 @@ fn completeness(w: &mut String, r: &Report, rows: usize) {
             k.spread_s
         );
     }
+    for g in r.evidence_gaps.iter().take(rows) {
+        let at = g
+            .time
+            .map(|x| format!(" at {}", t(Some(x))))
+            .unwrap_or_default();
+        let _ = writeln!(
+            w,
+            "Evidence gap ({}): {}{at}: {}.\n",
+            g.kind.replace('_', " "),
+            code(&g.source),
+            g.detail
+        );
+    }
+    more(w, r.evidence_gaps.len(), rows, "evidence gaps");
 }
 
 /// Files grouped by folder, kind, format and status; files with a reason

@@ -66,6 +66,10 @@ pub struct Report {
     pub intermittent: Vec<Intermittent>,
     /// Instances of one tier whose error rates disagree.
     pub disagreements: Vec<Disagreement>,
+    /// Where the evidence has holes the coverage table does not show:
+    /// rotated files missing from a family, statistics counters reset
+    /// between two dumps.
+    pub evidence_gaps: Vec<EvidenceGap>,
     /// Distinct values replaced by redaction tokens, by kind (`password`,
     /// `email`, `jwt`, ...). Empty when redaction found nothing; omitted
     /// when the report was made with `--no-redact`.
@@ -485,4 +489,22 @@ pub struct Disagreement {
     /// G-test p-value, Benjamini–Hochberg-corrected over the group's
     /// instances.
     pub p_value: f64,
+}
+
+/// A hole in the evidence: something the bundle should hold and does not,
+/// or a counter that started over.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceGap {
+    /// `rotated_away` (numbered rotations missing between the newest and
+    /// the oldest file of a family) or `counter_reset` (a cumulative
+    /// statistic went down or its `stats_reset` changed between dumps, so
+    /// its rate over that interval is unknown).
+    pub kind: &'static str,
+    /// The family's base path, or the dump file after the reset.
+    pub source: String,
+    /// When the reset was seen; omitted for missing files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Timestamp>,
+    /// What is missing, in words.
+    pub detail: String,
 }

@@ -654,3 +654,40 @@ fn mixed_versions_in_one_series() {
     // cumulative count taken for one minute's.
     assert!(sample_value(&a, "pg.db.sessions_per_s", "shop").is_empty());
 }
+
+/// A real `pg_stat_reset()` between two dumps (fixtures/pg-reset/capture.sh,
+/// Postgres 15): the third dump's counters are lower than the second's and
+/// its stats_reset is set, so the report names one counter-reset gap at
+/// that dump.
+#[test]
+fn real_stats_reset_is_an_evidence_gap() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pg-reset/bundle");
+    let mut dumps: Vec<_> = std::fs::read_dir(root.join("postgres"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dumps.sort();
+    assert_eq!(dumps.len(), 3);
+    let commits = |dir: &Path| -> (u64, String) {
+        let text = std::fs::read_to_string(dir.join("pg_stat_database.csv")).unwrap();
+        let row = text.lines().find(|l| l.starts_with("postgres,")).unwrap();
+        let cols: Vec<&str> = row.split(',').collect();
+        (cols[2].parse().unwrap(), cols[7].to_string())
+    };
+    let ((second, before), (third, after)) = (commits(&dumps[1]), commits(&dumps[2]));
+    assert!(third < second && before.is_empty() && !after.is_empty());
+    let out = super::analyze::run(&["analyze", root.to_str().unwrap(), "--format", "json"]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gaps = r["evidence_gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0]["kind"], "counter_reset");
+    let third_dir = dumps[2].file_name().unwrap().to_str().unwrap();
+    assert_eq!(
+        gaps[0]["source"],
+        format!("postgres/{third_dir}/pg_stat_database.csv")
+    );
+    assert!(gaps[0]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("pg.db: counters of 1 row"));
+}

@@ -96,3 +96,33 @@ fn rotation_family_is_the_source_and_listed() {
                 `app.log.3`, `app.log.2`, `app.log.1`, `app.log`.";
     assert!(md.contains(line), "{md}");
 }
+
+/// A family with a rotation missing (the bundle lost `app.log.2.gz`): the
+/// report's evidence gaps name the family and the missing number; the
+/// complete family has no gap.
+#[test]
+fn rotation_hole_is_an_evidence_gap() {
+    let analyze = |dir: &str| -> Value {
+        let out = run(&["analyze", dir, "--format", "json"]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(analyze(&bundle())["evidence_gaps"], serde_json::json!([]));
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    for e in std::fs::read_dir(PathBuf::from(bundle()).join("logs")).unwrap() {
+        let e = e.unwrap();
+        if e.file_name() != "app.log.2.gz" {
+            std::fs::copy(e.path(), logs.join(e.file_name())).unwrap();
+        }
+    }
+    let r = analyze(tmp.path().to_str().unwrap());
+    let gaps = r["evidence_gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0]["kind"], "rotated_away");
+    assert_eq!(gaps[0]["source"], "logs/app.log");
+    assert!(gaps[0]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("rotation 2 of this family is missing"));
+}

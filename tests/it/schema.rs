@@ -82,6 +82,7 @@ fn real_reports_validate_against_the_schema() {
         ("skew", "skew/bundle"),
         ("rotation", "rotation/bundle"),
         ("boot", "boot/host"),
+        ("pg-reset", "pg-reset/bundle"),
         ("cron-lock", "cron-lock/sb_orders-demo-01_20261204_193444"),
     ] {
         files.push(write_report(dir.path(), name, &fixtures.join(rel)));
