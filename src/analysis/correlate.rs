@@ -510,12 +510,7 @@ fn signature_findings(sigs: &[SigAgg]) -> Vec<Finding> {
 /// Markdown inline code that survives backticks inside and stays on one
 /// line.
 pub(crate) fn inline_code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ");
-    if s.contains('`') {
-        format!("`` {s} ``")
-    } else {
-        format!("`{s}`")
-    }
+    crate::report::inline_code(s)
 }
 
 /// The finding a problem signature joins: its knowledge-base kind, or its
@@ -692,7 +687,10 @@ fn timeline(sigs: &[SigAgg], lifecycle: &[Lifecycle], findings: &[Finding]) -> V
             out.push(TimelineEvent {
                 time: t,
                 kind: "first_seen",
-                title: format!("first `{}`", crate::model::excerpt(&s.row.template, 100)),
+                title: format!(
+                    "first {}",
+                    inline_code(&crate::model::excerpt(&s.row.template, 100))
+                ),
                 evidence: Some(s.row.example.clone()),
             });
         }

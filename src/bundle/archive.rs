@@ -27,7 +27,7 @@ pub(crate) fn safe_name(raw: &str) -> Result<String, String> {
     if parts.is_empty() {
         return Err("empty name in archive, not read".into());
     }
-    Ok(parts.join("/"))
+    Ok(super::printable(&parts.join("/")))
 }
 
 /// Why the archive is not read past member `i`: the file count is spent,

@@ -174,7 +174,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, OpenError> {
     let meta = fs::metadata(path).map_err(io)?;
     let name = path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| printable(&n.to_string_lossy()))
         .unwrap_or_default();
     let mut bundle = Bundle {
         name,
@@ -297,12 +297,23 @@ fn mtime_of(meta: &fs::Metadata) -> Option<Timestamp> {
         .and_then(|t| Timestamp::try_from(t).ok())
 }
 
+/// A name as reports and terminals show it: control characters (a
+/// newline, an escape sequence) become `\u{fffd}`, so a file name cannot
+/// forge a line of a report or drive a terminal.
+pub(crate) fn printable(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
 fn walk_dir(root: &Path, dir: &Path, limits: &Limits, bundle: &mut Bundle) {
     let rel = |p: &Path| {
-        p.strip_prefix(root)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .replace('\\', "/")
+        printable(
+            &p.strip_prefix(root)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .replace('\\', "/"),
+        )
     };
     let mut items: Vec<_> = match fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.path()).collect(),

@@ -20,6 +20,7 @@ pub mod model;
 mod svg;
 
 pub use html::render as html;
+pub(crate) use markdown::inline_code;
 pub use markdown::render as markdown;
 pub use model::Report;
 

@@ -5,6 +5,7 @@
 //! hostile entry is still parsed, and that nothing was written outside
 //! OUT's folder.
 
+use super::analyze::run;
 use flate2::{write::GzEncoder, Compression};
 use serde_json::Value;
 use std::fs;
@@ -783,5 +784,60 @@ fn hostile_dmesg_uptime_past_any_date_keeps_no_time() {
         "dmesg",
         "partial",
         "1 records without a readable time, first at line 2",
+    );
+}
+
+/// File names and log lines that carry HTML, a `</details>`, a newline
+/// with a forged report line, terminal escapes and backtick runs: the
+/// Markdown report, rendered by a CommonMark renderer (pulldown-cmark, as
+/// GitHub's is CommonMark), holds no tag but its own evidence blocks, and
+/// no control character reaches the report or the terminal.
+#[test]
+fn hostile_names_and_lines_stay_text_in_the_markdown() {
+    let c = Case::new();
+    let p = c.path("evil.tar.gz");
+    let line =
+        "2026-12-04T10:00:00Z ERROR start `` <img src=y onerror=alert(2)> </details> `` end\n\
+                2026-12-04T10:00:01Z ERROR first `value a|b|c | broken table ` tick\n";
+    write_tar_gz(&p, |b| {
+        raw_member(
+            b,
+            "ok/<img src=x onerror=alert(1)>.log",
+            REG,
+            line.as_bytes(),
+        );
+        raw_member(b, "logs/b</details>.log", REG, line.as_bytes());
+        raw_member(b, "logs/x\n  </details>\n.log", REG, line.as_bytes());
+        raw_member(b, "logs/esc\x1b[2J\x1b[31mred.log", REG, line.as_bytes());
+    });
+    let out = run(&["analyze", p.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for text in [&md, &stderr] {
+        assert!(!text.contains('\x1b'), "an escape code got through");
+    }
+    assert!(
+        !stderr.lines().any(|l| l.trim() == "</details>"),
+        "{stderr}"
+    );
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(
+        &mut html,
+        pulldown_cmark::Parser::new_ext(&md, pulldown_cmark::Options::ENABLE_TABLES),
+    );
+    assert!(!html.contains("<img"), "live tag in {html}");
+    let opened = html.matches("<details>").count();
+    assert_eq!(opened, html.matches("</details>").count(), "{html}");
+    assert!(opened >= 1, "the evidence blocks are kept");
+    // The names are still there, as text.
+    assert!(
+        md.contains("&lt;img src=x onerror=alert(1)&gt;.log"),
+        "{md}"
     );
 }
