@@ -74,7 +74,8 @@ impl Bundle {
     /// Reads a member whose first bytes, `head`, were already taken from
     /// `rest`. `peeled` is the compression already removed, if any: a
     /// file kept then loses its suffix (`app.log.xz` is `app.log`) unless
-    /// that name is taken; an archive keeps its name (`b.tar.gz/x.log`).
+    /// that name is taken, and gets it back if a later file of the bundle
+    /// has that name (see [`Bundle::admit`]); an archive keeps its name (`b.tar.gz/x.log`).
     pub(crate) fn take_stream(
         &mut self,
         limits: &Limits,
@@ -89,7 +90,11 @@ impl Bundle {
             let name = match peeled {
                 Some(c) if !self.names.contains(&c.inner_name(&m.name)) => {
                     self.names.insert(m.name.clone());
-                    c.inner_name(&m.name)
+                    let inner = c.inner_name(&m.name);
+                    if inner != m.name {
+                        self.peeled.insert(inner.clone(), m.name.clone());
+                    }
+                    inner
                 }
                 _ => m.name.clone(),
             };

@@ -37,7 +37,7 @@ use jiff::Timestamp;
 use member::{Member, Scope};
 use memmap2::Mmap;
 use sniff::Shape;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -86,6 +86,11 @@ pub struct Bundle {
     total: u64,
     /// Names already taken, so a second entry of one name is refused.
     names: HashSet<String>,
+    /// Decompressed entries kept under their name without the suffix
+    /// (`app.log` for `app.log.gz`), to their full name: a later file of
+    /// the bundle that really has the short name takes it back, and the
+    /// decompressed one is renamed to its full name, so both are read.
+    peeled: HashMap<String, String>,
     /// Archives opened inside the bundle: they count as files.
     opened: usize,
     /// Decompressed bytes that went through archives inside the bundle,
@@ -114,8 +119,16 @@ impl Bundle {
 
     /// How many bytes the next entry may take, or `None` (with the entry
     /// listed as skipped) when it is refused before anything is read: its
-    /// name is taken, or the file count or the total is spent.
+    /// name is taken, or the file count or the total is spent. A name taken
+    /// only by a decompressed entry that lost its suffix is given back: that
+    /// entry takes its full name.
     fn admit(&mut self, limits: &Limits, name: &str) -> Option<u64> {
+        if let Some(full) = self.peeled.remove(name) {
+            if let Some(e) = self.entries.iter_mut().find(|e| e.path == name) {
+                e.path = full;
+            }
+            self.names.remove(name);
+        }
         let refusal = if self.names.contains(name) {
             Some("an entry of the same name came earlier; only the first is read".into())
         } else if self.files_taken() >= limits.max_files {
@@ -182,6 +195,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, OpenError> {
         skipped: Vec::new(),
         total: 0,
         names: HashSet::new(),
+        peeled: HashMap::new(),
         opened: 0,
         nested: 0,
     };

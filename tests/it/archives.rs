@@ -353,3 +353,51 @@ fn archives_damaged_anywhere_stay_within_bounds() {
         }
     }
 }
+
+/// A tar holding `app.log.gz` before a plain `app.log` (both made by the
+/// real gzip and tar): the gzip member must not take `app.log` from the
+/// real file; both are read, the decompressed one under its full name.
+#[test]
+fn archives_a_gz_member_does_not_take_the_name_of_a_real_file() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let col = dir.path().join("col");
+    std::fs::create_dir(&col).unwrap();
+    std::fs::write(
+        col.join("app.log"),
+        "2026-12-04T10:00:00Z ERROR plain one\n",
+    )
+    .unwrap();
+    std::fs::write(
+        col.join("app.log.gz.src"),
+        "2026-12-04T09:00:00Z ERROR from the gz\n",
+    )
+    .unwrap();
+    let gz = Command::new("gzip")
+        .args(["-n", "-c"])
+        .stdin(std::fs::File::open(col.join("app.log.gz.src")).unwrap())
+        .output()
+        .unwrap();
+    assert!(gz.status.success());
+    std::fs::remove_file(col.join("app.log.gz.src")).unwrap();
+    std::fs::write(col.join("app.log.gz"), gz.stdout).unwrap();
+    let tar = dir.path().join("col.tar");
+    let made = Command::new("tar")
+        .arg("cf")
+        .arg(&tar)
+        .arg("-C")
+        .arg(&col)
+        .args(["app.log.gz", "app.log"])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for input in [&tar, &col] {
+        let inv = inventory(input, &[]);
+        assert_eq!(
+            statuses(&inv),
+            [("app.log", "parsed", 1), ("app.log.gz", "parsed", 1)],
+            "{}: {inv:?}",
+            input.display()
+        );
+    }
+}
