@@ -299,6 +299,8 @@ fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
         it.rotation = r;
     }
     place_dmesg(bundle, &mut items, &ctx);
+    let (at, source) = collection_time(bundle);
+    super::plausible::set_aside(&mut items, at.zip(source));
     if let Some(w) = config.window {
         for it in &mut items {
             match &mut it.parsed {
@@ -788,6 +790,14 @@ fn log_inventory(path: &str, log: &LogFile) -> InventoryEntry {
             log.no_time
         ));
     }
+    if let Some((n, l)) = &log.first_implausible {
+        let k = log.implausible.len();
+        reasons.push(format!(
+            "{k} record{} with an implausible time, set aside from the timeline, first at \
+             line {n}: {l}",
+            if k == 1 { "" } else { "s" }
+        ));
+    }
     if log.invalid_utf8 > 0 {
         reasons.push(format!(
             "{} lines with bytes that are not UTF-8",
@@ -852,6 +862,10 @@ pub struct TimelineRow {
     pub message: String,
 }
 
+/// Why a record whose time was set aside has none.
+const IMPLAUSIBLE: &str = "its time is implausible for the bundle (before 2000, or far from \
+     the collection time); see the file's inventory line";
+
 /// Every log record of the bundle on one clock, in time order; records
 /// without a time come last. Records of equal time, and those without,
 /// keep file order: a rotated family's files oldest first, then line.
@@ -871,6 +885,8 @@ pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle
                     no_time: r.time.is_none().then_some(
                         if log.format == DMESG_RAW && it.boot.is_none() {
                             NO_BOOT_TIME
+                        } else if log.implausible.binary_search(&r.line).is_ok() {
+                            IMPLAUSIBLE
                         } else {
                             "no readable time in the record"
                         },
