@@ -4,6 +4,12 @@
 //! Each entry of the bundle is detected and parsed on its own (rayon over
 //! entries), then results are merged in path order, so the report is the
 //! same whatever the thread count.
+//!
+//! # Limitations
+//! - A decompressed file is reported by its name in the bundle
+//!   (`app.log.2.gz`) in the inventory, evidence and timeline; a usage
+//!   sample's `source` and a dependency change's path still give the name
+//!   without the suffix.
 
 use super::layout;
 use super::rotation::{self, Rotation};
@@ -343,7 +349,7 @@ fn place_dmesg(bundle: &Bundle, items: &mut [Item], ctx: &TimeCtx) {
         if may_hold_boot_clue(&e.path) && e.data.len() <= 1 << 20 {
             let text = String::from_utf8_lossy(&e.data);
             if let Some(c) = boot_time::clue(&e.path, &text, ctx) {
-                clues.push((it.host.clone(), e.path.clone(), c));
+                clues.push((it.host.clone(), it.path.clone(), c));
             }
         }
     }
@@ -472,7 +478,7 @@ fn parse_guarded(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item 
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         Item {
-            path: e.path.clone(),
+            path: e.stored.clone().unwrap_or_else(|| e.path.clone()),
             host: host.to_string(),
             parsed: Parsed::Other {
                 kind: "unknown",
@@ -491,7 +497,7 @@ fn parse_guarded(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item 
 
 fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
     let item = |parsed| Item {
-        path: e.path.clone(),
+        path: e.stored.clone().unwrap_or_else(|| e.path.clone()),
         host: host.to_string(),
         parsed,
         truncated: e.truncated.clone(),
@@ -671,9 +677,11 @@ fn inventory(
     items: &[Item],
     deps: &crate::deps::DepsOutcome,
 ) -> Vec<InventoryEntry> {
-    let mut out: Vec<InventoryEntry> = items
+    let mut out: Vec<InventoryEntry> = bundle
+        .entries
         .iter()
-        .map(|it| {
+        .zip(items)
+        .map(|(entry, it)| {
             let mut e = match &it.parsed {
                 Parsed::Log { log, .. } => log_inventory(&it.path, log),
                 Parsed::Usage { kind, parsed } => snapshot_inventory(
@@ -707,7 +715,8 @@ fn inventory(
                     rotation: None,
                 },
             };
-            if let Some(info) = deps.files.iter().find(|f| f.path == it.path) {
+            // The deps layer knows a file by its entry's path.
+            if let Some(info) = deps.files.iter().find(|f| f.path == entry.path) {
                 e.status = match info.status.as_str() {
                     "failed" => "failed",
                     "partial" => "partial",

@@ -60,8 +60,14 @@ impl std::ops::Deref for Data {
 
 /// One readable file of the bundle.
 pub struct Entry {
-    /// Path inside the bundle, `/`-separated, never absolute, no `..`.
+    /// Path inside the bundle, `/`-separated, never absolute, no `..`;
+    /// for a decompressed file, without its compression suffix
+    /// (`app.log` for `app.log.gz`), so that what a file is can be told
+    /// by the name of its content.
     pub path: String,
+    /// The file's name as it is in the bundle, when that differs from
+    /// `path` (`app.log.gz`): the name reports give it.
+    pub stored: Option<String>,
     pub data: Data,
     pub mtime: Option<Timestamp>,
     /// Set when the entry was decompressed and the stream ended early or
@@ -126,6 +132,7 @@ impl Bundle {
         if let Some(full) = self.peeled.remove(name) {
             if let Some(e) = self.entries.iter_mut().find(|e| e.path == name) {
                 e.path = full;
+                e.stored = None;
             }
             self.names.remove(name);
         }
@@ -146,11 +153,11 @@ impl Bundle {
         Some(left.min(limits.max_entry_bytes))
     }
 
-    /// Keeps an entry read under `name`, with why it stopped early if it
-    /// did.
+    /// Keeps an entry read under `name` (`stored` in the bundle), with why
+    /// it stopped early if it did.
     fn keep(
         &mut self,
-        name: &str,
+        (name, stored): (&str, &str),
         data: Vec<u8>,
         truncated: Option<String>,
         mtime: Option<Timestamp>,
@@ -159,6 +166,7 @@ impl Bundle {
         self.total += data.len() as u64;
         self.entries.push(Entry {
             path: name.to_string(),
+            stored: (stored != name).then(|| stored.to_string()),
             data: Data::Owned(data),
             mtime,
             truncated,
@@ -421,6 +429,7 @@ fn add_file(path: &Path, rel: &str, seen: &fs::Metadata, limits: &Limits, bundle
     bundle.total += data.len() as u64;
     bundle.entries.push(Entry {
         path: rel.to_string(),
+        stored: None,
         data,
         mtime,
         truncated: None,

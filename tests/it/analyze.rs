@@ -299,7 +299,7 @@ fn bad_files_are_listed_with_their_reason_and_the_rest_is_analyzed() {
     let notes = entry("notes.txt");
     assert_eq!(str_of(&notes, "status"), "skipped");
     assert!(str_of(&notes, "reason").contains("line 1 looks like: #### ???? ===="));
-    let cut = entry("postgresql.log.1");
+    let cut = entry("postgresql.log.1.gz");
     assert_eq!(str_of(&cut, "status"), "partial");
     assert!(
         str_of(&cut, "reason").contains("stream ends early"),
