@@ -788,6 +788,7 @@ fn completeness(ev: &Evidence) -> Vec<Coverage> {
                     lines: log.lines,
                     unparsed: log.unparsed,
                     no_time: log.no_time,
+                    implausible_time: log.implausible.len() as u64,
                     zone_assumed: log.zone_assumed,
                     year_inferred: log.year_inferred,
                     invalid_utf8: log.invalid_utf8,

@@ -41,6 +41,7 @@ mod intermittent;
 pub mod kb;
 pub mod layout;
 mod pipeline;
+mod plausible;
 mod rates;
 pub mod rotation;
 pub mod series;

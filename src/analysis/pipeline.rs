@@ -4,6 +4,12 @@
 //! Each entry of the bundle is detected and parsed on its own (rayon over
 //! entries), then results are merged in path order, so the report is the
 //! same whatever the thread count.
+//!
+//! # Limitations
+//! - A decompressed file is reported by its name in the bundle
+//!   (`app.log.2.gz`) in the inventory, evidence and timeline; a usage
+//!   sample's `source` and a dependency change's path still give the name
+//!   without the suffix.
 
 use super::layout;
 use super::rotation::{self, Rotation};
@@ -299,6 +305,8 @@ fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
         it.rotation = r;
     }
     place_dmesg(bundle, &mut items, &ctx);
+    let (at, source) = collection_time(bundle);
+    super::plausible::set_aside(&mut items, at.zip(source));
     if let Some(w) = config.window {
         for it in &mut items {
             match &mut it.parsed {
@@ -341,7 +349,7 @@ fn place_dmesg(bundle: &Bundle, items: &mut [Item], ctx: &TimeCtx) {
         if may_hold_boot_clue(&e.path) && e.data.len() <= 1 << 20 {
             let text = String::from_utf8_lossy(&e.data);
             if let Some(c) = boot_time::clue(&e.path, &text, ctx) {
-                clues.push((it.host.clone(), e.path.clone(), c));
+                clues.push((it.host.clone(), it.path.clone(), c));
             }
         }
     }
@@ -470,7 +478,7 @@ fn parse_guarded(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item 
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         Item {
-            path: e.path.clone(),
+            path: e.stored.clone().unwrap_or_else(|| e.path.clone()),
             host: host.to_string(),
             parsed: Parsed::Other {
                 kind: "unknown",
@@ -489,7 +497,7 @@ fn parse_guarded(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item 
 
 fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
     let item = |parsed| Item {
-        path: e.path.clone(),
+        path: e.stored.clone().unwrap_or_else(|| e.path.clone()),
         host: host.to_string(),
         parsed,
         truncated: e.truncated.clone(),
@@ -669,9 +677,11 @@ fn inventory(
     items: &[Item],
     deps: &crate::deps::DepsOutcome,
 ) -> Vec<InventoryEntry> {
-    let mut out: Vec<InventoryEntry> = items
+    let mut out: Vec<InventoryEntry> = bundle
+        .entries
         .iter()
-        .map(|it| {
+        .zip(items)
+        .map(|(entry, it)| {
             let mut e = match &it.parsed {
                 Parsed::Log { log, .. } => log_inventory(&it.path, log),
                 Parsed::Usage { kind, parsed } => snapshot_inventory(
@@ -705,7 +715,8 @@ fn inventory(
                     rotation: None,
                 },
             };
-            if let Some(info) = deps.files.iter().find(|f| f.path == it.path) {
+            // The deps layer knows a file by its entry's path.
+            if let Some(info) = deps.files.iter().find(|f| f.path == entry.path) {
                 e.status = match info.status.as_str() {
                     "failed" => "failed",
                     "partial" => "partial",
@@ -788,6 +799,14 @@ fn log_inventory(path: &str, log: &LogFile) -> InventoryEntry {
             log.no_time
         ));
     }
+    if let Some((n, l)) = &log.first_implausible {
+        let k = log.implausible.len();
+        reasons.push(format!(
+            "{k} record{} with an implausible time, set aside from the timeline, first at \
+             line {n}: {l}",
+            if k == 1 { "" } else { "s" }
+        ));
+    }
     if log.invalid_utf8 > 0 {
         reasons.push(format!(
             "{} lines with bytes that are not UTF-8",
@@ -852,6 +871,10 @@ pub struct TimelineRow {
     pub message: String,
 }
 
+/// Why a record whose time was set aside has none.
+const IMPLAUSIBLE: &str = "its time is implausible for the bundle (before 2000, or far from \
+     the collection time); see the file's inventory line";
+
 /// Every log record of the bundle on one clock, in time order; records
 /// without a time come last. Records of equal time, and those without,
 /// keep file order: a rotated family's files oldest first, then line.
@@ -871,6 +894,8 @@ pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle
                     no_time: r.time.is_none().then_some(
                         if log.format == DMESG_RAW && it.boot.is_none() {
                             NO_BOOT_TIME
+                        } else if log.implausible.binary_search(&r.line).is_ok() {
+                            IMPLAUSIBLE
                         } else {
                             "no readable time in the record"
                         },

@@ -73,8 +73,11 @@ impl Bundle {
 
     /// Reads a member whose first bytes, `head`, were already taken from
     /// `rest`. `peeled` is the compression already removed, if any: a
-    /// file kept then loses its suffix (`app.log.xz` is `app.log`) unless
-    /// that name is taken; an archive keeps its name (`b.tar.gz/x.log`).
+    /// file kept then is recognised by its name without the suffix
+    /// (`app.log.xz` is `app.log`) and reported by its name in the bundle
+    /// ([`super::Entry::stored`]), unless the short name is taken; a later
+    /// file of the bundle that has the short name takes it back (see
+    /// [`Bundle::admit`]). An archive keeps its name (`b.tar.gz/x.log`).
     pub(crate) fn take_stream(
         &mut self,
         limits: &Limits,
@@ -89,7 +92,11 @@ impl Bundle {
             let name = match peeled {
                 Some(c) if !self.names.contains(&c.inner_name(&m.name)) => {
                     self.names.insert(m.name.clone());
-                    c.inner_name(&m.name)
+                    let inner = c.inner_name(&m.name);
+                    if inner != m.name {
+                        self.peeled.insert(inner.clone(), m.name.clone());
+                    }
+                    inner
                 }
                 _ => m.name.clone(),
             };
@@ -102,7 +109,8 @@ impl Bundle {
                 }
                 None => read_bounded(&mut Cursor::new(head).chain(rest), bound, limits),
             };
-            return self.keep(&name, data, why.map(|w| m.reason(w)), m.mtime);
+            let names = (name.as_str(), m.name.as_str());
+            return self.keep(names, data, why.map(|w| m.reason(w)), m.mtime);
         }
         let mut stream = Cursor::new(head).chain(rest);
         match shape {

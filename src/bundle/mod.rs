@@ -37,7 +37,7 @@ use jiff::Timestamp;
 use member::{Member, Scope};
 use memmap2::Mmap;
 use sniff::Shape;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -60,8 +60,14 @@ impl std::ops::Deref for Data {
 
 /// One readable file of the bundle.
 pub struct Entry {
-    /// Path inside the bundle, `/`-separated, never absolute, no `..`.
+    /// Path inside the bundle, `/`-separated, never absolute, no `..`;
+    /// for a decompressed file, without its compression suffix
+    /// (`app.log` for `app.log.gz`), so that what a file is can be told
+    /// by the name of its content.
     pub path: String,
+    /// The file's name as it is in the bundle, when that differs from
+    /// `path` (`app.log.gz`): the name reports give it.
+    pub stored: Option<String>,
     pub data: Data,
     pub mtime: Option<Timestamp>,
     /// Set when the entry was decompressed and the stream ended early or
@@ -86,6 +92,11 @@ pub struct Bundle {
     total: u64,
     /// Names already taken, so a second entry of one name is refused.
     names: HashSet<String>,
+    /// Decompressed entries kept under their name without the suffix
+    /// (`app.log` for `app.log.gz`), to their full name: a later file of
+    /// the bundle that really has the short name takes it back, and the
+    /// decompressed one is renamed to its full name, so both are read.
+    peeled: HashMap<String, String>,
     /// Archives opened inside the bundle: they count as files.
     opened: usize,
     /// Decompressed bytes that went through archives inside the bundle,
@@ -114,8 +125,17 @@ impl Bundle {
 
     /// How many bytes the next entry may take, or `None` (with the entry
     /// listed as skipped) when it is refused before anything is read: its
-    /// name is taken, or the file count or the total is spent.
+    /// name is taken, or the file count or the total is spent. A name taken
+    /// only by a decompressed entry that lost its suffix is given back: that
+    /// entry takes its full name.
     fn admit(&mut self, limits: &Limits, name: &str) -> Option<u64> {
+        if let Some(full) = self.peeled.remove(name) {
+            if let Some(e) = self.entries.iter_mut().find(|e| e.path == name) {
+                e.path = full;
+                e.stored = None;
+            }
+            self.names.remove(name);
+        }
         let refusal = if self.names.contains(name) {
             Some("an entry of the same name came earlier; only the first is read".into())
         } else if self.files_taken() >= limits.max_files {
@@ -133,11 +153,11 @@ impl Bundle {
         Some(left.min(limits.max_entry_bytes))
     }
 
-    /// Keeps an entry read under `name`, with why it stopped early if it
-    /// did.
+    /// Keeps an entry read under `name` (`stored` in the bundle), with why
+    /// it stopped early if it did.
     fn keep(
         &mut self,
-        name: &str,
+        (name, stored): (&str, &str),
         data: Vec<u8>,
         truncated: Option<String>,
         mtime: Option<Timestamp>,
@@ -146,6 +166,7 @@ impl Bundle {
         self.total += data.len() as u64;
         self.entries.push(Entry {
             path: name.to_string(),
+            stored: (stored != name).then(|| stored.to_string()),
             data: Data::Owned(data),
             mtime,
             truncated,
@@ -182,6 +203,7 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, OpenError> {
         skipped: Vec::new(),
         total: 0,
         names: HashSet::new(),
+        peeled: HashMap::new(),
         opened: 0,
         nested: 0,
     };
@@ -418,6 +440,7 @@ fn add_file(path: &Path, rel: &str, seen: &fs::Metadata, limits: &Limits, bundle
     bundle.total += data.len() as u64;
     bundle.entries.push(Entry {
         path: rel.to_string(),
+        stored: None,
         data,
         mtime,
         truncated: None,

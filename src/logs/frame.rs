@@ -75,6 +75,11 @@ pub struct LogFile {
     /// Records whose time could not be read.
     pub no_time: u64,
     pub first_no_time: Option<(u64, String)>,
+    /// Lines of the records whose time was implausible for the bundle
+    /// and removed (see `analysis::plausible`), in line order.
+    pub implausible: Vec<u64>,
+    /// The first of them: its line, and why with an excerpt.
+    pub first_implausible: Option<(u64, String)>,
     pub zone_assumed: u64,
     pub year_inferred: u64,
     /// Lines with bytes that are not UTF-8 (kept, replaced by U+FFFD).

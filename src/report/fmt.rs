@@ -8,7 +8,7 @@
 //!   code (`code`), since Markdown and HTML quote it differently; the
 //!   rest is plain text that the caller must still escape.
 
-use super::model::{Cause, Disagreement, Intermittent, Precursor, SpikeExplanation};
+use super::model::{Cause, Coverage, Disagreement, Intermittent, Precursor, SpikeExplanation};
 use super::time as t;
 
 /// A p-value for a table: small ones in scientific notation.
@@ -20,6 +20,15 @@ pub(crate) fn p_value(v: f64) -> String {
         format!("{v:.1e}")
     } else {
         format!("{v:.3}")
+    }
+}
+
+/// The completeness table's "No time" cell: records without a readable
+/// time, and those whose implausible time was set aside.
+pub(crate) fn no_time(c: &Coverage) -> String {
+    match c.implausible_time {
+        0 => c.no_time.to_string(),
+        k => format!("{} (+{k} implausible)", c.no_time),
     }
 }
 

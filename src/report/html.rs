@@ -512,7 +512,7 @@ fn completeness(w: &mut String, r: &Report) {
                 t(c.end),
                 c.records.to_string(),
                 c.unparsed.to_string(),
-                c.no_time.to_string(),
+                fmt::no_time(c),
                 c.zone_assumed.to_string(),
                 c.year_inferred.to_string(),
                 gap,

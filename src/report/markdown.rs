@@ -559,7 +559,7 @@ fn completeness(w: &mut String, r: &Report, rows: usize) {
             t(c.end),
             c.records,
             c.unparsed,
-            c.no_time,
+            fmt::no_time(c),
             c.zone_assumed,
             c.year_inferred,
             gap

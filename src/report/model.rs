@@ -255,6 +255,9 @@ pub struct Coverage {
     pub unparsed: u64,
     /// Records without a readable time.
     pub no_time: u64,
+    /// Records whose time was implausible for the bundle (before 2000,
+    /// or far from the collection time), kept off the timeline.
+    pub implausible_time: u64,
     /// Times without a zone, read in the assumed zone.
     pub zone_assumed: u64,
     /// Times without a year, given the collection year.

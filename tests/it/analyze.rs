@@ -299,7 +299,7 @@ fn bad_files_are_listed_with_their_reason_and_the_rest_is_analyzed() {
     let notes = entry("notes.txt");
     assert_eq!(str_of(&notes, "status"), "skipped");
     assert!(str_of(&notes, "reason").contains("line 1 looks like: #### ???? ===="));
-    let cut = entry("postgresql.log.1");
+    let cut = entry("postgresql.log.1.gz");
     assert_eq!(str_of(&cut, "status"), "partial");
     assert!(
         str_of(&cut, "reason").contains("stream ends early"),
@@ -927,4 +927,102 @@ fn apache_error_state_is_preceded_by_child_init() {
     let base = p["base_rate"].as_f64().unwrap();
     assert!(base > 0.05 && base < 0.2, "{base}");
     assert!(p["p_value"].as_f64().unwrap() < 1e-50);
+}
+
+/// A copy of the sample bundle in `to`, with `extra` written at its path
+/// inside the bundle's top folder.
+fn sample_with(to: &Path, extra: &str, text: &str) -> PathBuf {
+    let from = sample_dir();
+    for file in walk(&from) {
+        let dest = to.join(file.strip_prefix(&from).unwrap());
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&file, dest).unwrap();
+    }
+    let path = to.join("sb_shop-demo-01_20261204_162345").join(extra);
+    std::fs::write(path, text).unwrap();
+    to.to_path_buf()
+}
+
+/// The log-rate chart's bucket, in seconds.
+fn rate_bucket(report: &Value) -> u64 {
+    let panels = report["charts"]["panels"].as_array().unwrap();
+    let rates = panels.iter().find(|p| p["id"] == "log_rates").unwrap();
+    rates["bucket_s"].as_u64().unwrap()
+}
+
+/// One line dated 1970 (a clock whose RTC was never set) is set aside:
+/// the span, the chart buckets and the header stay the bundle's, and the
+/// inventory and completeness say where the line is.
+#[test]
+fn a_record_dated_1970_is_set_aside_not_placed_on_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "1970-01-01T00:00:05Z ERROR rtc not set\n";
+    let bundle = sample_with(dir.path(), "logs/rtc.log", line);
+    let report = analyze_json(&bundle, &[]);
+    let base = analyze_json(&sample_dir(), &[]);
+    assert!(str_of(&report["bundle"], "start").starts_with("2026-12-04T16:18"));
+    assert_eq!(report["bundle"]["start"], base["bundle"]["start"]);
+    assert_eq!(rate_bucket(&report), rate_bucket(&base));
+    let rtc = "sb_shop-demo-01_20261204_162345/logs/rtc.log";
+    let inv = report["inventory"].as_array().unwrap();
+    let entry = inv.iter().find(|e| e["path"] == rtc).unwrap();
+    let reason = str_of(entry, "reason");
+    assert!(
+        reason.starts_with("1 record with an implausible time, set aside from the timeline, first at line 1: before 2000-01-01"),
+        "{reason}"
+    );
+    let cov = report["completeness"].as_array().unwrap();
+    let cov = cov.iter().find(|c| c["source"] == rtc).unwrap();
+    assert_eq!(cov["implausible_time"], 1);
+    assert_eq!(cov["start"], Value::Null);
+    let html = String::from_utf8(analyze_as(&bundle, "html", &[])).unwrap();
+    assert!(html.contains("Logs from 2026-12-04 16:18:20 to 2026-12-04 16:23:45"));
+    assert!(html.contains("0 (+1 implausible)"));
+}
+
+/// A log two years older than the bundle's collection time (from its
+/// name) is said to be so, not mixed into the bundle's span.
+#[test]
+fn a_log_years_older_than_the_collection_is_said_to_be_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = dir.path().join("sb_web1_20261204_120000/logs");
+    std::fs::create_dir_all(&top).unwrap();
+    std::fs::write(
+        top.join("app.log"),
+        "2026-12-04T11:00:00Z ERROR db down\n2026-12-04T11:30:00Z INFO db up\n",
+    )
+    .unwrap();
+    std::fs::write(
+        top.join("old.log"),
+        "2024-12-04T11:00:00Z ERROR db down\n2024-12-04T11:05:00Z ERROR db down\n",
+    )
+    .unwrap();
+    // A usage snapshot named two years before: its samples are set aside.
+    let df = sample_dir().join("sb_shop-demo-01_20261204_162345/system/df/df-20261204T161825Z.txt");
+    let snap = dir.path().join("sb_web1_20261204_120000/system/df");
+    std::fs::create_dir_all(&snap).unwrap();
+    std::fs::copy(df, snap.join("df-20241204T110000Z.txt")).unwrap();
+    let report = analyze_json(dir.path(), &[]);
+    assert_eq!(str_of(&report["bundle"], "start"), "2026-12-04T11:00:00Z");
+    let inv = report["inventory"].as_array().unwrap();
+    let snap = inv
+        .iter()
+        .find(|e| e["path"] == "sb_web1_20261204_120000/system/df/df-20241204T110000Z.txt")
+        .unwrap();
+    assert_eq!(snap["records"], 0);
+    assert!(str_of(snap, "reason").ends_with(
+        "samples with an implausible time set aside, the first more than 400 days before \
+         the collection time (2026-12-04): 2024-12-04T11:00:00Z"
+    ));
+    let inv = report["inventory"].as_array().unwrap();
+    let old = inv
+        .iter()
+        .find(|e| e["path"] == "sb_web1_20261204_120000/logs/old.log")
+        .unwrap();
+    assert_eq!(
+        str_of(old, "reason"),
+        "2 records with an implausible time, set aside from the timeline, first at line 1: \
+         more than 400 days before the collection time (2026-12-04): \
+         2024-12-04T11:00:00Z db down"
+    );
 }

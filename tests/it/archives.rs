@@ -56,7 +56,8 @@ fn statuses(inv: &[(String, String, u64, String)]) -> Vec<(&str, &str, u64)> {
 fn archives_each_codec_alone_is_the_bundle() {
     for codec in ["gz", "xz", "zst", "bz2"] {
         let inv = inventory(&fixture(&format!("single/access.log.{codec}")), &[]);
-        assert_eq!(statuses(&inv), [("access.log", "parsed", 40)], "{codec}");
+        let name = format!("access.log.{codec}");
+        assert_eq!(statuses(&inv), [(name.as_str(), "parsed", 40)], "{codec}");
     }
 }
 
@@ -123,7 +124,7 @@ fn archives_nested_three_deep_are_read_and_the_fourth_is_listed() {
             ("node.tar.gz/api.log", "parsed", 30),
             ("node.tar.gz/deeper.zip/d3.tar/d3.log", "parsed", 20),
             ("node.tar.gz/deeper.zip/d3.tar/d4.tar.bz2", "skipped", 0),
-            ("node.tar.gz/redis-server.log", "parsed", 26),
+            ("node.tar.gz/redis-server.log.xz", "parsed", 26),
         ]
     );
     assert!(inv[3].3.contains("nested more than 3 deep"), "{}", inv[3].3);
@@ -210,10 +211,9 @@ fn kept_bytes(reason: &str) -> usize {
 fn archives_cut_in_half_keep_what_was_read() {
     let full = full_access_log();
     let inv = inventory(&fixture("cut"), &[]);
-    // The first of the four takes the name access.log; the others keep
-    // their suffix, as the name is taken.
+    // Each is listed under its name in the bundle, suffix and all.
     let cases = [
-        ("access.log", "bzip2"),
+        ("access.log.bz2", "bzip2"),
         ("access.log.gz", "gzip"),
         ("access.log.xz", "xz"),
         ("access.log.zst", "zstd"),
@@ -263,7 +263,7 @@ fn archives_cut_in_half_keep_what_was_read() {
 fn archives_bomb_per_codec_is_cut_at_the_per_file_limit() {
     let inv = inventory(&fixture("bombs"), &["--max-file-bytes", "1048576"]);
     for (path, codec) in [
-        ("zeros.log", "bzip2"),
+        ("zeros.log.bz2", "bzip2"),
         ("zeros.log.gz", "gzip"),
         ("zeros.log.xz", "xz"),
         ("zeros.log.zst", "zstd"),
@@ -351,5 +351,53 @@ fn archives_damaged_anywhere_stay_within_bounds() {
                 assert!(!bad, "{f} damaged at {at}: {}", e.path);
             }
         }
+    }
+}
+
+/// A tar holding `app.log.gz` before a plain `app.log` (both made by the
+/// real gzip and tar): the gzip member must not take `app.log` from the
+/// real file; both are read, the decompressed one under its full name.
+#[test]
+fn archives_a_gz_member_does_not_take_the_name_of_a_real_file() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let col = dir.path().join("col");
+    std::fs::create_dir(&col).unwrap();
+    std::fs::write(
+        col.join("app.log"),
+        "2026-12-04T10:00:00Z ERROR plain one\n",
+    )
+    .unwrap();
+    std::fs::write(
+        col.join("app.log.gz.src"),
+        "2026-12-04T09:00:00Z ERROR from the gz\n",
+    )
+    .unwrap();
+    let gz = Command::new("gzip")
+        .args(["-n", "-c"])
+        .stdin(std::fs::File::open(col.join("app.log.gz.src")).unwrap())
+        .output()
+        .unwrap();
+    assert!(gz.status.success());
+    std::fs::remove_file(col.join("app.log.gz.src")).unwrap();
+    std::fs::write(col.join("app.log.gz"), gz.stdout).unwrap();
+    let tar = dir.path().join("col.tar");
+    let made = Command::new("tar")
+        .arg("cf")
+        .arg(&tar)
+        .arg("-C")
+        .arg(&col)
+        .args(["app.log.gz", "app.log"])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for input in [&tar, &col] {
+        let inv = inventory(input, &[]);
+        assert_eq!(
+            statuses(&inv),
+            [("app.log", "parsed", 1), ("app.log.gz", "parsed", 1)],
+            "{}: {inv:?}",
+            input.display()
+        );
     }
 }

@@ -47,12 +47,12 @@ fn rotation_records_without_time_keep_family_order() {
     assert_eq!(
         sources,
         [
-            "logs/app.log.3",
-            "logs/app.log.2",
+            "logs/app.log.3.gz",
+            "logs/app.log.2.gz",
             "logs/app.log.1",
             "logs/app.log",
-            "logs/worker.log-20261201",
-            "logs/worker.log-20261202",
+            "logs/worker.log-20261201.gz",
+            "logs/worker.log-20261202.gz",
             "logs/worker.log-20261203",
             "logs/worker.log",
         ]
@@ -80,10 +80,10 @@ fn rotation_family_is_the_source_and_listed() {
             e["rotation"]["age"].as_u64().unwrap(),
         )
     };
-    assert_eq!(rot("logs/app.log.3"), ("logs/app.log".into(), 3));
+    assert_eq!(rot("logs/app.log.3.gz"), ("logs/app.log".into(), 3));
     assert_eq!(rot("logs/app.log"), ("logs/app.log".into(), 0));
     assert_eq!(
-        rot("logs/worker.log-20261201"),
+        rot("logs/worker.log-20261201.gz"),
         ("logs/worker.log".into(), 3)
     );
     assert_eq!(
@@ -93,7 +93,7 @@ fn rotation_family_is_the_source_and_listed() {
     let md = run(&["analyze", &bundle()]);
     let md = String::from_utf8(md.stdout).unwrap();
     let line = "Rotated family `logs/app.log`: 4 files, oldest first: \
-                `app.log.3`, `app.log.2`, `app.log.1`, `app.log`.";
+                `app.log.3.gz`, `app.log.2.gz`, `app.log.1`, `app.log`.";
     assert!(md.contains(line), "{md}");
 }
 
