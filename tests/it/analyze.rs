@@ -312,6 +312,31 @@ fn bad_files_are_listed_with_their_reason_and_the_rest_is_analyzed() {
     assert_eq!(str_of(&r["findings"][0], "kind"), "pg.too_many_clients");
 }
 
+/// Regression: with `--timezone` the advice said "UTC was assumed"
+/// although the zone-less times were read in the given zone.
+#[test]
+fn zone_advice_names_the_timezone_given() {
+    let advice = |extra: &[&str]| -> String {
+        let r = analyze_json(&sample_dir(), extra);
+        let items = r["instrumentation"].as_array().unwrap();
+        let a = items
+            .iter()
+            .find(|a| str_of(a, "title") == "Log times with their UTC offset")
+            .expect("the sample's redis and nginx logs carry no zone");
+        str_of(a, "detail").to_string()
+    };
+    let berlin = advice(&["--timezone", "Europe/Berlin"]);
+    assert!(
+        berlin.starts_with("27 records carry no zone; Europe/Berlin was assumed"),
+        "{berlin}"
+    );
+    let utc = advice(&[]);
+    assert!(
+        utc.starts_with("27 records carry no zone; UTC was assumed"),
+        "{utc}"
+    );
+}
+
 /// The exit-code contract written in the README.
 #[test]
 fn exit_codes() {
