@@ -364,10 +364,17 @@ pub fn run() -> i32 {
     }
 }
 
+/// Whether `e` comes from writing to a reader that went away (`| head`):
+/// that ends the run quietly with 0. The I/O error may arrive bare or
+/// inside a `serde_json` error (records written with `to_writer`).
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        let io = c.downcast_ref::<std::io::Error>().map(|io| io.kind());
+        let json = c
+            .downcast_ref::<serde_json::Error>()
+            .and_then(|j| j.io_error_kind());
+        io == Some(BrokenPipe) || json == Some(BrokenPipe)
     })
 }
 

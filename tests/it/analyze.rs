@@ -337,6 +337,45 @@ fn zone_advice_names_the_timezone_given() {
     );
 }
 
+/// Runs `args` with a standard output whose reader is gone before the
+/// child writes, as `| head` leaves it, and returns the exit code and
+/// standard error.
+fn run_into_closed_pipe(args: &[&str]) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_outsidein"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("binary ends");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), err)
+}
+
+/// Regression: `signatures FILE | head -1` said "Broken pipe" and exited 1.
+#[test]
+fn closed_stdout_ends_quietly_with_zero() {
+    let dir = sample_dir();
+    let log = dir.join("sb_shop-demo-01_20261204_162345/logs/app/api-1.log");
+    let (d, l) = (dir.to_str().unwrap(), log.to_str().unwrap());
+    let runs: [&[&str]; 7] = [
+        &["signatures", l],
+        &["signatures", l, "--format", "json"],
+        &["timeline", l],
+        &["timeline", l, "--format", "csv"],
+        &["analyze", d, "--format", "json"],
+        &["formats"],
+        &["timeline", "--help"],
+    ];
+    for args in runs {
+        let (code, err) = run_into_closed_pipe(args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+}
+
 /// The exit-code contract written in the README.
 #[test]
 fn exit_codes() {
