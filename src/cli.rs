@@ -699,7 +699,7 @@ fn timeline(path: &Path, format: TableFormat, input: &InputArgs) -> anyhow::Resu
     };
     with_stdout(|out| {
         if format == TableFormat::Csv {
-            writeln!(out, "time,source,line,format,host,severity,message")?;
+            writeln!(out, "time,no_time,source,line,format,host,severity,message")?;
         }
         for r in &rows {
             match format {
@@ -708,6 +708,7 @@ fn timeline(path: &Path, format: TableFormat, input: &InputArgs) -> anyhow::Resu
                     let time = r.time.map(|t| t.to_string()).unwrap_or_default();
                     let fields = [
                         time,
+                        r.no_time.unwrap_or_default().to_string(),
                         r.source.clone(),
                         r.line.to_string(),
                         r.format.clone(),
