@@ -94,7 +94,7 @@ struct InputArgs {
 struct OutputArgs {
     #[arg(long, value_enum, default_value = "markdown", help_heading = "Output")]
     format: ReportFormat,
-    /// Write it here instead of standard output.
+    /// Write it here instead of standard output (`-`: standard output).
     #[arg(short, long, help_heading = "Output")]
     output: Option<PathBuf>,
 }
@@ -181,7 +181,7 @@ enum Command {
         path: PathBuf,
         #[arg(long, value_enum, default_value = "markdown", help_heading = "Output")]
         format: AnalyzeFormat,
-        /// Write the report here instead of standard output.
+        /// Write the report here instead of standard output (`-`: standard output).
         #[arg(short, long, help_heading = "Output")]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -453,6 +453,7 @@ fn analyze(
             return Ok(2);
         }
     };
+    let output = output_file(output);
     if let Some(out) = output {
         // Check the output path before the analysis starts.
         if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -553,7 +554,7 @@ fn diff(
         ReportFormat::Markdown => outsidein::diff::markdown(&d),
         ReportFormat::Json => outsidein::diff::json(&d),
     };
-    match out.output.as_deref() {
+    match output_file(out.output.as_deref()) {
         Some(out) => {
             if let Err(e) = write_output(out, text.as_bytes()) {
                 return fail(5, format!("{}: cannot write: {e}", out.display()));
@@ -732,6 +733,11 @@ fn csv_cell(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// The file `-o` names, or `None` for standard output (no `-o`, or `-o -`).
+fn output_file(output: Option<&Path>) -> Option<&Path> {
+    output.filter(|p| p.as_os_str() != "-")
 }
 
 /// Writes the report to `out`. A regular file (or a new one) is written

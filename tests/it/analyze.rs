@@ -376,6 +376,42 @@ fn closed_stdout_ends_quietly_with_zero() {
     }
 }
 
+/// Regression: `-o -` wrote a file named `-`; it means standard output,
+/// for `analyze` and `diff`.
+#[test]
+fn dash_output_is_standard_output() {
+    let cwd = tempfile::tempdir().unwrap();
+    let in_cwd = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_outsidein"))
+            .args(args)
+            .current_dir(cwd.path())
+            .output()
+            .expect("binary runs");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        out.stdout
+    };
+    let sample = sample_dir();
+    let s = sample.to_str().unwrap();
+    let report = in_cwd(&["analyze", s, "--format", "json", "-o", "-"]);
+    assert_eq!(report, in_cwd(&["analyze", s, "--format", "json"]));
+    let windows = [
+        "--baseline-window",
+        "2026-12-04T16:18:00Z..2026-12-04T16:20:30Z",
+        "--incident-window",
+        "2026-12-04T16:20:30Z..2026-12-04T16:22:30Z",
+    ];
+    let diff = |extra: &[&str]| {
+        let mut args = vec!["diff", s];
+        args.extend_from_slice(&windows);
+        args.extend_from_slice(extra);
+        in_cwd(&args)
+    };
+    let d: Value = serde_json::from_slice(&diff(&["--format", "json", "-o", "-"])).unwrap();
+    assert!(!d["signatures"].as_array().unwrap().is_empty(), "{d}");
+    assert_eq!(diff(&["-o", "-"]), diff(&[]));
+    assert!(!cwd.path().join("-").exists(), "no file named -");
+}
+
 /// The exit-code contract written in the README.
 #[test]
 fn exit_codes() {
