@@ -143,6 +143,10 @@ impl Registry {
     }
 }
 
+/// Each physical line's 1-based number and message, as `read_messages`
+/// returns them.
+pub type Messages = Vec<(u64, String)>;
+
 /// Reads a log file and returns, for every physical line, its 1-based line
 /// number and its message: the header cut off by the detected format, or
 /// the whole line where the format does not read it. This is what template
@@ -153,7 +157,7 @@ impl Registry {
 /// (gzip, xz, zstd, bzip2) is decompressed within the default limits;
 /// an archive or folder of several files is refused, as is binary
 /// content. Messages are cut at 64 KiB as in `analyze`.
-pub fn read_messages(path: &Path) -> std::io::Result<(Vec<(u64, String)>, Option<String>)> {
+pub fn read_messages(path: &Path) -> std::io::Result<(Messages, Option<String>)> {
     use crate::bundle::{self, OpenError};
     let bad = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidData, msg);
     let opened = bundle::open(path, &bundle::Limits::default()).map_err(|e| match e {
