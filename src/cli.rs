@@ -94,7 +94,7 @@ struct InputArgs {
 struct OutputArgs {
     #[arg(long, value_enum, default_value = "markdown", help_heading = "Output")]
     format: ReportFormat,
-    /// Write it here instead of standard output.
+    /// Write it here instead of standard output (`-`: standard output).
     #[arg(short, long, help_heading = "Output")]
     output: Option<PathBuf>,
 }
@@ -181,7 +181,7 @@ enum Command {
         path: PathBuf,
         #[arg(long, value_enum, default_value = "markdown", help_heading = "Output")]
         format: AnalyzeFormat,
-        /// Write the report here instead of standard output.
+        /// Write the report here instead of standard output (`-`: standard output).
         #[arg(short, long, help_heading = "Output")]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -364,10 +364,17 @@ pub fn run() -> i32 {
     }
 }
 
+/// Whether `e` comes from writing to a reader that went away (`| head`):
+/// that ends the run quietly with 0. The I/O error may arrive bare or
+/// inside a `serde_json` error (records written with `to_writer`).
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        let io = c.downcast_ref::<std::io::Error>().map(|io| io.kind());
+        let json = c
+            .downcast_ref::<serde_json::Error>()
+            .and_then(|j| j.io_error_kind());
+        io == Some(BrokenPipe) || json == Some(BrokenPipe)
     })
 }
 
@@ -446,6 +453,7 @@ fn analyze(
             return Ok(2);
         }
     };
+    let output = output_file(output);
     if let Some(out) = output {
         // Check the output path before the analysis starts.
         if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -546,7 +554,7 @@ fn diff(
         ReportFormat::Markdown => outsidein::diff::markdown(&d),
         ReportFormat::Json => outsidein::diff::json(&d),
     };
-    match out.output.as_deref() {
+    match output_file(out.output.as_deref()) {
         Some(out) => {
             if let Err(e) = write_output(out, text.as_bytes()) {
                 return fail(5, format!("{}: cannot write: {e}", out.display()));
@@ -692,7 +700,7 @@ fn timeline(path: &Path, format: TableFormat, input: &InputArgs) -> anyhow::Resu
     };
     with_stdout(|out| {
         if format == TableFormat::Csv {
-            writeln!(out, "time,source,line,format,host,severity,message")?;
+            writeln!(out, "time,no_time,source,line,format,host,severity,message")?;
         }
         for r in &rows {
             match format {
@@ -701,6 +709,7 @@ fn timeline(path: &Path, format: TableFormat, input: &InputArgs) -> anyhow::Resu
                     let time = r.time.map(|t| t.to_string()).unwrap_or_default();
                     let fields = [
                         time,
+                        r.no_time.unwrap_or_default().to_string(),
                         r.source.clone(),
                         r.line.to_string(),
                         r.format.clone(),
@@ -724,6 +733,11 @@ fn csv_cell(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// The file `-o` names, or `None` for standard output (no `-o`, or `-o -`).
+fn output_file(output: Option<&Path>) -> Option<&Path> {
+    output.filter(|p| p.as_os_str() != "-")
 }
 
 /// Writes the report to `out`. A regular file (or a new one) is written

@@ -852,8 +852,9 @@ fn advice(ev: &Evidence, sigs: &[SigAgg]) -> Vec<Advice> {
         out.push(Advice {
             title: "Log times with their UTC offset".into(),
             detail: format!(
-                "{assumed} records carry no zone; UTC was assumed (change with --timezone). \
-                 Configure loggers to write RFC 3339 times with an offset."
+                "{assumed} records carry no zone; {} was assumed (change with --timezone). \
+                 Configure loggers to write RFC 3339 times with an offset.",
+                super::pipeline::zone_name(ev.zone)
             ),
         });
     }

@@ -138,6 +138,13 @@ pub(crate) struct Evidence<'a> {
     pub pools: &'a [super::disagree::Pool],
     pub collection_time: Option<Timestamp>,
     pub kb: &'a super::kb::Kb,
+    /// Zone that times written without one were read in (`--timezone`).
+    pub zone: &'a jiff::tz::TimeZone,
+}
+
+/// The name of `zone` as the user gave it, for messages.
+pub(crate) fn zone_name(zone: &jiff::tz::TimeZone) -> &str {
+    zone.iana_name().unwrap_or("the --timezone zone")
 }
 
 /// Opens and analyzes the bundle at `path`.
@@ -159,7 +166,7 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
                          given the year of the collection time",
                         it.path,
                         log.zone_assumed,
-                        ctx.zone.iana_name().unwrap_or("the --timezone zone"),
+                        zone_name(&ctx.zone),
                         log.year_inferred
                     );
                 }
@@ -194,6 +201,7 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
         collection_time,
         kb: &config.kb,
         pg_max_connections: pg_max_connections(bundle),
+        zone: &ctx.zone,
     };
     let sigs = signatures::build(&evidence);
     let (mut report, cross_file) = correlate::report(&evidence, sigs);

@@ -143,29 +143,48 @@ impl Registry {
     }
 }
 
+/// Each physical line's 1-based number and message, as `read_messages`
+/// returns them.
+pub type Messages = Vec<(u64, String)>;
+
 /// Reads a log file and returns, for every physical line, its 1-based line
 /// number and its message: the header cut off by the detected format, or
 /// the whole line where the format does not read it. This is what template
-/// mining is scored on.
+/// mining is scored on. Also returns why the file was read only in part,
+/// if it was.
 ///
-/// Reads at most the default per-file limit and refuses binary content;
-/// messages are cut at 64 KiB as in `analyze`.
-pub fn read_messages(path: &Path) -> std::io::Result<Vec<(u64, String)>> {
-    use std::io::Read;
-    let limit = crate::bundle::Limits::default().max_entry_bytes;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit)
-        .read_to_end(&mut bytes)?;
+/// The file is opened as `analyze` opens a bundle, so a compressed file
+/// (gzip, xz, zstd, bzip2) is decompressed within the default limits;
+/// an archive or folder of several files is refused, as is binary
+/// content. Messages are cut at 64 KiB as in `analyze`.
+pub fn read_messages(path: &Path) -> std::io::Result<(Messages, Option<String>)> {
+    use crate::bundle::{self, OpenError};
+    let bad = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidData, msg);
+    let opened = bundle::open(path, &bundle::Limits::default()).map_err(|e| match e {
+        OpenError::Io { source, .. } => source,
+        e => bad(e.to_string()),
+    })?;
+    let entry = match (opened.entries.as_slice(), opened.skipped.as_slice()) {
+        ([one], []) => one,
+        ([], [s]) => return Err(bad(format!("not read: {}", s.reason))),
+        (entries, skipped) => {
+            let n = entries.len() + skipped.len();
+            let msg = format!("an archive or folder of {n} files; give one log file");
+            return Err(bad(msg));
+        }
+    };
+    let bytes: &[u8] = &entry.data;
     let head = &bytes[..bytes.len().min(64 * 1024)];
     if memchr::memchr_iter(0, head).count() * 100 > head.len().max(1) {
-        let msg = format!("{}: binary content, not a log", path.display());
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, msg));
+        return Err(bad(format!(
+            "{}: binary content, not a log",
+            path.display()
+        )));
     }
-    let text = String::from_utf8_lossy(&bytes);
+    let text = String::from_utf8_lossy(bytes);
     let registry = Registry::default();
     let format = registry.detect(&text).map(|d| registry.get(d.index));
-    Ok(frame::lines(&text)
+    let lines = frame::lines(&text)
         .map(|(n, line)| {
             let msg = format
                 .and_then(|f| f.parse(line))
@@ -173,7 +192,8 @@ pub fn read_messages(path: &Path) -> std::io::Result<Vec<(u64, String)>> {
                 .unwrap_or_else(|| line.to_string());
             (n, frame::cut(msg))
         })
-        .collect())
+        .collect();
+    Ok((lines, entry.truncated.clone()))
 }
 
 #[cfg(test)]

@@ -150,11 +150,29 @@ fn header(w: &mut String, r: &Report) {
     if r.summary.is_empty() {
         w.push_str("<p>No problem found in the evidence.</p>\n");
     }
-    w.push_str("<ul>\n");
-    for s in &r.summary {
+    let (tag, items) = match numbered(&r.summary) {
+        Some(items) => ("ol", items),
+        None => ("ul", r.summary.iter().map(String::as_str).collect()),
+    };
+    let _ = writeln!(w, "<{tag}>");
+    for s in items {
         let _ = writeln!(w, "<li>{}</li>", rich(s));
     }
-    w.push_str("</ul></section>\n");
+    let _ = writeln!(w, "</{tag}></section>");
+}
+
+/// The summary's items without their leading `N. ` when every item has
+/// one, so that an `<ol>` numbers them once; else `None`.
+fn numbered(items: &[String]) -> Option<Vec<&str>> {
+    items
+        .iter()
+        .map(|s| {
+            let (n, rest) = s.split_once(". ")?;
+            let digits = !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+            digits.then_some(rest)
+        })
+        .collect::<Option<Vec<&str>>>()
+        .filter(|v| !v.is_empty())
 }
 
 /// Opens a section with its heading.

@@ -505,8 +505,14 @@ pub fn cli(
 ) -> anyhow::Result<i32> {
     use anyhow::Context;
     use std::io::Write;
-    let lines = crate::logs::read_messages(path)
+    let (lines, cut) = crate::logs::read_messages(path)
         .with_context(|| format!("reading messages from {}", path.display()))?;
+    if let Some(why) = cut {
+        eprintln!(
+            "outsidein: warning: {}: {why}; the lines before are mined",
+            path.display()
+        );
+    }
     let msgs: Vec<&str> = lines.iter().map(|(_, m)| m.as_str()).collect();
     let mined = mine(&msgs);
     let mut out = std::io::BufWriter::new(out);

@@ -312,6 +312,106 @@ fn bad_files_are_listed_with_their_reason_and_the_rest_is_analyzed() {
     assert_eq!(str_of(&r["findings"][0], "kind"), "pg.too_many_clients");
 }
 
+/// Regression: with `--timezone` the advice said "UTC was assumed"
+/// although the zone-less times were read in the given zone.
+#[test]
+fn zone_advice_names_the_timezone_given() {
+    let advice = |extra: &[&str]| -> String {
+        let r = analyze_json(&sample_dir(), extra);
+        let items = r["instrumentation"].as_array().unwrap();
+        let a = items
+            .iter()
+            .find(|a| str_of(a, "title") == "Log times with their UTC offset")
+            .expect("the sample's redis and nginx logs carry no zone");
+        str_of(a, "detail").to_string()
+    };
+    let berlin = advice(&["--timezone", "Europe/Berlin"]);
+    assert!(
+        berlin.starts_with("27 records carry no zone; Europe/Berlin was assumed"),
+        "{berlin}"
+    );
+    let utc = advice(&[]);
+    assert!(
+        utc.starts_with("27 records carry no zone; UTC was assumed"),
+        "{utc}"
+    );
+}
+
+/// Runs `args` with a standard output whose reader is gone before the
+/// child writes, as `| head` leaves it, and returns the exit code and
+/// standard error.
+fn run_into_closed_pipe(args: &[&str]) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_outsidein"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("binary ends");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), err)
+}
+
+/// Regression: `signatures FILE | head -1` said "Broken pipe" and exited 1.
+#[test]
+fn closed_stdout_ends_quietly_with_zero() {
+    let dir = sample_dir();
+    let log = dir.join("sb_shop-demo-01_20261204_162345/logs/app/api-1.log");
+    let (d, l) = (dir.to_str().unwrap(), log.to_str().unwrap());
+    let runs: [&[&str]; 7] = [
+        &["signatures", l],
+        &["signatures", l, "--format", "json"],
+        &["timeline", l],
+        &["timeline", l, "--format", "csv"],
+        &["analyze", d, "--format", "json"],
+        &["formats"],
+        &["timeline", "--help"],
+    ];
+    for args in runs {
+        let (code, err) = run_into_closed_pipe(args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+}
+
+/// Regression: `-o -` wrote a file named `-`; it means standard output,
+/// for `analyze` and `diff`.
+#[test]
+fn dash_output_is_standard_output() {
+    let cwd = tempfile::tempdir().unwrap();
+    let in_cwd = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_outsidein"))
+            .args(args)
+            .current_dir(cwd.path())
+            .output()
+            .expect("binary runs");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        out.stdout
+    };
+    let sample = sample_dir();
+    let s = sample.to_str().unwrap();
+    let report = in_cwd(&["analyze", s, "--format", "json", "-o", "-"]);
+    assert_eq!(report, in_cwd(&["analyze", s, "--format", "json"]));
+    let windows = [
+        "--baseline-window",
+        "2026-12-04T16:18:00Z..2026-12-04T16:20:30Z",
+        "--incident-window",
+        "2026-12-04T16:20:30Z..2026-12-04T16:22:30Z",
+    ];
+    let diff = |extra: &[&str]| {
+        let mut args = vec!["diff", s];
+        args.extend_from_slice(&windows);
+        args.extend_from_slice(extra);
+        in_cwd(&args)
+    };
+    let d: Value = serde_json::from_slice(&diff(&["--format", "json", "-o", "-"])).unwrap();
+    assert!(!d["signatures"].as_array().unwrap().is_empty(), "{d}");
+    assert_eq!(diff(&["-o", "-"]), diff(&[]));
+    assert!(!cwd.path().join("-").exists(), "no file named -");
+}
+
 /// The exit-code contract written in the README.
 #[test]
 fn exit_codes() {

@@ -120,6 +120,17 @@ fn boot_unknown_leaves_no_time_and_says_why() {
         why.starts_with("seconds since boot, and the bundle has no boot time"),
         "{why}"
     );
+    // The CSV keeps the reason too (it once dropped it).
+    let csv = run(&["timeline", b.path().to_str().unwrap(), "--format", "csv"]);
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time,no_time,source,line,format,host,severity,message")
+    );
+    let first = lines.next().unwrap();
+    assert!(first.starts_with(&format!(",{}", csv_cell(why))), "{first}");
+    assert_eq!(lines.count() + 1, rows.len());
     let out = run(&["analyze", b.path().to_str().unwrap(), "--format", "json"]);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let e = &report["inventory"][0];
@@ -130,4 +141,14 @@ fn boot_unknown_leaves_no_time_and_says_why() {
         "{reason}"
     );
     assert!(reason.contains("the bundle has no boot time"), "{reason}");
+}
+
+/// A CSV cell as RFC 4180 writes it: quoted when it holds a comma, quote
+/// or line break.
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }

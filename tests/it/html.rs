@@ -460,3 +460,27 @@ fn sample_report_shows_the_correlation_sections_with_the_json_numbers() {
         "section order"
     );
 }
+
+/// Regression: the summary was a bulleted list whose items began with
+/// "1.", "2.": it is an ordered list, numbered once, in the findings'
+/// order.
+#[test]
+fn summary_is_an_ordered_list_numbered_once() {
+    let html = html_of(&sample_tar(), &[]);
+    let json = analyze_json(&sample_tar(), &[]);
+    let start = html.find("<section id=\"summary\">").unwrap();
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    assert!(
+        section.contains("<ol>") && !section.contains("<ul>"),
+        "{section}"
+    );
+    let items: Vec<&str> = section.split("<li>").skip(1).collect();
+    let lines = json["summary"].as_array().unwrap();
+    assert_eq!(items.len(), lines.len());
+    assert!(items[0].starts_with("[Data] "), "{}", items[0]);
+    for (i, (item, line)) in items.iter().zip(lines).enumerate() {
+        let prefix = format!("{}. ", i + 1);
+        assert!(line.as_str().unwrap().starts_with(&prefix), "{line}");
+        assert!(!item.starts_with(&prefix), "{item}");
+    }
+}

@@ -205,3 +205,34 @@ fn cli_writes_one_record_per_line() {
     let arr: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(arr.as_array().unwrap().len(), 2);
 }
+
+/// Regression: `signatures FILE.gz` mined the compressed bytes. A gzip
+/// of a real log gives the records of the log itself, and an archive of
+/// many files is refused with a message rather than mined as one.
+#[test]
+fn cli_reads_a_compressed_file_through_the_bundle_opener() {
+    use std::io::Write;
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let log =
+        manifest.join("fixtures/sample-bundle/sb_shop-demo-01_20261204_162345/logs/app/api-1.log");
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("api-1.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&std::fs::read(&log).unwrap()).unwrap();
+    enc.finish().unwrap();
+    let mine = |p: &Path| {
+        let mut out = vec![];
+        assert_eq!(outsidein::signature::cli(p, true, &mut out).unwrap(), 0);
+        String::from_utf8(out).unwrap()
+    };
+    let (plain, packed) = (mine(&log), mine(&gz));
+    let lines = std::fs::read_to_string(&log).unwrap().lines().count();
+    assert_eq!(plain.lines().count(), lines);
+    assert_eq!(packed, plain);
+    let tar = manifest.join("fixtures/sample-bundle.tar.gz");
+    let err = outsidein::signature::cli(&tar, true, &mut vec![]).unwrap_err();
+    assert!(format!("{err:#}").contains("give one log file"), "{err:#}");
+}
