@@ -21,6 +21,10 @@ use super::time as t;
 use crate::model::{Evidence, Finding};
 use std::fmt::Write;
 
+mod correlation;
+
+use correlation::{anomalies, disagreements, intermittent, signature_shifts, spike_explanations};
+
 /// Rows shown of any one table.
 pub const MAX_ROWS: usize = 500;
 
@@ -78,7 +82,7 @@ pub(crate) fn esc(s: &str) -> String {
 
 /// Escapes text whose backtick-quoted parts (as the analysis writes
 /// titles) become `<code>`.
-fn rich(s: &str) -> String {
+pub(super) fn rich(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
     if parts.len().is_multiple_of(2) {
         return esc(s);
@@ -176,13 +180,13 @@ fn numbered(items: &[String]) -> Option<Vec<&str>> {
 }
 
 /// Opens a section with its heading.
-fn section(w: &mut String, id: &str, title: &str) {
+pub(super) fn section(w: &mut String, id: &str, title: &str) {
     let _ = writeln!(w, "<section id=\"{id}\"><h2>{}</h2>", esc(title));
 }
 
 /// A table: header cells, then rows of already escaped cells, cut at
 /// [`MAX_ROWS`] with a note.
-fn table(w: &mut String, head: &[&str], rows: Vec<Vec<String>>, what: &str) {
+pub(super) fn table(w: &mut String, head: &[&str], rows: Vec<Vec<String>>, what: &str) {
     w.push_str("<table><thead><tr>");
     for h in head {
         let _ = write!(w, "<th>{}</th>", esc(h));
@@ -200,7 +204,7 @@ fn table(w: &mut String, head: &[&str], rows: Vec<Vec<String>>, what: &str) {
     more(w, total, MAX_ROWS, what);
 }
 
-fn more(w: &mut String, total: usize, shown: usize, what: &str) {
+pub(super) fn more(w: &mut String, total: usize, shown: usize, what: &str) {
     if total > shown {
         let _ = writeln!(
             w,
@@ -259,7 +263,7 @@ fn charts(w: &mut String, r: &Report) {
     w.push_str("</section>\n");
 }
 
-fn evidence_block(w: &mut String, ev: &[Evidence]) {
+pub(super) fn evidence_block(w: &mut String, ev: &[Evidence]) {
     if ev.is_empty() {
         return;
     }
@@ -271,7 +275,7 @@ fn evidence_block(w: &mut String, ev: &[Evidence]) {
 }
 
 /// One piece of evidence: where, when, and the line itself.
-fn evidence_item(e: &Evidence) -> String {
+pub(super) fn evidence_item(e: &Evidence) -> String {
     let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
     format!(
         "{}{} at {} UTC: <code>{}</code>",
@@ -630,7 +634,7 @@ fn inventory_note(e: &crate::report::model::InventoryEntry) -> String {
 }
 
 /// A signature as a table cell: its template as code, and its short id.
-fn template_cell(template: &str, id: &str) -> String {
+pub(super) fn template_cell(template: &str, id: &str) -> String {
     format!(
         "<code>{}</code> {}",
         esc(&crate::model::excerpt(template, 160)),
@@ -638,219 +642,9 @@ fn template_cell(template: &str, id: &str) -> String {
     )
 }
 
-/// An over-represented key as a table cell: a signature's template and
-/// short id, else the key itself.
-fn key_cell(o: &OverRepresented) -> String {
-    match &o.label {
-        Some(l) => template_cell(l, &o.key),
-        None => esc(&o.key),
-    }
-}
-
-/// The leading `lead` candidate causes, then every candidate with its
-/// evidence, collapsed.
-fn causes_cell(causes: &[Cause], lead: usize) -> String {
-    if causes.is_empty() {
-        return String::new();
-    }
-    let mut c: Vec<String> = causes
-        .iter()
-        .take(lead)
-        .map(|x| rich(&fmt::cause_line(x)))
-        .collect();
-    let mut all = format!(
-        "<details><summary>Candidates with evidence ({})</summary><ol>",
-        causes.len()
-    );
-    for x in causes {
-        let _ = write!(
-            all,
-            "<li>{}<br>{}</li>",
-            rich(&fmt::cause_line(x)),
-            evidence_item(&x.evidence)
-        );
-    }
-    all.push_str("</ol></details>");
-    c.push(all);
-    c.join("<br>")
-}
-
-/// A number, a ratio or a time span that must not break across lines
-/// (`2.7e-79` would at its hyphen), escaped.
-fn nw(s: &str) -> String {
-    format!("<span class=\"nw\">{}</span>", esc(s))
-}
-
-/// A subsection's heading and the sentence that says how to read it.
-fn subsection(w: &mut String, id: &str, title: &str, intro: &str) {
-    let _ = writeln!(w, "<h3 id=\"{id}\">{}</h3>", esc(title));
-    if !intro.is_empty() {
-        let _ = writeln!(w, "<p>{}</p>", esc(intro));
-    }
-}
-
-/// Each rate-spike window (numbered `W1`, `W2`, ... as on the timeline
-/// chart) and the keys it holds significantly more of.
-fn spike_explanations(w: &mut String, r: &Report) {
-    if r.spike_explanations.is_empty() {
-        return;
-    }
-    let title = "Rate spikes explained";
-    subsection(w, "spike-explanations", title, fmt::SPIKES_INTRO);
-    for (i, e) in r.spike_explanations.iter().enumerate() {
-        let _ = writeln!(
-            w,
-            "<p><strong>W{} · {} to {} UTC</strong> on {} ({}): {}.</p>",
-            i + 1,
-            t(Some(e.start)),
-            t(Some(e.end)),
-            esc(&e.host),
-            esc(&fmt::window_metrics(e)),
-            esc(&fmt::window_counts(e))
-        );
-        if e.items.is_empty() {
-            w.push_str("<p>Nothing is significantly over-represented.</p>\n");
-            continue;
-        }
-        let rows = e
-            .items
-            .iter()
-            .map(|o| {
-                vec![
-                    esc(o.dimension),
-                    key_cell(o),
-                    o.window.to_string(),
-                    o.baseline.to_string(),
-                    nw(&fmt::ratio(o.ratio)),
-                    nw(&fmt::p_value(o.p_value)),
-                ]
-            })
-            .collect();
-        let head = ["Dimension", "Key", "In window", "Outside", "Ratio", "p"];
-        table(w, &head, rows, "keys");
-    }
-}
-
-/// A correlation subsection: nothing when `items` is empty, else its
-/// heading `(id, title, intro)` and one table row per item.
-fn subtable<T>(
-    w: &mut String,
-    items: &[T],
-    (id, title, intro): (&str, &str, &str),
-    head: &[&str],
-    what: &str,
-    row: impl Fn(&T) -> Vec<String>,
-) {
-    if items.is_empty() {
-        return;
-    }
-    subsection(w, id, title, intro);
-    table(w, head, items.iter().map(row).collect(), what);
-}
-
-fn signature_shifts(w: &mut String, r: &Report) {
-    let heading = (
-        "signature-shifts",
-        "New, gone and changed signatures",
-        fmt::SHIFTS_INTRO,
-    );
-    let head = [
-        "Change",
-        "Signature",
-        "At",
-        "Per hour before → after",
-        "p",
-        "Leading candidate cause",
-    ];
-    subtable(w, &r.signature_shifts, heading, &head, "shifts", |x| {
-        vec![
-            esc(x.change),
-            template_cell(&x.template, &x.signature),
-            fmt::shift_at(x.at, x.until),
-            nw(&fmt::per_hour(x.before_per_hour, x.after_per_hour)),
-            nw(&fmt::p_value(x.p_value)),
-            causes_cell(&x.causes, 1),
-        ]
-    });
-}
-
-fn anomalies(w: &mut String, r: &Report) {
-    let heading = ("anomalies", "What preceded each anomaly", "");
-    let head = ["Time", "Kind", "What", "Hosts", "Candidate causes"];
-    subtable(w, &r.anomalies, heading, &head, "anomalies", |a| {
-        let mut what = rich(&a.title);
-        evidence_block(&mut what, std::slice::from_ref(&a.evidence));
-        let causes = match causes_cell(&a.causes, 2) {
-            c if c.is_empty() => esc(fmt::NO_CAUSE),
-            c => c,
-        };
-        vec![
-            t(Some(a.time)),
-            esc(&a.kind.replace('_', " ")),
-            what,
-            esc(&a.hosts.join(", ")),
-            causes,
-        ]
-    });
-}
-
-fn intermittent(w: &mut String, r: &Report) {
-    let heading = (
-        "intermittent",
-        "Recurring errors: episodes, confinement, precursors",
-        fmt::INTERMITTENT_INTRO,
-    );
-    let head = [
-        "Signature",
-        "Count",
-        "Recurs",
-        "Episodes (window)",
-        "Days",
-        "Confined to",
-        "Precursors",
-    ];
-    let code = |s: &str| format!("<code>{}</code>", esc(s));
-    subtable(
-        w,
-        &r.intermittent,
-        heading,
-        &head,
-        "recurring errors",
-        |x| {
-            let pre: Vec<String> = x
-                .precursors
-                .iter()
-                .map(|p| fmt::precursor(p, code))
-                .collect();
-            vec![
-                template_cell(&x.template, &x.signature),
-                x.count.to_string(),
-                esc(&fmt::recurs(x.recurrence, x.period_s)),
-                format!("{} ({} s)", x.episodes, x.window_s),
-                esc(&fmt::days(x)),
-                esc(&fmt::confined(x)),
-                pre.join("<br>"),
-            ]
-        },
-    );
-}
-
-fn disagreements(w: &mut String, r: &Report) {
-    let heading = ("disagreements", "Instances that disagree", "");
-    let head = ["Instance", "Errors", "Peers' errors", "Ratio", "p"];
-    subtable(w, &r.disagreements, heading, &head, "instances", |d| {
-        vec![
-            rich(&d.title),
-            nw(&format!("{} of {}", d.errors, d.records)),
-            nw(&format!("{} of {}", d.peer_errors, d.peer_records)),
-            nw(&fmt::ratio(d.ratio)),
-            nw(&fmt::p_value(d.p_value)),
-        ]
-    });
-}
-
 #[cfg(test)]
 mod tests {
+    use super::correlation::{causes_cell, key_cell};
     use super::*;
 
     #[test]

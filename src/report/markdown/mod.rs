@@ -10,6 +10,13 @@ use crate::model::{Evidence, Finding};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+mod correlation;
+mod escape;
+
+use correlation::{anomalies, disagreements, intermittent, signature_shifts, spike_explanations};
+use escape::guard;
+pub(crate) use escape::inline_code;
+
 /// GitHub's limit on a comment body.
 pub const MAX_CHARS: usize = 65_536;
 
@@ -105,125 +112,16 @@ pub fn render(r: &Report) -> String {
 }
 
 /// A table cell: no newlines, pipes escaped.
-fn cell(s: &str) -> String {
+pub(super) fn cell(s: &str) -> String {
     s.replace('\n', " ").replace('|', "\\|")
 }
 
 /// Inline code that survives backticks inside.
-fn code(s: &str) -> String {
+pub(super) fn code(s: &str) -> String {
     inline_code(s)
 }
 
-/// Markdown inline code for any text, on one line: the fence is one
-/// backtick longer than the longest run of backticks inside, so nothing in
-/// the text can close the span early (CommonMark's rule), and a space pads
-/// text that starts or ends with a backtick.
-pub(crate) fn inline_code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ");
-    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    if s.starts_with('`') || s.ends_with('`') || s.is_empty() {
-        format!("{fence} {s} {fence}")
-    } else {
-        format!("{fence}{s}{fence}")
-    }
-}
-
-/// The one raw HTML the Markdown writes itself: the evidence blocks.
-fn own_tag(line: &str) -> Option<String> {
-    let unescaped = line.replace("&lt;", "<").replace("&gt;", ">");
-    let body = unescaped.strip_prefix("  ")?;
-    let ok = body == "</details>"
-        || body
-            .strip_prefix("<details><summary>Evidence (")
-            .and_then(|r| r.strip_suffix(")</summary>"))
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    ok.then_some(unescaped)
-}
-
-/// Text from the bundle (file names, messages, templates) must not become
-/// HTML when GitHub renders the report: every `<` and `>` outside a code
-/// span is written as an entity, and only the evidence blocks' own
-/// `<details>` lines are kept as tags. Code spans are found as CommonMark
-/// finds them (a run of n backticks up to the next run of exactly n).
-fn guard(md: &str) -> String {
-    let mut out = String::with_capacity(md.len() + md.len() / 16);
-    for line in md.split_inclusive('\n') {
-        let (body, nl) = match line.strip_suffix('\n') {
-            Some(b) => (b, "\n"),
-            None => (line, ""),
-        };
-        let body: String = body
-            .chars()
-            .map(|c| {
-                if c.is_control() && c != '\t' {
-                    '\u{fffd}'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let escaped = escape_outside_code(&body);
-        match own_tag(&escaped) {
-            Some(tag) => out.push_str(&tag),
-            None => out.push_str(&escaped),
-        }
-        out.push_str(nl);
-    }
-    out
-}
-
-fn escape_outside_code(line: &str) -> String {
-    let b = line.as_bytes();
-    let run_at = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
-    let mut out = String::with_capacity(line.len());
-    let mut i = 0;
-    let mut plain = 0;
-    let flush = |out: &mut String, text: &str| {
-        for c in text.chars() {
-            match c {
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                c => out.push(c),
-            }
-        }
-    };
-    while i < b.len() {
-        if b[i] != b'`' {
-            i += 1;
-            continue;
-        }
-        let n = run_at(i);
-        // The closing run: the next run of exactly n backticks.
-        let mut j = i + n;
-        let mut close = None;
-        while j < b.len() {
-            if b[j] == b'`' {
-                let m = run_at(j);
-                if m == n {
-                    close = Some(j);
-                    break;
-                }
-                j += m;
-            } else {
-                j += 1;
-            }
-        }
-        match close {
-            Some(j) => {
-                flush(&mut out, &line[plain..i]);
-                out.push_str(&line[i..j + n]);
-                i = j + n;
-                plain = i;
-            }
-            None => i += n,
-        }
-    }
-    flush(&mut out, &line[plain..]);
-    out
-}
-
-fn more(w: &mut String, total: usize, shown: usize, what: &str) {
+pub(super) fn more(w: &mut String, total: usize, shown: usize, what: &str) {
     if total > shown {
         let _ = writeln!(
             w,
@@ -682,177 +580,6 @@ fn rotated_families(w: &mut String, r: &Report) {
             names.join(", ")
         );
     }
-}
-
-/// Rows of the correlation sections: they yield before the outside-in
-/// tables when the report must shrink.
-fn budget(rows: usize, cap: usize) -> usize {
-    (rows / 4).clamp(1, cap)
-}
-
-/// An over-represented key as a table cell: a signature's template and
-/// short id, else the key itself.
-fn key_cell(o: &OverRepresented) -> String {
-    match &o.label {
-        Some(l) => format!("{} `{}`", cell(&code(l)), fmt::short_id(&o.key)),
-        None => cell(&o.key),
-    }
-}
-
-fn spike_explanations(w: &mut String, r: &Report, rows: usize) {
-    if r.spike_explanations.is_empty() {
-        return;
-    }
-    let _ = writeln!(w, "### Rate spikes explained\n\n{}\n", fmt::SPIKES_INTRO);
-    let n = budget(rows, 4);
-    for e in r.spike_explanations.iter().take(n) {
-        let _ = writeln!(
-            w,
-            "**{} to {} UTC** on {} ({}): {}.\n",
-            t(Some(e.start)),
-            t(Some(e.end)),
-            e.host,
-            fmt::window_metrics(e),
-            fmt::window_counts(e)
-        );
-        if e.items.is_empty() {
-            let _ = writeln!(w, "Nothing is significantly over-represented.\n");
-            continue;
-        }
-        let _ = writeln!(
-            w,
-            "| Dimension | Key | In window | Outside | Ratio | p |\n|---|---|---|---|---|---|"
-        );
-        let shown = budget(rows, 4) * 4;
-        for o in e.items.iter().take(shown) {
-            let _ = writeln!(
-                w,
-                "| {} | {} | {} | {} | {} | {} |",
-                o.dimension,
-                key_cell(o),
-                o.window,
-                o.baseline,
-                fmt::ratio(o.ratio),
-                fmt::p_value(o.p_value)
-            );
-        }
-        more(w, e.items.len(), shown, "keys");
-        w.push('\n');
-    }
-    more(w, r.spike_explanations.len(), n, "spike windows");
-}
-
-fn signature_shifts(w: &mut String, r: &Report, rows: usize) {
-    if r.signature_shifts.is_empty() {
-        return;
-    }
-    let _ = writeln!(w, "### New, gone and changed signatures\n");
-    let _ = writeln!(w, "{}\n", fmt::SHIFTS_INTRO);
-    let _ = writeln!(
-        w,
-        "| Change | Signature | At | Per hour before → after | p | Leading candidate cause |\n\
-         |---|---|---|---|---|---|"
-    );
-    let n = budget(rows, 8);
-    for x in r.signature_shifts.iter().take(n) {
-        let _ = writeln!(
-            w,
-            "| {} | {} `{}` | {} | {} | {} | {} |",
-            x.change,
-            cell(&code(&crate::model::excerpt(&x.template, 90))),
-            fmt::short_id(&x.signature),
-            fmt::shift_at(x.at, x.until),
-            fmt::per_hour(x.before_per_hour, x.after_per_hour),
-            fmt::p_value(x.p_value),
-            x.causes
-                .first()
-                .map(|c| cell(&fmt::cause_line(c)))
-                .unwrap_or_default()
-        );
-    }
-    more(w, r.signature_shifts.len(), n, "shifts");
-    w.push('\n');
-}
-
-fn anomalies(w: &mut String, r: &Report, rows: usize) {
-    if r.anomalies.is_empty() {
-        return;
-    }
-    let _ = writeln!(w, "### What preceded each anomaly\n");
-    let n = budget(rows, 8);
-    for a in r.anomalies.iter().take(n) {
-        let _ = writeln!(
-            w,
-            "- **{} UTC, {}**: {}",
-            t(Some(a.time)),
-            a.kind.replace('_', " "),
-            a.title.replace('\n', " ")
-        );
-        if a.causes.is_empty() {
-            let _ = writeln!(w, "  - {}", fmt::NO_CAUSE);
-        }
-        for c in a.causes.iter().take(2) {
-            let _ = writeln!(w, "  - {}", fmt::cause_line(c));
-        }
-    }
-    more(w, r.anomalies.len(), n, "anomalies");
-    w.push('\n');
-}
-
-fn intermittent(w: &mut String, r: &Report, rows: usize) {
-    if r.intermittent.is_empty() {
-        return;
-    }
-    let _ = writeln!(
-        w,
-        "### Recurring errors: episodes, confinement, precursors\n"
-    );
-    let _ = writeln!(w, "{}\n", fmt::INTERMITTENT_INTRO);
-    let _ = writeln!(
-        w,
-        "| Signature | Recurs | Episodes (window) | Days | Confined to | Precursors |\n\
-         |---|---|---|---|---|---|"
-    );
-    let n = budget(rows, 8);
-    for x in r.intermittent.iter().take(n) {
-        let pre: Vec<String> = x
-            .precursors
-            .iter()
-            .map(|p| fmt::precursor(p, code))
-            .collect();
-        let _ = writeln!(
-            w,
-            "| {} `{}` | {} | {} ({} s) | {} | {} | {} |",
-            cell(&code(&crate::model::excerpt(&x.template, 90))),
-            fmt::short_id(&x.signature),
-            fmt::recurs(x.recurrence, x.period_s),
-            x.episodes,
-            x.window_s,
-            fmt::days(x),
-            cell(&fmt::confined(x)),
-            cell(&pre.join("; "))
-        );
-    }
-    more(w, r.intermittent.len(), n, "recurring errors");
-    w.push('\n');
-}
-
-fn disagreements(w: &mut String, r: &Report, rows: usize) {
-    if r.disagreements.is_empty() {
-        return;
-    }
-    let _ = writeln!(w, "### Instances that disagree\n");
-    let n = budget(rows, 6);
-    for d in r.disagreements.iter().take(n) {
-        let _ = writeln!(
-            w,
-            "- {} ({}).",
-            d.title.replace('\n', " "),
-            fmt::disagreement_counts(d)
-        );
-    }
-    more(w, r.disagreements.len(), n, "instances");
-    w.push('\n');
 }
 
 #[cfg(test)]

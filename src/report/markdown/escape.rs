@@ -1,0 +1,113 @@
+//! Keeping bundle text as text in Markdown: inline code that nothing
+//! inside can close, and the final pass that turns every `<` and `>`
+//! outside a code span into an entity, keeping only the report's own
+//! evidence-block tags.
+
+/// Markdown inline code for any text, on one line: the fence is one
+/// backtick longer than the longest run of backticks inside, so nothing in
+/// the text can close the span early (CommonMark's rule), and a space pads
+/// text that starts or ends with a backtick.
+pub(crate) fn inline_code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    if s.starts_with('`') || s.ends_with('`') || s.is_empty() {
+        format!("{fence} {s} {fence}")
+    } else {
+        format!("{fence}{s}{fence}")
+    }
+}
+
+/// The one raw HTML the Markdown writes itself: the evidence blocks.
+fn own_tag(line: &str) -> Option<String> {
+    let unescaped = line.replace("&lt;", "<").replace("&gt;", ">");
+    let body = unescaped.strip_prefix("  ")?;
+    let ok = body == "</details>"
+        || body
+            .strip_prefix("<details><summary>Evidence (")
+            .and_then(|r| r.strip_suffix(")</summary>"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    ok.then_some(unescaped)
+}
+
+/// Text from the bundle (file names, messages, templates) must not become
+/// HTML when GitHub renders the report: every `<` and `>` outside a code
+/// span is written as an entity, and only the evidence blocks' own
+/// `<details>` lines are kept as tags. Code spans are found as CommonMark
+/// finds them (a run of n backticks up to the next run of exactly n).
+pub(super) fn guard(md: &str) -> String {
+    let mut out = String::with_capacity(md.len() + md.len() / 16);
+    for line in md.split_inclusive('\n') {
+        let (body, nl) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let body: String = body
+            .chars()
+            .map(|c| {
+                if c.is_control() && c != '\t' {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let escaped = escape_outside_code(&body);
+        match own_tag(&escaped) {
+            Some(tag) => out.push_str(&tag),
+            None => out.push_str(&escaped),
+        }
+        out.push_str(nl);
+    }
+    out
+}
+
+fn escape_outside_code(line: &str) -> String {
+    let b = line.as_bytes();
+    let run_at = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    let mut plain = 0;
+    let flush = |out: &mut String, text: &str| {
+        for c in text.chars() {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                c => out.push(c),
+            }
+        }
+    };
+    while i < b.len() {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let n = run_at(i);
+        // The closing run: the next run of exactly n backticks.
+        let mut j = i + n;
+        let mut close = None;
+        while j < b.len() {
+            if b[j] == b'`' {
+                let m = run_at(j);
+                if m == n {
+                    close = Some(j);
+                    break;
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        }
+        match close {
+            Some(j) => {
+                flush(&mut out, &line[plain..i]);
+                out.push_str(&line[i..j + n]);
+                i = j + n;
+                plain = i;
+            }
+            None => i += n,
+        }
+    }
+    flush(&mut out, &line[plain..]);
+    out
+}
