@@ -8,7 +8,8 @@ use super::Tables;
 use std::fmt::Write;
 
 /// Markdown table cell text: one line, pipes escaped, backticks made
-/// quotes, at most `max` characters.
+/// quotes, at most `max` characters. (`<` and `>` are made entities over
+/// the whole page by [`crate::report::markdown_safe`].)
 pub(crate) fn cell(s: &str, max: usize) -> String {
     crate::model::excerpt(&s.replace(['\n', '\r'], " "), max)
         .replace('|', "\\|")
@@ -156,5 +157,5 @@ pub fn render(t: &Tables, rec: &[RecurrenceRow]) -> String {
             );
         }
     }
-    s
+    crate::report::markdown_safe(&s)
 }

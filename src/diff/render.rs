@@ -155,5 +155,5 @@ pub fn markdown(d: &Diff) -> String {
             let _ = writeln!(s, "```\n");
         }
     }
-    s
+    crate::report::markdown_safe(&s)
 }

@@ -20,8 +20,8 @@ pub mod model;
 mod svg;
 
 pub use html::render as html;
-pub(crate) use markdown::inline_code;
 pub use markdown::render as markdown;
+pub(crate) use markdown::{guard as markdown_safe, inline_code};
 pub use model::Report;
 
 /// The JSON form: pretty-printed, fields in model order.

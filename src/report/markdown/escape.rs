@@ -34,9 +34,12 @@ fn own_tag(line: &str) -> Option<String> {
 /// HTML when GitHub renders the report: every `<` and `>` outside a code
 /// span is written as an entity, and only the evidence blocks' own
 /// `<details>` lines are kept as tags. Code spans are found as CommonMark
-/// finds them (a run of n backticks up to the next run of exactly n).
-pub(super) fn guard(md: &str) -> String {
+/// finds them (a run of n backticks up to the next run of exactly n);
+/// fenced code blocks (lines between two ```` ``` ```` lines, whose content
+/// the writer keeps free of fences) are shown as written and kept whole.
+pub(crate) fn guard(md: &str) -> String {
     let mut out = String::with_capacity(md.len() + md.len() / 16);
+    let mut fenced = false;
     for line in md.split_inclusive('\n') {
         let (body, nl) = match line.strip_suffix('\n') {
             Some(b) => (b, "\n"),
@@ -52,6 +55,14 @@ pub(super) fn guard(md: &str) -> String {
                 }
             })
             .collect();
+        if body.starts_with("```") {
+            fenced = !fenced;
+        }
+        if fenced || body.starts_with("```") {
+            out.push_str(&body);
+            out.push_str(nl);
+            continue;
+        }
         let escaped = escape_outside_code(&body);
         match own_tag(&escaped) {
             Some(tag) => out.push_str(&tag),
@@ -110,4 +121,26 @@ fn escape_outside_code(line: &str) -> String {
     }
     flush(&mut out, &line[plain..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guard_escapes_text_keeps_code_spans_fences_and_own_tags() {
+        let md = "a <img> `<*>` b\n  <details><summary>Evidence (2)</summary>\n\
+                  ```diff\n-max_connections <20>\n```\n  </details>\nx</details>\n";
+        assert_eq!(
+            guard(md),
+            "a &lt;img&gt; `<*>` b\n  <details><summary>Evidence (2)</summary>\n\
+             ```diff\n-max_connections <20>\n```\n  </details>\nx&lt;/details&gt;\n"
+        );
+    }
+
+    #[test]
+    fn inline_code_fences_past_any_backtick_run() {
+        assert_eq!(inline_code("a ``b`` c"), "```a ``b`` c```");
+        assert_eq!(inline_code("`x"), "`` `x ``");
+    }
 }

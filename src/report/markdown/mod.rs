@@ -14,8 +14,7 @@ mod correlation;
 mod escape;
 
 use correlation::{anomalies, disagreements, intermittent, signature_shifts, spike_explanations};
-use escape::guard;
-pub(crate) use escape::inline_code;
+pub(crate) use escape::{guard, inline_code};
 
 /// GitHub's limit on a comment body.
 pub const MAX_CHARS: usize = 65_536;
