@@ -36,8 +36,10 @@ mod charts;
 pub mod contrast;
 mod correlate;
 mod disagree;
+mod dmesg;
 mod explain;
 mod intermittent;
+mod inventory;
 pub mod kb;
 pub mod layout;
 mod pipeline;
@@ -48,7 +50,8 @@ pub mod series;
 mod shifts;
 mod signatures;
 pub mod skew;
+mod timeline;
 
-pub use pipeline::{
-    analyze, analyze_bundle, timeline, usage_samples, warnings, Config, TimelineRow, Window,
-};
+pub use inventory::warnings;
+pub use pipeline::{analyze, analyze_bundle, usage_samples, Config, Window};
+pub use timeline::{timeline, TimelineRow};
