@@ -35,9 +35,13 @@ mod changes;
 mod charts;
 pub mod contrast;
 mod correlate;
+mod coverage;
 mod disagree;
+mod dmesg;
 mod explain;
+mod findings;
 mod intermittent;
+mod inventory;
 pub mod kb;
 pub mod layout;
 mod pipeline;
@@ -48,7 +52,8 @@ pub mod series;
 mod shifts;
 mod signatures;
 pub mod skew;
+mod timeline;
 
-pub use pipeline::{
-    analyze, analyze_bundle, timeline, usage_samples, warnings, Config, TimelineRow, Window,
-};
+pub use inventory::warnings;
+pub use pipeline::{analyze, analyze_bundle, usage_samples, Config, Window};
+pub use timeline::{timeline, TimelineRow};

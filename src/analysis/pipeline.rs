@@ -11,6 +11,8 @@
 //!   sample's `source` and a dependency change's path still give the name
 //!   without the suffix.
 
+use super::dmesg::{may_hold_boot_clue, place_dmesg};
+use super::inventory::inventory;
 use super::layout;
 use super::rotation::{self, Rotation};
 use super::{correlate, signatures};
@@ -18,7 +20,7 @@ use crate::bundle::{self, Bundle, Entry, Limits};
 use crate::logs::{self, LogFile, Registry};
 use crate::model::{FileIssue, TimeSource};
 use crate::report::model::*;
-use crate::time::boot::{self as boot_time, BootTime, Clue};
+use crate::time::boot::{self as boot_time, BootTime};
 use crate::time::TimeCtx;
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -119,7 +121,7 @@ impl Item {
 
     /// Orders files for records of equal time (or none): a family's files
     /// oldest first, at the family's place by path, then other paths.
-    fn file_order(&self) -> (&str, std::cmp::Reverse<u32>, &str) {
+    pub(super) fn file_order(&self) -> (&str, std::cmp::Reverse<u32>, &str) {
         let age = self.rotation.as_ref().map_or(0, |r| r.age);
         (self.source(), std::cmp::Reverse(age), &self.path)
     }
@@ -294,7 +296,7 @@ fn dependency_changes(bundle: &Bundle, items: &[Item]) -> crate::deps::DepsOutco
 /// Detects and parses every entry in parallel, reading times against the
 /// bundle's collection time. Returns the items in entry order, the time
 /// context used, and the bundle's default host.
-fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
+pub(super) fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
     let mut ctx = config.time.clone();
     ctx.reference = ctx.reference.or(collection_time(bundle).0);
     let host = bundle_host(bundle).unwrap_or_else(|| "unknown".to_string());
@@ -327,117 +329,6 @@ fn parse_all(bundle: &Bundle, config: &Config) -> (Vec<Item>, TimeCtx, String) {
         }
     }
     (items, ctx, host)
-}
-
-/// The log format whose records carry seconds since boot.
-const DMESG_RAW: &str = "kernel-dmesg";
-
-/// Why a dmesg record has no time when the bundle gave no boot time.
-const NO_BOOT_TIME: &str = "seconds since boot, and the bundle has no boot time \
-     (/proc/stat btime, journalctl --list-boots, uptime -s, who -b, /proc/uptime)";
-
-/// Puts dmesg's seconds since boot on the wall clock with the boot time
-/// of the file's host, when the bundle gives one (see
-/// [`crate::time::boot`]); otherwise its records keep no time, and the
-/// file's first such record says why.
-fn place_dmesg(bundle: &Bundle, items: &mut [Item], ctx: &TimeCtx) {
-    if !items.iter().any(is_raw_dmesg) {
-        return;
-    }
-    let mut clues: Vec<(String, String, Clue)> = Vec::new();
-    let mut snapshots: Vec<(String, Timestamp, f64)> = Vec::new();
-    for (e, it) in bundle.entries.iter().zip(items.iter()) {
-        if let Parsed::Usage { parsed, .. } = &it.parsed {
-            let up = parsed
-                .samples
-                .iter()
-                .find(|s| s.metric == "system.uptime_seconds");
-            snapshots.extend(up.map(|s| (s.host.clone(), s.time, s.value)));
-        }
-        if may_hold_boot_clue(&e.path) && e.data.len() <= 1 << 20 {
-            let text = String::from_utf8_lossy(&e.data);
-            if let Some(c) = boot_time::clue(&e.path, &text, ctx) {
-                clues.push((it.host.clone(), it.path.clone(), c));
-            }
-        }
-    }
-    for (e, it) in bundle.entries.iter().zip(items.iter_mut()) {
-        if !is_raw_dmesg(it) {
-            continue;
-        }
-        let host_clues: Vec<(String, Clue)> = clues
-            .iter()
-            .filter(|(h, _, _)| *h == it.host)
-            .map(|(_, p, c)| (p.clone(), c.clone()))
-            .collect();
-        let snapshot = snapshots
-            .iter()
-            .filter(|(h, _, _)| *h == it.host)
-            .map(|&(_, t, v)| (t, v))
-            .min_by_key(|&(t, _)| t);
-        let boot = boot_time::resolve(&host_clues, ctx.reference, snapshot);
-        let Parsed::Log { log, .. } = &mut it.parsed else {
-            continue;
-        };
-        match &boot {
-            Some(b) => place_records(log, &e.data, b.time),
-            None => {
-                if let Some((_, first)) = &mut log.first_no_time {
-                    *first = format!("{first} ({NO_BOOT_TIME})");
-                }
-            }
-        }
-        it.boot = boot;
-    }
-}
-
-fn is_raw_dmesg(it: &Item) -> bool {
-    matches!(&it.parsed, Parsed::Log { log, .. } if log.format == DMESG_RAW)
-}
-
-/// Files that may tell the boot time, by name.
-fn may_hold_boot_clue(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name == "stat"
-        || ["uptime", "who", "date"]
-            .iter()
-            .any(|p| name.starts_with(p))
-        || name.contains("list-boots")
-}
-
-/// Gives each record without a time the boot time plus the seconds its
-/// header line starts with. Records are in line order, so the lines are
-/// walked once beside them.
-fn place_records(log: &mut LogFile, data: &[u8], boot: Timestamp) {
-    let mut lines = data.split(|&b| b == b'\n').zip(1u64..);
-    let mut placed = 0;
-    let mut first_left = None;
-    for r in log.records.iter_mut() {
-        let Some((line, _)) = lines.by_ref().find(|(_, n)| *n >= r.line) else {
-            break;
-        };
-        if r.time.is_some() {
-            continue;
-        }
-        let secs = seconds_since_boot(line);
-        let since = secs.and_then(|s| jiff::SignedDuration::try_from_secs_f64(s).ok());
-        r.time = since.and_then(|d| boot.checked_add(d).ok());
-        if r.time.is_some() {
-            placed += 1;
-        } else if first_left.is_none() {
-            let text = String::from_utf8_lossy(line);
-            first_left = Some((r.line, crate::model::excerpt(&text, 160)));
-        }
-    }
-    log.no_time -= placed.min(log.no_time);
-    log.first_no_time = first_left;
-}
-
-/// The `12.345678` of a line that starts `[   12.345678] `.
-fn seconds_since_boot(line: &[u8]) -> Option<f64> {
-    let rest = line.strip_prefix(b"[")?;
-    let end = memchr::memchr(b']', rest)?;
-    std::str::from_utf8(&rest[..end]).ok()?.trim().parse().ok()
 }
 
 /// The time the bundle was collected: from its name, else the newest
@@ -678,253 +569,4 @@ fn is_config(path: &str) -> bool {
         .iter()
         .any(|s| name.ends_with(s))
         || path.split('/').any(|c| c == "config" || c == "etc")
-}
-
-fn inventory(
-    bundle: &Bundle,
-    items: &[Item],
-    deps: &crate::deps::DepsOutcome,
-) -> Vec<InventoryEntry> {
-    let mut out: Vec<InventoryEntry> = bundle
-        .entries
-        .iter()
-        .zip(items)
-        .map(|(entry, it)| {
-            let mut e = match &it.parsed {
-                Parsed::Log { log, .. } => log_inventory(&it.path, log),
-                Parsed::Usage { kind, parsed } => snapshot_inventory(
-                    &it.path,
-                    "usage",
-                    kind.name().to_string(),
-                    parsed.samples.len(),
-                    parsed.samples.first().map(|s| s.time_source),
-                    &parsed.issues,
-                ),
-                Parsed::PgDump(d) => snapshot_inventory(
-                    &it.path,
-                    "pg_stats",
-                    format!("{} ({:?})", d.view.name(), d.format).to_lowercase(),
-                    d.rows.len(),
-                    Some(d.time_source),
-                    &d.issues,
-                ),
-                Parsed::Other {
-                    kind,
-                    status,
-                    reason,
-                } => InventoryEntry {
-                    path: it.path.clone(),
-                    kind: kind.to_string(),
-                    status,
-                    reason: reason.clone(),
-                    records: 0,
-                    format: None,
-                    time_source: None,
-                    rotation: None,
-                },
-            };
-            // The deps layer knows a file by its entry's path.
-            if let Some(info) = deps.files.iter().find(|f| f.path == entry.path) {
-                e.status = match info.status.as_str() {
-                    "failed" => "failed",
-                    "partial" => "partial",
-                    _ => "parsed",
-                };
-                e.reason = info.reason.clone();
-                e.records = info.packages as u64;
-                e.format = Some(info.format.clone());
-            }
-            e.rotation = it.rotation.clone();
-            if it.boot.is_some() {
-                e.time_source = Some(TimeSource::BootTime);
-            }
-            if let Some(t) = &it.truncated {
-                e.status = "partial";
-                let r = e
-                    .reason
-                    .take()
-                    .map(|r| format!("{r}; "))
-                    .unwrap_or_default();
-                e.reason = Some(format!("{r}{t}"));
-            }
-            e
-        })
-        .collect();
-    out.extend(bundle.skipped.iter().map(|s| InventoryEntry {
-        path: s.path.clone(),
-        kind: "unknown".into(),
-        status: "skipped",
-        reason: Some(s.reason.clone()),
-        records: 0,
-        format: None,
-        time_source: None,
-        rotation: None,
-    }));
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
-}
-
-fn snapshot_inventory(
-    path: &str,
-    kind: &str,
-    format: String,
-    records: usize,
-    time_source: Option<TimeSource>,
-    issues: &[FileIssue],
-) -> InventoryEntry {
-    let reason = issues
-        .iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join("; ");
-    InventoryEntry {
-        path: path.to_string(),
-        kind: kind.to_string(),
-        status: if issues.is_empty() {
-            "parsed"
-        } else {
-            "partial"
-        },
-        reason: (!issues.is_empty()).then_some(reason),
-        records: records as u64,
-        format: Some(format),
-        time_source,
-        rotation: None,
-    }
-}
-
-fn log_inventory(path: &str, log: &LogFile) -> InventoryEntry {
-    let mut reasons = Vec::new();
-    if let Some((n, l)) = &log.first_unparsed {
-        reasons.push(format!(
-            "{} unparsed lines, first at line {n}: {l}",
-            log.unparsed
-        ));
-    }
-    if let Some((n, l)) = &log.first_no_time {
-        reasons.push(format!(
-            "{} records without a readable time, first at line {n}: {l}",
-            log.no_time
-        ));
-    }
-    if let Some((n, l)) = &log.first_implausible {
-        let k = log.implausible.len();
-        reasons.push(format!(
-            "{k} record{} with an implausible time, set aside from the timeline, first at \
-             line {n}: {l}",
-            if k == 1 { "" } else { "s" }
-        ));
-    }
-    if log.invalid_utf8 > 0 {
-        reasons.push(format!(
-            "{} lines with bytes that are not UTF-8",
-            log.invalid_utf8
-        ));
-    }
-    if log.cut > 0 {
-        reasons.push(format!("{} records cut at 64 KiB", log.cut));
-    }
-    let status = if reasons.is_empty() {
-        "parsed"
-    } else {
-        "partial"
-    };
-    InventoryEntry {
-        path: path.to_string(),
-        kind: "log".into(),
-        status,
-        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
-        records: log.records.len() as u64,
-        format: Some(log.format.clone()),
-        time_source: Some(TimeSource::Content),
-        rotation: None,
-    }
-}
-
-/// Per-file problems worth a warning line on stderr.
-pub fn warnings(report: &Report) -> Vec<FileIssue> {
-    report
-        .inventory
-        .iter()
-        .filter(|e| match e.status {
-            "failed" | "partial" => true,
-            // A skipped document or empty file is expected in a bundle;
-            // a refused archive entry or an unknown format is worth a line.
-            "skipped" => !matches!(e.kind.as_str(), "document" | "empty"),
-            _ => false,
-        })
-        .map(|e| FileIssue {
-            path: e.path.clone(),
-            line: None,
-            message: e.reason.clone().unwrap_or_default(),
-        })
-        .collect()
-}
-
-/// One row of the merged timeline.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct TimelineRow {
-    /// RFC 3339 UTC, or null with `no_time` saying why.
-    pub time: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub no_time: Option<&'static str>,
-    pub source: String,
-    pub line: u64,
-    pub format: String,
-    pub host: String,
-    /// The service the bundle's layout names, when it names one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-    pub severity: crate::model::Severity,
-    pub message: String,
-}
-
-/// Why a record whose time was set aside has none.
-const IMPLAUSIBLE: &str = "its time is implausible for the bundle (before 2000, or far from \
-     the collection time); see the file's inventory line";
-
-/// Every log record of the bundle on one clock, in time order; records
-/// without a time come last. Records of equal time, and those without,
-/// keep file order: a rotated family's files oldest first, then line.
-pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle::OpenError> {
-    let bundle = bundle::open(path, &config.limits)?;
-    let (items, _, _) = parse_all(&bundle, config);
-    let mut rows: Vec<(&Item, TimelineRow)> = items
-        .iter()
-        .filter_map(|it| match &it.parsed {
-            Parsed::Log { log, .. } => Some((it, log)),
-            _ => None,
-        })
-        .flat_map(|(it, log)| {
-            log.records.iter().map(move |r| {
-                let row = TimelineRow {
-                    time: r.time,
-                    no_time: r.time.is_none().then_some(
-                        if log.format == DMESG_RAW && it.boot.is_none() {
-                            NO_BOOT_TIME
-                        } else if log.implausible.binary_search(&r.line).is_ok() {
-                            IMPLAUSIBLE
-                        } else {
-                            "no readable time in the record"
-                        },
-                    ),
-                    source: it.path.clone(),
-                    line: r.line,
-                    format: log.format.clone(),
-                    host: r.host.clone().unwrap_or_else(|| it.host.clone()),
-                    service: it.service.clone(),
-                    severity: r.severity,
-                    message: r.message.clone(),
-                };
-                (it, row)
-            })
-        })
-        .collect();
-    rows.sort_by(|(ia, a), (ib, b)| {
-        (a.time.is_none(), a.time)
-            .cmp(&(b.time.is_none(), b.time))
-            .then_with(|| ia.file_order().cmp(&ib.file_order()))
-            .then(a.line.cmp(&b.line))
-    });
-    Ok(rows.into_iter().map(|(_, r)| r).collect())
 }

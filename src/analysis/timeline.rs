@@ -1,0 +1,76 @@
+//! The `timeline` job: every log record of the bundle merged onto one
+//! clock.
+
+use super::dmesg::{DMESG_RAW, NO_BOOT_TIME};
+use super::pipeline::{parse_all, Config, Item, Parsed};
+use crate::bundle;
+use jiff::Timestamp;
+use std::path::Path;
+
+/// One row of the merged timeline.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TimelineRow {
+    /// RFC 3339 UTC, or null with `no_time` saying why.
+    pub time: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_time: Option<&'static str>,
+    pub source: String,
+    pub line: u64,
+    pub format: String,
+    pub host: String,
+    /// The service the bundle's layout names, when it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    pub severity: crate::model::Severity,
+    pub message: String,
+}
+
+/// Why a record whose time was set aside has none.
+const IMPLAUSIBLE: &str = "its time is implausible for the bundle (before 2000, or far from \
+     the collection time); see the file's inventory line";
+
+/// Every log record of the bundle on one clock, in time order; records
+/// without a time come last. Records of equal time, and those without,
+/// keep file order: a rotated family's files oldest first, then line.
+pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle::OpenError> {
+    let bundle = bundle::open(path, &config.limits)?;
+    let (items, _, _) = parse_all(&bundle, config);
+    let mut rows: Vec<(&Item, TimelineRow)> = items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => Some((it, log)),
+            _ => None,
+        })
+        .flat_map(|(it, log)| {
+            log.records.iter().map(move |r| {
+                let row = TimelineRow {
+                    time: r.time,
+                    no_time: r.time.is_none().then_some(
+                        if log.format == DMESG_RAW && it.boot.is_none() {
+                            NO_BOOT_TIME
+                        } else if log.implausible.binary_search(&r.line).is_ok() {
+                            IMPLAUSIBLE
+                        } else {
+                            "no readable time in the record"
+                        },
+                    ),
+                    source: it.path.clone(),
+                    line: r.line,
+                    format: log.format.clone(),
+                    host: r.host.clone().unwrap_or_else(|| it.host.clone()),
+                    service: it.service.clone(),
+                    severity: r.severity,
+                    message: r.message.clone(),
+                };
+                (it, row)
+            })
+        })
+        .collect();
+    rows.sort_by(|(ia, a), (ib, b)| {
+        (a.time.is_none(), a.time)
+            .cmp(&(b.time.is_none(), b.time))
+            .then_with(|| ia.file_order().cmp(&ib.file_order()))
+            .then(a.line.cmp(&b.line))
+    });
+    Ok(rows.into_iter().map(|(_, r)| r).collect())
+}
