@@ -115,7 +115,7 @@ pub(crate) fn candidates(
         out.push(Candidate {
             kind: "restart",
             key: s.row.id.clone(),
-            title: super::correlate::inline_code(&crate::model::excerpt(&s.row.template, 80)),
+            title: crate::report::inline_code(&crate::model::excerpt(&s.row.template, 80)),
             times: s.times.clone(),
             hosts: s.row.hosts.iter().map(|(h, _)| h.clone()).collect(),
             evidence: s.row.example.clone(),

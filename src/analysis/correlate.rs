@@ -9,6 +9,7 @@ use super::findings::{group_key, is_problem, signature_findings};
 use super::pipeline::{Evidence, Parsed};
 use super::signatures::SigAgg;
 use crate::model::{Evidence as Ev, Finding, Tier};
+use crate::report::inline_code;
 use crate::report::model::*;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
@@ -468,12 +469,6 @@ fn lifecycle_events(sigs: &[SigAgg]) -> Vec<Lifecycle> {
         .collect();
     out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.title.cmp(&b.title)));
     out
-}
-
-/// Markdown inline code that survives backticks inside and stays on one
-/// line.
-pub(crate) fn inline_code(s: &str) -> String {
-    crate::report::inline_code(s)
 }
 
 fn connections(sigs: &[SigAgg]) -> Vec<Connection> {

@@ -1,9 +1,9 @@
 //! Findings from problem signatures: which signatures are problems, and
 //! how they group into one finding per knowledge-base kind.
 
-use super::correlate::inline_code;
 use super::signatures::SigAgg;
 use crate::model::{Evidence as Ev, Finding, Severity};
+use crate::report::inline_code;
 use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
 
