@@ -454,15 +454,11 @@ fn lifecycle_events(sigs: &[SigAgg]) -> Vec<Lifecycle> {
         .iter()
         .filter(|s| is_stop(s))
         .flat_map(|s| {
-            let mut ev = vec![s.row.example.clone()];
-            if s.last.line != s.row.example.line || s.last.path != s.row.example.path {
-                ev.push(s.last.clone());
-            }
-            ev.into_iter().filter_map(|e| {
+            s.occurrences.iter().filter_map(|e| {
                 Some(Lifecycle {
                     time: e.time?,
                     title: e.excerpt.clone(),
-                    evidence: e,
+                    evidence: e.clone(),
                 })
             })
         })

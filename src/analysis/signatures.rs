@@ -18,6 +18,10 @@ pub(crate) struct SigAgg {
     pub times: Vec<Timestamp>,
     /// The last occurrence, as evidence.
     pub last: Ev,
+    /// Every occurrence in time order, as evidence, for restart, stop and
+    /// deploy signatures only (the timeline marks each one); at most
+    /// [`MAX_LIFECYCLE_MARKS`], the last one always kept.
+    pub occurrences: Vec<Ev>,
     /// The first occurrence's whole message with its continuation lines
     /// (a stack trace), at most 8 KiB.
     pub stack: String,
@@ -35,6 +39,11 @@ pub(crate) fn tier_of_format(format: &str) -> Tier {
         _ => Tier::Application,
     }
 }
+
+/// Most occurrences of one restart, stop or deploy signature that the
+/// timeline marks one by one; a crash loop beyond this is one signature
+/// with its count.
+pub(crate) const MAX_LIFECYCLE_MARKS: usize = 64;
 
 fn records(items: &[Item]) -> Vec<(&Item, &str, &Record)> {
     items
@@ -54,6 +63,26 @@ fn evidence(it: &Item, r: &Record) -> Ev {
         time: r.time,
         excerpt: excerpt(r.head(), 240),
     }
+}
+
+/// The occurrences of a lifecycle signature in time order (ties by file
+/// and line), bounded, with the first and the last always among them.
+fn lifecycle_occurrences<'a>(
+    mut timed: Vec<(&'a Item, &'a Record)>,
+    ends: [(&'a Item, &'a Record); 2],
+) -> Vec<Ev> {
+    let key = |(it, r): &(&Item, &Record)| (r.time, it.path.clone(), r.line);
+    let missing: Vec<_> = ends
+        .into_iter()
+        .filter(|end| !timed.iter().any(|o| key(o) == key(end)))
+        .collect();
+    if !missing.is_empty() {
+        timed.truncate(MAX_LIFECYCLE_MARKS - 2);
+        timed.extend(missing);
+        timed.dedup_by_key(|o| key(o));
+    }
+    timed.sort_by_key(key);
+    timed.into_iter().map(|(it, r)| evidence(it, r)).collect()
 }
 
 fn ranked(m: BTreeMap<String, u64>) -> Vec<(String, u64)> {
@@ -112,6 +141,8 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
         severity: Severity,
         first: Option<(&'a Item, &'a Record)>,
         last: Option<(&'a Item, &'a Record)>,
+        /// Occurrences with a time, the first [`MAX_LIFECYCLE_MARKS`].
+        timed: Vec<(&'a Item, &'a Record)>,
         format: &'a str,
     }
     let mut accs: Vec<Option<Acc>> = (0..mined.templates.len()).map(|_| None).collect();
@@ -124,6 +155,7 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
             severity: Severity::Trace,
             first: None,
             last: None,
+            timed: Vec::new(),
             format: fmt,
         });
         let host = r.host.clone().unwrap_or_else(|| it.host.clone());
@@ -136,6 +168,9 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
         acc.severity = acc.severity.max(r.severity);
         if let Some(t) = r.time {
             acc.times.push(t);
+            if acc.timed.len() < MAX_LIFECYCLE_MARKS {
+                acc.timed.push((it, r));
+            }
             let earlier = |cur: Option<(&Item, &Record)>| cur.is_none_or(|(_, c)| c.time > Some(t));
             let later = |cur: Option<(&Item, &Record)>| cur.is_none_or(|(_, c)| c.time <= Some(t));
             if earlier(acc.first) {
@@ -164,6 +199,11 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
                 .map(|k| k.tier)
                 .unwrap_or_else(|| tier_of_format(acc.format));
             let recurs = recurrence(&acc.times, ev_span);
+            let occurrences = if kb.as_ref().is_some_and(|k| k.lifecycle) {
+                lifecycle_occurrences(acc.timed, [(fi, fr), (li, lr)])
+            } else {
+                Vec::new()
+            };
             Some(SigAgg {
                 row: Signature {
                     id: tpl.id,
@@ -185,6 +225,7 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
                 kb,
                 times: acc.times,
                 last: evidence(li, lr),
+                occurrences,
                 stack: fr.message[..fr.message.floor_char_boundary(8192)].to_string(),
             })
         })

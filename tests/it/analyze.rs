@@ -952,6 +952,34 @@ fn shared_bundle_markdown_fits_and_correlation_yields_first() {
     assert!(md.contains("### Recurring errors: episodes, confinement, precursors"));
 }
 
+/// Every restart of the import worker is a timeline marker, the middle one
+/// too: syslog lines 5, 9 and 13 (`grep -n "restart counter"` over the
+/// bundle's logs/syslog/syslog).
+#[test]
+fn shared_bundle_marks_every_restart() {
+    let Some(shared) = shared() else { return };
+    let r = analyze_json(&shared.join("bundles/memory-and-disk.tar.gz"), &[]);
+    let marks: Vec<(String, u64)> = r["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "lifecycle")
+        .map(|e| {
+            let ev = &e["evidence"];
+            assert!(str_of(ev, "path").ends_with("logs/syslog/syslog"));
+            (str_of(e, "time").to_string(), ev["line"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            ("2026-12-04T15:36:24.087136Z".to_string(), 5),
+            ("2026-12-04T15:38:12.497668Z".to_string(), 9),
+            ("2026-12-04T15:40:02.416608Z".to_string(), 13),
+        ]
+    );
+}
+
 /// nginx's `$upstream_response_time` as a series: in the shared bundle the
 /// 5 s bucket from 15:38:39 holds 61 timed requests averaging 17.1 ms
 /// (awk over access.log and its rotated file), against a median of 6 ms.
