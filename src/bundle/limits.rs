@@ -45,6 +45,22 @@ impl Limits {
         )
     }
 
+    /// Why a file of `len` bytes is not read when only `left` bytes of the
+    /// total remain: it is over the total on its own, or over what is left.
+    pub(crate) fn left_reason(&self, len: u64, left: u64) -> String {
+        if len > self.max_total_bytes {
+            format!(
+                "{len} bytes, over the bundle's total limit of {} bytes on its own",
+                self.max_total_bytes
+            )
+        } else {
+            format!(
+                "{len} bytes, more than the {left} bytes left of the bundle's total limit of {} bytes",
+                self.max_total_bytes
+            )
+        }
+    }
+
     pub(crate) fn files_reason(&self) -> String {
         format!("over the limit of {} files per bundle", self.max_files)
     }

@@ -413,7 +413,7 @@ fn add_file(path: &Path, rel: &str, seen: &fs::Metadata, limits: &Limits, bundle
         let reason = if len > limits.max_entry_bytes {
             limits.entry_reason(len)
         } else {
-            limits.total_reason()
+            limits.left_reason(len, bound)
         };
         return bundle.skip(rel, reason);
     }

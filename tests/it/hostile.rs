@@ -337,6 +337,36 @@ fn hostile_tar_total_limit_skips_what_comes_after() {
     r.assert_line("b/big3.log", "skipped", "total is spent");
 }
 
+/// In a folder, a file over what is left of the total says so with the
+/// bytes left, and a file over the total on its own says that instead of
+/// blaming the files read before it.
+#[test]
+fn hostile_folder_total_limit_names_the_cause() {
+    let c = Case::new();
+    let b = c.folder();
+    let mut big = GOOD_LOG.as_bytes().to_vec();
+    big.resize(6000, b'\n');
+    fs::write(b.join("logs/b.log"), &big).unwrap();
+    big.resize(20000, b'\n');
+    fs::write(b.join("logs/c.log"), &big).unwrap();
+    big.resize(5000, b'\n');
+    fs::write(b.join("logs/d.log"), &big).unwrap();
+    let r = c.analyze(&b, &["--max-total-bytes", "10000"]);
+    r.ok().good_log_parsed("logs/access.log");
+    r.assert_line("logs/b.log", "parsed", "");
+    r.assert_line(
+        "logs/c.log",
+        "skipped",
+        "20000 bytes, over the bundle's total limit of 10000 bytes on its own",
+    );
+    let left = 10000 - GOOD_LOG.len() - 6000;
+    r.assert_line(
+        "logs/d.log",
+        "skipped",
+        &format!("5000 bytes, more than the {left} bytes left of the bundle's total limit"),
+    );
+}
+
 #[test]
 fn hostile_rotated_gz_bomb_in_a_folder_is_cut() {
     let c = Case::new();
