@@ -161,6 +161,19 @@ pub enum RateChange {
     Same,
 }
 
+impl RateChange {
+    /// The word the JSON form uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RateChange::New => "new",
+            RateChange::Gone => "gone",
+            RateChange::Up => "up",
+            RateChange::Down => "down",
+            RateChange::Same => "same",
+        }
+    }
+}
+
 /// A count's rate in two stretches of time and the test between them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RateTest {

@@ -55,5 +55,6 @@ pub mod skew;
 mod timeline;
 
 pub use inventory::warnings;
-pub use pipeline::{analyze, analyze_bundle, usage_samples, Config, Window};
+pub(crate) use pipeline::pg_max_connections;
+pub use pipeline::{analyze, analyze_bundle, snapshots, Config, Window};
 pub use timeline::{timeline, TimelineRow};

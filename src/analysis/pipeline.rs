@@ -257,7 +257,7 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
 }
 
 /// The last `max_connections` any postgresql.conf in the bundle sets.
-fn pg_max_connections(bundle: &Bundle) -> Option<u32> {
+pub(crate) fn pg_max_connections(bundle: &Bundle) -> Option<u32> {
     bundle
         .entries
         .iter()
@@ -460,12 +460,15 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
     }
 }
 
-/// The usage samples (memory, disk, load, processes...) of an opened
-/// bundle, in `config.window` when set; for comparing two bundles' usage.
-/// Reads only the snapshot files, not the logs.
-pub fn usage_samples(bundle: &Bundle, config: &Config) -> Vec<crate::model::Sample> {
+/// The usage samples (memory, disk, load, processes...) and the Postgres
+/// statistics dumps of an opened bundle, in `config.window` when set; for
+/// comparing two bundles. Reads only the snapshot files, not the logs.
+pub fn snapshots(
+    bundle: &Bundle,
+    config: &Config,
+) -> (Vec<crate::model::Sample>, Vec<crate::postgres::PgDump>) {
     let host = bundle_host(bundle).unwrap_or_else(|| "unknown".to_string());
-    let mut out: Vec<crate::model::Sample> = bundle
+    let parsed: Vec<Parsed> = bundle
         .entries
         .par_iter()
         .filter(|e| !e.data.is_empty())
@@ -474,19 +477,26 @@ pub fn usage_samples(bundle: &Bundle, config: &Config) -> Vec<crate::model::Samp
             if looks_binary(head) || crate::deps::is_dependency_file(&e.path, head) {
                 return None;
             }
-            // A parser's panic loses only this file's samples, as in analyze.
+            // A parser's panic loses only this file, as in analyze.
             let read =
                 std::panic::AssertUnwindSafe(|| snapshot(e, &host, &String::from_utf8_lossy(head)));
-            match std::panic::catch_unwind(read).ok()?? {
-                Parsed::Usage { parsed, .. } => Some(parsed.samples),
-                _ => None,
-            }
+            std::panic::catch_unwind(read).ok()?
         })
-        .flatten()
-        .filter(|s| config.window.is_none_or(|w| w.contains(s.time)))
         .collect();
-    out.sort_by(|a, b| (a.time, &a.metric, &a.source).cmp(&(b.time, &b.metric, &b.source)));
-    out
+    let within = |t| config.window.is_none_or(|w| w.contains(t));
+    let (mut samples, mut dumps) = (Vec::new(), Vec::new());
+    for p in parsed {
+        match p {
+            Parsed::Usage { parsed, .. } => {
+                samples.extend(parsed.samples.into_iter().filter(|s| within(s.time)))
+            }
+            Parsed::PgDump(d) if within(d.time) => dumps.push(d),
+            _ => {}
+        }
+    }
+    samples.sort_by(|a, b| (a.time, &a.metric, &a.source).cmp(&(b.time, &b.metric, &b.source)));
+    dumps.sort_by(|a, b| (a.time, &a.path).cmp(&(b.time, &b.path)));
+    (samples, dumps)
 }
 
 /// Reads a usage snapshot or a Postgres statistics dump; its time comes

@@ -3,7 +3,9 @@
 //! (a rate test with each side's covered time as exposure, adjusted
 //! across signatures), usage deltas (peaks and lows of memory, disk,
 //! load), dependency changes (the deps layer's diff of the two sides'
-//! lockfiles) and configuration file changes (a line diff, redacted).
+//! lockfiles), Postgres statistics (query rates and times, connections,
+//! settings: [`postgres`]) and configuration file changes (a line diff,
+//! redacted).
 //!
 //! # Limitations
 //! - Two windows of one bundle share its files: configuration files are
@@ -13,7 +15,6 @@
 //! - Signature ids come from templates mined on each side separately; a
 //!   template mined more coarsely on one side shows as gone there and new
 //!   on the other.
-//! - Postgres statistics dumps are not compared yet.
 //! - Files are paired by path inside the bundle, after the top folder
 //!   shared by all entries (`sb_host_date/`) is taken off; a renamed file
 //!   is one removed and one added.
@@ -21,6 +22,7 @@
 //!   a line diff.
 
 mod lines;
+pub mod postgres;
 mod render;
 
 use crate::analysis::contrast::{self, RateChange};
@@ -114,6 +116,7 @@ pub struct Diff {
     /// Dependency files that are on one side only, or could not be read.
     pub dependency_notes: Vec<String>,
     pub configs: Vec<ConfigChange>,
+    pub postgres: postgres::PostgresDiff,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redactions: Option<BTreeMap<String, u64>>,
 }
@@ -123,11 +126,14 @@ struct Side {
     info: SideInfo,
     report: Report,
     samples: Vec<Sample>,
+    dumps: Vec<crate::postgres::PgDump>,
+    /// `max_connections` from the side's postgresql.conf.
+    conf_max: Option<u32>,
 }
 
 fn side(label: String, bundle: &Bundle, config: &Config, window: Option<Window>) -> Side {
     let report = analysis::analyze_bundle(bundle, config);
-    let samples = analysis::usage_samples(bundle, config);
+    let (samples, dumps) = analysis::snapshots(bundle, config);
     let covered_secs = match window {
         Some(w) => w.secs(),
         None => match (report.bundle.start, report.bundle.end) {
@@ -148,6 +154,8 @@ fn side(label: String, bundle: &Bundle, config: &Config, window: Option<Window>)
         info,
         report,
         samples,
+        dumps,
+        conf_max: analysis::pg_max_connections(bundle),
     }
 }
 
@@ -230,9 +238,11 @@ fn compare(
     redactor: Option<&mut Redactor>,
 ) -> Diff {
     let mut redactions = None;
+    let mut pg = postgres::compare(&base.dumps, &inc.dumps, (base.conf_max, inc.conf_max));
     if let Some(r) = redactor {
         r.redact_report(&mut base.report);
         r.redact_report(&mut inc.report);
+        pg.redact(r);
         redactions = Some(r.counts());
     }
     let (signatures, unchanged_signatures) = signature_changes(base, inc);
@@ -245,6 +255,7 @@ fn compare(
         dependencies,
         dependency_notes,
         configs: Vec::new(),
+        postgres: pg,
         redactions,
     }
 }

@@ -138,6 +138,7 @@ pub fn markdown(d: &Diff) -> String {
     for n in &d.dependency_notes {
         let _ = writeln!(s, "- note: {}", cell(n, 300));
     }
+    postgres(&mut s, &d.postgres);
     let _ = writeln!(s, "\n## Configuration files\n");
     if d.configs.is_empty() {
         let _ = writeln!(s, "No configuration file differs.");
@@ -156,4 +157,102 @@ pub fn markdown(d: &Diff) -> String {
         }
     }
     crate::report::markdown_safe(&s)
+}
+
+/// Milliseconds with two decimals, or `-` where a side has no calls.
+fn ms(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{v:.2}"))
+}
+
+fn postgres(s: &mut String, p: &super::postgres::PostgresDiff) {
+    let _ = writeln!(s, "\n## Postgres\n");
+    let _ = writeln!(
+        s,
+        "pg_stat_statements dumps: {} over {:.0} s (baseline), {} over {:.0} s (incident).",
+        p.baseline_dumps, p.baseline_secs, p.incident_dumps, p.incident_secs
+    );
+    for n in &p.notes {
+        let _ = writeln!(s, "- note: {n}");
+    }
+    let num = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+    if p.max_connections.0 != p.max_connections.1 || p.max_connections.0.is_some() {
+        let _ = writeln!(
+            s,
+            "\n`max_connections`: {} → {}.",
+            num(p.max_connections.0),
+            num(p.max_connections.1)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n### Queries ({} changed, {} unchanged)\n",
+        p.queries.len(),
+        p.unchanged_queries
+    );
+    if !p.queries.is_empty() {
+        let _ = writeln!(
+            s,
+            "Call rate tested per query with each side's dump span as exposure, \
+             Benjamini–Hochberg adjusted; mean time per call compared when both sides \
+             have 10 calls or more.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| calls | time per call | calls baseline → incident | ms per call | q | query |\n\
+             |---|---|---|---|---|---|"
+        );
+        for q in p.queries.iter().take(30) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} → {} | {} → {} | {:.1e} | {} |",
+                q.change.as_str(),
+                if q.latency.is_empty() { "-" } else { q.latency },
+                q.baseline_calls,
+                q.incident_calls,
+                ms(q.baseline_mean_ms),
+                ms(q.incident_mean_ms),
+                q.q_value,
+                cell(&q.fingerprint, 100)
+            );
+        }
+        if p.queries.len() > 30 {
+            let _ = writeln!(s, "\n{} more in the JSON form.", p.queries.len() - 30);
+        }
+    }
+    let moved: Vec<_> = p
+        .connections
+        .iter()
+        .filter(|c| c.baseline != c.incident)
+        .collect();
+    if !moved.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n### Peak connections\n\n| by | name | baseline | incident |\n|---|---|---|---|"
+        );
+        for c in moved {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                c.by,
+                cell(&c.name, 60),
+                num(c.baseline),
+                num(c.incident)
+            );
+        }
+    }
+    if !p.settings.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n### Settings that differ\n\n| setting | baseline | incident |\n|---|---|---|"
+        );
+        for c in &p.settings {
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} |",
+                c.name,
+                cell(c.baseline.as_deref().unwrap_or("-"), 60),
+                cell(c.incident.as_deref().unwrap_or("-"), 60)
+            );
+        }
+    }
 }

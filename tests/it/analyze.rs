@@ -77,7 +77,7 @@ fn sample_dir() -> PathBuf {
     root().join("fixtures/sample-bundle")
 }
 
-fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
+pub(crate) fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or_else(|| panic!("{k} in {v}"))
 }
 

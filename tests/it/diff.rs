@@ -3,7 +3,7 @@
 //! the bump, the `max_connections` it had before), with memory-and-disk
 //! from ../shared when it is there.
 
-use super::analyze::{run, shared};
+use super::analyze::{run, shared, str_of};
 use super::batch::copy_dir;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -65,6 +65,7 @@ fn two_windows_of_the_sample_bundle() {
     );
     // The pg bump at 16:20:07 lies between the windows' edges.
     assert_pg_bump(&d);
+    assert_report_query(&d);
     // Usage from the system snapshots of each window.
     let used = d["usage"]
         .as_array()
@@ -84,6 +85,45 @@ fn two_windows_of_the_sample_bundle() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--baseline-window"));
+}
+
+/// The Postgres dumps of the two windows (postgres/2026-12-04_*/): the
+/// report query (`pg_sleep`) has 8 calls by 16:20:09 (first seen after
+/// 16:18:27), 10 at 16:20:30 and 1003 at 16:22:12, 913,969.8 ms in all, so
+/// 993 calls at (913969.8 - 7619.2) / 993 = 912.74 ms in the incident
+/// window; connections peak at 5 before and at 20 (= max_connections)
+/// after.
+fn assert_report_query(d: &Value) {
+    let pg = &d["postgres"];
+    assert_eq!(
+        (pg["baseline_dumps"].as_u64(), pg["incident_dumps"].as_u64()),
+        (Some(6), Some(6))
+    );
+    let q = pg["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| str_of(q, "fingerprint").contains("pg_sleep"))
+        .expect("the report query changed");
+    assert_eq!(q["change"], "up");
+    assert_eq!(
+        (q["baseline_calls"].as_u64(), q["incident_calls"].as_u64()),
+        (Some(8), Some(993))
+    );
+    let mean = q["incident_mean_ms"].as_f64().unwrap();
+    assert!((mean - (913969.8 - 7619.2) / 993.0).abs() < 0.01, "{mean}");
+    assert_eq!(pg["queries"][0]["fingerprint_id"], q["fingerprint_id"]);
+    let total = pg["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["by"] == "total")
+        .unwrap();
+    assert_eq!(
+        (total["baseline"].as_u64(), total["incident"].as_u64()),
+        (Some(5), Some(20))
+    );
+    assert_eq!(pg["max_connections"], serde_json::json!([20, 20]));
 }
 
 /// The sample's bump: pg 8.11.3 to 8.12.0.
@@ -158,6 +198,13 @@ fn the_sample_against_its_state_before_the_bump() {
     assert!(text.contains("<url-password:"), "{text}");
     // Only those two configuration files differ.
     assert_eq!(configs.len(), 2, "{configs:?}");
+    // The same dumps on both sides: no query changed, and the
+    // configuration's max_connections is each side's.
+    assert_eq!(d["postgres"]["queries"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        d["postgres"]["max_connections"],
+        serde_json::json!([100, 20])
+    );
     // The same logs on both sides: no signature changes.
     assert_eq!(d["signatures"].as_array().unwrap().len(), 0);
 
@@ -173,6 +220,7 @@ fn the_sample_against_its_state_before_the_bump() {
     assert_eq!(out.status.code(), Some(0));
     let text = std::fs::read_to_string(&md).unwrap();
     assert!(text.contains("+19: max_connections = 20"), "{text}");
+    assert!(text.contains("`max_connections`: 100 → 20."), "{text}");
     assert!(
         text.contains("npm `pg` upgraded: 8.11.3 → 8.12.0"),
         "{text}"
