@@ -28,9 +28,21 @@ impl Frame {
         self.0.push(Column::new(name.into(), v.collect::<Vec<_>>()));
         self
     }
-    fn list<'a>(self, name: &str, v: impl Iterator<Item = &'a Vec<String>>) -> Self {
-        let joined: Vec<String> = v.map(|l| l.join(",")).collect();
-        self.text(name, joined.iter().map(String::as_str))
+    /// A list of strings per row: a list column in Parquet, joined with
+    /// commas in CSV (see [`write`]).
+    fn list<'a>(mut self, name: &str, v: impl Iterator<Item = &'a Vec<String>>) -> Self {
+        let rows: Vec<Series> = v
+            .map(|l| Series::new(PlSmallStr::EMPTY, l.as_slice()))
+            .collect();
+        let list: ListChunked = rows.into_iter().map(Some).collect();
+        // Typed even with no rows, so every shard's file has one schema.
+        let list = list
+            .into_series()
+            .cast(&DataType::List(Box::new(DataType::String)))
+            .expect("a list of strings casts to itself")
+            .with_name(name.into());
+        self.0.push(list.into());
+        self
     }
     fn uint(mut self, name: &str, v: impl Iterator<Item = u64>) -> Self {
         self.0.push(Column::new(name.into(), v.collect::<Vec<_>>()));
@@ -324,16 +336,41 @@ pub fn write(dir: &Path, name: &str, df: &mut DataFrame) -> anyhow::Result<()> {
         ParquetWriter::new(f).finish(df)?;
         Ok(())
     })?;
+    let mut flat = joined_lists(df)?;
     let csv = dir.join(format!("{name}.csv"));
     super::write_atomic(&csv, |f| {
         // RFC 3339 with its `Z`: the CSV cell says it is UTC.
         CsvWriter::new(f)
             .include_header(true)
             .with_datetime_format(Some("%Y-%m-%dT%H:%M:%S%.3fZ".into()))
-            .finish(df)?;
+            .finish(&mut flat)?;
         Ok(())
     })?;
     Ok(())
+}
+
+/// `df` with each list column joined into one comma-separated string, as
+/// CSV has no lists.
+fn joined_lists(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let Ok(list) = c.list() else {
+                return Ok(c.clone());
+            };
+            let joined: Vec<Option<String>> = list
+                .amortized_iter()
+                .map(|row| {
+                    let row = row?;
+                    let strings = row.as_ref().str().ok()?;
+                    Some(strings.iter().flatten().collect::<Vec<_>>().join(","))
+                })
+                .collect();
+            Ok(Column::new(c.name().clone(), joined))
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new_infer_height(columns)
 }
 
 #[cfg(test)]

@@ -406,6 +406,8 @@ print(json.dumps({
   "findings": dict(q(f"select incident_id, count(*) from {src('findings')} group by 1")),
   "changes": dict(q(f"select incident_id, count(*) from {src('changes')} group by 1")),
   "signatures": q(f"select count(distinct signature_id) from {src('signatures')}")[0][0],
+  "hosts_type": q(f"select typeof(hosts) from {src('incidents')} limit 1")[0][0],
+  "hosts": dict(q(f"select incident_id, hosts from {src('incidents')} where status = 'analyzed'")),
 }))
 "#;
     let py = python_with_duckdb();
@@ -427,6 +429,8 @@ print(json.dumps({
     assert_eq!(got["analyzed"].as_u64(), Some(analyzed));
     assert_eq!(got["shards"].as_u64(), Some(2));
     assert_eq!(got["start_type"], "TIMESTAMP WITH TIME ZONE");
+    // Lists are lists in Parquet.
+    assert_eq!(got["hosts_type"], "VARCHAR[]");
     // Each incident's counts are those of its own JSON report.
     let mut distinct = std::collections::BTreeSet::new();
     for e in std::fs::read_dir(out.join("incidents")).unwrap() {
@@ -434,6 +438,7 @@ print(json.dumps({
         let r = json(&dir.join("report.json"));
         let id = dir.file_name().unwrap().to_str().unwrap().to_string();
         let n = |k: &str| r[k].as_array().unwrap().len() as u64;
+        assert_eq!(got["hosts"][&id], r["bundle"]["hosts"], "{id}");
         assert_eq!(
             got["per_incident"][&id].as_u64(),
             Some(n("signatures")),
