@@ -23,8 +23,9 @@
 //!   leaves them to `batch --merge`.
 //! - A bundle that failed is tried again on every run (only analyzed
 //!   ones are marked done).
-//! - Lists in tables (`hosts`, `flags`, `incident_ids`) are
-//!   comma-joined strings, not Parquet lists, so CSV holds them too.
+//! - Lists in the CSV tables (`hosts`, `flags`, `incident_ids`) are
+//!   comma-joined, so a value holding a comma is ambiguous there; the
+//!   Parquet tables hold real lists.
 
 pub mod inputs;
 pub mod rows;
