@@ -11,7 +11,7 @@
 
 use crate::model::{Sample, Spike};
 use crate::report::charts::*;
-use crate::report::model::Report;
+use crate::report::model::{Report, TimelineEvent};
 use std::collections::BTreeMap;
 
 /// What the charts are drawn from besides the report itself.
@@ -118,7 +118,7 @@ pub(crate) fn build(input: &ChartInput, report: &Report) -> Charts {
         .flat_map(|p| p.series.iter().flat_map(|s| s.points.iter().map(|p| p.t)));
     charts.start = times.clone().min();
     charts.end = times.max();
-    charts.markers = markers(report);
+    charts.markers = markers(&report.timeline);
     charts
 }
 
@@ -321,12 +321,23 @@ fn bound(points: &[Point], max: usize) -> (Vec<Point>, usize) {
 }
 
 /// Dependency changes first, then restarts and deploys, at most
-/// [`MAX_MARKERS`], in time order.
-fn markers(report: &Report) -> Vec<Marker> {
-    let mut out: Vec<Marker> = ["change", "lifecycle"]
-        .iter()
-        .flat_map(|kind| report.timeline.iter().filter(move |e| e.kind == *kind))
-        .take(MAX_MARKERS)
+/// [`MAX_MARKERS`] in all, in time order; restarts beyond the room left are
+/// spread evenly from the first to the last, so a crash loop shows its
+/// whole length.
+fn markers(timeline: &[TimelineEvent]) -> Vec<Marker> {
+    let of = |kind: &'static str| timeline.iter().filter(move |e| e.kind == kind);
+    let changes: Vec<_> = of("change").take(MAX_MARKERS).collect();
+    let lifecycle: Vec<_> = of("lifecycle").collect();
+    let room = MAX_MARKERS - changes.len();
+    let spread: Vec<_> = match (lifecycle.len(), room) {
+        (n, r) if n <= r => lifecycle,
+        (_, 0) => Vec::new(),
+        (_, 1) => vec![lifecycle[lifecycle.len() - 1]],
+        (n, r) => (0..r).map(|k| lifecycle[k * (n - 1) / (r - 1)]).collect(),
+    };
+    let mut out: Vec<Marker> = changes
+        .into_iter()
+        .chain(spread)
         .map(|e| Marker {
             time: e.time,
             kind: e.kind.to_string(),
@@ -347,6 +358,26 @@ mod tests {
             t: Timestamp::from_second(1_700_000_000 + s).unwrap(),
             v,
         }
+    }
+
+    /// QA: 100 restarts and 2 dependency changes; the chart keeps both
+    /// changes and spreads the rest from the first restart to the last.
+    #[test]
+    fn markers_spread_restarts_and_keep_the_last() {
+        let ev = |s: i64, kind: &'static str| TimelineEvent {
+            time: Timestamp::from_second(1_700_000_000 + s).unwrap(),
+            kind,
+            title: format!("{kind} {s}"),
+            evidence: None,
+        };
+        let mut timeline: Vec<TimelineEvent> = (0..100).map(|i| ev(i * 30, "lifecycle")).collect();
+        timeline.push(ev(15, "change"));
+        timeline.push(ev(45, "change"));
+        let m = markers(&timeline);
+        assert_eq!(m.len(), MAX_MARKERS);
+        assert_eq!(m.iter().filter(|x| x.kind == "change").count(), 2);
+        assert_eq!(m[0].label, "lifecycle 0");
+        assert_eq!(m[m.len() - 1].label, "lifecycle 2970");
     }
 
     #[test]

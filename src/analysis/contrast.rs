@@ -195,7 +195,7 @@ pub struct RateTest {
 /// the total).
 pub fn rate_test(baseline: u64, baseline_secs: f64, incident: u64, incident_secs: f64) -> RateTest {
     let (t1, t2) = (baseline_secs.max(1.0), incident_secs.max(1.0));
-    let n = (baseline + incident) as f64;
+    let n = baseline as f64 + incident as f64;
     let share = t2 / (t1 + t2);
     let g = 2.0 * (term(incident as f64, n * share) + term(baseline as f64, n * (1.0 - share)));
     RateTest {

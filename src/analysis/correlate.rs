@@ -449,15 +449,27 @@ pub(crate) fn is_stop(s: &SigAgg) -> bool {
     })
 }
 
+/// Every start, restart, stop and deploy line as a timeline event; where
+/// a signature's occurrences were thinned, its last event says how many
+/// are not marked.
 fn lifecycle_events(sigs: &[SigAgg]) -> Vec<Lifecycle> {
     let mut out: Vec<Lifecycle> = sigs
         .iter()
-        .filter(|s| is_stop(s))
+        .filter(|s| s.kb.as_ref().is_some_and(|k| k.lifecycle))
         .flat_map(|s| {
-            s.occurrences.iter().filter_map(|e| {
+            let n = s.occurrences.len();
+            s.occurrences.iter().enumerate().filter_map(move |(i, e)| {
+                let mut title = e.excerpt.clone();
+                if i + 1 == n && s.occurrences_omitted > 0 {
+                    title.push_str(&format!(
+                        " ({} of {} occurrences marked, spread evenly)",
+                        n,
+                        n as u64 + s.occurrences_omitted
+                    ));
+                }
                 Some(Lifecycle {
                     time: e.time?,
-                    title: e.excerpt.clone(),
+                    title,
                     evidence: e.clone(),
                 })
             })

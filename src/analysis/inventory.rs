@@ -100,9 +100,14 @@ fn snapshot_inventory(
     time_source: Option<TimeSource>,
     issues: &[FileIssue],
 ) -> InventoryEntry {
+    // The entry names the file: an issue of that file says its line only.
     let reason = issues
         .iter()
-        .map(|i| i.to_string())
+        .map(|i| match (i.path == path, i.line) {
+            (true, Some(l)) => format!("line {l}: {}", i.message),
+            (true, None) => i.message.clone(),
+            (false, _) => i.to_string(),
+        })
         .collect::<Vec<_>>()
         .join("; ");
     InventoryEntry {

@@ -56,5 +56,5 @@ mod timeline;
 
 pub use inventory::warnings;
 pub(crate) use pipeline::pg_max_connections;
-pub use pipeline::{analyze, analyze_bundle, snapshots, Config, Window};
+pub use pipeline::{analyze, analyze_bundle, snapshots, Config, Snapshots, Window};
 pub use timeline::{timeline, TimelineRow};

@@ -460,15 +460,25 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
     }
 }
 
+/// The snapshot files of a bundle, read without its logs (for `diff`).
+#[derive(Default)]
+pub struct Snapshots {
+    /// Samples in the window, when one is set.
+    pub samples: Vec<crate::model::Sample>,
+    /// Every Postgres dump, whatever the window: counters need the
+    /// readings taken before it.
+    pub dumps: Vec<crate::postgres::PgDump>,
+    /// Postgres dumps that could not be read, and what went wrong in the
+    /// ones read (`path: line N: why`), in the window.
+    pub pg_issues: Vec<String>,
+}
+
 /// The usage samples (memory, disk, load, processes...) and the Postgres
 /// statistics dumps of an opened bundle, in `config.window` when set; for
 /// comparing two bundles. Reads only the snapshot files, not the logs.
-pub fn snapshots(
-    bundle: &Bundle,
-    config: &Config,
-) -> (Vec<crate::model::Sample>, Vec<crate::postgres::PgDump>) {
+pub fn snapshots(bundle: &Bundle, config: &Config) -> Snapshots {
     let host = bundle_host(bundle).unwrap_or_else(|| "unknown".to_string());
-    let parsed: Vec<Parsed> = bundle
+    let parsed: Vec<(&str, Parsed)> = bundle
         .entries
         .par_iter()
         .filter(|e| !e.data.is_empty())
@@ -480,23 +490,38 @@ pub fn snapshots(
             // A parser's panic loses only this file, as in analyze.
             let read =
                 std::panic::AssertUnwindSafe(|| snapshot(e, &host, &String::from_utf8_lossy(head)));
-            std::panic::catch_unwind(read).ok()?
+            Some((e.path.as_str(), std::panic::catch_unwind(read).ok()??))
         })
         .collect();
     let within = |t| config.window.is_none_or(|w| w.contains(t));
-    let (mut samples, mut dumps) = (Vec::new(), Vec::new());
-    for p in parsed {
+    let mut out = Snapshots::default();
+    for (path, p) in parsed {
         match p {
-            Parsed::Usage { parsed, .. } => {
-                samples.extend(parsed.samples.into_iter().filter(|s| within(s.time)))
+            Parsed::Usage { parsed, .. } => out
+                .samples
+                .extend(parsed.samples.into_iter().filter(|s| within(s.time))),
+            Parsed::PgDump(d) => {
+                if within(d.time) {
+                    out.pg_issues.extend(d.issues.iter().map(|i| i.to_string()));
+                }
+                out.dumps.push(d)
             }
-            Parsed::PgDump(d) if within(d.time) => dumps.push(d),
+            Parsed::Other {
+                kind: "pg_stats",
+                reason,
+                ..
+            } => out
+                .pg_issues
+                .push(format!("{path}: {}", reason.unwrap_or_default())),
             _ => {}
         }
     }
-    samples.sort_by(|a, b| (a.time, &a.metric, &a.source).cmp(&(b.time, &b.metric, &b.source)));
-    dumps.sort_by(|a, b| (a.time, &a.path).cmp(&(b.time, &b.path)));
-    (samples, dumps)
+    out.samples
+        .sort_by(|a, b| (a.time, &a.metric, &a.source).cmp(&(b.time, &b.metric, &b.source)));
+    out.dumps
+        .sort_by(|a, b| (a.time, &a.path).cmp(&(b.time, &b.path)));
+    out.pg_issues.sort();
+    out
 }
 
 /// Reads a usage snapshot or a Postgres statistics dump; its time comes

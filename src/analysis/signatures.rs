@@ -18,10 +18,13 @@ pub(crate) struct SigAgg {
     pub times: Vec<Timestamp>,
     /// The last occurrence, as evidence.
     pub last: Ev,
-    /// Every occurrence in time order, as evidence, for restart, stop and
-    /// deploy signatures only (the timeline marks each one); at most
-    /// [`MAX_LIFECYCLE_MARKS`], the last one always kept.
+    /// Every occurrence in time order, as evidence, for start, restart,
+    /// stop and deploy signatures only (the timeline marks each one); at
+    /// most [`MAX_LIFECYCLE_MARKS`], spread evenly over them in time with
+    /// the first and the last kept.
     pub occurrences: Vec<Ev>,
+    /// Occurrences with a time that `occurrences` leaves out.
+    pub occurrences_omitted: u64,
     /// The first occurrence's whole message with its continuation lines
     /// (a stack trace), at most 8 KiB.
     pub stack: String,
@@ -40,9 +43,9 @@ pub(crate) fn tier_of_format(format: &str) -> Tier {
     }
 }
 
-/// Most occurrences of one restart, stop or deploy signature that the
-/// timeline marks one by one; a crash loop beyond this is one signature
-/// with its count.
+/// Most occurrences of one start, restart, stop or deploy signature that
+/// the timeline marks one by one; a crash loop beyond this is marked at
+/// that many points spread over it, and says how many it left out.
 pub(crate) const MAX_LIFECYCLE_MARKS: usize = 64;
 
 fn records(items: &[Item]) -> Vec<(&Item, &str, &Record)> {
@@ -66,23 +69,23 @@ fn evidence(it: &Item, r: &Record) -> Ev {
 }
 
 /// The occurrences of a lifecycle signature in time order (ties by file
-/// and line), bounded, with the first and the last always among them.
-fn lifecycle_occurrences<'a>(
-    mut timed: Vec<(&'a Item, &'a Record)>,
-    ends: [(&'a Item, &'a Record); 2],
-) -> Vec<Ev> {
-    let key = |(it, r): &(&Item, &Record)| (r.time, it.path.clone(), r.line);
-    let missing: Vec<_> = ends
-        .into_iter()
-        .filter(|end| !timed.iter().any(|o| key(o) == key(end)))
-        .collect();
-    if !missing.is_empty() {
-        timed.truncate(MAX_LIFECYCLE_MARKS - 2);
-        timed.extend(missing);
-        timed.dedup_by_key(|o| key(o));
+/// and line): all of them up to [`MAX_LIFECYCLE_MARKS`], else that many
+/// spread evenly from the first to the last; and how many were left out.
+fn lifecycle_occurrences(mut timed: Vec<(&Item, &Record)>) -> (Vec<Ev>, u64) {
+    timed.sort_by_key(|(it, r)| (r.time, it.path.clone(), r.line));
+    let n = timed.len();
+    if n <= MAX_LIFECYCLE_MARKS {
+        return (
+            timed.into_iter().map(|(it, r)| evidence(it, r)).collect(),
+            0,
+        );
     }
-    timed.sort_by_key(key);
-    timed.into_iter().map(|(it, r)| evidence(it, r)).collect()
+    let last = MAX_LIFECYCLE_MARKS - 1;
+    let kept = (0..MAX_LIFECYCLE_MARKS)
+        .map(|k| timed[k * (n - 1) / last])
+        .map(|(it, r)| evidence(it, r))
+        .collect();
+    (kept, (n - MAX_LIFECYCLE_MARKS) as u64)
 }
 
 fn ranked(m: BTreeMap<String, u64>) -> Vec<(String, u64)> {
@@ -141,8 +144,10 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
         severity: Severity,
         first: Option<(&'a Item, &'a Record)>,
         last: Option<(&'a Item, &'a Record)>,
-        /// Occurrences with a time, the first [`MAX_LIFECYCLE_MARKS`].
+        /// Every occurrence with a time, for templates whose first record
+        /// reads as a start, restart, stop or deploy.
         timed: Vec<(&'a Item, &'a Record)>,
+        lifecycle: bool,
         format: &'a str,
     }
     let mut accs: Vec<Option<Acc>> = (0..mined.templates.len()).map(|_| None).collect();
@@ -156,6 +161,7 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
             first: None,
             last: None,
             timed: Vec::new(),
+            lifecycle: ev.kb.classify(r.head()).is_some_and(|k| k.lifecycle),
             format: fmt,
         });
         let host = r.host.clone().unwrap_or_else(|| it.host.clone());
@@ -168,7 +174,7 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
         acc.severity = acc.severity.max(r.severity);
         if let Some(t) = r.time {
             acc.times.push(t);
-            if acc.timed.len() < MAX_LIFECYCLE_MARKS {
+            if acc.lifecycle {
                 acc.timed.push((it, r));
             }
             let earlier = |cur: Option<(&Item, &Record)>| cur.is_none_or(|(_, c)| c.time > Some(t));
@@ -199,10 +205,10 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
                 .map(|k| k.tier)
                 .unwrap_or_else(|| tier_of_format(acc.format));
             let recurs = recurrence(&acc.times, ev_span);
-            let occurrences = if kb.as_ref().is_some_and(|k| k.lifecycle) {
-                lifecycle_occurrences(acc.timed, [(fi, fr), (li, lr)])
+            let (occurrences, occurrences_omitted) = if kb.as_ref().is_some_and(|k| k.lifecycle) {
+                lifecycle_occurrences(acc.timed)
             } else {
-                Vec::new()
+                (Vec::new(), 0)
             };
             Some(SigAgg {
                 row: Signature {
@@ -226,6 +232,7 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
                 times: acc.times,
                 last: evidence(li, lr),
                 occurrences,
+                occurrences_omitted,
                 stack: fr.message[..fr.message.floor_char_boundary(8192)].to_string(),
             })
         })

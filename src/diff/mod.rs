@@ -106,6 +106,9 @@ pub struct ConfigChange {
 pub struct Diff {
     pub baseline: SideInfo,
     pub incident: SideInfo,
+    /// What makes the comparison less than it seems: a window outside the
+    /// bundle's logs, windows that overlap.
+    pub notes: Vec<String>,
     /// New, gone, up and down, most significant first.
     pub signatures: Vec<SignatureChange>,
     /// Signatures seen on either side whose rate did not change
@@ -127,13 +130,27 @@ struct Side {
     report: Report,
     samples: Vec<Sample>,
     dumps: Vec<crate::postgres::PgDump>,
+    /// Dumps not read, and problems in those read.
+    pg_issues: Vec<String>,
+    /// The window of the bundle this side covers, if any.
+    window: Option<Window>,
     /// `max_connections` from the side's postgresql.conf.
     conf_max: Option<u32>,
 }
 
+impl Side {
+    fn pg_input(&self) -> postgres::PgInput<'_> {
+        postgres::PgInput {
+            dumps: &self.dumps,
+            window: self.window.map(|w| (w.start, w.end)),
+            conf_max: self.conf_max,
+        }
+    }
+}
+
 fn side(label: String, bundle: &Bundle, config: &Config, window: Option<Window>) -> Side {
     let report = analysis::analyze_bundle(bundle, config);
-    let (samples, dumps) = analysis::snapshots(bundle, config);
+    let snaps = analysis::snapshots(bundle, config);
     let covered_secs = match window {
         Some(w) => w.secs(),
         None => match (report.bundle.start, report.bundle.end) {
@@ -153,8 +170,10 @@ fn side(label: String, bundle: &Bundle, config: &Config, window: Option<Window>)
     Side {
         info,
         report,
-        samples,
-        dumps,
+        samples: snaps.samples,
+        dumps: snaps.dumps,
+        pg_issues: snaps.pg_issues,
+        window,
         conf_max: analysis::pg_max_connections(bundle),
     }
 }
@@ -227,7 +246,60 @@ pub fn windows(
              either window; see `outsidein analyze`"
         ));
     }
-    Ok(compare(&mut base, &mut inc, deps, notes, redactor))
+    let mut d = compare(&mut base, &mut inc, deps, notes, redactor);
+    d.notes = window_notes(
+        (baseline, incident),
+        (whole.bundle.start, whole.bundle.end),
+        (d.baseline.records, d.incident.records),
+    );
+    Ok(d)
+}
+
+/// Says when a window lies outside the bundle's logs or holds no record
+/// (its side counts nothing, so everything on the other side looks new or
+/// gone), and when the windows overlap (records in the overlap count on
+/// both sides).
+fn window_notes(
+    (baseline, incident): (Window, Window),
+    (start, end): (Option<Timestamp>, Option<Timestamp>),
+    records: (u64, u64),
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (label, w, n) in [
+        ("baseline", baseline, records.0),
+        ("incident", incident, records.1),
+    ] {
+        let outside = match (start, end) {
+            (Some(s), Some(e)) => w.end <= s || w.start > e,
+            _ => true,
+        };
+        if outside {
+            let span = match (start, end) {
+                (Some(s), Some(e)) => format!("{s} to {e}"),
+                _ => "no time".into(),
+            };
+            out.push(format!(
+                "the {label} window {}..{} lies outside the bundle's logs ({span}): \
+                 it counts nothing, so what the other side has shows as new or gone",
+                w.start, w.end
+            ));
+        } else if n == 0 {
+            out.push(format!(
+                "the {label} window {}..{} holds no log record",
+                w.start, w.end
+            ));
+        }
+    }
+    let (from, to) = (
+        baseline.start.max(incident.start),
+        baseline.end.min(incident.end),
+    );
+    if from < to {
+        out.push(format!(
+            "the windows overlap from {from} to {to}: records there count on both sides"
+        ));
+    }
+    out
 }
 
 fn compare(
@@ -238,7 +310,11 @@ fn compare(
     redactor: Option<&mut Redactor>,
 ) -> Diff {
     let mut redactions = None;
-    let mut pg = postgres::compare(&base.dumps, &inc.dumps, (base.conf_max, inc.conf_max));
+    let mut pg = postgres::compare(&base.pg_input(), &inc.pg_input());
+    for (label, side) in [("baseline", &*base), ("incident", &*inc)] {
+        pg.notes
+            .extend(side.pg_issues.iter().map(|i| format!("{label}: {i}")));
+    }
     if let Some(r) = redactor {
         r.redact_report(&mut base.report);
         r.redact_report(&mut inc.report);
@@ -250,6 +326,7 @@ fn compare(
         usage: usage_deltas(&base.samples, &inc.samples),
         baseline: base.info.clone(),
         incident: inc.info.clone(),
+        notes: Vec::new(),
         signatures,
         unchanged_signatures,
         dependencies,

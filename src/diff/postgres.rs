@@ -8,13 +8,17 @@
 //! - A side needs two pg_stat_statements dumps for query rates: counters
 //!   are cumulative, and one dump gives no delta. The diff says when a side
 //!   has fewer.
-//! - The exposure of query rates is the span from the first to the last
-//!   statements dump of a side, hosts taken together.
+//! - The exposure of query rates is the time the side's deltas span, from
+//!   the reading the first was taken against to the last dump, hosts
+//!   taken together; a delta counts on the side that holds the middle of
+//!   the time between its two readings, so up to half a dump interval of
+//!   calls at a window's edge can count on the other side.
 //! - Queries are matched by fingerprint across sides (`queryid` differs
 //!   between servers); two statements with one fingerprint are one query.
 
 use crate::analysis::contrast::{self, RateChange};
-use crate::postgres::{PgDump, PgView, QueryDelta};
+use crate::postgres::{PgDump, PgView, QueryStep};
+use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -82,42 +86,88 @@ pub struct PostgresDiff {
     pub notes: Vec<String>,
 }
 
+/// One side as the caller has it: every statistics dump of its bundle
+/// (counters need the readings before a window), the window the side
+/// covers (none: all of the bundle), and `max_connections` from its
+/// postgresql.conf.
+pub struct PgInput<'a> {
+    pub dumps: &'a [PgDump],
+    pub window: Option<(Timestamp, Timestamp)>,
+    pub conf_max: Option<u32>,
+}
+
+/// One query's calls and time summed over a side.
+#[derive(Default)]
+struct Agg {
+    fingerprint: String,
+    calls: f64,
+    total_ms: f64,
+}
+
 /// What one side's dumps give.
 struct PgSide {
     statements: usize,
     secs: f64,
-    queries: BTreeMap<String, QueryDelta>,
+    queries: BTreeMap<String, Agg>,
     analysis: crate::postgres::PgAnalysis,
     settings: Option<BTreeMap<String, String>>,
 }
 
-fn side(dumps: &[PgDump], conf_max: Option<u32>) -> PgSide {
-    let analysis = crate::postgres::analyze_dumps_with(dumps, conf_max);
-    let times: Vec<_> = dumps
+fn side(input: &PgInput) -> PgSide {
+    let within = |t: Timestamp| input.window.is_none_or(|(s, e)| s <= t && t < e);
+    let in_window: Vec<PgDump> = input
+        .dumps
+        .iter()
+        .filter(|d| within(d.time))
+        .cloned()
+        .collect();
+    // Gauges (connections, settings) from the dumps in the window; query
+    // deltas from the whole series, so that a row a top-N dump lost for a
+    // while is compared with its last reading, each kept on the side that
+    // holds the middle of the time it spans.
+    let analysis = crate::postgres::analyze_dumps_with(&in_window, input.conf_max);
+    let whole = input
+        .window
+        .map(|_| crate::postgres::analyze_dumps_with(input.dumps, input.conf_max));
+    let half = |q: &QueryStep| jiff::SignedDuration::from_secs_f64(q.secs / 2.0);
+    let steps = whole
+        .as_ref()
+        .unwrap_or(&analysis)
+        .query_steps
+        .iter()
+        .filter(|q| within(q.end - half(q)));
+    let mut queries: BTreeMap<String, Agg> = BTreeMap::new();
+    for q in steps {
+        let e = queries.entry(q.fingerprint_id.clone()).or_default();
+        e.fingerprint.clone_from(&q.fingerprint);
+        e.calls += q.calls;
+        e.total_ms += q.total_ms;
+    }
+    let statements = in_window
+        .iter()
+        .filter(|d| d.view == PgView::Statements)
+        .count();
+    // Exposure: the intervals between consecutive statements dumps whose
+    // middle the side holds, as for the deltas.
+    let mut times: Vec<Timestamp> = input
+        .dumps
         .iter()
         .filter(|d| d.view == PgView::Statements)
         .map(|d| d.time)
         .collect();
-    let secs = match (times.iter().min(), times.iter().max()) {
-        (Some(a), Some(b)) => b.duration_since(*a).as_secs_f64(),
-        _ => 0.0,
-    };
-    let mut queries: BTreeMap<String, QueryDelta> = BTreeMap::new();
-    for q in &analysis.top_queries {
-        let e = queries
-            .entry(q.fingerprint_id.clone())
-            .or_insert_with(|| QueryDelta {
-                calls: 0.0,
-                total_ms: 0.0,
-                ..q.clone()
-            });
-        e.calls += q.calls;
-        e.total_ms += q.total_ms;
-    }
-    let settings = dumps
+    times.sort();
+    times.dedup();
+    let secs = times
+        .windows(2)
+        .map(|w| w[1].duration_since(w[0]).as_secs_f64())
+        .zip(times.iter())
+        .filter(|(len, t)| within(**t + jiff::SignedDuration::from_secs_f64(len / 2.0)))
+        .map(|(len, _)| len)
+        .sum();
+    let settings = in_window
         .iter()
         .filter(|d| d.view == PgView::Settings)
-        .max_by_key(|d| d.time)
+        .max_by(|a, b| (a.time, &a.path).cmp(&(b.time, &b.path)))
         .map(|d| {
             d.rows
                 .iter()
@@ -125,7 +175,7 @@ fn side(dumps: &[PgDump], conf_max: Option<u32>) -> PgSide {
                 .collect()
         });
     PgSide {
-        statements: times.len(),
+        statements,
         secs,
         queries,
         analysis,
@@ -133,18 +183,13 @@ fn side(dumps: &[PgDump], conf_max: Option<u32>) -> PgSide {
     }
 }
 
-fn mean(q: Option<&QueryDelta>) -> Option<f64> {
+fn mean(q: Option<&Agg>) -> Option<f64> {
     q.filter(|q| q.calls > 0.0).map(|q| q.total_ms / q.calls)
 }
 
-/// Compares the dumps of the two sides; `conf_max` is each side's
-/// `max_connections` from its postgresql.conf.
-pub fn compare(
-    base: &[PgDump],
-    inc: &[PgDump],
-    conf_max: (Option<u32>, Option<u32>),
-) -> PostgresDiff {
-    let (a, b) = (side(base, conf_max.0), side(inc, conf_max.1));
+/// Compares the dumps of the two sides.
+pub fn compare(base: &PgInput, inc: &PgInput) -> PostgresDiff {
+    let (a, b) = (side(base), side(inc));
     let mut d = PostgresDiff {
         baseline_dumps: a.statements,
         incident_dumps: b.statements,
@@ -192,16 +237,39 @@ impl PostgresDiff {
         for c in &mut self.connections {
             c.name = r.text(&c.name);
         }
+        for n in &mut self.notes {
+            *n = r.text(n);
+        }
         for s in &mut self.settings {
             let name = s.name.clone();
             for v in [&mut s.baseline, &mut s.incident].into_iter().flatten() {
-                let line = r.text(&format!("{name} = {v}"));
-                *v = match line.strip_prefix(&format!("{name} = ")) {
-                    Some(rest) => rest.to_string(),
-                    None => line,
-                };
+                *v = redact_setting(r, &name, v);
             }
         }
+    }
+}
+
+/// A setting's value redacted as postgresql.conf would hold it,
+/// `name = 'value'`, so that a value with spaces (`echo pass`) is one
+/// value to the rules keyed on the name.
+fn redact_setting(r: &mut crate::redact::Redactor, name: &str, v: &str) -> String {
+    let quoted = !v.contains(['\'', '\\']);
+    let line = if quoted {
+        r.text(&format!("{name} = '{v}'"))
+    } else {
+        r.text(&format!("{name} = {v}"))
+    };
+    // The name is kept as it was unless a rule took part of it; then the
+    // whole redacted line is the value shown.
+    let Some(value) = line.strip_prefix(&format!("{name} = ")) else {
+        return line;
+    };
+    match (
+        quoted,
+        value.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')),
+    ) {
+        (true, Some(inner)) => inner.to_string(),
+        _ => value.to_string(),
     }
 }
 
@@ -219,7 +287,7 @@ fn queries(d: &mut PostgresDiff, a: &PgSide, b: &PgSide) {
     for ((id, t), q) in ids.into_iter().zip(&tests).zip(q) {
         let (qa, qb) = (a.queries.get(id), b.queries.get(id));
         let (ma, mb) = (mean(qa), mean(qb));
-        let enough = |x: Option<&QueryDelta>| x.is_some_and(|x| x.calls >= MIN_CALLS);
+        let enough = |x: Option<&Agg>| x.is_some_and(|x| x.calls >= MIN_CALLS);
         let latency = match (ma, mb) {
             (Some(x), Some(y)) if enough(qa) && enough(qb) && x > 0.0 && y > 0.0 => {
                 if y >= LATENCY_FACTOR * x {
@@ -313,9 +381,22 @@ mod tests {
         assert!(v.starts_with("host=10.0.0.5 user=rep password=<"), "{v}");
     }
 
+    /// QA: a command with spaces under a secret's name goes whole.
+    #[test]
+    fn a_passphrase_command_is_redacted_whole() {
+        let mut r = crate::redact::Redactor::numbered(false, &[]).unwrap();
+        let v = redact_setting(&mut r, "ssl_passphrase_command", "echo Sup3rS3cretPass");
+        assert!(v.starts_with("<password:") && !v.contains("Sup3r"), "{v}");
+    }
+
     #[test]
     fn no_dumps_on_a_side_is_said() {
-        let d = compare(&[], &[], (Some(20), None));
+        let none = |conf_max| PgInput {
+            dumps: &[],
+            window: None,
+            conf_max,
+        };
+        let d = compare(&none(Some(20)), &none(None));
         assert_eq!(d.max_connections, (Some(20), None));
         assert_eq!(d.notes.len(), 2);
         assert!(d.notes[0].contains("baseline has 0 pg_stat_statements dumps"));

@@ -39,6 +39,9 @@ pub fn markdown(d: &Diff) -> String {
     if let Some(r) = &d.redactions {
         let _ = writeln!(s, "\n{}", crate::redact::summary_line(Some(r)));
     }
+    for n in &d.notes {
+        let _ = writeln!(s, "\n**Note:** {}", cell(n, 400));
+    }
     let _ = writeln!(s, "\n## Signatures\n");
     let _ = writeln!(
         s,
@@ -164,6 +167,16 @@ fn ms(v: Option<f64>) -> String {
     v.map_or("-".into(), |v| format!("{v:.2}"))
 }
 
+/// A setting's value: `-` when the side has no such setting, `''` when
+/// it is set to the empty string.
+fn setting(v: Option<&str>) -> String {
+    match v {
+        None => "-".into(),
+        Some("") => "`''`".into(),
+        Some(v) => cell(v, 60),
+    }
+}
+
 fn postgres(s: &mut String, p: &super::postgres::PostgresDiff) {
     let _ = writeln!(s, "\n## Postgres\n");
     let _ = writeln!(
@@ -183,12 +196,15 @@ fn postgres(s: &mut String, p: &super::postgres::PostgresDiff) {
             num(p.max_connections.1)
         );
     }
-    let _ = writeln!(
-        s,
-        "\n### Queries ({} changed, {} unchanged)\n",
-        p.queries.len(),
-        p.unchanged_queries
-    );
+    let rates = p.baseline_dumps >= 2 && p.incident_dumps >= 2;
+    if rates {
+        let _ = writeln!(
+            s,
+            "\n### Queries ({} changed, {} unchanged)\n",
+            p.queries.len(),
+            p.unchanged_queries
+        );
+    }
     if !p.queries.is_empty() {
         let _ = writeln!(
             s,
@@ -227,7 +243,9 @@ fn postgres(s: &mut String, p: &super::postgres::PostgresDiff) {
     if !moved.is_empty() {
         let _ = writeln!(
             s,
-            "\n### Peak connections\n\n| by | name | baseline | incident |\n|---|---|---|---|"
+            "\n### Peak connections ({} unchanged not listed)\n\n\
+             | by | name | baseline | incident |\n|---|---|---|---|",
+            p.connections.len() - moved.len()
         );
         for c in moved {
             let _ = writeln!(
@@ -248,10 +266,10 @@ fn postgres(s: &mut String, p: &super::postgres::PostgresDiff) {
         for c in &p.settings {
             let _ = writeln!(
                 s,
-                "| `{}` | {} | {} |",
-                c.name,
-                cell(c.baseline.as_deref().unwrap_or("-"), 60),
-                cell(c.incident.as_deref().unwrap_or("-"), 60)
+                "| {} | {} | {} |",
+                crate::report::inline_code(&c.name.replace('|', "\\|")),
+                setting(c.baseline.as_deref()),
+                setting(c.incident.as_deref())
             );
         }
     }

@@ -23,7 +23,9 @@ mod fingerprint;
 mod table;
 mod versions;
 
-pub use analyze::{analyze_dumps, analyze_dumps_with, ConnCount, PgAnalysis, QueryDelta};
+pub use analyze::{
+    analyze_dumps, analyze_dumps_with, ConnCount, PgAnalysis, QueryDelta, QueryStep,
+};
 pub use fingerprint::{fingerprint, fingerprint_id};
 pub use table::{PgFormat, PgRow};
 pub use versions::min_version;
@@ -228,6 +230,9 @@ pub fn parse_dump(ctx: &SnapshotCtx, text: &str) -> Result<PgDump, FileIssue> {
         let (line, msg) = t.issues[0].clone();
         return Err(issue(line, msg));
     }
+    let mut t = t;
+    let bad = drop_bad_counters(view, &mut t.rows);
+    t.issues.extend(bad);
     Ok(PgDump {
         path: ctx.path.to_string(),
         host: ctx.host.to_string(),
@@ -239,6 +244,39 @@ pub fn parse_dump(ctx: &SnapshotCtx, text: &str) -> Result<PgDump, FileIssue> {
         rows: t.rows,
         issues: t.issues.into_iter().map(|(l, m)| issue(l, m)).collect(),
     })
+}
+
+/// Largest counter value taken as read: 2^53, past which an f64 no
+/// longer counts by ones; no server reaches it.
+const MAX_COUNTER: f64 = 9_007_199_254_740_992.0;
+
+/// Takes out each row with a counter cell that is not a number from 0 to
+/// [`MAX_COUNTER`] (`abc`, `-5`, `1e308`, `NaN`) and says where. Such a row
+/// is as if the dump had missed it: the next dump's reading is compared
+/// with the last good one, so no calls are lost or invented.
+fn drop_bad_counters(view: PgView, rows: &mut Vec<PgRow>) -> Vec<(Option<u64>, String)> {
+    let mut out = Vec::new();
+    rows.retain(|row| {
+        let bad = analyze::counters(view).iter().find_map(|&c| {
+            let v = row.get(c)?;
+            let ok = v
+                .trim()
+                .parse::<f64>()
+                .is_ok_and(|n| n.is_finite() && (0.0..=MAX_COUNTER).contains(&n));
+            (!ok).then_some((c, v))
+        });
+        if let Some((c, v)) = bad {
+            out.push((
+                Some(row.line),
+                format!(
+                    "`{c}` is `{}`, not a counter (a number from 0 to 2^53); row not used",
+                    crate::model::excerpt(v, 40)
+                ),
+            ));
+        }
+        bad.is_none()
+    });
+    out
 }
 
 /// `max_connections` from a postgresql.conf text (the last setting wins,

@@ -354,10 +354,12 @@ impl Redactor {
     }
 }
 
-/// Drops trailing sentence punctuation from an unquoted value.
+/// Drops trailing sentence punctuation from an unquoted value: a full
+/// stop, colon or ellipsis. `!` and `?` end passwords (`Summer2026!`) more
+/// often than sentences in logs, so they stay part of the value.
 fn trim_end(s: &str, start: usize, end: usize) -> usize {
     let v = &s[start..end];
-    let kept = v.trim_end_matches(['.', ':', '!', '?', '…']);
+    let kept = v.trim_end_matches(['.', ':', '…']);
     if kept.is_empty() {
         end
     } else {

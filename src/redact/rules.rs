@@ -50,7 +50,7 @@ pub struct Rule {
 const VALUE: &str = r#"[^\s,;&"'`<>(){}\[\]\\]+"#;
 
 /// Key names whose assigned value is a secret.
-const SECRET_KEY: &str = r"[A-Za-z0-9_.-]*(?i:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key)[A-Za-z0-9_.-]*";
+const SECRET_KEY: &str = r"[A-Za-z0-9_.-]*(?i:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*";
 
 /// The built-in rules, in priority order; IP addresses only when asked.
 pub fn builtin(ips: bool) -> Vec<Rule> {
@@ -226,10 +226,17 @@ pub fn is_cookie_attribute(name: &str) -> bool {
     )
 }
 
-/// Values that hold no secret: placeholders and the miner's `<*>`.
+/// Values that hold no secret: placeholders, the miner's `<*>`, and the
+/// settings whose name holds a secret's key but whose value names a
+/// method (`password_encryption = scram-sha-256`).
 pub fn is_placeholder(v: &str) -> bool {
     let l = v.trim().to_ascii_lowercase();
-    l.is_empty()
+    let method = matches!(
+        l.as_str(),
+        "scram-sha-256" | "md5" | "on" | "off" | "yes" | "no" | "required" | "optional"
+    );
+    method
+        || l.is_empty()
         || l.contains("<*>")
         || l.chars().all(|c| c == '*' || c == 'x' || c == '.')
         || matches!(

@@ -146,6 +146,19 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "fl4g-sp4ce",
         "-h db",
     ),
+    // QA: a pg_settings value; and a password's last `!` was left out.
+    (
+        "passphrase_setting",
+        "ssl_passphrase_command = 'echo Sup3rS3cretPass'",
+        "Sup3rS3cretPass",
+        "ssl_passphrase_command = ",
+    ),
+    (
+        "password_ending_in_bang",
+        "myapp.db_password = PlainPa55word!",
+        "!",
+        "myapp.db_password = <",
+    ),
     (
         "email",
         "mail to jane.doe+x@example.co.uk failed",
@@ -174,6 +187,7 @@ fn not_secrets() {
         "at 16:20:00.123 pid 4411",
         "std::io::Error at main.rs",
         "release v1.2.3.4 and 1.2.3.4.5",
+        "#password_encryption = scram-sha-256",
     ] {
         assert_eq!(redactor(true).text(s), s);
     }

@@ -954,7 +954,8 @@ fn shared_bundle_markdown_fits_and_correlation_yields_first() {
 
 /// Every restart of the import worker is a timeline marker, the middle one
 /// too: syslog lines 5, 9 and 13 (`grep -n "restart counter"` over the
-/// bundle's logs/syslog/syslog).
+/// bundle's logs/syslog/syslog); each `Started shop-import-worker` line
+/// after them is marked as well.
 #[test]
 fn shared_bundle_marks_every_restart() {
     let Some(shared) = shared() else { return };
@@ -963,7 +964,7 @@ fn shared_bundle_marks_every_restart() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["kind"] == "lifecycle")
+        .filter(|e| e["kind"] == "lifecycle" && str_of(e, "title").contains("restart counter"))
         .map(|e| {
             let ev = &e["evidence"];
             assert!(str_of(ev, "path").ends_with("logs/syslog/syslog"));
@@ -978,6 +979,57 @@ fn shared_bundle_marks_every_restart() {
             ("2026-12-04T15:40:02.416608Z".to_string(), 13),
         ]
     );
+    let started = r["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| str_of(e, "title").starts_with("Started shop-import-worker"))
+        .count();
+    assert_eq!(started, 4);
+}
+
+/// QA: a crash loop of 120 systemd restarts over two rotated files. The
+/// timeline marks 64 of them spread evenly in time (counters 1, 2, 4, ...,
+/// 118, 120: `k * 119 / 63 + 1`), not the first 63 in file order, and its
+/// last marker says how many are not marked (the HTML chart's own bound:
+/// `analysis::charts` tests).
+#[test]
+fn a_crash_loop_is_marked_over_its_whole_length() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("b/logs/syslog");
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = |n: u32| {
+        let t = 32 + 30 * (n - 1);
+        format!(
+            "2026-12-04T{:02}:{:02}:{:02}.000000+00:00 host-r2 systemd[1]: myapp.service: \
+             Scheduled restart job, restart counter is at {n}.\n",
+            10 + t / 3600,
+            t / 60 % 60,
+            t % 60
+        )
+    };
+    let old: String = (1..=50).map(line).collect();
+    let new: String = (51..=120).map(line).collect();
+    std::fs::write(dir.join("syslog.1"), old).unwrap();
+    std::fs::write(dir.join("syslog"), new).unwrap();
+    let r = analyze_json(&tmp.path().join("b"), &[]);
+    let marks: Vec<&Value> = r["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "lifecycle")
+        .collect();
+    let counters: Vec<u32> = marks
+        .iter()
+        .map(|e| {
+            let t = str_of(e, "title");
+            let at = t.find("counter is at ").unwrap() + 14;
+            t[at..].split('.').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    let expected: Vec<u32> = (0..64).map(|k| k * 119 / 63 + 1).collect();
+    assert_eq!(counters, expected);
+    assert!(str_of(marks[63], "title").ends_with("(64 of 120 occurrences marked, spread evenly)"));
 }
 
 /// nginx's `$upstream_response_time` as a series: in the shared bundle the

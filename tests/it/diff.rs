@@ -87,17 +87,24 @@ fn two_windows_of_the_sample_bundle() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--baseline-window"));
 }
 
-/// The Postgres dumps of the two windows (postgres/2026-12-04_*/): the
-/// report query (`pg_sleep`) has 8 calls by 16:20:09 (first seen after
-/// 16:18:27), 10 at 16:20:30 and 1003 at 16:22:12, 913,969.8 ms in all, so
-/// 993 calls at (913969.8 - 7619.2) / 993 = 912.74 ms in the incident
-/// window; connections peak at 5 before and at 20 (= max_connections)
-/// after.
+/// The Postgres dumps of the two windows (postgres/2026-12-04_*/, one
+/// every 20 s or so): a delta between two dumps counts on the side that
+/// holds the middle of its interval, so the baseline has the six intervals
+/// from 16:18:27 to 16:20:30 and the incident the six from 16:20:30 to
+/// 16:22:33 (123 s each). The report query (`pg_sleep`) has 10 calls at
+/// 16:20:30 (none at 16:18:27) and 1006 at 16:22:33, 7,619.2 and
+/// 916,473.3 ms: 10 calls before, 996 after at (916473.3 - 7619.2) / 996
+/// = 912.50 ms each. Connections peak at 5 before and at 20
+/// (= max_connections) after.
 fn assert_report_query(d: &Value) {
     let pg = &d["postgres"];
     assert_eq!(
         (pg["baseline_dumps"].as_u64(), pg["incident_dumps"].as_u64()),
         (Some(6), Some(6))
+    );
+    assert_eq!(
+        (pg["baseline_secs"].as_f64(), pg["incident_secs"].as_f64()),
+        (Some(123.0), Some(123.0))
     );
     let q = pg["queries"]
         .as_array()
@@ -108,10 +115,10 @@ fn assert_report_query(d: &Value) {
     assert_eq!(q["change"], "up");
     assert_eq!(
         (q["baseline_calls"].as_u64(), q["incident_calls"].as_u64()),
-        (Some(8), Some(993))
+        (Some(10), Some(996))
     );
     let mean = q["incident_mean_ms"].as_f64().unwrap();
-    assert!((mean - (913969.8 - 7619.2) / 993.0).abs() < 0.01, "{mean}");
+    assert!((mean - (916473.3 - 7619.2) / 996.0).abs() < 0.01, "{mean}");
     assert_eq!(pg["queries"][0]["fingerprint_id"], q["fingerprint_id"]);
     let total = pg["connections"]
         .as_array()
@@ -265,4 +272,74 @@ fn two_different_incidents() {
         .unwrap();
     let lines = nginx["lines"].to_string();
     assert!(lines.contains("worker_connections 512") && lines.contains("worker_connections 1024"));
+}
+
+/// QA: a window a day off lies outside the bundle's logs; the diff says
+/// so first instead of only listing every signature as new. Overlapping
+/// windows are said too.
+#[test]
+fn a_misplaced_or_overlapping_window_is_said() {
+    let sample = root().join("fixtures/sample-bundle.tar.gz");
+    let d = diff_json(&[
+        sample.to_str().unwrap(),
+        "--baseline-window",
+        "2026-12-03T16:18:00Z..2026-12-03T16:22:00Z",
+        "--incident-window",
+        "2026-12-04T16:20:00Z..2026-12-04T16:24:00Z",
+    ]);
+    let notes = d["notes"].to_string();
+    assert!(
+        notes.contains("the baseline window 2026-12-03T16:18:00Z..2026-12-03T16:22:00Z lies outside the bundle's logs (2026-12-04T16:18:20.006Z to 2026-12-04T16:23:45.528Z)"),
+        "{notes}"
+    );
+    let d = diff_json(&[
+        sample.to_str().unwrap(),
+        "--baseline-window",
+        "2026-12-04T16:18:00Z..2026-12-04T16:21:00Z",
+        "--incident-window",
+        "2026-12-04T16:20:00Z..2026-12-04T16:24:00Z",
+    ]);
+    assert_eq!(
+        d["notes"],
+        serde_json::json!([
+            "the windows overlap from 2026-12-04T16:20:00Z to 2026-12-04T16:21:00Z: records there count on both sides"
+        ])
+    );
+}
+
+/// QA: bad counter cells (`1e308`, `abc`) in one dump crashed the debug
+/// build or invented calls. The rows are left out with the file and line
+/// named, and no query changes: the next dump is compared with the last
+/// good reading.
+#[test]
+fn bad_counters_in_a_dump_are_named_and_change_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inc = tmp.path().join("inc");
+    copy_dir(&root().join("fixtures/sample-bundle"), &inc);
+    let dump = inc
+        .join("sb_shop-demo-01_20261204_162345/postgres/2026-12-04_162131/pg_stat_statements.txt");
+    let text = std::fs::read_to_string(&dump).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for (i, bad) in [(3, "1e308"), (4, "abc")] {
+        let mut cells: Vec<String> = lines[i].split('|').map(str::to_string).collect();
+        cells[1] = format!("{bad:>w$} ", w = cells[1].len() - 1);
+        lines[i] = cells.join("|");
+    }
+    std::fs::write(&dump, lines.join("\n") + "\n").unwrap();
+    let sample = root().join("fixtures/sample-bundle");
+    let d = diff_json(&[sample.to_str().unwrap(), inc.to_str().unwrap()]);
+    let pg = &d["postgres"];
+    assert_eq!(pg["queries"].as_array().unwrap().len(), 0, "{pg}");
+    let notes: Vec<&str> = pg["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].starts_with("incident: sb_shop-demo-01_20261204_162345/postgres/2026-12-04_162131/pg_stat_statements.txt:4: `calls` is `1e308`"), "{notes:?}");
+    assert!(
+        notes[1].contains("pg_stat_statements.txt:5: `calls` is `abc`"),
+        "{notes:?}"
+    );
 }

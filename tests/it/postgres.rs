@@ -691,3 +691,57 @@ fn real_stats_reset_is_an_evidence_gap() {
         .unwrap()
         .starts_with("pg.db: counters of 1 row"));
 }
+
+/// QA: the sample's collector dumps the top 15 statements, and the
+/// collector's own `SELECT relname, seq_scan, ...` falls out of them after
+/// 16:18:47 (2 calls) and is back at 16:22:12 (12 calls). Its delta there
+/// is the 10 calls since its last reading, not 12 "new" ones.
+#[test]
+fn a_row_back_in_a_top_n_dump_is_compared_with_its_last_reading() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/sample-bundle/sb_shop-demo-01_20261204_162345/postgres");
+    let mut dumps = Vec::new();
+    let mut folders: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    folders.sort();
+    for f in folders {
+        let text = std::fs::read_to_string(dir.join(&f).join("pg_stat_statements.txt")).unwrap();
+        dumps.push(read_dump(&format!("postgres/{f}/pg_stat_statements.txt"), &text).unwrap());
+    }
+    let a = postgres::analyze_dumps(&dumps);
+    let steps: Vec<(String, f64, f64)> = a
+        .query_steps
+        .iter()
+        .filter(|q| q.fingerprint.starts_with("select relname, seq_scan"))
+        .map(|q| (q.end.to_string(), q.secs, q.calls))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("2026-12-04T16:18:47Z".to_string(), 20.0, 1.0),
+            ("2026-12-04T16:22:12Z".to_string(), 205.0, 10.0),
+            ("2026-12-04T16:22:33Z".to_string(), 21.0, 1.0),
+        ]
+    );
+}
+
+/// QA: two pg_settings dumps saying 30 then 50: max_connections is the
+/// later one's, as the settings diff reads it.
+#[test]
+fn max_connections_is_the_latest_settings_dump() {
+    let h = "name,setting\n";
+    let dumps: Vec<PgDump> = [("2026-12-04_162111", 30), ("2026-12-04_162345", 50)]
+        .iter()
+        .rev()
+        .map(|(at, v)| {
+            read_dump(
+                &format!("pg/{at}/pg_settings.csv"),
+                &format!("{h}max_connections,{v}\n"),
+            )
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(postgres::analyze_dumps(&dumps).max_connections, Some(50));
+}

@@ -29,7 +29,7 @@ pub(super) fn deltas<'a>(
     counters: &[&'static str],
 ) -> Vec<Delta<'a>> {
     let mut out = Vec::new();
-    // The last dump each row was seen in, for rows a cut dump lost.
+    // The last dump each row was seen in, for rows a dump lost.
     let mut seen: BTreeMap<String, (&'a PgDump, &'a PgRow)> = BTreeMap::new();
     if let Some(&first) = series.first() {
         seen.extend(first.rows.iter().map(|r| (row_key(r, key), (first, r))));
@@ -45,10 +45,12 @@ pub(super) fn deltas<'a>(
             let k = row_key(row, key);
             let base = match before.get(&k) {
                 Some(r) => Some((prev, *r)),
-                // The previous dump was cut short and may have lost the
-                // row: compare with the last dump that had it.
-                None if !prev.issues.is_empty() => seen.get(&k).copied(),
-                None => None,
+                // The previous dump lost the row (it was cut short, or
+                // it lists the top N and the row fell out of it for a
+                // while): compare with the last dump that had it. A
+                // counter lower than there was reset (an evicted
+                // pg_stat_statements entry made anew).
+                None => seen.get(&k).copied(),
             };
             let from = base.map_or(prev, |b| b.0);
             let old = base.map(|b| b.1);

@@ -9,8 +9,9 @@
 //! consecutive dumps of the same view on the same host; when `stats_reset`
 //! changed or a counter went down the counter was reset (or the
 //! pg_stat_statements entry evicted and re-created), and the delta is the
-//! new value, never negative. A row missing from a dump that was cut short
-//! is compared with the last dump that had it; a counter the previous dump
+//! new value, never negative. A row missing from a dump (one cut short, or
+//! a top-N dump it fell out of for a while) is compared with the last dump
+//! that had it when it comes back; a counter the previous dump
 //! lacks (another major version) gives no delta, and the change of column
 //! set becomes an issue on the later dump.
 //!
@@ -52,8 +53,14 @@ pub struct PgAnalysis {
     pub max_connections: Option<u32>,
     /// Peak client connections per state and per application.
     pub connections: Vec<ConnCount>,
-    /// Queries by total execution time between the first and last dump.
+    /// Every query seen, by total execution time between the first and
+    /// last dump, most first (the report cites the first few; `diff`
+    /// compares all of them).
     pub top_queries: Vec<QueryDelta>,
+    /// Every pg_stat_statements delta: one query between two dumps, so a
+    /// caller can sum them over a window of its own.
+    #[serde(skip)]
+    pub query_steps: Vec<QueryStep>,
     /// Dumps whose columns differ from the previous dump of the same view
     /// and host (another major version, or another query): deltas are
     /// taken over the columns both have.
@@ -83,6 +90,34 @@ pub struct QueryDelta {
     pub path: String,
 }
 
+/// The cumulative counters of pg_stat_user_indexes that deltas are taken of.
+const INDEX_COUNTERS: [&str; 3] = ["idx_scan", "idx_tup_read", "idx_tup_fetch"];
+
+/// The cumulative counters of a view that deltas are taken of: their
+/// cells must be numbers from 0 to 2^53 (see [`super::parse_dump`]).
+pub fn counters(view: PgView) -> &'static [&'static str] {
+    match view {
+        PgView::Statements => &statements::STATEMENT_COUNTERS,
+        PgView::Database => &tables::DATABASE_COUNTERS,
+        PgView::UserTables => &tables::TABLE_COUNTERS,
+        PgView::UserIndexes => &INDEX_COUNTERS,
+        _ => &[],
+    }
+}
+
+/// One query's calls and execution time between two statements dumps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryStep {
+    pub fingerprint_id: String,
+    pub fingerprint: String,
+    /// The dump the delta ends at, and the seconds since the reading it
+    /// was taken against.
+    pub end: Timestamp,
+    pub secs: f64,
+    pub calls: f64,
+    pub total_ms: f64,
+}
+
 /// [`analyze_dumps_with`] without a configured `max_connections`.
 pub fn analyze_dumps(dumps: &[PgDump]) -> PgAnalysis {
     analyze_dumps_with(dumps, None)
@@ -109,8 +144,7 @@ pub fn analyze_dumps_with(dumps: &[PgDump], conf_max: Option<u32>) -> PgAnalysis
             PgView::Database => databases(&mut a, series),
             PgView::UserTables => tables(&mut a, series),
             PgView::UserIndexes => {
-                let c = ["idx_scan", "idx_tup_read", "idx_tup_fetch"];
-                for d in deltas(series, &["relname", "indexrelname"], &c) {
+                for d in deltas(series, &["relname", "indexrelname"], &INDEX_COUNTERS) {
                     push_rates(&mut a.samples, "pg.index", "index", &d);
                 }
             }
@@ -143,13 +177,20 @@ fn meaningful(s: &Spike) -> bool {
     }
 }
 
+/// `max_connections` as the latest pg_settings dump that has it says.
 fn settings_max(dumps: &[PgDump]) -> Option<u32> {
     dumps
         .iter()
         .filter(|d| d.view == PgView::Settings)
-        .flat_map(|d| &d.rows)
-        .find(|r| r.get("name") == Some("max_connections"))
-        .and_then(|r| r.get("setting")?.parse().ok())
+        .filter_map(|d| {
+            let row = d
+                .rows
+                .iter()
+                .find(|r| r.get("name") == Some("max_connections"))?;
+            Some((d.time, &d.path, row.get("setting")?.parse().ok()?))
+        })
+        .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)))
+        .map(|(_, _, v)| v)
 }
 fn sample(dump: &PgDump, metric: &str, labels: Vec<(String, String)>, value: f64) -> Sample {
     Sample {

@@ -3,15 +3,18 @@
 
 use super::*;
 
+/// The cumulative counters of pg_stat_statements that deltas are taken of.
+pub(super) const STATEMENT_COUNTERS: [&str; 5] = [
+    "calls",
+    "total_exec_time",
+    "rows",
+    "shared_blks_hit",
+    "shared_blks_read",
+];
+
 pub(super) fn statements(a: &mut PgAnalysis, series: &[&PgDump]) {
     let key = ["queryid", "userid", "dbid"];
-    let counters = [
-        "calls",
-        "total_exec_time",
-        "rows",
-        "shared_blks_hit",
-        "shared_blks_read",
-    ];
+    let counters = STATEMENT_COUNTERS;
     let first_time = series.first().map(|d| d.time);
     let mut totals: BTreeMap<String, QueryDelta> = BTreeMap::new();
     for d in deltas(series, &key, &counters) {
@@ -45,6 +48,14 @@ pub(super) fn statements(a: &mut PgAnalysis, series: &[&PgDump]) {
         });
         e.calls += calls;
         e.total_ms += ms;
+        a.query_steps.push(QueryStep {
+            fingerprint_id: fingerprint_id(&fp),
+            fingerprint: fp,
+            end: d.dump.time,
+            secs: d.secs,
+            calls,
+            total_ms: ms,
+        });
     }
     let mut list: Vec<QueryDelta> = totals.into_values().collect();
     for q in &mut list {
@@ -145,6 +156,5 @@ pub(super) fn statements(a: &mut PgAnalysis, series: &[&PgDump]) {
             }],
         });
     }
-    list.truncate(20);
     a.top_queries = list;
 }

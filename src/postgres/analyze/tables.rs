@@ -3,29 +3,46 @@
 
 use super::*;
 
+/// The cumulative counters of pg_stat_database that deltas are taken of.
+pub(super) const DATABASE_COUNTERS: [&str; 19] = [
+    "xact_commit",
+    "xact_rollback",
+    "blks_read",
+    "blks_hit",
+    "tup_returned",
+    "tup_fetched",
+    "tup_inserted",
+    "tup_updated",
+    "tup_deleted",
+    "temp_files",
+    "temp_bytes",
+    "deadlocks",
+    // Postgres 14 and later.
+    "sessions",
+    "sessions_abandoned",
+    "sessions_fatal",
+    "sessions_killed",
+    "session_time",
+    "active_time",
+    "idle_in_transaction_time",
+];
+
+/// The cumulative counters of pg_stat_user_tables that deltas are taken of.
+pub(super) const TABLE_COUNTERS: [&str; 9] = [
+    "seq_scan",
+    "seq_tup_read",
+    "idx_scan",
+    "idx_tup_fetch",
+    "n_tup_ins",
+    "n_tup_upd",
+    "n_tup_del",
+    "n_tup_hot_upd",
+    // Postgres 16 and later.
+    "n_tup_newpage_upd",
+];
+
 pub(super) fn databases(a: &mut PgAnalysis, series: &[&PgDump]) {
-    let counters = [
-        "xact_commit",
-        "xact_rollback",
-        "blks_read",
-        "blks_hit",
-        "tup_returned",
-        "tup_fetched",
-        "tup_inserted",
-        "tup_updated",
-        "tup_deleted",
-        "temp_files",
-        "temp_bytes",
-        "deadlocks",
-        // Postgres 14 and later.
-        "sessions",
-        "sessions_abandoned",
-        "sessions_fatal",
-        "sessions_killed",
-        "session_time",
-        "active_time",
-        "idle_in_transaction_time",
-    ];
+    let counters = DATABASE_COUNTERS;
     for d in series {
         for r in &d.rows {
             if let (Some(db), Some(n)) = (r.get("datname"), r.num("numbackends")) {
@@ -78,18 +95,7 @@ pub(super) fn databases(a: &mut PgAnalysis, series: &[&PgDump]) {
 
 pub(super) fn tables(a: &mut PgAnalysis, series: &[&PgDump]) {
     let key = ["schemaname", "relname"];
-    let counters = [
-        "seq_scan",
-        "seq_tup_read",
-        "idx_scan",
-        "idx_tup_fetch",
-        "n_tup_ins",
-        "n_tup_upd",
-        "n_tup_del",
-        "n_tup_hot_upd",
-        // Postgres 16 and later.
-        "n_tup_newpage_upd",
-    ];
+    let counters = TABLE_COUNTERS;
     let mut scans: BTreeMap<String, (f64, f64, Option<&Delta>)> = BTreeMap::new();
     let all = deltas(series, &key, &counters);
     for d in &all {

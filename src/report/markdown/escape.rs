@@ -1,7 +1,13 @@
 //! Keeping bundle text as text in Markdown: inline code that nothing
-//! inside can close, and the final pass that turns every `<` and `>`
-//! outside a code span into an entity, keeping only the report's own
-//! evidence-block tags.
+//! inside can close, and the final pass that turns every `<`, `>` and `&`
+//! outside a code span into an entity and escapes brackets and
+//! backslashes, keeping only the report's own evidence-block tags.
+//!
+//! # Limitations
+//! - Emphasis characters (`*`, `_`) in bundle text outside code spans are
+//!   left as they are, since the report's own bold titles use them: a
+//!   file named `**x**.log` shows in bold. It cannot become a link, an
+//!   image or HTML.
 
 /// Markdown inline code for any text, on one line: the fence is one
 /// backtick longer than the longest run of backticks inside, so nothing in
@@ -31,8 +37,9 @@ fn own_tag(line: &str) -> Option<String> {
 }
 
 /// Text from the bundle (file names, messages, templates) must not become
-/// HTML when GitHub renders the report: every `<` and `>` outside a code
-/// span is written as an entity, and only the evidence blocks' own
+/// HTML, a link or an image when GitHub renders the report: every `<`,
+/// `>` and `&` outside a code span is written as an entity, `[`, `]` and
+/// `\` are backslash-escaped, and only the evidence blocks' own
 /// `<details>` lines are kept as tags. Code spans are found as CommonMark
 /// finds them (a run of n backticks up to the next run of exactly n);
 /// fenced code blocks (lines between two ```` ``` ```` lines, whose content
@@ -80,10 +87,19 @@ fn escape_outside_code(line: &str) -> String {
     let mut i = 0;
     let mut plain = 0;
     let flush = |out: &mut String, text: &str| {
-        for c in text.chars() {
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
             match c {
                 '<' => out.push_str("&lt;"),
                 '>' => out.push_str("&gt;"),
+                // A name like `a&amp;b.log` shows as written.
+                '&' => out.push_str("&amp;"),
+                // No link or image can open: `![t](https:/host/p.png)`.
+                '[' => out.push_str("\\["),
+                ']' => out.push_str("\\]"),
+                // A backslash in the text is itself, so it cannot undo the
+                // escapes above; `\|` is a table cell's own escaped pipe.
+                '\\' if chars.peek() != Some(&'|') => out.push_str("\\\\"),
                 c => out.push(c),
             }
         }
@@ -135,6 +151,16 @@ mod tests {
             guard(md),
             "a &lt;img&gt; `<*>` b\n  <details><summary>Evidence (2)</summary>\n\
              ```diff\n-max_connections <20>\n```\n  </details>\nx&lt;/details&gt;\n"
+        );
+    }
+
+    /// QA: names that were live Markdown (an image, a link, an entity).
+    #[test]
+    fn guard_leaves_no_link_image_or_entity() {
+        let md = "- b/logs/![t](https:/evil.example/p.png).log and a&amp;b.log \\](x) | a\\|b\n";
+        assert_eq!(
+            guard(md),
+            "- b/logs/!\\[t\\](https:/evil.example/p.png).log and a&amp;amp;b.log \\\\\\](x) | a\\|b\n"
         );
     }
 

@@ -630,7 +630,7 @@ mod tests {
         // The summary stays on top, right after the note.
         let summary = md.find("## Summary").unwrap();
         assert!(summary < md.find("## 1. Each tier").unwrap());
-        assert!(md[summary..].contains(&r.summary[0]));
+        assert!(md[summary..].contains(&super::escape::guard(&r.summary[0])));
     }
 
     #[test]
