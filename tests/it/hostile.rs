@@ -576,6 +576,75 @@ fn hostile_truncated_tar_gz_keeps_what_came_before() {
     );
 }
 
+/// A plain tar of `members`, cut `into` bytes into the data of member
+/// `cut`.
+fn cut_tar(members: &[(&str, &[u8])], cut: usize, into: usize) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in members {
+        raw_member(&mut b, name, REG, data);
+    }
+    let tar = b.into_inner().unwrap();
+    let start: usize = members[..cut]
+        .iter()
+        .map(|(_, d)| 512 + d.len().div_ceil(512) * 512)
+        .sum::<usize>()
+        + 512;
+    tar[..start + into].to_vec()
+}
+
+/// The inventory line of `path` says the archive ended `into` bytes into
+/// entry `entry` of `data`, and its records are the lines kept (a cut
+/// last line may make one more).
+fn assert_cut(r: &Run, path: &str, entry: usize, data: &[u8], into: usize) {
+    let missing = data.len() - into;
+    let reason = format!(
+        "entry {entry}: stream ends early after {into} bytes: the archive ends inside this \
+         entry: {missing} of its {} bytes are missing",
+        data.len()
+    );
+    r.assert_line(path, "partial", &reason);
+    let e = r.inventory().iter().find(|e| e["path"] == path).unwrap();
+    let lines = memchr::memchr_iter(b'\n', &data[..into]).count() as u64;
+    let records = e["records"].as_u64().unwrap();
+    assert!([lines, lines + 1].contains(&records), "{lines} lines: {e}");
+}
+
+#[test]
+fn hostile_truncated_plain_tar_marks_the_cut_entry_partial() {
+    // The `tar` crate ends a cut member's data as if it were whole; the
+    // member must still be `partial`, as it is in a cut .tar.gz.
+    let long = GOOD_LOG.repeat(2000);
+    let members: [(&str, &[u8]); 3] = [
+        ("logs/access.log", GOOD_LOG.as_bytes()),
+        ("logs/long.log", long.as_bytes()),
+        ("logs/after.log", GOOD_LOG.as_bytes()),
+    ];
+    let c = Case::new();
+    let p = c.path("b.tar");
+    fs::write(&p, cut_tar(&members, 1, 5000)).unwrap();
+    let r = c.analyze(&p, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    assert_cut(&r, "logs/long.log", 1, long.as_bytes(), 5000);
+    assert!(r.inventory().iter().all(|e| e["path"] != "logs/after.log"));
+
+    // Cut inside the first member.
+    fs::write(&p, cut_tar(&members, 0, 150)).unwrap();
+    let r = c.analyze(&p, &[]);
+    assert_cut(r.ok(), "logs/access.log", 0, GOOD_LOG.as_bytes(), 150);
+
+    // A cut plain tar inside a whole .tar.gz.
+    let inner = cut_tar(&members, 1, 7000);
+    let p = c.path("outer.tar.gz");
+    write_tar_gz(&p, |b| {
+        raw_member(b, "logs/access.log", REG, GOOD_LOG.as_bytes());
+        raw_member(b, "inner.tar", REG, &inner);
+    });
+    let r = c.analyze(&p, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    r.good_log_parsed("inner.tar/logs/access.log");
+    assert_cut(&r, "inner.tar/logs/long.log", 1, long.as_bytes(), 7000);
+}
+
 #[test]
 fn hostile_truncated_zip_keeps_what_came_before() {
     let c = Case::new();
