@@ -940,3 +940,118 @@ fn hostile_names_and_lines_stay_text_in_the_markdown() {
         "{md}"
     );
 }
+
+/// `n` ISO-syslog lines, each one second after the last.
+fn syslog_lines(n: usize) -> Vec<u8> {
+    (0..n)
+        .flat_map(|i| {
+            format!(
+                "2026-12-04T10:{:02}:{:02}Z host-h app[1]: ERROR connect ECONNREFUSED \
+                 127.0.0.1:5432\n",
+                i / 60 % 60,
+                i % 60
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
+#[test]
+fn hostile_nul_run_early_in_a_log_is_read_not_skipped_as_binary() {
+    // A crash that zero-fills 4 KiB, 2 KB into a log of 1,000 lines.
+    let c = Case::new();
+    let b = c.folder();
+    let lines = syslog_lines(1000);
+    let mut log = lines[..2000].to_vec();
+    log.extend(vec![0u8; 4096]);
+    log.extend(&lines[2000..]);
+    // Space preallocated past the end, and three NUL bytes in one line.
+    log.extend(vec![0u8; 100]);
+    fs::write(b.join("logs/app.log"), &log).unwrap();
+    let mut inline = syslog_lines(10);
+    inline.splice(100..100, [0u8; 3]);
+    fs::write(b.join("logs/inline.log"), &inline).unwrap();
+    let r = c.analyze(&b, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    r.assert_line(
+        "logs/app.log",
+        "parsed",
+        "holds 4196 NUL bytes, all in 2 runs of 16 or more from byte 2000 (space \
+         preallocated, or zero-filled by a crash); read as text",
+    );
+    r.assert_line(
+        "logs/inline.log",
+        "parsed",
+        "holds 3 NUL bytes; read as text",
+    );
+    let records = |p: &str| {
+        let e = r.inventory().iter().find(|e| e["path"] == p).unwrap();
+        e["records"].as_u64().unwrap()
+    };
+    assert_eq!(records("logs/app.log"), 1000);
+    assert_eq!(records("logs/inline.log"), 10);
+}
+
+#[test]
+fn hostile_nul_runs_left_out_do_not_let_binaries_pass_for_text() {
+    let c = Case::new();
+    let b = c.folder();
+    let logs = b.join("logs");
+    // The head of this very binary: an ELF file, long NUL runs and all.
+    let elf = fs::read(env!("CARGO_BIN_EXE_outsidein")).unwrap();
+    fs::write(logs.join("agent.log"), &elf[..256 * 1024]).unwrap();
+    // The same head without its magic: judged by its bytes alone.
+    fs::write(logs.join("core.log"), &elf[64..256 * 1024]).unwrap();
+    // Raw deflate data (a gzip member whose header was lost).
+    let mut d = flate2::write::DeflateEncoder::new(Vec::new(), Compression::best());
+    d.write_all(&syslog_lines(5000)).unwrap();
+    fs::write(logs.join("app.log.1"), d.finish().unwrap()).unwrap();
+    // A UTF-16LE log without a byte-order mark: NUL bytes one in two,
+    // none in a run.
+    let wide: Vec<u8> = String::from_utf8(syslog_lines(50))
+        .unwrap()
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    fs::write(logs.join("wide.log"), wide).unwrap();
+    // A log of messages kept in SQLite, mostly text by its bytes.
+    let py = super::python::with(&[]);
+    let made = Command::new(py)
+        .args([
+            "-c",
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1])\n\
+             c.execute('create table log(ts text, msg text)')\n\
+             c.executemany('insert into log values (?, ?)', \
+             [('2026-12-04T10:00:00Z', 'ERROR connect ECONNREFUSED ' * 40)] * 500)\n\
+             c.commit()\n",
+        ])
+        .arg(logs.join("messages.log"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // A file a crash left all zeros.
+    fs::write(logs.join("zeros.log"), vec![0u8; 70_000]).unwrap();
+    let r = c.analyze(&b, &[]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    r.good_log_parsed("logs/access.log");
+    let binary = "binary content, not text";
+    r.assert_line(
+        "logs/agent.log",
+        "skipped",
+        "binary content (an ELF executable or library), not text",
+    );
+    r.assert_line("logs/core.log", "skipped", binary);
+    r.assert_line("logs/app.log.1", "skipped", binary);
+    r.assert_line("logs/wide.log", "skipped", binary);
+    r.assert_line(
+        "logs/messages.log",
+        "skipped",
+        "binary content (an SQLite database), not text",
+    );
+    r.assert_line(
+        "logs/zeros.log",
+        "skipped",
+        "only NUL bytes (70000 of them), no text",
+    );
+}
