@@ -96,13 +96,14 @@ pub(crate) fn read_tar(
             .mtime()
             .ok()
             .and_then(|s| Timestamp::from_second(s as i64).ok());
+        let size = entry.size();
         let member = Member {
             scope,
             name,
             at: format!("entry {i}"),
             mtime,
+            size: Some(size),
         };
-        let size = entry.size();
         let mut whole = Whole {
             inner: &mut entry,
             size,
@@ -237,6 +238,7 @@ fn zip_entry<R: Read>(
         name,
         at: format!("zip entry {i}"),
         mtime,
+        size: Some(file.size()),
     };
     bundle.take(limits, &member, file);
 }

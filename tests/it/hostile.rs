@@ -576,14 +576,19 @@ fn hostile_truncated_tar_gz_keeps_what_came_before() {
     );
 }
 
-/// A plain tar of `members`, cut `into` bytes into the data of member
-/// `cut`.
-fn cut_tar(members: &[(&str, &[u8])], cut: usize, into: usize) -> Vec<u8> {
+/// A plain tar of `members`.
+fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, data) in members {
         raw_member(&mut b, name, REG, data);
     }
-    let tar = b.into_inner().unwrap();
+    b.into_inner().unwrap()
+}
+
+/// A plain tar of `members`, cut `into` bytes into the data of member
+/// `cut`.
+fn cut_tar(members: &[(&str, &[u8])], cut: usize, into: usize) -> Vec<u8> {
+    let tar = tar_of(members);
     let start: usize = members[..cut]
         .iter()
         .map(|(_, d)| 512 + d.len().div_ceil(512) * 512)
@@ -1054,4 +1059,40 @@ fn hostile_nul_runs_left_out_do_not_let_binaries_pass_for_text() {
         "skipped",
         "only NUL bytes (70000 of them), no text",
     );
+}
+
+/// Once the total limit was exactly spent, an empty file was refused as
+/// "over the limit": it costs nothing, so it is read (and listed as the
+/// empty file it is), in a folder, a tar and a zip alike.
+#[test]
+fn hostile_empty_file_after_the_total_is_exactly_spent_is_read() {
+    let c = Case::new();
+    let mut fill = GOOD_LOG.as_bytes().to_vec();
+    fill.resize(10_000 - GOOD_LOG.len(), b'\n');
+    let members: [(&str, &[u8]); 4] = [
+        ("logs/access.log", GOOD_LOG.as_bytes()),
+        ("logs/b.log", &fill),
+        ("logs/c.log", b""),
+        ("logs/d.log", &GOOD_LOG.as_bytes()[..100]),
+    ];
+    let folder = c.path("folder");
+    for (name, data) in &members {
+        fs::create_dir_all(folder.join("logs")).unwrap();
+        fs::write(folder.join(name), data).unwrap();
+    }
+    let tar = c.path("b.tar");
+    fs::write(&tar, tar_of(&members)).unwrap();
+    let zip = c.path("b.zip");
+    fs::write(&zip, zip_bytes(&members)).unwrap();
+    for bundle in [&folder, &tar, &zip] {
+        let r = c.analyze(bundle, &["--max-total-bytes", "10000"]);
+        r.ok().good_log_parsed("logs/access.log");
+        r.assert_line("logs/b.log", "parsed", "");
+        r.assert_line("logs/c.log", "skipped", "empty file");
+        r.assert_line(
+            "logs/d.log",
+            "skipped",
+            "the bundle's total is spent: its limit of 10000 bytes is read",
+        );
+    }
 }
