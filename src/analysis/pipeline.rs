@@ -712,10 +712,11 @@ fn binary_magic(data: &[u8]) -> Option<&'static str> {
 }
 
 /// A control character that text, logs included, does not hold. Tab,
-/// line ends, form feed, escape (colours), bell, backspace and SOH (the
-/// FIX protocol's separator) are text; the rest of C0 and DEL are not.
+/// line ends, form feed, escape (colours), bell, backspace, SOH (the FIX
+/// protocol's separator) and the record and unit separators (JSON text
+/// sequences) are text; the rest of C0 and DEL are not.
 fn odd_control(c: u8) -> bool {
-    matches!(c, 2..=6 | 14..=26 | 28..=31 | 127)
+    matches!(c, 2..=6 | 14..=26 | 28..=29 | 127)
 }
 
 fn is_config(path: &str) -> bool {

@@ -1037,6 +1037,18 @@ fn hostile_nul_runs_left_out_do_not_let_binaries_pass_for_text() {
     assert!(made.success());
     // A file a crash left all zeros.
     fs::write(logs.join("zeros.log"), vec![0u8; 70_000]).unwrap();
+    // Text whose control characters logs do carry: FIX messages (SOH
+    // between fields), a JSON text sequence (RS before each record) and
+    // colours (escape sequences), several in each short line.
+    let controls: String = (0..100)
+        .map(|i| {
+            format!(
+                "8=FIX.4.4\x019=65\x0135=D\x0149=A\x0156=B\x0134={i}\x01\n\
+                 \x1e{{\"msg\":\"refused\"}}\n\x1b[31mERROR\x1b[0m refused\n"
+            )
+        })
+        .collect();
+    fs::write(logs.join("controls.log"), controls).unwrap();
     let r = c.analyze(&b, &[]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     r.good_log_parsed("logs/access.log");
@@ -1059,6 +1071,11 @@ fn hostile_nul_runs_left_out_do_not_let_binaries_pass_for_text() {
         "skipped",
         "only NUL bytes (70000 of them), no text",
     );
+    let e = r
+        .inventory()
+        .iter()
+        .find(|e| e["path"] == "logs/controls.log");
+    assert_ne!(e.unwrap()["kind"], "binary", "{e:?}");
 }
 
 /// Once the total limit was exactly spent, an empty file was refused as
