@@ -66,8 +66,11 @@ pub(super) fn inventory(
             if it.boot.is_some() {
                 e.time_source = Some(TimeSource::BootTime);
             }
-            if let Some(t) = &it.truncated {
+            if it.truncated.is_some() {
                 e.status = "partial";
+            }
+            // A note (NUL bytes in a text file) and a cut add to the reason.
+            for t in [&it.note, &it.truncated].into_iter().flatten() {
                 let r = e
                     .reason
                     .take()

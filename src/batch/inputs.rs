@@ -120,17 +120,16 @@ fn content_hash(path: &Path) -> std::io::Result<u64> {
     let mut h = Xxh3::new();
     if meta.is_dir() {
         let mut files = Vec::new();
-        walk(path, "", &mut files)?;
+        walk(path, &[], &mut files)?;
         files.sort();
-        for rel in files {
-            h.update(rel.as_bytes());
+        for (rel, full) in files {
+            h.update(&rel);
             h.update(&[0]);
-            let full = path.join(&rel);
             let m = std::fs::symlink_metadata(&full)?;
             if m.file_type().is_symlink() {
                 // A link is hashed as its target's name, never followed.
                 h.update(b"->");
-                h.update(std::fs::read_link(&full)?.to_string_lossy().as_bytes());
+                h.update(&name_bytes(std::fs::read_link(&full)?.as_os_str()));
             } else {
                 h.update(&m.len().to_le_bytes());
                 stream(&full, &mut h)?;
@@ -155,21 +154,34 @@ fn stream(path: &Path, h: &mut Xxh3) -> std::io::Result<()> {
     }
 }
 
-/// Relative paths of the regular files and links under `dir`.
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> std::io::Result<()> {
+/// A file name's bytes as the file system holds them, so a name that is
+/// not UTF-8 is hashed (and found again) as it is.
+#[cfg(unix)]
+fn name_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
+    std::os::unix::ffi::OsStrExt::as_bytes(name).to_vec()
+}
+
+#[cfg(not(unix))]
+fn name_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
+    name.to_string_lossy().into_owned().into_bytes()
+}
+
+/// The regular files and links under `dir`: each one's relative path as
+/// bytes (`/`-separated; the order and what is hashed) and its full path
+/// (what is read).
+fn walk(dir: &Path, prefix: &[u8], out: &mut Vec<(Vec<u8>, PathBuf)>) -> std::io::Result<()> {
     for e in std::fs::read_dir(dir)? {
         let e = e?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
+        let mut rel = prefix.to_vec();
+        if !rel.is_empty() {
+            rel.push(b'/');
+        }
+        rel.extend(name_bytes(&e.file_name()));
         let t = e.file_type()?;
         if t.is_dir() {
             walk(&e.path(), &rel, out)?;
         } else if t.is_file() || t.is_symlink() {
-            out.push(rel);
+            out.push((rel, e.path()));
         }
     }
     Ok(())

@@ -123,11 +123,44 @@ pub struct FindingRow {
     pub kind: String,
     pub tier: String,
     pub title: String,
+    /// Kept in `rows.json` as text, so a resumed run reads back the very
+    /// value a fresh run writes (see [`exact_f64`]).
+    #[serde(with = "exact_f64")]
     pub score: f64,
     pub time: Option<Timestamp>,
     pub end: Option<Timestamp>,
     /// The first evidence, `path:line`.
     pub evidence: Option<String>,
+}
+
+/// An `f64` written as the text of its shortest form that reads back to
+/// it (`7.8061799739838875`, `NaN`, `inf`) and read with Rust's own
+/// parser, which is correctly rounded: serde_json's default number
+/// parsing is not (it can miss by one unit in the last place, so a
+/// resumed run's tables would differ from a fresh run's), and its
+/// `float_roundtrip` feature would rebuild polars. A plain JSON number,
+/// as earlier runs wrote, is still read.
+mod exact_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{v:?}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Text(String),
+            Number(f64),
+        }
+        match Repr::deserialize(d)? {
+            Repr::Number(v) => Ok(v),
+            Repr::Text(t) => t
+                .parse()
+                .map_err(|_| serde::de::Error::custom(format!("not a number: {t:?}"))),
+        }
+    }
 }
 
 /// Everything one incident contributes.
@@ -245,5 +278,49 @@ impl IncidentRows {
             changes,
             findings,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(score: f64) -> FindingRow {
+        FindingRow {
+            incident_id: "0123456789abcdef".into(),
+            rank: 1,
+            kind: "pg.refused".into(),
+            tier: "data".into(),
+            title: "refused".into(),
+            score,
+            time: None,
+            end: None,
+            evidence: None,
+        }
+    }
+
+    #[test]
+    fn finding_scores_round_trip_through_rows_json_exactly() {
+        // The score QA saw turn into 7.806179973983888 on a resumed run.
+        let lossy: f64 = serde_json::from_str("7.8061799739838875").unwrap();
+        assert_ne!(lossy.to_bits(), 7.806_179_973_983_887_5_f64.to_bits());
+        for score in [
+            7.806_179_973_983_887_5,
+            0.1 + 0.2,
+            1e-300,
+            2.5,
+            f64::INFINITY,
+        ] {
+            let text = serde_json::to_string(&finding(score)).unwrap();
+            let back: FindingRow = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.score.to_bits(), score.to_bits(), "{text}");
+        }
+        let text = serde_json::to_string(&finding(f64::NAN)).unwrap();
+        assert!(text.contains(r#""score":"NaN""#), "{text}");
+        let back: FindingRow = serde_json::from_str(&text).unwrap();
+        assert!(back.score.is_nan());
+        // rows.json written before this change holds plain numbers.
+        let old = text.replace(r#""NaN""#, "2.5");
+        assert_eq!(serde_json::from_str::<FindingRow>(&old).unwrap().score, 2.5);
     }
 }

@@ -96,15 +96,50 @@ pub(crate) fn read_tar(
             .mtime()
             .ok()
             .and_then(|s| Timestamp::from_second(s as i64).ok());
+        let size = entry.size();
         let member = Member {
             scope,
             name,
             at: format!("entry {i}"),
             mtime,
+            size: Some(size),
         };
-        bundle.take(limits, &member, &mut entry);
+        let mut whole = Whole {
+            inner: &mut entry,
+            size,
+            left: size,
+        };
+        bundle.take(limits, &member, &mut whole);
     }
     Ok(())
+}
+
+/// A tar member's data, which fails when the archive ends before the
+/// member's declared size: the `tar` crate reports such a cut as a plain
+/// end of data, and the member would pass for whole.
+struct Whole<R> {
+    inner: R,
+    /// The size the member's header declares.
+    size: u64,
+    /// Bytes of it not read yet.
+    left: u64,
+}
+
+impl<R: Read> Read for Whole<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && self.left > 0 && !buf.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the archive ends inside this entry: {} of its {} bytes are missing",
+                    self.left, self.size
+                ),
+            ));
+        }
+        self.left = self.left.saturating_sub(n as u64);
+        Ok(n)
+    }
 }
 
 /// Reads a zip archive through its central directory; when that is lost
@@ -203,6 +238,7 @@ fn zip_entry<R: Read>(
         name,
         at: format!("zip entry {i}"),
         mtime,
+        size: Some(file.size()),
     };
     bundle.take(limits, &member, file);
 }

@@ -40,7 +40,7 @@ impl Limits {
 
     pub(crate) fn total_reason(&self) -> String {
         format!(
-            "the bundle's total is spent: over the limit of {} bytes",
+            "the bundle's total is spent: its limit of {} bytes is read",
             self.max_total_bytes
         )
     }

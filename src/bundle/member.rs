@@ -41,13 +41,15 @@ impl Scope {
 }
 
 /// A member about to be read: its path in the bundle, where it sits in its
-/// archive (for reasons: `entry 3`; empty for a file of a folder), and its
-/// modification time.
+/// archive (for reasons: `entry 3`; empty for a file of a folder), its
+/// modification time, and its size as its archive or folder declares it
+/// (before decompression; never trusted as a bound).
 pub(crate) struct Member<'a> {
     pub scope: &'a Scope,
     pub name: String,
     pub at: String,
     pub mtime: Option<Timestamp>,
+    pub size: Option<u64>,
 }
 
 impl Member<'_> {
@@ -64,7 +66,7 @@ impl Member<'_> {
 impl Bundle {
     /// Reads the member from `r`, unless it is refused by name or count.
     pub(crate) fn take(&mut self, limits: &Limits, m: &Member<'_>, r: &mut dyn Read) {
-        let Some(bound) = self.admit(limits, &m.name) else {
+        let Some(bound) = self.admit(limits, &m.name, m.size) else {
             return;
         };
         let (head, err) = sniff::peek(r);
@@ -122,6 +124,7 @@ impl Bundle {
                 let inner = Member {
                     name: m.name.clone(),
                     at: m.reason(format_args!("{} stream", c.name())),
+                    size: None,
                     ..*m
                 };
                 let mut dec = c.decoder(stream);

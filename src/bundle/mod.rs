@@ -125,10 +125,12 @@ impl Bundle {
 
     /// How many bytes the next entry may take, or `None` (with the entry
     /// listed as skipped) when it is refused before anything is read: its
-    /// name is taken, or the file count or the total is spent. A name taken
-    /// only by a decompressed entry that lost its suffix is given back: that
-    /// entry takes its full name.
-    fn admit(&mut self, limits: &Limits, name: &str) -> Option<u64> {
+    /// name is taken, or the file count or the total is spent. An entry
+    /// whose `size` is known to be 0 costs nothing and is not refused for
+    /// the total (it is read, and listed as the empty file it is). A name
+    /// taken only by a decompressed entry that lost its suffix is given
+    /// back: that entry takes its full name.
+    fn admit(&mut self, limits: &Limits, name: &str, size: Option<u64>) -> Option<u64> {
         if let Some(full) = self.peeled.remove(name) {
             if let Some(e) = self.entries.iter_mut().find(|e| e.path == name) {
                 e.path = full;
@@ -140,7 +142,7 @@ impl Bundle {
             Some("an entry of the same name came earlier; only the first is read".into())
         } else if self.files_taken() >= limits.max_files {
             Some(limits.files_reason())
-        } else if self.total >= limits.max_total_bytes {
+        } else if self.total >= limits.max_total_bytes && size != Some(0) {
             Some(limits.total_reason())
         } else {
             None
@@ -282,6 +284,7 @@ fn open_file(
                         name,
                         at: format!("{} stream", c.name()),
                         mtime: mtime_of(meta),
+                        size: None,
                     };
                     let bound = limits.max_entry_bytes.min(limits.max_total_bytes);
                     bundle.take_stream(limits, &m, (inner, err), &mut dec, bound, Some(c));
@@ -380,7 +383,7 @@ fn walk_dir(root: &Path, dir: &Path, limits: &Limits, bundle: &mut Bundle) {
 /// gzip. `seen` is what `symlink_metadata` said of the path; the opened file
 /// must still be that regular file.
 fn add_file(path: &Path, rel: &str, seen: &fs::Metadata, limits: &Limits, bundle: &mut Bundle) {
-    let Some(bound) = bundle.admit(limits, rel) else {
+    let Some(bound) = bundle.admit(limits, rel, Some(seen.len())) else {
         return;
     };
     let file = match fs::File::open(path) {
@@ -406,6 +409,7 @@ fn add_file(path: &Path, rel: &str, seen: &fs::Metadata, limits: &Limits, bundle
             name: rel.to_string(),
             at: String::new(),
             mtime,
+            size: Some(len),
         };
         return bundle.take_stream(limits, &m, (head, err), &mut &file, bound, None);
     }

@@ -6,6 +6,7 @@
 use super::analyze::{run, shared};
 use polars::prelude::*;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -675,5 +676,118 @@ fn batch_over_the_shared_cases() {
             report["findings"][0]["kind"].as_str(),
             "{case}"
         );
+    }
+}
+
+/// Writes `n` ISO-syslog lines to `path`.
+fn syslog_log(path: &Path, n: usize) {
+    let text: String = (0..n)
+        .map(|i| {
+            format!("2026-12-04T10:00:{i:02}Z host-h app[1]: ERROR connect ECONNREFUSED 127.0.0.1:5432\n")
+        })
+        .collect();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Runs `batch INPUT -o OUT`, which must analyze one bundle, and gives
+/// that bundle's incident id.
+fn only_incident(input: &Path, out: &Path) -> String {
+    ok(&batch(&[
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let inc = parquet(&table(out, "incidents", "shard=0-of-1"));
+    assert_eq!(strings(&inc, "status"), vec![Some("analyzed".to_string())]);
+    assert_eq!(strings(&inc, "error"), vec![None]);
+    strings(&inc, "incident_id")[0].clone().unwrap()
+}
+
+/// A bundle folder holding a file whose name is not UTF-8 was hashed by
+/// the name made UTF-8, a file that does not exist: the bundle failed with
+/// `cannot read: No such file or directory`. It is read as `analyze`
+/// reads it, and its id is its bytes'.
+#[cfg(unix)]
+#[test]
+fn batch_reads_a_bundle_folder_whose_file_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = std::ffi::OsStr::from_bytes(b"bad\xff.log");
+    let input = tmp.path().join("in");
+    syslog_log(&input.join("b1/logs").join(bad), 40);
+    let out = tmp.path().join("out");
+    let id = only_incident(&input, &out);
+    let batch_report = json(&out.join("incidents").join(&id).join("report.json"));
+    let analyzed = run(&[
+        "analyze",
+        input.join("b1").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&analyzed.stdout).unwrap();
+    assert_eq!(batch_report["inventory"], report["inventory"]);
+    assert_eq!(report["inventory"][0]["path"], "logs/bad\u{fffd}.log");
+    assert_eq!(report["inventory"][0]["records"], 40);
+    // The id is the content's: the same bytes again hash the same; the
+    // same folder with the name made UTF-8 hashes differently.
+    let again = tmp.path().join("again");
+    syslog_log(&again.join("b1/logs").join(bad), 40);
+    assert_eq!(only_incident(&again, &tmp.path().join("out2")), id);
+    let good = tmp.path().join("good");
+    syslog_log(&good.join("b1/logs/bad\u{fffd}.log"), 40);
+    assert_ne!(only_incident(&good, &tmp.path().join("out3")), id);
+}
+
+/// Every table file under `OUT/tables` (CSV and Parquet), by its path
+/// below `tables`, with its bytes.
+fn table_files(out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let root = out.join("tables");
+    super::analyze::walk(&root)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p.strip_prefix(&root).unwrap().to_path_buf(), bytes)
+        })
+        .collect()
+}
+
+/// A resumed run read each incident's rows back from `rows.json` with
+/// serde_json's default number parsing, which is not correctly rounded:
+/// a score of 7.8061799739838875 came back as 7.806179973983888 and the
+/// findings tables differed from a fresh run's.
+#[test]
+fn batch_resumed_run_writes_tables_byte_identical_to_a_fresh_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("archive");
+    std::fs::create_dir(&input).unwrap();
+    archive(&input);
+    let (resumed, fresh) = (tmp.path().join("resumed"), tmp.path().join("fresh"));
+    let into = |out: &Path| {
+        ok(&batch(&[
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]))
+    };
+    into(&resumed);
+    into(&resumed);
+    assert_eq!(json(&resumed.join("run.json"))["analyzed"], 0);
+    into(&fresh);
+    // The case holds a score that serde_json's default parsing misreads.
+    let csv =
+        std::fs::read_to_string(fresh.join("tables/findings/shard=0-of-1/findings.csv")).unwrap();
+    let rows = super::signature::read_csv(&csv);
+    let col = rows[0].iter().position(|h| h == "score").unwrap();
+    let misread = rows[1..]
+        .iter()
+        .map(|r| r[col].as_str())
+        .filter(|s| serde_json::from_str::<f64>(s).ok() != s.parse::<f64>().ok())
+        .count();
+    assert!(misread > 0, "no score here tells the two parsers apart");
+    let (a, b) = (table_files(&resumed), table_files(&fresh));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{} differs", path.display());
     }
 }

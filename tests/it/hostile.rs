@@ -576,6 +576,80 @@ fn hostile_truncated_tar_gz_keeps_what_came_before() {
     );
 }
 
+/// A plain tar of `members`.
+fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in members {
+        raw_member(&mut b, name, REG, data);
+    }
+    b.into_inner().unwrap()
+}
+
+/// A plain tar of `members`, cut `into` bytes into the data of member
+/// `cut`.
+fn cut_tar(members: &[(&str, &[u8])], cut: usize, into: usize) -> Vec<u8> {
+    let tar = tar_of(members);
+    let start: usize = members[..cut]
+        .iter()
+        .map(|(_, d)| 512 + d.len().div_ceil(512) * 512)
+        .sum::<usize>()
+        + 512;
+    tar[..start + into].to_vec()
+}
+
+/// The inventory line of `path` says the archive ended `into` bytes into
+/// entry `entry` of `data`, and its records are the lines kept (a cut
+/// last line may make one more).
+fn assert_cut(r: &Run, path: &str, entry: usize, data: &[u8], into: usize) {
+    let missing = data.len() - into;
+    let reason = format!(
+        "entry {entry}: stream ends early after {into} bytes: the archive ends inside this \
+         entry: {missing} of its {} bytes are missing",
+        data.len()
+    );
+    r.assert_line(path, "partial", &reason);
+    let e = r.inventory().iter().find(|e| e["path"] == path).unwrap();
+    let lines = memchr::memchr_iter(b'\n', &data[..into]).count() as u64;
+    let records = e["records"].as_u64().unwrap();
+    assert!([lines, lines + 1].contains(&records), "{lines} lines: {e}");
+}
+
+#[test]
+fn hostile_truncated_plain_tar_marks_the_cut_entry_partial() {
+    // The `tar` crate ends a cut member's data as if it were whole; the
+    // member must still be `partial`, as it is in a cut .tar.gz.
+    let long = GOOD_LOG.repeat(2000);
+    let members: [(&str, &[u8]); 3] = [
+        ("logs/access.log", GOOD_LOG.as_bytes()),
+        ("logs/long.log", long.as_bytes()),
+        ("logs/after.log", GOOD_LOG.as_bytes()),
+    ];
+    let c = Case::new();
+    let p = c.path("b.tar");
+    fs::write(&p, cut_tar(&members, 1, 5000)).unwrap();
+    let r = c.analyze(&p, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    assert_cut(&r, "logs/long.log", 1, long.as_bytes(), 5000);
+    assert!(r.inventory().iter().all(|e| e["path"] != "logs/after.log"));
+
+    // Cut inside the first member.
+    fs::write(&p, cut_tar(&members, 0, 150)).unwrap();
+    let r = c.analyze(&p, &[]);
+    assert_cut(r.ok(), "logs/access.log", 0, GOOD_LOG.as_bytes(), 150);
+
+    // A cut plain tar inside a whole .tar.gz.
+    let inner = cut_tar(&members, 1, 7000);
+    let p = c.path("outer.tar.gz");
+    write_tar_gz(&p, |b| {
+        raw_member(b, "logs/access.log", REG, GOOD_LOG.as_bytes());
+        raw_member(b, "inner.tar", REG, &inner);
+    });
+    let r = c.analyze(&p, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    r.good_log_parsed("inner.tar/logs/access.log");
+    assert_cut(&r, "inner.tar/logs/long.log", 1, long.as_bytes(), 7000);
+}
+
 #[test]
 fn hostile_truncated_zip_keeps_what_came_before() {
     let c = Case::new();
@@ -870,4 +944,172 @@ fn hostile_names_and_lines_stay_text_in_the_markdown() {
         md.contains("&lt;img src=x onerror=alert(1)&gt;.log"),
         "{md}"
     );
+}
+
+/// `n` ISO-syslog lines, each one second after the last.
+fn syslog_lines(n: usize) -> Vec<u8> {
+    (0..n)
+        .flat_map(|i| {
+            format!(
+                "2026-12-04T10:{:02}:{:02}Z host-h app[1]: ERROR connect ECONNREFUSED \
+                 127.0.0.1:5432\n",
+                i / 60 % 60,
+                i % 60
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
+#[test]
+fn hostile_nul_run_early_in_a_log_is_read_not_skipped_as_binary() {
+    // A crash that zero-fills 4 KiB, 2 KB into a log of 1,000 lines.
+    let c = Case::new();
+    let b = c.folder();
+    let lines = syslog_lines(1000);
+    let mut log = lines[..2000].to_vec();
+    log.extend(vec![0u8; 4096]);
+    log.extend(&lines[2000..]);
+    // Space preallocated past the end, and three NUL bytes in one line.
+    log.extend(vec![0u8; 100]);
+    fs::write(b.join("logs/app.log"), &log).unwrap();
+    let mut inline = syslog_lines(10);
+    inline.splice(100..100, [0u8; 3]);
+    fs::write(b.join("logs/inline.log"), &inline).unwrap();
+    let r = c.analyze(&b, &[]);
+    r.ok().good_log_parsed("logs/access.log");
+    r.assert_line(
+        "logs/app.log",
+        "parsed",
+        "holds 4196 NUL bytes, all in 2 runs of 16 or more from byte 2000 (space \
+         preallocated, or zero-filled by a crash); read as text",
+    );
+    r.assert_line(
+        "logs/inline.log",
+        "parsed",
+        "holds 3 NUL bytes; read as text",
+    );
+    let records = |p: &str| {
+        let e = r.inventory().iter().find(|e| e["path"] == p).unwrap();
+        e["records"].as_u64().unwrap()
+    };
+    assert_eq!(records("logs/app.log"), 1000);
+    assert_eq!(records("logs/inline.log"), 10);
+}
+
+#[test]
+fn hostile_nul_runs_left_out_do_not_let_binaries_pass_for_text() {
+    let c = Case::new();
+    let b = c.folder();
+    let logs = b.join("logs");
+    // The head of this very binary: an ELF file, long NUL runs and all.
+    let elf = fs::read(env!("CARGO_BIN_EXE_outsidein")).unwrap();
+    fs::write(logs.join("agent.log"), &elf[..256 * 1024]).unwrap();
+    // The same head without its magic: judged by its bytes alone.
+    fs::write(logs.join("core.log"), &elf[64..256 * 1024]).unwrap();
+    // Raw deflate data (a gzip member whose header was lost).
+    let mut d = flate2::write::DeflateEncoder::new(Vec::new(), Compression::best());
+    d.write_all(&syslog_lines(5000)).unwrap();
+    fs::write(logs.join("app.log.1"), d.finish().unwrap()).unwrap();
+    // A UTF-16LE log without a byte-order mark: NUL bytes one in two,
+    // none in a run.
+    let wide: Vec<u8> = String::from_utf8(syslog_lines(50))
+        .unwrap()
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    fs::write(logs.join("wide.log"), wide).unwrap();
+    // A log of messages kept in SQLite, mostly text by its bytes.
+    let py = super::python::with(&[]);
+    let made = Command::new(py)
+        .args([
+            "-c",
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1])\n\
+             c.execute('create table log(ts text, msg text)')\n\
+             c.executemany('insert into log values (?, ?)', \
+             [('2026-12-04T10:00:00Z', 'ERROR connect ECONNREFUSED ' * 40)] * 500)\n\
+             c.commit()\n",
+        ])
+        .arg(logs.join("messages.log"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // A file a crash left all zeros.
+    fs::write(logs.join("zeros.log"), vec![0u8; 70_000]).unwrap();
+    // Text whose control characters logs do carry: FIX messages (SOH
+    // between fields), a JSON text sequence (RS before each record) and
+    // colours (escape sequences), several in each short line.
+    let controls: String = (0..100)
+        .map(|i| {
+            format!(
+                "8=FIX.4.4\x019=65\x0135=D\x0149=A\x0156=B\x0134={i}\x01\n\
+                 \x1e{{\"msg\":\"refused\"}}\n\x1b[31mERROR\x1b[0m refused\n"
+            )
+        })
+        .collect();
+    fs::write(logs.join("controls.log"), controls).unwrap();
+    let r = c.analyze(&b, &[]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    r.good_log_parsed("logs/access.log");
+    let binary = "binary content, not text";
+    r.assert_line(
+        "logs/agent.log",
+        "skipped",
+        "binary content (an ELF executable or library), not text",
+    );
+    r.assert_line("logs/core.log", "skipped", binary);
+    r.assert_line("logs/app.log.1", "skipped", binary);
+    r.assert_line("logs/wide.log", "skipped", binary);
+    r.assert_line(
+        "logs/messages.log",
+        "skipped",
+        "binary content (an SQLite database), not text",
+    );
+    r.assert_line(
+        "logs/zeros.log",
+        "skipped",
+        "only NUL bytes (70000 of them), no text",
+    );
+    let e = r
+        .inventory()
+        .iter()
+        .find(|e| e["path"] == "logs/controls.log");
+    assert_ne!(e.unwrap()["kind"], "binary", "{e:?}");
+}
+
+/// Once the total limit was exactly spent, an empty file was refused as
+/// "over the limit": it costs nothing, so it is read (and listed as the
+/// empty file it is), in a folder, a tar and a zip alike.
+#[test]
+fn hostile_empty_file_after_the_total_is_exactly_spent_is_read() {
+    let c = Case::new();
+    let mut fill = GOOD_LOG.as_bytes().to_vec();
+    fill.resize(10_000 - GOOD_LOG.len(), b'\n');
+    let members: [(&str, &[u8]); 4] = [
+        ("logs/access.log", GOOD_LOG.as_bytes()),
+        ("logs/b.log", &fill),
+        ("logs/c.log", b""),
+        ("logs/d.log", &GOOD_LOG.as_bytes()[..100]),
+    ];
+    let folder = c.path("folder");
+    for (name, data) in &members {
+        fs::create_dir_all(folder.join("logs")).unwrap();
+        fs::write(folder.join(name), data).unwrap();
+    }
+    let tar = c.path("b.tar");
+    fs::write(&tar, tar_of(&members)).unwrap();
+    let zip = c.path("b.zip");
+    fs::write(&zip, zip_bytes(&members)).unwrap();
+    for bundle in [&folder, &tar, &zip] {
+        let r = c.analyze(bundle, &["--max-total-bytes", "10000"]);
+        r.ok().good_log_parsed("logs/access.log");
+        r.assert_line("logs/b.log", "parsed", "");
+        r.assert_line("logs/c.log", "skipped", "empty file");
+        r.assert_line(
+            "logs/d.log",
+            "skipped",
+            "the bundle's total is spent: its limit of 10000 bytes is read",
+        );
+    }
 }
