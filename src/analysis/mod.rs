@@ -30,6 +30,7 @@
 //!   of the count, usage checks scaled onto the same range), not a
 //!   probability; the correlation sections do not change them.
 
+mod binary;
 mod causes;
 mod changes;
 mod charts;
