@@ -345,6 +345,7 @@ fn chunk_stats(
     let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
     let mut m = Masked::default();
     let mut vars = vec![];
+    let mut plans = Plans::default();
     let base = c * CHUNK;
     let hi = (base + CHUNK).min(lines.messages.len());
     for (i, line) in (base..hi).enumerate() {
@@ -356,18 +357,14 @@ fn chunk_stats(
             accs[t] = vec![ParamAcc::default(); n_params[t]];
         }
         let msg = lines.messages[line];
-        let key = &lines.keys[lines.key_idx[line] as usize].1;
-        let kept = lines.spans[c].of(i, &mut vars);
-        if !kept
-            || !add_known(
-                key.as_bytes(),
-                msg,
-                &vars,
-                line as u32,
-                &slots[t],
-                &mut accs[t],
-            )
-        {
+        let k = lines.key_idx[line];
+        // A literal `<*>` in the message would break the correspondence
+        // of the key's `<*>`s to the values.
+        let kept = lines.spans[c].of(i, &mut vars) && !literal_wild(msg) && {
+            let plan = plans.of(k, &lines.keys[k as usize].1, &slots[t]);
+            add_known(plan, msg, &vars, line as u32, &mut accs[t])
+        };
+        if !kept {
             mask(msg, &mut m);
             add_params(&m, msg, line as u32, &slots[t], &mut accs[t]);
         }
@@ -375,50 +372,108 @@ fn chunk_stats(
     accs
 }
 
-/// [`add_params`] without masking again: each token's values are the next
-/// ones of `vars`, as many as the key's token holds `<*>`; a whole token is
-/// its values with the constant text around them, or, without values, the
-/// key's token itself, recorded by its token index (see [`finish_param`]).
-/// Returns false, having added nothing, when the message holds a literal
-/// `<*>` that would break that correspondence.
+fn literal_wild(msg: &str) -> bool {
+    memchr::memchr_iter(b'<', msg.as_bytes()).any(|p| msg[p..].starts_with("<*>"))
+}
+
+/// How one key token's values become parameters, worked out once per key
+/// (see [`add_known`]).
+#[derive(Clone, Copy)]
+enum Op {
+    /// A merged position whose key token holds no value: the token itself
+    /// (its xxh3), recorded by its token index.
+    Const { hash: u64, token: u32 },
+    /// A merged position: values `v..v + n` with the constant text around
+    /// them, `pre` bytes before the first and `post` after the last.
+    Whole { v: u32, n: u32, pre: u32, post: u32 },
+    /// Values `v..v + n`, one parameter each.
+    Own { v: u32, n: u32 },
+}
+
+/// The [`Op`]s of the keys met in one chunk, by key index, each key's
+/// built on its first message.
+#[derive(Default)]
+struct Plans {
+    /// Key index to its ops' range in `ops` and its number of values.
+    at: IdMap<(u32, u32, u32)>,
+    ops: Vec<Op>,
+}
+
+impl Plans {
+    /// The plan of key `k` (text `key`) under a template of `slots`: the
+    /// key's number of values and its ops.
+    fn of(&mut self, k: u32, key: &str, slots: &[Slot]) -> (usize, &[Op]) {
+        let ops = &mut self.ops;
+        let (lo, hi, total) = *self.at.entry(k as u64).or_insert_with(|| {
+            let lo = ops.len() as u32;
+            let mut v = 0u32;
+            let toks = key.as_bytes().split(|&c| c == b' ');
+            for (i, (tok, slot)) in toks.zip(slots).enumerate() {
+                let (nv, first, last) = wilds(tok);
+                let n = nv as u32;
+                match slot {
+                    Slot::Whole if nv == 0 => ops.push(Op::Const {
+                        hash: xxh3_64(tok),
+                        token: i as u32,
+                    }),
+                    Slot::Whole => ops.push(Op::Whole {
+                        v,
+                        n,
+                        pre: first as u32,
+                        post: (tok.len() - last - 3) as u32,
+                    }),
+                    Slot::Own(0) => {}
+                    Slot::Own(_) => ops.push(Op::Own { v, n }),
+                }
+                v += n;
+            }
+            (lo, ops.len() as u32, wilds(key.as_bytes()).0 as u32)
+        });
+        (total as usize, &self.ops[lo as usize..hi as usize])
+    }
+}
+
+/// [`add_params`] without masking again, following the key's plan: each
+/// token's values are the next ones of `vars`, as many as the key's token
+/// holds `<*>`; a whole token is its values with the constant text around
+/// them, or, without values, the key's token itself, recorded by its token
+/// index (see [`finish_param`]). Returns false, having added nothing, when
+/// the key's values do not match `vars` one to one.
 fn add_known(
-    key: &[u8],
+    (total, plan): (usize, &[Op]),
     msg: &str,
     vars: &[mask::Span],
     line: u32,
-    slots: &[Slot],
     accs: &mut [ParamAcc],
 ) -> bool {
-    let literal = memchr::memchr_iter(b'<', msg.as_bytes()).any(|p| msg[p..].starts_with("<*>"));
-    if literal || wilds(key).0 != vars.len() {
+    if total != vars.len() {
         return false;
     }
-    let (mut k, mut v) = (0, 0);
-    for (i, (tok, slot)) in key.split(|&c| c == b' ').zip(slots).enumerate() {
-        let (nv, first, last) = wilds(tok);
-        match slot {
-            Slot::Whole if nv == 0 => {
-                let seen = (u32::MAX, i as u32);
-                accs[k].add(xxh3_64(tok), line, seen.0, seen.1);
+    let b = msg.as_bytes();
+    let mut k = 0;
+    let span = |start: u32, end: u32| (xxh3_64(&b[start as usize..end as usize]), start, end);
+    for op in plan {
+        match *op {
+            Op::Const { hash, token } => {
+                accs[k].add(hash, line, u32::MAX, token);
                 k += 1;
             }
-            Slot::Whole => {
-                let start = vars[v].start - first as u32;
-                let end = vars[v + nv - 1].end + (tok.len() - last - 3) as u32;
-                let val = &msg.as_bytes()[start as usize..end as usize];
-                accs[k].add(xxh3_64(val), line, start, end);
+            Op::Whole { v, n, pre, post } => {
+                let (h, start, end) = span(
+                    vars[v as usize].start - pre,
+                    vars[(v + n - 1) as usize].end + post,
+                );
+                accs[k].add(h, line, start, end);
                 k += 1;
             }
-            Slot::Own(0) => {}
-            Slot::Own(_) => {
-                for s in &vars[v..v + nv] {
-                    let val = &msg.as_bytes()[s.start as usize..s.end as usize];
-                    accs[k].add(xxh3_64(val), line, s.start, s.end);
+            Op::Own { v, n } => {
+                for s in &vars[v as usize..(v + n) as usize] {
+                    let (h, start, end) = span(s.start, s.end);
+                    accs[k].add(h, line, start, end);
                     k += 1;
                 }
             }
         }
-        v += nv;
     }
     true
 }
