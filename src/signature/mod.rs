@@ -323,13 +323,14 @@ fn param_stats(lines: &Lines, assignment: &[u32], slots: &[Vec<Slot>]) -> Vec<Ve
             .into_par_iter()
             .map(|c| chunk_stats(lines, c, assignment, slots, &n_params))
             .collect();
-        for part in parts {
-            for (t, accs) in part.into_iter().enumerate() {
-                for (a, b) in total[t].iter_mut().zip(&accs) {
+        // Templates merge independently: in parallel, each in chunk order.
+        total.par_iter_mut().enumerate().for_each(|(t, tot)| {
+            for part in &parts {
+                for (a, b) in tot.iter_mut().zip(&part[t]) {
                     a.merge(b);
                 }
             }
-        }
+        });
     }
     total
 }
