@@ -62,6 +62,7 @@ pub mod stats;
 use mask::{mask, Masked};
 use rayon::prelude::*;
 use stats::{IdMap, ParamAcc};
+use std::ops::Range;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Lines per chunk of parallel work. Fixed, so results do not depend on the
@@ -118,6 +119,7 @@ pub fn mine(messages: &[&str]) -> Mined {
     // merge's own memory is taken.
     let key_idx: Vec<u32> = {
         let key_of: IdMap<u32> = keys
+            .list
             .iter()
             .enumerate()
             .map(|(i, (k, _))| (k.hash, i as u32))
@@ -125,8 +127,8 @@ pub fn mine(messages: &[&str]) -> Mined {
         hashes.par_iter().map(|h| key_of[h]).collect()
     };
     drop(hashes);
-    let key_refs: Vec<&str> = keys.iter().map(|(_, text)| text.as_str()).collect();
-    let key_lines: Vec<u64> = keys.iter().map(|(k, _)| k.lines).collect();
+    let key_refs: Vec<&str> = (0..keys.list.len()).map(|i| keys.text(i)).collect();
+    let key_lines: Vec<u64> = keys.list.iter().map(|(k, _)| k.lines).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
 
     // Order templates by id.
@@ -181,8 +183,30 @@ struct Key {
     lines: u64,
 }
 
-/// Distinct keys of a chunk of messages, by hash, with their text.
-type ChunkKeys = IdMap<(Key, String)>;
+/// Distinct keys, each with the range of its text in `text`: one string for
+/// all, not one allocation a key (a million OpenSSH lines hold 321k keys).
+#[derive(Default)]
+struct Keys<M> {
+    list: M,
+    text: String,
+}
+
+/// A chunk's distinct keys, by hash.
+type ChunkKeys = Keys<IdMap<(Key, Range<usize>)>>;
+
+impl Keys<Vec<(Key, Range<usize>)>> {
+    /// Text of key `i`.
+    fn text(&self, i: usize) -> &str {
+        &self.text[self.list[i].1.clone()]
+    }
+}
+
+/// Appends `key` to `text`, returning its range there.
+fn add_text(text: &mut String, key: &str) -> Range<usize> {
+    let start = text.len();
+    text.push_str(key);
+    start..text.len()
+}
 
 /// The values of one chunk of messages as masking found them, kept from
 /// the first pass so that statistics need not mask again. Each value is
@@ -250,10 +274,11 @@ impl ChunkSpans {
 
 /// Hash of each message's key, the distinct keys with their text sorted by
 /// hash, and each chunk's value spans.
-fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>, Vec<ChunkSpans>) {
+fn key_hashes(messages: &[&str]) -> (Vec<u64>, Keys<Vec<(Key, Range<usize>)>>, Vec<ChunkSpans>) {
     let mut hashes = Vec::with_capacity(messages.len());
     let mut spans = Vec::with_capacity(messages.len().div_ceil(CHUNK));
-    let mut all = ChunkKeys::default();
+    let mut all: IdMap<(Key, Range<usize>)> = IdMap::default();
+    let mut text = String::new();
     // Waves of one chunk per thread, merged in order, as in `param_stats`.
     let wave = CHUNK * rayon::current_num_threads();
     for msgs in messages.chunks(wave) {
@@ -262,14 +287,17 @@ fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>, Vec<ChunkSpan
         for (hs, keys, sp) in parts {
             hashes.extend_from_slice(&hs);
             spans.push(sp);
-            for (h, (k, text)) in keys {
-                let e = all.entry(h).or_insert((Key { lines: 0, ..k }, text));
+            for (h, (k, r)) in keys.list {
+                let e = all
+                    .entry(h)
+                    .or_insert_with(|| (Key { lines: 0, ..k }, add_text(&mut text, &keys.text[r])));
                 e.0.lines += k.lines;
             }
         }
     }
-    let mut keys: Vec<(Key, String)> = all.into_values().collect();
-    keys.sort_unstable_by_key(|(k, _)| k.hash);
+    let mut list: Vec<(Key, Range<usize>)> = all.into_values().collect();
+    list.sort_unstable_by_key(|(k, _)| k.hash);
+    let keys = Keys { list, text };
     (hashes, keys, spans)
 }
 
@@ -304,8 +332,8 @@ fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys, ChunkSpans) {
                 xxh3_64(&m.key)
             }
         };
-        let e = keys.entry(hash).or_insert_with(|| {
-            let text = String::from_utf8_lossy(&m.key).into_owned();
+        let e = keys.list.entry(hash).or_insert_with(|| {
+            let text = add_text(&mut keys.text, &String::from_utf8_lossy(&m.key));
             (Key { hash, lines: 0 }, text)
         });
         e.0.lines += 1;
@@ -336,7 +364,7 @@ fn slots_of(tokens: &[String]) -> Vec<Slot> {
 struct Lines<'a> {
     messages: &'a [&'a str],
     key_idx: &'a [u32],
-    keys: &'a [(Key, String)],
+    keys: &'a Keys<Vec<(Key, Range<usize>)>>,
     spans: &'a [ChunkSpans],
 }
 
@@ -395,7 +423,7 @@ fn chunk_stats(
         // A literal `<*>` in the message would break the correspondence
         // of the key's `<*>`s to the values.
         let kept = lines.spans[c].of(i, &mut vars) && !literal_wild(msg) && {
-            let plan = plans.of(k, &lines.keys[k as usize].1, &slots[t]);
+            let plan = plans.of(k, lines.keys.text(k as usize), &slots[t]);
             add_known(plan, msg, &vars, line as u32, &mut accs[t])
         };
         if !kept {
