@@ -191,10 +191,13 @@ struct Keys<M> {
     text: String,
 }
 
+/// All distinct keys, sorted by hash.
+type KeyList = Keys<Vec<(Key, Range<usize>)>>;
+
 /// A chunk's distinct keys, by hash.
 type ChunkKeys = Keys<IdMap<(Key, Range<usize>)>>;
 
-impl Keys<Vec<(Key, Range<usize>)>> {
+impl KeyList {
     /// Text of key `i`.
     fn text(&self, i: usize) -> &str {
         &self.text[self.list[i].1.clone()]
@@ -274,7 +277,7 @@ impl ChunkSpans {
 
 /// Hash of each message's key, the distinct keys with their text sorted by
 /// hash, and each chunk's value spans.
-fn key_hashes(messages: &[&str]) -> (Vec<u64>, Keys<Vec<(Key, Range<usize>)>>, Vec<ChunkSpans>) {
+fn key_hashes(messages: &[&str]) -> (Vec<u64>, KeyList, Vec<ChunkSpans>) {
     let mut hashes = Vec::with_capacity(messages.len());
     let mut spans = Vec::with_capacity(messages.len().div_ceil(CHUNK));
     let mut all: IdMap<(Key, Range<usize>)> = IdMap::default();
@@ -364,7 +367,7 @@ fn slots_of(tokens: &[String]) -> Vec<Slot> {
 struct Lines<'a> {
     messages: &'a [&'a str],
     key_idx: &'a [u32],
-    keys: &'a Keys<Vec<(Key, Range<usize>)>>,
+    keys: &'a KeyList,
     spans: &'a [ChunkSpans],
 }
 
