@@ -656,3 +656,37 @@ pub fn cli(
     out.flush()?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values of message `i` of a chunk as text.
+    fn values<'a>(spans: &ChunkSpans, i: usize, msg: &'a str) -> Option<Vec<&'a str>> {
+        let mut out = vec![];
+        spans.of(i, &mut out).then(|| {
+            out.iter()
+                .map(|s| &msg[s.start as usize..s.end as usize])
+                .collect()
+        })
+    }
+
+    #[test]
+    fn repeated_messages_take_the_first_ones_key_and_values() {
+        let long = format!("x {} y 7", "z".repeat(70_000));
+        let chunk = ["a 1 b 22", "c d", "a 1 b 22", &long, &long, "a 1 b 3"];
+        let (hs, keys, spans) = chunk_keys(&chunk);
+        assert_eq!(hs[0], hs[2]);
+        assert_eq!(hs[0], hs[5]);
+        assert_eq!(values(&spans, 2, chunk[2]), Some(vec!["1", "22"]));
+        assert_eq!(values(&spans, 5, chunk[5]), Some(vec!["1", "3"]));
+        // A message whose values were too far to keep is masked again by
+        // statistics, repeated or not.
+        assert_eq!(values(&spans, 3, chunk[3]), None);
+        assert_eq!(values(&spans, 4, chunk[4]), None);
+        assert_eq!(hs[3], hs[4]);
+        let key = &keys.list[&hs[0]];
+        assert_eq!(&keys.text[key.1.clone()], "a <*> b <*>");
+        assert_eq!(key.0.lines, 3);
+    }
+}
