@@ -423,9 +423,7 @@ fn chunk_stats(
         }
         let msg = lines.messages[line];
         let k = lines.key_idx[line];
-        // A literal `<*>` in the message would break the correspondence
-        // of the key's `<*>`s to the values.
-        let kept = lines.spans[c].of(i, &mut vars) && !literal_wild(msg) && {
+        let kept = lines.spans[c].of(i, &mut vars) && {
             let plan = plans.of(k, lines.keys.text(k as usize), &slots[t]);
             add_known(plan, msg, &vars, line as u32, &mut accs[t])
         };
@@ -435,10 +433,6 @@ fn chunk_stats(
         }
     }
     accs
-}
-
-fn literal_wild(msg: &str) -> bool {
-    memchr::memchr_iter(b'<', msg.as_bytes()).any(|p| msg[p..].starts_with("<*>"))
 }
 
 /// How one key token's values become parameters, worked out once per key
@@ -503,7 +497,10 @@ impl Plans {
 /// holds `<*>`; a whole token is its values with the constant text around
 /// them, or, without values, the key's token itself, recorded by its token
 /// index (see [`finish_param`]). Returns false, having added nothing, when
-/// the key's values do not match `vars` one to one.
+/// the key's values do not match `vars` one to one: a literal `<*>` in the
+/// message that masking kept (it is cut at `<` and `>`, so it stays in the
+/// key) makes the key hold more `<*>` than values; one inside the value
+/// of `key=value` is part of that value, and the key holds its `<*>` once.
 fn add_known(
     (total, plan): (usize, &[Op]),
     msg: &str,
@@ -669,6 +666,36 @@ mod tests {
                 .map(|s| &msg[s.start as usize..s.end as usize])
                 .collect()
         })
+    }
+
+    #[test]
+    fn literal_wildcards_in_messages_stay_apart_from_values() {
+        let msgs = [
+            "k=x<*>y end",
+            "k=z<*>w end",
+            "k=q end",
+            "got <*> 7",
+            "got <*> 8",
+            "got <*> 9",
+        ];
+        let mined = mine(&msgs);
+        let by_text = |t: &str| {
+            let tpl = mined.templates.iter().find(|x| x.text == t);
+            tpl.unwrap_or_else(|| panic!("no {t} in {:?}", mined.templates))
+        };
+        let k = by_text("k=<*> end");
+        assert_eq!((k.count, k.params[0].distinct), (3, 3));
+        assert_eq!(k.params[0].top, "x<*>y");
+        let got = by_text("got <*> <*>");
+        assert_eq!(got.params.len(), 2);
+        assert_eq!(
+            (got.params[0].distinct, got.params[0].top.as_str()),
+            (1, "<*>")
+        );
+        assert_eq!(
+            (got.params[1].distinct, got.params[1].top.as_str()),
+            (3, "7")
+        );
     }
 
     #[test]
