@@ -10,7 +10,10 @@
 //! names, host names), become one template; keys of each token count are
 //! merged on their own, in parallel. The third step assigns each message
 //! its template and gathers per-variable statistics ([`stats`]) from the
-//! value spans the first step kept, so each message is masked once.
+//! value spans the first step kept, so each message is masked once; what a
+//! key's values become is worked out once per key and chunk, not per
+//! message. A message repeated within its chunk of lines takes the first
+//! one's key and values without being masked again.
 //! Steps one and three run on rayon over fixed chunks of lines and merge the
 //! chunks in order, so ids, templates and statistics are the same for any
 //! thread count. A template's id is the xxh3 of its text: the same template
@@ -45,15 +48,22 @@
 //! - Each distinct key is kept while merging: data with millions of distinct
 //!   keys (values without digits in every message) costs memory and time in
 //!   proportion.
-//! - The value spans of every message (8 bytes a value, plus 4 a message)
+//! - The value spans of every message (4 bytes a value, plus 4 a message)
 //!   are held from the first step to the third: about 25 MB for a million
-//!   OpenSSH lines.
-//! - About 0.7 to 5 million messages a second on two threads of a shared
+//!   OpenSSH lines. Mining those lines peaks at 220 MiB, input included; a
+//!   process that mines several such inputs in a row holds more (294 MiB
+//!   after three), as glibc keeps freed large blocks on a fragmented heap.
+//! - About 1.3 to 5 million messages a second on two threads of a shared
 //!   machine (`benches/drain3_vs_outsidein.sh`, figures in
-//!   `benches/README.md`): 3x to 4x (OpenSSH) up to 45x to 75x (BGL)
-//!   Drain3's rate, not the 100x aimed at. Masking is a byte loop with a class lookup per byte, and
-//!   the 321k distinct keys of a million OpenSSH lines (user names without
-//!   digits) are merged one token-count bucket per thread.
+//!   `benches/README.md`): 4x to 5x (OpenSSH), 14x to 20x (HDFS, Spark) and
+//!   62x to 68x (BGL) Drain3's rate, not the 100x aimed at. Masking is half the
+//!   instructions or more: a byte loop with a class lookup per byte, and a
+//!   hundred or more instructions of bookkeeping per word (token, key
+//!   text, date and unit checks); statistics hash and count every value a
+//!   second time. The 321k distinct keys of a million OpenSSH lines (user
+//!   names without digits) cost as much again: collected per chunk,
+//!   their 2.6M tokens interned on one thread, then grouped one
+//!   token-count bucket per thread.
 
 pub mod mask;
 pub mod merge;
