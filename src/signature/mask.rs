@@ -183,7 +183,7 @@ pub fn mask(msg: &str, out: &mut Masked) {
         let n = whole_word_value(&b[i..end], &b[end..], out, last_var);
         if n > 0 {
             push_var(out, &mut last_var, i, i + n);
-        } else if classes & (CUT | DIGIT) == 0 && !is_value(&b[i..end]) {
+        } else if classes & (CUT | DIGIT) == 0 && !is_hex_run(&b[i..end]) {
             // A plain word (most of them): the key keeps it as it is.
             out.key.extend_from_slice(&b[i..end]);
             i = end;
@@ -274,6 +274,11 @@ fn whole_word_value(word: &[u8], after: &[u8], out: &Masked, last_var: Option<us
     if core.len() < 5 && !core[0].is_ascii_uppercase() && !core[0].is_ascii_hexdigit() {
         return 0;
     }
+    // Every date word and unit but `bytes` starts upper-case; other words
+    // can only be hex pairs.
+    if !core[0].is_ascii_uppercase() && core != b"bytes" {
+        return if is_hex_pairs(core) { core.len() } else { 0 };
+    }
     let after_value = last_var.is_some_and(|lv| lv + 1 == out.key.len());
     let c = code(core);
     let yes = if UNIT_CODES.contains(&c) {
@@ -317,8 +322,13 @@ fn is_hex_pairs(w: &[u8]) -> bool {
 /// A piece of a word is a value when it holds a digit or is a run of 8 or
 /// more hex digits (`deadbeef`).
 fn is_value(piece: &[u8]) -> bool {
-    piece.iter().any(|&c| is(c, DIGIT))
-        || (piece.len() >= 8 && piece.iter().all(u8::is_ascii_hexdigit))
+    piece.iter().any(|&c| is(c, DIGIT)) || is_hex_run(piece)
+}
+
+/// A run of 8 or more hex digits: [`is_value`] for a piece known to hold
+/// no digit.
+fn is_hex_run(piece: &[u8]) -> bool {
+    piece.len() >= 8 && piece.iter().all(u8::is_ascii_hexdigit)
 }
 
 #[cfg(test)]
@@ -338,6 +348,16 @@ mod tests {
             .iter()
             .map(|s| &msg[s.start as usize..s.end as usize])
             .collect()
+    }
+
+    #[test]
+    fn date_words_and_units_start_upper_case_but_bytes() {
+        // `whole_word_value` skips the tables for other words.
+        for w in DATE_WORDS.iter().chain(UNITS) {
+            assert!(w[0].is_ascii_uppercase() || *w == b"bytes", "{w:?}");
+        }
+        assert_eq!(key("sent 913 bytes"), "sent <*>");
+        assert_eq!(key("bytes 913"), "bytes <*>");
     }
 
     #[test]

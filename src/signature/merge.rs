@@ -38,17 +38,16 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
     ids.insert(xxh3_64(WILD.as_bytes()), W);
     let mut by_len: BTreeMap<usize, Vec<Tpl>> = BTreeMap::new();
     for (k, key) in keys.iter().enumerate() {
-        let toks = key
-            .as_bytes()
-            .split(|&c| c == b' ')
-            .map(|t| {
-                *ids.entry(xxh3_64(t)).or_insert_with(|| {
-                    // Cut at spaces, which are ASCII: still UTF-8.
-                    names.push(std::str::from_utf8(t).expect("cut at a space"));
-                    names.len() as u32 - 1
-                })
+        // Sized up front: growing one small vector per key was a tenth of
+        // the time on keys by the hundred thousand.
+        let mut toks = Vec::with_capacity(key.bytes().filter(|&c| c == b' ').count() + 1);
+        toks.extend(key.as_bytes().split(|&c| c == b' ').map(|t| {
+            *ids.entry(xxh3_64(t)).or_insert_with(|| {
+                // Cut at spaces, which are ASCII: still UTF-8.
+                names.push(std::str::from_utf8(t).expect("cut at a space"));
+                names.len() as u32 - 1
             })
-            .collect::<Vec<u32>>();
+        }));
         let h = sum_hash(&toks);
         by_len
             .entry(toks.len())

@@ -10,7 +10,10 @@
 //! names, host names), become one template; keys of each token count are
 //! merged on their own, in parallel. The third step assigns each message
 //! its template and gathers per-variable statistics ([`stats`]) from the
-//! value spans the first step kept, so each message is masked once.
+//! value spans the first step kept, so each message is masked once; what a
+//! key's values become is worked out once per key and chunk, not per
+//! message. A message repeated within its chunk of lines takes the first
+//! one's key and values without being masked again.
 //! Steps one and three run on rayon over fixed chunks of lines and merge the
 //! chunks in order, so ids, templates and statistics are the same for any
 //! thread count. A template's id is the xxh3 of its text: the same template
@@ -45,15 +48,22 @@
 //! - Each distinct key is kept while merging: data with millions of distinct
 //!   keys (values without digits in every message) costs memory and time in
 //!   proportion.
-//! - The value spans of every message (8 bytes a value, plus 4 a message)
+//! - The value spans of every message (4 bytes a value, plus 4 a message)
 //!   are held from the first step to the third: about 25 MB for a million
-//!   OpenSSH lines.
-//! - About 0.7 to 5 million messages a second on two threads of a shared
+//!   OpenSSH lines. Mining those lines peaks at 220 MiB, input included; a
+//!   process that mines several such inputs in a row holds more (294 MiB
+//!   after three), as glibc keeps freed large blocks on a fragmented heap.
+//! - About 1.3 to 5 million messages a second on two threads of a shared
 //!   machine (`benches/drain3_vs_outsidein.sh`, figures in
-//!   `benches/README.md`): 3x to 4x (OpenSSH) up to 45x to 75x (BGL)
-//!   Drain3's rate, not the 100x aimed at. Masking is a byte loop with a class lookup per byte, and
-//!   the 321k distinct keys of a million OpenSSH lines (user names without
-//!   digits) are merged one token-count bucket per thread.
+//!   `benches/README.md`): 4x to 5x (OpenSSH), 14x to 20x (HDFS, Spark) and
+//!   62x to 68x (BGL) Drain3's rate, not the 100x aimed at. Masking is half the
+//!   instructions or more: a byte loop with a class lookup per byte, and a
+//!   hundred or more instructions of bookkeeping per word (token, key
+//!   text, date and unit checks); statistics hash and count every value a
+//!   second time. The 321k distinct keys of a million OpenSSH lines (user
+//!   names without digits) cost as much again: collected per chunk,
+//!   their 2.6M tokens interned on one thread, then grouped one
+//!   token-count bucket per thread.
 
 pub mod mask;
 pub mod merge;
@@ -62,6 +72,7 @@ pub mod stats;
 use mask::{mask, Masked};
 use rayon::prelude::*;
 use stats::{IdMap, ParamAcc};
+use std::ops::Range;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Lines per chunk of parallel work. Fixed, so results do not depend on the
@@ -118,6 +129,7 @@ pub fn mine(messages: &[&str]) -> Mined {
     // merge's own memory is taken.
     let key_idx: Vec<u32> = {
         let key_of: IdMap<u32> = keys
+            .list
             .iter()
             .enumerate()
             .map(|(i, (k, _))| (k.hash, i as u32))
@@ -125,8 +137,8 @@ pub fn mine(messages: &[&str]) -> Mined {
         hashes.par_iter().map(|h| key_of[h]).collect()
     };
     drop(hashes);
-    let key_refs: Vec<&str> = keys.iter().map(|(_, text)| text.as_str()).collect();
-    let key_lines: Vec<u64> = keys.iter().map(|(k, _)| k.lines).collect();
+    let key_refs: Vec<&str> = (0..keys.list.len()).map(|i| keys.text(i)).collect();
+    let key_lines: Vec<u64> = keys.list.iter().map(|(k, _)| k.lines).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
 
     // Order templates by id.
@@ -181,8 +193,33 @@ struct Key {
     lines: u64,
 }
 
-/// Distinct keys of a chunk of messages, by hash, with their text.
-type ChunkKeys = IdMap<(Key, String)>;
+/// Distinct keys, each with the range of its text in `text`: one string for
+/// all, not one allocation a key (a million OpenSSH lines hold 321k keys).
+#[derive(Default)]
+struct Keys<M> {
+    list: M,
+    text: String,
+}
+
+/// All distinct keys, sorted by hash.
+type KeyList = Keys<Vec<(Key, Range<usize>)>>;
+
+/// A chunk's distinct keys, by hash.
+type ChunkKeys = Keys<IdMap<(Key, Range<usize>)>>;
+
+impl KeyList {
+    /// Text of key `i`.
+    fn text(&self, i: usize) -> &str {
+        &self.text[self.list[i].1.clone()]
+    }
+}
+
+/// Appends `key` to `text`, returning its range there.
+fn add_text(text: &mut String, key: &str) -> Range<usize> {
+    let start = text.len();
+    text.push_str(key);
+    start..text.len()
+}
 
 /// The values of one chunk of messages as masking found them, kept from
 /// the first pass so that statistics need not mask again. Each value is
@@ -222,6 +259,15 @@ impl ChunkSpans {
             .push(self.packed.len() as u32 | if fits { 0 } else { SPILL });
     }
 
+    /// Message `j`'s values again, for a later message equal to it.
+    fn repeat(&mut self, j: usize) {
+        let lo = if j == 0 { 0 } else { self.ends[j - 1] & !SPILL };
+        let hi = self.ends[j] & !SPILL;
+        self.packed.extend_from_within(lo as usize..hi as usize);
+        self.ends
+            .push(self.packed.len() as u32 | (self.ends[j] & SPILL));
+    }
+
     /// Message `i`'s values into `out`, or false when they were not kept.
     fn of(&self, i: usize, out: &mut Vec<mask::Span>) -> bool {
         out.clear();
@@ -241,52 +287,95 @@ impl ChunkSpans {
 
 /// Hash of each message's key, the distinct keys with their text sorted by
 /// hash, and each chunk's value spans.
-fn key_hashes(messages: &[&str]) -> (Vec<u64>, Vec<(Key, String)>, Vec<ChunkSpans>) {
+fn key_hashes(messages: &[&str]) -> (Vec<u64>, KeyList, Vec<ChunkSpans>) {
     let mut hashes = Vec::with_capacity(messages.len());
     let mut spans = Vec::with_capacity(messages.len().div_ceil(CHUNK));
-    let mut all = ChunkKeys::default();
-    // Waves of one chunk per thread, merged in order, as in `param_stats`.
-    let wave = CHUNK * rayon::current_num_threads();
-    for msgs in messages.chunks(wave) {
-        let parts: Vec<(Vec<u64>, ChunkKeys, ChunkSpans)> =
-            msgs.par_chunks(CHUNK).map(chunk_keys).collect();
+    let mut all: IdMap<(Key, Range<usize>)> = IdMap::default();
+    let mut text = String::new();
+    let mut absorb = |parts: Vec<(Vec<u64>, ChunkKeys, ChunkSpans)>| {
         for (hs, keys, sp) in parts {
             hashes.extend_from_slice(&hs);
             spans.push(sp);
-            for (h, (k, text)) in keys {
-                let e = all.entry(h).or_insert((Key { lines: 0, ..k }, text));
+            for (h, (k, r)) in keys.list {
+                let e = all
+                    .entry(h)
+                    .or_insert_with(|| (Key { lines: 0, ..k }, add_text(&mut text, &keys.text[r])));
                 e.0.lines += k.lines;
             }
         }
+    };
+    // Waves of one chunk per thread, merged in order, as in `param_stats`;
+    // a wave is merged while the next one is masked (hundreds of thousands
+    // of distinct keys make merging a tenth of the time).
+    let wave = CHUNK * rayon::current_num_threads();
+    let mut pending = None;
+    for msgs in messages.chunks(wave) {
+        let (parts, ()) = rayon::join(
+            || msgs.par_chunks(CHUNK).map(chunk_keys).collect(),
+            || {
+                if let Some(p) = pending.take() {
+                    absorb(p);
+                }
+            },
+        );
+        pending = Some(parts);
     }
-    let mut keys: Vec<(Key, String)> = all.into_values().collect();
-    keys.sort_unstable_by_key(|(k, _)| k.hash);
+    if let Some(p) = pending {
+        absorb(p);
+    }
+    let mut list: Vec<(Key, Range<usize>)> = all.into_values().collect();
+    list.sort_unstable_by_key(|(k, _)| k.hash);
+    let keys = Keys { list, text };
     (hashes, keys, spans)
 }
 
 /// Key hashes of one chunk of messages, its distinct keys and value spans.
+/// A message met before in the chunk (a fifth of BGL's and Spark's) takes
+/// the first one's key and values instead of being masked again; where
+/// the first [`MEMO_TRIAL`] messages hold fewer than one repeat in
+/// [`MEMO_MIN_RATE`], the chunk stops looking.
 fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys, ChunkSpans) {
     let mut m = Masked::default();
     let mut keys = ChunkKeys::default();
     let mut spans = ChunkSpans::default();
     spans.ends.reserve_exact(chunk.len());
-    let hs = chunk
-        .iter()
-        .map(|msg| {
-            mask(msg, &mut m);
-            spans.push(&m.vars);
-            let hash = xxh3_64(&m.key);
-            let e = keys.entry(hash).or_insert_with(|| {
-                let text = String::from_utf8_lossy(&m.key).into_owned();
-                (Key { hash, lines: 0 }, text)
-            });
-            e.0.lines += 1;
-            hash
-        })
-        .collect();
+    let mut hs: Vec<u64> = Vec::with_capacity(chunk.len());
+    // Message hash to the index of its first message.
+    let mut seen: IdMap<u32> = IdMap::default();
+    let mut repeats = 0;
+    for (i, msg) in chunk.iter().enumerate() {
+        let memo = i < MEMO_TRIAL || repeats * MEMO_MIN_RATE >= MEMO_TRIAL;
+        let first = memo
+            .then(|| *seen.entry(xxh3_64(msg.as_bytes())).or_insert(i as u32) as usize)
+            .filter(|&j| j != i && chunk[j] == *msg);
+        let hash = match first {
+            Some(j) => {
+                repeats += 1;
+                spans.repeat(j);
+                hs[j]
+            }
+            None => {
+                mask(msg, &mut m);
+                spans.push(&m.vars);
+                xxh3_64(&m.key)
+            }
+        };
+        let e = keys.list.entry(hash).or_insert_with(|| {
+            let text = add_text(&mut keys.text, &String::from_utf8_lossy(&m.key));
+            (Key { hash, lines: 0 }, text)
+        });
+        e.0.lines += 1;
+        hs.push(hash);
+    }
     spans.packed.shrink_to_fit();
     (hs, keys, spans)
 }
+
+/// Messages of a chunk over which repeats are counted before the chunk
+/// stops looking for them.
+const MEMO_TRIAL: usize = 2048;
+/// One repeat in this many messages keeps the chunk looking.
+const MEMO_MIN_RATE: usize = 20;
 
 fn slots_of(tokens: &[String]) -> Vec<Slot> {
     tokens
@@ -303,7 +392,7 @@ fn slots_of(tokens: &[String]) -> Vec<Slot> {
 struct Lines<'a> {
     messages: &'a [&'a str],
     key_idx: &'a [u32],
-    keys: &'a [(Key, String)],
+    keys: &'a KeyList,
     spans: &'a [ChunkSpans],
 }
 
@@ -323,13 +412,14 @@ fn param_stats(lines: &Lines, assignment: &[u32], slots: &[Vec<Slot>]) -> Vec<Ve
             .into_par_iter()
             .map(|c| chunk_stats(lines, c, assignment, slots, &n_params))
             .collect();
-        for part in parts {
-            for (t, accs) in part.into_iter().enumerate() {
-                for (a, b) in total[t].iter_mut().zip(&accs) {
+        // Templates merge independently: in parallel, each in chunk order.
+        total.par_iter_mut().enumerate().for_each(|(t, tot)| {
+            for part in &parts {
+                for (a, b) in tot.iter_mut().zip(&part[t]) {
                     a.merge(b);
                 }
             }
-        }
+        });
     }
     total
 }
@@ -345,6 +435,7 @@ fn chunk_stats(
     let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
     let mut m = Masked::default();
     let mut vars = vec![];
+    let mut plans = Plans::default();
     let base = c * CHUNK;
     let hi = (base + CHUNK).min(lines.messages.len());
     for (i, line) in (base..hi).enumerate() {
@@ -356,18 +447,12 @@ fn chunk_stats(
             accs[t] = vec![ParamAcc::default(); n_params[t]];
         }
         let msg = lines.messages[line];
-        let key = &lines.keys[lines.key_idx[line] as usize].1;
-        let kept = lines.spans[c].of(i, &mut vars);
-        if !kept
-            || !add_known(
-                key.as_bytes(),
-                msg,
-                &vars,
-                line as u32,
-                &slots[t],
-                &mut accs[t],
-            )
-        {
+        let k = lines.key_idx[line];
+        let kept = lines.spans[c].of(i, &mut vars) && {
+            let plan = plans.of(k, lines.keys.text(k as usize), &slots[t]);
+            add_known(plan, msg, &vars, line as u32, &mut accs[t])
+        };
+        if !kept {
             mask(msg, &mut m);
             add_params(&m, msg, line as u32, &slots[t], &mut accs[t]);
         }
@@ -375,50 +460,107 @@ fn chunk_stats(
     accs
 }
 
-/// [`add_params`] without masking again: each token's values are the next
-/// ones of `vars`, as many as the key's token holds `<*>`; a whole token is
-/// its values with the constant text around them, or, without values, the
-/// key's token itself, recorded by its token index (see [`finish_param`]).
-/// Returns false, having added nothing, when the message holds a literal
-/// `<*>` that would break that correspondence.
+/// How one key token's values become parameters, worked out once per key
+/// (see [`add_known`]).
+#[derive(Clone, Copy)]
+enum Op {
+    /// A merged position whose key token holds no value: the token itself
+    /// (its xxh3), recorded by its token index.
+    Const { hash: u64, token: u32 },
+    /// A merged position: values `v..v + n` with the constant text around
+    /// them, `pre` bytes before the first and `post` after the last.
+    Whole { v: u32, n: u32, pre: u32, post: u32 },
+    /// Values `v..v + n`, one parameter each.
+    Own { v: u32, n: u32 },
+}
+
+/// The [`Op`]s of the keys met in one chunk, by key index, each key's
+/// built on its first message.
+#[derive(Default)]
+struct Plans {
+    /// Key index to its ops' range in `ops` and its number of values.
+    at: IdMap<(u32, u32, u32)>,
+    ops: Vec<Op>,
+}
+
+impl Plans {
+    /// The plan of key `k` (text `key`) under a template of `slots`: the
+    /// key's number of values and its ops.
+    fn of(&mut self, k: u32, key: &str, slots: &[Slot]) -> (usize, &[Op]) {
+        let ops = &mut self.ops;
+        let (lo, hi, total) = *self.at.entry(k as u64).or_insert_with(|| {
+            let lo = ops.len() as u32;
+            let mut v = 0u32;
+            let toks = key.as_bytes().split(|&c| c == b' ');
+            for (i, (tok, slot)) in toks.zip(slots).enumerate() {
+                let (nv, first, last) = wilds(tok);
+                let n = nv as u32;
+                match slot {
+                    Slot::Whole if nv == 0 => ops.push(Op::Const {
+                        hash: xxh3_64(tok),
+                        token: i as u32,
+                    }),
+                    Slot::Whole => ops.push(Op::Whole {
+                        v,
+                        n,
+                        pre: first as u32,
+                        post: (tok.len() - last - 3) as u32,
+                    }),
+                    Slot::Own(0) => {}
+                    Slot::Own(_) => ops.push(Op::Own { v, n }),
+                }
+                v += n;
+            }
+            (lo, ops.len() as u32, wilds(key.as_bytes()).0 as u32)
+        });
+        (total as usize, &self.ops[lo as usize..hi as usize])
+    }
+}
+
+/// [`add_params`] without masking again, following the key's plan: each
+/// token's values are the next ones of `vars`, as many as the key's token
+/// holds `<*>`; a whole token is its values with the constant text around
+/// them, or, without values, the key's token itself, recorded by its token
+/// index (see [`finish_param`]). Returns false, having added nothing, when
+/// the key's values do not match `vars` one to one: a literal `<*>` in the
+/// message that masking kept (it is cut at `<` and `>`, so it stays in the
+/// key) makes the key hold more `<*>` than values; one inside the value
+/// of `key=value` is part of that value, and the key holds its `<*>` once.
 fn add_known(
-    key: &[u8],
+    (total, plan): (usize, &[Op]),
     msg: &str,
     vars: &[mask::Span],
     line: u32,
-    slots: &[Slot],
     accs: &mut [ParamAcc],
 ) -> bool {
-    let literal = memchr::memchr_iter(b'<', msg.as_bytes()).any(|p| msg[p..].starts_with("<*>"));
-    if literal || wilds(key).0 != vars.len() {
+    if total != vars.len() {
         return false;
     }
-    let (mut k, mut v) = (0, 0);
-    for (i, (tok, slot)) in key.split(|&c| c == b' ').zip(slots).enumerate() {
-        let (nv, first, last) = wilds(tok);
-        match slot {
-            Slot::Whole if nv == 0 => {
-                let seen = (u32::MAX, i as u32);
-                accs[k].add(xxh3_64(tok), line, seen.0, seen.1);
+    let b = msg.as_bytes();
+    let mut k = 0;
+    let span = |start: u32, end: u32| (xxh3_64(&b[start as usize..end as usize]), start, end);
+    for op in plan {
+        match *op {
+            Op::Const { hash, token } => {
+                accs[k].add(hash, line, u32::MAX, token);
                 k += 1;
             }
-            Slot::Whole => {
-                let start = vars[v].start - first as u32;
-                let end = vars[v + nv - 1].end + (tok.len() - last - 3) as u32;
-                let val = &msg.as_bytes()[start as usize..end as usize];
-                accs[k].add(xxh3_64(val), line, start, end);
+            Op::Whole { v, n, pre, post } => {
+                let (h, start, end) = span(
+                    vars[v as usize].start - pre,
+                    vars[(v + n - 1) as usize].end + post,
+                );
+                accs[k].add(h, line, start, end);
                 k += 1;
             }
-            Slot::Own(0) => {}
-            Slot::Own(_) => {
-                for s in &vars[v..v + nv] {
-                    let val = &msg.as_bytes()[s.start as usize..s.end as usize];
-                    accs[k].add(xxh3_64(val), line, s.start, s.end);
+            Op::Own { v, n } => {
+                for s in &vars[v as usize..(v + n) as usize] {
+                    let (h, start, end) = span(s.start, s.end);
+                    accs[k].add(h, line, start, end);
                     k += 1;
                 }
             }
         }
-        v += nv;
     }
     true
 }
@@ -535,4 +677,68 @@ pub fn cli(
     }
     out.flush()?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values of message `i` of a chunk as text.
+    fn values<'a>(spans: &ChunkSpans, i: usize, msg: &'a str) -> Option<Vec<&'a str>> {
+        let mut out = vec![];
+        spans.of(i, &mut out).then(|| {
+            out.iter()
+                .map(|s| &msg[s.start as usize..s.end as usize])
+                .collect()
+        })
+    }
+
+    #[test]
+    fn literal_wildcards_in_messages_stay_apart_from_values() {
+        let msgs = [
+            "k=x<*>y end",
+            "k=z<*>w end",
+            "k=q end",
+            "got <*> 7",
+            "got <*> 8",
+            "got <*> 9",
+        ];
+        let mined = mine(&msgs);
+        let by_text = |t: &str| {
+            let tpl = mined.templates.iter().find(|x| x.text == t);
+            tpl.unwrap_or_else(|| panic!("no {t} in {:?}", mined.templates))
+        };
+        let k = by_text("k=<*> end");
+        assert_eq!((k.count, k.params[0].distinct), (3, 3));
+        assert_eq!(k.params[0].top, "x<*>y");
+        let got = by_text("got <*> <*>");
+        assert_eq!(got.params.len(), 2);
+        assert_eq!(
+            (got.params[0].distinct, got.params[0].top.as_str()),
+            (1, "<*>")
+        );
+        assert_eq!(
+            (got.params[1].distinct, got.params[1].top.as_str()),
+            (3, "7")
+        );
+    }
+
+    #[test]
+    fn repeated_messages_take_the_first_ones_key_and_values() {
+        let long = format!("x {} y 7", "z".repeat(70_000));
+        let chunk = ["a 1 b 22", "c d", "a 1 b 22", &long, &long, "a 1 b 3"];
+        let (hs, keys, spans) = chunk_keys(&chunk);
+        assert_eq!(hs[0], hs[2]);
+        assert_eq!(hs[0], hs[5]);
+        assert_eq!(values(&spans, 2, chunk[2]), Some(vec!["1", "22"]));
+        assert_eq!(values(&spans, 5, chunk[5]), Some(vec!["1", "3"]));
+        // A message whose values were too far to keep is masked again by
+        // statistics, repeated or not.
+        assert_eq!(values(&spans, 3, chunk[3]), None);
+        assert_eq!(values(&spans, 4, chunk[4]), None);
+        assert_eq!(hs[3], hs[4]);
+        let key = &keys.list[&hs[0]];
+        assert_eq!(&keys.text[key.1.clone()], "a <*> b <*>");
+        assert_eq!(key.0.lines, 3);
+    }
 }

@@ -119,6 +119,16 @@ impl ParamAcc {
             *r = (*r).max(*o);
         }
         self.overflow |= other.overflow;
+        if self.exact.len() >= EXACT_CAP {
+            // Full: no value of `other` enters, the order does not matter.
+            for (h, s) in &other.exact {
+                match self.exact.get_mut(h) {
+                    Some(mine) => mine.count += s.count,
+                    None => self.overflow = true,
+                }
+            }
+            return;
+        }
         // Sorted by first line so that the cap keeps the earliest values.
         let mut theirs: Vec<(&u64, &Seen)> = other.exact.iter().collect();
         theirs.sort_unstable_by_key(|(h, s)| (s.line, s.start, **h));
