@@ -17,9 +17,11 @@
 //! - dmesg's seconds since boot get no time here; the analysis puts them
 //!   on the wall clock once the bundle's boot time is known
 //!   (`crate::time::boot`).
-//! - Records own copies of their text, so memory grows with the input:
-//!   framing a 140 MB file holds about 450 MB of records (the ingest bench,
-//!   one thread), where issue 3 asks for no growth beyond the mapped pages.
+//! - [`frame`] copies every record out of the file ([`Record`]), so its
+//!   result grows with the input (about 3x a file's size); the streaming
+//!   [`frame_visit`] hands borrowed [`RecordRef`]s to a callback and keeps
+//!   none, for a memory of the mapped pages and a constant. `analyze` still
+//!   uses [`frame`].
 //! - Detect + frame + timestamp runs at about 70 to 150 MB/s a thread here
 //!   (`benches/ingest_vs_rg_lnav.sh`), an order of magnitude below `rg -c
 //!   ''`: each line is read by the format's regex (the captures are most of
@@ -31,7 +33,7 @@ mod frame;
 mod structured;
 
 pub use format::{infer_severity, Fields, Format, FormatDef, FormatError, SampleDef};
-pub use frame::{frame, LogFile, Record, CHUNK_BYTES};
+pub use frame::{frame, frame_visit, LogFile, Record, RecordRef, CHUNK_BYTES};
 
 use std::path::Path;
 
