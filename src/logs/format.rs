@@ -220,6 +220,11 @@ impl Format {
 
     /// Reads one line, or `None` when it is not in this format.
     pub fn parse<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
+        self.parse_slow(line)
+    }
+
+    /// [`Format::parse`] by the format's regex or structured reader alone.
+    pub(crate) fn parse_slow<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
         match &self.reader {
             Reader::Json => super::structured::json_line(line),
             Reader::Logfmt => super::structured::logfmt_line(line),

@@ -16,7 +16,7 @@
 
 use super::format::{infer_severity, Format};
 use crate::model::Severity;
-use crate::time::{TimeCtx, TimeParser};
+use crate::time::{FastTime, TimeCtx, TimeParser};
 use jiff::Timestamp;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -336,14 +336,24 @@ fn join(parts: Vec<LogFile>) -> LogFile {
 
 /// The time text of the line before and what it read as: lines of one
 /// second (or millisecond) repeat it, and reading it again would give the
-/// same result, since the parser tries the shape that read it first.
-#[derive(Default)]
+/// same result, since the parser tries the shape that read it first. A new
+/// text is read by [`FastTime`] where it knows the shape, by the general
+/// parser otherwise.
 struct LastTime {
     text: String,
     parsed: Option<crate::time::Parsed>,
+    fast: FastTime,
 }
 
 impl LastTime {
+    fn new(ctx: &TimeCtx) -> Self {
+        LastTime {
+            text: String::new(),
+            parsed: None,
+            fast: FastTime::new(ctx),
+        }
+    }
+
     fn parse(
         &mut self,
         text: &str,
@@ -351,7 +361,7 @@ impl LastTime {
         ctx: &TimeCtx,
     ) -> Option<crate::time::Parsed> {
         if self.text != text || self.text.is_empty() {
-            self.parsed = times.parse(text, ctx);
+            self.parsed = self.fast.parse(text).or_else(|| times.parse(text, ctx));
             self.text.clear();
             self.text.push_str(text);
         }
@@ -427,7 +437,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             format,
             ctx,
             times: TimeParser::new(),
-            last_time: LastTime::default(),
+            last_time: LastTime::new(ctx),
             before,
             out: LogFile {
                 format: format.name().to_string(),

@@ -28,6 +28,8 @@
 //!   the cost) and copied into a [`Record`].
 
 mod builtin;
+#[cfg(test)]
+pub(crate) mod corpus;
 mod format;
 mod frame;
 mod structured;
