@@ -47,7 +47,7 @@ mb=$(echo "$bytes / 1000000" | bc -l)
 
 cargo bench -q --bench ingest --no-run 2>/dev/null
 bench=$(cargo bench -q --bench ingest --no-run --message-format=json 2>/dev/null |
-    sed -n 's/.*"executable":"\([^"]*ingest[^"]*\)".*/\1/p' | tail -1)
+    sed -n 's/.*"executable":"\([^"]*\/deps\/ingest-[^"]*\)".*/\1/p' | tail -1)
 
 timed() { # prints "seconds peak_kb" of the command, its output dropped
     /usr/bin/time -f '%e %M' -o /tmp/ingest-time.$$ "$@" >/dev/null 2>&1

@@ -166,6 +166,9 @@ impl Header {
 pub struct Format {
     pub def: FormatDef,
     reader: Reader,
+    /// The hand-written reader tried first, for built-in formats that
+    /// have one (see `fast.rs`).
+    fast: Option<super::fast::Reader>,
 }
 
 /// Why a user's format definition was refused.
@@ -199,7 +202,20 @@ impl Format {
                 Reader::Regex(Box::new(header))
             }
         };
-        Ok(Format { def, reader })
+        let fast = match reader {
+            Reader::Json => Some(super::structured::json_line_fast as super::fast::Reader),
+            _ => None,
+        };
+        Ok(Format { def, reader, fast })
+    }
+
+    /// A built-in format, with its hand-written reader if it has one.
+    pub(crate) fn compile_builtin(def: FormatDef) -> Result<Format, FormatError> {
+        let mut format = Format::compile(def)?;
+        if let Some(fast) = super::fast::reader(format.name()) {
+            format.fast = Some(fast);
+        }
+        Ok(format)
     }
 
     /// The last-resort reader, chosen only when no other format reads
@@ -218,8 +234,17 @@ impl Format {
             .is_some_and(|w| self.def.continuation_levels.iter().any(|c| c == w))
     }
 
+    /// The hand-written reader, if this format has one.
+    #[cfg(test)]
+    pub(crate) fn fast(&self) -> Option<super::fast::Reader> {
+        self.fast
+    }
+
     /// Reads one line, or `None` when it is not in this format.
     pub fn parse<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
+        if let Some(fields) = self.fast.and_then(|fast| fast(line)) {
+            return Some(fields);
+        }
         self.parse_slow(line)
     }
 
@@ -274,9 +299,15 @@ fn regex_line<'a>(header: &Header, line: &'a str) -> Option<Fields<'a>> {
     if let Some(pri) = get(G_PRI).and_then(|p| p.parse::<u8>().ok()) {
         f.level = Some(super::structured::syslog_priority(pri % 8));
     }
+    access_log_message(&mut f);
+    Some(f)
+}
+
+/// Access logs: the message is the request and its outcome, what
+/// signatures group on, and the level is the status's class. Nothing for
+/// fields without a method and a path.
+pub(crate) fn access_log_message(f: &mut Fields) {
     if let (Some(m), Some(p)) = (&f.method, &f.path) {
-        // Access logs: the message is the request and its outcome, what
-        // signatures group on.
         // The reason phrase keeps outcomes apart once numbers are masked.
         let status = f
             .status
@@ -289,7 +320,6 @@ fn regex_line<'a>(header: &Header, line: &'a str) -> Option<Fields<'a>> {
             _ => Severity::Info,
         });
     }
-    Some(f)
 }
 
 /// Words that mean trouble, by the severity they give, most severe first;

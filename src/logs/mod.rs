@@ -30,6 +30,7 @@
 mod builtin;
 #[cfg(test)]
 pub(crate) mod corpus;
+mod fast;
 mod format;
 mod frame;
 mod structured;
@@ -71,11 +72,13 @@ impl Default for Registry {
 impl Registry {
     /// The built-in formats after the user's own (which win ties).
     pub fn with_user_formats(user: Vec<FormatDef>) -> Result<Registry, FormatError> {
-        let builtins = builtin::BUILTIN.iter().map(FormatDef::from);
+        let builtins = builtin::BUILTIN
+            .iter()
+            .map(|b| Format::compile_builtin(FormatDef::from(b)));
         let formats = user
             .into_iter()
-            .chain(builtins)
             .map(Format::compile)
+            .chain(builtins)
             .collect::<Result<_, _>>()?;
         Ok(Registry { formats })
     }

@@ -169,3 +169,305 @@ pub(crate) fn logfmt_line(line: &str) -> Option<Fields<'_>> {
     }
     (has_msg && has_level).then_some(f)
 }
+
+/// A JSON value as the fast reader keeps it: a string (borrowed where it
+/// has no escapes), a number, or anything else; `Missing` where the key
+/// is absent. Objects keep the few inner keys the fields come from
+/// (`message`, `method`, `url`, `statusCode`). Every value is read in
+/// full, as `serde_json::Value` reads it, so that the same lines are
+/// refused.
+#[derive(Default)]
+enum Val<'a> {
+    #[default]
+    Missing,
+    Str(Cow<'a, str>),
+    Num(serde_json::Number),
+    Obj(Inner<'a>),
+    Other,
+}
+
+/// The inner keys kept from an object value.
+#[derive(Default)]
+struct Inner<'a> {
+    message: Leaf<'a>,
+    method: Leaf<'a>,
+    url: Leaf<'a>,
+    status_code: Leaf<'a>,
+}
+
+/// A value inside an object: as [`Val`], without looking further in.
+#[derive(Default)]
+enum Leaf<'a> {
+    #[default]
+    Missing,
+    Str(Cow<'a, str>),
+    Num(serde_json::Number),
+    Other,
+}
+
+/// What a JSON value reads as, for [`Val`] (`deep`, keeping an object's
+/// inner keys) or [`Leaf`].
+struct ValVisitor {
+    deep: bool,
+}
+
+/// A value read by [`ValVisitor`].
+enum Read<'a> {
+    Str(Cow<'a, str>),
+    Num(serde_json::Number),
+    Obj(Inner<'a>),
+    Other,
+}
+
+impl<'de> serde::de::Visitor<'de> for ValVisitor {
+    type Value = Read<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Read<'de>, E> {
+        Ok(Read::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Read<'de>, E> {
+        Ok(Read::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Read<'de>, E> {
+        Ok(Read::Str(Cow::Owned(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Read<'de>, E> {
+        Ok(Read::Num(v.into()))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Read<'de>, E> {
+        Ok(Read::Num(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Read<'de>, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Read::Other, Read::Num))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Read<'de>, E> {
+        Ok(Read::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Read<'de>, E> {
+        Ok(Read::Other)
+    }
+    fn visit_none<E>(self) -> Result<Read<'de>, E> {
+        Ok(Read::Other)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Read<'de>, A::Error> {
+        while seq.next_element::<Leaf>()?.is_some() {}
+        Ok(Read::Other)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Read<'de>, A::Error> {
+        let mut inner = Inner::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let value = map.next_value::<Leaf>()?;
+            if !self.deep {
+                continue;
+            }
+            // The last of a repeated key wins, as in `serde_json::Map`.
+            match key.as_ref() {
+                "message" => inner.message = value,
+                "method" => inner.method = value,
+                "url" => inner.url = value,
+                "statusCode" => inner.status_code = value,
+                _ => {}
+            }
+        }
+        Ok(if self.deep {
+            Read::Obj(inner)
+        } else {
+            Read::Other
+        })
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Val<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match d.deserialize_any(ValVisitor { deep: true })? {
+            Read::Str(s) => Val::Str(s),
+            Read::Num(n) => Val::Num(n),
+            Read::Obj(o) => Val::Obj(o),
+            Read::Other => Val::Other,
+        })
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Leaf<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match d.deserialize_any(ValVisitor { deep: false })? {
+            Read::Str(s) => Leaf::Str(s),
+            Read::Num(n) => Leaf::Num(n),
+            Read::Obj(_) | Read::Other => Leaf::Other,
+        })
+    }
+}
+
+/// Where each key list of [`json_line`] starts among the slots of
+/// [`Keyed`], one slot a key, the lists in this order.
+const T0: usize = 0;
+const L0: usize = T0 + TIME_KEYS.len();
+const M0: usize = L0 + LEVEL_KEYS.len();
+const H0: usize = M0 + MSG_KEYS.len();
+const X0: usize = H0 + HOST_KEYS.len();
+/// The other keys read: error, request, response, process.
+const OTHER_KEYS: [&str; 7] = [
+    "err",
+    "error",
+    "req",
+    "res",
+    "service",
+    "name",
+    "SYSLOG_IDENTIFIER",
+];
+const SLOTS: usize = X0 + OTHER_KEYS.len();
+
+/// The slot of a key [`json_line`] reads.
+fn slot(key: &str) -> Option<usize> {
+    [
+        (T0, TIME_KEYS),
+        (L0, LEVEL_KEYS),
+        (M0, MSG_KEYS),
+        (H0, HOST_KEYS),
+        (X0, &OTHER_KEYS[..]),
+    ]
+    .into_iter()
+    .find_map(|(at, keys)| keys.iter().position(|k| *k == key).map(|i| at + i))
+}
+
+/// The values of the keys [`json_line`] reads, by [`slot`].
+struct Keyed<'a>([Val<'a>; SLOTS]);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Keyed<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Keyed<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Keyed<'de>, A::Error> {
+                let mut keyed = Keyed(Default::default());
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let Some(slot) = slot(&key) else {
+                        map.next_value::<Leaf>()?;
+                        continue;
+                    };
+                    // The last of a repeated key wins, as in `serde_json::Map`.
+                    keyed.0[slot] = map.next_value::<Val>()?;
+                }
+                Ok(keyed)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A scalar as [`scalar`] gives it: a string, or a number's text.
+fn fast_scalar<'a>(v: &Val<'a>) -> Option<Cow<'a, str>> {
+    match v {
+        Val::Str(s) => Some(s.clone()),
+        Val::Num(n) => Some(Cow::Owned(n.to_string())),
+        _ => None,
+    }
+}
+
+fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
+    match v {
+        Leaf::Str(s) => Some(s.clone()),
+        Leaf::Num(n) => Some(Cow::Owned(n.to_string())),
+        _ => None,
+    }
+}
+
+/// [`json_line`] without building a `serde_json::Value`: the keys it reads
+/// are picked as the object is parsed, strings borrowed where they have
+/// no escapes. Gives the same fields; `None` (not sure) for a line with a
+/// `\u` escape, whose lone surrogates `serde_json` treats apart.
+pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
+    let line = line.trim();
+    if !line.starts_with('{') || memchr::memmem::find(line.as_bytes(), b"\\u").is_some() {
+        return None;
+    }
+    let Keyed(v) = serde_json::from_str(line).ok()?;
+    let first = |from: usize, to: usize| {
+        (from..to)
+            .find(|&i| !matches!(v[i], Val::Missing))
+            .map(|i| (i, &v[i]))
+    };
+    let mut f = Fields::default();
+    if let Some((i, t)) = first(T0, L0) {
+        f.time = fast_scalar(t);
+        if TIME_KEYS[i - T0] == "__REALTIME_TIMESTAMP" {
+            f.time = f.time.map(|t| match t {
+                Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+                Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+            });
+        }
+    }
+    if let Some((i, l)) = first(L0, M0) {
+        f.level = match (LEVEL_KEYS[i - L0], l) {
+            ("PRIORITY", _) => fast_scalar(l)
+                .and_then(|p| p.parse::<u8>().ok())
+                .map(syslog_priority),
+            (_, Val::Num(n)) => match n.as_u64() {
+                Some(u) => Severity::parse(itoa(u, &mut [0; 20])),
+                None => Severity::parse(&n.to_string()),
+            },
+            (_, Val::Str(s)) => Severity::parse(s),
+            _ => None,
+        };
+    }
+    let mut msg = first(M0, H0)
+        .and_then(|(_, m)| fast_scalar(m))
+        .unwrap_or_default();
+    let err = match &v[X0] {
+        Val::Missing => &v[X0 + 1],
+        err => err,
+    };
+    if let Val::Obj(Inner {
+        message: Leaf::Str(em),
+        ..
+    }) = err
+    {
+        if !msg.contains(em.as_ref()) {
+            msg = Cow::Owned(if msg.is_empty() {
+                em.to_string()
+            } else {
+                format!("{msg}: {em}")
+            });
+        }
+    }
+    f.msg = match msg {
+        Cow::Borrowed(m) => Cow::Borrowed(m.trim_end()),
+        Cow::Owned(m) => Cow::Owned(m.trim_end().to_string()),
+    };
+    f.host = first(H0, X0).and_then(|(_, h)| fast_scalar(h));
+    if let Val::Obj(req) = &v[X0 + 2] {
+        f.method = leaf_scalar(&req.method);
+        f.path = leaf_scalar(&req.url);
+    }
+    if let Val::Obj(res) = &v[X0 + 3] {
+        f.status = match &res.status_code {
+            Leaf::Num(n) => n.as_u64().map(|s| s as u16),
+            _ => None,
+        };
+    }
+    f.proc = first(X0 + 4, SLOTS).and_then(|(_, p)| fast_scalar(p));
+    Some(f)
+}
+
+/// `n` in decimal, written into `buf`.
+fn itoa(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).expect("digits")
+}
