@@ -450,33 +450,23 @@ fn postgres_stderr(line: &str) -> Option<Fields<'_>> {
     }
     let time_end = c.at;
     c.run(|b| b == b' ')?;
-    // `[pid]` and what may follow it hold neither a level word nor a
-    // colon, so the first level word is found from here either way.
-    let mut q = c.at;
-    while q < b.len() {
-        if b[q] == b':' {
-            return None;
-        }
-        for word in PG_LEVELS {
-            if !b[q..].starts_with(word) {
-                continue;
-            }
-            let mut e = q + word.len();
-            if word == b"DEBUG" {
-                match b.get(e) {
-                    Some(d) if *d >= 0x80 => return None,
-                    Some(d) if d.is_ascii_digit() && b.get(e + 1) == Some(&b':') => e += 1,
-                    _ => {}
-                }
-            }
-            if b.get(e) == Some(&b':') && b.get(e + 1) == Some(&b' ') {
-                let msg = line[e + 1..].trim_start_matches(' ');
-                return Some(leveled(&line[..time_end], &line[q..e], msg));
-            }
-        }
-        q += 1;
+    // `[^:]*?` cannot pass a colon, so the level word is the one that
+    // ends at the first colon after the prefix (no level word ends
+    // another). `[pid]` and what may follow it hold no colon and no level
+    // word, so this holds from here whether the regex took them or not.
+    let colon = c.at + memchr::memchr(b':', &b[c.at..])?;
+    if b.get(colon + 1) != Some(&b' ') {
+        return None;
     }
-    None
+    let head = &b[c.at..colon];
+    let len = match head.last() {
+        // `DEBUG\d?`, its digit taken where there is one.
+        Some(d) if d.is_ascii_digit() && head[..head.len() - 1].ends_with(b"DEBUG") => 6,
+        _ => PG_LEVELS.iter().find(|w| head.ends_with(w))?.len(),
+    };
+    let level = &line[colon - len..colon];
+    let msg = line[colon + 1..].trim_start_matches(' ');
+    Some(leveled(&line[..time_end], level, msg))
 }
 
 #[cfg(test)]

@@ -308,12 +308,16 @@ fn regex_line<'a>(header: &Header, line: &'a str) -> Option<Fields<'a>> {
 /// fields without a method and a path.
 pub(crate) fn access_log_message(f: &mut Fields) {
     if let (Some(m), Some(p)) = (&f.method, &f.path) {
-        // The reason phrase keeps outcomes apart once numbers are masked.
-        let status = f
-            .status
-            .map(|s| format!("{s} {}", reason_phrase(s)))
-            .unwrap_or_default();
-        f.msg = format!("{m} {p} {status}").trim_end().to_string().into();
+        use std::fmt::Write;
+        // `{m} {p} {status} {reason}`, trimmed, in one allocation. The
+        // reason phrase keeps outcomes apart once numbers are masked.
+        let mut msg = String::with_capacity(m.len() + p.len() + 32);
+        let _ = write!(msg, "{m} {p} ");
+        if let Some(s) = f.status {
+            let _ = write!(msg, "{s} {}", reason_phrase(s));
+        }
+        msg.truncate(msg.trim_end().len());
+        f.msg = msg.into();
         f.level = Some(match f.status {
             Some(500..) => Severity::Error,
             Some(400..) => Severity::Warn,

@@ -176,10 +176,7 @@ pub(crate) fn logfmt_line(line: &str) -> Option<Fields<'_>> {
 /// (`message`, `method`, `url`, `statusCode`). Every value is read in
 /// full, as `serde_json::Value` reads it, so that the same lines are
 /// refused.
-#[derive(Default)]
 enum Val<'a> {
-    #[default]
-    Missing,
     Str(Cow<'a, str>),
     Num(serde_json::Number),
     Obj(Inner<'a>),
@@ -258,8 +255,9 @@ impl<'de> serde::de::Visitor<'de> for ValVisitor {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Read<'de>, A::Error> {
         let mut inner = Inner::default();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(key) = map.next_key::<Leaf>()? {
             let value = map.next_value::<Leaf>()?;
+            let Leaf::Str(key) = key else { continue };
             if !self.deep {
                 continue;
             }
@@ -320,59 +318,86 @@ const OTHER_KEYS: [&str; 7] = [
 ];
 const SLOTS: usize = X0 + OTHER_KEYS.len();
 
-/// The slot of a key [`json_line`] reads.
-fn slot(key: &str) -> Option<usize> {
-    [
+/// The slots of the keys [`json_line`] reads, by the key's length.
+static SLOT_BY_LEN: std::sync::LazyLock<Vec<Vec<(&str, usize)>>> = std::sync::LazyLock::new(|| {
+    let lists = [
         (T0, TIME_KEYS),
         (L0, LEVEL_KEYS),
         (M0, MSG_KEYS),
         (H0, HOST_KEYS),
         (X0, &OTHER_KEYS[..]),
-    ]
-    .into_iter()
-    .find_map(|(at, keys)| keys.iter().position(|k| *k == key).map(|i| at + i))
+    ];
+    let mut by_len: Vec<Vec<(&str, usize)>> = vec![Vec::new(); 32];
+    for (at, keys) in lists {
+        for (i, k) in keys.iter().enumerate() {
+            by_len[k.len()].push((k, at + i));
+        }
+    }
+    by_len
+});
+
+/// The slot of a key [`json_line`] reads.
+fn slot(key: &str) -> Option<usize> {
+    let same_len = SLOT_BY_LEN.get(key.len())?;
+    same_len.iter().find(|(k, _)| *k == key).map(|(_, i)| *i)
 }
 
-/// The values of the keys [`json_line`] reads, by [`slot`].
-struct Keyed<'a>([Val<'a>; SLOTS]);
+/// The values of the keys [`json_line`] reads, by [`slot`]; the objects
+/// under `err`, `error`, `req` and `res` apart.
+struct Keyed<'a> {
+    vals: [Leaf<'a>; SLOTS],
+    objs: [Option<Inner<'a>>; 4],
+}
 
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Keyed<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Keyed<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Keyed<'de>, A::Error> {
-                let mut keyed = Keyed(Default::default());
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    let Some(slot) = slot(&key) else {
-                        map.next_value::<Leaf>()?;
-                        continue;
-                    };
-                    // The last of a repeated key wins, as in `serde_json::Map`.
-                    keyed.0[slot] = map.next_value::<Val>()?;
-                }
-                Ok(keyed)
+/// Reads one JSON object into a [`Keyed`] in place.
+struct KeyedSeed<'k, 'a>(&'k mut Keyed<'a>);
+
+impl<'de: 'a, 'a> serde::de::DeserializeSeed<'de> for KeyedSeed<'_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de: 'a, 'a> serde::de::Visitor<'de> for KeyedSeed<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let keyed = self.0;
+        while let Some(key) = map.next_key::<Leaf>()? {
+            let Some(slot) = (match &key {
+                Leaf::Str(k) => slot(k),
+                _ => None,
+            }) else {
+                map.next_value::<Leaf>()?;
+                continue;
+            };
+            // The last of a repeated key wins, as in `serde_json::Map`.
+            if (X0..X0 + 4).contains(&slot) {
+                keyed.objs[slot - X0] = None;
+                keyed.vals[slot] = match map.next_value::<Val>()? {
+                    Val::Obj(inner) => {
+                        keyed.objs[slot - X0] = Some(inner);
+                        Leaf::Other
+                    }
+                    Val::Str(s) => Leaf::Str(s),
+                    Val::Num(n) => Leaf::Num(n),
+                    Val::Other => Leaf::Other,
+                };
+            } else {
+                keyed.vals[slot] = map.next_value::<Leaf>()?;
             }
         }
-        d.deserialize_map(V)
+        Ok(())
     }
 }
 
 /// A scalar as [`scalar`] gives it: a string, or a number's text.
-fn fast_scalar<'a>(v: &Val<'a>) -> Option<Cow<'a, str>> {
-    match v {
-        Val::Str(s) => Some(s.clone()),
-        Val::Num(n) => Some(Cow::Owned(n.to_string())),
-        _ => None,
-    }
-}
-
 fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
     match v {
         Leaf::Str(s) => Some(s.clone()),
@@ -387,18 +412,29 @@ fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
 /// `\u` escape, whose lone surrogates `serde_json` treats apart.
 pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
     let line = line.trim();
-    if !line.starts_with('{') || memchr::memmem::find(line.as_bytes(), b"\\u").is_some() {
+    let escaped_u = || {
+        memchr::memchr_iter(b'\\', line.as_bytes())
+            .any(|i| line.as_bytes().get(i + 1) == Some(&b'u'))
+    };
+    if !line.starts_with('{') || escaped_u() {
         return None;
     }
-    let Keyed(v) = serde_json::from_str(line).ok()?;
+    let mut keyed = Keyed {
+        vals: Default::default(),
+        objs: Default::default(),
+    };
+    let mut de = serde_json::Deserializer::from_str(line);
+    serde::de::DeserializeSeed::deserialize(KeyedSeed(&mut keyed), &mut de).ok()?;
+    de.end().ok()?;
+    let v = &keyed.vals;
     let first = |from: usize, to: usize| {
         (from..to)
-            .find(|&i| !matches!(v[i], Val::Missing))
+            .find(|&i| !matches!(v[i], Leaf::Missing))
             .map(|i| (i, &v[i]))
     };
     let mut f = Fields::default();
     if let Some((i, t)) = first(T0, L0) {
-        f.time = fast_scalar(t);
+        f.time = leaf_scalar(t);
         if TIME_KEYS[i - T0] == "__REALTIME_TIMESTAMP" {
             f.time = f.time.map(|t| match t {
                 Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
@@ -408,25 +444,25 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
     }
     if let Some((i, l)) = first(L0, M0) {
         f.level = match (LEVEL_KEYS[i - L0], l) {
-            ("PRIORITY", _) => fast_scalar(l)
+            ("PRIORITY", _) => leaf_scalar(l)
                 .and_then(|p| p.parse::<u8>().ok())
                 .map(syslog_priority),
-            (_, Val::Num(n)) => match n.as_u64() {
+            (_, Leaf::Num(n)) => match n.as_u64() {
                 Some(u) => Severity::parse(itoa(u, &mut [0; 20])),
                 None => Severity::parse(&n.to_string()),
             },
-            (_, Val::Str(s)) => Severity::parse(s),
+            (_, Leaf::Str(s)) => Severity::parse(s),
             _ => None,
         };
     }
     let mut msg = first(M0, H0)
-        .and_then(|(_, m)| fast_scalar(m))
+        .and_then(|(_, m)| leaf_scalar(m))
         .unwrap_or_default();
     let err = match &v[X0] {
-        Val::Missing => &v[X0 + 1],
-        err => err,
+        Leaf::Missing => &keyed.objs[1],
+        _ => &keyed.objs[0],
     };
-    if let Val::Obj(Inner {
+    if let Some(Inner {
         message: Leaf::Str(em),
         ..
     }) = err
@@ -443,18 +479,18 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
         Cow::Borrowed(m) => Cow::Borrowed(m.trim_end()),
         Cow::Owned(m) => Cow::Owned(m.trim_end().to_string()),
     };
-    f.host = first(H0, X0).and_then(|(_, h)| fast_scalar(h));
-    if let Val::Obj(req) = &v[X0 + 2] {
+    f.host = first(H0, X0).and_then(|(_, h)| leaf_scalar(h));
+    if let Some(req) = &keyed.objs[2] {
         f.method = leaf_scalar(&req.method);
         f.path = leaf_scalar(&req.url);
     }
-    if let Val::Obj(res) = &v[X0 + 3] {
+    if let Some(res) = &keyed.objs[3] {
         f.status = match &res.status_code {
             Leaf::Num(n) => n.as_u64().map(|s| s as u16),
             _ => None,
         };
     }
-    f.proc = first(X0 + 4, SLOTS).and_then(|(_, p)| fast_scalar(p));
+    f.proc = first(X0 + 4, SLOTS).and_then(|(_, p)| leaf_scalar(p));
     Some(f)
 }
 
