@@ -339,7 +339,11 @@ static SLOT_BY_LEN: std::sync::LazyLock<Vec<Vec<(&str, usize)>>> = std::sync::La
 /// The slot of a key [`json_line`] reads.
 fn slot(key: &str) -> Option<usize> {
     let same_len = SLOT_BY_LEN.get(key.len())?;
-    same_len.iter().find(|(k, _)| *k == key).map(|(_, i)| *i)
+    let first = key.as_bytes().first()?;
+    same_len
+        .iter()
+        .find(|(k, _)| k.as_bytes()[0] == *first && *k == key)
+        .map(|(_, i)| *i)
 }
 
 /// The values of the keys [`json_line`] reads, by [`slot`]; the objects
@@ -423,9 +427,16 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
         vals: Default::default(),
         objs: Default::default(),
     };
-    let mut de = serde_json::Deserializer::from_str(line);
-    serde::de::DeserializeSeed::deserialize(KeyedSeed(&mut keyed), &mut de).ok()?;
-    de.end().ok()?;
+    if Scan::new(line).top(&mut keyed).is_none() {
+        // Something the scanner leaves to serde_json: start again there.
+        keyed = Keyed {
+            vals: Default::default(),
+            objs: Default::default(),
+        };
+        let mut de = serde_json::Deserializer::from_str(line);
+        serde::de::DeserializeSeed::deserialize(KeyedSeed(&mut keyed), &mut de).ok()?;
+        de.end().ok()?;
+    }
     let v = &keyed.vals;
     let first = |from: usize, to: usize| {
         (from..to)
@@ -506,4 +517,311 @@ fn itoa(mut n: u64, buf: &mut [u8; 20]) -> &str {
         }
     }
     std::str::from_utf8(&buf[i..]).expect("digits")
+}
+
+/// A strict JSON scanner for the common case: one object of strings
+/// without `\u` escapes, numbers without exponents, literals, nested
+/// objects and arrays. It fills a [`Keyed`] as the serde path does, and
+/// gives up (`None`) at anything else, valid or not, for serde_json to
+/// decide; so where it answers, serde_json reads the line the same.
+struct Scan<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+/// Deepest nesting the scanner follows (serde_json refuses past 128).
+const SCAN_DEPTH: usize = 64;
+
+impl<'a> Scan<'a> {
+    fn new(s: &'a str) -> Self {
+        Scan {
+            s,
+            b: s.as_bytes(),
+            i: 0,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Option<()> {
+        (self.peek() == Some(c)).then(|| self.i += 1)
+    }
+
+    /// The whole line: one object, then nothing.
+    fn top(mut self, keyed: &mut Keyed<'a>) -> Option<()> {
+        self.ws();
+        self.object(0, Keep::Top(keyed))?;
+        self.ws();
+        (self.i == self.b.len()).then_some(())
+    }
+
+    /// An object at `self.i`, its keys kept as `into` says.
+    fn object(&mut self, depth: usize, mut into: Keep<'_, 'a>) -> Option<()> {
+        if depth > SCAN_DEPTH {
+            return None;
+        }
+        self.expect(b'{')?;
+        self.ws();
+        if self.expect(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            self.ws();
+            self.expect(b':')?;
+            self.ws();
+            self.member(&key, depth + 1, &mut into)?;
+            self.ws();
+            if self.expect(b',').is_some() {
+                self.ws();
+                continue;
+            }
+            return self.expect(b'}');
+        }
+    }
+
+    /// The value of `key`, kept or passed over as `into` says.
+    fn member(&mut self, key: &str, depth: usize, into: &mut Keep<'_, 'a>) -> Option<()> {
+        match into {
+            Keep::Top(keyed) => match slot(key) {
+                // The last of a repeated key wins, as in `serde_json::Map`.
+                Some(slot) if (X0..X0 + 4).contains(&slot) => {
+                    keyed.objs[slot - X0] = None;
+                    keyed.vals[slot] = if self.peek() == Some(b'{') {
+                        let mut inner = Inner::default();
+                        self.object(depth, Keep::Inner(&mut inner))?;
+                        keyed.objs[slot - X0] = Some(inner);
+                        Leaf::Other
+                    } else {
+                        self.value(depth)?
+                    };
+                }
+                Some(slot) => keyed.vals[slot] = self.value(depth)?,
+                None => self.skip(depth)?,
+            },
+            Keep::Inner(inner) => {
+                let kept = match key {
+                    "message" => &mut inner.message,
+                    "method" => &mut inner.method,
+                    "url" => &mut inner.url,
+                    "statusCode" => &mut inner.status_code,
+                    _ => return self.skip(depth),
+                };
+                *kept = self.value(depth)?;
+            }
+            Keep::Nothing => self.skip(depth)?,
+        }
+        Some(())
+    }
+
+    /// A value kept: a string, a number (read as serde_json reads it), or
+    /// anything else passed over.
+    fn value(&mut self, depth: usize) -> Option<Leaf<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(Leaf::Str),
+            b'-' | b'0'..=b'9' => self.number()?.parse().ok().map(Leaf::Num),
+            _ => self.skip(depth).map(|_| Leaf::Other),
+        }
+    }
+
+    /// Passes over one value.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'-' | b'0'..=b'9' => self.number().map(|_| ()),
+            b'{' => self.object(depth, Keep::Nothing),
+            b'[' => {
+                if depth > SCAN_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.expect(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    if self.expect(b',').is_some() {
+                        self.ws();
+                        continue;
+                    }
+                    return self.expect(b']');
+                }
+            }
+            _ => {
+                let word = [&b"true"[..], b"false", b"null"]
+                    .into_iter()
+                    .find(|w| self.b[self.i..].starts_with(w))?;
+                self.i += word.len();
+                Some(())
+            }
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`: its text; an exponent is left to
+    /// serde_json (which refuses one out of range).
+    fn number(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        self.expect(b'-');
+        let digits = |sc: &mut Self| {
+            let from = sc.i;
+            while sc.peek().is_some_and(|c| c.is_ascii_digit()) {
+                sc.i += 1;
+            }
+            sc.i - from
+        };
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.expect(b'.').is_some() && digits(self) == 0 {
+            return None;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            return None;
+        }
+        Some(&self.s[start..self.i])
+    }
+
+    /// A string at `self.i`: borrowed, or owned where it has escapes; a
+    /// `\u` escape or a control character is left to serde_json.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.expect(b'"')?;
+        let mut owned: Option<String> = None;
+        loop {
+            let from = self.i;
+            // Short strings mostly: a plain loop beats a vector search.
+            let at = from + self.b[from..].iter().position(|&c| STOP[c as usize])?;
+            if self.b[at] < 0x20 {
+                return None;
+            }
+            self.i = at + 1;
+            if self.b[at] == b'"' {
+                return Some(match owned {
+                    None => Cow::Borrowed(&self.s[from..at]),
+                    Some(mut o) => {
+                        o.push_str(&self.s[from..at]);
+                        Cow::Owned(o)
+                    }
+                });
+            }
+            let o = owned.get_or_insert_with(String::new);
+            o.push_str(&self.s[from..at]);
+            o.push(match self.peek()? {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                _ => return None,
+            });
+            self.i += 1;
+        }
+    }
+}
+
+/// The bytes that end a run of plain string content: a quote, a
+/// backslash, a control character.
+static STOP: [bool; 256] = {
+    let mut stop = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        stop[c] = true;
+        c += 1;
+    }
+    stop[b'"' as usize] = true;
+    stop[b'\\' as usize] = true;
+    stop
+};
+
+/// Where the keys of an object being scanned go.
+enum Keep<'k, 'a> {
+    /// The line's object: the keys [`json_line`] reads.
+    Top(&'k mut Keyed<'a>),
+    /// An object under `err`, `error`, `req` or `res`.
+    Inner(&'k mut Inner<'a>),
+    /// Deeper: none.
+    Nothing,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast JSON reader (scanner, then serde path) gives what
+    /// `json_line` gives on lines made to reach its corners: escapes,
+    /// repeated keys, numbers of every shape, nesting, nulls, bad JSON.
+    #[test]
+    fn fast_json_reads_as_json_line() {
+        let base = r#"{"level":30,"time":"2026-12-04T16:18:23.341Z","pid":23936,"hostname":"shop-demo-01","req":{"id":"4c11","method":"GET","url":"/api/products/9"},"res":{"statusCode":200},"msg":"request completed"}"#;
+        let lines = [
+            base.to_string(),
+            base.replace("request completed", r#"a \"quoted\" \\ word\n"#),
+            base.replace("request completed", r"caf\u00e9"),
+            base.replace(r#""level":30"#, r#""level":30,"level":"error""#),
+            base.replace(r#""level":30"#, r#""level":3.5e1"#),
+            base.replace(r#""level":30"#, r#""level":-0"#),
+            base.replace(r#""level":30"#, r#""level":012"#),
+            base.replace(r#""level":30"#, r#""level":1.50"#),
+            base.replace(r#""level":30"#, r#""level":99999999999999999999999"#),
+            base.replace(r#""level":30"#, r#""level":1e400"#),
+            base.replace(r#""level":30"#, r#""level":[1,{"a":[]}],"PRIORITY":"3""#),
+            base.replace(r#""time":"2026-12-04T16:18:23.341Z""#, r#""time":null,"timestamp":"x""#),
+            base.replace(r#""time":"2026-12-04T16:18:23.341Z""#, r#""time":1764862509453"#),
+            base.replace(r#""statusCode":200"#, r#""statusCode":70000"#),
+            base.replace(r#""statusCode":200"#, r#""statusCode":-1"#),
+            base.replace(r#""req":{"#, r#""req":{"req":{"method":"PUT"},"#),
+            base.replace(r#""msg":"request completed""#, r#""err":{"message":"boom"},"error":{"message":"x"}"#),
+            base.replace(r#""msg":"request completed""#, r#""err":"no","error":{"message":"x"}"#),
+            base.replace(r#""msg":"request completed""#, r#""msg":"boom here","err":{"message":"boom"}"#),
+            base.replace(r#""msg":"request completed""#, r#""msg":"  ","err":{"message":"e"}"#),
+            base.replace(r#""pid":23936"#, r#""pid":true,"x":false,"y":null"#),
+            base.replace(r#""pid":23936"#, "\"pid\":\"a\tb\""),
+            base.replace(r#""pid":23936"#, r#""p\"id":1"#),
+            base.replace("hostname", "host.name"),
+            format!("  {base}  "),
+            format!("{base} x"),
+            format!("{base},"),
+            base.replace('}', " } "),
+            base.replace(':', " : "),
+            base[..base.len() - 1].to_string(),
+            r#"{"__REALTIME_TIMESTAMP":" 1764862501000000 ","MESSAGE":"m","SYSLOG_IDENTIFIER":"s"}"#.into(),
+            r#"{"a":{"b":{"c":{"d":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}}}"#.into(),
+            "{}".into(),
+            "{".into(),
+            "[1]".into(),
+        ];
+        let mut fast_read = 0;
+        for l in &lines {
+            // `None` is "not sure": the format then asks `json_line`.
+            if let Some(fast) = json_line_fast(l) {
+                fast_read += 1;
+                assert_eq!(Some(fast), json_line(l), "{l}");
+            }
+        }
+        assert!(fast_read >= 25, "{fast_read}");
+        // The scanner itself (without the serde path) reads the common ones.
+        let mut keyed = Keyed {
+            vals: Default::default(),
+            objs: Default::default(),
+        };
+        assert!(Scan::new(base).top(&mut keyed).is_some());
+        assert!(matches!(&keyed.objs[2], Some(Inner { method: Leaf::Str(m), .. }) if m == "GET"));
+    }
 }
