@@ -1,7 +1,9 @@
 //! Lines for the differential tests of the fast readers and times: every
 //! built-in sample line, every line of the Loghub 2k files in
-//! `../shared/data/loghub2k/*/`, every line of the uncompressed files in
-//! `fixtures/`, and a few thousand mutations of a choice of them.
+//! `../shared/data/loghub2k/*/`, every line of the files in `fixtures/`
+//! (compressed ones and archives opened as `analyze` opens them, the
+//! decompression bombs left out), each distinct line once, and a few
+//! thousand mutations of a choice of them.
 
 use std::path::{Path, PathBuf};
 
@@ -14,20 +16,28 @@ fn shared() -> PathBuf {
     }
 }
 
-/// Files below `dir`, recursively, that are not compressed or archived.
-fn plain_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Files below `dir`, recursively: the plain ones, and the compressed or
+/// archived ones apart (decompression bombs left out).
+fn fixture_files(dir: &Path, plain: &mut Vec<PathBuf>, packed: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let path = e.path();
         if path.is_dir() {
-            plain_files(&path, out);
-        } else if !["gz", "xz", "zst", "bz2", "zip", "tar", "png"]
+            if !path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("bomb"))
+            {
+                fixture_files(&path, plain, packed);
+            }
+        } else if ["gz", "xz", "zst", "bz2", "zip", "tar"]
             .iter()
             .any(|ext| path.extension().is_some_and(|e| e == *ext))
         {
-            out.push(path);
+            packed.push(path);
+        } else if path.extension().is_none_or(|e| e != "png") {
+            plain.push(path);
         }
     }
 }
@@ -48,15 +58,29 @@ pub(crate) fn real_lines() -> Vec<String> {
         }
     }
     let systems = files.len();
-    plain_files(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
-        &mut files,
-    );
+    let mut packed = Vec::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    fixture_files(&fixtures, &mut files, &mut packed);
     assert!(systems >= 8 && files.len() > systems + 100, "{files:?}");
-    for f in files {
-        let bytes = std::fs::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    assert!(packed.len() >= 20, "{packed:?}");
+    let mut texts: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())))
+        .collect();
+    // Compressed logs and archives, opened as `analyze` opens them.
+    for p in &packed {
+        let opened = crate::bundle::open(p, &crate::bundle::Limits::default());
+        let opened = opened.unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        texts.extend(opened.entries.iter().map(|e| e.data.to_vec()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for bytes in texts {
         let text = String::from_utf8_lossy(&bytes);
-        lines.extend(super::frame::lines(&text).map(|(_, l)| l.to_string()));
+        for (_, l) in super::frame::lines(&text) {
+            if seen.insert(l.to_string()) {
+                lines.push(l.to_string());
+            }
+        }
     }
     lines
 }
