@@ -259,32 +259,34 @@ fn visit_in_chunks<'a, S: Send>(
     if body.len() < 2 * chunk || memchr::memchr(b'\n', body).is_none() {
         // Small, or lines cut at carriage returns alone: one piece.
         let mut state = init();
-        let log = ChunkFramer::new(format, ctx, 0).run(bytes, None, &mut state, visit);
+        let text = std::str::from_utf8(bytes).map_err(|_| ());
+        let log = ChunkFramer::new(format, ctx, 0).run(bytes, text, None, &mut state, visit);
         return (log, vec![state]);
     }
     let cuts = cuts(format, body, chunk);
     // Lines before each chunk, so that every chunk numbers its lines as
-    // the whole file does.
-    let physical: Vec<u64> = cuts
+    // the whole file does; and each chunk checked for UTF-8 while it is
+    // at hand.
+    let counted: Vec<(&[u8], u64, Utf8)> = cuts
         .par_windows(2)
-        .map(|w| memchr::memchr_iter(b'\n', &body[w[0]..w[1]]).count() as u64)
+        .map(|w| {
+            let chunk = &body[w[0]..w[1]];
+            let lines = memchr::memchr_iter(b'\n', chunk).count() as u64;
+            (chunk, lines, std::str::from_utf8(chunk).map_err(|_| ()))
+        })
         .collect();
-    let offsets = physical.iter().scan(0, |before, n| {
-        let at = *before;
-        *before += n;
-        Some(at)
-    });
-    let pieces: Vec<(usize, usize, u64)> = cuts
-        .windows(2)
-        .zip(offsets)
-        .map(|(w, before)| (w[0], w[1], before))
-        .collect();
+    let mut before = 0;
+    let mut pieces = Vec::with_capacity(counted.len());
+    for (chunk, lines, text) in counted {
+        pieces.push((chunk, before, text));
+        before += lines;
+    }
     let parts: Vec<(LogFile, S)> = pieces
         .into_par_iter()
-        .map(|(from, to, before)| {
+        .map(|(chunk, before, text)| {
             let mut state = init();
             let framer = ChunkFramer::new(format, ctx, before);
-            let log = framer.run(&body[from..to], Some(b'\n'), &mut state, visit);
+            let log = framer.run(chunk, text, Some(b'\n'), &mut state, visit);
             (log, state)
         })
         .collect();
@@ -436,6 +438,10 @@ fn line_ranges(bytes: &[u8], sep: Option<u8>, mut each: impl FnMut(u64, usize, u
     emit(start, to);
 }
 
+/// A piece of a file as text, or `Err` where it has bytes that are not
+/// UTF-8.
+type Utf8<'a> = Result<&'a str, ()>;
+
 /// Frames one piece of a file: the whole of it, or a chunk that starts at
 /// a record. Keeps the account of the piece's lines and the record not
 /// yet complete.
@@ -466,10 +472,12 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         }
     }
 
-    /// Frames `bytes`, handing each record to `visit`; returns the account.
+    /// Frames `bytes` (`text`, where they are UTF-8), handing each record
+    /// to `visit`; returns the account.
     fn run<S>(
         mut self,
         bytes: &'a [u8],
+        text: Utf8<'a>,
         sep: Option<u8>,
         state: &mut S,
         visit: &(dyn Fn(&mut S, RecordRef<'a>) + Sync),
@@ -479,7 +487,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                 visit(state, done);
             }
         };
-        match std::str::from_utf8(bytes) {
+        match text {
             Ok(text) => line_ranges(bytes, sep, |n, start, end| {
                 let record = self.line(n, &text[start..end]);
                 if record.is_some() {
