@@ -354,26 +354,43 @@ const TROUBLE_WORDS: [(Severity, &[&str]); 3] = [
     (Severity::Warn, &["warn"]),
 ];
 
-/// [`TROUBLE_WORDS`] as one case-insensitive (ASCII) alternation per
-/// severity: one scan of the message each, no lower-cased copy.
+/// [`TROUBLE_WORDS`] as one alternation of literals per severity, matched
+/// on the message lower-cased (ASCII): plain literals are found by the
+/// regex's literal searcher alone, where a case-insensitive pattern would
+/// also run its automaton.
 static TROUBLE: std::sync::LazyLock<Vec<(Severity, regex::bytes::Regex)>> =
-    std::sync::LazyLock::new(|| {
-        TROUBLE_WORDS
-            .iter()
-            .map(|(sev, words)| {
-                let alt: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
-                let re = regex::bytes::Regex::new(&format!("(?i-u){}", alt.join("|")));
-                (*sev, re.expect("literal words"))
-            })
-            .collect()
-    });
+    std::sync::LazyLock::new(|| trouble_regexes(""));
 
-/// Severity for formats that carry no level: words that mean trouble.
-pub fn infer_severity(msg: &str) -> Severity {
-    TROUBLE
+/// One regex per severity of [`TROUBLE_WORDS`], with `flags` (`i` for
+/// case-insensitive).
+fn trouble_regexes(flags: &str) -> Vec<(Severity, regex::bytes::Regex)> {
+    TROUBLE_WORDS
         .iter()
-        .find(|(_, re)| re.is_match(msg.as_bytes()))
-        .map_or(Severity::Info, |(sev, _)| *sev)
+        .map(|(sev, words)| {
+            let alt: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+            let re = regex::bytes::Regex::new(&format!("(?{flags}-u){}", alt.join("|")));
+            (*sev, re.expect("literal words"))
+        })
+        .collect()
+}
+
+thread_local! {
+    /// The message lower-cased, reused from one message to the next.
+    static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Severity for formats that carry no level: words that mean trouble,
+/// without regard to ASCII case; the most severe wins.
+pub fn infer_severity(msg: &str) -> Severity {
+    LOWER.with_borrow_mut(|lower| {
+        lower.clear();
+        lower.extend_from_slice(msg.as_bytes());
+        lower.make_ascii_lowercase();
+        TROUBLE
+            .iter()
+            .find(|(_, re)| re.is_match(lower))
+            .map_or(Severity::Info, |(sev, _)| *sev)
+    })
 }
 
 /// The HTTP reason phrase of a status code, or its class.
@@ -404,5 +421,40 @@ pub fn reason_phrase(status: u16) -> &'static str {
         300..=399 => "Redirection",
         400..=499 => "Client Error",
         _ => "Server Error",
+    }
+}
+
+#[cfg(test)]
+mod trouble_tests {
+    use super::*;
+
+    /// Matching lower-cased text gives what case-insensitive regexes give,
+    /// on the corpus lines and on words in odd case.
+    #[test]
+    fn infer_severity_as_case_insensitive_regexes() {
+        let regexes = trouble_regexes("i");
+        let by_regex = |m: &str| {
+            regexes
+                .iter()
+                .find(|(_, re)| re.is_match(m.as_bytes()))
+                .map_or(Severity::Info, |(sev, _)| *sev)
+        };
+        let mut lines = crate::logs::corpus::real_lines();
+        let odd = [
+            "TIMED OUT of Memory",
+            "oOm-KiLl",
+            "SegFault",
+            "wärN",
+            "ÉRROR",
+            "",
+        ];
+        lines.extend(odd.map(String::from));
+        let mut seen = std::collections::BTreeMap::new();
+        for l in &lines {
+            let got = infer_severity(l);
+            assert_eq!(got, by_regex(l), "{l:?}");
+            *seen.entry(got).or_insert(0) += 1;
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
     }
 }
