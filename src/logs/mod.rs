@@ -22,18 +22,16 @@
 //!   [`frame_visit`] hands borrowed [`RecordRef`]s to a callback and keeps
 //!   none, for a memory of the mapped pages and a constant. `analyze` still
 //!   uses [`frame`].
-//! - Detect + frame + timestamp (`benches/ingest_vs_rg_lnav.sh`): 619 MB/s
-//!   on 2 threads over 1,068 MB at load 5.3, 0.24 of `rg -c ''` on the same
+//! - Detect + frame + timestamp (`benches/ingest_vs_rg_lnav.sh`): 647 MB/s
+//!   on 2 threads over 1,068 MB at load 3.3, 0.26 of `rg -c ''` on the same
 //!   files; issue 3's 1 GB/s and "within 2x of rg" are not met as measured
-//!   (per CPU second 363 MB/s for OpenSSH to 1,158 for Postgres; see
+//!   (per CPU second 431 MB/s for pino JSON to 1,268 for Postgres; see
 //!   benches/README.md for where the time goes).
 //! - The hand-written readers (`fast.rs`, `structured.rs`) cover `hdfs`,
 //!   `bgl`, `spark`, `syslog-rfc3164`, `nginx-combined`, `postgres-stderr`
 //!   and `json`; every other format, a user's format and any line those
 //!   readers are not sure of go through the regex (70 to 150 MB/s a
 //!   thread).
-//! - Lines without a level word get their severity from three regex scans
-//!   of the message (trouble words), about half of OpenSSH's time.
 
 mod builtin;
 #[cfg(test)]
