@@ -47,7 +47,7 @@ mb=$(echo "$bytes / 1000000" | bc -l)
 
 cargo bench -q --bench ingest --no-run 2>/dev/null
 bench=$(cargo bench -q --bench ingest --no-run --message-format=json 2>/dev/null |
-    sed -n 's/.*"executable":"\([^"]*ingest[^"]*\)".*/\1/p' | tail -1)
+    sed -n 's/.*"executable":"\([^"]*\/deps\/ingest-[^"]*\)".*/\1/p' | tail -1)
 
 timed() { # prints "seconds peak_kb" of the command, its output dropped
     /usr/bin/time -f '%e %M' -o /tmp/ingest-time.$$ "$@" >/dev/null 2>&1
@@ -58,7 +58,7 @@ ours_out=$(RAYON_NUM_THREADS=$threads INGEST_FILES=$(
     IFS=:
     echo "${files[*]}"
 ) /usr/bin/time -f '%M' -o /tmp/ingest-ours.$$ "$bench")
-read -r _ ours_s ours_mbs records lines no_time <<<"$ours_out"
+read -r _ ours_s ours_mbs records lines no_time ours_anon_kb <<<"$ours_out"
 ours_kb=$(cat /tmp/ingest-ours.$$)
 read -r rg_s rg_kb < <(timed rg -j "$threads" -c '' "${files[@]}")
 
@@ -87,4 +87,6 @@ printf '| rg -c %s (%s threads) | %.0f | %.0f | %.0f | %.2f |\n' "''" \
 printf '| lnav -n (%d files) | %.0f | %.0f | %.0f | %.2f |\n' "${#lnav_files[@]}" \
     "$(echo "$lnav_bytes / 1000000" | bc -l)" "$lnav_mbs" "$(echo "$lnav_kb / 1024" | bc -l)" \
     "$(echo "$ours_mbs / $lnav_mbs" | bc -l)"
+printf 'outsidein anonymous memory (RssAnon, most after a file): %.0f MiB\n' \
+    "$(echo "$ours_anon_kb / 1024" | bc -l)"
 rm -f /tmp/ingest-time.$$ /tmp/ingest-ours.$$

@@ -48,8 +48,13 @@ impl Severity {
             "-" | "." => return Some(Severity::Debug),
             _ => {}
         }
-        let lower = w.to_ascii_lowercase();
-        Some(match lower.as_str() {
+        // Lower-cased on the stack: every known word is short.
+        let mut buf = [0u8; 16];
+        let lower = buf.get_mut(..w.len())?;
+        lower.copy_from_slice(w.as_bytes());
+        lower.make_ascii_lowercase();
+        let lower = std::str::from_utf8(lower).ok()?;
+        Some(match lower {
             "trace" | "finest" | "finer" => Severity::Trace,
             "debug" | "debug1" | "debug2" | "debug3" | "debug4" | "debug5" | "fine" | "verbose"
             | "d" => Severity::Debug,

@@ -166,6 +166,9 @@ impl Header {
 pub struct Format {
     pub def: FormatDef,
     reader: Reader,
+    /// The hand-written reader tried first, for built-in formats that
+    /// have one (see `fast.rs`).
+    fast: Option<super::fast::Reader>,
 }
 
 /// Why a user's format definition was refused.
@@ -199,7 +202,20 @@ impl Format {
                 Reader::Regex(Box::new(header))
             }
         };
-        Ok(Format { def, reader })
+        let fast = match reader {
+            Reader::Json => Some(super::structured::json_line_fast as super::fast::Reader),
+            _ => None,
+        };
+        Ok(Format { def, reader, fast })
+    }
+
+    /// A built-in format, with its hand-written reader if it has one.
+    pub(crate) fn compile_builtin(def: FormatDef) -> Result<Format, FormatError> {
+        let mut format = Format::compile(def)?;
+        if let Some(fast) = super::fast::reader(format.name()) {
+            format.fast = Some(fast);
+        }
+        Ok(format)
     }
 
     /// The last-resort reader, chosen only when no other format reads
@@ -218,8 +234,22 @@ impl Format {
             .is_some_and(|w| self.def.continuation_levels.iter().any(|c| c == w))
     }
 
+    /// The hand-written reader, if this format has one.
+    #[cfg(test)]
+    pub(crate) fn fast(&self) -> Option<super::fast::Reader> {
+        self.fast
+    }
+
     /// Reads one line, or `None` when it is not in this format.
     pub fn parse<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
+        if let Some(fields) = self.fast.and_then(|fast| fast(line)) {
+            return Some(fields);
+        }
+        self.parse_slow(line)
+    }
+
+    /// [`Format::parse`] by the format's regex or structured reader alone.
+    pub(crate) fn parse_slow<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
         match &self.reader {
             Reader::Json => super::structured::json_line(line),
             Reader::Logfmt => super::structured::logfmt_line(line),
@@ -269,22 +299,31 @@ fn regex_line<'a>(header: &Header, line: &'a str) -> Option<Fields<'a>> {
     if let Some(pri) = get(G_PRI).and_then(|p| p.parse::<u8>().ok()) {
         f.level = Some(super::structured::syslog_priority(pri % 8));
     }
+    access_log_message(&mut f);
+    Some(f)
+}
+
+/// Access logs: the message is the request and its outcome, what
+/// signatures group on, and the level is the status's class. Nothing for
+/// fields without a method and a path.
+pub(crate) fn access_log_message(f: &mut Fields) {
     if let (Some(m), Some(p)) = (&f.method, &f.path) {
-        // Access logs: the message is the request and its outcome, what
-        // signatures group on.
-        // The reason phrase keeps outcomes apart once numbers are masked.
-        let status = f
-            .status
-            .map(|s| format!("{s} {}", reason_phrase(s)))
-            .unwrap_or_default();
-        f.msg = format!("{m} {p} {status}").trim_end().to_string().into();
+        use std::fmt::Write;
+        // `{m} {p} {status} {reason}`, trimmed, in one allocation. The
+        // reason phrase keeps outcomes apart once numbers are masked.
+        let mut msg = String::with_capacity(m.len() + p.len() + 32);
+        let _ = write!(msg, "{m} {p} ");
+        if let Some(s) = f.status {
+            let _ = write!(msg, "{s} {}", reason_phrase(s));
+        }
+        msg.truncate(msg.trim_end().len());
+        f.msg = msg.into();
         f.level = Some(match f.status {
             Some(500..) => Severity::Error,
             Some(400..) => Severity::Warn,
             _ => Severity::Info,
         });
     }
-    Some(f)
 }
 
 /// Words that mean trouble, by the severity they give, most severe first;
@@ -315,26 +354,43 @@ const TROUBLE_WORDS: [(Severity, &[&str]); 3] = [
     (Severity::Warn, &["warn"]),
 ];
 
-/// [`TROUBLE_WORDS`] as one case-insensitive (ASCII) alternation per
-/// severity: one scan of the message each, no lower-cased copy.
+/// [`TROUBLE_WORDS`] as one alternation of literals per severity, matched
+/// on the message lower-cased (ASCII): plain literals are found by the
+/// regex's literal searcher alone, where a case-insensitive pattern would
+/// also run its automaton.
 static TROUBLE: std::sync::LazyLock<Vec<(Severity, regex::bytes::Regex)>> =
-    std::sync::LazyLock::new(|| {
-        TROUBLE_WORDS
-            .iter()
-            .map(|(sev, words)| {
-                let alt: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
-                let re = regex::bytes::Regex::new(&format!("(?i-u){}", alt.join("|")));
-                (*sev, re.expect("literal words"))
-            })
-            .collect()
-    });
+    std::sync::LazyLock::new(|| trouble_regexes(""));
 
-/// Severity for formats that carry no level: words that mean trouble.
-pub fn infer_severity(msg: &str) -> Severity {
-    TROUBLE
+/// One regex per severity of [`TROUBLE_WORDS`], with `flags` (`i` for
+/// case-insensitive).
+fn trouble_regexes(flags: &str) -> Vec<(Severity, regex::bytes::Regex)> {
+    TROUBLE_WORDS
         .iter()
-        .find(|(_, re)| re.is_match(msg.as_bytes()))
-        .map_or(Severity::Info, |(sev, _)| *sev)
+        .map(|(sev, words)| {
+            let alt: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+            let re = regex::bytes::Regex::new(&format!("(?{flags}-u){}", alt.join("|")));
+            (*sev, re.expect("literal words"))
+        })
+        .collect()
+}
+
+thread_local! {
+    /// The message lower-cased, reused from one message to the next.
+    static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Severity for formats that carry no level: words that mean trouble,
+/// without regard to ASCII case; the most severe wins.
+pub fn infer_severity(msg: &str) -> Severity {
+    LOWER.with_borrow_mut(|lower| {
+        lower.clear();
+        lower.extend_from_slice(msg.as_bytes());
+        lower.make_ascii_lowercase();
+        TROUBLE
+            .iter()
+            .find(|(_, re)| re.is_match(lower))
+            .map_or(Severity::Info, |(sev, _)| *sev)
+    })
 }
 
 /// The HTTP reason phrase of a status code, or its class.
@@ -365,5 +421,40 @@ pub fn reason_phrase(status: u16) -> &'static str {
         300..=399 => "Redirection",
         400..=499 => "Client Error",
         _ => "Server Error",
+    }
+}
+
+#[cfg(test)]
+mod trouble_tests {
+    use super::*;
+
+    /// Matching lower-cased text gives what case-insensitive regexes give,
+    /// on the corpus lines and on words in odd case.
+    #[test]
+    fn infer_severity_as_case_insensitive_regexes() {
+        let regexes = trouble_regexes("i");
+        let by_regex = |m: &str| {
+            regexes
+                .iter()
+                .find(|(_, re)| re.is_match(m.as_bytes()))
+                .map_or(Severity::Info, |(sev, _)| *sev)
+        };
+        let mut lines = crate::logs::corpus::real_lines();
+        let odd = [
+            "TIMED OUT of Memory",
+            "oOm-KiLl",
+            "SegFault",
+            "wärN",
+            "ÉRROR",
+            "",
+        ];
+        lines.extend(odd.map(String::from));
+        let mut seen = std::collections::BTreeMap::new();
+        for l in &lines {
+            let got = infer_severity(l);
+            assert_eq!(got, by_regex(l), "{l:?}");
+            *seen.entry(got).or_insert(0) += 1;
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
     }
 }

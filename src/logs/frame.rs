@@ -6,20 +6,41 @@
 //! the bytes and the format, never on the thread count, so the result is
 //! the same for any number of threads.
 //!
+//! Records are handed to a visitor as they complete ([`frame_visit`]),
+//! their text borrowed from the file's bytes ([`RecordRef`]) where it is
+//! one valid UTF-8 line; [`frame`] copies them into [`Record`]s. Before
+//! framing, the newlines of every chunk are counted, in parallel, so that
+//! each chunk numbers its lines as the whole file does, and the chunk is
+//! checked for UTF-8 at once (line by line only where that fails: the
+//! lines with bad bytes are read from repaired copies); the account of
+//! each chunk is joined in order. Times go to [`FastTime`] first, to the general
+//! [`TimeParser`] for the shapes it does not know, and a text that repeats
+//! the line before's is not read again.
+//!
 //! # Limitations
 //! - A chunk reads its timestamps with a fresh [`TimeParser`]: where two
 //!   time shapes could both read a text, a chunk may settle on another
-//!   shape than the line before the cut did.
+//!   shape than the line before the cut did. Texts read by [`FastTime`] do
+//!   not go through the general parser, so its memory of the last shape
+//!   that worked does not follow them (the same caveat, for files that
+//!   mix shapes; text by text the two give the same result, which a test
+//!   holds them to).
+//! - The newline count before framing is a pass of its own over the bytes
+//!   (with the UTF-8 check done in it, about 12% of the ingest time, much
+//!   of it the first touch of the mapped pages), the price of whole-file
+//!   line numbers from a streaming visitor.
+//! - A visitor that keeps borrowed records keeps the file's bytes mapped.
 //! - Where no line within [`CUT_SCAN_BYTES`] after a nominal cut begins a
 //!   record (a stack trace of megabytes), that cut is dropped and the chunk
 //!   before it grows.
 
 use super::format::{infer_severity, Format};
 use crate::model::Severity;
-use crate::time::{TimeCtx, TimeParser};
+use crate::time::{FastTime, TimeCtx, TimeParser};
 use jiff::Timestamp;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// Nominal size of a chunk of a large file; fixed, so that cuts do not
 /// depend on the thread count.
@@ -121,13 +142,115 @@ fn split_lines(text: &str, sep: char) -> impl Iterator<Item = (u64, &str)> {
         .filter(|(_, l)| !l.is_empty() || text.is_empty())
 }
 
+/// One record as framing hands it to a visitor ([`frame_visit`]): its
+/// text borrowed from the file's bytes where it is one valid UTF-8 line,
+/// owned where continuation lines were joined to it or bytes were not
+/// UTF-8.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRef<'a> {
+    /// 1-based line of the header, in the whole file.
+    pub line: u64,
+    /// Physical lines in the record (1 + continuation lines).
+    pub lines: u32,
+    pub time: Option<Timestamp>,
+    pub host: Option<Cow<'a, str>>,
+    pub proc: Option<Cow<'a, str>>,
+    pub severity: Severity,
+    /// The message with continuation lines joined by `\n`.
+    pub message: Cow<'a, str>,
+    pub method: Option<Cow<'a, str>>,
+    pub route: Option<Cow<'a, str>>,
+    pub status: Option<u16>,
+    pub upstream_time: Option<f64>,
+}
+
+impl RecordRef<'_> {
+    /// The record with its text copied out of the file.
+    pub fn into_owned(self) -> Record {
+        Record {
+            line: self.line,
+            lines: self.lines,
+            time: self.time,
+            host: self.host.map(Cow::into_owned),
+            proc: self.proc.map(Cow::into_owned),
+            severity: self.severity,
+            message: self.message.into_owned(),
+            method: self.method.map(Cow::into_owned),
+            route: self.route.map(Cow::into_owned),
+            status: self.status,
+            upstream_time: self.upstream_time,
+        }
+    }
+
+    /// The record borrowing nothing: for lines read from a repaired copy.
+    fn into_static(self) -> RecordRef<'static> {
+        let own = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
+        RecordRef {
+            line: self.line,
+            lines: self.lines,
+            time: self.time,
+            host: own(self.host),
+            proc: own(self.proc),
+            severity: self.severity,
+            message: Cow::Owned(self.message.into_owned()),
+            method: own(self.method),
+            route: own(self.route),
+            status: self.status,
+            upstream_time: self.upstream_time,
+        }
+    }
+}
+
 /// Frames `bytes` with `format`, reading times with `ctx`; a large file in
-/// parallel chunks (see the module's doc).
+/// parallel chunks (see the module's doc). Built on [`frame_visit`], with
+/// every record copied out.
 pub fn frame(format: &Format, bytes: &[u8], ctx: &TimeCtx) -> LogFile {
     frame_in_chunks(format, bytes, ctx, CHUNK_BYTES)
 }
 
 fn frame_in_chunks(format: &Format, bytes: &[u8], ctx: &TimeCtx, chunk: usize) -> LogFile {
+    let push = |v: &mut Vec<Record>, r: RecordRef| v.push(r.into_owned());
+    let (mut log, parts) = visit_in_chunks(format, bytes, ctx, chunk, &Vec::new, &push);
+    log.records.reserve_exact(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        log.records.extend(part);
+    }
+    log
+}
+
+/// Frames `bytes` with `format` and hands each record to `visit` once it
+/// is complete (after its continuation lines), without keeping it: the
+/// streaming form of [`frame`], whose memory is the file's pages and a
+/// constant. A large file is framed in parallel chunks (see the module's
+/// doc); each chunk gets its own state from `init`, and the states come
+/// back in file order with the account of the file's lines (the
+/// [`LogFile`] without records). Within a chunk, records arrive in line
+/// order; line numbers are the whole file's.
+pub fn frame_visit<'a, S, I, V>(
+    format: &Format,
+    bytes: &'a [u8],
+    ctx: &TimeCtx,
+    init: I,
+    visit: V,
+) -> (LogFile, Vec<S>)
+where
+    S: Send,
+    I: Fn() -> S + Sync,
+    V: Fn(&mut S, RecordRef<'a>) + Sync,
+{
+    visit_in_chunks(format, bytes, ctx, CHUNK_BYTES, &init, &visit)
+}
+
+/// [`frame_visit`] with the chunk size given (small in tests); the
+/// callbacks taken as trait objects, one call per record.
+fn visit_in_chunks<'a, S: Send>(
+    format: &Format,
+    bytes: &'a [u8],
+    ctx: &TimeCtx,
+    chunk: usize,
+    init: &(dyn Fn() -> S + Sync),
+    visit: &(dyn Fn(&mut S, RecordRef<'a>) + Sync),
+) -> (LogFile, Vec<S>) {
     let bom = if bytes.starts_with("\u{feff}".as_bytes()) {
         3
     } else {
@@ -136,18 +259,40 @@ fn frame_in_chunks(format: &Format, bytes: &[u8], ctx: &TimeCtx, chunk: usize) -
     let body = &bytes[bom..];
     if body.len() < 2 * chunk || memchr::memchr(b'\n', body).is_none() {
         // Small, or lines cut at carriage returns alone: one piece.
-        return frame_chunk(format, bytes, None, ctx);
+        let mut state = init();
+        let text = std::str::from_utf8(bytes).map_err(|_| ());
+        let log = ChunkFramer::new(format, ctx, 0).run(bytes, text, None, &mut state, visit);
+        return (log, vec![state]);
     }
     let cuts = cuts(format, body, chunk);
-    let parts: Vec<(LogFile, u64)> = cuts
+    // Lines before each chunk, so that every chunk numbers its lines as
+    // the whole file does; and each chunk checked for UTF-8 while it is
+    // at hand.
+    let counted: Vec<(&[u8], u64, Utf8)> = cuts
         .par_windows(2)
         .map(|w| {
             let chunk = &body[w[0]..w[1]];
-            let physical = memchr::memchr_iter(b'\n', chunk).count() as u64;
-            (frame_chunk(format, chunk, Some('\n'), ctx), physical)
+            let lines = memchr::memchr_iter(b'\n', chunk).count() as u64;
+            (chunk, lines, std::str::from_utf8(chunk).map_err(|_| ()))
         })
         .collect();
-    join(parts)
+    let mut before = 0;
+    let mut pieces = Vec::with_capacity(counted.len());
+    for (chunk, lines, text) in counted {
+        pieces.push((chunk, before, text));
+        before += lines;
+    }
+    let parts: Vec<(LogFile, S)> = pieces
+        .into_par_iter()
+        .map(|(chunk, before, text)| {
+            let mut state = init();
+            let framer = ChunkFramer::new(format, ctx, before);
+            let log = framer.run(chunk, text, Some(b'\n'), &mut state, visit);
+            (log, state)
+        })
+        .collect();
+    let (logs, states) = parts.into_iter().unzip();
+    (join(logs), states)
 }
 
 /// Where chunks start: 0, then the first line that begins a record at or
@@ -187,21 +332,19 @@ fn record_start_after(format: &Format, body: &[u8], from: usize) -> Option<usize
     None
 }
 
-/// Joins the framed chunks of one file, in order; each comes with its
-/// count of physical lines, by which the line numbers after it move.
-fn join(parts: Vec<(LogFile, u64)>) -> LogFile {
+/// Joins the accounts of one file's chunks, in order; their line numbers
+/// are already the whole file's.
+fn join(parts: Vec<LogFile>) -> LogFile {
     let mut out = LogFile::default();
-    let mut offset = 0;
-    for (i, (part, physical)) in parts.into_iter().enumerate() {
+    for (i, part) in parts.into_iter().enumerate() {
         if i == 0 {
             out.format = part.format;
         }
         if part.lines > 0 {
-            out.lines = offset + part.lines;
+            out.lines = part.lines;
         }
-        let moved = |(n, text): (u64, String)| (n + offset, text);
-        out.first_unparsed = out.first_unparsed.or(part.first_unparsed.map(moved));
-        out.first_no_time = out.first_no_time.or(part.first_no_time.map(moved));
+        out.first_unparsed = out.first_unparsed.or(part.first_unparsed);
+        out.first_no_time = out.first_no_time.or(part.first_no_time);
         out.unparsed += part.unparsed;
         out.continuation += part.continuation;
         out.no_time += part.no_time;
@@ -209,25 +352,30 @@ fn join(parts: Vec<(LogFile, u64)>) -> LogFile {
         out.year_inferred += part.year_inferred;
         out.invalid_utf8 += part.invalid_utf8;
         out.cut += part.cut;
-        out.records.extend(part.records.into_iter().map(|mut r| {
-            r.line += offset;
-            r
-        }));
-        offset += physical;
     }
     out
 }
 
 /// The time text of the line before and what it read as: lines of one
 /// second (or millisecond) repeat it, and reading it again would give the
-/// same result, since the parser tries the shape that read it first.
-#[derive(Default)]
+/// same result, since the parser tries the shape that read it first. A new
+/// text is read by [`FastTime`] where it knows the shape, by the general
+/// parser otherwise.
 struct LastTime {
     text: String,
     parsed: Option<crate::time::Parsed>,
+    fast: FastTime,
 }
 
 impl LastTime {
+    fn new(ctx: &TimeCtx) -> Self {
+        LastTime {
+            text: String::new(),
+            parsed: None,
+            fast: FastTime::new(ctx),
+        }
+    }
+
     fn parse(
         &mut self,
         text: &str,
@@ -235,7 +383,7 @@ impl LastTime {
         ctx: &TimeCtx,
     ) -> Option<crate::time::Parsed> {
         if self.text != text || self.text.is_empty() {
-            self.parsed = times.parse(text, ctx);
+            self.parsed = self.fast.parse(text).or_else(|| times.parse(text, ctx));
             self.text.clear();
             self.text.push_str(text);
         }
@@ -243,32 +391,151 @@ impl LastTime {
     }
 }
 
-/// Frames one piece of a file: the whole of it (`sep` decided here), or a
-/// chunk that starts at a record (`sep` decided on the whole file).
-fn frame_chunk(format: &Format, bytes: &[u8], sep: Option<char>, ctx: &TimeCtx) -> LogFile {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out = LogFile {
-        format: format.name().to_string(),
-        ..LogFile::default()
+/// The byte ranges of the physical lines of `bytes`, as [`lines`] and
+/// [`split_lines`] cut them: `sep` given (a chunk of a file whose
+/// separator was decided on the whole file), or decided here with a
+/// leading BOM taken off. Calls `each(n, start, end)` with the 1-based
+/// line number within `bytes`.
+fn line_ranges(bytes: &[u8], sep: Option<u8>, mut each: impl FnMut(u64, usize, usize)) {
+    let (from, sep) = match sep {
+        Some(sep) => (0, sep),
+        None => {
+            let from = if bytes.starts_with("\u{feff}".as_bytes()) {
+                3
+            } else {
+                0
+            };
+            let rest = &bytes[from..];
+            let cr_only =
+                memchr::memchr(b'\n', rest).is_none() && memchr::memchr(b'\r', rest).is_some();
+            (from, if cr_only { b'\r' } else { b'\n' })
+        }
     };
-    if let std::borrow::Cow::Owned(_) = text {
-        out.invalid_utf8 = text.lines().filter(|l| l.contains('\u{fffd}')).count() as u64;
+    let mut to = bytes.len();
+    if to > from && bytes[to - 1] == sep {
+        to -= 1;
     }
-    let times = TimeParser::new();
-    let mut last_time = LastTime::default();
-    let lines: Box<dyn Iterator<Item = (u64, &str)>> = match sep {
-        Some(sep) => Box::new(split_lines(&text, sep)),
-        None => Box::new(lines(&text)),
+    if from == to {
+        each(1, from, to);
+        return;
+    }
+    let mut start = from;
+    let mut n = 0;
+    let mut emit = |start: usize, end: usize| {
+        n += 1;
+        let end = if end > start && bytes[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        if end > start {
+            each(n, start, end);
+        }
     };
-    for (n, line) in lines {
-        out.lines = n;
-        let fields = format.parse(line);
-        match fields {
-            Some(f) if !format.is_continuation(&f) => {
+    for at in memchr::memchr_iter(sep, &bytes[from..to]) {
+        emit(start, from + at);
+        start = from + at + 1;
+    }
+    emit(start, to);
+}
+
+/// A piece of a file as text, or `Err` where it has bytes that are not
+/// UTF-8.
+type Utf8<'a> = Result<&'a str, ()>;
+
+/// Frames one piece of a file: the whole of it, or a chunk that starts at
+/// a record. Keeps the account of the piece's lines and the record not
+/// yet complete.
+struct ChunkFramer<'f, 'a> {
+    format: &'f Format,
+    ctx: &'f TimeCtx,
+    times: TimeParser,
+    last_time: LastTime,
+    /// Physical lines of the file before this piece.
+    before: u64,
+    out: LogFile,
+    pending: Option<RecordRef<'a>>,
+}
+
+impl<'f, 'a> ChunkFramer<'f, 'a> {
+    fn new(format: &'f Format, ctx: &'f TimeCtx, before: u64) -> Self {
+        ChunkFramer {
+            format,
+            ctx,
+            times: TimeParser::new(),
+            last_time: LastTime::new(ctx),
+            before,
+            out: LogFile {
+                format: format.name().to_string(),
+                ..LogFile::default()
+            },
+            pending: None,
+        }
+    }
+
+    /// Frames `bytes` (`text`, where they are UTF-8), handing each record
+    /// to `visit`; returns the account.
+    fn run<S>(
+        mut self,
+        bytes: &'a [u8],
+        text: Utf8<'a>,
+        sep: Option<u8>,
+        state: &mut S,
+        visit: &(dyn Fn(&mut S, RecordRef<'a>) + Sync),
+    ) -> LogFile {
+        let mut emit = |framer: &mut Self, record: Option<RecordRef<'a>>| {
+            if let Some(done) = std::mem::replace(&mut framer.pending, record) {
+                visit(state, done);
+            }
+        };
+        match text {
+            Ok(text) => line_ranges(bytes, sep, |n, start, end| {
+                let record = self.line(n, &text[start..end]);
+                if record.is_some() {
+                    emit(&mut self, record);
+                }
+            }),
+            Err(_) => {
+                // Only the lines with bytes that are not UTF-8 are copied.
+                let mut invalid = 0;
+                line_ranges(bytes, sep, |n, start, end| {
+                    let record = match std::str::from_utf8(&bytes[start..end]) {
+                        Ok(line) => {
+                            invalid += line.contains('\u{fffd}') as u64;
+                            self.line(n, line)
+                        }
+                        Err(_) => {
+                            invalid += 1;
+                            let line = String::from_utf8_lossy(&bytes[start..end]);
+                            self.line(n, &line).map(RecordRef::into_static)
+                        }
+                    };
+                    if record.is_some() {
+                        emit(&mut self, record);
+                    }
+                });
+                // As `str::lines` counts them: a file cut at carriage
+                // returns alone is one line there.
+                let cr_only = sep.is_none() && memchr::memchr(b'\n', bytes).is_none();
+                self.out.invalid_utf8 = if cr_only { 1 } else { invalid };
+            }
+        }
+        emit(&mut self, None);
+        self.out
+    }
+
+    /// Reads line `n` of the piece: returns the record it begins, or joins
+    /// it to the record before (or counts it as unparsed).
+    fn line<'l>(&mut self, n: u64, line: &'l str) -> Option<RecordRef<'l>> {
+        let n = self.before + n;
+        self.out.lines = n;
+        let out = &mut self.out;
+        match self.format.parse(line) {
+            Some(f) if !self.format.is_continuation(&f) => {
                 let time = f
                     .time
                     .as_deref()
-                    .and_then(|t| last_time.parse(t, &times, ctx));
+                    .and_then(|t| self.last_time.parse(t, &self.times, self.ctx));
                 if let Some(p) = time {
                     out.zone_assumed += p.zone_assumed as u64;
                     out.year_inferred += p.year_inferred as u64;
@@ -278,58 +545,65 @@ fn frame_chunk(format: &Format, bytes: &[u8], sep: Option<char>, ctx: &TimeCtx) 
                         out.first_no_time = Some((n, crate::model::excerpt(line, 160)));
                     }
                 }
-                let mut message = f.msg.into_owned();
+                let mut message = f.msg;
                 if message.len() > MAX_MESSAGE {
-                    message.truncate(message.floor_char_boundary(MAX_MESSAGE));
+                    let end = message.floor_char_boundary(MAX_MESSAGE);
+                    match &mut message {
+                        Cow::Borrowed(m) => *m = &m[..end],
+                        Cow::Owned(m) => m.truncate(end),
+                    }
                     out.cut += 1;
                 }
                 let severity = f.level.unwrap_or_else(|| infer_severity(&message));
-                out.records.push(Record {
+                Some(RecordRef {
                     line: n,
                     lines: 1,
                     time: time.map(|p| p.ts),
-                    host: f.host.map(|h| h.into_owned()),
-                    proc: f.proc.map(|p| p.into_owned()),
+                    host: f.host,
+                    proc: f.proc,
                     severity,
                     message,
-                    method: f.method.map(|m| m.into_owned()),
-                    route: f.path.map(|p| p.into_owned()),
+                    method: f.method,
+                    route: f.path,
                     status: f.status,
                     upstream_time: f.upstream_time,
-                });
+                })
             }
-            other => match out.records.last_mut() {
-                Some(rec) => {
-                    out.continuation += 1;
-                    rec.lines += 1;
-                    if rec.message.len() < MAX_MESSAGE {
-                        rec.message.push('\n');
-                        match &other {
-                            // A DETAIL or STATEMENT line: keep its level word.
-                            Some(f) => {
-                                rec.message.push_str(f.level_word.unwrap_or(""));
-                                rec.message.push_str(": ");
-                                rec.message.push_str(&f.msg);
+            other => {
+                match &mut self.pending {
+                    Some(rec) => {
+                        out.continuation += 1;
+                        rec.lines += 1;
+                        if rec.message.len() < MAX_MESSAGE {
+                            let message = rec.message.to_mut();
+                            message.push('\n');
+                            match &other {
+                                // A DETAIL or STATEMENT line: keep its level word.
+                                Some(f) => {
+                                    message.push_str(f.level_word.unwrap_or(""));
+                                    message.push_str(": ");
+                                    message.push_str(&f.msg);
+                                }
+                                None => message.push_str(line),
                             }
-                            None => rec.message.push_str(line),
+                            if message.len() > MAX_MESSAGE {
+                                let cut = message.floor_char_boundary(MAX_MESSAGE);
+                                message.truncate(cut);
+                                out.cut += 1;
+                            }
                         }
-                        if rec.message.len() > MAX_MESSAGE {
-                            let cut = rec.message.floor_char_boundary(MAX_MESSAGE);
-                            rec.message.truncate(cut);
-                            out.cut += 1;
+                    }
+                    None => {
+                        out.unparsed += 1;
+                        if out.first_unparsed.is_none() {
+                            out.first_unparsed = Some((n, crate::model::excerpt(line, 160)));
                         }
                     }
                 }
-                None => {
-                    out.unparsed += 1;
-                    if out.first_unparsed.is_none() {
-                        out.first_unparsed = Some((n, crate::model::excerpt(line, 160)));
-                    }
-                }
-            },
+                None
+            }
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -398,7 +672,7 @@ TypeError: client.ref is not a function
         let reg = Registry::default();
         let format = reg.get(reg.detect(record).unwrap().index);
         let ctx = TimeCtx::default();
-        let whole = frame_chunk(format, &bytes, None, &ctx);
+        let whole = frame_in_chunks(format, &bytes, &ctx, bytes.len());
         assert_eq!(whole.records.len(), 401);
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -415,6 +689,34 @@ TypeError: client.ref is not a function
             assert_eq!(chunked.invalid_utf8, 1);
             assert_eq!(chunked.no_time, whole.no_time);
         }
+    }
+
+    /// The visitor sees each record once, complete, in line order: one
+    /// line borrowed from the bytes, joined or repaired lines owned.
+    #[test]
+    fn visitor_borrows_single_lines_and_owns_joined_ones() {
+        let mut bytes = PG_RECORDS.as_bytes().to_vec();
+        bytes.extend_from_slice(b"2026-12-04 15:39:04.000 UTC [1] LOG:  bad \xff byte\n");
+        let reg = Registry::default();
+        let format = reg.get(reg.detect(PG_RECORDS).unwrap().index);
+        let (log, parts) = frame_visit(format, &bytes, &TimeCtx::default(), Vec::new, |v, r| {
+            v.push((
+                r.line,
+                r.lines,
+                matches!(r.message, Cow::Borrowed(_)),
+                r.message,
+            ))
+        });
+        let got: Vec<_> = parts.into_iter().flatten().collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!((got[0].0, got[0].1, got[0].2), (1, 4, false));
+        assert!(got[0].3.ends_with("\tVALUES (42)"));
+        assert_eq!((got[1].0, got[1].1, got[1].2), (5, 1, true));
+        assert_eq!(got[1].3, "checkpoint starting: time");
+        assert_eq!((got[2].0, got[2].2), (6, false));
+        assert_eq!(got[2].3, "bad \u{fffd} byte");
+        assert!(log.records.is_empty());
+        assert_eq!((log.lines, log.continuation, log.invalid_utf8), (6, 3, 1));
     }
 
     #[test]

@@ -13,6 +13,10 @@
 //! a day past the collection time belongs to the year before, which is how
 //! a log that runs across New Year reads correctly.
 //!
+//! Framing reads the shapes of the busiest logs with
+//! [`FastTime`](super::FastTime) first, which gives the same result for a
+//! fraction of the cost; this parser reads the rest.
+//!
 //! # Limitations
 //! - Zone abbreviations are read from a fixed table of common ones
 //!   (`UTC`, `GMT`, `PST`, `CET`, ...); an unknown one falls back to the

@@ -1,0 +1,521 @@
+//! Hand-written header readers for the busiest built-in formats: byte by
+//! byte, no regex, nothing allocated (but an access log's message, which
+//! is composed).
+//!
+//! Each reader follows the path that the format's regex takes first
+//! (greedy parts as long as they go, lazy ones as short, alternatives in
+//! order) and answers only when that path matches, so that its [`Fields`]
+//! are the regex's; at any other turn (a byte that is not ASCII where the
+//! regex's Unicode classes could read it otherwise, a part that does not
+//! match) it answers `None`, "not sure", and the regex decides. A
+//! differential test holds them to it (see the tests of `format.rs`).
+//!
+//! # Limitations
+//! - Only built-in formats have one: `hdfs`, `bgl`, `spark`,
+//!   `syslog-rfc3164`, `nginx-combined` and `postgres-stderr` (and `json`,
+//!   in `structured.rs`); a user's format (`--format-def`) is read by its
+//!   regex, even one named as a built-in.
+//! - Lines that the regex does not read at all cost both readers.
+
+use super::format::{access_log_message, Fields};
+use crate::model::Severity;
+use std::borrow::Cow;
+
+/// A fast reader: `Some` only with the regex's own fields.
+pub(crate) type Reader = for<'a> fn(&'a str) -> Option<Fields<'a>>;
+
+/// The fast reader of the built-in format `name`, if it has one.
+pub(crate) fn reader(name: &str) -> Option<Reader> {
+    Some(match name {
+        "hdfs" => hdfs,
+        "bgl" => bgl,
+        "spark" => spark,
+        "syslog-rfc3164" => syslog_rfc3164,
+        "nginx-combined" => nginx_combined,
+        "postgres-stderr" => postgres_stderr,
+        _ => return None,
+    })
+}
+
+/// A position in a line, moved on by what matched there.
+struct Cursor<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(line: &'a str) -> Self {
+        Cursor {
+            b: line.as_bytes(),
+            at: 0,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.at).copied()
+    }
+
+    /// Takes `c` or fails.
+    fn byte(&mut self, c: u8) -> Option<()> {
+        (self.peek() == Some(c)).then(|| self.at += 1)
+    }
+
+    /// Takes the longest run (at least one) of bytes in `class`; the
+    /// classes are ASCII, so the run stops at any other byte.
+    fn run(&mut self, class: impl Fn(u8) -> bool) -> Option<(usize, usize)> {
+        let start = self.at;
+        while self.peek().is_some_and(&class) {
+            self.at += 1;
+        }
+        (self.at > start).then_some((start, self.at))
+    }
+
+    /// Takes exactly `n` ASCII digits.
+    fn digits(&mut self, n: usize) -> Option<()> {
+        let d = self.b.get(self.at..self.at + n)?;
+        d.iter().all(u8::is_ascii_digit).then(|| self.at += n)
+    }
+
+    /// `HH:MM:SS` and an optional `.` with digits, which must follow it
+    /// (`\d\d:\d\d:\d\d(?:\.\d+)?` where no `.` comes after).
+    fn clock(&mut self) -> Option<()> {
+        for sep in [b':', b':'] {
+            self.digits(2)?;
+            self.byte(sep)?;
+        }
+        self.digits(2)?;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            self.run(digit)?;
+        }
+        Some(())
+    }
+
+    /// A `\S+` token followed by one space (taken): ASCII only, since a
+    /// byte of another character could be Unicode white space.
+    fn token(&mut self) -> Option<(usize, usize)> {
+        let t = self.run(|c| c.is_ascii_graphic())?;
+        self.byte(b' ')?;
+        Some(t)
+    }
+}
+
+/// `\w`, `.` and `$` in ASCII (a logger's name).
+fn logger(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'$'
+}
+
+fn upper(c: u8) -> bool {
+    c.is_ascii_uppercase()
+}
+
+fn digit(c: u8) -> bool {
+    c.is_ascii_digit()
+}
+
+/// The fields of a `time level logger: msg` line (HDFS, Spark), the time
+/// ending at `time_end` and the cursor after its space.
+fn level_logger_msg<'a>(line: &'a str, time_end: usize, mut c: Cursor<'a>) -> Option<Fields<'a>> {
+    let (l0, l1) = c.run(upper)?;
+    c.byte(b' ')?;
+    c.run(logger)?;
+    c.byte(b':')?;
+    c.byte(b' ')?;
+    Some(leveled(&line[..time_end], &line[l0..l1], &line[c.at..]))
+}
+
+/// The fields of a line with a time, a level word and a message.
+fn leveled<'a>(time: &'a str, level: &'a str, msg: &'a str) -> Fields<'a> {
+    Fields {
+        time: Some(Cow::Borrowed(time)),
+        level_word: Some(level),
+        level: Severity::parse(level),
+        msg: Cow::Borrowed(msg),
+        ..Fields::default()
+    }
+}
+
+/// `081109 203615 148 INFO dfs.DataNode$PacketResponder: message`.
+fn hdfs(line: &str) -> Option<Fields<'_>> {
+    let mut c = Cursor::new(line);
+    c.digits(6)?;
+    c.byte(b' ')?;
+    c.digits(6)?;
+    c.byte(b' ')?;
+    c.run(digit)?;
+    c.byte(b' ')?;
+    level_logger_msg(line, 13, c)
+}
+
+/// `17/06/09 20:10:40 INFO spark.SecurityManager: message`.
+fn spark(line: &str) -> Option<Fields<'_>> {
+    let mut c = Cursor::new(line);
+    for sep in [b'/', b'/', b' ', b':', b':'] {
+        c.digits(2)?;
+        c.byte(sep)?;
+    }
+    c.digits(2)?;
+    c.byte(b' ')?;
+    level_logger_msg(line, 17, c)
+}
+
+/// `- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872
+/// R02-M1-N0-C:J12-U11 RAS KERNEL INFO message`.
+fn bgl(line: &str) -> Option<Fields<'_>> {
+    let mut c = Cursor::new(line);
+    c.token()?;
+    let (e0, e1) = c.run(digit)?;
+    if !(9..=10).contains(&(e1 - e0)) {
+        return None;
+    }
+    c.byte(b' ')?;
+    for (n, sep) in [(4, b'.'), (2, b'.'), (2, b' ')] {
+        c.digits(n)?;
+        c.byte(sep)?;
+    }
+    let (h0, h1) = c.token()?;
+    let t0 = c.at;
+    for (n, sep) in [
+        (4, b'-'),
+        (2, b'-'),
+        (2, b'-'),
+        (2, b'.'),
+        (2, b'.'),
+        (2, b'.'),
+    ] {
+        c.digits(n)?;
+        c.byte(sep)?;
+    }
+    let (_, t1) = c.run(digit)?;
+    c.byte(b' ')?;
+    c.token()?;
+    let (p0, _) = c.token()?;
+    let (_, p1) = c.token()?;
+    let (l0, l1) = c.run(upper)?;
+    c.byte(b' ')?;
+    Some(Fields {
+        host: Some(Cow::Borrowed(&line[h0..h1])),
+        proc: Some(Cow::Borrowed(&line[p0..p1])),
+        ..leveled(&line[t0..t1], &line[l0..l1], &line[c.at..])
+    })
+}
+
+/// `Dec 10 06:55:46 LabSZ sshd[24200]: message`, with an optional
+/// `<pri>` and a tag that may be missing.
+fn syslog_rfc3164(line: &str) -> Option<Fields<'_>> {
+    let mut c = Cursor::new(line);
+    if c.peek() == Some(b'<') {
+        c.at += 1;
+        let (d0, d1) = c.run(digit)?;
+        if d1 - d0 > 3 {
+            return None;
+        }
+        c.byte(b'>')?;
+    }
+    let t0 = c.at;
+    c.run(upper).filter(|(a, b)| b - a == 1)?;
+    c.run(|b| b.is_ascii_lowercase())
+        .filter(|(a, b)| b - a == 2)?;
+    c.byte(b' ')?;
+    if c.byte(b' ').is_none() {
+        c.digits(1)?;
+    }
+    c.digits(1)?;
+    c.byte(b' ')?;
+    c.clock()?;
+    let t1 = c.at;
+    c.byte(b' ')?;
+    let (h0, h1) = c.token()?;
+    let after_host = c.at;
+    let (proc, msg_from) = match syslog_tag(&mut c) {
+        Tag::Read(p0, p1) => (Some(Cow::Borrowed(&line[p0..p1])), c.at),
+        Tag::None => (None, after_host),
+        Tag::Unsure => return None,
+    };
+    let rest = &line[msg_from..];
+    Some(Fields {
+        time: Some(Cow::Borrowed(&line[t0..t1])),
+        host: Some(Cow::Borrowed(&line[h0..h1])),
+        proc,
+        msg: Cow::Borrowed(rest.trim_start_matches(' ')),
+        ..Fields::default()
+    })
+}
+
+/// What the optional tag of a syslog line came to.
+enum Tag {
+    /// The tag's `proc` span; the cursor is after its `:` and space.
+    Read(usize, usize),
+    /// The regex skips the tag: no part of it matches.
+    None,
+    /// Another path of the regex could read it: let the regex decide.
+    Unsure,
+}
+
+/// The tag `name[pid]: `, `name(sub)[pid]: `, `name 1.4.1: `, ...: the
+/// regex's `(?:name(?:\([^)]*\))?(?:\ [\d.]+)?(?:\[(\d+)\])?:\ ?)?`.
+fn syslog_tag(c: &mut Cursor) -> Tag {
+    let start = c.at;
+    // `[^\s\[:]+`: ASCII only; a paren in it leaves shorter names (with
+    // the `(...)` part) to the regex.
+    let name = |b: u8| b.is_ascii_graphic() && b != b'[' && b != b':';
+    let Some((_, end)) = c.run(name) else {
+        return match c.peek() {
+            Some(b) if b >= 0x80 => Tag::Unsure,
+            _ => Tag::None,
+        };
+    };
+    if c.peek().is_some_and(|b| b >= 0x80) {
+        return Tag::Unsure;
+    }
+    // The longest name is tried first; where it fails, a shorter one
+    // followed by `(...)` could still match.
+    let failed = if c.b[start..end].contains(&b'(') {
+        Tag::Unsure
+    } else {
+        Tag::None
+    };
+    let mut proc_end = end;
+    if c.peek() == Some(b' ') {
+        let save = c.at;
+        c.at += 1;
+        match c.run(|b| b.is_ascii_digit() || b == b'.') {
+            Some(_) if c.peek().is_some_and(|b| b >= 0x80) => return Tag::Unsure,
+            Some((_, v1)) => proc_end = v1,
+            None if c.peek().is_some_and(|b| b >= 0x80) => return Tag::Unsure,
+            None => c.at = save,
+        }
+    }
+    if c.peek() == Some(b'[') {
+        let save = c.at;
+        c.at += 1;
+        let pid = c.run(digit);
+        if c.peek().is_some_and(|b| b >= 0x80) {
+            return Tag::Unsure;
+        }
+        if pid.is_none() || c.byte(b']').is_none() {
+            c.at = save;
+        }
+    }
+    if c.byte(b':').is_none() {
+        return failed;
+    }
+    c.byte(b' ');
+    Tag::Read(start, proc_end)
+}
+
+/// `127.0.0.1 - - [04/Dec/2026:15:37:09 +0000] "GET /path HTTP/1.1" 200
+/// 2055 "-" "curl/7.88.1" 0.002 0.001`.
+fn nginx_combined(line: &str) -> Option<Fields<'_>> {
+    let mut c = Cursor::new(line);
+    let b = c.b;
+    c.token()?;
+    c.token()?;
+    c.token()?;
+    c.byte(b'[')?;
+    let (t0, t1) = c.run(|b| b != b']')?;
+    c.byte(b']')?;
+    c.byte(b' ')?;
+    c.byte(b'"')?;
+    let (m0, m1) = c.run(upper)?;
+    c.byte(b' ')?;
+    let (p0, p1) = c.run(|b| b.is_ascii_graphic())?;
+    if b[p0..p1].contains(&b'"') {
+        return None;
+    }
+    if c.peek() == Some(b' ') {
+        // ` [^"]*` up to the first quote.
+        c.at = p1 + memchr::memchr(b'"', &b[p1..])?;
+    }
+    c.byte(b'"')?;
+    c.byte(b' ')?;
+    let s0 = c.at;
+    c.digits(3)?;
+    let s1 = c.at;
+    c.byte(b' ')?;
+    if c.byte(b'-').is_none() {
+        c.run(digit)?;
+    }
+    if c.peek().is_some_and(|b| b >= 0x80) {
+        return None;
+    }
+    // The optional parts: each taken when it matches, as the regex does,
+    // since what follows them (`.*`) always matches.
+    let save = c.at;
+    let quoted = |c: &mut Cursor| -> Option<()> {
+        c.byte(b' ')?;
+        c.byte(b'"')?;
+        c.at += memchr::memchr(b'"', &c.b[c.at..])? + 1;
+        Some(())
+    };
+    if quoted(&mut c).and_then(|_| quoted(&mut c)).is_none() {
+        c.at = save;
+    }
+    let mut urt = None;
+    for (i, class) in [rt_class as fn(u8) -> bool, urt_class]
+        .into_iter()
+        .enumerate()
+    {
+        if c.peek() != Some(b' ') {
+            break;
+        }
+        let save = c.at;
+        c.at += 1;
+        let got = c.run(class).or_else(|| {
+            c.byte(b'-')?;
+            Some((c.at - 1, c.at))
+        });
+        if c.peek().is_some_and(|b| b >= 0x80) {
+            return None;
+        }
+        match got {
+            Some((u0, u1)) if i == 1 => urt = Some(&line[u0..u1]),
+            Some(_) => {}
+            None => c.at = save,
+        }
+    }
+    let status = &line[s0..s1];
+    let mut f = Fields {
+        time: Some(Cow::Borrowed(&line[t0..t1])),
+        method: Some(Cow::Borrowed(&line[m0..m1])),
+        path: Some(Cow::Borrowed(&line[p0..p1])),
+        status: status.parse().ok(),
+        upstream_time: urt.and_then(|u| u.trim().parse().ok()),
+        ..Fields::default()
+    };
+    access_log_message(&mut f);
+    Some(f)
+}
+
+/// `$request_time`: `[\d.]`.
+fn rt_class(b: u8) -> bool {
+    b.is_ascii_digit() || b == b'.'
+}
+
+/// `$upstream_response_time`: `[\d.,:\ ]`.
+fn urt_class(b: u8) -> bool {
+    b.is_ascii_digit() || matches!(b, b'.' | b',' | b':' | b' ')
+}
+
+/// The level words of `postgres-stderr`, in the regex's order.
+const PG_LEVELS: [&[u8]; 14] = [
+    b"LOG",
+    b"ERROR",
+    b"FATAL",
+    b"PANIC",
+    b"WARNING",
+    b"NOTICE",
+    b"INFO",
+    b"DEBUG",
+    b"DETAIL",
+    b"HINT",
+    b"STATEMENT",
+    b"CONTEXT",
+    b"QUERY",
+    b"LOCATION",
+];
+
+/// `2026-12-04 15:39:02.117 UTC [23011] app@shop ERROR:  message`: an
+/// ISO time with an optional fraction and zone, then any prefix, then the
+/// first level word followed by `:` and spaces.
+fn postgres_stderr(line: &str) -> Option<Fields<'_>> {
+    let mut c = Cursor::new(line);
+    let b = c.b;
+    for (n, sep) in [(4, &b"-"[..]), (2, b"-"), (2, b"T ")] {
+        c.digits(n)?;
+        sep.contains(&c.peek()?).then_some(())?;
+        c.at += 1;
+    }
+    c.clock()?;
+    match c.peek()? {
+        b' ' => {
+            let upper_end = c.at + 1 + b[c.at + 1..].iter().take_while(|b| upper(**b)).count();
+            if (2..=5).contains(&(upper_end - c.at - 1)) && b.get(upper_end) == Some(&b' ') {
+                c.at = upper_end;
+            }
+        }
+        b'+' | b'-' => {
+            c.at += 1;
+            c.digits(2)?;
+            let save = c.at;
+            c.byte(b':');
+            if c.digits(2).is_none() {
+                c.at = save;
+                if c.digits(2).is_none() {
+                    c.at = save;
+                }
+            }
+        }
+        _ => {}
+    }
+    let time_end = c.at;
+    c.run(|b| b == b' ')?;
+    // `[^:]*?` cannot pass a colon, so the level word is the one that
+    // ends at the first colon after the prefix (no level word ends
+    // another). `[pid]` and what may follow it hold no colon and no level
+    // word, so this holds from here whether the regex took them or not.
+    let colon = c.at + memchr::memchr(b':', &b[c.at..])?;
+    if b.get(colon + 1) != Some(&b' ') {
+        return None;
+    }
+    let head = &b[c.at..colon];
+    let len = match head.last() {
+        // `DEBUG\d?`, its digit taken where there is one.
+        Some(d) if d.is_ascii_digit() && head[..head.len() - 1].ends_with(b"DEBUG") => 6,
+        _ => PG_LEVELS.iter().find(|w| head.ends_with(w))?.len(),
+    };
+    let level = &line[colon - len..colon];
+    let msg = line[colon + 1..].trim_start_matches(' ');
+    Some(leveled(&line[..time_end], level, msg))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::logs::{corpus, FormatDef, Registry};
+
+    /// Every line of the corpus (built-in samples, Loghub 2k, fixtures and
+    /// mutations) that a fast reader reads gets the fields its format's
+    /// regex (or JSON reader) gives; and the fast readers read nearly all
+    /// the real lines their regex reads.
+    #[test]
+    fn fast_readers_give_the_regex_fields() {
+        let registry = Registry::default();
+        let real = corpus::real_lines();
+        let lines = corpus::all_lines(&registry);
+        assert!(lines.len() > real.len() + 10_000, "{} lines", lines.len());
+        let mut formats = 0;
+        for f in registry.formats() {
+            let Some(fast) = f.fast() else { continue };
+            formats += 1;
+            for l in &lines {
+                if let Some(got) = fast(l) {
+                    assert_eq!(Some(got), f.parse_slow(l), "{}: {l:?}", f.name());
+                }
+            }
+            let slow = real.iter().filter(|l| f.parse_slow(l).is_some()).count();
+            let quick = real.iter().filter(|l| fast(l).is_some()).count();
+            assert!(slow >= 5, "{}: {slow} real lines", f.name());
+            assert!(quick * 100 >= slow * 99, "{}: {quick} of {slow}", f.name());
+        }
+        assert_eq!(formats, 7);
+    }
+
+    /// A user's format keeps its regex, even under a built-in's name.
+    #[test]
+    fn user_formats_have_no_fast_reader() {
+        let def = FormatDef {
+            name: "hdfs".into(),
+            description: String::new(),
+            regex: r"^(?P<time>\d{6} \d{6}) (?P<msg>.*)$".into(),
+            continuation_levels: vec![],
+            samples: vec![],
+        };
+        let registry = Registry::with_user_formats(vec![def]).unwrap();
+        let user = &registry.formats()[0];
+        assert!(user.fast().is_none());
+        let line = "081109 203615 148 INFO dfs.DataNode: x";
+        assert_eq!(user.parse(line).unwrap().msg, "148 INFO dfs.DataNode: x");
+        let builtin = registry.formats().iter().rfind(|f| f.name() == "hdfs");
+        assert_eq!(builtin.unwrap().parse(line).unwrap().msg, "x");
+    }
+}
