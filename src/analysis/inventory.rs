@@ -160,6 +160,13 @@ fn log_inventory(path: &str, log: &LogFile) -> InventoryEntry {
     if log.cut > 0 {
         reasons.push(format!("{} records cut at 64 KiB", log.cut));
     }
+    if let Some(n) = log.first_nul {
+        reasons.push(format!(
+            "{} lines held NUL bytes (zero-filled space), taken out, first at line {n}; \
+             {} held nothing else and were not read",
+            log.nul_led, log.nul_only
+        ));
+    }
     let status = if reasons.is_empty() {
         "parsed"
     } else {

@@ -107,6 +107,14 @@ pub struct LogFile {
     pub invalid_utf8: u64,
     /// Records cut at the message length bound.
     pub cut: u64,
+    /// Lines that held NUL bytes (a stretch zero-filled by a crash or
+    /// preallocated, often ended without a line feed): the NULs are taken
+    /// out and the rest read as a line.
+    pub nul_led: u64,
+    /// Of them, lines that held nothing but NUL bytes: counted, not read.
+    pub nul_only: u64,
+    /// The first line that held NUL bytes.
+    pub first_nul: Option<u64>,
 }
 
 /// Cuts a message at [`MAX_MESSAGE`] bytes on a character boundary.
@@ -352,6 +360,9 @@ fn join(parts: Vec<LogFile>) -> LogFile {
         out.year_inferred += part.year_inferred;
         out.invalid_utf8 += part.invalid_utf8;
         out.cut += part.cut;
+        out.nul_led += part.nul_led;
+        out.nul_only += part.nul_only;
+        out.first_nul = out.first_nul.or(part.first_nul);
     }
     out
 }
@@ -488,7 +499,18 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                 visit(state, done);
             }
         };
+        let has_nul = memchr::memchr(0, bytes).is_some();
         match text {
+            Ok(text) if has_nul => line_ranges(bytes, sep, |n, start, end| {
+                let line = &text[start..end];
+                let record = match line.contains('\0') {
+                    true => self.nul_line(n, line),
+                    false => self.line(n, line),
+                };
+                if record.is_some() {
+                    emit(&mut self, record);
+                }
+            }),
             Ok(text) => line_ranges(bytes, sep, |n, start, end| {
                 let record = self.line(n, &text[start..end]);
                 if record.is_some() {
@@ -500,6 +522,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                 let mut invalid = 0;
                 line_ranges(bytes, sep, |n, start, end| {
                     let record = match std::str::from_utf8(&bytes[start..end]) {
+                        Ok(line) if has_nul && line.contains('\0') => self.nul_line(n, line),
                         Ok(line) => {
                             invalid += line.contains('\u{fffd}') as u64;
                             self.line(n, line)
@@ -522,6 +545,22 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         }
         emit(&mut self, None);
         self.out
+    }
+
+    /// Reads line `n`, which holds NUL bytes, without them: zero-filled
+    /// space (a crash, a preallocated file) that ended without a line feed
+    /// would otherwise glue the next line to the record before, or fill a
+    /// message with NULs. A line of nothing but NULs is counted, not read.
+    fn nul_line(&mut self, n: u64, line: &str) -> Option<RecordRef<'static>> {
+        self.out.nul_led += 1;
+        self.out.first_nul.get_or_insert(self.before + n);
+        let clean = line.replace('\0', "");
+        if clean.trim().is_empty() {
+            self.out.lines = self.before + n;
+            self.out.nul_only += 1;
+            return None;
+        }
+        self.line(n, &clean).map(RecordRef::into_static)
     }
 
     /// Reads line `n` of the piece: returns the record it begins, or joins
@@ -717,6 +756,29 @@ TypeError: client.ref is not a function
         assert_eq!(got[2].3, "bad \u{fffd} byte");
         assert!(log.records.is_empty());
         assert_eq!((log.lines, log.continuation, log.invalid_utf8), (6, 3, 1));
+    }
+
+    /// QA: a zero-filled stretch with no line feed after it glued the next
+    /// record to the one before, or filled a message. NULs are taken out
+    /// and counted.
+    #[test]
+    fn a_nul_run_before_a_record_is_taken_off_not_glued() {
+        let mut bytes = b"2026/12/04 15:39:02 [error] 1#1: *1 first\n".to_vec();
+        bytes.extend(std::iter::repeat_n(0u8, 5000));
+        bytes.extend_from_slice(b"2026/12/04 15:39:03 [warn] 1#1: second\n");
+        bytes.extend(std::iter::repeat_n(0u8, 300));
+        bytes.extend_from_slice(b"\n2026/12/04 15:39:04 [warn] 1#1: thi");
+        bytes.extend(std::iter::repeat_n(0u8, 70000));
+        bytes.extend_from_slice(b"rd\n");
+        let f = framed(&String::from_utf8(bytes).unwrap());
+        assert_eq!(f.records.len(), 3);
+        assert_eq!(f.records[2].message, "third");
+        assert_eq!(f.cut, 0);
+        assert_eq!(f.records[0].message, "first");
+        assert_eq!(f.records[1].message, "second");
+        assert_eq!(f.records[1].line, 2);
+        assert_eq!((f.nul_led, f.nul_only, f.first_nul), (3, 1, Some(2)));
+        assert_eq!(f.continuation, 0);
     }
 
     #[test]
