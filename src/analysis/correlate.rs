@@ -429,7 +429,7 @@ pub(crate) fn summary(findings: &[Finding]) -> Vec<String> {
         .into_iter()
         .take(3)
         .enumerate()
-        .map(|(i, f)| format!("{}. [{}] {}", i + 1, f.tier.title(), f.title))
+        .map(|(i, f)| format!("{}. {}: {}", i + 1, f.tier.title(), f.title))
         .collect()
 }
 

@@ -477,7 +477,7 @@ fn summary_is_an_ordered_list_numbered_once() {
     let items: Vec<&str> = section.split("<li>").skip(1).collect();
     let lines = json["summary"].as_array().unwrap();
     assert_eq!(items.len(), lines.len());
-    assert!(items[0].starts_with("[Data] "), "{}", items[0]);
+    assert!(items[0].starts_with("Data: "), "{}", items[0]);
     for (i, (item, line)) in items.iter().zip(lines).enumerate() {
         let prefix = format!("{}. ", i + 1);
         assert!(line.as_str().unwrap().starts_with(&prefix), "{line}");
