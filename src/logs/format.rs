@@ -203,7 +203,7 @@ impl Format {
             }
         };
         let fast = match reader {
-            Reader::Json => Some(super::structured::json_line_fast as super::fast::Reader),
+            Reader::Json => Some(super::json_fast::json_line_fast as super::fast::Reader),
             _ => None,
         };
         Ok(Format { def, reader, fast })

@@ -40,6 +40,7 @@ pub(crate) mod corpus;
 mod fast;
 mod format;
 mod frame;
+mod json_fast;
 mod structured;
 
 pub use format::{infer_severity, Fields, Format, FormatDef, FormatError, SampleDef};
