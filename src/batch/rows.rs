@@ -124,7 +124,7 @@ pub struct FindingRow {
     pub tier: String,
     pub title: String,
     /// Kept in `rows.json` as text, so a resumed run reads back the very
-    /// value a fresh run writes (see [`exact_f64`]).
+    /// value a fresh run writes (see `exact_f64`).
     #[serde(with = "exact_f64")]
     pub score: f64,
     pub time: Option<Timestamp>,

@@ -35,7 +35,7 @@ pub struct QueryChange {
     /// Of the call rate: new, gone, up, down or same.
     pub change: RateChange,
     /// `slower` or `faster` when the mean time per call moved by
-    /// [`LATENCY_FACTOR`] or more; empty otherwise.
+    /// a factor of two or more; empty otherwise.
     #[serde(skip_serializing_if = "str::is_empty")]
     pub latency: &'static str,
     pub baseline_calls: u64,
