@@ -470,8 +470,10 @@ enum Op {
     /// A merged position: values `v..v + n` with the constant text around
     /// them, `pre` bytes before the first and `post` after the last.
     Whole { v: u32, n: u32, pre: u32, post: u32 },
-    /// Values `v..v + n`, one parameter each.
-    Own { v: u32, n: u32 },
+    /// Values `v..v + n`, one parameter each, in a position of `width`
+    /// parameters: a key merged into a template whose token there holds
+    /// another number of `<*>` fills at most `width` and skips the rest.
+    Own { v: u32, n: u32, width: u32 },
 }
 
 /// The [`Op`]s of the keys met in one chunk, by key index, each key's
@@ -507,7 +509,11 @@ impl Plans {
                         post: (tok.len() - last - 3) as u32,
                     }),
                     Slot::Own(0) => {}
-                    Slot::Own(_) => ops.push(Op::Own { v, n }),
+                    Slot::Own(w) => ops.push(Op::Own {
+                        v,
+                        n,
+                        width: *w as u32,
+                    }),
                 }
                 v += n;
             }
@@ -553,12 +559,16 @@ fn add_known(
                 accs[k].add(h, line, start, end);
                 k += 1;
             }
-            Op::Own { v, n } => {
-                for s in &vars[v as usize..(v + n) as usize] {
+            Op::Own { v, n, width } => {
+                for s in vars[v as usize..(v + n) as usize]
+                    .iter()
+                    .take(width as usize)
+                {
                     let (h, start, end) = span(s.start, s.end);
                     accs[k].add(h, line, start, end);
                     k += 1;
                 }
+                k += (width as usize).saturating_sub(n as usize);
             }
         }
     }
@@ -597,16 +607,23 @@ fn params_of(slots: &[Slot]) -> usize {
 fn add_params(m: &Masked, msg: &str, line: u32, slots: &[Slot], accs: &mut [ParamAcc]) {
     let mut k = 0;
     for (i, slot) in slots.iter().enumerate() {
-        let spans: &[mask::Span] = match slot {
-            Slot::Whole => std::slice::from_ref(&m.tokens[i].raw),
+        // A position of `width` parameters takes at most that many of the
+        // message's values there (see [`Op::Own`]).
+        let (spans, width): (&[mask::Span], usize) = match slot {
+            Slot::Whole => match m.tokens.get(i) {
+                Some(t) => (std::slice::from_ref(&t.raw), 1),
+                None => (&[], 1),
+            },
             Slot::Own(0) => continue,
-            Slot::Own(_) => m.token_vars(i),
+            Slot::Own(w) if i < m.tokens.len() => (m.token_vars(i), *w as usize),
+            Slot::Own(w) => (&[], *w as usize),
         };
-        for s in spans {
+        for s in spans.iter().take(width) {
             let v = &msg.as_bytes()[s.start as usize..s.end as usize];
             accs[k].add(xxh3_64(v), line, s.start, s.end);
             k += 1;
         }
+        k += width.saturating_sub(spans.len());
     }
 }
 
@@ -620,7 +637,11 @@ fn finish_param(acc: &ParamAcc, messages: &[&str]) -> ParamStats {
         let raw = if s.start == u32::MAX {
             let mut m = Masked::default();
             mask(msg, &mut m);
-            m.tokens[s.end as usize].raw
+            // A message with fewer tokens (an empty one merged in) has
+            // no word there: the value reads empty.
+            m.tokens
+                .get(s.end as usize)
+                .map_or(mask::Span { start: 0, end: 0 }, |t| t.raw)
         } else {
             mask::Span {
                 start: s.start,
@@ -682,6 +703,27 @@ pub fn cli(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// QA: keys with another number of `<*>` in a position than their
+    /// template (an empty `app=` beside `app=psql`), and empty messages
+    /// merged with one-word ones, overran the statistics and panicked.
+    #[test]
+    fn keys_unlike_their_template_and_empty_messages_do_not_panic() {
+        let kv = [
+            "user=app,db=shop,app=psql,client=127.0.0.1 HINT: something",
+            "user=app,db=shop,app=,client=127.0.0.1 HINT: something",
+            "a=x,b=1",
+            "a=,b=1",
+        ];
+        let m = mine(&kv);
+        assert_eq!(m.assignment[0], m.assignment[1]);
+        assert_eq!(m.assignment[2], m.assignment[3]);
+        let empty = ["1", "", "", "\n", "aaaaaaaaaaa\n"];
+        let m = mine(&empty);
+        assert_eq!(m.assignment.len(), 5);
+        let total: u64 = m.templates.iter().map(|t| t.count).sum();
+        assert_eq!(total, 5);
+    }
 
     /// Values of message `i` of a chunk as text.
     fn values<'a>(spans: &ChunkSpans, i: usize, msg: &'a str) -> Option<Vec<&'a str>> {

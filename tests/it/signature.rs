@@ -236,3 +236,39 @@ fn cli_reads_a_compressed_file_through_the_bundle_opener() {
     let err = outsidein::signature::cli(&tar, true, &mut vec![]).unwrap_err();
     assert!(format!("{err:#}").contains("give one log file"), "{err:#}");
 }
+
+/// QA: messages whose key held another number of `<*>` in a position than
+/// their template's shifted values into the next parameter. Linux_2k's
+/// 909 `connection from IP (HOST) at DATE` lines hold 38 addresses, 11
+/// host names (besides an empty `()`, which gives no value) and 120 dates,
+/// as a regex over the messages counts; each parameter now holds its own
+/// (before: 38, 76 and 55).
+#[test]
+fn parameters_stay_in_their_position() {
+    let Some(root) = data_root() else { return };
+    let lines = contents(&root, "Linux");
+    let messages: Vec<&str> = lines.iter().map(|(_, c)| c.as_str()).collect();
+    let mined = mine(&messages);
+    let t = mined
+        .templates
+        .iter()
+        .find(|t| t.text == "connection from <*> (<*>) at <*>")
+        .expect("the ftpd connection template");
+    let re = regex::Regex::new(r"^connection from (\S+) \((.*)\) at (.*)$").unwrap();
+    let mut sets: [std::collections::BTreeSet<&str>; 3] = Default::default();
+    for m in &messages {
+        if let Some(c) = re.captures(m) {
+            for (i, set) in sets.iter_mut().enumerate() {
+                let v = c.get(i + 1).unwrap().as_str();
+                if !v.is_empty() {
+                    set.insert(v);
+                }
+            }
+        }
+    }
+    let want: Vec<u64> = sets.iter().map(|s| s.len() as u64).collect();
+    let got: Vec<u64> = t.params.iter().map(|p| p.distinct).collect();
+    assert_eq!(t.count, 909);
+    assert_eq!(got, want);
+    assert_eq!(got, [38, 11, 120]);
+}
