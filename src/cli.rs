@@ -692,7 +692,12 @@ fn timeline(path: &Path, format: TableFormat, input: &InputArgs) -> anyhow::Resu
         }
     };
     let rows = match analysis::timeline(path, &config) {
-        Ok(r) => r,
+        Ok((rows, unread)) => {
+            for w in unread {
+                eprintln!("outsidein: warning: {w}");
+            }
+            rows
+        }
         Err(e) => {
             eprintln!("outsidein: {e}");
             return Ok(3);

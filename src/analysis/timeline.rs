@@ -32,9 +32,37 @@ const IMPLAUSIBLE: &str = "its time is implausible for the bundle (before 2000, 
 /// Every log record of the bundle on one clock, in time order; records
 /// without a time come last. Records of equal time, and those without,
 /// keep file order: a rotated family's files oldest first, then line.
-pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle::OpenError> {
+///
+/// Also returns, as `path: why`, each file that gives no record although
+/// it may hold log lines: no known format reads it, or it could not be
+/// read (the timeline would otherwise leave it out without a word).
+pub fn timeline(
+    path: &Path,
+    config: &Config,
+) -> Result<(Vec<TimelineRow>, Vec<String>), bundle::OpenError> {
     let bundle = bundle::open(path, &config.limits)?;
     let (items, _, _) = parse_all(&bundle, config);
+    let mut unread: Vec<String> = items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Other {
+                kind: "unknown" | "log",
+                status: "skipped" | "failed",
+                reason,
+            } => Some(format!(
+                "{}: {}",
+                it.path,
+                reason.as_deref().unwrap_or("not read")
+            )),
+            _ => None,
+        })
+        .collect();
+    unread.extend(
+        bundle
+            .skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.path, s.reason)),
+    );
     let mut rows: Vec<(&Item, TimelineRow)> = items
         .iter()
         .filter_map(|it| match &it.parsed {
@@ -72,5 +100,5 @@ pub fn timeline(path: &Path, config: &Config) -> Result<Vec<TimelineRow>, bundle
             .then_with(|| ia.file_order().cmp(&ib.file_order()))
             .then(a.line.cmp(&b.line))
     });
-    Ok(rows.into_iter().map(|(_, r)| r).collect())
+    Ok((rows.into_iter().map(|(_, r)| r).collect(), unread))
 }

@@ -509,11 +509,7 @@ impl Plans {
                         post: (tok.len() - last - 3) as u32,
                     }),
                     Slot::Own(0) => {}
-                    Slot::Own(w) => ops.push(Op::Own {
-                        v,
-                        n,
-                        width: *w as u32,
-                    }),
+                    Slot::Own(w) => ops.push(Op::Own { v, n, width: *w }),
                 }
                 v += n;
             }
