@@ -503,12 +503,12 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         match text {
             Ok(text) if has_nul => line_ranges(bytes, sep, |n, start, end| {
                 let line = &text[start..end];
-                let record = match line.contains('\0') {
-                    true => self.nul_line(n, line),
-                    false => self.line(n, line),
-                };
-                if record.is_some() {
-                    emit(&mut self, record);
+                if line.contains('\0') {
+                    for record in self.nul_line(n, line) {
+                        emit(&mut self, Some(record));
+                    }
+                } else if let Some(record) = self.line(n, line) {
+                    emit(&mut self, Some(record));
                 }
             }),
             Ok(text) => line_ranges(bytes, sep, |n, start, end| {
@@ -521,20 +521,27 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                 // Only the lines with bytes that are not UTF-8 are copied.
                 let mut invalid = 0;
                 line_ranges(bytes, sep, |n, start, end| {
-                    let record = match std::str::from_utf8(&bytes[start..end]) {
+                    let records = match std::str::from_utf8(&bytes[start..end]) {
                         Ok(line) if has_nul && line.contains('\0') => self.nul_line(n, line),
                         Ok(line) => {
                             invalid += line.contains('\u{fffd}') as u64;
-                            self.line(n, line)
+                            self.line(n, line).into_iter().collect()
                         }
                         Err(_) => {
                             invalid += 1;
                             let line = String::from_utf8_lossy(&bytes[start..end]);
-                            self.line(n, &line).map(RecordRef::into_static)
+                            if has_nul && line.contains('\0') {
+                                self.nul_line(n, &line)
+                            } else {
+                                self.line(n, &line)
+                                    .map(RecordRef::into_static)
+                                    .into_iter()
+                                    .collect()
+                            }
                         }
                     };
-                    if record.is_some() {
-                        emit(&mut self, record);
+                    for record in records {
+                        emit(&mut self, Some(record));
                     }
                 });
                 // As `str::lines` counts them: a file cut at carriage
@@ -550,17 +557,36 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     /// Reads line `n`, which holds NUL bytes, without them: zero-filled
     /// space (a crash, a preallocated file) that ended without a line feed
     /// would otherwise glue the next line to the record before, or fill a
-    /// message with NULs. A line of nothing but NULs is counted, not read.
-    fn nul_line(&mut self, n: u64, line: &str) -> Option<RecordRef<'static>> {
+    /// message with NULs. The text after a NUL run that begins a record is
+    /// read as a line of its own (same line number); other text on either
+    /// side of NULs is joined as if they were not there. A line of nothing
+    /// but NULs is counted, not read. Returns the records it begins.
+    fn nul_line(&mut self, n: u64, line: &str) -> Vec<RecordRef<'static>> {
         self.out.nul_led += 1;
         self.out.first_nul.get_or_insert(self.before + n);
-        let clean = line.replace('\0', "");
-        if clean.trim().is_empty() {
+        let mut parts: Vec<String> = Vec::new();
+        for piece in line.split('\0').filter(|p| !p.is_empty()) {
+            let starts = self
+                .format
+                .parse(piece)
+                .is_some_and(|f| !self.format.is_continuation(&f));
+            match parts.last_mut() {
+                Some(last) if !starts => last.push_str(piece),
+                _ => parts.push(piece.to_string()),
+            }
+        }
+        if parts.iter().all(|p| p.trim().is_empty()) {
             self.out.lines = self.before + n;
             self.out.nul_only += 1;
-            return None;
+            return Vec::new();
         }
-        self.line(n, &clean).map(RecordRef::into_static)
+        let mut records = Vec::new();
+        for part in &parts {
+            if let Some(r) = self.line(n, part) {
+                records.push(r.into_static());
+            }
+        }
+        records
     }
 
     /// Reads line `n` of the piece: returns the record it begins, or joins
@@ -769,10 +795,15 @@ TypeError: client.ref is not a function
         bytes.extend(std::iter::repeat_n(0u8, 300));
         bytes.extend_from_slice(b"\n2026/12/04 15:39:04 [warn] 1#1: thi");
         bytes.extend(std::iter::repeat_n(0u8, 70000));
-        bytes.extend_from_slice(b"rd\n");
+        bytes.extend_from_slice(b"rd");
+        // A record cut without its line feed, NULs, then the next record.
+        bytes.extend(std::iter::repeat_n(0u8, 40));
+        bytes.extend_from_slice(b"2026/12/04 15:39:05 [warn] 1#1: fourth \xc3\xa9\n");
         let f = framed(&String::from_utf8(bytes).unwrap());
-        assert_eq!(f.records.len(), 3);
+        assert_eq!(f.records.len(), 4);
         assert_eq!(f.records[2].message, "third");
+        assert_eq!(f.records[3].message, "fourth é");
+        assert_eq!(f.records[3].line, f.records[2].line);
         assert_eq!(f.cut, 0);
         assert_eq!(f.records[0].message, "first");
         assert_eq!(f.records[1].message, "second");
