@@ -120,7 +120,11 @@ impl Registry {
         // Stable sort keeps the table order among equal scores.
         scores.sort_by_key(|s| std::cmp::Reverse(s.1));
         let (index, score) = scores[0];
-        if score == 0 || score * 10 < lines.len() {
+        // Indented lines continue a record (a statement's body, a stack
+        // trace): a Postgres log whose first lines are one long statement
+        // is still a Postgres log. A format must read a tenth of the rest.
+        let heads = lines.iter().filter(|l| !l.starts_with([' ', '\t'])).count();
+        if score == 0 || score * 10 < heads {
             return self.fallback(&lines);
         }
         let runner_up = scores
@@ -218,6 +222,20 @@ mod tests {
 
     /// Every built-in sample is read by its own format, yields the fields
     /// it promises, and is detected as that format on its own.
+    /// QA: one statement over 199 indented lines after its header made
+    /// the file unreadable (no format read a tenth of its lines).
+    #[test]
+    fn a_long_statement_at_the_start_does_not_hide_the_format() {
+        let mut text =
+            "2026-12-04 00:00:00.000 UTC [1000] LOG:  duration: 0.000 ms  statement: SELECT *\n"
+                .to_string();
+        for i in 0..199 {
+            text.push_str(&format!("    FROM items_{i}\n"));
+        }
+        let d = Registry::default().detect(&text).expect("detected");
+        assert_eq!(d.format, "postgres-stderr");
+    }
+
     #[test]
     fn builtin_samples_yield_their_fields() {
         let reg = Registry::default();
