@@ -35,6 +35,7 @@
 //!   thread).
 
 mod builtin;
+mod chunk;
 #[cfg(test)]
 pub(crate) mod corpus;
 mod fast;
