@@ -79,6 +79,17 @@ pub struct Report {
     pub charts: super::charts::Charts,
 }
 
+impl Report {
+    /// The signatures section 5 lists: warnings and errors, and any the
+    /// knowledge base names.
+    pub fn problem_signatures(&self) -> Vec<&Signature> {
+        self.signatures
+            .iter()
+            .filter(|s| s.severity.is_problem() || s.kind.is_some())
+            .collect()
+    }
+}
+
 /// The program that wrote the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {

@@ -424,11 +424,7 @@ fn changes(w: &mut String, r: &Report) {
 
 fn problems(w: &mut String, r: &Report) {
     section(w, "signatures", "5. Recurring and reproducible problems");
-    let sigs: Vec<&Signature> = r
-        .signatures
-        .iter()
-        .filter(|s| s.severity.is_problem() || s.kind.is_some())
-        .collect();
+    let sigs = r.problem_signatures();
     if sigs.is_empty() {
         w.push_str("<p>No warning or error signature recurs.</p>\n");
     } else {

@@ -361,11 +361,7 @@ fn changes(w: &mut String, r: &Report, rows: usize) {
 
 fn problems(w: &mut String, r: &Report, rows: usize) {
     let _ = writeln!(w, "## 5. Recurring and reproducible problems\n");
-    let sigs: Vec<&Signature> = r
-        .signatures
-        .iter()
-        .filter(|s| s.severity.is_problem() || s.kind.is_some())
-        .collect();
+    let sigs = r.problem_signatures();
     if sigs.is_empty() {
         let _ = writeln!(w, "No warning or error signature recurs.\n");
         return;
