@@ -25,7 +25,6 @@ if [ ! -x "$venv/bin/python" ]; then
     "$venv/bin/pip" install -q drain3
 fi
 cd "$(dirname "$0")/.."
-cargo bench -q --bench signatures --no-run 2>/dev/null
 bench=$(cargo bench -q --bench signatures --no-run --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*signatures[^"]*\)".*/\1/p' | tail -1)
 

@@ -45,7 +45,6 @@ bytes=$(cat "${files[@]}" | wc -c)
 cat "${files[@]}" >/dev/null # into the page cache
 mb=$(echo "$bytes / 1000000" | bc -l)
 
-cargo bench -q --bench ingest --no-run 2>/dev/null
 bench=$(cargo bench -q --bench ingest --no-run --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*\/deps\/ingest-[^"]*\)".*/\1/p' | tail -1)
 

@@ -30,8 +30,10 @@ pub(super) fn unread_container(head: &[u8]) -> Option<&'static str> {
     })
 }
 
+/// Whether `data` is not text; reads no further than the verdict needs
+/// (the NUL count of a whole text file is for [`Bytes::note`] only).
 pub(super) fn looks_binary(data: &[u8]) -> bool {
-    Bytes::of(data).binary().is_some()
+    Bytes::scan(data, false).binary().is_some()
 }
 
 /// NUL runs at least this long are space, not content: the tail of a
@@ -69,6 +71,12 @@ impl Bytes {
     /// Scans `data`. A file judged binary is not scanned past [`JUDGED`]
     /// bytes; a text file is scanned whole, to count its NUL bytes.
     pub(super) fn of(data: &[u8]) -> Bytes {
+        Bytes::scan(data, true)
+    }
+
+    /// [`Bytes::of`], going past the judged bytes of a text file only
+    /// when `whole` (to count its NUL bytes).
+    fn scan(data: &[u8], whole: bool) -> Bytes {
         let mut b = Bytes {
             magic: binary_magic(data),
             ..Bytes::default()
@@ -78,9 +86,14 @@ impl Bytes {
         }
         let mut at = 0;
         while at < data.len() {
-            let nul = memchr::memchr(0, &data[at..]).map_or(data.len(), |i| at + i);
+            // Without `whole`, nothing past the judged share is looked at.
+            let limit = match whole {
+                true => data.len(),
+                false => (at + JUDGED.saturating_sub(b.judged)).min(data.len()),
+            };
+            let nul = memchr::memchr(0, &data[at..limit]).map_or(limit, |i| at + i);
             b.judge(&data[at..nul], false);
-            if b.judged >= JUDGED && b.is_binary() {
+            if b.judged >= JUDGED && (b.is_binary() || !whole) {
                 break;
             }
             let end = data[nul..]

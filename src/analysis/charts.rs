@@ -9,6 +9,7 @@
 //! - Markers outside the span of the charted series are kept in the model
 //!   but fall off the drawn axis.
 
+use super::signatures::spread;
 use crate::model::{Sample, Spike};
 use crate::report::charts::*;
 use crate::report::model::{Report, TimelineEvent};
@@ -333,7 +334,7 @@ fn markers(timeline: &[TimelineEvent]) -> Vec<Marker> {
         (n, r) if n <= r => lifecycle,
         (_, 0) => Vec::new(),
         (_, 1) => vec![lifecycle[lifecycle.len() - 1]],
-        (n, r) => (0..r).map(|k| lifecycle[k * (n - 1) / (r - 1)]).collect(),
+        (n, r) => spread(n, r).map(|i| lifecycle[i]).collect(),
     };
     let mut out: Vec<Marker> = changes
         .into_iter()

@@ -80,12 +80,16 @@ fn lifecycle_occurrences(mut timed: Vec<(&Item, &Record)>) -> (Vec<Ev>, u64) {
             0,
         );
     }
-    let last = MAX_LIFECYCLE_MARKS - 1;
-    let kept = (0..MAX_LIFECYCLE_MARKS)
-        .map(|k| timed[k * (n - 1) / last])
-        .map(|(it, r)| evidence(it, r))
+    let kept = spread(n, MAX_LIFECYCLE_MARKS)
+        .map(|i| evidence(timed[i].0, timed[i].1))
         .collect();
     (kept, (n - MAX_LIFECYCLE_MARKS) as u64)
+}
+
+/// `k` indices spread evenly over `0..n` (at least two of each), the
+/// first and the last among them.
+pub(super) fn spread(n: usize, k: usize) -> impl Iterator<Item = usize> {
+    (0..k).map(move |j| j * (n - 1) / (k - 1))
 }
 
 fn ranked(m: BTreeMap<String, u64>) -> Vec<(String, u64)> {

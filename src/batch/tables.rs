@@ -282,16 +282,7 @@ pub fn recurrence(
             let class = t.class(qv);
             row.q_value = Some(qv);
             row.rising = matches!(class, RateChange::New | RateChange::Up);
-            row.trend = Some(
-                match class {
-                    RateChange::New => "new",
-                    RateChange::Gone => "gone",
-                    RateChange::Up => "up",
-                    RateChange::Down => "down",
-                    RateChange::Same => "same",
-                }
-                .into(),
-            );
+            row.trend = Some(class.as_str().into());
         }
     }
     rows.sort_by(|a, b| {

@@ -5,9 +5,8 @@
 //! lines. [`super::frame`] cuts files into pieces and joins the accounts.
 
 use super::format::{infer_severity, Format};
-use super::frame::{LogFile, RecordRef, MAX_MESSAGE};
+use super::frame::{cut_message, cut_owned, LogFile, RecordRef, MAX_MESSAGE};
 use crate::time::{FastTime, TimeCtx, TimeParser};
-use std::borrow::Cow;
 
 /// The time text of the line before and what it read as: lines of one
 /// second (or millisecond) repeat it, and reading it again would give the
@@ -208,10 +207,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         self.out.first_nul.get_or_insert(self.before + n);
         let mut parts: Vec<String> = Vec::new();
         for piece in line.split('\0').filter(|p| !p.is_empty()) {
-            let starts = self
-                .format
-                .parse(piece)
-                .is_some_and(|f| !self.format.is_continuation(&f));
+            let starts = self.format.begins_record(piece);
             match parts.last_mut() {
                 Some(last) if !starts => last.push_str(piece),
                 _ => parts.push(piece.to_string()),
@@ -253,14 +249,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                     }
                 }
                 let mut message = f.msg;
-                if message.len() > MAX_MESSAGE {
-                    let end = message.floor_char_boundary(MAX_MESSAGE);
-                    match &mut message {
-                        Cow::Borrowed(m) => *m = &m[..end],
-                        Cow::Owned(m) => m.truncate(end),
-                    }
-                    out.cut += 1;
-                }
+                out.cut += cut_message(&mut message) as u64;
                 let severity = f.level.unwrap_or_else(|| infer_severity(&message));
                 Some(RecordRef {
                     line: n,
@@ -293,11 +282,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                                 }
                                 None => message.push_str(line),
                             }
-                            if message.len() > MAX_MESSAGE {
-                                let cut = message.floor_char_boundary(MAX_MESSAGE);
-                                message.truncate(cut);
-                                out.cut += 1;
-                            }
+                            out.cut += cut_owned(message) as u64;
                         }
                     }
                     None => {

@@ -228,6 +228,12 @@ impl Format {
         &self.def.name
     }
 
+    /// Whether `line` begins a record: the format reads it, and its level
+    /// does not make it a continuation.
+    pub fn begins_record(&self, line: &str) -> bool {
+        self.parse(line).is_some_and(|f| !self.is_continuation(&f))
+    }
+
     /// True when this line continues the record before it by its level.
     pub fn is_continuation(&self, f: &Fields) -> bool {
         f.level_word

@@ -120,10 +120,32 @@ pub struct LogFile {
 
 /// Cuts a message at [`MAX_MESSAGE`] bytes on a character boundary.
 pub(crate) fn cut(mut msg: String) -> String {
-    if msg.len() > MAX_MESSAGE {
+    cut_owned(&mut msg);
+    msg
+}
+
+/// Cuts `msg` at [`MAX_MESSAGE`] bytes on a character boundary; true when
+/// it was longer.
+pub(super) fn cut_owned(msg: &mut String) -> bool {
+    let long = msg.len() > MAX_MESSAGE;
+    if long {
         msg.truncate(msg.floor_char_boundary(MAX_MESSAGE));
     }
-    msg
+    long
+}
+
+/// [`cut_owned`] for a message that may still borrow from the file.
+pub(super) fn cut_message(msg: &mut Cow<'_, str>) -> bool {
+    match msg {
+        Cow::Owned(m) => cut_owned(m),
+        Cow::Borrowed(m) => {
+            let long = m.len() > MAX_MESSAGE;
+            if long {
+                *m = &m[..m.floor_char_boundary(MAX_MESSAGE)];
+            }
+            long
+        }
+    }
 }
 
 /// Physical lines with their 1-based numbers; `\r\n` and a leading BOM are
@@ -330,10 +352,7 @@ fn record_start_after(format: &Format, body: &[u8], from: usize) -> Option<usize
         let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |e| start + e);
         let line = String::from_utf8_lossy(&body[start..end]);
         let line = line.strip_suffix('\r').unwrap_or(&line);
-        if format
-            .parse(line)
-            .is_some_and(|f| !format.is_continuation(&f))
-        {
+        if format.begins_record(line) {
             return Some(start);
         }
         start = end + 1;

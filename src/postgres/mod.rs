@@ -259,10 +259,9 @@ fn drop_bad_counters(view: PgView, rows: &mut Vec<PgRow>) -> Vec<(Option<u64>, S
     rows.retain(|row| {
         let bad = analyze::counters(view).iter().find_map(|&c| {
             let v = row.get(c)?;
-            let ok = v
-                .trim()
-                .parse::<f64>()
-                .is_ok_and(|n| n.is_finite() && (0.0..=MAX_COUNTER).contains(&n));
+            let ok = row
+                .num(c)
+                .is_some_and(|n| n.is_finite() && (0.0..=MAX_COUNTER).contains(&n));
             (!ok).then_some((c, v))
         });
         if let Some((c, v)) = bad {

@@ -54,8 +54,8 @@ pub struct PgAnalysis {
     /// Peak client connections per state and per application.
     pub connections: Vec<ConnCount>,
     /// Every query seen, by total execution time between the first and
-    /// last dump, most first (the report cites the first few; `diff`
-    /// compares all of them).
+    /// last dump, most first (the report cites the first few and names
+    /// each in the query chart's legend).
     pub top_queries: Vec<QueryDelta>,
     /// Every pg_stat_statements delta: one query between two dumps, so a
     /// caller can sum them over a window of its own.
