@@ -86,6 +86,20 @@ pub fn g_2x2(a: u64, window_total: u64, b: u64, baseline_total: u64) -> f64 {
     (2.0 * g).max(0.0)
 }
 
+/// [`rate_test`] of each (baseline, incident) count pair over the same two
+/// stretches, with its Benjamini–Hochberg adjusted p-value, in order.
+pub fn rate_tests(
+    counts: impl Iterator<Item = (u64, u64)>,
+    baseline_secs: f64,
+    incident_secs: f64,
+) -> Vec<(RateTest, f64)> {
+    let tests: Vec<RateTest> = counts
+        .map(|(b, i)| rate_test(b, baseline_secs, i, incident_secs))
+        .collect();
+    let q = adjust(&tests.iter().map(|t| t.p_value).collect::<Vec<_>>());
+    tests.into_iter().zip(q).collect()
+}
+
 /// Benjamini–Hochberg: adjusted p-values, in the input order.
 pub fn adjust(p: &[f64]) -> Vec<f64> {
     let m = p.len();

@@ -142,7 +142,7 @@ impl Side {
     fn pg_input(&self) -> postgres::PgInput<'_> {
         postgres::PgInput {
             dumps: &self.dumps,
-            window: self.window.map(|w| (w.start, w.end)),
+            window: self.window,
             conf_max: self.conf_max,
         }
     }
@@ -347,14 +347,14 @@ fn signature_changes(base: &Side, inc: &Side) -> (Vec<SignatureChange>, usize) {
         e.1 += s.count;
         e.2 = s;
     }
-    let tests: Vec<_> = ids
-        .values()
-        .map(|(b, i, _)| contrast::rate_test(*b, base.info.covered_secs, *i, inc.info.covered_secs))
-        .collect();
-    let q = contrast::adjust(&tests.iter().map(|t| t.p_value).collect::<Vec<_>>());
+    let tests = contrast::rate_tests(
+        ids.values().map(|(b, i, _)| (*b, *i)),
+        base.info.covered_secs,
+        inc.info.covered_secs,
+    );
     let mut out = Vec::new();
     let mut same = 0;
-    for ((id, (_, _, s)), (t, q)) in ids.iter().zip(tests.iter().zip(q)) {
+    for ((id, (_, _, s)), (t, q)) in ids.iter().zip(tests) {
         let change = t.class(q);
         if change == RateChange::Same {
             same += 1;

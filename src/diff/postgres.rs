@@ -17,6 +17,7 @@
 //!   between servers); two statements with one fingerprint are one query.
 
 use crate::analysis::contrast::{self, RateChange};
+use crate::analysis::Window;
 use crate::postgres::{PgDump, PgView, QueryStep};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -92,7 +93,7 @@ pub struct PostgresDiff {
 /// postgresql.conf.
 pub struct PgInput<'a> {
     pub dumps: &'a [PgDump],
-    pub window: Option<(Timestamp, Timestamp)>,
+    pub window: Option<Window>,
     pub conf_max: Option<u32>,
 }
 
@@ -114,18 +115,25 @@ struct PgSide {
 }
 
 fn side(input: &PgInput) -> PgSide {
-    let within = |t: Timestamp| input.window.is_none_or(|(s, e)| s <= t && t < e);
-    let in_window: Vec<PgDump> = input
-        .dumps
-        .iter()
-        .filter(|d| within(d.time))
-        .cloned()
-        .collect();
+    let within = |t: Timestamp| input.window.is_none_or(|w| w.contains(t));
+    let kept: Vec<PgDump>;
+    let in_window: &[PgDump] = match input.window {
+        None => input.dumps,
+        Some(_) => {
+            kept = input
+                .dumps
+                .iter()
+                .filter(|d| within(d.time))
+                .cloned()
+                .collect();
+            &kept
+        }
+    };
     // Gauges (connections, settings) from the dumps in the window; query
     // deltas from the whole series, so that a row a top-N dump lost for a
     // while is compared with its last reading, each kept on the side that
     // holds the middle of the time it spans.
-    let analysis = crate::postgres::analyze_dumps_with(&in_window, input.conf_max);
+    let analysis = crate::postgres::analyze_dumps_with(in_window, input.conf_max);
     let whole = input
         .window
         .map(|_| crate::postgres::analyze_dumps_with(input.dumps, input.conf_max));
@@ -243,48 +251,22 @@ impl PostgresDiff {
         for s in &mut self.settings {
             let name = s.name.clone();
             for v in [&mut s.baseline, &mut s.incident].into_iter().flatten() {
-                *v = redact_setting(r, &name, v);
+                *v = r.setting(&name, v);
             }
         }
-    }
-}
-
-/// A setting's value redacted as postgresql.conf would hold it,
-/// `name = 'value'`, so that a value with spaces (`echo pass`) is one
-/// value to the rules keyed on the name.
-fn redact_setting(r: &mut crate::redact::Redactor, name: &str, v: &str) -> String {
-    let quoted = !v.contains(['\'', '\\']);
-    let line = if quoted {
-        r.text(&format!("{name} = '{v}'"))
-    } else {
-        r.text(&format!("{name} = {v}"))
-    };
-    // The name is kept as it was unless a rule took part of it; then the
-    // whole redacted line is the value shown.
-    let Some(value) = line.strip_prefix(&format!("{name} = ")) else {
-        return line;
-    };
-    match (
-        quoted,
-        value.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')),
-    ) {
-        (true, Some(inner)) => inner.to_string(),
-        _ => value.to_string(),
     }
 }
 
 fn queries(d: &mut PostgresDiff, a: &PgSide, b: &PgSide) {
     let ids: std::collections::BTreeSet<&String> =
         a.queries.keys().chain(b.queries.keys()).collect();
-    let tests: Vec<_> = ids
-        .iter()
-        .map(|id| {
-            let calls = |s: &PgSide| s.queries.get(*id).map_or(0, |q| q.calls.round() as u64);
-            contrast::rate_test(calls(a), a.secs, calls(b), b.secs)
-        })
-        .collect();
-    let q = contrast::adjust(&tests.iter().map(|t| t.p_value).collect::<Vec<_>>());
-    for ((id, t), q) in ids.into_iter().zip(&tests).zip(q) {
+    let calls = |s: &PgSide, id: &str| s.queries.get(id).map_or(0, |q| q.calls.round() as u64);
+    let tests = contrast::rate_tests(
+        ids.iter().map(|id| (calls(a, id), calls(b, id))),
+        a.secs,
+        b.secs,
+    );
+    for (id, (t, q)) in ids.into_iter().zip(tests) {
         let (qa, qb) = (a.queries.get(id), b.queries.get(id));
         let (ma, mb) = (mean(qa), mean(qb));
         let enough = |x: Option<&Agg>| x.is_some_and(|x| x.calls >= MIN_CALLS);
@@ -385,7 +367,7 @@ mod tests {
     #[test]
     fn a_passphrase_command_is_redacted_whole() {
         let mut r = crate::redact::Redactor::numbered(false, &[]).unwrap();
-        let v = redact_setting(&mut r, "ssl_passphrase_command", "echo Sup3rS3cretPass");
+        let v = r.setting("ssl_passphrase_command", "echo Sup3rS3cretPass");
         assert!(v.starts_with("<password:") && !v.contains("Sup3r"), "{v}");
     }
 

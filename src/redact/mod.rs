@@ -215,6 +215,31 @@ impl Redactor {
         self.apply(s, &spans)
     }
 
+    /// A setting's value (pg_settings, a configuration file) redacted as
+    /// postgresql.conf would hold it, `name = 'value'`, so that a value
+    /// with spaces (`echo pass`) is one value to the rules keyed on the
+    /// name.
+    pub fn setting(&mut self, name: &str, v: &str) -> String {
+        let quoted = !v.contains(['\'', '\\']);
+        let line = if quoted {
+            self.text(&format!("{name} = '{v}'"))
+        } else {
+            self.text(&format!("{name} = {v}"))
+        };
+        // The name is kept as it was unless a rule took part of it; then the
+        // whole redacted line is the value shown.
+        let Some(value) = line.strip_prefix(&format!("{name} = ")) else {
+            return line;
+        };
+        match (
+            quoted,
+            value.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')),
+        ) {
+            (true, Some(inner)) => inner.to_string(),
+            _ => value.to_string(),
+        }
+    }
+
     /// The token that replaces a value, as `text` would write it.
     fn token(&mut self, span: &Span, value: &str) -> String {
         let rule = &self.rules[span.kind];
