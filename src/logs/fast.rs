@@ -33,6 +33,7 @@ pub(crate) fn reader(name: &str) -> Option<Reader> {
         "syslog-rfc3164" => syslog_rfc3164,
         "nginx-combined" => nginx_combined,
         "postgres-stderr" => postgres_stderr,
+        "json" => super::json_fast::json_line_fast,
         _ => return None,
     })
 }

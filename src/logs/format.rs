@@ -202,11 +202,11 @@ impl Format {
                 Reader::Regex(Box::new(header))
             }
         };
-        let fast = match reader {
-            Reader::Json => Some(super::json_fast::json_line_fast as super::fast::Reader),
-            _ => None,
-        };
-        Ok(Format { def, reader, fast })
+        Ok(Format {
+            def,
+            reader,
+            fast: None,
+        })
     }
 
     /// A built-in format, with its hand-written reader if it has one.

@@ -259,11 +259,7 @@ fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
 /// `\u` escape, whose lone surrogates `serde_json` treats apart.
 pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
     let line = line.trim();
-    let escaped_u = || {
-        memchr::memchr_iter(b'\\', line.as_bytes())
-            .any(|i| line.as_bytes().get(i + 1) == Some(&b'u'))
-    };
-    if !line.starts_with('{') || escaped_u() {
+    if !line.starts_with('{') {
         return None;
     }
     let mut keyed = Keyed {
@@ -271,7 +267,14 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
         objs: Default::default(),
     };
     if Scan::new(line).top(&mut keyed).is_none() {
-        // Something the scanner leaves to serde_json: start again there.
+        // The scanner stops at every string with a `\u` escape; such a
+        // line is `json_line`'s (looked for only here, off the common path).
+        let escaped_u = memchr::memchr_iter(b'\\', line.as_bytes())
+            .any(|i| line.as_bytes().get(i + 1) == Some(&b'u'));
+        if escaped_u {
+            return None;
+        }
+        // Something else the scanner leaves to serde_json: start again there.
         keyed = Keyed {
             vals: Default::default(),
             objs: Default::default(),
