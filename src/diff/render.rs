@@ -23,12 +23,14 @@ fn value(metric: &str, v: Option<f64>) -> String {
 }
 
 pub fn markdown(d: &Diff) -> String {
-    let mut s = String::new();
+    let mut s = crate::report::Md::default();
     let _ = writeln!(s, "# What changed\n");
     for (name, side) in [("Baseline", &d.baseline), ("Incident", &d.incident)] {
+        s.push_str("- ");
+        s.strong(name);
         let _ = writeln!(
             s,
-            "- **{name}**: {} ({}; {:.0} s covered, {} records, {} signatures)",
+            ": {} ({}; {:.0} s covered, {} records, {} signatures)",
             cell(&side.label, 200),
             span(side),
             side.covered_secs,
@@ -40,7 +42,9 @@ pub fn markdown(d: &Diff) -> String {
         let _ = writeln!(s, "\n{}", crate::redact::summary_line(Some(r)));
     }
     for n in &d.notes {
-        let _ = writeln!(s, "\n**Note:** {}", cell(n, 400));
+        s.push('\n');
+        s.strong("Note:");
+        let _ = writeln!(s, " {}", cell(n, 400));
     }
     let _ = writeln!(s, "\n## Signatures\n");
     let _ = writeln!(
@@ -159,7 +163,7 @@ pub fn markdown(d: &Diff) -> String {
             let _ = writeln!(s, "```\n");
         }
     }
-    crate::report::markdown_safe(&s)
+    s.finish()
 }
 
 /// Milliseconds with two decimals, or `-` where a side has no calls.
@@ -177,7 +181,7 @@ fn setting(v: Option<&str>) -> String {
     }
 }
 
-fn postgres(s: &mut String, p: &super::postgres::PostgresDiff) {
+fn postgres(s: &mut crate::report::Md, p: &super::postgres::PostgresDiff) {
     let _ = writeln!(s, "\n## Postgres\n");
     let _ = writeln!(
         s,

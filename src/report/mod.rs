@@ -21,7 +21,7 @@ mod svg;
 
 pub use html::render as html;
 pub use markdown::render as markdown;
-pub(crate) use markdown::{guard as markdown_safe, inline_code};
+pub(crate) use markdown::{guard as markdown_safe, inline_code, Md};
 pub use model::Report;
 
 /// The JSON form: pretty-printed, fields in model order.

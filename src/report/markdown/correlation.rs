@@ -3,7 +3,7 @@
 //! errors and instances that disagree. They yield rows first when the
 //! report must shrink.
 
-use super::{cell, code, more};
+use super::{cell, code, more, Md};
 use crate::report::fmt;
 use crate::report::model::*;
 use crate::report::time as t;
@@ -24,18 +24,17 @@ fn key_cell(o: &OverRepresented) -> String {
     }
 }
 
-pub(super) fn spike_explanations(w: &mut String, r: &Report, rows: usize) {
+pub(super) fn spike_explanations(w: &mut Md, r: &Report, rows: usize) {
     if r.spike_explanations.is_empty() {
         return;
     }
     let _ = writeln!(w, "### Rate spikes explained\n\n{}\n", fmt::SPIKES_INTRO);
     let n = budget(rows, 4);
     for e in r.spike_explanations.iter().take(n) {
+        w.strong(&format!("{} to {} UTC", t(Some(e.start)), t(Some(e.end))));
         let _ = writeln!(
             w,
-            "**{} to {} UTC** on {} ({}): {}.\n",
-            t(Some(e.start)),
-            t(Some(e.end)),
+            " on {} ({}): {}.\n",
             e.host,
             fmt::window_metrics(e),
             fmt::window_counts(e)
@@ -67,7 +66,7 @@ pub(super) fn spike_explanations(w: &mut String, r: &Report, rows: usize) {
     more(w, r.spike_explanations.len(), n, "spike windows");
 }
 
-pub(super) fn signature_shifts(w: &mut String, r: &Report, rows: usize) {
+pub(super) fn signature_shifts(w: &mut Md, r: &Report, rows: usize) {
     if r.signature_shifts.is_empty() {
         return;
     }
@@ -99,20 +98,20 @@ pub(super) fn signature_shifts(w: &mut String, r: &Report, rows: usize) {
     w.push('\n');
 }
 
-pub(super) fn anomalies(w: &mut String, r: &Report, rows: usize) {
+pub(super) fn anomalies(w: &mut Md, r: &Report, rows: usize) {
     if r.anomalies.is_empty() {
         return;
     }
     let _ = writeln!(w, "### What preceded each anomaly\n");
     let n = budget(rows, 8);
     for a in r.anomalies.iter().take(n) {
-        let _ = writeln!(
-            w,
-            "- **{} UTC, {}**: {}",
+        w.push_str("- ");
+        w.strong(&format!(
+            "{} UTC, {}",
             t(Some(a.time)),
-            a.kind.replace('_', " "),
-            a.title.replace('\n', " ")
-        );
+            a.kind.replace('_', " ")
+        ));
+        let _ = writeln!(w, ": {}", a.title.replace('\n', " "));
         if a.causes.is_empty() {
             let _ = writeln!(w, "  - {}", fmt::NO_CAUSE);
         }
@@ -124,7 +123,7 @@ pub(super) fn anomalies(w: &mut String, r: &Report, rows: usize) {
     w.push('\n');
 }
 
-pub(super) fn intermittent(w: &mut String, r: &Report, rows: usize) {
+pub(super) fn intermittent(w: &mut Md, r: &Report, rows: usize) {
     if r.intermittent.is_empty() {
         return;
     }
@@ -162,7 +161,7 @@ pub(super) fn intermittent(w: &mut String, r: &Report, rows: usize) {
     w.push('\n');
 }
 
-pub(super) fn disagreements(w: &mut String, r: &Report, rows: usize) {
+pub(super) fn disagreements(w: &mut Md, r: &Report, rows: usize) {
     if r.disagreements.is_empty() {
         return;
     }

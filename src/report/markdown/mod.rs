@@ -14,7 +14,7 @@ mod correlation;
 mod escape;
 
 use correlation::{anomalies, disagreements, intermittent, signature_shifts, spike_explanations};
-pub(crate) use escape::{guard, inline_code};
+pub(crate) use escape::{guard, inline_code, Md};
 
 /// GitHub's limit on a comment body.
 pub const MAX_CHARS: usize = 65_536;
@@ -120,20 +120,20 @@ pub(super) fn code(s: &str) -> String {
     inline_code(s)
 }
 
-pub(super) fn more(w: &mut String, total: usize, shown: usize, what: &str) {
+pub(super) fn more(w: &mut Md, total: usize, shown: usize, what: &str) {
     if total > shown {
-        let _ = writeln!(
-            w,
-            "\n*{} more {what} not shown; see the JSON report.*",
+        w.push('\n');
+        w.note_line(&format!(
+            "{} more {what} not shown; see the JSON report.",
             total - shown
-        );
+        ));
     }
 }
 
 /// The report with at most `rows` rows in each part, saying which parts
 /// were `cut`.
 fn render_with(r: &Report, rows: Rows, cut: &[&str]) -> String {
-    let mut w = String::new();
+    let mut w = Md::default();
     header(&mut w, r, cut);
     tiers(&mut w, r, rows);
     connections(&mut w, r);
@@ -149,10 +149,10 @@ fn render_with(r: &Report, rows: Rows, cut: &[&str]) -> String {
     timeline(&mut w, r, rows.timeline);
     completeness(&mut w, r, rows.completeness);
     inventory(&mut w, r, rows.inventory_notes);
-    guard(&w)
+    w.finish()
 }
 
-fn header(w: &mut String, r: &Report, cut: &[&str]) {
+fn header(w: &mut Md, r: &Report, cut: &[&str]) {
     let b = &r.bundle;
     let _ = writeln!(w, "# outsidein report: {}\n", b.name);
     let source = b
@@ -192,12 +192,12 @@ fn header(w: &mut String, r: &Report, cut: &[&str]) {
         crate::redact::summary_line(r.redactions.as_ref())
     );
     if !cut.is_empty() {
-        let _ = writeln!(
-            w,
-            "*Trimmed to fit a GitHub comment ({MAX_CHARS} characters): fewer rows of {}; \
-             each cut list says how many it left out, and the JSON report has them all.*\n",
+        w.note_line(&format!(
+            "Trimmed to fit a GitHub comment ({MAX_CHARS} characters): fewer rows of {}; \
+             each cut list says how many it left out, and the JSON report has them all.",
             cut.join(", ")
-        );
+        ));
+        w.push('\n');
     }
     let _ = writeln!(w, "## Summary\n");
     if r.summary.is_empty() {
@@ -214,7 +214,7 @@ fn header(w: &mut String, r: &Report, cut: &[&str]) {
     w.push('\n');
 }
 
-fn evidence_block(w: &mut String, ev: &[Evidence], rows: usize) {
+fn evidence_block(w: &mut Md, ev: &[Evidence], rows: usize) {
     if ev.is_empty() {
         return;
     }
@@ -231,22 +231,24 @@ fn evidence_block(w: &mut String, ev: &[Evidence], rows: usize) {
         );
     }
     if ev.len() > rows {
-        let _ = writeln!(
-            w,
-            "  - *{} more not shown; see the JSON report.*",
+        w.push_str("  - ");
+        w.note_line(&format!(
+            "{} more not shown; see the JSON report.",
             ev.len() - rows
-        );
+        ));
     }
     let _ = writeln!(w, "\n  </details>\n");
 }
 
-fn finding(w: &mut String, f: &Finding, evidence: usize) {
-    let _ = writeln!(w, "- **{}** (score {:.1}, `{}`)", f.title, f.score, f.kind);
+fn finding(w: &mut Md, f: &Finding, evidence: usize) {
+    w.push_str("- ");
+    w.strong(&f.title);
+    let _ = writeln!(w, " (score {:.1}, `{}`)", f.score, f.kind);
     let _ = writeln!(w, "  {}", f.detail.replace('\n', " "));
     evidence_block(w, &f.evidence, evidence);
 }
 
-fn tiers(w: &mut String, r: &Report, rows: Rows) {
+fn tiers(w: &mut Md, r: &Report, rows: Rows) {
     let _ = writeln!(w, "## 1. Each tier on its own\n");
     let _ = writeln!(
         w,
@@ -272,7 +274,7 @@ fn tiers(w: &mut String, r: &Report, rows: Rows) {
     }
 }
 
-fn connections(w: &mut String, r: &Report) {
+fn connections(w: &mut Md, r: &Report) {
     let _ = writeln!(w, "## 2. Connections between tiers\n");
     if r.connections.is_empty() {
         let _ = writeln!(w, "No connection errors between tiers were found.\n");
@@ -297,7 +299,7 @@ fn connections(w: &mut String, r: &Report) {
     w.push('\n');
 }
 
-fn usage(w: &mut String, r: &Report, rows: Rows) {
+fn usage(w: &mut Md, r: &Report, rows: Rows) {
     let _ = writeln!(w, "## 3. Changes in usage\n");
     let usage: Vec<&Finding> = r
         .findings
@@ -333,7 +335,7 @@ fn usage(w: &mut String, r: &Report, rows: Rows) {
     w.push('\n');
 }
 
-fn changes(w: &mut String, r: &Report, rows: usize) {
+fn changes(w: &mut Md, r: &Report, rows: usize) {
     let _ = writeln!(w, "## 4. Changes in dependencies\n");
     if r.changes.is_empty() {
         let _ = writeln!(w, "No dependency change found in the bundle.\n");
@@ -359,7 +361,7 @@ fn changes(w: &mut String, r: &Report, rows: usize) {
     w.push('\n');
 }
 
-fn problems(w: &mut String, r: &Report, rows: usize) {
+fn problems(w: &mut Md, r: &Report, rows: usize) {
     let _ = writeln!(w, "## 5. Recurring and reproducible problems\n");
     let sigs = r.problem_signatures();
     if sigs.is_empty() {
@@ -398,18 +400,20 @@ fn problems(w: &mut String, r: &Report, rows: usize) {
     w.push('\n');
 }
 
-fn instrumentation(w: &mut String, r: &Report) {
+fn instrumentation(w: &mut Md, r: &Report) {
     let _ = writeln!(w, "## 6. Instrumentation to add\n");
     if r.instrumentation.is_empty() {
         let _ = writeln!(w, "The evidence covers the findings; nothing to add.\n");
     }
     for a in &r.instrumentation {
-        let _ = writeln!(w, "- **{}** {}", a.title, a.detail);
+        w.push_str("- ");
+        w.strong(&a.title);
+        let _ = writeln!(w, " {}", a.detail);
     }
     w.push('\n');
 }
 
-fn timeline(w: &mut String, r: &Report, rows: usize) {
+fn timeline(w: &mut Md, r: &Report, rows: usize) {
     let _ = writeln!(w, "## Timeline (UTC)\n");
     let _ = writeln!(w, "| Time | Event | What | Where |\n|---|---|---|---|");
     let shown = rows;
@@ -432,7 +436,7 @@ fn timeline(w: &mut String, r: &Report, rows: usize) {
     w.push('\n');
 }
 
-fn completeness(w: &mut String, r: &Report, rows: usize) {
+fn completeness(w: &mut Md, r: &Report, rows: usize) {
     let _ = writeln!(w, "## Evidence completeness\n");
     let _ = writeln!(
         w,
@@ -495,7 +499,7 @@ fn completeness(w: &mut String, r: &Report, rows: usize) {
 
 /// Files grouped by folder, kind, format and status; files with a reason
 /// are listed one by one.
-fn inventory(w: &mut String, r: &Report, rows: usize) {
+fn inventory(w: &mut Md, r: &Report, rows: usize) {
     let _ = writeln!(w, "## Inventory\n");
     let mut groups: BTreeMap<(String, &str, &str, String), (usize, u64)> = BTreeMap::new();
     let mut odd = Vec::new();
@@ -553,7 +557,7 @@ fn inventory(w: &mut String, r: &Report, rows: usize) {
 }
 
 /// One line per rotated log family: its files, oldest first.
-fn rotated_families(w: &mut String, r: &Report) {
+fn rotated_families(w: &mut Md, r: &Report) {
     let mut families: BTreeMap<&str, Vec<(u32, &str)>> = BTreeMap::new();
     for e in &r.inventory {
         if let Some(rot) = &e.rotation {
