@@ -222,6 +222,11 @@ impl std::fmt::Display for FileIssue {
     }
 }
 
+/// `n` and the noun in its number: `1 change`, `2 changes`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Truncates `s` to at most `max` characters on a char boundary, marking
 /// the cut with an ellipsis.
 pub fn excerpt(s: &str, max: usize) -> String {

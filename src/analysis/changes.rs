@@ -102,6 +102,8 @@ pub(crate) fn findings(deps: &DepsOutcome, deploys: &[Deploy]) -> Vec<Finding> {
                     c.has("install-script-added")
                         || c.has("http-downgrade")
                         || c.has("hash-value-changed")
+                        || c.has("git-source")
+                        || c.has("git-repository-changed")
                 })
                 .count();
             Finding {
@@ -109,9 +111,10 @@ pub(crate) fn findings(deps: &DepsOutcome, deploys: &[Deploy]) -> Vec<Finding> {
                 tier: Tier::Dependencies,
                 title: format!("Dependencies changed: {}", d.headline()),
                 detail: format!(
-                    "{} changes between {} and {} ({direct} direct, {major} major, {risky} \
-                     with install scripts, http or changed hashes).",
-                    d.changes.len(),
+                    "{} between {} and {} ({direct} direct, {major} major, {risky} with \
+                     install scripts, http, changed hashes or code now from another git \
+                     repository).",
+                    crate::model::count(d.changes.len(), "change", "changes"),
                     d.before,
                     d.after
                 ),

@@ -293,7 +293,7 @@ fn jump_flags(from: &str, to: &str, scheme: Scheme) -> Vec<String> {
         "minor"
     } else if f[2] != t[2] {
         "patch"
-    } else if version::is_prerelease(from) || version::is_prerelease(to) {
+    } else if version::is_prerelease(from, scheme) || version::is_prerelease(to, scheme) {
         "prerelease"
     } else {
         "revision"
@@ -454,7 +454,86 @@ fn resolved_flags(rb: &BTreeSet<String>, ra: &BTreeSet<String>) -> Vec<String> {
             flags.push("http-downgrade".to_string());
         }
     }
+    let sources =
+        |s: &BTreeSet<String>| -> BTreeSet<Source> { s.iter().map(|u| source(u)).collect() };
+    let (ob, oa) = (sources(rb), sources(ra));
+    let kinds = |s: &BTreeSet<Source>| -> BTreeSet<&str> { s.iter().map(|o| o.kind).collect() };
+    if kinds(&ob) != kinds(&oa) {
+        // crates.io to a fork on the same host reads as a scheme change
+        // alone otherwise (`registry+https` → `git+https`).
+        flags.push("source-kind-changed".to_string());
+        if kinds(&oa).contains("git") {
+            flags.push("git-source".to_string());
+        }
+    }
+    let git = |s: &BTreeSet<Source>| -> BTreeMap<String, BTreeSet<String>> {
+        let mut m: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for o in s.iter().filter(|o| o.kind == "git") {
+            m.entry(o.place.clone())
+                .or_default()
+                .extend(o.commit.clone());
+        }
+        m
+    };
+    let (gb, ga) = (git(&ob), git(&oa));
+    if !gb.is_empty() && !ga.is_empty() {
+        if gb.keys().ne(ga.keys()) {
+            flags.push("git-repository-changed".to_string());
+        } else if gb != ga {
+            // Same version, same repository, other code.
+            flags.push("git-commit-changed".to_string());
+        }
+    }
     flags
+}
+
+/// Where a resolved package comes from: its kind (`registry`, `git`,
+/// `tarball`, `path`), the place (repository or URL without query and
+/// fragment, lower-cased host) and, for git, the commit or ref after `#`.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Source {
+    kind: &'static str,
+    place: String,
+    commit: Option<String>,
+}
+
+fn source(u: &str) -> Source {
+    let (base, fragment) = match u.split_once('#') {
+        Some((b, f)) => (b, Some(f.to_string())),
+        None => (u, None),
+    };
+    let place = base.split('?').next().unwrap_or(base);
+    let place = place
+        .trim_start_matches("git+")
+        .trim_end_matches('/')
+        .trim_end_matches(".git")
+        .to_ascii_lowercase();
+    let kind = if u.starts_with("git+")
+        || u.starts_with("git://")
+        || u.starts_with("git@")
+        || u.starts_with("github:")
+        || base.ends_with(".git")
+    {
+        "git"
+    } else if ["file:", "link:", "path+", "portal:", "workspace:"]
+        .iter()
+        .any(|p| u.starts_with(p))
+    {
+        "path"
+    } else if u.starts_with("registry+") || u.starts_with("sparse+") || u.contains("/-/") {
+        // Cargo registries; npm-style registry tarballs (`/name/-/name-1.0.0.tgz`).
+        "registry"
+    } else if u.contains("://") {
+        "tarball"
+    } else {
+        // Yarn berry's `npm:1.0.0` and other registry references.
+        "registry"
+    };
+    Source {
+        kind,
+        place,
+        commit: fragment.filter(|_| kind == "git"),
+    }
 }
 
 #[cfg(test)]
@@ -475,6 +554,25 @@ mod tests {
         assert_eq!(hash_algo("sha512-AAA"), "sha512");
         assert_eq!(hash_algo("10c0/abc"), "yarn-cache:10c0");
         assert_eq!(hash_algo("sha256:abc"), "sha256");
+    }
+
+    /// QA: crates.io to a fork on the same host, and a git dependency
+    /// moved to another commit, each said as what it is.
+    #[test]
+    fn sources_tell_registry_git_and_commit() {
+        let set = |u: &[&str]| u.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        let crates = set(&["registry+https://github.com/rust-lang/crates.io-index"]);
+        let fork = set(&["git+https://github.com/evil/serde?rev=abcdef#abcdef01"]);
+        let f = resolved_flags(&crates, &fork);
+        assert_eq!(f, ["scheme-changed", "source-kind-changed", "git-source"]);
+        let a = set(&["git+https://github.com/example/mylib?branch=main#1111"]);
+        let b = set(&["git+https://github.com/example/mylib?branch=main#2222"]);
+        assert_eq!(resolved_flags(&a, &b), ["git-commit-changed"]);
+        let c = set(&["git+https://github.com/other/mylib#2222"]);
+        assert_eq!(resolved_flags(&a, &c), ["git-repository-changed"]);
+        let npm = set(&["https://registry.npmjs.org/a/-/a-1.0.0.tgz"]);
+        let mirror = set(&["https://registry.npmmirror.com/a/-/a-1.0.0.tgz"]);
+        assert_eq!(resolved_flags(&npm, &mirror), ["registry-host-changed"]);
     }
 
     #[test]

@@ -112,7 +112,9 @@ pub struct Change {
     /// Short stable strings: major, minor, patch, prerelease, revision,
     /// semver-breaking, hash-algorithm-only, hash-value-changed,
     /// hash-algorithm-downgrade, registry-host-changed, scheme-changed,
-    /// http-downgrade, install-script-added, license-changed,
+    /// http-downgrade, source-kind-changed (registry, git, tarball or
+    /// path), git-source (now from git), git-repository-changed,
+    /// git-commit-changed, install-script-added, license-changed,
     /// license-spelling-only, known-compromised, known-compromised-removed,
     /// dev.
     pub flags: Vec<String>,

@@ -148,5 +148,9 @@ fn write_markdown(o: &DepsOutcome, out: &mut dyn Write) -> std::io::Result<()> {
             "\n{nested} npm install paths changed version (see the JSON `install_paths`)."
         )?;
     }
-    writeln!(out, "\n{} changes.", o.changes.len())
+    writeln!(
+        out,
+        "\n{}.",
+        crate::model::count(o.changes.len(), "change", "changes")
+    )
 }

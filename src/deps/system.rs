@@ -9,7 +9,11 @@
 //! with no arch suffix needs a version that starts with a digit. apk lines
 //! need the `-rN` release suffix. Requirements files keep a range such as
 //! `>=2.0` as the "version", which compares as `changed`. Log times are
-//! read as UTC (dpkg writes local time without a zone).
+//! read as UTC (dpkg writes local time without a zone). Which packages of
+//! a requirements file are direct is known only from pip-compile's
+//! `# via` notes, or when some line is not an exact `==` pin (a file
+//! written by hand); a file of exact pins alone may be `pip freeze`
+//! output, so its packages' `direct` is unknown.
 
 use std::sync::LazyLock;
 
@@ -164,9 +168,13 @@ pub fn is_pip_line(l: &str) -> bool {
 pub fn parse_pip(text: &str, format: Format) -> Result<Parsed, ParseError> {
     let mut p = Parsed::new(format);
     let mut pending: Option<(String, String)> = None;
+    let mut via = Via::default();
     for raw in text.lines() {
         let line = raw.trim();
         if line.is_empty() {
+            continue;
+        }
+        if via.note(line, p.instances.last().map(|i| i.name.as_str())) {
             continue;
         }
         if line.starts_with('#') {
@@ -220,9 +228,91 @@ pub fn parse_pip(text: &str, format: Format) -> Result<Parsed, ParseError> {
         }
     }
     if format == Format::Requirements {
-        p.direct = Some(p.instances.iter().map(|i| i.name.clone()).collect());
+        // `pip freeze` writes exact pins, editable installs and no option.
+        let exact_pins_only = text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty() && !l.starts_with("-e ") && !l.starts_with("--"))
+            .all(|l| PIP_PIN.captures(l).is_some_and(|c| &c[3] == "=="));
+        p.direct = if !via.by.is_empty() {
+            Some(via.direct())
+        } else if exact_pins_only {
+            None
+        } else {
+            Some(p.instances.iter().map(|i| i.name.clone()).collect())
+        };
     }
     Ok(p)
+}
+
+/// pip-compile's notes of why each package is in a requirements file:
+/// `# via -r requirements.in` (asked for by the project) or `# via
+/// requests` (pulled in), on the pin's line or on comment lines under it.
+#[derive(Default)]
+struct Via {
+    by: std::collections::BTreeMap<String, Vec<String>>,
+    /// The package whose `# via` list is open.
+    open: Option<String>,
+}
+
+impl Via {
+    /// Takes `line` when it is part of a `# via` note (true), given the
+    /// package read last.
+    fn note(&mut self, line: &str, last: Option<&str>) -> bool {
+        let (code, comment) = match line.split_once('#') {
+            Some((c, m)) => (c.trim(), m.trim()),
+            None => (line, ""),
+        };
+        if let Some(rest) = comment.strip_prefix("via") {
+            let owner = if code.is_empty() {
+                last.map(str::to_string)
+            } else {
+                PIP_PIN.captures(code).map(|c| pep503(&c[1]))
+            };
+            if let Some(owner) = owner {
+                let entry = self.by.entry(owner.clone()).or_default();
+                entry.extend(
+                    rest.split(',')
+                        .map(|v| v.trim().to_string())
+                        .filter(|v| !v.is_empty()),
+                );
+                self.open = Some(owner);
+            }
+            // A pin with the note on its line is read as a pin too.
+            return code.is_empty();
+        }
+        match (&self.open, code.is_empty() && line.starts_with('#')) {
+            (Some(owner), true) => {
+                self.by
+                    .entry(owner.clone())
+                    .or_default()
+                    .push(comment.to_string());
+                true
+            }
+            _ => {
+                self.open = None;
+                false
+            }
+        }
+    }
+
+    /// Packages a requirement of the project asked for (`-r file`,
+    /// `-c file`, setup.py, pyproject.toml).
+    fn direct(&self) -> std::collections::BTreeSet<String> {
+        let ours = |v: &String| {
+            v.starts_with("-r ")
+                || v.starts_with("-c ")
+                || v.ends_with(".in")
+                || v.ends_with(".py")
+                || v.ends_with(".toml")
+                || v.ends_with(".cfg")
+        };
+        self.by
+            .iter()
+            .filter(|(_, vs)| vs.iter().any(ours))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
 }
 
 /// One package action from dpkg.log or apt's history.log.
@@ -368,6 +458,31 @@ pub fn parse_apt_history(text: &str) -> Vec<LogEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Real pip-compile output: its `# via` notes say which pins are the
+    /// project's own.
+    #[test]
+    fn pip_compile_notes_tell_direct_packages() {
+        let text = include_str!("../../fixtures/deps/pip-compile/requirements.txt");
+        let p = parse_pip(text, Format::Requirements).unwrap();
+        assert_eq!(p.instances.len(), 5);
+        let direct: Vec<_> = p.direct.unwrap().into_iter().collect();
+        assert_eq!(direct, ["requests", "urllib3"]);
+    }
+
+    /// QA: `pip freeze` saved as requirements.txt made every package
+    /// direct; exact pins alone cannot tell, a hand-written range can.
+    #[test]
+    fn frozen_pins_leave_direct_unknown() {
+        let frozen = "certifi==2024.2.2\nrequests==2.31.0\n-e git+https://x/y.git@1#egg=y\n";
+        assert_eq!(
+            parse_pip(frozen, Format::Requirements).unwrap().direct,
+            None
+        );
+        let written = "requests>=2.31\nflask==3.0.0\n";
+        let p = parse_pip(written, Format::Requirements).unwrap();
+        assert_eq!(p.direct.unwrap().len(), 2);
+    }
 
     #[test]
     fn dpkg_l_skips_removed_rows() {

@@ -106,10 +106,25 @@ fn semver_key(v: &str) -> Option<SemverKey> {
     Some((nums, pre))
 }
 
-/// True when `v` reads as semver with a prerelease part.
-pub fn is_prerelease(v: &str) -> bool {
-    semver_key(v).is_some_and(|(_, pre)| !pre.is_empty())
+/// True when `v` is a prerelease under `scheme`: semver's `-rc.1`, a
+/// Debian upstream version with `~` (`1.0~rc1-1`; the revision after the
+/// last `-`, as in `1.6-2.1+deb12u1`, is not one), PEP 440's `a`, `b`,
+/// `rc` and `.dev` parts.
+pub fn is_prerelease(v: &str, scheme: Scheme) -> bool {
+    match scheme {
+        Scheme::Semver => semver_key(v).is_some_and(|(_, pre)| !pre.is_empty()),
+        Scheme::Debian => {
+            let no_epoch = v.split_once(':').map_or(v, |(_, r)| r);
+            let upstream = no_epoch.rsplit_once('-').map_or(no_epoch, |(u, _)| u);
+            upstream.contains('~')
+        }
+        Scheme::Pep440 => PEP440_PRE.is_match(&v.to_ascii_lowercase()),
+    }
 }
+
+static PEP440_PRE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^v?[0-9][0-9.!]*[-_.]?(a|b|c|rc|alpha|beta|pre|preview|dev)[-_.]?[0-9]*").unwrap()
+});
 
 fn semver_cmp(a: &str, b: &str) -> Option<Ordering> {
     let (na, pa) = semver_key(a)?;
@@ -243,6 +258,19 @@ fn pep440_key(v: &str) -> Option<Pep440Key> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// QA: a Debian security revision was called a prerelease.
+    #[test]
+    fn prereleases_by_scheme() {
+        assert!(!is_prerelease("1.6-2.1+deb12u1", Scheme::Debian));
+        assert!(is_prerelease("1:2.0~rc1-3", Scheme::Debian));
+        assert!(is_prerelease("1.0.0-rc.1", Scheme::Semver));
+        assert!(!is_prerelease("1.0.0", Scheme::Semver));
+        assert!(is_prerelease("2.0rc1", Scheme::Pep440));
+        assert!(is_prerelease("1.0.dev3", Scheme::Pep440));
+        assert!(!is_prerelease("2.31.0", Scheme::Pep440));
+        assert!(!is_prerelease("1.0.post1", Scheme::Pep440));
+    }
     use Ordering::*;
 
     #[test]

@@ -262,7 +262,7 @@ mod tests {
         let mut w = Md::default();
         w.push_str("- ");
         w.strong("**x**.log and _tmp_ in pg_stat_activity, ~~gone~~ \u{1}y\u{1}");
-        let _ = writeln!(w, " `a*b_c` in *{}*", "x");
+        w.push_str(" `a*b_c` in *x*\n");
         w.note_line("3 more");
         assert_eq!(
             w.finish(),
