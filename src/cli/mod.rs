@@ -13,7 +13,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use outsidein::analysis::{self, Config};
 use outsidein::bundle::Limits;
-use outsidein::logs::{FormatDef, Registry};
+use outsidein::logs::{FormatDef, FormatError, Registry};
 use outsidein::redact::{self, Redactor};
 use outsidein::time::TimeCtx;
 use std::io::Write;
@@ -389,17 +389,41 @@ fn with_stdout(f: impl FnOnce(&mut dyn Write) -> anyhow::Result<i32>) -> anyhow:
     Ok(code)
 }
 
+/// The user's format definitions, each compiled and its samples checked
+/// here so that a refusal names the file and the line of the key at
+/// fault (`regex`, or the sample's `line`).
 fn read_format_defs(paths: &[PathBuf]) -> anyhow::Result<Vec<FormatDef>> {
     paths
         .iter()
         .map(|p| {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", p.display()))?;
-            serde_json::from_str(&text).map_err(|e| {
+            let def: FormatDef = serde_json::from_str(&text).map_err(|e| {
                 anyhow::anyhow!("{}:{}: not a format definition: {e}", p.display(), e.line())
-            })
+            })?;
+            if let Err(e) = outsidein::logs::Format::compile_user(def.clone()) {
+                let line = match &e {
+                    FormatError::Regex { .. } | FormatError::NoMsg { .. } => {
+                        key_line(&text, "regex", 0)
+                    }
+                    FormatError::Sample { index, .. } => key_line(&text, "line", *index),
+                    FormatError::NoSample { .. } => key_line(&text, "samples", 0),
+                };
+                anyhow::bail!("{}:{line}: {e}", p.display());
+            }
+            Ok(def)
         })
         .collect()
+}
+
+/// 1-based line of the `nth` (0-based) `"key":` in a JSON text; 1 when
+/// there is none.
+fn key_line(text: &str, key: &str, nth: usize) -> usize {
+    let quoted = format!("\"{key}\"");
+    text.match_indices(&quoted)
+        .filter(|(at, _)| text[at + quoted.len()..].trim_start().starts_with(':'))
+        .nth(nth)
+        .map_or(1, |(at, _)| text[..at].matches('\n').count() + 1)
 }
 
 fn config(input: &InputArgs) -> Result<Config, (i32, String)> {

@@ -509,7 +509,12 @@ mod tests {
             description: String::new(),
             regex: r"^(?P<time>\d{6} \d{6}) (?P<msg>.*)$".into(),
             continuation_levels: vec![],
-            samples: vec![],
+            samples: vec![crate::logs::SampleDef {
+                line: "081109 203615 148 INFO dfs.DataNode: x".into(),
+                time: Some("2008-11-09T20:36:15Z".into()),
+                level: None,
+                msg: "148 INFO dfs.DataNode: x".into(),
+            }],
         };
         let registry = Registry::with_user_formats(vec![def]).unwrap();
         let user = &registry.formats()[0];

@@ -33,8 +33,10 @@ pub(crate) struct Sample {
     pub msg: &'static str,
 }
 
-/// A format definition, built in or read from a user's file.
+/// A format definition, built in or read from a user's file. A key this
+/// does not know (a misspelt `regexp`) is refused, not ignored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FormatDef {
     pub name: String,
     #[serde(default)]
@@ -51,6 +53,7 @@ pub struct FormatDef {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SampleDef {
     pub line: String,
     /// The UTC time the line must yield (RFC 3339), if it has one.
@@ -144,7 +147,11 @@ impl Header {
     fn new(regex: &str) -> Result<Header, regex::Error> {
         const TAIL: &str = "(?P<msg>.*)$";
         let (re, msg_to_end) = match regex.trim_end().strip_suffix(TAIL) {
-            Some(head) => (Regex::new(&format!("{head}(?P<msg>)"))?, true),
+            // An error is told of the regex as written, not as rewritten.
+            Some(head) => match Regex::new(&format!("{head}(?P<msg>)")) {
+                Ok(re) => (re, true),
+                Err(e) => return Err(Regex::new(regex).err().unwrap_or(e)),
+            },
             None => (Regex::new(regex)?, false),
         };
         let index = |g: &str| re.capture_names().position(|n| n == Some(g));
@@ -178,6 +185,18 @@ pub enum FormatError {
     Regex { name: String, source: regex::Error },
     #[error("format `{name}`: regex has no `msg` group")]
     NoMsg { name: String },
+    #[error(
+        "format `{name}`: no sample line; give at least one real line and the fields it must yield"
+    )]
+    NoSample { name: String },
+    #[error("format `{name}`: sample {} (`{line}`): {why}", index + 1)]
+    Sample {
+        name: String,
+        /// 0-based index of the sample in the definition.
+        index: usize,
+        line: String,
+        why: String,
+    },
 }
 
 impl Format {
@@ -207,6 +226,69 @@ impl Format {
             reader,
             fast: None,
         })
+    }
+
+    /// A user's format: compiled, and refused unless it has samples and
+    /// reads every one of them into the fields it promises.
+    pub fn compile_user(def: FormatDef) -> Result<Format, FormatError> {
+        let format = Format::compile(def)?;
+        let name = || format.def.name.clone();
+        if format.def.samples.is_empty() {
+            return Err(FormatError::NoSample { name: name() });
+        }
+        for (index, s) in format.def.samples.iter().enumerate() {
+            format.check_sample(s).map_err(|why| FormatError::Sample {
+                name: name(),
+                index,
+                line: s.line.clone(),
+                why,
+            })?;
+        }
+        Ok(format)
+    }
+
+    /// Whether this format reads `s.line` into the message, UTC time and
+    /// severity that `s` promises; what differs otherwise. A time without
+    /// a year takes it from the promised time.
+    pub fn check_sample(&self, s: &SampleDef) -> Result<(), String> {
+        let got = self
+            .parse(&s.line)
+            .ok_or("the format does not read the line")?;
+        if got.msg != s.msg {
+            return Err(format!(
+                "the message read is `{}`, the sample says `{}`",
+                got.msg, s.msg
+            ));
+        }
+        if let Some(want) = &s.time {
+            let want_ts: jiff::Timestamp = want
+                .parse()
+                .map_err(|e| format!("the sample's time `{want}` is not RFC 3339: {e}"))?;
+            let text = got.time.as_deref().ok_or("the line yields no time")?;
+            let ctx = crate::time::TimeCtx {
+                reference: Some(want_ts),
+                ..crate::time::TimeCtx::default()
+            };
+            let t = crate::time::TimeParser::new()
+                .parse(text, &ctx)
+                .ok_or_else(|| format!("`{text}` is not a time outsidein can read"))?;
+            if t.ts != want_ts {
+                return Err(format!(
+                    "the time `{text}` reads as {}, the sample says {want}",
+                    t.ts
+                ));
+            }
+        }
+        if let Some(want) = &s.level {
+            let level = got.level.unwrap_or_else(|| infer_severity(&got.msg));
+            if level.as_str() != want {
+                return Err(format!(
+                    "the severity read is `{}`, the sample says `{want}`",
+                    level.as_str()
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A built-in format, with its hand-written reader if it has one.

@@ -86,7 +86,7 @@ impl Registry {
             .map(|b| Format::compile_builtin(FormatDef::from(b)));
         let formats = user
             .into_iter()
-            .map(Format::compile)
+            .map(Format::compile_user)
             .chain(builtins)
             .collect::<Result<_, _>>()?;
         Ok(Registry { formats })
@@ -247,22 +247,14 @@ mod tests {
         let mut checked = 0;
         for f in reg.formats() {
             for s in &f.def.samples {
-                let got = f
-                    .parse(&s.line)
-                    .unwrap_or_else(|| panic!("{}: {}", f.name(), s.line));
-                assert_eq!(got.msg, s.msg, "{}: message", f.name());
-                if let Some(want) = &s.time {
-                    let text = got
-                        .time
-                        .as_deref()
-                        .unwrap_or_else(|| panic!("{}: time", f.name()));
-                    let t = TimeParser::new().parse(text, &ctx).expect(text);
+                if let Err(why) = f.check_sample(s) {
+                    panic!("{}: {}: {why}", f.name(), s.line);
+                }
+                // With the collection time as the year's reference too.
+                if let (Some(want), Some(text)) = (&s.time, f.parse(&s.line).unwrap().time) {
+                    let t = TimeParser::new().parse(&text, &ctx).expect(&text);
                     let want: jiff::Timestamp = want.parse().unwrap();
                     assert_eq!(t.ts, want, "{}: time of {}", f.name(), s.line);
-                }
-                if let Some(want) = &s.level {
-                    let level = got.level.unwrap_or_else(|| infer_severity(&got.msg));
-                    assert_eq!(level.as_str(), want, "{}: level", f.name());
                 }
                 let d = reg.detect(&s.line).expect("detected");
                 assert_eq!(d.format, f.name(), "detection of {}", s.line);
@@ -284,5 +276,64 @@ mod tests {
         };
         let err = Registry::with_user_formats(vec![def]).err().unwrap();
         assert_eq!(err.to_string(), "format `broken`: regex has no `msg` group");
+    }
+
+    /// QA: samples of a user's format were never checked.
+    #[test]
+    fn user_format_samples_are_checked() {
+        let def = |time: &str, line: &str| FormatDef {
+            name: "myapp".into(),
+            description: String::new(),
+            regex: r"^(?P<time>\S+ \S+) (?P<level>[A-Z]+) (?P<msg>.*)$".into(),
+            continuation_levels: vec![],
+            samples: vec![SampleDef {
+                line: line.into(),
+                time: Some(time.into()),
+                level: Some("error".into()),
+                msg: "boom".into(),
+            }],
+        };
+        let ok = def("2026-12-04T15:35:01Z", "2026-12-04 15:35:01 ERROR boom");
+        assert!(Registry::with_user_formats(vec![ok.clone()]).is_ok());
+        let cases = [
+            (
+                def("2026-12-04T16:35:01Z", "2026-12-04 15:35:01 ERROR boom"),
+                "format `myapp`: sample 1 (`2026-12-04 15:35:01 ERROR boom`): the time \
+                 `2026-12-04 15:35:01` reads as 2026-12-04T15:35:01Z, the sample says \
+                 2026-12-04T16:35:01Z",
+            ),
+            (
+                def("2026-12-04T15:35:01Z", "15:35:01 ERROR boom"),
+                "format `myapp`: sample 1 (`15:35:01 ERROR boom`): the format does not read \
+                 the line",
+            ),
+            (
+                FormatDef {
+                    samples: vec![],
+                    ..ok.clone()
+                },
+                "format `myapp`: no sample line; give at least one real line and the \
+                 fields it must yield",
+            ),
+            (
+                FormatDef {
+                    regex: r"^(?P<time>\S+ \S+ (?P<msg>.*)$".into(),
+                    ..ok
+                },
+                "",
+            ),
+        ];
+        for (d, want) in cases {
+            let err = Registry::with_user_formats(vec![d])
+                .err()
+                .unwrap()
+                .to_string();
+            if want.is_empty() {
+                // The error quotes the regex as written.
+                assert!(err.contains(r"(?P<msg>.*)$"), "{err}");
+            } else {
+                assert_eq!(err, want);
+            }
+        }
     }
 }

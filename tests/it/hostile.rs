@@ -1121,3 +1121,51 @@ fn hostile_empty_file_after_the_total_is_exactly_spent_is_read() {
         );
     }
 }
+
+/// QA: a format definition whose sample the format does not read, or with
+/// a misspelt key, was used anyway; now it is refused, naming the file and
+/// the line of the key at fault.
+#[test]
+fn a_format_definition_is_checked_against_its_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    fs::write(&log, "2026-12-04 15:35:01 ERROR boom\n").unwrap();
+    let def = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        p
+    };
+    let wrong_time = def(
+        "wrong-time.json",
+        r#"{"name": "myapp",
+ "regex": "^(?P<time>\\S+ \\S+) (?P<level>[A-Z]+) (?P<msg>.*)$",
+ "samples": [{"line": "2026-12-04 15:35:01 ERROR boom",
+              "time": "2026-12-04T16:35:01Z", "level": "error", "msg": "boom"}]}"#,
+    );
+    let misspelt = def(
+        "misspelt.json",
+        r#"{"name": "myapp", "regexp": "^(?P<msg>.*)$"}"#,
+    );
+    for (p, want) in [
+        (
+            &wrong_time,
+            ":3: format `myapp`: sample 1 (`2026-12-04 15:35:01 ERROR boom`): the time \
+             `2026-12-04 15:35:01` reads as 2026-12-04T15:35:01Z, the sample says \
+             2026-12-04T16:35:01Z",
+        ),
+        (
+            &misspelt,
+            ":1: not a format definition: unknown field `regexp`",
+        ),
+    ] {
+        let out = run(&[
+            "analyze",
+            log.to_str().unwrap(),
+            "--format-def",
+            p.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{}{want}", p.display())), "{err}");
+    }
+}

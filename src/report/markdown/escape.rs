@@ -258,7 +258,6 @@ mod tests {
     /// QA: a file named `**x**.log` showed in bold.
     #[test]
     fn only_the_writers_own_emphasis_survives() {
-        use std::fmt::Write;
         let mut w = Md::default();
         w.push_str("- ");
         w.strong("**x**.log and _tmp_ in pg_stat_activity, ~~gone~~ \u{1}y\u{1}");
