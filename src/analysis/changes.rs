@@ -199,7 +199,10 @@ pub(crate) fn link(f: &mut Finding, sensitive: bool, stack: &str, deploys: &[Dep
                 c.package,
                 describe(c)
             ));
-            f.title.push_str(&format!(" after {}", describe(c)));
+            // Not "after": the change may carry no time, or only a
+            // file's copy time.
+            f.title
+                .push_str(&format!(", its stack through {}", describe(c)));
             f.score *= 2.0;
             f.evidence.push(d.evidence());
             return;
@@ -305,6 +308,60 @@ pub(crate) fn place_by_logs(
         }
     }
     placed
+}
+
+/// Takes back the time of changes whose only witness is their file's
+/// modification time when that time is later than every log record:
+/// copying a file into a bundle sets it, and a change after the logs end
+/// explains nothing in them (a 2026 copy time on a 2020 incident's
+/// lockfile put the change six years after the error it caused). The
+/// file's inventory line says why its changes have no time.
+pub(crate) fn unplace_copy_times(
+    bundle: &crate::bundle::Bundle,
+    deps: &mut DepsOutcome,
+    placed: &[(String, Ev)],
+    last_log: Option<Timestamp>,
+) {
+    let Some(last_log) = last_log else { return };
+    let mut afters: Vec<String> = deps.changes.iter().map(|c| c.after.clone()).collect();
+    afters.sort();
+    afters.dedup();
+    for after in afters {
+        if placed.iter().any(|(p, _)| *p == after) || crate::time::from_path(&after).is_some() {
+            continue;
+        }
+        let Some(mtime) = bundle
+            .entries
+            .iter()
+            .find(|e| e.path == after)
+            .and_then(|e| e.mtime)
+        else {
+            continue;
+        };
+        let mut moved = 0;
+        for c in deps.changes.iter_mut().filter(|c| c.after == after) {
+            if c.time == Some(mtime) && mtime > last_log {
+                c.time = None;
+                moved += 1;
+            }
+        }
+        if moved == 0 {
+            continue;
+        }
+        let why = format!(
+            "its {} not placed in time: the file's only time, its modification time {}, \
+             is later than every log record (the last at {last_log}), as a copy into the \
+             bundle makes it",
+            crate::model::count(moved, "change is", "changes are"),
+            mtime.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        );
+        if let Some(info) = deps.files.iter_mut().find(|f| f.path == after) {
+            info.reason = Some(match info.reason.take() {
+                Some(r) => format!("{r}; {why}"),
+                None => why,
+            });
+        }
+    }
 }
 
 /// The log record holding byte `at`, if its line names `package` and the

@@ -80,7 +80,11 @@ fn group_finding(kind: String, group: &[&SigAgg]) -> Finding {
             };
             (
                 w,
-                format!("A recurring {} signature.", lead.row.severity.as_str()),
+                if count == 1 {
+                    format!("A {} signature, seen once.", lead.row.severity.as_str())
+                } else {
+                    format!("A recurring {} signature.", lead.row.severity.as_str())
+                },
                 lead.row.tier,
             )
         }

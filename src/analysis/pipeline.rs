@@ -199,6 +199,14 @@ pub fn analyze_bundle(bundle: &Bundle, config: &Config) -> Report {
     }
     let mut deps = dependency_changes(bundle, &items);
     let placed = super::changes::place_by_logs(bundle, &items, &mut deps);
+    let last_log = items
+        .iter()
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => log.records.iter().filter_map(|r| r.time).max(),
+            _ => None,
+        })
+        .max();
+    super::changes::unplace_copy_times(bundle, &mut deps, &placed, last_log);
     let pools = super::disagree::pool_sizes(bundle, &items);
     let evidence = Evidence {
         items: &items,

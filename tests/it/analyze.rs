@@ -537,7 +537,7 @@ fn shared_cases_name_the_changed_dependency() {
         let top = &r["findings"][0];
         assert_eq!(str_of(top, "kind"), "app.type_error", "{case}");
         assert!(
-            str_of(top, "title").ends_with(&format!("after {change}")),
+            str_of(top, "title").ends_with(&format!(", its stack through {change}")),
             "{case}: {top}"
         );
         let cited = top["evidence"].as_array().unwrap();
@@ -554,6 +554,31 @@ fn shared_cases_name_the_changed_dependency() {
                 && str_of(e, "excerpt").starts_with("TypeError")),
             "{case}: {cited:?}"
         );
+        // Case 01's lockfiles' only time is their copy time, years after
+        // the error: the change is not placed, and the inventory says why.
+        // (Case 02's log has no time to compare with.)
+        assert_eq!(r["bundle"]["start"].is_null(), case.starts_with("02"));
+        if !r["bundle"]["start"].is_null() {
+            let (package, _) = change.split_once(' ').unwrap();
+            let c = r["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["package"] == package)
+                .unwrap();
+            assert!(c["time"].is_null(), "{case}: {c}");
+            let after = str_of(c, "after");
+            let line = r["inventory"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| str_of(e, "path") == after)
+                .unwrap();
+            assert!(
+                str_of(line, "reason").contains("not placed in time: the file's only time"),
+                "{case}: {line}"
+            );
+        }
     }
     let control = analyze_json(&shared.join("cases/17-grouparoo-pg-bump-control"), &[]);
     assert_eq!(control["summary"][0], "No problem found in the evidence.");
