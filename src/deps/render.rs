@@ -59,8 +59,20 @@ fn relabel(o: &mut DepsOutcome, labels: &[String], inputs: &[(String, Vec<u8>)])
         fix(&mut c.before);
         fix(&mut c.after);
     });
-    o.issues.iter_mut().for_each(|i| fix(&mut i.path));
-    o.files.iter_mut().for_each(|f| fix(&mut f.path));
+    // Messages name the files too (`after/x uses CRLF and before/y LF`).
+    let fix_text = |s: &mut String| {
+        for (label, (path, _)) in labels.iter().zip(inputs) {
+            *s = s.replace(label.as_str(), path);
+        }
+    };
+    o.issues.iter_mut().for_each(|i| {
+        fix(&mut i.path);
+        fix_text(&mut i.message);
+    });
+    o.files.iter_mut().for_each(|f| {
+        fix(&mut f.path);
+        f.reason.iter_mut().for_each(fix_text);
+    });
     o.format_changes.iter_mut().for_each(|f| {
         fix(&mut f.before);
         fix(&mut f.after);
