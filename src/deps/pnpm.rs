@@ -52,9 +52,26 @@ fn str_of(v: &Value) -> Option<String> {
     }
 }
 
+/// The names a dependency section declares; a package depended on through
+/// an alias (`sw: {specifier: npm:string-width@^4.2.0}`, or the v5 form
+/// `sw: npm:string-width@4.2.3`) by its real name too.
 fn keys_of<'a>(m: &'a Value, sect: &str) -> impl Iterator<Item = String> + 'a {
     let sect = m.get(sect).and_then(Value::as_mapping);
-    sect.into_iter().flat_map(|m| m.keys().filter_map(str_of))
+    sect.into_iter().flat_map(|m| {
+        m.iter().flat_map(|(k, v)| {
+            let spec = v.get("specifier").and_then(str_of).or_else(|| str_of(v));
+            let real = spec.as_deref().and_then(alias_target);
+            str_of(k).into_iter().chain(real)
+        })
+    })
+}
+
+/// `string-width` of `npm:string-width@^4.2.0` (scoped names keep their
+/// leading `@`).
+fn alias_target(spec: &str) -> Option<String> {
+    let rest = spec.strip_prefix("npm:")?;
+    let at = rest.rfind('@').filter(|&i| i > 0)?;
+    Some(rest[..at].to_string())
 }
 
 /// Reads a pnpm lockfile.
@@ -153,6 +170,17 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    /// QA: a package depended on through an alias was called transitive.
+    #[test]
+    fn aliased_dependencies_are_direct_by_their_real_name() {
+        let v9 = "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      sw:\n        \
+                  specifier: npm:string-width@^4.2.0\n        version: string-width@4.2.3\n      \
+                  '@s/x':\n        specifier: npm:@scope/real@1.0.0\n        version: 1.0.0\n";
+        let direct: Vec<_> = parse(v9).unwrap().direct.unwrap().into_iter().collect();
+        assert_eq!(direct, ["@s/x", "@scope/real", "string-width", "sw"]);
+    }
 
     #[test]
     fn keys_of_every_version() {
