@@ -233,7 +233,11 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         let n = self.before + n;
         self.out.lines = n;
         let out = &mut self.out;
-        match self.format.parse(line) {
+        match self
+            .format
+            .parse(line)
+            .or_else(|| self.format.foreign(line))
+        {
             Some(f) if !self.format.is_continuation(&f) => {
                 let time = f
                     .time

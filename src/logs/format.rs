@@ -300,6 +300,30 @@ impl Format {
         Ok(format)
     }
 
+    /// A line of a JSON or logfmt log that the format does not read but
+    /// that stands on its own: a runtime's own output between the
+    /// application's records, such as V8's `FATAL ERROR: Reached heap
+    /// limit ... JavaScript heap out of memory` on stderr. It begins a
+    /// record without a time (counted as such) instead of hiding in the
+    /// record before it. Blank and indented lines, stack frames (V8's
+    /// numbered native frames too), and lines that open or close a JSON
+    /// value (a pretty-printed record) still continue the record before.
+    /// Other runtimes' multi-line dumps (a Go goroutine dump's unindented
+    /// function lines) become one record per such line.
+    pub fn foreign<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
+        if !matches!(self.reader, Reader::Json | Reader::Logfmt) {
+            return None;
+        }
+        let json_part = line.starts_with(['{', '}', '[', ']', '"', ',']);
+        // V8's native frames past the ninth: `10: 0x10baae6 v8::...`.
+        let numbered_frame = line
+            .split_once(": 0x")
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        (!json_part && !numbered_frame)
+            .then(|| plain_line(line))
+            .flatten()
+    }
+
     /// The last-resort reader, chosen only when no other format reads
     /// enough lines.
     pub fn is_fallback(&self) -> bool {

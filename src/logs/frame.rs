@@ -422,6 +422,9 @@ mod tests {
         assert_eq!(f.unparsed, 0);
     }
 
+    /// Node's own stderr between pino's JSON lines (an uncaught
+    /// exception, a stray line) makes records without a time; the stack
+    /// stays with its exception.
     #[test]
     fn node_stack_trace_stays_one_record_and_stray_lines_are_counted() {
         let text = "\
@@ -433,10 +436,22 @@ TypeError: client.ref is not a function
 ";
         let f = framed(text);
         assert_eq!(f.format, "json");
-        assert_eq!(f.records.len(), 2);
-        assert_eq!(f.records[0].lines, 3);
-        assert_eq!(f.unparsed, 1);
-        assert_eq!(f.first_unparsed.as_ref().unwrap().0, 1);
+        let got: Vec<_> = f
+            .records
+            .iter()
+            .map(|r| (r.line, r.lines, r.time.is_some(), r.head()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, 1, false, "garbage before the first record"),
+                (2, 1, true, "uncaught"),
+                (3, 2, false, "TypeError: client.ref is not a function"),
+                (5, 1, true, "ok"),
+            ]
+        );
+        assert_eq!((f.unparsed, f.no_time), (0, 2));
+        assert_eq!(f.first_no_time.as_ref().unwrap().0, 1);
     }
 
     /// A postgres log whose records span lines (DETAIL, STATEMENT and a

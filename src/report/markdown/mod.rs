@@ -221,12 +221,14 @@ fn evidence_block(w: &mut Md, ev: &[Evidence], rows: usize) {
     let _ = writeln!(w, "  <details><summary>Evidence ({})</summary>\n", ev.len());
     for e in ev.iter().take(rows) {
         let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        let when = match e.time {
+            Some(_) => format!(" at {} UTC", t(e.time)),
+            None => " (no time)".into(),
+        };
         let _ = writeln!(
             w,
-            "  - {}{} at {} UTC: {}",
+            "  - {}{at}{when}: {}",
             e.path.replace('\n', "\\n").replace('\r', "\\r"),
-            at,
-            t(e.time),
             code(&e.excerpt)
         );
     }
