@@ -171,7 +171,6 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
 mod tests {
     use super::*;
 
-    #[test]
     /// QA: a package depended on through an alias was called transitive.
     #[test]
     fn aliased_dependencies_are_direct_by_their_real_name() {
