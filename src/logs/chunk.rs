@@ -180,7 +180,7 @@ impl<'a> Block<'a> {
         Block {
             start,
             end: stop,
-            text: std::str::from_utf8(stretch).ok(),
+            text: simdutf8::basic::from_utf8(stretch).ok(),
             nul: memchr::memchr(0, stretch).is_some(),
         }
     }
