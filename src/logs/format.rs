@@ -448,6 +448,8 @@ mod trouble_tests {
         let mut lines = crate::logs::corpus::real_lines();
         let odd = [
             "TIMED OUT of Memory",
+            "a Timeout of memory",
+            "refusedeniedfailwarn",
             "oOm-KiLl",
             "SegFault",
             "wärN",
