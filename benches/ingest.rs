@@ -101,7 +101,7 @@ fn ingest(path: &PathBuf, registry: &Registry, ctx: &TimeCtx) -> Counts {
     );
     Counts {
         bytes: map.len() as u64,
-        records: records.iter().sum(),
+        records: records.iter().map(|(_, n)| n).sum(),
         lines: log.lines,
         no_time: log.no_time,
     }

@@ -2,7 +2,8 @@
 //! separator decided on the piece or given), each read by the format into
 //! the record it begins or joined to the record before, with the time of
 //! each header read once per distinct text; the piece's account of its
-//! lines. [`super::frame`] cuts files into pieces and joins the accounts.
+//! lines, numbered within the piece. [`super::frame`] cuts files into
+//! pieces, joins the accounts and turns the numbers into the file's.
 
 use super::format::{infer_severity, Format};
 use super::frame::{cut_message, cut_owned, LogFile, RecordRef, MAX_MESSAGE};
@@ -43,57 +44,165 @@ impl LastTime {
     }
 }
 
-/// The byte ranges of the physical lines of `bytes`, as [`super::frame::lines`]
-/// cuts them: `sep` given (a chunk of a file whose
-/// separator was decided on the whole file), or decided here with a
-/// leading BOM taken off. Calls `each(n, start, end)` with the 1-based
-/// line number within `bytes`.
-fn line_ranges(bytes: &[u8], sep: Option<u8>, mut each: impl FnMut(u64, usize, usize)) {
-    let (from, sep) = match sep {
-        Some(sep) => (0, sep),
-        None => {
-            let from = if bytes.starts_with("\u{feff}".as_bytes()) {
-                3
-            } else {
-                0
-            };
-            let rest = &bytes[from..];
-            let cr_only =
-                memchr::memchr(b'\n', rest).is_none() && memchr::memchr(b'\r', rest).is_some();
-            (from, if cr_only { b'\r' } else { b'\n' })
-        }
-    };
-    let mut to = bytes.len();
-    if to > from && bytes[to - 1] == sep {
-        to -= 1;
-    }
-    if from == to {
-        each(1, from, to);
-        return;
-    }
-    let mut start = from;
-    let mut n = 0;
-    let mut emit = |start: usize, end: usize| {
-        n += 1;
-        let end = if end > start && bytes[end - 1] == b'\r' {
-            end - 1
-        } else {
-            end
-        };
-        if end > start {
-            each(n, start, end);
-        }
-    };
-    for at in memchr::memchr_iter(sep, &bytes[from..to]) {
-        emit(start, from + at);
-        start = from + at + 1;
-    }
-    emit(start, to);
+/// The physical lines of `bytes` as byte ranges, with their 1-based
+/// numbers within `bytes`: split at the separator (given, for a chunk of a
+/// file whose separator was decided on the whole file; or decided here, a
+/// leading BOM taken off: line feeds, or carriage returns where there is
+/// no line feed at all, as classic Mac files end their lines), one
+/// trailing separator and each line's `\r` taken off, empty lines skipped
+/// (but numbered). An empty text is one empty line. Every line cut of the
+/// crate goes through here ([`super::frame::lines`] for text).
+pub(super) struct LineRanges<'b> {
+    bytes: &'b [u8],
+    seps: memchr::Memchr<'b>,
+    /// Where the lines start in `bytes` (after a BOM).
+    from: usize,
+    /// Where the next line starts.
+    start: usize,
+    /// Where the last line ends (before one trailing separator).
+    to: usize,
+    /// Number of the line last cut.
+    n: u64,
+    sep: u8,
+    done: bool,
 }
 
-/// A piece of a file as text, or `Err` where it has bytes that are not
-/// UTF-8.
-pub(super) type Utf8<'a> = Result<&'a str, ()>;
+impl<'b> LineRanges<'b> {
+    pub(super) fn new(bytes: &'b [u8], sep: Option<u8>) -> Self {
+        let (from, sep) = match sep {
+            Some(sep) => (0, sep),
+            None => {
+                let from = if bytes.starts_with("\u{feff}".as_bytes()) {
+                    3
+                } else {
+                    0
+                };
+                let rest = &bytes[from..];
+                let cr_only =
+                    memchr::memchr(b'\n', rest).is_none() && memchr::memchr(b'\r', rest).is_some();
+                (from, if cr_only { b'\r' } else { b'\n' })
+            }
+        };
+        let mut to = bytes.len();
+        if to > from && bytes[to - 1] == sep {
+            to -= 1;
+        }
+        LineRanges {
+            bytes,
+            seps: memchr::memchr_iter(sep, &bytes[from..to]),
+            from,
+            start: from,
+            to,
+            n: 0,
+            sep,
+            done: false,
+        }
+    }
+
+    /// The separator lines are cut at.
+    pub(super) fn sep(&self) -> u8 {
+        self.sep
+    }
+
+    /// Lines numbered so far: once the iterator is spent, the piece's
+    /// lines, empty ones included.
+    pub(super) fn numbered(&self) -> u64 {
+        self.n
+    }
+}
+
+impl Iterator for LineRanges<'_> {
+    /// `(n, start, end)`: line `n` is `bytes[start..end]`.
+    type Item = (u64, usize, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.from == self.to {
+            // An empty text: one empty line.
+            let first = !self.done;
+            self.done = true;
+            self.n = 1;
+            return first.then_some((1, self.from, self.to));
+        }
+        while !self.done {
+            let (start, end) = match self.seps.next() {
+                Some(at) => {
+                    let start = self.start;
+                    self.start = self.from + at + 1;
+                    (start, self.from + at)
+                }
+                None => {
+                    self.done = true;
+                    (self.start, self.to)
+                }
+            };
+            self.n += 1;
+            let end = if end > start && self.bytes[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
+            if end > start {
+                return Some((self.n, start, end));
+            }
+        }
+        None
+    }
+}
+
+/// Bytes checked for UTF-8 at a time while framing: small enough to be
+/// read again from the cache when the lines are cut and read, large
+/// enough that the check runs at memory speed.
+pub(super) const UTF8_BLOCK: usize = 64 << 10;
+
+/// A stretch of a piece checked for UTF-8 at once: whole lines, from a
+/// line's start to a separator (or the end).
+#[derive(Default)]
+struct Block<'a> {
+    start: usize,
+    end: usize,
+    /// The stretch as text, `None` where it has bytes that are not UTF-8.
+    text: Option<&'a str>,
+    /// Whether it holds NUL bytes.
+    nul: bool,
+}
+
+impl<'a> Block<'a> {
+    /// The block of the line `bytes[start..end]`: it and the lines after
+    /// it up to the first separator [`UTF8_BLOCK`] bytes on.
+    fn check(bytes: &'a [u8], start: usize, end: usize, sep: u8) -> Self {
+        let at = (start + UTF8_BLOCK).max(end);
+        let stop = if at >= bytes.len() {
+            bytes.len()
+        } else {
+            memchr::memchr(sep, &bytes[at..]).map_or(bytes.len(), |i| at + i)
+        };
+        let stretch = &bytes[start..stop];
+        Block {
+            start,
+            end: stop,
+            text: simdutf8::basic::from_utf8(stretch).ok(),
+            nul: memchr::memchr(0, stretch).is_some(),
+        }
+    }
+}
+
+/// Lines of `bytes` (valid UTF-8, cut at `sep`) that hold a U+FFFD and
+/// no NUL: a piece with bytes that are not UTF-8 counts such lines among
+/// its invalid ones, and the lines before its first bad block were read
+/// before that was known.
+fn replacement_lines(bytes: &[u8], sep: u8) -> u64 {
+    let finder = memchr::memmem::Finder::new("\u{fffd}");
+    let mut count = 0;
+    let mut from = 0;
+    while let Some(i) = finder.find(&bytes[from..]) {
+        let hit = from + i;
+        let start = memchr::memrchr(sep, &bytes[..hit]).map_or(0, |s| s + 1);
+        let end = memchr::memchr(sep, &bytes[hit..]).map_or(bytes.len(), |e| hit + e);
+        count += memchr::memchr(0, &bytes[start..end]).is_none() as u64;
+        from = end;
+    }
+    count
+}
 
 /// Frames one piece of a file: the whole of it, or a chunk that starts at
 /// a record. Keeps the account of the piece's lines and the record not
@@ -103,20 +212,17 @@ pub(super) struct ChunkFramer<'f, 'a> {
     ctx: &'f TimeCtx,
     times: TimeParser,
     last_time: LastTime,
-    /// Physical lines of the file before this piece.
-    before: u64,
     out: LogFile,
     pending: Option<RecordRef<'a>>,
 }
 
 impl<'f, 'a> ChunkFramer<'f, 'a> {
-    pub(super) fn new(format: &'f Format, ctx: &'f TimeCtx, before: u64) -> Self {
+    pub(super) fn new(format: &'f Format, ctx: &'f TimeCtx) -> Self {
         ChunkFramer {
             format,
             ctx,
             times: TimeParser::new(),
             last_time: LastTime::new(ctx),
-            before,
             out: LogFile {
                 format: format.name().to_string(),
                 ..LogFile::default()
@@ -125,74 +231,83 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         }
     }
 
-    /// Frames `bytes` (`text`, where they are UTF-8), handing each record
-    /// to `visit`; returns the account.
+    /// Frames `bytes`, handing each record to `visit`; returns the
+    /// account, its line numbers within `bytes`, and the lines numbered
+    /// (empty ones included).
+    ///
+    /// UTF-8 is checked a block at a time ([`UTF8_BLOCK`], cut at a
+    /// separator) as the lines reach it, so that the bytes come from
+    /// memory once; the lines of a block that is UTF-8 are read in place.
+    /// From the first block with other bytes on, lines are checked one by
+    /// one, and only those with bad bytes are read from repaired copies.
     pub(super) fn run<S>(
         mut self,
         bytes: &'a [u8],
-        text: Utf8<'a>,
         sep: Option<u8>,
         state: &mut S,
         visit: &(dyn Fn(&mut S, RecordRef<'a>) + Sync),
-    ) -> LogFile {
+    ) -> (LogFile, u64) {
         let mut emit = |framer: &mut Self, record: Option<RecordRef<'a>>| {
             if let Some(done) = std::mem::replace(&mut framer.pending, record) {
                 visit(state, done);
             }
         };
-        let has_nul = memchr::memchr(0, bytes).is_some();
-        match text {
-            Ok(text) if has_nul => line_ranges(bytes, sep, |n, start, end| {
-                let line = &text[start..end];
-                if line.contains('\0') {
-                    for record in self.nul_line(n, line) {
-                        emit(&mut self, Some(record));
-                    }
-                } else if let Some(record) = self.line(n, line) {
+        let mut lines = LineRanges::new(bytes, sep);
+        let cut_at = lines.sep();
+        let mut block = Block::default();
+        // Whether a block of this piece had bytes that are not UTF-8, and
+        // the lines counted as such since.
+        let mut repaired = false;
+        let mut invalid = 0;
+        for (n, start, end) in lines.by_ref() {
+            if end > block.end {
+                block = Block::check(bytes, start, end, cut_at);
+                if block.text.is_none() && !repaired {
+                    repaired = true;
+                    invalid += replacement_lines(&bytes[..start], cut_at);
+                }
+            }
+            let line = match block.text {
+                Some(text) => Ok(&text[start - block.start..end - block.start]),
+                // The bad bytes may be on another line of the block.
+                None => std::str::from_utf8(&bytes[start..end]),
+            };
+            let Ok(line) = line else {
+                invalid += 1;
+                let line = String::from_utf8_lossy(&bytes[start..end]);
+                let records = if block.nul && line.contains('\0') {
+                    self.nul_line(n, &line)
+                } else {
+                    let record = self.line(n, &line).map(RecordRef::into_static);
+                    record.into_iter().collect()
+                };
+                for record in records {
                     emit(&mut self, Some(record));
                 }
-            }),
-            Ok(text) => line_ranges(bytes, sep, |n, start, end| {
-                let record = self.line(n, &text[start..end]);
-                if record.is_some() {
-                    emit(&mut self, record);
+                continue;
+            };
+            if block.nul && line.contains('\0') {
+                for record in self.nul_line(n, line) {
+                    emit(&mut self, Some(record));
                 }
-            }),
-            Err(_) => {
-                // Only the lines with bytes that are not UTF-8 are copied.
-                let mut invalid = 0;
-                line_ranges(bytes, sep, |n, start, end| {
-                    let records = match std::str::from_utf8(&bytes[start..end]) {
-                        Ok(line) if has_nul && line.contains('\0') => self.nul_line(n, line),
-                        Ok(line) => {
-                            invalid += line.contains('\u{fffd}') as u64;
-                            self.line(n, line).into_iter().collect()
-                        }
-                        Err(_) => {
-                            invalid += 1;
-                            let line = String::from_utf8_lossy(&bytes[start..end]);
-                            if has_nul && line.contains('\0') {
-                                self.nul_line(n, &line)
-                            } else {
-                                self.line(n, &line)
-                                    .map(RecordRef::into_static)
-                                    .into_iter()
-                                    .collect()
-                            }
-                        }
-                    };
-                    for record in records {
-                        emit(&mut self, Some(record));
-                    }
-                });
-                // As `str::lines` counts them: a file cut at carriage
-                // returns alone is one line there.
-                let cr_only = sep.is_none() && memchr::memchr(b'\n', bytes).is_none();
-                self.out.invalid_utf8 = if cr_only { 1 } else { invalid };
+                continue;
+            }
+            if repaired {
+                invalid += line.contains('\u{fffd}') as u64;
+            }
+            let record = self.line(n, line);
+            if record.is_some() {
+                emit(&mut self, record);
             }
         }
+        if repaired {
+            // As `str::lines` counts them: a file cut at carriage returns
+            // alone is one line there.
+            let cr_only = sep.is_none() && memchr::memchr(b'\n', bytes).is_none();
+            self.out.invalid_utf8 = if cr_only { 1 } else { invalid };
+        }
         emit(&mut self, None);
-        self.out
+        (self.out, lines.numbered())
     }
 
     /// Reads line `n`, which holds NUL bytes, without them: zero-filled
@@ -204,7 +319,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     /// but NULs is counted, not read. Returns the records it begins.
     fn nul_line(&mut self, n: u64, line: &str) -> Vec<RecordRef<'static>> {
         self.out.nul_led += 1;
-        self.out.first_nul.get_or_insert(self.before + n);
+        self.out.first_nul.get_or_insert(n);
         let mut parts: Vec<String> = Vec::new();
         for piece in line.split('\0').filter(|p| !p.is_empty()) {
             let starts = self.format.begins_record(piece);
@@ -214,7 +329,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             }
         }
         if parts.iter().all(|p| p.trim().is_empty()) {
-            self.out.lines = self.before + n;
+            self.out.lines = n;
             self.out.nul_only += 1;
             return Vec::new();
         }
@@ -230,7 +345,6 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     /// Reads line `n` of the piece: returns the record it begins, or joins
     /// it to the record before (or counts it as unparsed).
     fn line<'l>(&mut self, n: u64, line: &'l str) -> Option<RecordRef<'l>> {
-        let n = self.before + n;
         self.out.lines = n;
         let out = &mut self.out;
         match self

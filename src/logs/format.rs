@@ -420,13 +420,18 @@ fn regex_line<'a>(header: &Header, line: &'a str) -> Option<Fields<'a>> {
 /// fields without a method and a path.
 pub(crate) fn access_log_message(f: &mut Fields) {
     if let (Some(m), Some(p)) = (&f.method, &f.path) {
-        use std::fmt::Write;
-        // `{m} {p} {status} {reason}`, trimmed, in one allocation. The
-        // reason phrase keeps outcomes apart once numbers are masked.
+        // `{m} {p} {status} {reason}`, trimmed, in one allocation and
+        // without the formatting machinery (a tenth of an access log's
+        // reading time). The reason phrase keeps outcomes apart once
+        // numbers are masked.
         let mut msg = String::with_capacity(m.len() + p.len() + 32);
-        let _ = write!(msg, "{m} {p} ");
+        for part in [m, " ", p, " "] {
+            msg.push_str(part);
+        }
         if let Some(s) = f.status {
-            let _ = write!(msg, "{s} {}", reason_phrase(s));
+            msg.push_str(super::json_fast::itoa(s.into(), &mut [0; 20]));
+            msg.push(' ');
+            msg.push_str(reason_phrase(s));
         }
         msg.truncate(msg.trim_end().len());
         f.msg = msg.into();
@@ -554,6 +559,8 @@ mod trouble_tests {
         let mut lines = crate::logs::corpus::real_lines();
         let odd = [
             "TIMED OUT of Memory",
+            "a Timeout of memory",
+            "refusedeniedfailwarn",
             "oOm-KiLl",
             "SegFault",
             "wärN",

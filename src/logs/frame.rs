@@ -8,12 +8,13 @@
 //!
 //! Records are handed to a visitor as they complete ([`frame_visit`]),
 //! their text borrowed from the file's bytes ([`RecordRef`]) where it is
-//! one valid UTF-8 line; [`frame`] copies them into [`Record`]s. Before
-//! framing, the newlines of every chunk are counted, in parallel, so that
-//! each chunk numbers its lines as the whole file does, and the chunk is
-//! checked for UTF-8 at once (line by line only where that fails: the
-//! lines with bad bytes are read from repaired copies); the account of
-//! each chunk is joined in order. Times go to [`FastTime`](crate::time::FastTime) first, to the general
+//! one valid UTF-8 line; [`frame`] copies them into [`Record`]s. Each
+//! chunk numbers its lines from 1 as it cuts them and checks UTF-8 a block
+//! at a time as it goes (line by line only where that fails: the lines
+//! with bad bytes are read from repaired copies), so each byte is read
+//! from memory once; the accounts of the chunks are joined in order, and
+//! the lines of the chunks before each one make its numbers the whole
+//! file's. Times go to [`FastTime`](crate::time::FastTime) first, to the general
 //! [`TimeParser`](crate::time::TimeParser) for the shapes it does not know, and a text that repeats
 //! the line before's is not read again.
 //!
@@ -25,16 +26,16 @@
 //!   that worked does not follow them (the same caveat, for files that
 //!   mix shapes; text by text the two give the same result, which a test
 //!   holds them to).
-//! - The newline count before framing is a pass of its own over the bytes
-//!   (with the UTF-8 check done in it, about 12% of the ingest time, much
-//!   of it the first touch of the mapped pages), the price of whole-file
-//!   line numbers from a streaming visitor.
+//! - A streaming visitor ([`frame_visit`]) sees line numbers within the
+//!   record's chunk, since the lines before a chunk are known only once
+//!   the chunks before it are framed; it gets each chunk's offset with its
+//!   state, after.
 //! - A visitor that keeps borrowed records keeps the file's bytes mapped.
 //! - Where no line within [`CUT_SCAN_BYTES`] after a nominal cut begins a
 //!   record (a stack trace of megabytes), that cut is dropped and the chunk
 //!   before it grows.
 
-use super::chunk::{ChunkFramer, Utf8};
+use super::chunk::{ChunkFramer, LineRanges};
 use super::format::Format;
 use crate::model::Severity;
 use crate::time::TimeCtx;
@@ -149,28 +150,12 @@ pub(super) fn cut_message(msg: &mut Cow<'_, str>) -> bool {
 }
 
 /// Physical lines with their 1-based numbers; `\r\n` and a leading BOM are
-/// taken off.
+/// taken off, empty lines skipped (see [`LineRanges`]).
 ///
 /// A file with carriage returns and no line feed at all (classic Mac
 /// endings) is split at its carriage returns.
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = (u64, &str)> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let sep = if !text.contains('\n') && text.contains('\r') {
-        '\r'
-    } else {
-        '\n'
-    };
-    split_lines(text, sep)
-}
-
-/// [`lines`] with the separator given: for a chunk of a file whose
-/// separator was decided on the whole file.
-fn split_lines(text: &str, sep: char) -> impl Iterator<Item = (u64, &str)> {
-    let text = text.strip_suffix(sep).unwrap_or(text);
-    text.split(sep)
-        .enumerate()
-        .map(|(i, l)| (i as u64 + 1, l.strip_suffix('\r').unwrap_or(l)))
-        .filter(|(_, l)| !l.is_empty() || text.is_empty())
+    LineRanges::new(text.as_bytes(), None).map(|(n, start, end)| (n, &text[start..end]))
 }
 
 /// One record as framing hands it to a visitor ([`frame_visit`]): its
@@ -179,7 +164,8 @@ fn split_lines(text: &str, sep: char) -> impl Iterator<Item = (u64, &str)> {
 /// UTF-8.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordRef<'a> {
-    /// 1-based line of the header, in the whole file.
+    /// 1-based line of the header within its chunk: add the chunk's
+    /// offset ([`frame_visit`]) for the file's.
     pub line: u64,
     /// Physical lines in the record (1 + continuation lines).
     pub lines: u32,
@@ -242,9 +228,13 @@ pub fn frame(format: &Format, bytes: &[u8], ctx: &TimeCtx) -> LogFile {
 fn frame_in_chunks(format: &Format, bytes: &[u8], ctx: &TimeCtx, chunk: usize) -> LogFile {
     let push = |v: &mut Vec<Record>, r: RecordRef| v.push(r.into_owned());
     let (mut log, parts) = visit_in_chunks(format, bytes, ctx, chunk, &Vec::new, &push);
-    log.records.reserve_exact(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        log.records.extend(part);
+    log.records
+        .reserve_exact(parts.iter().map(|(_, p)| p.len()).sum());
+    for (before, part) in parts {
+        log.records.extend(part.into_iter().map(|mut r| {
+            r.line += before;
+            r
+        }));
     }
     log
 }
@@ -254,16 +244,17 @@ fn frame_in_chunks(format: &Format, bytes: &[u8], ctx: &TimeCtx, chunk: usize) -
 /// streaming form of [`frame`], whose memory is the file's pages and a
 /// constant. A large file is framed in parallel chunks (see the module's
 /// doc); each chunk gets its own state from `init`, and the states come
-/// back in file order with the account of the file's lines (the
-/// [`LogFile`] without records). Within a chunk, records arrive in line
-/// order; line numbers are the whole file's.
+/// back in file order, each with the lines of the file before its chunk,
+/// with the account of the file's lines (the [`LogFile`] without
+/// records). Within a chunk, records arrive in line order, their line
+/// numbers within the chunk: add the chunk's offset for the file's.
 pub fn frame_visit<'a, S, I, V>(
     format: &Format,
     bytes: &'a [u8],
     ctx: &TimeCtx,
     init: I,
     visit: V,
-) -> (LogFile, Vec<S>)
+) -> (LogFile, Vec<(u64, S)>)
 where
     S: Send,
     I: Fn() -> S + Sync,
@@ -281,7 +272,7 @@ fn visit_in_chunks<'a, S: Send>(
     chunk: usize,
     init: &(dyn Fn() -> S + Sync),
     visit: &(dyn Fn(&mut S, RecordRef<'a>) + Sync),
-) -> (LogFile, Vec<S>) {
+) -> (LogFile, Vec<(u64, S)>) {
     let bom = if bytes.starts_with("\u{feff}".as_bytes()) {
         3
     } else {
@@ -291,38 +282,29 @@ fn visit_in_chunks<'a, S: Send>(
     if body.len() < 2 * chunk || memchr::memchr(b'\n', body).is_none() {
         // Small, or lines cut at carriage returns alone: one piece.
         let mut state = init();
-        let text = std::str::from_utf8(bytes).map_err(|_| ());
-        let log = ChunkFramer::new(format, ctx, 0).run(bytes, text, None, &mut state, visit);
-        return (log, vec![state]);
+        let (log, _) = ChunkFramer::new(format, ctx).run(bytes, None, &mut state, visit);
+        return (log, vec![(0, state)]);
     }
     let cuts = cuts(format, body, chunk);
-    // Lines before each chunk, so that every chunk numbers its lines as
-    // the whole file does; and each chunk checked for UTF-8 while it is
-    // at hand.
-    let counted: Vec<(&[u8], u64, Utf8)> = cuts
+    let parts: Vec<(LogFile, u64, S)> = cuts
         .par_windows(2)
         .map(|w| {
-            let chunk = &body[w[0]..w[1]];
-            let lines = memchr::memchr_iter(b'\n', chunk).count() as u64;
-            (chunk, lines, std::str::from_utf8(chunk).map_err(|_| ()))
+            let mut state = init();
+            let framer = ChunkFramer::new(format, ctx);
+            let (log, lines) = framer.run(&body[w[0]..w[1]], Some(b'\n'), &mut state, visit);
+            (log, lines, state)
         })
         .collect();
+    // Every chunk but the last ends with a line feed, so the next one's
+    // first line follows its last.
     let mut before = 0;
-    let mut pieces = Vec::with_capacity(counted.len());
-    for (chunk, lines, text) in counted {
-        pieces.push((chunk, before, text));
+    let mut logs = Vec::with_capacity(parts.len());
+    let mut states = Vec::with_capacity(parts.len());
+    for (log, lines, state) in parts {
+        logs.push((before, log));
+        states.push((before, state));
         before += lines;
     }
-    let parts: Vec<(LogFile, S)> = pieces
-        .into_par_iter()
-        .map(|(chunk, before, text)| {
-            let mut state = init();
-            let framer = ChunkFramer::new(format, ctx, before);
-            let log = framer.run(chunk, text, Some(b'\n'), &mut state, visit);
-            (log, state)
-        })
-        .collect();
-    let (logs, states) = parts.into_iter().unzip();
     (join(logs), states)
 }
 
@@ -360,19 +342,20 @@ fn record_start_after(format: &Format, body: &[u8], from: usize) -> Option<usize
     None
 }
 
-/// Joins the accounts of one file's chunks, in order; their line numbers
-/// are already the whole file's.
-fn join(parts: Vec<LogFile>) -> LogFile {
+/// Joins the accounts of one file's chunks, in order, each with the lines
+/// of the file before it, which make its line numbers the file's.
+fn join(parts: Vec<(u64, LogFile)>) -> LogFile {
     let mut out = LogFile::default();
-    for (i, part) in parts.into_iter().enumerate() {
+    for (i, (before, part)) in parts.into_iter().enumerate() {
         if i == 0 {
             out.format = part.format;
         }
         if part.lines > 0 {
-            out.lines = part.lines;
+            out.lines = before + part.lines;
         }
-        out.first_unparsed = out.first_unparsed.or(part.first_unparsed);
-        out.first_no_time = out.first_no_time.or(part.first_no_time);
+        let rebase = |(n, text): (u64, String)| (before + n, text);
+        out.first_unparsed = out.first_unparsed.or(part.first_unparsed.map(rebase));
+        out.first_no_time = out.first_no_time.or(part.first_no_time.map(rebase));
         out.unparsed += part.unparsed;
         out.continuation += part.continuation;
         out.no_time += part.no_time;
@@ -382,7 +365,7 @@ fn join(parts: Vec<LogFile>) -> LogFile {
         out.cut += part.cut;
         out.nul_led += part.nul_led;
         out.nul_only += part.nul_only;
-        out.first_nul = out.first_nul.or(part.first_nul);
+        out.first_nul = out.first_nul.or(part.first_nul.map(|n| before + n));
     }
     out
 }
@@ -484,7 +467,42 @@ TypeError: client.ref is not a function
             assert_eq!(chunked.first_unparsed, whole.first_unparsed);
             assert_eq!(chunked.invalid_utf8, 1);
             assert_eq!(chunked.no_time, whole.no_time);
+            // A visitor gets each chunk's offset with its state.
+            let keep = |v: &mut Vec<u64>, r: RecordRef| v.push(r.line);
+            let (_, parts) =
+                pool.install(|| visit_in_chunks(format, &bytes, &ctx, 1000, &Vec::new, &keep));
+            let lines: Vec<u64> = parts
+                .into_iter()
+                .flat_map(|(before, v)| v.into_iter().map(move |n| before + n))
+                .collect();
+            let want: Vec<u64> = whole.records.iter().map(|r| r.line).collect();
+            assert_eq!(lines, want, "{threads} threads");
         }
+    }
+
+    /// UTF-8 is checked a block at a time: a U+FFFD written in a line of a
+    /// valid file is text, but in a file with bad bytes it counts among
+    /// the invalid lines, also where it came blocks before the bad bytes.
+    #[test]
+    fn replacement_characters_count_as_invalid_only_beside_bad_bytes() {
+        let mut bytes = "2026/12/04 15:39:02 [error] 1#1: *1 got \u{fffd} back\n"
+            .as_bytes()
+            .to_vec();
+        while bytes.len() < 3 * super::super::chunk::UTF8_BLOCK {
+            bytes.extend_from_slice(b"2026/12/04 15:39:03 [warn] 1#1: ok\n");
+        }
+        let valid = framed(std::str::from_utf8(&bytes).unwrap());
+        assert_eq!(valid.format, "nginx-error");
+        assert_eq!(valid.invalid_utf8, 0);
+        assert_eq!(valid.records[0].message, "got \u{fffd} back");
+        bytes.extend_from_slice(b"2026/12/04 15:39:04 [warn] 1#1: bad \xff byte\n");
+        let reg = Registry::default();
+        let format = reg.get(reg.detect(&String::from_utf8_lossy(&bytes)).unwrap().index);
+        let f = frame(format, &bytes, &TimeCtx::default());
+        assert_eq!(f.invalid_utf8, 2);
+        assert_eq!(f.records.len(), valid.records.len() + 1);
+        assert_eq!(f.records.last().unwrap().message, "bad \u{fffd} byte");
+        assert_eq!(f.records.last().unwrap().line, f.lines);
     }
 
     /// The visitor sees each record once, complete, in line order: one
@@ -503,7 +521,7 @@ TypeError: client.ref is not a function
                 r.message,
             ))
         });
-        let got: Vec<_> = parts.into_iter().flatten().collect();
+        let got: Vec<_> = parts.into_iter().flat_map(|(_, v)| v).collect();
         assert_eq!(got.len(), 3);
         assert_eq!((got[0].0, got[0].1, got[0].2), (1, 4, false));
         assert!(got[0].3.ends_with("\tVALUES (42)"));

@@ -352,7 +352,7 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
 }
 
 /// `n` in decimal, written into `buf`.
-fn itoa(mut n: u64, buf: &mut [u8; 20]) -> &str {
+pub(super) fn itoa(mut n: u64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
     loop {
         i -= 1;

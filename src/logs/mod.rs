@@ -23,10 +23,12 @@
 //!   none, for a memory of the mapped pages and a constant. `analyze` still
 //!   uses [`frame`].
 //! - Detect + frame + timestamp (`benches/ingest_vs_rg_lnav.sh`, 1,068
-//!   MB, 2 threads): 1,311 and 1,391 MB/s in the quietest runs, 619 to 647
-//!   MB/s in busier ones (the machine is shared); 0.23 to 0.26 of `rg -c
-//!   ''` on the same files in the same run, so issue 3's "within 2x of rg"
-//!   is not met. Per CPU second: 486 MB/s (pino JSON) to 1,188 (Postgres); see
+//!   MB, 2 threads): 1,311 to 1,393 MB/s in the quietest runs, 810 to 922
+//!   in busier ones (the machine is shared); 0.20 to 0.32 of `rg -c ''`
+//!   on the same files in the same run. In CPU time, which the load
+//!   distorts less: 1.44 to 1.53 s a pass on one thread against rg's 0.34
+//!   to 0.40 (0.23 to 0.27), so issue 3's "within 2x of rg" is not met.
+//!   Per CPU second: about 460 MB/s (pino JSON) to 1,100 (Postgres); see
 //!   benches/README.md for where the time goes.
 //! - The hand-written readers (`fast.rs`, `structured.rs`) cover `hdfs`,
 //!   `bgl`, `spark`, `syslog-rfc3164`, `nginx-combined`, `postgres-stderr`
