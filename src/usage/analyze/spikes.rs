@@ -3,22 +3,38 @@
 
 use super::*;
 
-/// A rise large enough to matter in the metric's own unit: a statistically
+/// The smallest rise that matters in the metric's unit: a statistically
 /// clear jump from 0 to 1 zombie or 48 KiB of writeback is still noise.
-pub(super) fn meaningful(s: &Spike) -> bool {
-    let rise = s.peak - s.baseline;
-    let m = s.metric.as_str();
+/// 0 for metrics whose unit is not known here (rates of blocks, I/O waits).
+pub(super) fn min_rise(metric: &str) -> f64 {
+    let m = metric;
     if m.ends_with("_bytes") {
-        rise >= 10.0 * MIB
+        10.0 * MIB
     } else if m.ends_with("_pct") {
-        rise >= 10.0
+        10.0
     } else if m.starts_with("load.") {
-        rise >= 1.0
+        1.0
     } else if m.starts_with("tasks.") || m.starts_with("procs.") || m.starts_with("vm.procs_") {
-        rise >= 4.0
+        4.0
     } else {
-        true
+        0.0
     }
+}
+
+/// A spike whose rise reaches [`min_rise`] and is not relief: free or
+/// available memory, idle CPU and free disk rising are no incident.
+pub(super) fn meaningful(s: &Spike) -> bool {
+    let relief = s
+        .metric
+        .split(['.', '_'])
+        .any(|part| part == "free" || part == "idle" || part.starts_with("avail"));
+    !relief && s.peak - s.baseline >= min_rise(&s.metric)
+}
+
+/// The smallest deviation of a metric's baseline worth a z-score: a rise
+/// of [`min_rise`] is then [`SPIKE_Z`] deviations on a flat baseline.
+pub(super) fn min_scale(metric: &str) -> f64 {
+    min_rise(metric) / SPIKE_Z
 }
 
 /// The load, CPU and memory spikes worth a line of their own.
