@@ -152,6 +152,9 @@ struct Window {
     first: usize,
     last: usize,
     scale: f64,
+    /// For a sustained run, its mean's deviations (mean z times the root
+    /// of its width), which score it when above its peak's.
+    sustained: f64,
 }
 
 impl Window {
@@ -182,7 +185,7 @@ impl Window {
             baseline,
             peak,
             peak_time: series[peak_at].time,
-            score: (peak - baseline) / self.scale,
+            score: ((peak - baseline) / self.scale).max(self.sustained),
             source: series[peak_at].source.clone(),
         }
     }
@@ -235,7 +238,12 @@ fn count_spikes(series: &[&Sample]) -> Vec<Window> {
     runs(&high)
         .into_iter()
         .filter(|(first, last)| (last - first + 1) * 2 <= series.len())
-        .map(|(first, last)| Window { first, last, scale })
+        .map(|(first, last)| Window {
+            first,
+            last,
+            scale,
+            sustained: 0.0,
+        })
         .collect()
 }
 
@@ -292,18 +300,23 @@ fn gauge_spikes(series: &[&Sample], floor: f64) -> Vec<Window> {
             .map(|j| z[j])
             .collect();
         let sustained = marked.iter().sum::<f64>() / (marked.len() as f64).sqrt();
-        let found = if !inner.is_empty() {
-            inner
-        } else if sustained > SPIKE_Z {
-            vec![(first, last)]
+        let (found, sustained) = if !inner.is_empty() {
+            (inner, 0.0)
+        } else if sustained >= SPIKE_Z {
+            (vec![(first, last)], sustained)
         } else {
-            Vec::new()
+            (Vec::new(), 0.0)
         };
         windows.extend(
             found
                 .into_iter()
                 .filter(|(a, b)| (b - a + 1) * 2 <= series.len())
-                .map(|(first, last)| Window { first, last, scale }),
+                .map(|(first, last)| Window {
+                    first,
+                    last,
+                    scale,
+                    sustained,
+                }),
         );
     }
     windows
@@ -373,6 +386,8 @@ mod tests {
         assert_eq!(spikes.len(), 1);
         assert_eq!(spikes[0].peak, 7219.0);
         assert_eq!(spikes[0].source, "f7");
+        // Scored by the run's mean (6.3 deviations), not its peak's 4.2.
+        assert!(spikes[0].score > SPIKE_Z, "{}", spikes[0].score);
         assert_eq!(spikes[0].end.as_second() - spikes[0].start.as_second(), 120);
     }
 
