@@ -582,6 +582,13 @@ fn qa_stress_memory_spike_and_no_short_lived_leak() {
         a.findings[0].title,
         "mem.used_bytes spiked to 7.0 GiB on vm"
     );
+    assert!(
+        a.findings[0].detail.contains(
+            "Largest process in the window: `stress-ng-vm` pid 29393 with 3.0 GiB resident"
+        ),
+        "{}",
+        a.findings[0].detail
+    );
     // ps -eo ...,lstart,...: the name is the command, not the day.
     let stress: Vec<&Sample> = samples
         .iter()

@@ -61,7 +61,7 @@ pub fn analyze(samples: &[Sample]) -> UsageAnalysis {
         .into_iter()
         .filter(meaningful)
         .collect();
-    findings.extend(spike_findings(&spikes));
+    findings.extend(spike_findings(&spikes, samples));
     findings.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.time.cmp(&b.time)));
     UsageAnalysis { findings, spikes }
 }

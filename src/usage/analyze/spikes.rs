@@ -37,8 +37,30 @@ pub(super) fn min_scale(metric: &str) -> f64 {
     min_rise(metric) / SPIKE_Z
 }
 
-/// The load, CPU and memory spikes worth a line of their own.
-pub(super) fn spike_findings(spikes: &[Spike]) -> Vec<Finding> {
+/// The process with the most resident memory on the spike's host within
+/// its window, as ` Largest process in the window: ...`; empty when no
+/// process table covers it.
+fn largest_process(s: &Spike, samples: &[Sample]) -> String {
+    let top = samples
+        .iter()
+        .filter(|p| p.metric == "proc.rss_bytes" && p.host == s.host)
+        .filter(|p| s.start <= p.time && p.time <= s.end)
+        .max_by(|a, b| a.value.total_cmp(&b.value));
+    match top {
+        Some(p) => format!(
+            " Largest process in the window: `{}` pid {} with {} resident at {}.",
+            p.label("command").unwrap_or("?"),
+            p.label("pid").unwrap_or("?"),
+            human(p.value),
+            p.time.strftime("%H:%M:%S")
+        ),
+        None => String::new(),
+    }
+}
+
+/// The load, CPU and memory spikes worth a line of their own; a memory
+/// spike names the largest process of its window.
+pub(super) fn spike_findings(spikes: &[Spike], samples: &[Sample]) -> Vec<Finding> {
     let notable = [
         "load.1m",
         "cpu.user_pct",
@@ -62,14 +84,19 @@ pub(super) fn spike_findings(spikes: &[Spike]) -> Vec<Finding> {
                 tier: Tier::System,
                 title: format!("{} spiked to {} on {}", s.metric, fmt(s.peak), s.host),
                 detail: format!(
-                    "{} rose from a baseline of {} to {} at {} (window {} – {}, {:.1} robust deviations).",
+                    "{} rose from a baseline of {} to {} at {} (window {} – {}, {:.1} robust deviations).{}",
                     s.metric,
                     fmt(s.baseline),
                     fmt(s.peak),
                     hhmmss(s.peak_time),
                     s.start.strftime("%H:%M:%S"),
                     s.end.strftime("%H:%M:%S"),
-                    s.score
+                    s.score,
+                    if s.metric.starts_with("mem.") {
+                        largest_process(s, samples)
+                    } else {
+                        String::new()
+                    }
                 ),
                 score: 20.0 + s.score.min(30.0),
                 time: Some(s.start),
