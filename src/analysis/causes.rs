@@ -65,8 +65,8 @@ pub(crate) fn spike_title(s: &Spike) -> String {
     format!(
         "{}{labels} rose from {} to {} on {}",
         s.metric,
-        num(s.baseline),
-        num(s.peak),
+        value(&s.metric, s.baseline),
+        value(&s.metric, s.peak),
         s.host
     )
 }
@@ -81,12 +81,22 @@ fn num(v: f64) -> String {
     }
 }
 
+/// A spike's value: sizes in binary units, other numbers by [`num`].
+fn value(metric: &str, v: f64) -> String {
+    super::series::show_size(metric, v).unwrap_or_else(|| num(v))
+}
+
 pub(crate) fn spike_evidence(s: &Spike) -> Ev {
     Ev {
         path: s.source.clone(),
         line: None,
         time: Some(s.start),
-        excerpt: format!("{} {} → {}", s.metric, num(s.baseline), num(s.peak)),
+        excerpt: format!(
+            "{} {} → {}",
+            s.metric,
+            value(&s.metric, s.baseline),
+            value(&s.metric, s.peak)
+        ),
     }
 }
 

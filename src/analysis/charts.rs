@@ -207,8 +207,8 @@ fn panel(
                 "{} on {}: from a baseline of {} to {}",
                 short_metric(&s.metric, report),
                 s.host,
-                num(s.baseline),
-                num(s.peak)
+                super::series::show_size(&s.metric, s.baseline).unwrap_or_else(|| num(s.baseline)),
+                super::series::show_size(&s.metric, s.peak).unwrap_or_else(|| num(s.peak))
             ),
         })
         .collect();

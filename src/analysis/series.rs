@@ -10,7 +10,11 @@
 //! Spikes are windows of points far *above* the baseline; drops are not
 //! reported. A series needs [`MIN_POINTS`] points before it is judged, and a
 //! window covering more than half the series is a level shift, not a spike,
-//! so it is left to the trend checks.
+//! so it is left to the trend checks. Counts without a unit
+//! ([`find_spikes`]) take the spread of all their points as the scale when
+//! most points share one value, so a rise over two or three of a dozen
+//! points can be missed there; gauges with a unit ([`find_gauge_spikes`])
+//! set the candidate points aside and take a floor in their unit instead.
 
 use crate::model::{Sample, Spike};
 use jiff::Timestamp;
@@ -20,6 +24,9 @@ use std::collections::BTreeMap;
 pub const MIN_POINTS: usize = 8;
 /// How many robust deviations above the median make a point "high".
 pub const SPIKE_Z: f64 = 5.0;
+/// Deviations above the median that set a point aside from the baseline
+/// and mark it as part of a window, which [`SPIKE_Z`] then confirms.
+pub const CANDIDATE_Z: f64 = 2.0;
 /// Scale factor that makes the MAD estimate a normal standard deviation.
 const MAD_SCALE: f64 = 1.4826;
 
@@ -72,6 +79,19 @@ pub fn rising_share(ys: &[f64]) -> f64 {
     steps.iter().filter(|d| **d > 0.0).count() as f64 / steps.len() as f64
 }
 
+/// A value of `metric` in binary units when the metric is a size
+/// (`_bytes`) or a size per second (`_bytes_per_s`); `None` for others,
+/// which each report shows in its own number style.
+pub fn show_size(metric: &str, v: f64) -> Option<String> {
+    if metric.ends_with("_bytes") {
+        Some(crate::usage::human(v))
+    } else if metric.ends_with("_bytes_per_s") {
+        Some(format!("{}/s", crate::usage::human(v)))
+    } else {
+        None
+    }
+}
+
 /// Seconds since the Unix epoch, as a float for fitting.
 pub fn secs(t: Timestamp) -> f64 {
     t.as_millisecond() as f64 / 1000.0
@@ -94,14 +114,33 @@ pub fn group(samples: &[Sample]) -> BTreeMap<SeriesKey, Vec<&Sample>> {
 }
 
 /// Windows where a series rose far above its own median, one [`Spike`] per
-/// window, strongest first.
+/// window, strongest first. Made for counts without a unit (log rates,
+/// query calls): a series mostly at one value (MAD 0) takes the mean
+/// absolute deviation of all its points as its scale, so departures as
+/// frequent as they are large read as noise.
 pub fn find_spikes(samples: &[Sample]) -> Vec<Spike> {
+    collect(samples, |_, series| count_spikes(series))
+}
+
+/// Spikes of gauges in a unit (load, bytes, percent), where `floor(metric)`
+/// is the smallest deviation that means something in the metric's unit
+/// (0 when unknown: such series are read as [`find_spikes`] reads counts).
+/// See [`gauge_spikes`].
+pub fn find_gauge_spikes(samples: &[Sample], floor: impl Fn(&str) -> f64) -> Vec<Spike> {
+    collect(samples, |metric, series| match floor(metric) {
+        f if f > 0.0 => gauge_spikes(series, f),
+        _ => count_spikes(series),
+    })
+}
+
+fn collect(samples: &[Sample], find: impl Fn(&str, &[&Sample]) -> Vec<Window>) -> Vec<Spike> {
     let mut out: Vec<Spike> = group(samples)
         .into_iter()
         .flat_map(|((metric, host, labels), series)| {
-            spikes_in(&series)
+            find(&metric, &series)
                 .into_iter()
-                .map(move |w| w.into_spike(&series, metric.clone(), host.clone(), labels.clone()))
+                .map(|w| w.into_spike(&series, metric.clone(), host.clone(), labels.clone()))
+                .collect::<Vec<_>>()
         })
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.start.cmp(&b.start)));
@@ -113,6 +152,9 @@ struct Window {
     first: usize,
     last: usize,
     scale: f64,
+    /// For a sustained run, its mean's deviations (mean z times the root
+    /// of its width), which score it when above its peak's.
+    sustained: f64,
 }
 
 impl Window {
@@ -143,14 +185,38 @@ impl Window {
             baseline,
             peak,
             peak_time: series[peak_at].time,
-            score: (peak - baseline) / self.scale,
+            score: ((peak - baseline) / self.scale).max(self.sustained),
             source: series[peak_at].source.clone(),
         }
     }
 }
 
-/// Finds the high windows of one time-sorted series.
-fn spikes_in(series: &[&Sample]) -> Vec<Window> {
+/// Runs of `high` points, single-point dips bridged, as inclusive index
+/// pairs.
+fn runs(high: &[bool]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < high.len() {
+        if !high[i] {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        let mut last = i;
+        while i + 1 < high.len() && (high[i + 1] || (i + 2 < high.len() && high[i + 2])) {
+            i += 1;
+            if high[i] {
+                last = i;
+            }
+        }
+        i += 1;
+        out.push((first, last));
+    }
+    out
+}
+
+/// Finds the high windows of one time-sorted count series.
+fn count_spikes(series: &[&Sample]) -> Vec<Window> {
     if series.len() < MIN_POINTS {
         return Vec::new();
     }
@@ -169,26 +235,89 @@ fn spikes_in(series: &[&Sample]) -> Vec<Window> {
         .iter()
         .map(|v| (v - centre) / scale > SPIKE_Z)
         .collect();
+    runs(&high)
+        .into_iter()
+        .filter(|(first, last)| (last - first + 1) * 2 <= series.len())
+        .map(|(first, last)| Window {
+            first,
+            last,
+            scale,
+            sustained: 0.0,
+        })
+        .collect()
+}
+
+/// The median of `values` and their scale: the scaled MAD, never below
+/// `floor` nor 2% of the level.
+fn centre_and_scale(values: &[f64], floor: f64) -> (f64, f64) {
+    let centre = median(values).unwrap_or(0.0);
+    let scale = mad(values, centre).max(0.02 * centre.abs()).max(floor);
+    (centre, scale)
+}
+
+/// Finds the high windows of one time-sorted gauge series, `floor` being
+/// the smallest deviation that means something in its unit.
+///
+/// The series' own scale includes the spike, so a spike two or three
+/// points wide inflates it: points more than [`CANDIDATE_Z`] deviations up
+/// are set aside and the baseline's centre and scale come from the rest; a
+/// baseline that sits at one value (MAD 0, an idle host's load of 0.00)
+/// has `floor` as its scale, not the spread of the spike itself. A window
+/// is a spike when a point is [`SPIKE_Z`] baseline deviations up (the
+/// window then spans the points that far up), or when a run of points each
+/// [`CANDIDATE_Z`] up has a mean [`SPIKE_Z`] standard errors up (mean
+/// deviation times the square root of the run's width): three points each
+/// four deviations up are a sustained rise that noise does not make.
+///
+/// It does not catch a rise over more than half the series (a level
+/// shift), a rise smaller than `floor` times [`SPIKE_Z`] on a flat
+/// baseline, nor, when the rise is more than a third of the points, one
+/// whose set-aside points leave a baseline as wide as the rise.
+fn gauge_spikes(series: &[&Sample], floor: f64) -> Vec<Window> {
+    if series.len() < MIN_POINTS {
+        return Vec::new();
+    }
+    let values: Vec<f64> = series.iter().map(|s| s.value).collect();
+    let (centre, scale) = centre_and_scale(&values, floor);
+    let baseline: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|v| (v - centre) / scale <= CANDIDATE_Z)
+        .collect();
+    let (centre, scale) = centre_and_scale(&baseline, floor);
+    let z: Vec<f64> = values.iter().map(|v| (v - centre) / scale).collect();
+    // `>=`: a rise of exactly `floor` times SPIKE_Z is what `floor` calls meaningful.
+    let high: Vec<bool> = z.iter().map(|z| *z >= SPIKE_Z).collect();
+    let raised: Vec<bool> = z.iter().map(|z| *z > CANDIDATE_Z).collect();
     let mut windows = Vec::new();
-    let mut i = 0;
-    while i < high.len() {
-        if !high[i] {
-            i += 1;
-            continue;
-        }
-        let first = i;
-        let mut last = i;
-        // Bridge single-point dips inside a window.
-        while i + 1 < high.len() && (high[i + 1] || (i + 2 < high.len() && high[i + 2])) {
-            i += 1;
-            if high[i] {
-                last = i;
-            }
-        }
-        i += 1;
-        if (last - first + 1) * 2 <= series.len() {
-            windows.push(Window { first, last, scale });
-        }
+    for (first, last) in runs(&raised) {
+        let inner: Vec<(usize, usize)> = runs(&high[first..=last])
+            .into_iter()
+            .map(|(a, b)| (first + a, first + b))
+            .collect();
+        let marked: Vec<f64> = (first..=last)
+            .filter(|j| raised[*j])
+            .map(|j| z[j])
+            .collect();
+        let sustained = marked.iter().sum::<f64>() / (marked.len() as f64).sqrt();
+        let (found, sustained) = if !inner.is_empty() {
+            (inner, 0.0)
+        } else if sustained >= SPIKE_Z {
+            (vec![(first, last)], sustained)
+        } else {
+            (Vec::new(), 0.0)
+        };
+        windows.extend(
+            found
+                .into_iter()
+                .filter(|(a, b)| (b - a + 1) * 2 <= series.len())
+                .map(|(first, last)| Window {
+                    first,
+                    last,
+                    scale,
+                    sustained,
+                }),
+        );
     }
     windows
 }
@@ -224,6 +353,42 @@ mod tests {
         assert_eq!(sp.baseline, 1.0);
         assert_eq!(sp.source, "f6");
         assert_eq!(sp.end.as_second() - sp.start.as_second(), 60);
+    }
+
+    /// loadsynth/k of the usage QA pass: a steady 0.50 with a 3-point rise
+    /// once went unseen (the rise inflated the scale) while a 1-point blip
+    /// was caught.
+    #[test]
+    fn sustained_rise_over_a_flat_baseline_is_a_spike() {
+        let k = [0.5, 0.5, 0.5, 0.51, 0.5, 0.5, 8.0, 8.1, 7.9, 0.5, 0.5, 0.5];
+        let spikes = find_gauge_spikes(&series(&k), |_| 0.2);
+        assert_eq!(spikes.len(), 1);
+        assert_eq!((spikes[0].peak, spikes[0].baseline), (8.1, 0.5));
+        assert_eq!(spikes[0].end.as_second() - spikes[0].start.as_second(), 120);
+        let mut two = [0.5; 12];
+        two[6] = 8.0;
+        two[7] = 8.0;
+        assert_eq!(find_gauge_spikes(&series(&two), |_| 0.2).len(), 1);
+        // Read as a count, the two points are as frequent as they are high.
+        assert!(find_spikes(&series(&two)).is_empty());
+    }
+
+    /// `free -m` used MiB of the QA pass's bundle1: stress-ng held 3 GB
+    /// for three snapshots over a baseline wandering 2.4-4.6 GB; the peak
+    /// alone is 4.2 baseline deviations up, the three together a clear rise.
+    #[test]
+    fn three_high_points_over_a_wandering_baseline() {
+        let used = [
+            3499.0, 3628.0, 3967.0, 4536.0, 3286.0, 6048.0, 7123.0, 7219.0, 4272.0, 4382.0, 4624.0,
+            4568.0, 2452.0, 2657.0,
+        ];
+        let spikes = find_gauge_spikes(&series(&used), |_| 2.0);
+        assert_eq!(spikes.len(), 1);
+        assert_eq!(spikes[0].peak, 7219.0);
+        assert_eq!(spikes[0].source, "f7");
+        // Scored by the run's mean (6.3 deviations), not its peak's 4.2.
+        assert!(spikes[0].score > SPIKE_Z, "{}", spikes[0].score);
+        assert_eq!(spikes[0].end.as_second() - spikes[0].start.as_second(), 120);
     }
 
     #[test]

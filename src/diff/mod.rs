@@ -246,11 +246,13 @@ pub fn windows(
              either window; see `outsidein analyze`"
         ));
     }
+    let samples = (base.samples.len(), inc.samples.len());
     let mut d = compare(&mut base, &mut inc, deps, notes, redactor);
     d.notes = window_notes(
         (baseline, incident),
         (whole.bundle.start, whole.bundle.end),
         (d.baseline.records, d.incident.records),
+        samples,
     );
     Ok(d)
 }
@@ -258,22 +260,30 @@ pub fn windows(
 /// Says when a window lies outside the bundle's logs or holds no record
 /// (its side counts nothing, so everything on the other side looks new or
 /// gone), and when the windows overlap (records in the overlap count on
-/// both sides).
+/// both sides). A window that holds usage samples is not outside the
+/// bundle, only without log records.
 fn window_notes(
     (baseline, incident): (Window, Window),
     (start, end): (Option<Timestamp>, Option<Timestamp>),
     records: (u64, u64),
+    samples: (usize, usize),
 ) -> Vec<String> {
     let mut out = Vec::new();
-    for (label, w, n) in [
-        ("baseline", baseline, records.0),
-        ("incident", incident, records.1),
+    for (label, w, n, k) in [
+        ("baseline", baseline, records.0, samples.0),
+        ("incident", incident, records.1, samples.1),
     ] {
         let outside = match (start, end) {
             (Some(s), Some(e)) => w.end <= s || w.start > e,
             _ => true,
         };
-        if outside {
+        if n == 0 && k > 0 {
+            out.push(format!(
+                "the {label} window {}..{} holds no log record, only {k} usage samples: \
+                 its signatures count nothing, so what the other side has shows as new or gone",
+                w.start, w.end
+            ));
+        } else if outside {
             let span = match (start, end) {
                 (Some(s), Some(e)) => format!("{s} to {e}"),
                 _ => "no time".into(),
@@ -412,9 +422,11 @@ fn usage_stat(metric: &str) -> Option<&'static str> {
 type UsageKey = (String, String);
 
 /// Lowest and highest value of each figure, and the hosts it came from.
+/// When two captures measured one size at one instant (`free -h` and
+/// `free -m` of one snapshot), only the more precise counts.
 fn extremes(samples: &[Sample]) -> BTreeMap<UsageKey, (f64, f64, String)> {
     let mut m: BTreeMap<UsageKey, (f64, f64, String)> = BTreeMap::new();
-    for s in samples {
+    for s in crate::usage::most_precise(samples) {
         if usage_stat(&s.metric).is_none() || !s.value.is_finite() {
             continue;
         }

@@ -183,10 +183,16 @@ fn setting(v: Option<&str>) -> String {
 
 fn postgres(s: &mut crate::report::Md, p: &super::postgres::PostgresDiff) {
     let _ = writeln!(s, "\n## Postgres\n");
+    // A span is only said for two dumps or more (one dump spans nothing).
+    let side = |dumps: usize, secs: f64| match dumps {
+        0 | 1 => format!("{dumps}"),
+        _ => format!("{dumps} over {:.0} s", secs.max(0.0)),
+    };
     let _ = writeln!(
         s,
-        "pg_stat_statements dumps: {} over {:.0} s (baseline), {} over {:.0} s (incident).",
-        p.baseline_dumps, p.baseline_secs, p.incident_dumps, p.incident_secs
+        "pg_stat_statements dumps: {} (baseline), {} (incident).",
+        side(p.baseline_dumps, p.baseline_secs),
+        side(p.incident_dumps, p.incident_secs)
     );
     for n in &p.notes {
         let _ = writeln!(s, "- note: {n}");

@@ -171,6 +171,11 @@ pub(crate) fn disagreement_counts(d: &Disagreement) -> String {
     )
 }
 
+/// A spike table cell: sizes in binary units, other values to 4 places.
+pub(crate) fn spike_value(metric: &str, v: f64) -> String {
+    crate::analysis::series::show_size(metric, v).unwrap_or_else(|| format!("{v:.4}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,11 @@
 //! `free` does not print its unit: suffixed cells (`-h`) are read as such;
 //! bare numbers take the unit in the file name (`free-m`, `free_b`) or else
 //! the one that makes total memory look like a real machine's (closest to
-//! 16 GiB on a log scale). `vmstat -S M` is not recognisable and is read
-//! as KiB. Without `-t`, an interval vmstat is reduced to its last line
+//! 16 GiB on a log scale). vmstat does not print its unit either: its
+//! memory columns are read as KiB unless the file name carries the `-S`
+//! flag (`vmstat-SM.txt`, `vmstat_S_m`); a `vmstat -S M` capture under
+//! another name is read 1024 times too small, and no other file of a
+//! bundle (a command list) is consulted. Without `-t`, an interval vmstat is reduced to its last line
 //! (the first is the since-boot average) at the snapshot's time. Only
 //! English row labels are known; others are reported, not guessed.
 
@@ -68,7 +71,20 @@ pub fn parse_free(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
             continue;
         };
         let cells: Vec<&str> = rest.split_whitespace().collect();
-        match label.trim() {
+        let row = label.trim();
+        // `Swap:` fills only total, used and free.
+        let want = match row {
+            "Mem" => cols.len(),
+            "Swap" => 3,
+            _ => 0,
+        };
+        if cells.len() < want {
+            out.issue(
+                i,
+                format!("free row `{row}:` has {} of {want} columns", cells.len()),
+            );
+        }
+        match row {
             "Mem" => free_row(&mut out, "mem", &cols, &cells, unit),
             "Swap" => free_row(&mut out, "swap", &cols, &cells, unit),
             "-/+ buffers/cache" => {
@@ -153,6 +169,7 @@ pub fn parse_vmstat(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> 
         return Err(ctx.issue(Some(1), "expected vmstat's `r  b  swpd ...` column header"));
     };
     let names: Vec<&str> = lines[h].split_whitespace().collect();
+    let unit = vmstat_unit(ctx.path);
     let rows: Vec<(usize, Vec<&str>)> = lines
         .iter()
         .enumerate()
@@ -187,6 +204,12 @@ pub fn parse_vmstat(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> 
         for (name, cell) in names.iter().zip(cells.iter()) {
             let Ok(v) = cell.parse::<f64>() else { continue };
             let (metric, scale) = vmstat_metric(name);
+            // `-S` scales the memory columns only, not si/so nor bi/bo.
+            let scale = if metric.starts_with("vm.") && metric.ends_with("_bytes") {
+                unit
+            } else {
+                scale
+            };
             if !metric.is_empty() {
                 out.push(&metric, &[], v * scale);
             }
@@ -195,6 +218,21 @@ pub fn parse_vmstat(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> 
         parsed.issues.append(&mut out.parsed.issues);
     }
     Ok(parsed)
+}
+
+static VMSTAT_S: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[-_ ])S[-_ ]?([kKmM])(?:[-_. ]|$)").unwrap());
+
+/// The unit of vmstat's memory columns from the `-S` flag in the file
+/// name (`k` 1000, `K` 1024, `m` 10^6, `M` 2^20 bytes), else KiB.
+fn vmstat_unit(path: &str) -> f64 {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match VMSTAT_S.captures(name).map(|c| c[1].to_string()).as_deref() {
+        Some("k") => 1000.0,
+        Some("m") => 1e6,
+        Some("M") => KIB * KIB,
+        _ => KIB,
+    }
 }
 
 fn vmstat_time(cells: &[&str]) -> Option<jiff::Timestamp> {
@@ -444,5 +482,16 @@ mod tests {
         assert_eq!(free_unit("x", &["Mem:  24683664 1 2"]), KIB);
         assert_eq!(free_unit("x", &["Mem:  25276071936 1 2"]), 1.0);
         assert_eq!(free_unit("free-m.txt", &["Mem:  240 1 2"]), KIB * KIB);
+    }
+
+    #[test]
+    fn vmstat_unit_from_the_s_flag_in_the_name() {
+        assert_eq!(
+            vmstat_unit("snap/2026-12-04_220000/vmstat-SM.txt"),
+            KIB * KIB
+        );
+        assert_eq!(vmstat_unit("vmstat_S_m"), 1e6);
+        assert_eq!(vmstat_unit("snap/vmstat-tw.txt"), KIB);
+        assert_eq!(vmstat_unit("vmstat.txt"), KIB);
     }
 }

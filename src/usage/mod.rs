@@ -208,6 +208,8 @@ pub fn parse(kind: SnapshotKind, ctx: &SnapshotCtx, text: &str) -> Result<Parsed
         SnapshotKind::Du => disk::parse_du(ctx, text)?,
         SnapshotKind::Iostat => disk::parse_iostat(ctx, text)?,
     };
+    let mut parsed = parsed;
+    cut_short(kind, ctx, text, &mut parsed);
     if parsed.samples.is_empty() {
         let why = parsed.issues.first().map(|i| i.message.clone());
         return Err(ctx.issue(
@@ -219,6 +221,84 @@ pub fn parse(kind: SnapshotKind, ctx: &SnapshotCtx, text: &str) -> Result<Parsed
         ));
     }
     Ok(parsed)
+}
+
+/// Notes a table whose last line has no line end: the tools print one, so
+/// the capture was cut there (a copy stopped, a disk filled) and that row
+/// may be incomplete (`kwor` for `kworker/...`) though it reads well.
+/// Left alone when the parser already reported that line.
+fn cut_short(kind: SnapshotKind, ctx: &SnapshotCtx, text: &str, parsed: &mut Parsed) {
+    let table = matches!(
+        kind,
+        SnapshotKind::Top
+            | SnapshotKind::Ps
+            | SnapshotKind::Free
+            | SnapshotKind::Vmstat
+            | SnapshotKind::Df
+            | SnapshotKind::Du
+            | SnapshotKind::Iostat
+    );
+    if !table || text.is_empty() || text.ends_with('\n') {
+        return;
+    }
+    let line = text.lines().count();
+    if parsed.issues.iter().any(|i| i.line == Some(line as u64)) {
+        return;
+    }
+    let last = text.lines().last().unwrap_or("").trim();
+    parsed.issues.push(ctx.issue(
+        Some(line),
+        format!(
+            "the file ends inside this line (no line end): cut short, `{last}` may be incomplete"
+        ),
+    ));
+}
+
+/// The samples with, of each size (`_bytes`) measured by two captures at
+/// one instant on one host, only the more precise (see [`step`]): `free
+/// -m`'s 19569 MiB over `free -h`'s 19 GiB.
+///
+/// # Limitations
+/// A precise figure that happens to be a round number of a larger unit
+/// (16384 MiB) looks as coarse as a rounded one; of equals, the first read
+/// is kept.
+pub fn most_precise(samples: &[Sample]) -> Vec<&Sample> {
+    type Instant<'a> = (&'a str, &'a str, &'a [(String, String)], Timestamp);
+    let mut best: std::collections::HashMap<Instant, (f64, &str)> = Default::default();
+    for s in samples.iter().filter(|s| s.metric.ends_with("_bytes")) {
+        let key = (s.metric.as_str(), s.host.as_str(), &s.labels[..], s.time);
+        let g = step(s.value);
+        let e = best.entry(key).or_insert((g, s.source.as_str()));
+        if g < e.0 {
+            *e = (g, s.source.as_str());
+        }
+    }
+    samples
+        .iter()
+        .filter(|s| {
+            !s.metric.ends_with("_bytes")
+                || best
+                    .get(&(s.metric.as_str(), s.host.as_str(), &s.labels[..], s.time))
+                    .is_none_or(|(_, src)| *src == s.source)
+        })
+        .collect()
+}
+
+/// The coarsest step a size is a whole multiple of, among the binary units
+/// and their tenths the tools print: 7.2 GiB (`free -h`) steps by a tenth
+/// of a GiB, 7417 MiB (`free -m`) by a MiB, 7777280 KiB by a KiB.
+fn step(bytes: f64) -> f64 {
+    let whole = |q: f64| (q - q.round()).abs() < 1e-6;
+    for unit in (0..5).rev().map(|k| 1024f64.powi(k)) {
+        let q = bytes / unit;
+        if whole(q) {
+            return unit;
+        }
+        if whole(q * 10.0) {
+            return unit / 10.0;
+        }
+    }
+    0.0
 }
 
 /// Collects samples for one snapshot time.

@@ -8,8 +8,11 @@
 //! per-process samples but count in `procs.listed`.
 //!
 //! # Limitations
-//! A column whose value holds spaces other than the last (`ps -o lstart`)
-//! shifts the columns after it; such rows are reported and skipped. top's
+//! Of the columns whose value holds spaces, only the command (last) and the
+//! start times (`lstart`, `start`, `bsdstart`) are known; another one
+//! shifts the columns after it, which shows when a `TIME` or `ELAPSED`
+//! cell after it holds no time, and such rows are reported and skipped
+//! (without a time column after it, a shift goes unseen). top's
 //! clock is a time of day, placed with [`super::clock_near`]. The `%Cpu`
 //! line of top's first iteration covers only an instant and is skipped
 //! (`top -b -n 1` therefore gives no CPU shares; vmstat does). Process
@@ -47,7 +50,8 @@ fn col_of(name: &str) -> Col {
         "VIRT" | "VSZ" | "VSIZE" => Col::Virt,
         "RES" | "RSS" | "RSZ" => Col::Res,
         "SHR" => Col::Shr,
-        "COMMAND" | "CMD" | "ARGS" | "COMM" => Col::Command,
+        // `BEFEHL`: top's COMMAND under LC_ALL=de_DE.UTF-8.
+        "COMMAND" | "CMD" | "ARGS" | "COMM" | "BEFEHL" => Col::Command,
         _ => Col::Other,
     }
 }
@@ -120,19 +124,21 @@ fn read_table<'l>(
     rows: impl Iterator<Item = (usize, &'l str)>,
     stop_quietly: fn(&str) -> bool,
 ) {
-    let cols: Vec<Col> = header_cells(header).map(col_of).collect();
+    let names: Vec<&str> = header_cells(header).collect();
+    let cols: Vec<Col> = names.iter().map(|n| col_of(n)).collect();
     let has_command = cols.last() == Some(&Col::Command);
     let mut listed = 0;
     for (idx, line) in rows {
         if line.trim().is_empty() || stop_quietly(line) {
             break;
         }
-        let mut cells: Vec<&str> = line.split_whitespace().collect();
-        if cells.len() > cols.len() && has_command {
-            let start = nth_token_start(line, cols.len() - 1);
-            cells.truncate(cols.len() - 1);
-            cells.push(line[start..].trim());
-        }
+        let cells = match split_row(line, &names, has_command) {
+            Ok(cells) => cells,
+            Err(why) => {
+                out.issue(idx, why);
+                continue;
+            }
+        };
         if cells.len() < cols.len().saturating_sub(usize::from(has_command)) {
             out.issue(
                 idx,
@@ -168,7 +174,7 @@ fn push_process(out: &mut Out, cols: &[Col], cells: &[&str]) -> Result<(), Strin
     if pid.parse::<u32>().is_err() {
         return Err(format!("expected a PID, found `{pid}`"));
     }
-    let num = |c: Col| get(c).and_then(|v| v.parse::<f64>().ok());
+    let num = |c: Col| get(c).and_then(decimal);
     let rss = get(Col::Res).and_then(|v| size_or_plain(v, KIB));
     let cpu = num(Col::Cpu);
     if rss.unwrap_or(0.0) == 0.0 && cpu.unwrap_or(0.0) == 0.0 {
@@ -202,22 +208,94 @@ fn push_process(out: &mut Out, cols: &[Col], cells: &[&str]) -> Result<(), Strin
     Ok(())
 }
 
-/// Byte offset where the `n`th (0-based) whitespace-separated token starts.
-fn nth_token_start(line: &str, n: usize) -> usize {
-    let mut count = 0;
-    let mut in_token = false;
+/// Byte ranges of a line's whitespace-separated words.
+fn word_spans(line: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = None;
     for (i, c) in line.char_indices() {
-        if c.is_whitespace() {
-            in_token = false;
-        } else if !in_token {
-            if count == n {
-                return i;
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                spans.push((s, i));
+                start = None;
             }
-            count += 1;
-            in_token = true;
+            (false, None) => start = Some(i),
+            _ => {}
         }
     }
-    line.len()
+    if let Some(s) = start {
+        spans.push((s, line.len()));
+    }
+    spans
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// How many words a start-time cell takes: `ps -o lstart` prints
+/// `Fri Dec  4 22:00:00 2026` (5), `-o start` an old process's `Dec 04`
+/// and `-o bsdstart` its ` 4 Dec` (2); times of day and `Dec04` take 1.
+fn date_words(words: &[&str]) -> usize {
+    let day = |w: Option<&&str>| w.is_some_and(|w| w.len() <= 2 && w.parse::<u8>().is_ok());
+    let month = |w: Option<&&str>| w.is_some_and(|w| MONTHS.contains(w));
+    match words.first() {
+        Some(w) if WEEKDAYS.contains(w) && words.len() >= 5 => 5,
+        Some(_) if month(words.first()) && day(words.get(1)) => 2,
+        Some(_) if day(words.first()) && month(words.get(1)) => 2,
+        _ => 1,
+    }
+}
+
+/// A row's cells under `names`: start-time columns take as many words as
+/// their value has ([`date_words`]), the command (last) the rest of the
+/// line. A time column (`TIME`, `ELAPSED`) that does not hold a time means
+/// a column before it held spaces this reader does not know: the row is
+/// refused rather than read shifted.
+fn split_row<'l>(line: &'l str, names: &[&str], has_command: bool) -> Result<Vec<&'l str>, String> {
+    let spans = word_spans(line);
+    let words: Vec<&str> = spans.iter().map(|(s, e)| &line[*s..*e]).collect();
+    let mut cells = Vec::new();
+    let mut w = 0;
+    for (c, name) in names.iter().enumerate() {
+        if w >= spans.len() {
+            break;
+        }
+        if has_command && c + 1 == names.len() {
+            cells.push(line[spans[w].0..].trim_end());
+            w = spans.len();
+            break;
+        }
+        let upper = name.to_ascii_uppercase();
+        let take = match upper.as_str() {
+            "STARTED" | "START" | "LSTART" | "STIME" => date_words(&words[w..]),
+            _ => 1,
+        };
+        let last = (w + take).min(spans.len()) - 1;
+        let cell = &line[spans[w].0..spans[last].1];
+        // `ZEIT+`: top's TIME+ under de_DE.
+        let timed = matches!(upper.as_str(), "TIME" | "TIME+" | "ELAPSED" | "ZEIT+");
+        if timed && !is_duration(cell) {
+            return Err(format!(
+                "column {name} holds `{cell}`, not a time: a column before it has spaces this \
+                 reader does not know; row skipped"
+            ));
+        }
+        cells.push(cell);
+        w += take;
+    }
+    if !has_command {
+        cells.extend(&words[w..]);
+    }
+    Ok(cells)
+}
+
+/// `01:10:00`, `1-02:03:04`, `0:17.32`, `123h45:00`: a CPU or elapsed time.
+fn is_duration(cell: &str) -> bool {
+    cell.starts_with(|c: char| c.is_ascii_digit())
+        && cell
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '-' | 'h'))
 }
 
 /// `ps` output with any column set (aux, -ef, -eo ...).
@@ -240,13 +318,27 @@ pub fn parse_ps(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
     Ok(out.parsed)
 }
 
-static LOAD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"load averages?:\s*([\d.]+),?\s+([\d.]+),?\s+([\d.]+)").unwrap());
-static CPU_PAIR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"([\d.]+)\s*%?\s*(us|sy|ni|id|wa|hi|si|st)\b").unwrap());
-static MEM_PAIR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"([\d.]+)([kmgtKMGT]?)\s+(total|free|used|buff/cache|buffers|cached|avail Mem)")
+/// A number with a decimal point or, as German locales print it, a
+/// decimal comma (`5,30`).
+pub(crate) fn decimal(s: &str) -> Option<f64> {
+    s.replace(',', ".").parse().ok()
+}
+
+// Numbers in top's summary take a decimal point or comma: `load average:
+// 5,30, 5,08, 4,25` and `MiB Spch:  24105,1 total` under de_DE.
+static LOAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"load averages?:\s*(\d+(?:[.,]\d+)?),?\s+(\d+(?:[.,]\d+)?),?\s+(\d+(?:[.,]\d+)?)")
         .unwrap()
+});
+static CPU_PAIR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d+(?:[.,]\d+)?)\s*%?\s*(us|sy|ni|id|wa|hi|si|st)\b").unwrap());
+// `avail Spch` and `Spch` (Speicher): procps-ng's German for `avail Mem`
+// and `Mem`.
+static MEM_PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(\d+(?:[.,]\d+)?)([kmgtKMGT]?)\s+(total|free|used|buff/cache|buffers|cached|avail Mem|avail Spch)",
+    )
+    .unwrap()
 });
 
 pub(crate) fn push_load(out: &mut Out, line: &str) -> bool {
@@ -254,7 +346,7 @@ pub(crate) fn push_load(out: &mut Out, line: &str) -> bool {
         return false;
     };
     for (i, name) in ["load.1m", "load.5m", "load.15m"].iter().enumerate() {
-        if let Ok(v) = c[i + 1].parse() {
+        if let Some(v) = decimal(&c[i + 1]) {
             out.push(name, &[], v);
         }
     }
@@ -286,10 +378,23 @@ pub fn parse_top(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
 /// One iteration; `cpu_valid` is false for the first, whose CPU shares
 /// cover only the instant since top started (0, 50 or 100% on an idle box).
 fn top_block(out: &mut Out, lines: &[&str], start: usize, end: usize, cpu_valid: bool) {
-    push_load(out, lines[start]);
+    if !push_load(out, lines[start]) {
+        out.issue(
+            start,
+            "top header has no load average this reader knows (another locale?)",
+        );
+    }
     let mut i = start + 1;
     while i < end && !lines[i].trim_start().starts_with("PID") {
-        summary_line(out, lines[i], cpu_valid);
+        if !summary_line(out, lines[i], cpu_valid) {
+            out.issue(
+                i,
+                format!(
+                    "top summary line not read: `{}` (another locale?)",
+                    lines[i].trim()
+                ),
+            );
+        }
         i += 1;
     }
     if i == end {
@@ -300,20 +405,30 @@ fn top_block(out: &mut Out, lines: &[&str], start: usize, end: usize, cpu_valid:
     read_table(out, header, (i + 1..end).map(|j| (j, lines[j])), |_| false);
 }
 
-fn summary_line(out: &mut Out, line: &str, cpu_valid: bool) {
+/// Reads one summary line; false when it is not one this reader knows
+/// (blank lines and the first iteration's CPU shares count as read).
+fn summary_line(out: &mut Out, line: &str, cpu_valid: bool) -> bool {
     let l = line.trim_start();
-    if let Some(rest) = l.strip_prefix("Tasks:") {
+    if l.is_empty() {
+        return true;
+    }
+    // `top -H` counts threads where `top` counts tasks.
+    let counted = [("Tasks:", "tasks"), ("Threads:", "threads")]
+        .into_iter()
+        .find_map(|(label, kind)| l.strip_prefix(label).map(|rest| (kind, rest)));
+    if let Some((kind, rest)) = counted {
         for part in rest.split(',') {
             let mut w = part.split_whitespace();
             if let (Some(n), Some(what)) = (w.next(), w.next()) {
                 if let Ok(v) = n.parse::<f64>() {
-                    out.push(&format!("tasks.{what}"), &[], v);
+                    out.push(&format!("{kind}.{what}"), &[], v);
                 }
             }
         }
-    } else if l.contains("Cpu(s)") || l.starts_with("%Cpu") {
+    } else if l.to_ascii_lowercase().contains("cpu(s)") || l.starts_with("%Cpu") {
+        // `%CPU(s):` under de_DE.
         if !cpu_valid {
-            return;
+            return true;
         }
         for c in CPU_PAIR.captures_iter(l) {
             let name = match &c[2] {
@@ -326,18 +441,21 @@ fn summary_line(out: &mut Out, line: &str, cpu_valid: bool) {
                 "si" => "softirq",
                 _ => "steal",
             };
-            if let Ok(v) = c[1].parse() {
+            if let Some(v) = decimal(&c[1]) {
                 out.push(&format!("cpu.{name}_pct"), &[], v);
             }
         }
-    } else if l.contains("Mem") || l.contains("Swap") {
-        top_memory(out, l);
+    } else if l.contains("Mem") || l.contains("Spch") || l.contains("Swap") {
+        return top_memory(out, l);
+    } else {
+        return false;
     }
+    true
 }
 
 /// `MiB Mem :  24105.1 total, ...` (procps-ng) or `Mem:  8061256k total`
-/// (procps 3.2).
-fn top_memory(out: &mut Out, l: &str) {
+/// (procps 3.2); false when no figure was found.
+fn top_memory(out: &mut Out, l: &str) -> bool {
     let scale = match l.get(..3) {
         Some("KiB") => KIB,
         Some("MiB") => KIB * KIB,
@@ -346,6 +464,7 @@ fn top_memory(out: &mut Out, l: &str) {
         _ => KIB,
     };
     let is_swap = l.contains("Swap");
+    let mut found = false;
     for c in MEM_PAIR.captures_iter(l) {
         let unit = match c[2].to_ascii_lowercase().as_str() {
             "k" => KIB,
@@ -354,9 +473,9 @@ fn top_memory(out: &mut Out, l: &str) {
             "t" => KIB.powi(4),
             _ => scale,
         };
-        let Ok(n) = c[1].parse::<f64>() else { continue };
+        let Some(n) = decimal(&c[1]) else { continue };
         let metric = match (&c[3], is_swap) {
-            ("avail Mem", _) => "mem.available_bytes",
+            ("avail Mem" | "avail Spch", _) => "mem.available_bytes",
             ("total", false) => "mem.total_bytes",
             ("used", false) => "mem.used_bytes",
             ("free", false) => "mem.free_bytes",
@@ -367,7 +486,9 @@ fn top_memory(out: &mut Out, l: &str) {
             _ => continue,
         };
         out.push(metric, &[], n * unit);
+        found = true;
     }
+    found
 }
 
 static HTOP_METER: LazyLock<Regex> =

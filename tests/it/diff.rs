@@ -343,3 +343,35 @@ fn bad_counters_in_a_dump_are_named_and_change_nothing() {
         "{notes:?}"
     );
 }
+
+/// QA: with `free -h` and `free -m` in one snapshot, diff took the low of
+/// available memory from `free -h`'s rounding (19 GiB → 16 GiB); the
+/// windows, full of usage samples, were called outside the bundle.
+#[test]
+fn usage_windows_take_the_precise_capture() {
+    let stress = root().join("fixtures/usage/qa/stress");
+    let d = diff_json(&[
+        stress.to_str().unwrap(),
+        "--baseline-window",
+        "2026-12-04T23:42:50Z..2026-12-04T23:43:25Z",
+        "--incident-window",
+        "2026-12-04T23:43:26Z..2026-12-04T23:43:50Z",
+    ]);
+    let avail = d["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["metric"] == "mem.available_bytes")
+        .expect("available memory");
+    let mib = 1024.0 * 1024.0;
+    assert_eq!(avail["baseline"].as_f64(), Some(19569.0 * mib));
+    assert_eq!(avail["incident"].as_f64(), Some(16886.0 * mib));
+    let notes = d["notes"].to_string();
+    assert!(
+        notes.contains(
+            "the baseline window 2026-12-04T23:42:50Z..2026-12-04T23:43:25Z holds no log record, only"
+        ),
+        "{notes}"
+    );
+    assert!(!notes.contains("outside"), "{notes}");
+}

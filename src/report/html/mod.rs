@@ -386,8 +386,8 @@ fn usage(w: &mut String, r: &Report) {
                     esc(&labels.join(" ")),
                     t(Some(s.start)),
                     t(Some(s.end)),
-                    format!("{:.4}", s.baseline),
-                    format!("{:.4}", s.peak),
+                    crate::report::fmt::spike_value(&s.metric, s.baseline),
+                    crate::report::fmt::spike_value(&s.metric, s.peak),
                 ]
             })
             .collect();

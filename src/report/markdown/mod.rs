@@ -323,14 +323,14 @@ fn usage(w: &mut Md, r: &Report, rows: Rows) {
         let labels: Vec<String> = s.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let _ = writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {:.4} | {:.4} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             cell(&s.metric),
             cell(&s.host),
             cell(&labels.join(" ")),
             t(Some(s.start)),
             t(Some(s.end)),
-            s.baseline,
-            s.peak
+            crate::report::fmt::spike_value(&s.metric, s.baseline),
+            crate::report::fmt::spike_value(&s.metric, s.peak)
         );
     }
     more(w, r.spikes.len(), rows.spikes, "spikes");

@@ -1,13 +1,33 @@
 //! Processes whose memory climbs, followed across restarts by command
 //! name, against the memory limit when one is known.
+//!
+//! A process that climbs while it loads (a linker, `addr2line` reading
+//! debug info, a cache warming) is normal, so a leak is claimed only for
+//! one PID climbing steadily over at least [`MIN_LEAK_SPAN_SECS`], or for a
+//! command whose runs climb and are replaced at least [`MIN_RESTARTS`]
+//! times (a restart on a memory ceiling).
+//!
+//! # Limitations
+//! A leak seen over less than [`MIN_LEAK_SPAN_SECS`] (ten minutes) of snapshots, in a process
+//! never restarted, is not reported, however steep; a short-lived command
+//! run again and again that climbs the same way each run (a batch job
+//! loading its input) reads as a restart on a ceiling.
 
 use super::*;
+
+/// Shortest span of snapshots over which one PID's climb is called a leak.
+const MIN_LEAK_SPAN_SECS: i64 = 600;
+/// Fewest climbing runs replaced by the next that make a restart pattern.
+pub(super) const MIN_RESTARTS: usize = 2;
 
 /// One PID's climb: slope in bytes per second and its points.
 pub(super) struct Incarnation<'a> {
     pid: String,
     points: Vec<&'a Sample>,
     slope: f64,
+    /// Rises steadily, by a real amount, and is still rising at the end.
+    climbing: bool,
+    /// Climbing over at least [`MIN_LEAK_SPAN_SECS`].
     leaking: bool,
 }
 
@@ -31,16 +51,18 @@ pub(super) fn incarnation<'a>(pid: String, points: Vec<&'a Sample>) -> Incarnati
     // Still climbing at the end: shared memory being touched (Postgres'
     // checkpointer) rises then flattens; a leak keeps going.
     let tail = theil_sen(&xy[xy.len() / 2..]).unwrap_or(0.0);
-    let leaking = points.len() >= 4
+    let climbing = points.len() >= 4
         && rising_share(&ys) >= 0.75
         && end - start >= (10.0 * MIB).max(0.25 * start)
         && slope > 0.0
         && tail >= 0.3 * slope;
+    let span = points[points.len() - 1].time.as_second() - points[0].time.as_second();
     Incarnation {
         pid,
         points,
         slope,
-        leaking,
+        climbing,
+        leaking: climbing && span >= MIN_LEAK_SPAN_SECS,
     }
 }
 
@@ -76,7 +98,7 @@ pub(super) fn memory_growth(samples: &[Sample]) -> Vec<Finding> {
             })
             .collect();
         lives.sort_by_key(|l| l.first().time);
-        if !lives.iter().any(|l| l.leaking) {
+        if !lives.iter().any(|l| l.leaking) && restarts(&lives) < MIN_RESTARTS {
             continue;
         }
         out.push(leak_finding(
@@ -109,6 +131,25 @@ pub(super) fn memory_limits(samples: &[Sample]) -> BTreeMap<String, f64> {
     out
 }
 
+/// How many climbing runs were replaced by a later PID of the same
+/// command, when the runs follow one another (0 for a pool side by side).
+fn restarts(lives: &[Incarnation]) -> usize {
+    if !sequential(lives) {
+        return 0;
+    }
+    lives[..lives.len().saturating_sub(1)]
+        .iter()
+        .filter(|l| l.climbing)
+        .count()
+}
+
+/// One PID after another is a restart; PIDs side by side are a pool.
+fn sequential(lives: &[Incarnation]) -> bool {
+    lives
+        .windows(2)
+        .all(|w| w[1].first().time > w[0].last().time)
+}
+
 pub(super) fn first_metric<'a>(lives: &'a [Incarnation]) -> &'a str {
     lives
         .first()
@@ -122,10 +163,20 @@ pub(super) fn leak_finding(
     lives: &[Incarnation],
     limit: Option<f64>,
 ) -> Finding {
-    let leaking: Vec<&Incarnation> = lives.iter().filter(|l| l.leaking).collect();
+    let restarted = restarts(lives) >= MIN_RESTARTS;
+    let leaking: Vec<&Incarnation> = lives
+        .iter()
+        .filter(|l| l.leaking || restarted && l.climbing)
+        .collect();
     let slopes: Vec<f64> = leaking.iter().map(|l| l.slope).collect();
     let rate_h = median(&slopes).unwrap_or(0.0) * 3600.0;
-    let current = lives.last().expect("at least one incarnation");
+    // A restart pattern is projected for the PID running now; a single
+    // leak for the PID that leaks, not for a later one of the same name.
+    let current = if restarted {
+        lives.last().expect("at least one incarnation")
+    } else {
+        leaking[leaking.len() - 1]
+    };
     let pids: Vec<&str> = lives.iter().map(|l| l.pid.as_str()).collect();
     let what = if first_metric(lives) == "proc.private_bytes" {
         "private (RES - SHR)"
@@ -149,11 +200,7 @@ pub(super) fn leak_finding(
         ));
     }
     detail.push_str(").");
-    // One PID after another is a restart; PIDs side by side are a pool.
-    let sequential = lives
-        .windows(2)
-        .all(|w| w[1].first().time > w[0].last().time);
-    let replaced: Vec<&Incarnation> = if sequential {
+    let replaced: Vec<&Incarnation> = if restarted {
         lives[..lives.len() - 1].iter().collect()
     } else {
         Vec::new()

@@ -20,7 +20,9 @@ mod memory;
 mod pressure;
 mod spikes;
 
-use crate::analysis::series::{find_spikes, group, median, rising_share, secs, theil_sen};
+use crate::analysis::series::{
+    find_gauge_spikes, group, median, rising_share, secs, theil_sen, SPIKE_Z,
+};
 use crate::model::{Evidence, Finding, Sample, Spike, Tier};
 use deleted_files::df_above_du;
 use disk::{dir_growth, disk_filling};
@@ -28,7 +30,7 @@ use jiff::Timestamp;
 use memory::memory_growth;
 use pressure::{oom_kills, swap_use};
 use serde::Serialize;
-use spikes::{meaningful, spike_findings};
+use spikes::{meaningful, min_scale, spike_findings};
 use std::collections::BTreeMap;
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -55,11 +57,11 @@ pub fn analyze(samples: &[Sample]) -> UsageAnalysis {
         .filter(|s| !s.metric.starts_with("proc."))
         .cloned()
         .collect();
-    let spikes: Vec<Spike> = find_spikes(&system)
+    let spikes: Vec<Spike> = find_gauge_spikes(&system, min_scale)
         .into_iter()
         .filter(meaningful)
         .collect();
-    findings.extend(spike_findings(&spikes));
+    findings.extend(spike_findings(&spikes, samples));
     findings.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.time.cmp(&b.time)));
     UsageAnalysis { findings, spikes }
 }

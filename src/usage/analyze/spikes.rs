@@ -3,26 +3,64 @@
 
 use super::*;
 
-/// A rise large enough to matter in the metric's own unit: a statistically
+/// The smallest rise that matters in the metric's unit: a statistically
 /// clear jump from 0 to 1 zombie or 48 KiB of writeback is still noise.
-pub(super) fn meaningful(s: &Spike) -> bool {
-    let rise = s.peak - s.baseline;
-    let m = s.metric.as_str();
+/// 0 for metrics whose unit is not known here (rates of blocks, I/O waits).
+pub(super) fn min_rise(metric: &str) -> f64 {
+    let m = metric;
     if m.ends_with("_bytes") {
-        rise >= 10.0 * MIB
+        10.0 * MIB
     } else if m.ends_with("_pct") {
-        rise >= 10.0
+        10.0
     } else if m.starts_with("load.") {
-        rise >= 1.0
+        1.0
     } else if m.starts_with("tasks.") || m.starts_with("procs.") || m.starts_with("vm.procs_") {
-        rise >= 4.0
+        4.0
     } else {
-        true
+        0.0
     }
 }
 
-/// The load, CPU and memory spikes worth a line of their own.
-pub(super) fn spike_findings(spikes: &[Spike]) -> Vec<Finding> {
+/// A spike whose rise reaches [`min_rise`] and is not relief: free or
+/// available memory, idle CPU and free disk rising are no incident.
+pub(super) fn meaningful(s: &Spike) -> bool {
+    let relief = s
+        .metric
+        .split(['.', '_'])
+        .any(|part| part == "free" || part == "idle" || part.starts_with("avail"));
+    !relief && s.peak - s.baseline >= min_rise(&s.metric)
+}
+
+/// The smallest deviation of a metric's baseline worth a z-score: a rise
+/// of [`min_rise`] is then [`SPIKE_Z`] deviations on a flat baseline.
+pub(super) fn min_scale(metric: &str) -> f64 {
+    min_rise(metric) / SPIKE_Z
+}
+
+/// The process with the most resident memory on the spike's host within
+/// its window, as ` Largest process in the window: ...`; empty when no
+/// process table covers it.
+fn largest_process(s: &Spike, samples: &[Sample]) -> String {
+    let top = samples
+        .iter()
+        .filter(|p| p.metric == "proc.rss_bytes" && p.host == s.host)
+        .filter(|p| s.start <= p.time && p.time <= s.end)
+        .max_by(|a, b| a.value.total_cmp(&b.value));
+    match top {
+        Some(p) => format!(
+            " Largest process in the window: `{}` pid {} with {} resident at {}.",
+            p.label("command").unwrap_or("?"),
+            p.label("pid").unwrap_or("?"),
+            human(p.value),
+            p.time.strftime("%H:%M:%S")
+        ),
+        None => String::new(),
+    }
+}
+
+/// The load, CPU and memory spikes worth a line of their own; a memory
+/// spike names the largest process of its window.
+pub(super) fn spike_findings(spikes: &[Spike], samples: &[Sample]) -> Vec<Finding> {
     let notable = [
         "load.1m",
         "cpu.user_pct",
@@ -46,14 +84,19 @@ pub(super) fn spike_findings(spikes: &[Spike]) -> Vec<Finding> {
                 tier: Tier::System,
                 title: format!("{} spiked to {} on {}", s.metric, fmt(s.peak), s.host),
                 detail: format!(
-                    "{} rose from a baseline of {} to {} at {} (window {} – {}, {:.1} robust deviations).",
+                    "{} rose from a baseline of {} to {} at {} (window {} – {}, {:.1} robust deviations).{}",
                     s.metric,
                     fmt(s.baseline),
                     fmt(s.peak),
                     hhmmss(s.peak_time),
                     s.start.strftime("%H:%M:%S"),
                     s.end.strftime("%H:%M:%S"),
-                    s.score
+                    s.score,
+                    if s.metric.starts_with("mem.") {
+                        largest_process(s, samples)
+                    } else {
+                        String::new()
+                    }
                 ),
                 score: 20.0 + s.score.min(30.0),
                 time: Some(s.start),
