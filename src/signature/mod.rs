@@ -361,7 +361,13 @@ fn chunk_keys(chunk: &[&str]) -> (Vec<u32>, KeyList, ChunkSpans) {
                 spans.push(&m.vars);
                 let hash = xxh3_64(&m.key);
                 *at.entry(hash).or_insert_with(|| {
-                    let text = add_text(&mut keys.text, &String::from_utf8_lossy(&m.key));
+                    // A key is its message with ASCII spans replaced:
+                    // valid UTF-8, checked by the fast validator, not by
+                    // the lossy one's chunk iterator.
+                    let text = match std::str::from_utf8(&m.key) {
+                        Ok(key) => add_text(&mut keys.text, key),
+                        Err(_) => add_text(&mut keys.text, &String::from_utf8_lossy(&m.key)),
+                    };
                     keys.list.push((Key { hash, lines: 0 }, text));
                     keys.list.len() as u32 - 1
                 })
