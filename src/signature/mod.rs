@@ -50,20 +50,21 @@
 //!   proportion.
 //! - The value spans of every message (4 bytes a value, plus 4 a message)
 //!   are held from the first step to the third: about 25 MB for a million
-//!   OpenSSH lines. Mining those lines peaks at 220 MiB, input included; a
+//!   OpenSSH lines. Mining those lines peaks at 199 MiB, input included; a
 //!   process that mines several such inputs in a row holds more (294 MiB
 //!   after three), as glibc keeps freed large blocks on a fragmented heap.
-//! - About 1.3 to 5 million messages a second on two threads of a shared
+//! - About 0.6 to 7 million messages a second on two threads of a shared
 //!   machine (`benches/drain3_vs_outsidein.sh`, figures in
-//!   `benches/README.md`): 4x to 5x (OpenSSH), 14x to 20x (HDFS, Spark) and
-//!   62x to 68x (BGL) Drain3's rate, not the 100x aimed at. Masking is half the
-//!   instructions or more: a byte loop with a class lookup per byte, and a
-//!   hundred or more instructions of bookkeeping per word (token, key
-//!   text, date and unit checks); statistics hash and count every value a
-//!   second time. The 321k distinct keys of a million OpenSSH lines (user
-//!   names without digits) cost as much again: collected per chunk, then
-//!   interned and grouped one token-count bucket per thread, and half of
-//!   them fall in one bucket.
+//!   `benches/README.md`): 4x to 7x (OpenSSH), 12x to 32x (HDFS, Spark) and
+//!   68x to 110x (BGL) Drain3's rate, as the load goes; 100x only on BGL.
+//!   Masking is half the instructions or more: a byte loop with a class
+//!   lookup per byte (word ends, then each piece of a word that holds a
+//!   cut byte or a digit), and a hundred or more instructions of
+//!   bookkeeping per word (token, key text, date and unit checks);
+//!   statistics hash and count every value a second time. The 321k
+//!   distinct keys of a million OpenSSH lines (user names without digits)
+//!   cost as much again: collected per chunk, then interned and grouped one
+//!   token-count bucket per thread, and half of them fall in one bucket.
 
 pub mod mask;
 pub mod merge;
