@@ -316,16 +316,24 @@ fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
         absorb(p);
     }
     drop(at);
-    // Sorted by hash, so that indices do not depend on arrival order.
-    let mut order: Vec<u32> = (0..all.list.len() as u32).collect();
-    order.sort_unstable_by_key(|&g| all.list[g as usize].0.hash);
+    // Sorted by hash, so that indices do not depend on arrival order: one
+    // sort of (hash, index) pairs, the keys then moved to their rank in
+    // place, one swap each.
+    let mut order: Vec<(u64, u32)> = (all.list.iter().map(|(k, _)| k.hash)).zip(0..).collect();
+    order.sort_unstable();
     let mut rank = vec![0u32; order.len()];
-    for (r, &g) in order.iter().enumerate() {
+    for (r, &(_, g)) in order.iter().enumerate() {
         rank[g as usize] = r as u32;
     }
     drop(order);
     ids.par_iter_mut().for_each(|g| *g = rank[*g as usize]);
-    all.list.sort_unstable_by_key(|(k, _)| k.hash);
+    for i in 0..rank.len() {
+        while rank[i] as usize != i {
+            let r = rank[i] as usize;
+            all.list.swap(i, r);
+            rank.swap(i, r);
+        }
+    }
     (ids, all, spans)
 }
 
