@@ -202,8 +202,16 @@ fn mask_word(b: &[u8], start: usize, end: usize, out: &mut Masked, last_var: &mu
             i += 1;
             continue;
         }
+        // The piece's end and the union of its bytes' classes, so that
+        // whether it holds a digit needs no second pass.
         let mut j = i;
-        while j < end && !is(b[j], CUT) {
+        let mut classes = 0;
+        while j < end {
+            let c = CLASS[b[j] as usize];
+            if c & CUT != 0 {
+                break;
+            }
+            classes |= c;
             j += 1;
         }
         let mut forced = false;
@@ -213,15 +221,16 @@ fn mask_word(b: &[u8], start: usize, end: usize, out: &mut Masked, last_var: &mu
                 j += 1;
             }
             forced = true;
-        } else if b[i] == b'/' || (j < end && b[j] == b'.' && is_value(&b[i..j])) {
+        } else if b[i] == b'/' || (j < end && b[j] == b'.' && is_value_of(&b[i..j], classes)) {
             // A path, or a dotted name that starts with a value (an IP, a
             // host), is one value.
             while j < end && (b[j] == b'.' || !is(b[j], CUT)) {
+                classes |= CLASS[b[j] as usize];
                 j += 1;
             }
         }
         let is_key = j < end && b[j] == b'=';
-        if !is_key && (forced || is_value(&b[i..j])) {
+        if !is_key && (forced || is_value_of(&b[i..j], classes)) {
             // Trailing dots end a sentence, not a value.
             let mut vend = j;
             while vend > i + 1 && b[vend - 1] == b'.' {
@@ -320,9 +329,9 @@ fn is_hex_pairs(w: &[u8]) -> bool {
 }
 
 /// A piece of a word is a value when it holds a digit or is a run of 8 or
-/// more hex digits (`deadbeef`).
-fn is_value(piece: &[u8]) -> bool {
-    piece.iter().any(|&c| is(c, DIGIT)) || is_hex_run(piece)
+/// more hex digits (`deadbeef`); `classes` is the union of its bytes'.
+fn is_value_of(piece: &[u8], classes: u8) -> bool {
+    classes & DIGIT != 0 || is_hex_run(piece)
 }
 
 /// A run of 8 or more hex digits: [`is_value`] for a piece known to hold

@@ -32,44 +32,35 @@ const W: u32 = 0;
 /// index of its template in the returned list of template token vectors.
 /// Templates come out sorted by their text.
 pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
-    let mut names: Vec<&str> = vec![WILD];
-    // Tokens interned by their xxh3: one hash per token, no string compare.
-    let mut ids: IdMap<u32> = IdMap::default();
-    ids.insert(xxh3_64(WILD.as_bytes()), W);
-    let mut by_len: BTreeMap<usize, Vec<Tpl>> = BTreeMap::new();
+    // Keys of each token count, in key order.
+    let mut by_len: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (k, key) in keys.iter().enumerate() {
-        // Sized up front: growing one small vector per key was a tenth of
-        // the time on keys by the hundred thousand.
-        let mut toks = Vec::with_capacity(key.bytes().filter(|&c| c == b' ').count() + 1);
-        toks.extend(key.as_bytes().split(|&c| c == b' ').map(|t| {
-            *ids.entry(xxh3_64(t)).or_insert_with(|| {
-                // Cut at spaces, which are ASCII: still UTF-8.
-                names.push(std::str::from_utf8(t).expect("cut at a space"));
-                names.len() as u32 - 1
-            })
-        }));
-        let h = sum_hash(&toks);
-        by_len
-            .entry(toks.len())
-            .or_default()
-            .push((toks, vec![k], h));
+        let n = memchr::memchr_iter(b' ', key.as_bytes()).count() + 1;
+        by_len.entry(n).or_default().push(k);
     }
-    // Only tokens that hold a value need their bare form built.
-    let bare: Vec<Cow<str>> = names
-        .iter()
-        .map(|n| match n.contains(WILD) {
-            true => Cow::Owned(n.replace(WILD, "")),
-            false => Cow::Borrowed(*n),
+    // Buckets are independent, tokens too: each bucket interns its own
+    // (interning the 2.6M tokens of 321k keys on one thread was a third
+    // of the time), is merged in parallel, and they are joined in length
+    // order.
+    let buckets: Vec<(usize, Vec<usize>)> = by_len.into_iter().collect();
+    let merged: Vec<(Vec<&str>, Vec<Tpl>)> = buckets
+        .into_par_iter()
+        .map(|(n, ks)| {
+            let (names, bucket) = intern(keys, n, ks);
+            // Only tokens that hold a value need their bare form built.
+            let bare: Vec<Cow<str>> = names
+                .iter()
+                .map(|n| match n.contains(WILD) {
+                    true => Cow::Owned(n.replace(WILD, "")),
+                    false => Cow::Borrowed(*n),
+                })
+                .collect();
+            let out = merge_bucket(rare_values(bucket, names.len(), lines), &names, &bare);
+            (names, out)
         })
         .collect();
     let mut texts: BTreeMap<Vec<&str>, Vec<usize>> = BTreeMap::new();
-    // Buckets are independent: merged in parallel, joined in length order.
-    let buckets: Vec<Vec<Tpl>> = by_len.into_values().collect();
-    let merged: Vec<Vec<Tpl>> = buckets
-        .into_par_iter()
-        .map(|bucket| merge_bucket(rare_values(bucket, lines), &names, &bare))
-        .collect();
-    for bucket in merged {
+    for (names, bucket) in merged {
         for (tpl, ks, _) in bucket {
             let words = tpl.iter().map(|&t| names[t as usize]).collect();
             texts.entry(words).or_default().extend(ks);
@@ -84,6 +75,34 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
         out.push(tpl.into_iter().map(str::to_string).collect());
     }
     (assign, out)
+}
+
+/// The keys `ks` (of `n` tokens each) as templates of interned tokens, and
+/// the tokens' text by id ([`W`] first). Tokens are interned by their xxh3:
+/// one hash per token, no string compare.
+fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a str>, Vec<Tpl>) {
+    let mut names: Vec<&str> = vec![WILD];
+    let mut ids: IdMap<u32> = IdMap::with_capacity_and_hasher(ks.len(), Default::default());
+    ids.insert(xxh3_64(WILD.as_bytes()), W);
+    let bucket = ks
+        .into_iter()
+        .map(|k| {
+            // Sized up front: growing one small vector per key was a tenth
+            // of the time on keys by the hundred thousand.
+            let mut toks = Vec::with_capacity(n);
+            // Cut at spaces, which are ASCII, as bytes: `str::split` looks
+            // for each space with a `memchr` call, dear on short tokens.
+            toks.extend(keys[k].as_bytes().split(|&c| c == b' ').map(|t| {
+                *ids.entry(xxh3_64(t)).or_insert_with(|| {
+                    names.push(std::str::from_utf8(t).expect("cut at a space"));
+                    names.len() as u32 - 1
+                })
+            }));
+            let h = sum_hash(&toks);
+            (toks, vec![k], h)
+        })
+        .collect();
+    (names, bucket)
 }
 
 /// A template in the making: tokens, the keys it holds, and the sum of its
@@ -112,25 +131,22 @@ fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[Cow<str>]) -> Vec<Tpl
 /// and in a group of at least [`MIN_RARE_KEYS`] such rare keys each other
 /// position with at least [`MIN_DISTINCT`] different words becomes `<*>`. This catches values in
 /// several positions at once, which the one-position rule cannot.
-fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
+fn rare_values(mut bucket: Vec<Tpl>, n_names: usize, lines: &[u64]) -> Vec<Tpl> {
     let weight = |t: &Tpl| t.1.iter().map(|&k| lines[k]).sum::<u64>();
-    // Keyed by `mix(p, tok)`, a bijection of (position, token).
-    let mut freq: IdMap<u64> = IdMap::default();
+    let mut freq = Freq::new(bucket[0].0.len(), n_names);
     for t in &bucket {
         let w = weight(t);
         for (p, &tok) in t.0.iter().enumerate() {
-            *freq.entry(mix(p, tok)).or_default() += w;
+            freq.add(p, tok, w);
         }
     }
     // Constant part of each key, as the sum of its (position, token) hashes;
     // a hash collision only joins two groups that then need the rule below.
     let mut groups: HashMap<u64, (Vec<bool>, Vec<usize>)> = HashMap::default();
-    let (mut mixes, mut fs, mut sorted) = (vec![], vec![], vec![]);
+    let (mut fs, mut sorted) = (vec![], vec![]);
     for (i, t) in bucket.iter().enumerate() {
-        mixes.clear();
-        mixes.extend(t.0.iter().enumerate().map(|(p, &tok)| mix(p, tok)));
         fs.clear();
-        fs.extend(mixes.iter().map(|m| freq[m]));
+        fs.extend(t.0.iter().enumerate().map(|(p, &tok)| freq.get(p, tok)));
         sorted.clear();
         sorted.extend_from_slice(&fs);
         sorted.sort_unstable();
@@ -138,11 +154,12 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
             .chunk_by(|a, b| a == b)
             .max_by_key(|run| (run.len(), run[0]))
             .map_or(0, |run| run[0]);
-        let h = mixes
-            .iter()
-            .zip(&fs)
-            .filter(|&(_, &f)| f == best)
-            .fold(0u64, |h, (&m, _)| h.wrapping_add(m));
+        let h =
+            t.0.iter()
+                .zip(&fs)
+                .enumerate()
+                .filter(|&(_, (_, &f))| f == best)
+                .fold(0u64, |h, (p, (&tok, _))| h.wrapping_add(mix(p, tok)));
         groups
             .entry(h)
             .or_insert_with(|| (fs.iter().map(|&f| f == best).collect(), vec![]))
@@ -173,6 +190,45 @@ fn rare_values(mut bucket: Vec<Tpl>, lines: &[u64]) -> Vec<Tpl> {
         }
     }
     dedup(bucket)
+}
+
+/// Messages a bucket holds at each (position, token): in a table indexed by
+/// both while it takes at most [`Freq::DENSE_MAX`] cells (the 160k keys of
+/// eight tokens of a million OpenSSH lines need 1.2M), else in a map keyed
+/// by `mix(p, tok)`, a bijection of (position, token).
+enum Freq {
+    Dense { n_names: usize, cells: Vec<u64> },
+    Sparse(IdMap<u64>),
+}
+
+impl Freq {
+    /// 16 MB of cells.
+    const DENSE_MAX: usize = 1 << 21;
+
+    /// For templates of `n` tokens whose ids are below `n_names`.
+    fn new(n: usize, n_names: usize) -> Freq {
+        match n.checked_mul(n_names) {
+            Some(cells) if cells <= Self::DENSE_MAX => Freq::Dense {
+                n_names,
+                cells: vec![0; cells],
+            },
+            _ => Freq::Sparse(IdMap::default()),
+        }
+    }
+
+    fn add(&mut self, p: usize, tok: u32, w: u64) {
+        match self {
+            Freq::Dense { n_names, cells } => cells[p * *n_names + tok as usize] += w,
+            Freq::Sparse(map) => *map.entry(mix(p, tok)).or_default() += w,
+        }
+    }
+
+    fn get(&self, p: usize, tok: u32) -> u64 {
+        match self {
+            Freq::Dense { n_names, cells } => cells[p * n_names + tok as usize],
+            Freq::Sparse(map) => map[&mix(p, tok)],
+        }
+    }
 }
 
 /// Whether `toks` holds at least [`MIN_DISTINCT`] different tokens; stops

@@ -50,20 +50,21 @@
 //!   proportion.
 //! - The value spans of every message (4 bytes a value, plus 4 a message)
 //!   are held from the first step to the third: about 25 MB for a million
-//!   OpenSSH lines. Mining those lines peaks at 220 MiB, input included; a
+//!   OpenSSH lines. Mining those lines peaks at 199 MiB, input included; a
 //!   process that mines several such inputs in a row holds more (294 MiB
 //!   after three), as glibc keeps freed large blocks on a fragmented heap.
-//! - About 1.3 to 5 million messages a second on two threads of a shared
+//! - About 0.6 to 7 million messages a second on two threads of a shared
 //!   machine (`benches/drain3_vs_outsidein.sh`, figures in
-//!   `benches/README.md`): 4x to 5x (OpenSSH), 14x to 20x (HDFS, Spark) and
-//!   62x to 68x (BGL) Drain3's rate, not the 100x aimed at. Masking is half the
-//!   instructions or more: a byte loop with a class lookup per byte, and a
-//!   hundred or more instructions of bookkeeping per word (token, key
-//!   text, date and unit checks); statistics hash and count every value a
-//!   second time. The 321k distinct keys of a million OpenSSH lines (user
-//!   names without digits) cost as much again: collected per chunk,
-//!   their 2.6M tokens interned on one thread, then grouped one
-//!   token-count bucket per thread.
+//!   `benches/README.md`): 4x to 7x (OpenSSH), 12x to 32x (HDFS, Spark) and
+//!   68x to 110x (BGL) Drain3's rate, as the load goes; 100x only on BGL.
+//!   Masking is half the instructions or more: a byte loop with a class
+//!   lookup per byte (word ends, then each piece of a word that holds a
+//!   cut byte or a digit), and a hundred or more instructions of
+//!   bookkeeping per word (token, key text, date and unit checks);
+//!   statistics hash and count every value a second time. The 321k
+//!   distinct keys of a million OpenSSH lines (user names without digits)
+//!   cost as much again: collected per chunk, then interned and grouped one
+//!   token-count bucket per thread, and half of them fall in one bucket.
 
 pub mod mask;
 pub mod merge;
@@ -124,19 +125,7 @@ enum Slot {
 /// Groups `messages` into templates. Parallel on the current rayon pool,
 /// deterministic for any thread count.
 pub fn mine(messages: &[&str]) -> Mined {
-    let (hashes, keys, spans) = key_hashes(messages);
-    // Each message's key by index (4 bytes a message, not 8), before the
-    // merge's own memory is taken.
-    let key_idx: Vec<u32> = {
-        let key_of: IdMap<u32> = keys
-            .list
-            .iter()
-            .enumerate()
-            .map(|(i, (k, _))| (k.hash, i as u32))
-            .collect();
-        hashes.par_iter().map(|h| key_of[h]).collect()
-    };
-    drop(hashes);
+    let (key_idx, keys, spans) = key_ids(messages);
     let key_refs: Vec<&str> = (0..keys.list.len()).map(|i| keys.text(i)).collect();
     let key_lines: Vec<u64> = keys.list.iter().map(|(k, _)| k.lines).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
@@ -195,17 +184,12 @@ struct Key {
 
 /// Distinct keys, each with the range of its text in `text`: one string for
 /// all, not one allocation a key (a million OpenSSH lines hold 321k keys).
+/// A chunk's keys are in order of first message, all keys sorted by hash.
 #[derive(Default)]
-struct Keys<M> {
-    list: M,
+struct KeyList {
+    list: Vec<(Key, Range<usize>)>,
     text: String,
 }
-
-/// All distinct keys, sorted by hash.
-type KeyList = Keys<Vec<(Key, Range<usize>)>>;
-
-/// A chunk's distinct keys, by hash.
-type ChunkKeys = Keys<IdMap<(Key, Range<usize>)>>;
 
 impl KeyList {
     /// Text of key `i`.
@@ -285,23 +269,31 @@ impl ChunkSpans {
     }
 }
 
-/// Hash of each message's key, the distinct keys with their text sorted by
-/// hash, and each chunk's value spans.
-fn key_hashes(messages: &[&str]) -> (Vec<u64>, KeyList, Vec<ChunkSpans>) {
-    let mut hashes = Vec::with_capacity(messages.len());
+/// Each message's key as an index into the distinct keys, the distinct
+/// keys with their text sorted by hash, and each chunk's value spans.
+fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
+    let mut ids: Vec<u32> = Vec::with_capacity(messages.len());
     let mut spans = Vec::with_capacity(messages.len().div_ceil(CHUNK));
-    let mut all: IdMap<(Key, Range<usize>)> = IdMap::default();
-    let mut text = String::new();
-    let mut absorb = |parts: Vec<(Vec<u64>, ChunkKeys, ChunkSpans)>| {
-        for (hs, keys, sp) in parts {
-            hashes.extend_from_slice(&hs);
+    // Keys in order of first chunk, found by hash.
+    let mut at: IdMap<u32> = IdMap::default();
+    let mut all = KeyList::default();
+    let mut local = vec![];
+    let mut absorb = |parts: Vec<(Vec<u32>, KeyList, ChunkSpans)>| {
+        for (chunk_ids, keys, sp) in parts {
             spans.push(sp);
-            for (h, (k, r)) in keys.list {
-                let e = all
-                    .entry(h)
-                    .or_insert_with(|| (Key { lines: 0, ..k }, add_text(&mut text, &keys.text[r])));
-                e.0.lines += k.lines;
+            // A chunk's key index to the index among all keys: one look-up
+            // a distinct key, not one a message.
+            local.clear();
+            for (k, r) in keys.list {
+                let g = *at.entry(k.hash).or_insert_with(|| {
+                    let text = add_text(&mut all.text, &keys.text[r]);
+                    all.list.push((Key { lines: 0, ..k }, text));
+                    all.list.len() as u32 - 1
+                });
+                all.list[g as usize].0.lines += k.lines;
+                local.push(g);
             }
+            ids.extend(chunk_ids.iter().map(|&l| local[l as usize]));
         }
     };
     // Waves of one chunk per thread, merged in order, as in `param_stats`;
@@ -323,23 +315,42 @@ fn key_hashes(messages: &[&str]) -> (Vec<u64>, KeyList, Vec<ChunkSpans>) {
     if let Some(p) = pending {
         absorb(p);
     }
-    let mut list: Vec<(Key, Range<usize>)> = all.into_values().collect();
-    list.sort_unstable_by_key(|(k, _)| k.hash);
-    let keys = Keys { list, text };
-    (hashes, keys, spans)
+    drop(at);
+    // Sorted by hash, so that indices do not depend on arrival order: one
+    // sort of (hash, index) pairs, the keys then moved to their rank in
+    // place, one swap each.
+    let mut order: Vec<(u64, u32)> = (all.list.iter().map(|(k, _)| k.hash)).zip(0..).collect();
+    order.sort_unstable();
+    let mut rank = vec![0u32; order.len()];
+    for (r, &(_, g)) in order.iter().enumerate() {
+        rank[g as usize] = r as u32;
+    }
+    drop(order);
+    ids.par_iter_mut().for_each(|g| *g = rank[*g as usize]);
+    for i in 0..rank.len() {
+        while rank[i] as usize != i {
+            let r = rank[i] as usize;
+            all.list.swap(i, r);
+            rank.swap(i, r);
+        }
+    }
+    (ids, all, spans)
 }
 
-/// Key hashes of one chunk of messages, its distinct keys and value spans.
+/// Key index (into the chunk's own keys) of each message of one chunk, its
+/// distinct keys in order of first message, and its value spans.
 /// A message met before in the chunk (a fifth of BGL's and Spark's) takes
 /// the first one's key and values instead of being masked again; where
 /// the first [`MEMO_TRIAL`] messages hold fewer than one repeat in
 /// [`MEMO_MIN_RATE`], the chunk stops looking.
-fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys, ChunkSpans) {
+fn chunk_keys(chunk: &[&str]) -> (Vec<u32>, KeyList, ChunkSpans) {
     let mut m = Masked::default();
-    let mut keys = ChunkKeys::default();
+    let mut keys = KeyList::default();
+    // Key hash to its index in `keys`.
+    let mut at: IdMap<u32> = IdMap::default();
     let mut spans = ChunkSpans::default();
     spans.ends.reserve_exact(chunk.len());
-    let mut hs: Vec<u64> = Vec::with_capacity(chunk.len());
+    let mut ids: Vec<u32> = Vec::with_capacity(chunk.len());
     // Message hash to the index of its first message.
     let mut seen: IdMap<u32> = IdMap::default();
     let mut repeats = 0;
@@ -348,27 +359,34 @@ fn chunk_keys(chunk: &[&str]) -> (Vec<u64>, ChunkKeys, ChunkSpans) {
         let first = memo
             .then(|| *seen.entry(xxh3_64(msg.as_bytes())).or_insert(i as u32) as usize)
             .filter(|&j| j != i && chunk[j] == *msg);
-        let hash = match first {
+        let k = match first {
             Some(j) => {
                 repeats += 1;
                 spans.repeat(j);
-                hs[j]
+                ids[j]
             }
             None => {
                 mask(msg, &mut m);
                 spans.push(&m.vars);
-                xxh3_64(&m.key)
+                let hash = xxh3_64(&m.key);
+                *at.entry(hash).or_insert_with(|| {
+                    // A key is its message with ASCII spans replaced:
+                    // valid UTF-8, checked by the fast validator, not by
+                    // the lossy one's chunk iterator.
+                    let text = match std::str::from_utf8(&m.key) {
+                        Ok(key) => add_text(&mut keys.text, key),
+                        Err(_) => add_text(&mut keys.text, &String::from_utf8_lossy(&m.key)),
+                    };
+                    keys.list.push((Key { hash, lines: 0 }, text));
+                    keys.list.len() as u32 - 1
+                })
             }
         };
-        let e = keys.list.entry(hash).or_insert_with(|| {
-            let text = add_text(&mut keys.text, &String::from_utf8_lossy(&m.key));
-            (Key { hash, lines: 0 }, text)
-        });
-        e.0.lines += 1;
-        hs.push(hash);
+        keys.list[k as usize].0.lines += 1;
+        ids.push(k);
     }
     spans.packed.shrink_to_fit();
-    (hs, keys, spans)
+    (ids, keys, spans)
 }
 
 /// Messages of a chunk over which repeats are counted before the chunk
@@ -765,17 +783,17 @@ mod tests {
     fn repeated_messages_take_the_first_ones_key_and_values() {
         let long = format!("x {} y 7", "z".repeat(70_000));
         let chunk = ["a 1 b 22", "c d", "a 1 b 22", &long, &long, "a 1 b 3"];
-        let (hs, keys, spans) = chunk_keys(&chunk);
-        assert_eq!(hs[0], hs[2]);
-        assert_eq!(hs[0], hs[5]);
+        let (ids, keys, spans) = chunk_keys(&chunk);
+        assert_eq!(ids[0], ids[2]);
+        assert_eq!(ids[0], ids[5]);
         assert_eq!(values(&spans, 2, chunk[2]), Some(vec!["1", "22"]));
         assert_eq!(values(&spans, 5, chunk[5]), Some(vec!["1", "3"]));
         // A message whose values were too far to keep is masked again by
         // statistics, repeated or not.
         assert_eq!(values(&spans, 3, chunk[3]), None);
         assert_eq!(values(&spans, 4, chunk[4]), None);
-        assert_eq!(hs[3], hs[4]);
-        let key = &keys.list[&hs[0]];
+        assert_eq!(ids[3], ids[4]);
+        let key = &keys.list[ids[0] as usize];
         assert_eq!(&keys.text[key.1.clone()], "a <*> b <*>");
         assert_eq!(key.0.lines, 3);
     }

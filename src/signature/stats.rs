@@ -70,35 +70,28 @@ pub struct Seen {
 }
 
 /// Statistics of one variable position.
-#[derive(Clone)]
+///
+/// The HyperLogLog registers hold only the values the exact map turned
+/// away: every other value is a key of the map (entries are never
+/// removed), so the registers of all values are those plus the map's keys,
+/// folded in when the estimate is asked for. Registers are a maximum over
+/// the values' hashes, so this gives the same estimate as registering
+/// every value on arrival, without a register update per value or a 1 KiB
+/// table per position that never overflows.
+#[derive(Clone, Default)]
 pub struct ParamAcc {
     exact: IdMap<Seen>,
     overflow: bool,
-    hll: Box<[u8; HLL_REGS]>,
-}
-
-impl Default for ParamAcc {
-    fn default() -> Self {
-        ParamAcc {
-            exact: IdMap::default(),
-            overflow: false,
-            hll: Box::new([0; HLL_REGS]),
-        }
-    }
+    hll: Option<Box<[u8; HLL_REGS]>>,
 }
 
 impl ParamAcc {
     /// Counts one value whose hash is `h`, seen at `line`, bytes `start..end`.
     pub fn add(&mut self, h: u64, line: u32, start: u32, end: u32) {
-        let idx = (h >> (64 - HLL_BITS)) as usize;
-        let rank = ((h << HLL_BITS) | (1 << (HLL_BITS - 1))).leading_zeros() as u8 + 1;
-        if self.hll[idx] < rank {
-            self.hll[idx] = rank;
-        }
         let full = self.exact.len() >= EXACT_CAP;
         match self.exact.get_mut(&h) {
             Some(s) => s.count += 1,
-            None if full => self.overflow = true,
+            None if full => self.turn_away(h),
             None => {
                 self.exact.insert(
                     h,
@@ -113,10 +106,20 @@ impl ParamAcc {
         }
     }
 
+    /// A value with hash `h` the full exact map cannot take: counted by the
+    /// estimate only.
+    fn turn_away(&mut self, h: u64) {
+        self.overflow = true;
+        register(self.hll.get_or_insert_with(|| Box::new([0; HLL_REGS])), h);
+    }
+
     /// Adds `other`, which covers lines after the ones `self` covers.
     pub fn merge(&mut self, other: &ParamAcc) {
-        for (r, o) in self.hll.iter_mut().zip(other.hll.iter()) {
-            *r = (*r).max(*o);
+        if let Some(theirs) = &other.hll {
+            let mine = self.hll.get_or_insert_with(|| Box::new([0; HLL_REGS]));
+            for (r, o) in mine.iter_mut().zip(theirs.iter()) {
+                *r = (*r).max(*o);
+            }
         }
         self.overflow |= other.overflow;
         if self.exact.len() >= EXACT_CAP {
@@ -124,7 +127,7 @@ impl ParamAcc {
             for (h, s) in &other.exact {
                 match self.exact.get_mut(h) {
                     Some(mine) => mine.count += s.count,
-                    None => self.overflow = true,
+                    None => self.turn_away(*h),
                 }
             }
             return;
@@ -136,7 +139,7 @@ impl ParamAcc {
             let full = self.exact.len() >= EXACT_CAP;
             match self.exact.get_mut(h) {
                 Some(mine) => mine.count += s.count,
-                None if full => self.overflow = true,
+                None if full => self.turn_away(*h),
                 None => {
                     self.exact.insert(*h, *s);
                 }
@@ -149,7 +152,11 @@ impl ParamAcc {
         if !self.overflow {
             return self.exact.len() as u64;
         }
-        (hll_estimate(&self.hll) as u64).max(self.exact.len() as u64)
+        let mut regs = self.hll.clone().unwrap_or_else(|| Box::new([0; HLL_REGS]));
+        for &h in self.exact.keys() {
+            register(&mut regs, h);
+        }
+        (hll_estimate(&regs) as u64).max(self.exact.len() as u64)
     }
 
     /// The most frequent tracked value; ties go to the one seen first.
@@ -162,6 +169,15 @@ impl ParamAcc {
                     .then((b.line, b.start).cmp(&(a.line, a.start)))
             })
             .copied()
+    }
+}
+
+/// Counts hash `h` in the HyperLogLog registers `regs`.
+fn register(regs: &mut [u8; HLL_REGS], h: u64) {
+    let idx = (h >> (64 - HLL_BITS)) as usize;
+    let rank = ((h << HLL_BITS) | (1 << (HLL_BITS - 1))).leading_zeros() as u8 + 1;
+    if regs[idx] < rank {
+        regs[idx] = rank;
     }
 }
 
@@ -195,6 +211,30 @@ mod tests {
         }
         let d = b.distinct() as f64;
         assert!((d - 50_000.0).abs() / 50_000.0 < 0.1, "estimate {d}");
+    }
+
+    /// Registers filled only with the values the map turned away, plus the
+    /// map's keys at the end, equal registers filled with every value.
+    #[test]
+    fn estimate_equals_registering_every_value() {
+        let h = |i: u64| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes());
+        // Three chunks that overlap, the first below the cap, the others
+        // above it.
+        let chunks = [0..700u64, 500..2_500, 2_000..9_000];
+        let mut every = [0u8; HLL_REGS];
+        let mut total = ParamAcc::default();
+        for (c, values) in chunks.into_iter().enumerate() {
+            let mut acc = ParamAcc::default();
+            for i in values {
+                acc.add(h(i), c as u32 * 10_000 + i as u32, 0, 1);
+                register(&mut every, h(i));
+            }
+            total.merge(&acc);
+        }
+        assert!(total.overflow);
+        let eager = (hll_estimate(&every) as u64).max(total.exact.len() as u64);
+        assert_eq!(total.distinct(), eager);
+        assert!((total.distinct() as f64 - 9_000.0).abs() < 900.0);
     }
 
     #[test]
