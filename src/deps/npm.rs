@@ -11,7 +11,8 @@
 //! symlinks) are skipped; v1 records no install scripts nor licenses, so
 //! those flags stay unknown for it.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
@@ -52,24 +53,103 @@ pub fn json_error(e: &serde_json::Error, text: &str) -> ParseError {
     ParseError::new("invalid-json", line, msg)
 }
 
-/// Reads a lockfile of any npm version.
+/// Reads a lockfile of any npm version. v2 and v3 are read into typed
+/// entries that borrow their text from the file (a `serde_json::Value`
+/// tree of an 80 MB lockfile took about seven times the file); v1 as a
+/// value tree.
 pub fn parse_lock(text: &str, version: u8) -> Result<Parsed, ParseError> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| json_error(&e, text))?;
-    let lv = doc
-        .get("lockfileVersion")
-        .and_then(Value::as_u64)
-        .unwrap_or(version as u64);
+    let doc: LockDoc = serde_json::from_str(text).map_err(|e| json_error(&e, text))?;
+    let lv = doc.lockfile_version.0.unwrap_or(version as u64);
     let mut p = Parsed::new(Format::NpmLock(lv as u8));
     p.format_detail = format!("npm-v{lv}");
-    match doc.get("packages").and_then(Value::as_object) {
-        Some(packages) if lv >= 2 => read_packages(packages, &mut p),
+    match doc.packages {
+        Some(packages) if lv >= 2 => read_packages(&packages, &mut p),
         _ => {
+            let doc: Value = serde_json::from_str(text).map_err(|e| json_error(&e, text))?;
             if let Some(deps) = doc.get("dependencies").and_then(Value::as_object) {
                 walk_v1(deps, "", None, &mut p);
             }
         }
     }
     Ok(p)
+}
+
+/// The parts of a v2/v3 lockfile read. Each field is [`Loose`]: a value
+/// of another JSON type reads as absent, as `Value::as_*` would give.
+#[derive(serde::Deserialize)]
+struct LockDoc<'a> {
+    #[serde(rename = "lockfileVersion", default)]
+    lockfile_version: Loose<u64>,
+    /// Not [`Loose`]: that would hold the whole map in serde's buffer
+    /// first. A `packages` that is not an object fails the file.
+    #[serde(borrow, default)]
+    packages: Option<BTreeMap<Cow<'a, str>, Entry<'a>>>,
+}
+
+/// One `packages` entry.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Entry<'a> {
+    #[serde(borrow)]
+    version: Loose<Cow<'a, str>>,
+    #[serde(borrow)]
+    integrity: Loose<Cow<'a, str>>,
+    #[serde(borrow)]
+    resolved: Loose<Cow<'a, str>>,
+    license: Option<Value>,
+    link: Loose<bool>,
+    #[serde(rename = "hasInstallScript")]
+    has_install_script: Loose<bool>,
+    dev: Loose<bool>,
+    #[serde(rename = "devOptional")]
+    dev_optional: Loose<bool>,
+    #[serde(borrow)]
+    dependencies: Loose<BTreeMap<Cow<'a, str>, serde::de::IgnoredAny>>,
+    #[serde(borrow, rename = "devDependencies")]
+    dev_dependencies: Loose<BTreeMap<Cow<'a, str>, serde::de::IgnoredAny>>,
+    #[serde(borrow, rename = "optionalDependencies")]
+    optional_dependencies: Loose<BTreeMap<Cow<'a, str>, serde::de::IgnoredAny>>,
+    #[serde(borrow, rename = "peerDependencies")]
+    peer_dependencies: Loose<BTreeMap<Cow<'a, str>, serde::de::IgnoredAny>>,
+}
+
+impl Entry<'_> {
+    /// The names its dependency sections declare, in [`SECTIONS`] order.
+    fn section_names(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.dependencies,
+            &self.dev_dependencies,
+            &self.optional_dependencies,
+            &self.peer_dependencies,
+        ]
+        .into_iter()
+        .filter_map(|m| m.0.as_ref())
+        .flat_map(|m| m.keys().map(|k| k.as_ref()))
+    }
+}
+
+/// A field read if it has the expected JSON type, absent otherwise.
+struct Loose<T>(Option<T>);
+
+impl<T> Default for Loose<T> {
+    fn default() -> Self {
+        Loose(None)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Loose<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Either<T> {
+            Is(T),
+            Other(serde::de::IgnoredAny),
+        }
+        Ok(Loose(match Either::deserialize(d)? {
+            Either::Is(v) => Some(v),
+            Either::Other(_) => None,
+        }))
+    }
 }
 
 fn section_names(e: &Value) -> impl Iterator<Item = &String> {
@@ -79,11 +159,11 @@ fn section_names(e: &Value) -> impl Iterator<Item = &String> {
         .flat_map(|m| m.keys())
 }
 
-fn read_packages(packages: &Map<String, Value>, p: &mut Parsed) {
+fn read_packages(packages: &BTreeMap<Cow<'_, str>, Entry<'_>>, p: &mut Parsed) {
     let mut direct = BTreeSet::new();
     for (path, e) in packages {
         if !path.contains("node_modules/") {
-            direct.extend(section_names(e).cloned());
+            direct.extend(e.section_names().map(str::to_string));
         }
     }
     p.direct = Some(direct);
@@ -93,25 +173,26 @@ fn read_packages(packages: &Map<String, Value>, p: &mut Parsed) {
         let Some((_, name)) = path.rsplit_once("node_modules/") else {
             continue;
         };
-        if e.get("link").and_then(Value::as_bool) == Some(true) {
+        if e.link.0 == Some(true) {
             continue;
         }
-        let Some(version) = e.get("version").and_then(Value::as_str) else {
+        let Some(version) = &e.version.0 else {
             continue;
         };
-        for child in section_names(e) {
-            p.edges.push((name.to_string(), child.clone()));
+        for child in e.section_names() {
+            p.edges.push((name.to_string(), child.to_string()));
         }
-        let flag = |k: &str| e.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let flag = |f: &Loose<bool>| f.0.unwrap_or(false);
+        let text = |f: &Loose<Cow<str>>| f.0.as_deref().map(str::to_string);
         p.instances.push(Instance {
             name: name.to_string(),
             version: version.to_string(),
-            integrity: str_field(e, "integrity"),
-            resolved: str_field(e, "resolved"),
-            install_script: Some(flag("hasInstallScript")),
-            license: license(e.get("license")),
-            dev: Some(flag("dev") || flag("devOptional")),
-            path: path.clone(),
+            integrity: text(&e.integrity),
+            resolved: text(&e.resolved),
+            install_script: Some(flag(&e.has_install_script)),
+            license: license(e.license.as_ref()),
+            dev: Some(flag(&e.dev) || flag(&e.dev_optional)),
+            path: path.to_string(),
         });
     }
 }
@@ -249,6 +330,21 @@ mod tests {
             ]
         );
         assert!(p.direct.is_none());
+    }
+
+    #[test]
+    fn fields_of_another_type_read_as_absent() {
+        let text = r#"{"lockfileVersion": 3, "packages": {
+            "": {"dependencies": {"a": "^1"}, "devDependencies": ["not", "a", "map"]},
+            "node_modules/a": {"version": "1.0.0", "dev": "yes", "integrity": 7,
+                               "license": {"type": "MIT"}},
+            "node_modules/b": {"version": 2}}}"#;
+        let p = parse_lock(text, 3).unwrap();
+        assert_eq!(p.direct.unwrap().into_iter().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(p.instances.len(), 1);
+        let a = &p.instances[0];
+        assert_eq!((a.dev, a.integrity.as_deref()), (Some(false), None));
+        assert_eq!(a.license.as_deref(), Some("MIT"));
     }
 
     #[test]
