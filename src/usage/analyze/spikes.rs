@@ -82,7 +82,11 @@ pub(super) fn spike_findings(spikes: &[Spike], samples: &[Sample]) -> Vec<Findin
             Finding {
                 kind: "usage.spike".into(),
                 tier: Tier::System,
-                title: format!("{} spiked to {} on {}", s.metric, fmt(s.peak), s.host),
+                // A bundle that names no host gives "unknown": not a place.
+                title: match s.host.as_str() {
+                    "unknown" => format!("{} spiked to {}", s.metric, fmt(s.peak)),
+                    host => format!("{} spiked to {} on {host}", s.metric, fmt(s.peak)),
+                },
                 detail: format!(
                     "{} rose from a baseline of {} to {} at {} (window {} – {}, {:.1} robust deviations).{}",
                     s.metric,
