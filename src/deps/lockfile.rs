@@ -254,11 +254,15 @@ fn detect_json(name: &str, s: &str) -> Option<Format> {
     let head = &s[..floor(s, 4000)];
     if let Some(i) = head.find("\"lockfileVersion\"") {
         let rest = head[i + 17..].trim_start().strip_prefix(':')?.trim_start();
-        let v = rest
-            .bytes()
-            .take_while(u8::is_ascii_digit)
-            .fold(0u8, |a, b| a * 10 + (b - b'0'));
-        return Some(Format::NpmLock(v.max(1)));
+        // npm writes a number; a string there (`"6.0"`) is another tool's
+        // JSON that mentions a lockfile (a test oracle's expected output).
+        if rest.starts_with(|c: char| c.is_ascii_digit()) {
+            let v = rest
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .fold(0u8, |a, b| a.saturating_mul(10).saturating_add(b - b'0'));
+            return Some(Format::NpmLock(v.max(1)));
+        }
     }
     // cargo metadata puts workspace_members at the end; its head is a
     // packages array whose entries carry an id and a manifest path.
@@ -393,6 +397,12 @@ mod tests {
                 "package-lock.json",
                 "{\n  \"lockfileVersion\": 3,\n",
                 Some(Format::NpmLock(3)),
+            ),
+            // QA: an oracle's expected.json was read as a lockfile.
+            (
+                "expected.json",
+                "{\n \"inputs\": {\"before\": {\"lockfileVersion\": \"6.0\"}}}\n",
+                None,
             ),
             (
                 "package-lock.json",
