@@ -11,7 +11,10 @@
 //! Comparison is by name, not by dependency path: a nested copy that moved
 //! is seen only as a version-set change. A yarn berry cacheKey change
 //! rewrites every checksum; those same-version checksum changes are folded
-//! into one count instead of one record each.
+//! into one count instead of one record each. A resolved URL's kind is
+//! told from its spelling: a GitHub tarball (`codeload.github.com/.../
+//! tar.gz/<sha>`) is a `tarball`, not `git`, so moving to one is flagged
+//! `source-kind-changed` without `git-source`.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
