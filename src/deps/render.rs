@@ -34,7 +34,10 @@ pub fn cli(old: &Path, new: Option<&Path>, json: bool, out: &mut dyn Write) -> a
             mtime: None,
         })
         .collect();
-    let mut outcome = analyze_files(&files);
+    let mut outcome = match files.as_slice() {
+        [old, new] => super::series::analyze_pair(old, new),
+        _ => analyze_files(&files),
+    };
     relabel(&mut outcome, &labels, &inputs);
     if json {
         serde_json::to_writer_pretty(&mut *out, &outcome)?;

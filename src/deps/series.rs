@@ -174,12 +174,7 @@ impl Loaded<'_> {
 /// consecutive pairs and reads diffs.
 pub fn analyze_files(files: &[DepFile]) -> DepsOutcome {
     let mut loaded: Vec<Loaded> = files.par_iter().map(load).collect();
-    let mut out = DepsOutcome::default();
-    for l in &loaded {
-        out.files.push(l.info());
-        out.issues
-            .extend(l.diagnostics.iter().map(|d| d.to_issue(l.path)));
-    }
+    let mut out = account(&loaded);
     attach_manifests(&mut loaded);
     let series = group(&loaded);
     for s in series.values() {
@@ -200,6 +195,32 @@ pub fn analyze_files(files: &[DepFile]) -> DepsOutcome {
     out.changes.sort_by(|a, b| {
         (a.time, &a.after, &a.package, &a.kind).cmp(&(b.time, &b.after, &b.package, &b.kind))
     });
+    out
+}
+
+/// Two snapshots compared as given, `old` then `new`, whatever their paths
+/// say (the `deps OLD NEW` command: two files named `x.lock` and `y.lock`
+/// are no series by their names, and found no change). A diff among them
+/// is read as [`analyze_files`] reads it.
+pub fn analyze_pair(old: &DepFile, new: &DepFile) -> DepsOutcome {
+    let loaded: Vec<Loaded> = [old, new].par_iter().map(|f| load(f)).collect();
+    if loaded.iter().any(|l| l.format == Some(Format::Patch)) {
+        return analyze_files(&[*old, *new]);
+    }
+    let mut out = account(&loaded);
+    compare(&loaded[0], &loaded[1], &mut out);
+    list_known_bad(&loaded[1], &mut out);
+    out
+}
+
+/// Each file's inventory line and diagnostics.
+fn account(loaded: &[Loaded]) -> DepsOutcome {
+    let mut out = DepsOutcome::default();
+    for l in loaded {
+        out.files.push(l.info());
+        out.issues
+            .extend(l.diagnostics.iter().map(|d| d.to_issue(l.path)));
+    }
     out
 }
 

@@ -853,3 +853,33 @@ fn deps_diff_finds_the_base_it_applies_to() {
         .collect();
     assert_eq!(got, [("werkzeug", "upgraded", "b/requirements.txt")]);
 }
+
+/// QA: `deps OLD NEW` found no change when the two paths did not read as
+/// one series (`x.lock` and `y.lock`); it compares them as given.
+#[test]
+fn deps_command_compares_the_two_files_whatever_their_names() {
+    let pair = corpus().join("cargo-lock-scratch-upgrade");
+    let dir = tempfile::tempdir().unwrap();
+    let (x, y) = (dir.path().join("x.lock"), dir.path().join("v2-y.lock"));
+    std::fs::copy(pair.join("before.lock"), &x).unwrap();
+    std::fs::copy(pair.join("after.lock"), &y).unwrap();
+    let changes = |a: &Path, b: &Path| -> Vec<Value> {
+        let out = super::analyze::run(&[
+            "deps",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| serde_json::json!([c["package"], c["kind"], c["from"], c["to"]]))
+            .collect()
+    };
+    let named = changes(&pair.join("before.lock"), &pair.join("after.lock"));
+    assert!(named.len() > 10, "{}", named.len());
+    assert_eq!(changes(&x, &y), named);
+}
