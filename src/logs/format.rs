@@ -306,15 +306,21 @@ impl Format {
     /// limit ... JavaScript heap out of memory` on stderr. It begins a
     /// record without a time (counted as such) instead of hiding in the
     /// record before it. Blank and indented lines, stack frames (V8's
-    /// numbered native frames too), and lines that open or close a JSON
-    /// value (a pretty-printed record) still continue the record before.
+    /// numbered native frames too), and the lines of a pretty-printed JSON
+    /// value still continue the record before (so such a record is read
+    /// as part of the one before it).
     /// Other runtimes' multi-line dumps (a Go goroutine dump's unindented
     /// function lines) become one record per such line.
     pub fn foreign<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
         if !matches!(self.reader, Reader::Json | Reader::Logfmt) {
             return None;
         }
-        let json_part = line.starts_with(['{', '}', '[', ']', '"', ',']);
+        // A pretty-printed value's own lines: `{` or `[` alone, or a line
+        // that closes one or holds a member. A JSON record cut short
+        // (`{"level":60,"msg":"fatal: database connectio`, the last line
+        // a crash wrote) is a record of its own.
+        let t = line.trim_end();
+        let json_part = t == "{" || t == "[" || t.starts_with(['}', ']', '"', ',']);
         // V8's native frames past the ninth: `10: 0x10baae6 v8::...`.
         let numbered_frame = line
             .split_once(": 0x")

@@ -416,6 +416,7 @@ garbage before the first record
 TypeError: client.ref is not a function
     at BoundPool._acquireClient (/app/node_modules/pg-pool/index.js:311:12)
 {\"level\":30,\"time\":1764862510453,\"msg\":\"ok\"}
+{\"level\":60,\"time\":1764862511453,\"msg\":\"fatal: database connectio
 ";
         let f = framed(text);
         assert_eq!(f.format, "json");
@@ -431,9 +432,17 @@ TypeError: client.ref is not a function
                 (2, 1, true, "uncaught"),
                 (3, 2, false, "TypeError: client.ref is not a function"),
                 (5, 1, true, "ok"),
+                // The last record, cut short by a crash: not glued to "ok".
+                (
+                    6,
+                    1,
+                    false,
+                    "{\"level\":60,\"time\":1764862511453,\"msg\":\"fatal: database connectio"
+                ),
             ]
         );
-        assert_eq!((f.unparsed, f.no_time), (0, 2));
+        assert_eq!(f.records[4].severity, crate::model::Severity::Fatal);
+        assert_eq!((f.unparsed, f.no_time), (0, 3));
         assert_eq!(f.first_no_time.as_ref().unwrap().0, 1);
     }
 
