@@ -270,8 +270,9 @@ fn centre_and_scale(values: &[f64], floor: f64) -> (f64, f64) {
 /// four deviations up are a sustained rise that noise does not make.
 ///
 /// It does not catch a rise over more than half the series (a level
-/// shift), a rise smaller than `floor` times [`SPIKE_Z`] on a flat
-/// baseline, nor, when the rise is more than a third of the points, one
+/// shift), one already under way at the first point (a fall from the
+/// start is told apart from it by nothing but a rise seen), a rise smaller
+/// than `floor` times [`SPIKE_Z`] on a flat baseline, nor, when the rise is more than a third of the points, one
 /// whose set-aside points leave a baseline as wide as the rise.
 fn gauge_spikes(series: &[&Sample], floor: f64) -> Vec<Window> {
     if series.len() < MIN_POINTS {
@@ -310,7 +311,10 @@ fn gauge_spikes(series: &[&Sample], floor: f64) -> Vec<Window> {
         windows.extend(
             found
                 .into_iter()
-                .filter(|(a, b)| (b - a + 1) * 2 <= series.len())
+                // A window from the first point is a level the capture
+                // began at, then left (memory freed as other jobs ended):
+                // no rise was seen.
+                .filter(|(a, b)| *a > 0 && (b - a + 1) * 2 <= series.len())
                 .map(|(first, last)| Window {
                     first,
                     last,
@@ -389,6 +393,20 @@ mod tests {
         // Scored by the run's mean (6.3 deviations), not its peak's 4.2.
         assert!(spikes[0].score > SPIKE_Z, "{}", spikes[0].score);
         assert_eq!(spikes[0].end.as_second() - spikes[0].start.as_second(), 120);
+    }
+
+    /// QA: memory an idle capture began high at, then freed, read as a
+    /// spike over the first points.
+    #[test]
+    fn a_fall_from_the_first_points_is_no_spike() {
+        let mut v = vec![583.0, 575.0, 570.0, 560.0, 540.0];
+        v.extend([505.0, 506.0, 504.0, 505.0, 506.0, 505.0, 504.0, 505.0]);
+        let s = series(&v);
+        let floor = |_: &str| 2.0;
+        assert!(find_gauge_spikes(&s, floor).is_empty());
+        let mut risen = v.clone();
+        risen.insert(0, 505.0);
+        assert_eq!(find_gauge_spikes(&series(&risen), floor).len(), 1);
     }
 
     #[test]

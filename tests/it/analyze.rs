@@ -978,7 +978,7 @@ fn sample_bundle_healthy_stretch_raises_no_alarm() {
 
 /// The shared bundle's Markdown would pass a GitHub comment's 65,536
 /// characters: the correlation sections yield first (2 of its 4 shifts
-/// shown), then the tables (15 of its 74 spikes).
+/// shown), then the tables (15 of its 65 spikes).
 #[test]
 fn shared_bundle_markdown_fits_and_correlation_yields_first() {
     let Some(shared) = shared() else { return };
@@ -987,7 +987,7 @@ fn shared_bundle_markdown_fits_and_correlation_yields_first() {
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.chars().count() <= 65_536);
     assert!(md.contains("*2 more shifts not shown; see the JSON report.*"));
-    assert!(md.contains("*59 more spikes not shown; see the JSON report.*"));
+    assert!(md.contains("*50 more spikes not shown; see the JSON report.*"));
     assert!(md.contains("### Recurring errors: episodes, confinement, precursors"));
 }
 
