@@ -12,9 +12,9 @@
 //! is seen only as a version-set change. A yarn berry cacheKey change
 //! rewrites every checksum; those same-version checksum changes are folded
 //! into one count instead of one record each. A resolved URL's kind is
-//! told from its spelling: a GitHub tarball (`codeload.github.com/.../
-//! tar.gz/<sha>`) is a `tarball`, not `git`, so moving to one is flagged
-//! `source-kind-changed` without `git-source`.
+//! told from its spelling: GitHub's codeload tarballs (yarn v1's `github:`
+//! dependencies) are git sources named by their commit; other hosts'
+//! archive URLs of a commit are `tarball`s.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -302,6 +302,13 @@ fn jump_flags(from: &str, to: &str, scheme: Scheme) -> Vec<String> {
         "revision"
     };
     flags.push(level.to_string());
+    // 1.0 → 1.1rc1 is a minor jump onto a prerelease: say both.
+    if level != "prerelease"
+        && version::is_prerelease(to, scheme)
+        && !version::is_prerelease(from, scheme)
+    {
+        flags.push("prerelease".to_string());
+    }
     let breaking =
         f[0] != t[0] || (f[0] == 0 && f[1] != t[1]) || (f[0] == 0 && f[1] == 0 && f[2] != t[2]);
     if scheme == Scheme::Semver && breaking {
@@ -511,6 +518,18 @@ fn source(u: &str) -> Source {
         .trim_end_matches('/')
         .trim_end_matches(".git")
         .to_ascii_lowercase();
+    // yarn v1 writes a `github:` dependency as a codeload tarball named
+    // by its commit: `https://codeload.github.com/o/r/tar.gz/<sha>`.
+    if let Some(rest) = base.strip_prefix("https://codeload.github.com/") {
+        let parts: Vec<&str> = rest.split('/').collect();
+        if let [owner, repo, _, commit, ..] = parts.as_slice() {
+            return Source {
+                kind: "git",
+                place: format!("github.com/{owner}/{repo}").to_ascii_lowercase(),
+                commit: Some(commit.to_string()),
+            };
+        }
+    }
     let kind = if u.starts_with("git+")
         || u.starts_with("git://")
         || u.starts_with("git@")
@@ -573,9 +592,26 @@ mod tests {
         assert_eq!(resolved_flags(&a, &b), ["git-commit-changed"]);
         let c = set(&["git+https://github.com/other/mylib#2222"]);
         assert_eq!(resolved_flags(&a, &c), ["git-repository-changed"]);
+        let y1 = set(&["https://codeload.github.com/o/r/tar.gz/1111"]);
+        let y2 = set(&["https://codeload.github.com/o/r/tar.gz/2222"]);
+        assert_eq!(resolved_flags(&y1, &y2), ["git-commit-changed"]);
         let npm = set(&["https://registry.npmjs.org/a/-/a-1.0.0.tgz"]);
         let mirror = set(&["https://registry.npmmirror.com/a/-/a-1.0.0.tgz"]);
         assert_eq!(resolved_flags(&npm, &mirror), ["registry-host-changed"]);
+    }
+
+    /// QA: a minor jump onto a prerelease said only "minor".
+    #[test]
+    fn a_jump_onto_a_prerelease_says_so() {
+        assert_eq!(
+            jump_flags("1.0", "1.1rc1", Scheme::Pep440),
+            ["minor", "prerelease"]
+        );
+        assert_eq!(
+            jump_flags("1.6-2.1", "1.7~rc1-1", Scheme::Debian),
+            ["minor", "prerelease"]
+        );
+        assert_eq!(jump_flags("1.1rc1", "1.1", Scheme::Pep440), ["prerelease"]);
     }
 
     #[test]

@@ -227,16 +227,17 @@ pub fn parse_pip(text: &str, format: Format) -> Result<Parsed, ParseError> {
             });
         }
     }
-    if format == Format::Requirements {
+    if !via.by.is_empty() {
+        // pip-compile's notes, whatever the file is named.
+        p.direct = Some(via.direct());
+    } else if format == Format::Requirements {
         // `pip freeze` writes exact pins, editable installs and no option.
         let exact_pins_only = text
             .lines()
             .map(|l| l.split('#').next().unwrap_or("").trim())
             .filter(|l| !l.is_empty() && !l.starts_with("-e ") && !l.starts_with("--"))
             .all(|l| PIP_PIN.captures(l).is_some_and(|c| &c[3] == "=="));
-        p.direct = if !via.by.is_empty() {
-            Some(via.direct())
-        } else if exact_pins_only {
+        p.direct = if exact_pins_only {
             None
         } else {
             Some(p.instances.iter().map(|i| i.name.clone()).collect())
