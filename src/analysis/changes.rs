@@ -350,10 +350,11 @@ pub(crate) fn unplace_copy_times(
         }
         let why = format!(
             "its {} not placed in time: the file's only time, its modification time {}, \
-             is later than every log record (the last at {last_log}), as a copy into the \
-             bundle makes it",
+             is later than every log record (the last at {}), as a copy into the bundle \
+             makes it",
             crate::model::count(moved, "change is", "changes are"),
             mtime.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            last_log.strftime("%Y-%m-%d %H:%M:%S UTC"),
         );
         if let Some(info) = deps.files.iter_mut().find(|f| f.path == after) {
             info.reason = Some(match info.reason.take() {

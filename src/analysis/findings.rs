@@ -81,7 +81,13 @@ fn group_finding(kind: String, group: &[&SigAgg]) -> Finding {
             (
                 w,
                 if count == 1 {
-                    format!("A {} signature, seen once.", lead.row.severity.as_str())
+                    let s = lead.row.severity.as_str();
+                    let a = if s.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "An"
+                    } else {
+                        "A"
+                    };
+                    format!("{a} {s} signature, seen once.")
                 } else {
                     format!("A recurring {} signature.", lead.row.severity.as_str())
                 },

@@ -195,10 +195,14 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, OpenError> {
         source,
     };
     let meta = fs::metadata(path).map_err(io)?;
-    let name = path
-        .file_name()
-        .map(|n| printable(&n.to_string_lossy()))
-        .unwrap_or_default();
+    // `.` or `..` have no file name: the folder's own name, else the path.
+    let name = match path.file_name() {
+        Some(n) => printable(&n.to_string_lossy()),
+        None => fs::canonicalize(path)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| printable(&n.to_string_lossy())))
+            .unwrap_or_else(|| printable(&path.to_string_lossy())),
+    };
     let mut bundle = Bundle {
         name,
         entries: Vec::new(),

@@ -99,8 +99,12 @@ fn write_markdown(o: &DepsOutcome, out: &mut dyn Write) -> std::io::Result<()> {
             .unwrap_or_default();
         writeln!(
             out,
-            "- `{}`: {}, {} packages, {}{}",
-            f.path, f.format, f.packages, f.status, reason
+            "- `{}`: {}, {}, {}{}",
+            f.path,
+            f.format,
+            crate::model::count(f.packages, "package", "packages"),
+            f.status,
+            reason
         )?;
     }
     if !o.issues.is_empty() {

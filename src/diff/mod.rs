@@ -242,8 +242,9 @@ pub fn windows(
     let mut notes = Vec::new();
     if untimed > 0 {
         notes.push(format!(
-            "{untimed} dependency changes in the bundle have no time and cannot be placed in \
-             either window; see `outsidein analyze`"
+            "{} in the bundle no time and cannot be placed in either window; see \
+             `outsidein analyze`",
+            crate::model::count(untimed, "dependency change has", "dependency changes have")
         ));
     }
     let samples = (base.samples.len(), inc.samples.len());

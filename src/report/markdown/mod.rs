@@ -170,7 +170,7 @@ fn header(w: &mut Md, r: &Report, cut: &[&str]) {
         .unwrap_or_default();
     let _ = writeln!(
         w,
-        "Hosts: {} · Logs from {} to {} UTC · Collected {}{} · {} files, {} log records · \
+        "Hosts: {} · Logs from {} to {} UTC · Collected {}{} · {}, {} · \
          outsidein {} (report schema {})\n",
         if b.hosts.is_empty() {
             "unknown".into()
@@ -181,8 +181,8 @@ fn header(w: &mut Md, r: &Report, cut: &[&str]) {
         t(b.end),
         t(b.collection_time),
         source,
-        b.files,
-        b.records,
+        crate::model::count(b.files, "file", "files"),
+        crate::model::count(b.records as usize, "log record", "log records"),
         r.tool.version,
         r.schema_version
     );
