@@ -29,9 +29,11 @@ pub struct TimelineRow {
 const IMPLAUSIBLE: &str = "its time is implausible for the bundle (before 2000, or far from \
      the collection time); see the file's inventory line";
 
-/// Every log record of the bundle on one clock, in time order; records
-/// without a time come last. Records of equal time, and those without,
-/// keep file order: a rotated family's files oldest first, then line.
+/// Every log record of the bundle on one clock, in time order. A record
+/// without a time sorts just after the timed record before it in its file
+/// (its time stays null); a file's records before any time come last.
+/// Records of equal time, and those without, keep file order: a rotated
+/// family's files oldest first, then line.
 ///
 /// Also returns, as `path: why`, each file that gives no record although
 /// it may hold log lines: no known format reads it, or it could not be
@@ -63,14 +65,20 @@ pub fn timeline(
             .iter()
             .map(|s| format!("{}: {}", s.path, s.reason)),
     );
-    let mut rows: Vec<(&Item, TimelineRow)> = items
+    let mut rows: Vec<(&Item, Option<jiff::Timestamp>, TimelineRow)> = items
         .iter()
         .filter_map(|it| match &it.parsed {
             Parsed::Log { log, .. } => Some((it, log)),
             _ => None,
         })
         .flat_map(|(it, log)| {
+            // A record without a time keeps its place in its file: it
+            // sorts just after the timed record before it (V8's abort
+            // between two JSON lines), and only a file's records before
+            // any time go to the end.
+            let mut last = None;
             log.records.iter().map(move |r| {
+                last = r.time.or(last);
                 let row = TimelineRow {
                     time: r.time,
                     no_time: r.time.is_none().then_some(
@@ -90,15 +98,15 @@ pub fn timeline(
                     severity: r.severity,
                     message: r.message.clone(),
                 };
-                (it, row)
+                (it, last, row)
             })
         })
         .collect();
-    rows.sort_by(|(ia, a), (ib, b)| {
-        (a.time.is_none(), a.time)
-            .cmp(&(b.time.is_none(), b.time))
+    rows.sort_by(|(ia, ea, a), (ib, eb, b)| {
+        (ea.is_none(), ea)
+            .cmp(&(eb.is_none(), eb))
             .then_with(|| ia.file_order().cmp(&ib.file_order()))
             .then(a.line.cmp(&b.line))
     });
-    Ok((rows.into_iter().map(|(_, r)| r).collect(), unread))
+    Ok((rows.into_iter().map(|(_, _, r)| r).collect(), unread))
 }

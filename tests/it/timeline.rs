@@ -211,3 +211,49 @@ fn timeline_names_a_file_it_cannot_read() {
         "{err}"
     );
 }
+
+/// QA: V8's abort between two JSON lines sorted after every timed record
+/// of the bundle; it keeps its place after the record before it.
+#[test]
+fn a_record_without_a_time_follows_the_one_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("worker.log"),
+        "{\"level\":30,\"time\":\"2026-12-04T15:38:12.000Z\",\"msg\":\"batch 1\"}\n\
+         FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n\
+         {\"level\":30,\"time\":\"2026-12-04T15:38:20.000Z\",\"msg\":\"started\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("api.log"),
+        "{\"level\":30,\"time\":\"2026-12-04T15:38:15.000Z\",\"msg\":\"api\"}\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "timeline",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let order: Vec<(&str, bool)> = rows
+        .iter()
+        .map(|r| (r["message"].as_str().unwrap(), r["time"].is_null()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("batch 1", false),
+            (
+                "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+                true
+            ),
+            ("api", false),
+            ("started", false),
+        ]
+    );
+}
