@@ -214,6 +214,60 @@ pub(super) struct ChunkFramer<'f, 'a> {
     last_time: LastTime,
     out: LogFile,
     pending: Option<RecordRef<'a>>,
+    /// A pretty-printed JSON value being gathered, from its `{` line.
+    value: Option<JsonValue>,
+}
+
+/// The lines of one JSON value that spans lines (`JSON.stringify(x, null,
+/// 2)` in a JSON-lines log), gathered until its braces close.
+struct JsonValue {
+    /// Line of its `{`, within the piece.
+    start: u64,
+    lines: u32,
+    text: String,
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+}
+
+/// The most lines a value may take before it is given up as not one.
+const MAX_VALUE_LINES: u32 = 2000;
+
+impl JsonValue {
+    fn new(start: u64, line: &str) -> Self {
+        let mut v = JsonValue {
+            start,
+            lines: 0,
+            text: String::new(),
+            depth: 0,
+            in_string: false,
+            escaped: false,
+        };
+        v.push(line);
+        v
+    }
+
+    /// Adds a line; true once the value's braces and brackets close.
+    fn push(&mut self, line: &str) -> bool {
+        if self.lines > 0 {
+            self.text.push('\n');
+        }
+        self.text.push_str(line);
+        self.lines += 1;
+        for b in line.bytes() {
+            match (self.in_string, self.escaped, b) {
+                (true, true, _) => self.escaped = false,
+                (true, false, b'\\') => self.escaped = true,
+                (true, false, b'"') => self.in_string = false,
+                (true, false, _) => {}
+                (false, _, b'"') => self.in_string = true,
+                (false, _, b'{' | b'[') => self.depth += 1,
+                (false, _, b'}' | b']') => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        self.depth == 0
+    }
 }
 
 impl<'f, 'a> ChunkFramer<'f, 'a> {
@@ -228,6 +282,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                 ..LogFile::default()
             },
             pending: None,
+            value: None,
         }
     }
 
@@ -306,6 +361,10 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             let cr_only = sep.is_none() && memchr::memchr(b'\n', bytes).is_none();
             self.out.invalid_utf8 = if cr_only { 1 } else { invalid };
         }
+        if let Some(v) = self.value.take() {
+            // Braces never closed: its lines continue the record before.
+            self.continue_with(&v);
+        }
         emit(&mut self, None);
         (self.out, lines.numbered())
     }
@@ -346,6 +405,45 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     /// it to the record before (or counts it as unparsed).
     fn line<'l>(&mut self, n: u64, line: &'l str) -> Option<RecordRef<'l>> {
         self.out.lines = n;
+        if let Some(v) = &mut self.value {
+            if !v.push(line) && v.lines < MAX_VALUE_LINES {
+                return None;
+            }
+            let v = self.value.take().unwrap();
+            return self.close_value(v);
+        }
+        if self.format.opens_json_value(line) {
+            self.value = Some(JsonValue::new(n, line));
+            return None;
+        }
+        self.read(n, line, 1)
+    }
+
+    /// The record a gathered JSON value makes, or, when it does not read
+    /// as one, its lines continuing the record before.
+    fn close_value(&mut self, v: JsonValue) -> Option<RecordRef<'static>> {
+        match self.format.parse(&v.text) {
+            Some(f) if !self.format.is_continuation(&f) => self
+                .read(v.start, &v.text, v.lines)
+                .map(RecordRef::into_static),
+            _ => {
+                self.continue_with(&v);
+                None
+            }
+        }
+    }
+
+    /// A gathered value's lines as continuation lines of the pending
+    /// record, or unparsed lines when there is none.
+    fn continue_with(&mut self, v: &JsonValue) {
+        for (i, line) in v.text.split('\n').enumerate() {
+            self.join(v.start + i as u64, line, None);
+        }
+    }
+
+    /// Reads `line` (`lines` physical lines from line `n`): the record it
+    /// begins, or it joins the pending record.
+    fn read<'l>(&mut self, n: u64, line: &'l str, lines: u32) -> Option<RecordRef<'l>> {
         let out = &mut self.out;
         match self
             .format
@@ -371,7 +469,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                 let severity = f.level.unwrap_or_else(|| infer_severity(&message));
                 Some(RecordRef {
                     line: n,
-                    lines: 1,
+                    lines,
                     time: time.map(|p| p.ts),
                     host: f.host,
                     proc: f.proc,
@@ -384,33 +482,41 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                 })
             }
             other => {
-                match &mut self.pending {
-                    Some(rec) => {
-                        out.continuation += 1;
-                        rec.lines += 1;
-                        if rec.message.len() < MAX_MESSAGE {
-                            let message = rec.message.to_mut();
-                            message.push('\n');
-                            match &other {
-                                // A DETAIL or STATEMENT line: keep its level word.
-                                Some(f) => {
-                                    message.push_str(f.level_word.unwrap_or(""));
-                                    message.push_str(": ");
-                                    message.push_str(&f.msg);
-                                }
-                                None => message.push_str(line),
-                            }
-                            out.cut += cut_owned(message) as u64;
-                        }
-                    }
-                    None => {
-                        out.unparsed += 1;
-                        if out.first_unparsed.is_none() {
-                            out.first_unparsed = Some((n, crate::model::excerpt(line, 160)));
-                        }
-                    }
-                }
+                self.join(n, line, other.as_ref());
                 None
+            }
+        }
+    }
+
+    /// Joins line `n` to the pending record (a continuation line; `other`
+    /// its fields when the format read it as one), or counts it unparsed
+    /// when no record is pending.
+    fn join(&mut self, n: u64, line: &str, other: Option<&super::Fields>) {
+        let out = &mut self.out;
+        match &mut self.pending {
+            Some(rec) => {
+                out.continuation += 1;
+                rec.lines += 1;
+                if rec.message.len() < MAX_MESSAGE {
+                    let message = rec.message.to_mut();
+                    message.push('\n');
+                    match other {
+                        // A DETAIL or STATEMENT line: keep its level word.
+                        Some(f) => {
+                            message.push_str(f.level_word.unwrap_or(""));
+                            message.push_str(": ");
+                            message.push_str(&f.msg);
+                        }
+                        None => message.push_str(line),
+                    }
+                    out.cut += cut_owned(message) as u64;
+                }
+            }
+            None => {
+                out.unparsed += 1;
+                if out.first_unparsed.is_none() {
+                    out.first_unparsed = Some((n, crate::model::excerpt(line, 160)));
+                }
             }
         }
     }

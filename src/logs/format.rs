@@ -330,6 +330,18 @@ impl Format {
             .flatten()
     }
 
+    /// Whether `line` opens a JSON value printed over several lines (a
+    /// `{` alone) in a JSON log: its lines are gathered and read as one
+    /// record.
+    pub fn opens_json_value(&self, line: &str) -> bool {
+        self.reads_json() && line.trim_end() == "{"
+    }
+
+    /// Whether this is the JSON reader.
+    pub fn reads_json(&self) -> bool {
+        matches!(self.reader, Reader::Json)
+    }
+
     /// The last-resort reader, chosen only when no other format reads
     /// enough lines.
     pub fn is_fallback(&self) -> bool {

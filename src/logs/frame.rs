@@ -334,7 +334,10 @@ fn record_start_after(format: &Format, body: &[u8], from: usize) -> Option<usize
         let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |e| start + e);
         let line = String::from_utf8_lossy(&body[start..end]);
         let line = line.strip_suffix('\r').unwrap_or(&line);
-        if format.begins_record(line) {
+        // An indented JSON object may be a member of a value printed
+        // over several lines: no place to cut.
+        let nested = format.reads_json() && line.starts_with(char::is_whitespace);
+        if !nested && format.begins_record(line) {
             return Some(start);
         }
         start = end + 1;
@@ -403,6 +406,40 @@ mod tests {
         assert_eq!(f.records[0].severity, Severity::Error);
         assert_eq!(f.continuation, 3);
         assert_eq!(f.unparsed, 0);
+    }
+
+    /// A JSON record printed over several lines inside a JSON-lines log is
+    /// one record, from its `{` line; braces that never close leave their
+    /// lines to the record before, as continuation lines.
+    #[test]
+    fn a_pretty_printed_json_record_is_one_record() {
+        let text = "\
+{\"time\":\"2026-12-01T10:00:00Z\",\"level\":\"info\",\"msg\":\"hello\"}
+{
+  \"time\": \"2026-12-01T10:01:00Z\",
+  \"level\": \"error\",
+  \"msg\": \"big } { \\\" ]\",
+  \"detail\": {\"b\": [1, 2]}
+}
+{\"time\":\"2026-12-01T10:00:05Z\",\"level\":\"info\",\"msg\":\"after\"}
+{
+  \"never\": \"closed\"
+";
+        let f = framed(text);
+        let got: Vec<_> = f
+            .records
+            .iter()
+            .map(|r| (r.line, r.lines, r.severity.as_str(), r.head()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, 1, "info", "hello"),
+                (2, 6, "error", "big } { \" ]"),
+                (8, 3, "info", "after"),
+            ]
+        );
+        assert_eq!((f.lines, f.continuation, f.unparsed), (10, 2, 0));
     }
 
     /// Node's own stderr between pino's JSON lines (an uncaught

@@ -12,8 +12,11 @@
 //! # Limitations
 //! - One format per file: a file that mixes formats is read with the one
 //!   that reads most of its first lines.
-//! - A JSON value spread over several lines is kept as continuation text
-//!   of the record before it, not parsed as JSON.
+//! - A JSON value spread over several lines is read as one record only
+//!   when it opens with `{` alone on its line in a JSON log (as
+//!   `JSON.stringify(x, null, 2)` prints it) and closes within 2,000
+//!   lines; otherwise its lines are continuation text of the record
+//!   before. A file of such values alone is not detected as JSON.
 //! - dmesg's seconds since boot get no time here; the analysis puts them
 //!   on the wall clock once the bundle's boot time is known
 //!   (`crate::time::boot`).
