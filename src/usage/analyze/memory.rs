@@ -51,9 +51,11 @@ pub(super) fn incarnation<'a>(pid: String, points: Vec<&'a Sample>) -> Incarnati
     // Still climbing at the end: shared memory being touched (Postgres'
     // checkpointer) rises then flattens; a leak keeps going.
     let tail = theil_sen(&xy[xy.len() / 2..]).unwrap_or(0.0);
+    // A quarter of what it started with, but never more than 256 MiB: a
+    // 1.9 GiB process gaining 470 MiB in twelve minutes leaks too.
     let climbing = points.len() >= 4
         && rising_share(&ys) >= 0.75
-        && end - start >= (10.0 * MIB).max(0.25 * start)
+        && end - start >= (10.0 * MIB).max((0.25 * start).min(256.0 * MIB))
         && slope > 0.0
         && tail >= 0.3 * slope;
     let span = points[points.len() - 1].time.as_second() - points[0].time.as_second();
@@ -264,5 +266,41 @@ pub(super) fn leak_finding(
                 format!("{cmd} pid {} RSS {}", last.pid, human(last.last().value)),
             ),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TimeSource;
+
+    fn rss(values_mib: &[f64]) -> Vec<Sample> {
+        values_mib
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Sample {
+                time: jiff::Timestamp::from_second(1_800_000_000 + 60 * i as i64).unwrap(),
+                host: "h".into(),
+                metric: "proc.rss_bytes".into(),
+                labels: vec![],
+                value: v * MIB,
+                source: format!("f{i}"),
+                time_source: TimeSource::Path,
+            })
+            .collect()
+    }
+
+    /// QA: a 1.9 GiB process gaining 470 MiB over twelve minutes (24%)
+    /// was no leak, as growth had to be a quarter of the start.
+    #[test]
+    fn a_large_process_gaining_hundreds_of_mib_leaks() {
+        let big: Vec<f64> = (0..13).map(|i| 1946.0 + 40.0 * i as f64).collect();
+        let s = rss(&big);
+        assert!(incarnation("1".into(), s.iter().collect()).leaking);
+        // Growth that levels off at the end is no leak, whatever its size.
+        let mut flat = big.clone();
+        flat[7..].fill(2226.0);
+        let s = rss(&flat);
+        assert!(!incarnation("1".into(), s.iter().collect()).leaking);
     }
 }
