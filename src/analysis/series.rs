@@ -326,25 +326,30 @@ fn gauge_spikes(series: &[&Sample], floor: f64) -> Vec<Window> {
     windows
 }
 
+/// Samples of `metric`, one a minute, for tests.
+#[cfg(test)]
+pub(crate) fn minutely(metric: &str, values: &[f64]) -> Vec<Sample> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Sample {
+            time: Timestamp::from_second(1_800_000_000 + 60 * i as i64).unwrap(),
+            host: "h".into(),
+            metric: metric.into(),
+            labels: vec![],
+            value: *v,
+            source: format!("f{i}"),
+            time_source: crate::model::TimeSource::Path,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TimeSource;
 
     fn series(values: &[f64]) -> Vec<Sample> {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Sample {
-                time: Timestamp::from_second(1_800_000_000 + 60 * i as i64).unwrap(),
-                host: "h".into(),
-                metric: "load.1m".into(),
-                labels: vec![],
-                value: *v,
-                source: format!("f{i}"),
-                time_source: TimeSource::Path,
-            })
-            .collect()
+        minutely("load.1m", values)
     }
 
     #[test]

@@ -272,22 +272,10 @@ pub(super) fn leak_finding(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TimeSource;
 
     fn rss(values_mib: &[f64]) -> Vec<Sample> {
-        values_mib
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Sample {
-                time: jiff::Timestamp::from_second(1_800_000_000 + 60 * i as i64).unwrap(),
-                host: "h".into(),
-                metric: "proc.rss_bytes".into(),
-                labels: vec![],
-                value: v * MIB,
-                source: format!("f{i}"),
-                time_source: TimeSource::Path,
-            })
-            .collect()
+        let bytes: Vec<f64> = values_mib.iter().map(|v| v * MIB).collect();
+        crate::analysis::series::minutely("proc.rss_bytes", &bytes)
     }
 
     /// QA: a 1.9 GiB process gaining 470 MiB over twelve minutes (24%)
