@@ -221,11 +221,9 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
-/// The file `-o` names, or `None` for standard output (no `-o`, or `-o -`).
+/// `outsidein formats`: the built-in formats and the user's own.
 pub(super) fn formats(defs: &[PathBuf]) -> anyhow::Result<i32> {
-    let registry = match read_format_defs(defs)
-        .and_then(|d| Registry::with_user_formats(d).map_err(anyhow::Error::from))
-    {
+    let registry = match read_format_defs(defs).map(Registry::with_compiled) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("outsidein: {e}");

@@ -13,7 +13,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use outsidein::analysis::{self, Config};
 use outsidein::bundle::Limits;
-use outsidein::logs::{FormatDef, FormatError, Registry};
+use outsidein::logs::{Format, FormatDef, FormatError, Registry};
 use outsidein::redact::{self, Redactor};
 use outsidein::time::TimeCtx;
 use std::io::Write;
@@ -392,7 +392,7 @@ fn with_stdout(f: impl FnOnce(&mut dyn Write) -> anyhow::Result<i32>) -> anyhow:
 /// The user's format definitions, each compiled and its samples checked
 /// here so that a refusal names the file and the line of the key at
 /// fault (`regex`, or the sample's `line`).
-fn read_format_defs(paths: &[PathBuf]) -> anyhow::Result<Vec<FormatDef>> {
+fn read_format_defs(paths: &[PathBuf]) -> anyhow::Result<Vec<Format>> {
     paths
         .iter()
         .map(|p| {
@@ -401,7 +401,7 @@ fn read_format_defs(paths: &[PathBuf]) -> anyhow::Result<Vec<FormatDef>> {
             let def: FormatDef = serde_json::from_str(&text).map_err(|e| {
                 anyhow::anyhow!("{}:{}: not a format definition: {e}", p.display(), e.line())
             })?;
-            if let Err(e) = outsidein::logs::Format::compile_user(def.clone()) {
+            Format::compile_user(def).map_err(|e| {
                 let line = match &e {
                     FormatError::Regex { .. } | FormatError::NoMsg { .. } => {
                         key_line(&text, "regex", 0)
@@ -409,9 +409,8 @@ fn read_format_defs(paths: &[PathBuf]) -> anyhow::Result<Vec<FormatDef>> {
                     FormatError::Sample { index, .. } => key_line(&text, "line", *index),
                     FormatError::NoSample { .. } => key_line(&text, "samples", 0),
                 };
-                anyhow::bail!("{}:{line}: {e}", p.display());
-            }
-            Ok(def)
+                anyhow::anyhow!("{}:{line}: {e}", p.display())
+            })
         })
         .collect()
 }
@@ -433,8 +432,8 @@ fn config(input: &InputArgs) -> Result<Config, (i32, String)> {
         jiff::tz::TimeZone::get(&input.timezone)
             .map_err(|e| (2, format!("--timezone {}: {e}", input.timezone)))?
     };
-    let defs = read_format_defs(&input.format_defs).map_err(|e| (2, e.to_string()))?;
-    let registry = Registry::with_user_formats(defs).map_err(|e| (2, e.to_string()))?;
+    let user = read_format_defs(&input.format_defs).map_err(|e| (2, e.to_string()))?;
+    let registry = Registry::with_compiled(user);
     if let Some(n) = input.threads {
         // Only the first call can set the global pool; later calls keep it.
         let _ = rayon::ThreadPoolBuilder::new()

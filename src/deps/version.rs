@@ -113,18 +113,11 @@ fn semver_key(v: &str) -> Option<SemverKey> {
 pub fn is_prerelease(v: &str, scheme: Scheme) -> bool {
     match scheme {
         Scheme::Semver => semver_key(v).is_some_and(|(_, pre)| !pre.is_empty()),
-        Scheme::Debian => {
-            let no_epoch = v.split_once(':').map_or(v, |(_, r)| r);
-            let upstream = no_epoch.rsplit_once('-').map_or(no_epoch, |(u, _)| u);
-            upstream.contains('~')
-        }
-        Scheme::Pep440 => PEP440_PRE.is_match(&v.to_ascii_lowercase()),
+        Scheme::Debian => deb_split(v).1.contains('~'),
+        // An a, b or rc part, or a dev part without a post part.
+        Scheme::Pep440 => pep440_key(v).is_some_and(|(_, _, (pre, _), _, _)| pre < 3),
     }
 }
-
-static PEP440_PRE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^v?[0-9][0-9.!]*[-_.]?(a|b|c|rc|alpha|beta|pre|preview|dev)[-_.]?[0-9]*").unwrap()
-});
 
 fn semver_cmp(a: &str, b: &str) -> Option<Ordering> {
     let (na, pa) = semver_key(a)?;
@@ -194,20 +187,22 @@ fn deb_part(a: &[u8], b: &[u8]) -> Ordering {
     Ordering::Equal
 }
 
+/// A Debian version's epoch, upstream version and revision.
+fn deb_split(v: &str) -> (u64, &str, &str) {
+    let (epoch, rest) = match v.split_once(':') {
+        Some((e, r)) => (e.parse().unwrap_or(0), r),
+        None => (0, v),
+    };
+    match rest.rsplit_once('-') {
+        Some((up, rev)) => (epoch, up, rev),
+        None => (epoch, rest, "0"),
+    }
+}
+
 /// `dpkg --compare-versions` semantics: epoch, upstream, revision.
 pub fn deb_cmp(a: &str, b: &str) -> Ordering {
-    fn split(v: &str) -> (u64, &str, &str) {
-        let (epoch, rest) = match v.split_once(':') {
-            Some((e, r)) => (e.parse().unwrap_or(0), r),
-            None => (0, v),
-        };
-        match rest.rsplit_once('-') {
-            Some((up, rev)) => (epoch, up, rev),
-            None => (epoch, rest, "0"),
-        }
-    }
-    let (ea, ua, ra) = split(a);
-    let (eb, ub, rb) = split(b);
+    let (ea, ua, ra) = deb_split(a);
+    let (eb, ub, rb) = deb_split(b);
     ea.cmp(&eb)
         .then_with(|| deb_part(ua.as_bytes(), ub.as_bytes()))
         .then_with(|| deb_part(ra.as_bytes(), rb.as_bytes()))

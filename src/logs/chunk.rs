@@ -402,7 +402,8 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     }
 
     /// Reads line `n` of the piece: returns the record it begins, or joins
-    /// it to the record before (or counts it as unparsed).
+    /// it to the record before (or counts it as unparsed). In a JSON log a
+    /// `{` alone starts a [`JsonValue`], read once its braces close.
     fn line<'l>(&mut self, n: u64, line: &'l str) -> Option<RecordRef<'l>> {
         self.out.lines = n;
         if let Some(v) = &mut self.value {
@@ -416,16 +417,26 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             self.value = Some(JsonValue::new(n, line));
             return None;
         }
-        self.read(n, line, 1)
+        match self
+            .format
+            .parse(line)
+            .or_else(|| self.format.foreign(line))
+        {
+            Some(f) if !self.format.is_continuation(&f) => Some(self.record(n, line, 1, f)),
+            other => {
+                self.join(n, line, other.as_ref());
+                None
+            }
+        }
     }
 
     /// The record a gathered JSON value makes, or, when it does not read
     /// as one, its lines continuing the record before.
     fn close_value(&mut self, v: JsonValue) -> Option<RecordRef<'static>> {
         match self.format.parse(&v.text) {
-            Some(f) if !self.format.is_continuation(&f) => self
-                .read(v.start, &v.text, v.lines)
-                .map(RecordRef::into_static),
+            Some(f) if !self.format.is_continuation(&f) => {
+                Some(self.record(v.start, &v.text, v.lines, f).into_static())
+            }
             _ => {
                 self.continue_with(&v);
                 None
@@ -441,50 +452,44 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         }
     }
 
-    /// Reads `line` (`lines` physical lines from line `n`): the record it
-    /// begins, or it joins the pending record.
-    fn read<'l>(&mut self, n: u64, line: &'l str, lines: u32) -> Option<RecordRef<'l>> {
+    /// The record `f` read from `text` (`lines` physical lines from line
+    /// `n`), its time read and counted.
+    fn record<'l>(
+        &mut self,
+        n: u64,
+        text: &str,
+        lines: u32,
+        f: super::Fields<'l>,
+    ) -> RecordRef<'l> {
         let out = &mut self.out;
-        match self
-            .format
-            .parse(line)
-            .or_else(|| self.format.foreign(line))
-        {
-            Some(f) if !self.format.is_continuation(&f) => {
-                let time = f
-                    .time
-                    .as_deref()
-                    .and_then(|t| self.last_time.parse(t, &self.times, self.ctx));
-                if let Some(p) = time {
-                    out.zone_assumed += p.zone_assumed as u64;
-                    out.year_inferred += p.year_inferred as u64;
-                } else {
-                    out.no_time += 1;
-                    if out.first_no_time.is_none() {
-                        out.first_no_time = Some((n, crate::model::excerpt(line, 160)));
-                    }
-                }
-                let mut message = f.msg;
-                out.cut += cut_message(&mut message) as u64;
-                let severity = f.level.unwrap_or_else(|| infer_severity(&message));
-                Some(RecordRef {
-                    line: n,
-                    lines,
-                    time: time.map(|p| p.ts),
-                    host: f.host,
-                    proc: f.proc,
-                    severity,
-                    message,
-                    method: f.method,
-                    route: f.path,
-                    status: f.status,
-                    upstream_time: f.upstream_time,
-                })
+        let time = f
+            .time
+            .as_deref()
+            .and_then(|t| self.last_time.parse(t, &self.times, self.ctx));
+        if let Some(p) = time {
+            out.zone_assumed += p.zone_assumed as u64;
+            out.year_inferred += p.year_inferred as u64;
+        } else {
+            out.no_time += 1;
+            if out.first_no_time.is_none() {
+                out.first_no_time = Some((n, crate::model::excerpt(text, 160)));
             }
-            other => {
-                self.join(n, line, other.as_ref());
-                None
-            }
+        }
+        let mut message = f.msg;
+        out.cut += cut_message(&mut message) as u64;
+        let severity = f.level.unwrap_or_else(|| infer_severity(&message));
+        RecordRef {
+            line: n,
+            lines,
+            time: time.map(|p| p.ts),
+            host: f.host,
+            proc: f.proc,
+            severity,
+            message,
+            method: f.method,
+            route: f.path,
+            status: f.status,
+            upstream_time: f.upstream_time,
         }
     }
 

@@ -79,22 +79,30 @@ pub struct Detection {
 
 impl Default for Registry {
     fn default() -> Self {
-        Registry::with_user_formats(Vec::new()).expect("built-in formats compile")
+        Registry::with_compiled(Vec::new())
     }
 }
 
 impl Registry {
-    /// The built-in formats after the user's own (which win ties).
+    /// The built-in formats after the user's own (which win ties),
+    /// each of those compiled and checked against its samples.
     pub fn with_user_formats(user: Vec<FormatDef>) -> Result<Registry, FormatError> {
-        let builtins = builtin::BUILTIN
-            .iter()
-            .map(|b| Format::compile_builtin(FormatDef::from(b)));
-        let formats = user
+        let user = user
             .into_iter()
             .map(Format::compile_user)
-            .chain(builtins)
             .collect::<Result<_, _>>()?;
-        Ok(Registry { formats })
+        Ok(Registry::with_compiled(user))
+    }
+
+    /// The built-in formats after the user's own, already compiled
+    /// ([`Format::compile_user`]).
+    pub fn with_compiled(user: Vec<Format>) -> Registry {
+        let builtins = builtin::BUILTIN.iter().map(|b| {
+            Format::compile_builtin(FormatDef::from(b)).expect("built-in formats compile")
+        });
+        Registry {
+            formats: user.into_iter().chain(builtins).collect(),
+        }
     }
 
     pub fn formats(&self) -> &[Format] {
