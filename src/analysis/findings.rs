@@ -22,6 +22,9 @@ pub(super) fn fmt_span(first: Option<Timestamp>, last: Option<Timestamp>) -> Str
     } else {
         "%Y-%m-%d %H:%M:%S"
     };
+    if a == b {
+        return format!("at {} UTC", a.strftime(shape));
+    }
     format!("{} to {} UTC", a.strftime(shape), b.strftime(shape))
 }
 
@@ -96,12 +99,15 @@ fn group_finding(kind: String, group: &[&SigAgg]) -> Finding {
         }
     };
     let title = format!(
-        "{} ({} times, {}, {} source{})",
+        "{} ({}, {}, {})",
         inline_code(&crate::model::excerpt(&lead.row.template, 100)),
-        count,
+        if count == 1 {
+            "once".to_string()
+        } else {
+            format!("{count} times")
+        },
         fmt_span(first, last),
-        sources.len(),
-        if sources.len() == 1 { "" } else { "s" }
+        crate::model::count(sources.len(), "source", "sources")
     );
     let mut per_source: BTreeMap<&str, u64> = BTreeMap::new();
     for s in group {

@@ -1,4 +1,5 @@
-//! Disk snapshots: `df` (`-h`, `-k`, `-m`, `-P`, `-i`), `du` (`-s`, `-h`,
+//! Disk snapshots: `df` (`-h`, `-k`, `-m`, `-P`, `-i`, `-T`; English or
+//! German headers), `du` (`-s`, `-h`,
 //! `-k`, nested listings) and `iostat -x` (sysstat's old and new columns).
 //!
 //! # Limitations
@@ -21,18 +22,23 @@ pub fn parse_df(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
     let mut out = Out::new(ctx, None)?;
     let lines: Vec<&str> = text.lines().collect();
     let header = lines.first().copied().unwrap_or("");
-    let header_norm = header.replace("Mounted on", "Mounted_on");
+    let header_norm = super::locale::df_header(header).replace("Mounted on", "Mounted_on");
     let cols: Vec<&str> = header_norm.split_whitespace().collect();
     if cols.first() != Some(&"Filesystem") || cols.len() < 5 {
         return Err(ctx.issue(
             Some(1),
-            format!("expected a df header `Filesystem ... Mounted on`, found `{header}`"),
+            format!(
+                "expected a df header `Filesystem ... Mounted on`, found `{header}` (another \
+                 locale?)"
+            ),
         ));
     }
     let inodes = cols
         .iter()
         .any(|c| c.starts_with("Inodes") || c.starts_with("IUse"));
-    let unit = df_unit(cols[1]);
+    // `-T` puts the file system's type before the sizes.
+    let typed = cols.get(1) == Some(&"Type");
+    let unit = df_unit(cols[if typed { 2 } else { 1 }]);
     let mut pending: Option<&str> = None;
     for (i, line) in lines.iter().enumerate().skip(1) {
         if line.trim().is_empty() {
@@ -56,7 +62,13 @@ pub fn parse_df(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
         }
         let mount = cells[cols.len() - 1..].join(" ");
         let labels = [("mount", mount.as_str()), ("fs", cells[0])];
-        for (col, cell) in cols.iter().zip(&cells).skip(1).take(cols.len() - 2) {
+        let first = if typed { 2 } else { 1 };
+        for (col, cell) in cols
+            .iter()
+            .zip(&cells)
+            .skip(first)
+            .take(cols.len() - 1 - first)
+        {
             let (metric, value) = if col.ends_with('%') || *col == "Capacity" {
                 let pct = cell.trim_end_matches('%').parse::<f64>().ok();
                 (

@@ -12,7 +12,8 @@
 //! another name is read 1024 times too small, and no other file of a
 //! bundle (a command list) is consulted. Without `-t`, an interval vmstat is reduced to its last line
 //! (the first is the since-boot average) at the snapshot's time. Only
-//! English row labels are known; others are reported, not guessed.
+//! English and German labels are known (see `locale`); others are
+//! reported, not guessed.
 
 use super::procs::push_load;
 use super::units::{has_suffix, size_or_plain};
@@ -38,6 +39,7 @@ pub fn is_uptime(line: &str) -> bool {
 }
 
 pub fn is_free_header(line: &str) -> bool {
+    let line = super::locale::free_header(line);
     let w: Vec<&str> = line.split_whitespace().collect();
     w.first() == Some(&"total") && w.contains(&"used") && w.contains(&"free")
 }
@@ -58,10 +60,12 @@ pub fn parse_free(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
             ),
         ));
     }
-    let cols: Vec<&str> = lines[h].split_whitespace().collect();
+    let header = super::locale::free_header(lines[h]);
+    let cols: Vec<&str> = header.split_whitespace().collect();
     let unit = free_unit(ctx.path, &lines[h + 1..]);
     for (i, line) in lines.iter().enumerate().skip(h + 1) {
-        let Some((label, rest)) = line.split_once(':') else {
+        // Chinese prints a full-width colon.
+        let Some((label, rest)) = line.split_once([':', '：']) else {
             if !line.trim().is_empty() {
                 out.issue(
                     i,
@@ -71,7 +75,7 @@ pub fn parse_free(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
             continue;
         };
         let cells: Vec<&str> = rest.split_whitespace().collect();
-        let row = label.trim();
+        let row = super::locale::free_row(label.trim());
         // `Swap:` fills only total, used and free.
         let want = match row {
             "Mem" => cols.len(),
@@ -145,8 +149,9 @@ fn free_unit(path: &str, rows: &[&str]) -> f64 {
     }
     let total = rows
         .iter()
-        .find(|l| l.trim_start().starts_with("Mem:"))
-        .and_then(|l| l.split_whitespace().nth(1))
+        .filter_map(|l| l.split_once([':', '：']))
+        .find(|(label, _)| super::locale::free_row(label.trim()) == "Mem")
+        .and_then(|(_, cells)| cells.split_whitespace().next())
         .and_then(|c| c.parse::<f64>().ok())
         .unwrap_or(0.0);
     let typical = 16.0 * KIB.powi(3);

@@ -19,6 +19,7 @@
 mod analyze;
 mod disk;
 pub mod frame;
+mod locale;
 mod memory;
 mod procs;
 pub mod units;
@@ -130,7 +131,9 @@ pub fn detect(path: &str, text: &str) -> Option<SnapshotKind> {
         SnapshotKind::Meminfo
     } else if first.starts_with("some avg10=") {
         SnapshotKind::Pressure
-    } else if first.starts_with("Filesystem") && first.contains("Mounted on") {
+    } else if locale::df_header(first).starts_with("Filesystem")
+        && locale::df_header(first).contains("Mounted on")
+    {
         SnapshotKind::Df
     } else if first.starts_with("procs") && first.contains("memory") {
         SnapshotKind::Vmstat

@@ -368,10 +368,11 @@ fn variants_and_bad_input() {
     let a = usage::analyze(&p.samples);
     assert!(a.findings.iter().any(|f| f.kind == "usage.oom_kill"));
 
-    // free in a German locale: refused with the line and the reason.
-    let german = "              gesamt       benutzt     frei      gemeinsam  Puffer/Cache verfügbar\n\
-                  Speicher:     24105         698       22052          48        1701       23406\n";
-    let err = parse_text("free-de.txt", german).unwrap_err();
+    // free in a locale not known: refused with the line and the reason.
+    let other = "              gesamt       benutzt     frei      gemeinsam  Puffer/Cache verfügbar\n\
+                  Speicher:     24105         698       22052          48        1701       23406\n"
+        .replace("gesamt", "kokku");
+    let err = parse_text("free-et.txt", &other).unwrap_err();
     assert_eq!(err.line, Some(1));
     assert!(err.message.contains("another locale"), "{}", err.message);
 
@@ -690,4 +691,68 @@ fn qa_vmstat_in_mib_by_name() {
     assert_eq!((cache.baseline, cache.peak), (6525.0 * mib, 16525.0 * mib));
     assert_eq!(cache.start.to_string(), "2026-12-04T22:24:00Z");
     assert_eq!(cache.end.to_string(), "2026-12-04T22:28:00Z");
+}
+
+/// QA: `free` and `df` captured in another locale failed with "another
+/// locale?"; `df -T` in English read its Type column as a size. Every
+/// locale's captures read as the English ones do (all taken within a
+/// minute, so the used space of `/` agrees to 2%).
+#[test]
+fn free_and_df_in_six_locales_and_typed_df() {
+    let base = qa("locales");
+    let read = |path: &Path| {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        let kind = usage::detect(name, &text).unwrap_or_else(|| panic!("{path:?} not detected"));
+        let p = usage::parse(kind, &mtime_ctx(name), &text).unwrap();
+        assert!(p.issues.is_empty(), "{path:?}: {:?}", p.issues);
+        (kind, p)
+    };
+    let mib = 1024.0 * 1024.0;
+    let root = Some(("mount", "/"));
+    let (_, en) = read(&base.join("df-T-en.txt"));
+    let used = value(&en, "disk.used_bytes", root).unwrap();
+    let mut locales = 0;
+    for dir in std::fs::read_dir(&base).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        locales += 1;
+        let (kind, m) = read(&dir.join("free-m.txt"));
+        assert_eq!(kind, SnapshotKind::Free);
+        let total = value(&m, "mem.total_bytes", None);
+        assert_eq!(total, Some(24105.0 * mib), "{dir:?}");
+        let cache = value(&m, "mem.buff_cache_bytes", None).unwrap();
+        // `-w` splits buffers and cache; `-h` has suffixes (`1,8Gi`).
+        let (_, w) = read(&dir.join("free-wm.txt"));
+        let split = value(&w, "mem.buff_cache_bytes", None).unwrap();
+        assert!(
+            (split - cache).abs() < 0.05 * cache,
+            "{dir:?}: {split} against {cache}"
+        );
+        let (_, h) = read(&dir.join("free-h.txt"));
+        assert!(value(&h, "mem.used_bytes", None).is_some(), "{dir:?}");
+        // `-l -t`: the low, high and total rows are known, not "unknown".
+        let (_, lt) = read(&dir.join("free-ltm.txt"));
+        assert_eq!(value(&lt, "swap.total_bytes", None), Some(0.0), "{dir:?}");
+        let (_, i) = read(&dir.join("df-i.txt"));
+        assert_eq!(
+            value(&i, "disk.inodes_total", root),
+            Some(16_777_216.0),
+            "{dir:?}"
+        );
+        for name in ["df-k.txt", "df-T.txt", "df-P.txt", "df-h.txt"] {
+            let (kind, t) = read(&dir.join(name));
+            assert_eq!(kind, SnapshotKind::Df);
+            let u = value(&t, "disk.used_bytes", root).unwrap();
+            // `-h` rounds up to two digits (67G for 66.1 GiB).
+            assert!(
+                (u - used).abs() < 0.02 * used,
+                "{dir:?} {name}: {u} against {used}"
+            );
+            assert!(value(&t, "disk.use_pct", root).is_some(), "{dir:?} {name}");
+        }
+    }
+    assert_eq!(locales, 6);
 }

@@ -1,0 +1,238 @@
+//! Column and row names of `free` (procps-ng) and `df` (coreutils) as
+//! other locales print them, put back into the English names the readers
+//! know. A capture taken on a machine set to German or Chinese is as
+//! common in a support bundle as one in English; the numbers are the same.
+//!
+//! # Limitations
+//! The locales checked against real output here (procps-ng 4 and
+//! coreutils 9 under `LC_ALL=de_DE`, `fr_FR`, `es_ES`, `pt_BR`, `pl_PL`
+//! and `zh_CN`; captures in `fixtures/usage/qa/locales/`). Others are
+//! refused with the header quoted and "another locale?". Older releases
+//! whose translations differ are not known.
+
+/// `df`'s header words in the known locales, phrases of several words
+/// before their parts.
+const DF: &[(&str, &str)] = &[
+    // German
+    ("Eingehängt auf", "Mounted on"),
+    ("Dateisystem", "Filesystem"),
+    ("Typ", "Type"),
+    ("1K-Blöcke", "1K-blocks"),
+    ("1M-Blöcke", "1M-blocks"),
+    ("1024-Blöcke", "1024-blocks"),
+    ("Größe", "Size"),
+    ("Benutzt", "Used"),
+    ("Verf.", "Avail"),
+    ("Verfügbar", "Available"),
+    ("Verw%", "Use%"),
+    ("Kapazität", "Capacity"),
+    ("IBenutzt", "IUsed"),
+    ("IFrei", "IFree"),
+    // French
+    ("Sys. de fichiers", "Filesystem"),
+    ("Monté sur", "Mounted on"),
+    ("blocs de 1K", "1K-blocks"),
+    ("blocs de 1M", "1M-blocks"),
+    ("blocs de 1024", "1024-blocks"),
+    ("Taille", "Size"),
+    ("Utilisé", "Used"),
+    ("Dispo", "Avail"),
+    ("Disponible", "Available"),
+    ("Uti%", "Use%"),
+    ("Capacité", "Capacity"),
+    ("Inœuds", "Inodes"),
+    ("IUtil.", "IUsed"),
+    ("ILibre", "IFree"),
+    ("IUti%", "IUse%"),
+    // Spanish
+    ("S.ficheros", "Filesystem"),
+    ("Montado en", "Mounted on"),
+    ("bloques de 1K", "1K-blocks"),
+    ("bloques de 1M", "1M-blocks"),
+    ("bloques de 1024", "1024-blocks"),
+    ("Tipo", "Type"),
+    ("Tamaño", "Size"),
+    ("Usados", "Used"),
+    ("Disp", "Avail"),
+    ("Disponibles", "Available"),
+    ("Uso%", "Use%"),
+    ("Capacidad", "Capacity"),
+    ("Nodos-i", "Inodes"),
+    ("NUsados", "IUsed"),
+    ("NLibres", "IFree"),
+    ("NUso%", "IUse%"),
+    // Brazilian Portuguese
+    ("Sist. Arq.", "Filesystem"),
+    ("Montado em", "Mounted on"),
+    ("Blocos de 1K", "1K-blocks"),
+    ("Blocos de 1M", "1M-blocks"),
+    ("Blocos de 1024", "1024-blocks"),
+    ("Tam.", "Size"),
+    ("Usado", "Used"),
+    ("Disp.", "Avail"),
+    ("Disponível", "Available"),
+    ("Capacid.", "Capacity"),
+    ("Inós", "Inodes"),
+    ("IUsado", "IUsed"),
+    ("ILivre", "IFree"),
+    ("IUso%", "IUse%"),
+    // Polish
+    ("System plików", "Filesystem"),
+    ("zamont. na", "Mounted on"),
+    ("1K-bl", "1K-blocks"),
+    ("1M-bl", "1M-blocks"),
+    ("1024-bl", "1024-blocks"),
+    ("rozm.", "Size"),
+    ("użyte", "Used"),
+    ("dost.", "Avail"),
+    ("dostępne", "Available"),
+    ("%uż.", "Use%"),
+    ("pojemność", "Capacity"),
+    ("iwęzły", "Inodes"),
+    ("użyteI", "IUsed"),
+    ("wolneI", "IFree"),
+    ("%uż.I", "IUse%"),
+    // Chinese (simplified)
+    ("文件系统", "Filesystem"),
+    ("挂载点", "Mounted on"),
+    ("类型", "Type"),
+    ("1K的块", "1K-blocks"),
+    ("1M的块", "1M-blocks"),
+    ("1024的块", "1024-blocks"),
+    ("大小", "Size"),
+    ("已用", "Used"),
+    ("可用", "Avail"),
+    ("已用%", "Use%"),
+    ("容量", "Capacity"),
+    ("已用I", "IUsed"),
+    ("可用I", "IFree"),
+    ("已用I%", "IUse%"),
+];
+
+/// `free`'s column names in the known locales (Chinese prints English).
+const FREE: &[(&str, &str)] = &[
+    // German
+    ("gesamt", "total"),
+    ("benutzt", "used"),
+    ("frei", "free"),
+    ("gemns.", "shared"),
+    ("gemeins.", "shared"),
+    ("Puffer/Cache", "buff/cache"),
+    ("Puffer", "buffers"),
+    ("Cache", "cache"),
+    ("verfügbar", "available"),
+    // French
+    ("utilisé", "used"),
+    ("libre", "free"),
+    ("partagé", "shared"),
+    ("tampons", "buffers"),
+    ("tamp/cache", "buff/cache"),
+    ("disponible", "available"),
+    // Spanish
+    ("usado", "used"),
+    ("compartido", "shared"),
+    ("búferes", "buffers"),
+    ("caché", "cache"),
+    ("búf/caché", "buff/cache"),
+    // Brazilian Portuguese
+    ("usada", "used"),
+    ("livre", "free"),
+    ("compart.", "shared"),
+    ("disponível", "available"),
+    // Polish
+    ("w cache", "cache"),
+    ("razem", "total"),
+    ("użyte", "used"),
+    ("wolne", "free"),
+    ("dzielone", "shared"),
+    ("bufory", "buffers"),
+    ("buf/cache", "buff/cache"),
+    ("dostępne", "available"),
+];
+
+/// `free`'s row labels (before the colon) in the known locales.
+const FREE_ROWS: &[(&str, &str)] = &[
+    ("Speicher", "Mem"),
+    ("Niedrig", "Low"),
+    ("Hoch", "High"),
+    ("Gesamt", "Total"),
+    ("Basse", "Low"),
+    ("Haute", "High"),
+    ("Échange", "Swap"),
+    ("Baja", "Low"),
+    ("Alta", "High"),
+    ("Inter", "Swap"),
+    ("Mem.", "Mem"),
+    ("Baixa", "Low"),
+    ("Pamięć", "Mem"),
+    ("Niska", "Low"),
+    ("Wysoka", "High"),
+    ("Wymiana", "Swap"),
+    ("Razem", "Total"),
+    ("内存", "Mem"),
+    ("低", "Low"),
+    ("高", "High"),
+    ("交换", "Swap"),
+    ("总量", "Total"),
+];
+
+/// Words of `line` replaced whole by their English name; spacing becomes
+/// one space, which the readers (split on whitespace) do not mind.
+fn translate(line: &str, table: &[(&str, &str)]) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    let mut rest: Vec<&str> = line.split_whitespace().collect();
+    'next: while !rest.is_empty() {
+        for (from, to) in table {
+            let n = from.split(' ').count();
+            if rest.len() >= n && rest[..n].join(" ") == *from {
+                words.push(to);
+                rest.drain(..n);
+                continue 'next;
+            }
+        }
+        words.push(rest.remove(0));
+    }
+    words.join(" ")
+}
+
+/// A `df` header in English, whatever locale printed it.
+pub fn df_header(line: &str) -> String {
+    translate(line, DF)
+}
+
+/// A `free` header in English, whatever locale printed it.
+pub fn free_header(line: &str) -> String {
+    translate(line, FREE)
+}
+
+/// A `free` row label in English.
+pub fn free_row(label: &str) -> &str {
+    FREE_ROWS
+        .iter()
+        .find(|(de, _)| *de == label)
+        .map_or(label, |(_, en)| en)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_headers_read_as_english() {
+        assert_eq!(
+            df_header("Dateisystem    Typ  1K-Blöcke  Benutzt Verfügbar Verw% Eingehängt auf"),
+            "Filesystem Type 1K-blocks Used Available Use% Mounted on"
+        );
+        assert_eq!(
+            free_header("    gesamt  benutzt  frei  gemeins.   Puffer   Cache   verfügbar"),
+            "total used free shared buffers cache available"
+        );
+        assert_eq!(free_row("Speicher"), "Mem");
+        assert_eq!(free_row("Swap"), "Swap");
+        // English passes through.
+        assert_eq!(
+            df_header("Filesystem  Size  Used Avail Use% Mounted on"),
+            "Filesystem Size Used Avail Use% Mounted on"
+        );
+    }
+}
