@@ -77,7 +77,10 @@ fn num(v: f64) -> String {
     if (v.fract() == 0.0 && v.abs() < 1e15) || v.abs() >= 100.0 {
         format!("{v:.0}")
     } else {
-        format!("{v:.3}")
+        // Three decimals at most, none that are trailing zeros: `1.6`,
+        // not `1.600` (which reads as a thousand and six hundred).
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
 
@@ -131,7 +134,16 @@ pub(crate) fn candidates(
             evidence: s.row.example.clone(),
         });
     }
-    for s in spikes {
+    // Postgres's template databases are copied by CREATE DATABASE and read
+    // by monitoring that connects to them; their block counts explain no
+    // application's failure (the shared bundle's import-worker crash was
+    // "preceded" by template1's cache hits).
+    let template = |s: &&Spike| {
+        s.labels
+            .iter()
+            .any(|(k, v)| k == "datname" && matches!(v.as_str(), "template0" | "template1"))
+    };
+    for s in spikes.iter().filter(|s| !template(s)) {
         // A rise in errors is a symptom of something; a rise in requests
         // or in a usage series can be the something.
         let errors = s.metric.starts_with("signature:") || s.metric == "http.5xx";
@@ -316,6 +328,16 @@ const MAX_USAGE: usize = 6;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_without_trailing_zeros() {
+        assert_eq!(num(1.6), "1.6");
+        assert_eq!(num(67.6), "67.6");
+        assert_eq!(num(0.125), "0.125");
+        assert_eq!(num(0.0004), "0");
+        assert_eq!(num(4.0), "4");
+        assert_eq!(num(535.4), "535");
+    }
 
     fn at(s: i64) -> Timestamp {
         Timestamp::from_second(1_764_864_000 + s).unwrap()

@@ -150,8 +150,9 @@ fn conflict_markers(text: &str) -> Option<Diagnostic> {
     }
     let list: Vec<String> = marks.iter().take(12).map(u64::to_string).collect();
     let msg = format!(
-        "unresolved git merge-conflict markers: {regions} region(s), marker lines {}; \
+        "unresolved git merge-conflict markers: {}, marker lines {}; \
          not a lockfile any install could have used",
+        crate::model::count(regions, "region", "regions"),
         list.join("/")
     );
     Some(Diagnostic::error(

@@ -512,6 +512,11 @@ fn shared_bundle_runs_cleanly() {
         ) && title.contains("Failed with result 'signal'.` (3 times"),
         "{title}"
     );
+    // Nothing in a Postgres template database explains the crash (its
+    // causes named template1's cache hits).
+    let detail = str_of(second, "detail");
+    assert!(!detail.contains("template1"), "{detail}");
+    assert!(detail.contains("replaced 3 times (pids 20945"), "{detail}");
     let ev = second["evidence"].as_array().unwrap();
     assert!(ev
         .iter()

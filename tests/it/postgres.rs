@@ -239,10 +239,10 @@ fn pg15_locks_and_top_queries() {
         .iter()
         .find(|f| f.kind == "pg.lock_holder")
         .expect("lock holder");
-    assert_eq!(lock.title, "pid 24994 holds a lock 1 session(s) wait on");
+    assert_eq!(lock.title, "pid 24994 holds a lock 1 session wait on");
     assert!(
         lock.detail
-            .contains("(holder: SELECT pg_sleep(8);) blocked pid(s) 24998"),
+            .contains("(holder: SELECT pg_sleep(8);) blocked pid 24998"),
         "{}",
         lock.detail
     );
@@ -318,7 +318,7 @@ fn too_many_app_servers_and_idle_in_transaction() {
     );
     assert!(
         f.detail
-            .contains("`shop-api` runs 4 instance(s), which held 12, 12, 12 and 12 connections at their busiest (48 together"),
+            .contains("`shop-api` runs 4 instances, which held 12, 12, 12 and 12 connections at their busiest (48 together"),
         "{}",
         f.detail
     );

@@ -55,7 +55,11 @@ pub(super) fn activity(a: &mut PgAnalysis, series: &[&PgDump]) {
         a.findings.push(Finding {
             kind: "pg.idle_in_transaction".into(),
             tier: Tier::Data,
-            title: format!("{} session(s) idle in transaction, longest {:.0} s", idle_tx.len(), secs),
+            title: format!(
+                "{} idle in transaction, longest {:.0} s",
+                crate::model::count(idle_tx.len(), "session", "sessions"),
+                secs
+            ),
             detail: format!(
                 "pid {} ({}) sat idle in transaction for {secs:.0} s at {}; it holds its locks and snapshot meanwhile. Last query: {}",
                 r.get("pid").unwrap_or("?"), r.get("application_name").unwrap_or("?"), hms(d.time),
@@ -123,8 +127,10 @@ pub(super) fn connection_findings(a: &mut PgAnalysis, series: &[&PgDump]) {
                 total.peak
             ),
             detail: format!(
-                "At {} Postgres had {} client connections of {max}. `{app}` runs {instances} instance(s), which held {} connections at their busiest ({held_sum} together; {projected} if every instance peaked at once). Size the pools so that instances × pool size stays under max_connections, or add a pooler (PgBouncer).",
-                hms(total.at), total.peak, natural_list(&held)
+                "At {} Postgres had {} client connections of {max}. `{app}` runs {}, which held {} connections at their busiest ({held_sum} together; {projected} if every instance peaked at once). Size the pools so that instances × pool size stays under max_connections, or add a pooler (PgBouncer).",
+                hms(total.at), total.peak,
+                crate::model::count(instances as usize, "instance", "instances"),
+                natural_list(&held)
             ),
             score: 70.0,
             time: Some(total.at),

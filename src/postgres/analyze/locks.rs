@@ -51,12 +51,13 @@ pub(super) fn locks(
                 kind: "pg.lock_holder".into(),
                 tier: Tier::Data,
                 title: format!(
-                    "pid {holder} holds a lock {} session(s) wait on",
-                    waiters.len()
+                    "pid {holder} holds a lock {} wait on",
+                    crate::model::count(waiters.len(), "session", "sessions")
                 ),
                 detail: format!(
-                    "At {}, pid {holder}{query} blocked pid(s) {}.",
+                    "At {}, pid {holder}{query} blocked {} {}.",
                     hms(d.time),
+                    if waiters.len() == 1 { "pid" } else { "pids" },
                     waiters.join(", ")
                 ),
                 score: 60.0,
@@ -69,8 +70,15 @@ pub(super) fn locks(
             a.findings.push(Finding {
                 kind: "pg.lock_wait".into(),
                 tier: Tier::Data,
-                title: format!("{} lock(s) not granted", waiting.len()),
-                detail: format!("At {}, {} lock request(s) waited; the dump has no blocked_by column to name the holder.", hms(d.time), waiting.len()),
+                title: format!(
+                    "{} not granted",
+                    crate::model::count(waiting.len(), "lock", "locks")
+                ),
+                detail: format!(
+                    "At {}, {} waited; the dump has no blocked_by column to name the holder.",
+                    hms(d.time),
+                    crate::model::count(waiting.len(), "lock request", "lock requests")
+                ),
                 score: 50.0,
                 time: Some(d.time),
                 end: None,

@@ -186,10 +186,9 @@ pub(super) fn leak_finding(
         "resident"
     };
     let mut detail = format!(
-        "`{cmd}` on {host}: {what} memory climbs {} per hour (median Theil-Sen slope over {} \
-         growing run(s)",
+        "`{cmd}` on {host}: {what} memory climbs {} per hour (median Theil-Sen slope over {}",
         human(rate_h),
-        leaking.len()
+        crate::model::count(leaking.len(), "growing run", "growing runs")
     );
     for l in &leaking {
         detail.push_str(&format!(
@@ -216,9 +215,12 @@ pub(super) fn leak_finding(
             .map(|w| secs(w[1].first().time) - secs(w[0].first().time))
             .collect();
         detail.push_str(&format!(
-            " It was replaced {} time(s) (pids {}), each time near {} (median peak), about every \
+            " It was replaced {} (pids {}), each time near {} (median peak), about every \
              {:.1} min: a restart on a memory ceiling (heap limit or OOM kill).",
-            replaced.len(),
+            match replaced.len() {
+                1 => "once".to_string(),
+                n => format!("{n} times"),
+            },
             pids.join(" → "),
             human(ceiling),
             median(&lifetimes).unwrap_or(0.0) / 60.0

@@ -47,8 +47,12 @@ pub(super) fn oom_kills(samples: &[Sample]) -> Vec<Finding> {
             kind: "usage.oom_kill".into(),
             tier: Tier::System,
             title: format!(
-                "{} OOM kill(s) in cgroup {}",
-                s.value,
+                "{} in cgroup {}",
+                if s.value == 1.0 {
+                    "1 OOM kill".to_string()
+                } else {
+                    format!("{} OOM kills", s.value)
+                },
                 s.label("cgroup").unwrap_or("?")
             ),
             detail: format!("memory.events counts {} oom_kill on {}.", s.value, s.host),
