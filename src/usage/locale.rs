@@ -1,11 +1,11 @@
-//! Column and row names of `free` (procps-ng) and `df` (coreutils) as
-//! other locales print them, put back into the English names the readers
+//! Column and row names of `free` and `top` (procps-ng) and `df`
+//! (coreutils) as other locales print them, put back into the English names the readers
 //! know. A capture taken on a machine set to German or Chinese is as
 //! common in a support bundle as one in English; the numbers are the same.
 //!
 //! # Limitations
 //! The locales checked against real output here (procps-ng 4 and
-//! coreutils 9 under `LC_ALL=de_DE`, `fr_FR`, `es_ES`, `pt_BR`, `pl_PL`
+//! coreutils 9, `top` included, under `LC_ALL=de_DE`, `fr_FR`, `es_ES`, `pt_BR`, `pl_PL`
 //! and `zh_CN`; captures in `fixtures/usage/qa/locales/`). Others are
 //! refused with the header quoted and "another locale?". Older releases
 //! whose translations differ are not known.
@@ -176,6 +176,142 @@ const FREE_ROWS: &[(&str, &str)] = &[
     ("总量", "Total"),
 ];
 
+/// Words of `top`'s summary lines (tasks, CPU shares, memory) in the
+/// known locales, phrases before their parts; German's `Spch` and `avail
+/// Spch` too.
+const TOP: &[(&str, &str)] = &[
+    ("Tâches:", "Tasks:"),
+    ("Tareas:", "Tasks:"),
+    ("Tarefas:", "Tasks:"),
+    ("任务:", "Tasks:"),
+    ("en cours", "running"),
+    ("en veille", "sleeping"),
+    ("arrêté", "stopped"),
+    ("em exec.", "running"),
+    ("dormindo", "sleeping"),
+    ("parado", "stopped"),
+    ("zumbi", "zombie"),
+    ("dispo Mem", "avail Mem"),
+    ("avail mem", "avail Mem"),
+    ("avail Spch", "avail Mem"),
+    ("dost. RAM", "avail Mem"),
+    ("MB mem", "MiB Mem"),
+    ("MB swap", "MiB Swap"),
+    ("Spch", "Mem"),
+    ("RAM", "Mem"),
+    ("Éch", "Swap"),
+    ("Intercambio", "Swap"),
+    ("libr", "free"),
+    ("util", "used"),
+    ("tamp/cache", "buff/cache"),
+    ("razem", "total"),
+    ("wolne", "free"),
+    ("użyte", "used"),
+    ("buf/cache", "buff/cache"),
+];
+
+/// CPU shares' two-letter names (French `ut`, Polish `uż be io sk`).
+const TOP_CPU: &[(&str, &str)] = &[
+    ("%CPU:", "%Cpu(s):"),
+    ("ut", "us"),
+    ("uż", "us"),
+    ("be", "id"),
+    ("io", "wa"),
+    ("sk", "st"),
+];
+
+/// Polish counts tasks as `label: N` (`Zadania:razem:  92, działających:
+/// 1, ...`).
+const TOP_TASKS_PL: &[(&str, &str)] = &[
+    ("razem", "total"),
+    ("działających", "running"),
+    ("śpiących", "sleeping"),
+    ("zatrzymanych", "stopped"),
+    ("zombie", "zombie"),
+];
+
+/// `top`'s process-table header names in the known locales.
+const TOP_COLUMNS: &[(&str, &str)] = &[
+    ("进程", "PID"),
+    ("UTIL.", "USER"),
+    ("USUARIO", "USER"),
+    ("UŻYTK.", "USER"),
+    ("WIRT", "VIRT"),
+    ("REZ", "RES"),
+    ("WSP", "SHR"),
+    ("%PAM", "%MEM"),
+    ("ZEIT+", "TIME+"),
+    ("TEMPS+", "TIME+"),
+    ("TEMPO+", "TIME+"),
+    ("CZAS+", "TIME+"),
+    ("BEFEHL", "COMMAND"),
+    ("COM.", "COMMAND"),
+    ("COMANDO", "COMMAND"),
+    ("KOMENDA", "COMMAND"),
+];
+
+/// `line` with every phrase of `table` that stands between non-word
+/// characters (`libr,` and `util.` too) replaced.
+fn replace_words(line: &str, table: &[(&str, &str)]) -> String {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(line.len() + 16);
+    let mut i = 0;
+    'next: while i < line.len() {
+        if !word(line[..i].chars().next_back()) {
+            for (from, to) in table {
+                if line[i..].starts_with(from) && !word(line[i + from.len()..].chars().next()) {
+                    out.push_str(to);
+                    i += from.len();
+                    continue 'next;
+                }
+            }
+        }
+        let c = line[i..].chars().next().expect("in bounds");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// A `top` summary line in English.
+pub fn top_summary(line: &str) -> String {
+    let l = line.trim_start();
+    if let Some(rest) = l.strip_prefix("Zadania:") {
+        let parts: Vec<String> = rest
+            .split(',')
+            .filter_map(|p| {
+                let (label, n) = p.split_once(':')?;
+                let en = TOP_TASKS_PL.iter().find(|(pl, _)| *pl == label.trim())?.1;
+                Some(format!("{} {en}", n.trim()))
+            })
+            .collect();
+        return format!("Tasks: {}", parts.join(", "));
+    }
+    if l.starts_with("%C") {
+        return replace_words(l, TOP_CPU);
+    }
+    replace_words(l, TOP)
+}
+
+/// A `top` process-table header in English: known names replaced, and
+/// the state column `S` put back where a translation left it blank
+/// (zh_CN prints `SHR    %CPU`, its rows keep the state).
+pub fn top_header(line: &str) -> String {
+    let mut words: Vec<&str> = line
+        .split_whitespace()
+        .map(|w| {
+            TOP_COLUMNS
+                .iter()
+                .find(|(from, _)| *from == w)
+                .map_or(w, |(_, to)| to)
+        })
+        .collect();
+    if let Some(at) = words.windows(2).position(|p| p == ["SHR", "%CPU"]) {
+        words.insert(at + 1, "S");
+    }
+    words.join(" ")
+}
+
 /// Words of `line` replaced whole by their English name; spacing becomes
 /// one space, which the readers (split on whitespace) do not mind.
 fn translate(line: &str, table: &[(&str, &str)]) -> String {
@@ -228,6 +364,26 @@ mod tests {
             "total used free shared buffers cache available"
         );
         assert_eq!(free_row("Speicher"), "Mem");
+        assert_eq!(
+            top_summary(
+                "MiB Éch :      0,0 total,      0,0 libr,      0,0 util.  23163,5 dispo Mem"
+            ),
+            "MiB Swap :      0,0 total,      0,0 free,      0,0 used.  23163,5 avail Mem"
+        );
+        assert_eq!(
+            top_summary("Zadania:razem:  92, działających:   1, śpiących:  91, zombie:   0"),
+            "Tasks: 92 total, 1 running, 91 sleeping, 0 zombie"
+        );
+        assert_eq!(
+            top_summary("%CPU:     0,0 uż,  0,0 sy,100,0 be,  0,0 io,  0,0 sk"),
+            "%Cpu(s):     0,0 us,  0,0 sy,100,0 id,  0,0 wa,  0,0 st"
+        );
+        // A word that merely starts like a known one is left alone.
+        assert_eq!(top_summary("MiB Mem : 1 utility"), "MiB Mem : 1 utility");
+        assert_eq!(
+            top_header("进程 USER  PR  NI VIRT RES SHR    %CPU  %MEM  TIME+ COMMAND"),
+            "PID USER PR NI VIRT RES SHR S %CPU %MEM TIME+ COMMAND"
+        );
         assert_eq!(free_row("Swap"), "Swap");
         // English passes through.
         assert_eq!(

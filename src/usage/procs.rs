@@ -50,8 +50,8 @@ fn col_of(name: &str) -> Col {
         "VIRT" | "VSZ" | "VSIZE" => Col::Virt,
         "RES" | "RSS" | "RSZ" => Col::Res,
         "SHR" => Col::Shr,
-        // `BEFEHL`: top's COMMAND under LC_ALL=de_DE.UTF-8.
-        "COMMAND" | "CMD" | "ARGS" | "COMM" | "BEFEHL" => Col::Command,
+        // Other locales' names are made English first (`locale`).
+        "COMMAND" | "CMD" | "ARGS" | "COMM" => Col::Command,
         _ => Col::Other,
     }
 }
@@ -273,8 +273,7 @@ fn split_row<'l>(line: &'l str, names: &[&str], has_command: bool) -> Result<Vec
         };
         let last = (w + take).min(spans.len()) - 1;
         let cell = &line[spans[w].0..spans[last].1];
-        // `ZEIT+`: top's TIME+ under de_DE.
-        let timed = matches!(upper.as_str(), "TIME" | "TIME+" | "ELAPSED" | "ZEIT+");
+        let timed = matches!(upper.as_str(), "TIME" | "TIME+" | "ELAPSED");
         if timed && !is_duration(cell) {
             return Err(format!(
                 "column {name} holds `{cell}`, not a time: a column before it has spaces this \
@@ -332,11 +331,9 @@ static LOAD: LazyLock<Regex> = LazyLock::new(|| {
 });
 static CPU_PAIR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\d+(?:[.,]\d+)?)\s*%?\s*(us|sy|ni|id|wa|hi|si|st)\b").unwrap());
-// `avail Spch` and `Spch` (Speicher): procps-ng's German for `avail Mem`
-// and `Mem`.
 static MEM_PAIR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(\d+(?:[.,]\d+)?)([kmgtKMGT]?)\s+(total|free|used|buff/cache|buffers|cached|avail Mem|avail Spch)",
+        r"(\d+(?:[.,]\d+)?)([kmgtKMGT]?)\s+(total|free|used|buff/cache|buffers|cached|avail Mem)",
     )
     .unwrap()
 });
@@ -385,8 +382,8 @@ fn top_block(out: &mut Out, lines: &[&str], start: usize, end: usize, cpu_valid:
         );
     }
     let mut i = start + 1;
-    while i < end && !lines[i].trim_start().starts_with("PID") {
-        if !summary_line(out, lines[i], cpu_valid) {
+    while i < end && !is_top_table_header(lines[i]) {
+        if !summary_line(out, &super::locale::top_summary(lines[i]), cpu_valid) {
             out.issue(
                 i,
                 format!(
@@ -401,8 +398,13 @@ fn top_block(out: &mut Out, lines: &[&str], start: usize, end: usize, cpu_valid:
         out.issue(start, "top block has no process table");
         return;
     }
-    let header = lines[i];
-    read_table(out, header, (i + 1..end).map(|j| (j, lines[j])), |_| false);
+    let header = super::locale::top_header(lines[i]);
+    read_table(out, &header, (i + 1..end).map(|j| (j, lines[j])), |_| false);
+}
+
+/// The process table's header: a PID column first, in any known locale.
+fn is_top_table_header(line: &str) -> bool {
+    super::locale::top_header(line).starts_with("PID ")
 }
 
 /// Reads one summary line; false when it is not one this reader knows
@@ -445,7 +447,7 @@ fn summary_line(out: &mut Out, line: &str, cpu_valid: bool) -> bool {
                 out.push(&format!("cpu.{name}_pct"), &[], v);
             }
         }
-    } else if l.contains("Mem") || l.contains("Spch") || l.contains("Swap") {
+    } else if l.contains("Mem") || l.contains("Swap") {
         return top_memory(out, l);
     } else {
         return false;
@@ -475,7 +477,7 @@ fn top_memory(out: &mut Out, l: &str) -> bool {
         };
         let Some(n) = decimal(&c[1]) else { continue };
         let metric = match (&c[3], is_swap) {
-            ("avail Mem" | "avail Spch", _) => "mem.available_bytes",
+            ("avail Mem", _) => "mem.available_bytes",
             ("total", false) => "mem.total_bytes",
             ("used", false) => "mem.used_bytes",
             ("free", false) => "mem.free_bytes",

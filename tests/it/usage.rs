@@ -756,3 +756,48 @@ fn free_and_df_in_six_locales_and_typed_df() {
     }
     assert_eq!(locales, 6);
 }
+
+/// QA: `top` under French, Spanish, Brazilian Portuguese, Polish and
+/// Chinese locales gave "top summary line not read" for its tasks, CPU or
+/// memory lines (and Chinese names its PID column `进程` and leaves the
+/// state column's name blank). Every locale's capture yields the figures
+/// an English one does.
+#[test]
+fn top_in_six_locales() {
+    let base = qa("locales");
+    let metrics = |path: &Path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(usage::detect("top.txt", &text), Some(SnapshotKind::Top));
+        let p = usage::parse(SnapshotKind::Top, &mtime_ctx("top.txt"), &text).unwrap();
+        assert!(p.issues.is_empty(), "{path:?}: {:?}", p.issues);
+        let total = value(&p, "mem.total_bytes", None).unwrap();
+        assert!(
+            (total - 24105.1 * 1024.0 * 1024.0).abs() < 1.0,
+            "{path:?}: {total}"
+        );
+        let names: std::collections::BTreeSet<String> =
+            p.samples.iter().map(|s| s.metric.clone()).collect();
+        let commands = p
+            .samples
+            .iter()
+            .filter(|s| s.metric == "proc.rss_bytes")
+            .filter(|s| s.labels.iter().any(|(k, v)| k == "command" && v != "?"))
+            .count();
+        assert!(commands > 0, "{path:?}");
+        names
+    };
+    let english = metrics(&base.join("top-en.txt"));
+    for want in [
+        "load.1m",
+        "tasks.total",
+        "cpu.idle_pct",
+        "mem.available_bytes",
+        "swap.total_bytes",
+    ] {
+        assert!(english.contains(want), "{want}: {english:?}");
+    }
+    for locale in ["de_DE", "fr_FR", "es_ES", "pt_BR", "pl_PL", "zh_CN"] {
+        let got = metrics(&base.join(locale).join("top.txt"));
+        assert_eq!(got, english, "{locale}");
+    }
+}
