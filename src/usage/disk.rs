@@ -7,7 +7,10 @@
 //! `--block-size` output without a suffix cannot be recognised. Mount points
 //! with spaces are kept whole only as the last column. iostat keeps only
 //! its last report (the first is the since-boot average) unless `-t` stamps
-//! each one; its `MM/DD/YYYY` dates are read as US order and UTC.
+//! each one; its stamps are read as UTC, and a slashed date whose
+//! numbers are both 12 or less (`05/12/2026`) is taken in the order that
+//! lands nearer the snapshot's path or modification time (US order when
+//! it has neither).
 
 use super::units::{has_suffix, size_or_plain};
 use super::{Out, Parsed, SnapshotCtx};
@@ -161,8 +164,15 @@ pub fn parse_du(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
     Ok(out.parsed)
 }
 
+/// A report's `-t` stamp as sysstat prints it in any locale: `12/05/26
+/// 02:29:59` (C), `12/05/2026 02:29:59 AM` (en_US), `05/12/2026` (fr_FR,
+/// pt_BR: day first), `05/12/26` (es_ES), `05.12.2026` (de_DE, pl_PL),
+/// `2026年12月05日 02时29分45秒` (zh_CN), or ISO 8601 (`S_TIME_FORMAT=ISO`).
 static IOSTAT_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?: (AM|PM))?\s*$|^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})").unwrap()
+    Regex::new(
+        r"^(\d{1,2})([/.])(\d{1,2})[/.](\d{4}|\d{2}) (\d{1,2}):(\d{2}):(\d{2})(?: (AM|PM))?\s*$|^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})|^(\d{4})年(\d{1,2})月(\d{1,2})日 (\d{1,2})时(\d{2})分(\d{2})秒\s*$",
+    )
+    .unwrap()
 });
 
 /// `iostat -x`: the avg-cpu block and the device table of the last report.
@@ -188,11 +198,14 @@ pub fn parse_iostat(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> 
         .max()
         .copied()
         .unwrap_or(0);
+    let read: Vec<Stamp> = stamps.iter().filter_map(|i| stamp(lines[*i])).collect();
+    let day_first = day_first(&read, ctx.fallback_time.map(|(t, _)| t));
     let time = stamps
         .iter()
         .rev()
         .find(|i| **i <= last_dev)
-        .and_then(|i| iostat_time(lines[*i]));
+        .and_then(|i| stamp(lines[*i]))
+        .and_then(|s| s.time(day_first));
     let mut out = Out::new(ctx, time)?;
     if let Some(&c) = cpu_at.iter().rev().find(|c| **c >= start) {
         let names: Vec<&str> = lines[c].split_whitespace().skip(1).collect();
@@ -251,29 +264,93 @@ fn iostat_metric(name: &str) -> Option<(&'static str, f64)> {
     })
 }
 
-fn iostat_time(line: &str) -> Option<jiff::Timestamp> {
-    let c = IOSTAT_TIME.captures(line.trim())?;
-    if let Some(iso) = c.get(8) {
-        let dt: jiff::civil::DateTime = iso.as_str().parse().ok()?;
-        return dt
+/// One `-t` stamp as read, before the order of a slashed date's first two
+/// numbers is known.
+#[derive(Clone, Copy)]
+struct Stamp {
+    /// The date's two numbers in the order printed (`05/12`), or month and
+    /// day where the form says (`2026年12月05日`, ISO).
+    first: i8,
+    second: i8,
+    /// Dotted and Chinese dates put the day first or say which is which.
+    order: Option<bool>,
+    year: i16,
+    clock: (i8, i8, i8),
+}
+
+impl Stamp {
+    fn time(&self, day_first: bool) -> Option<jiff::Timestamp> {
+        let (month, day) = if self.order.unwrap_or(day_first) {
+            (self.second, self.first)
+        } else {
+            (self.first, self.second)
+        };
+        let (h, m, s) = self.clock;
+        jiff::civil::Date::new(self.year, month, day)
+            .ok()?
+            .to_datetime(jiff::civil::Time::new(h, m, s, 0).ok()?)
             .to_zoned_datetime(jiff::tz::TimeZone::UTC)
             .ok()
-            .map(|z| z.timestamp());
+            .map(|z| z.timestamp())
     }
-    let n = |i: usize| c[i].parse::<i16>().ok();
-    let mut hour = n(4)?;
-    match c.get(7).map(|m| m.as_str()) {
+}
+
+fn stamp(line: &str) -> Option<Stamp> {
+    let c = IOSTAT_TIME.captures(line.trim())?;
+    let n = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i16>().ok());
+    if let Some(iso) = c.get(9) {
+        let dt: jiff::civil::DateTime = iso.as_str().parse().ok()?;
+        return Some(Stamp {
+            first: dt.month(),
+            second: dt.day(),
+            order: Some(false),
+            year: dt.year(),
+            clock: (dt.hour(), dt.minute(), dt.second()),
+        });
+    }
+    if c.get(10).is_some() {
+        return Some(Stamp {
+            first: n(11)? as i8,
+            second: n(12)? as i8,
+            order: Some(false),
+            year: n(10)?,
+            clock: (n(13)? as i8, n(14)? as i8, n(15)? as i8),
+        });
+    }
+    let mut hour = n(5)?;
+    match c.get(8).map(|m| m.as_str()) {
         Some("PM") if hour < 12 => hour += 12,
         Some("AM") if hour == 12 => hour = 0,
         _ => {}
     }
-    let dt = jiff::civil::date(n(3)?, n(1)? as i8, n(2)? as i8).at(
-        hour as i8,
-        n(5)? as i8,
-        n(6)? as i8,
-        0,
-    );
-    dt.to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .ok()
-        .map(|z| z.timestamp())
+    let year = n(4)?;
+    Some(Stamp {
+        first: n(1)? as i8,
+        second: n(3)? as i8,
+        order: (&c[2] == ".").then_some(true),
+        year: if year < 100 { 2000 + year } else { year },
+        clock: (hour as i8, n(6)? as i8, n(7)? as i8),
+    })
+}
+
+/// Whether slashed dates put the day first: a first number above 12
+/// says so, a second above 12 says not; else the reading nearer the
+/// snapshot's own time (its path or modification time) wins, and without
+/// one the US order.
+fn day_first(stamps: &[Stamp], near: Option<jiff::Timestamp>) -> bool {
+    let slashed = || stamps.iter().filter(|s| s.order.is_none());
+    if slashed().any(|s| s.first > 12) {
+        return true;
+    }
+    if slashed().any(|s| s.second > 12) {
+        return false;
+    }
+    let (Some(near), Some(s)) = (near, slashed().next_back()) else {
+        return false;
+    };
+    let off = |day_first| {
+        s.time(day_first)
+            .map_or(i64::MAX, |t| (t.as_second() - near.as_second()).abs())
+    };
+    off(true) < off(false)
 }

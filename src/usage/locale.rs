@@ -1,4 +1,4 @@
-//! Column and row names of `free` and `top` (procps-ng) and `df`
+//! Column and row names of `free`, `top` and `vmstat` (procps-ng) and `df`
 //! (coreutils) as other locales print them, put back into the English names the readers
 //! know. A capture taken on a machine set to German or Chinese is as
 //! common in a support bundle as one in English; the numbers are the same.
@@ -250,6 +250,53 @@ const TOP_COLUMNS: &[(&str, &str)] = &[
     ("KOMENDA", "COMMAND"),
 ];
 
+/// `vmstat`'s column names in the known locales.
+const VMSTAT: &[(&str, &str)] = &[
+    ("frei", "free"),
+    ("Cache", "cache"),
+    ("inakt", "inact"),
+    ("aktiv", "active"),
+    ("libre", "free"),
+    ("tampon", "buff"),
+    ("actif", "active"),
+    ("búf", "buff"),
+    ("caché", "cache"),
+    ("activo", "active"),
+    ("livre", "free"),
+    ("inativ", "inact"),
+    ("ativo", "active"),
+    ("交换", "swpd"),
+    ("空闲", "free"),
+    ("缓冲", "buff"),
+    ("缓存", "cache"),
+    ("不活动", "inact"),
+    ("活动", "active"),
+    ("dz", "r"),
+    ("bl", "b"),
+    ("swap", "swpd"),
+    ("wolna", "free"),
+    ("bufor", "buff"),
+    ("nieakt", "inact"),
+    ("akt", "active"),
+    ("uż", "us"),
+    ("be", "id"),
+    ("io", "wa"),
+    ("sk", "st"),
+];
+
+/// A `vmstat` column header (`r  b   swpd   free ...`) in English.
+pub fn vmstat_header(line: &str) -> String {
+    line.split_whitespace()
+        .map(|w| {
+            VMSTAT
+                .iter()
+                .find(|(from, _)| *from == w)
+                .map_or(w, |(_, to)| to)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `line` with every phrase of `table` that stands between non-word
 /// characters (`libr,` and `util.` too) replaced.
 fn replace_words(line: &str, table: &[(&str, &str)]) -> String {
@@ -364,6 +411,10 @@ mod tests {
             "total used free shared buffers cache available"
         );
         assert_eq!(free_row("Speicher"), "Mem");
+        assert_eq!(
+            vmstat_header("dz bl   swap  wolna  bufor  cache   si   so uż sy be io sk"),
+            "r b swpd free buff cache si so us sy id wa st"
+        );
         assert_eq!(
             top_summary(
                 "MiB Éch :      0,0 total,      0,0 libr,      0,0 util.  23163,5 dispo Mem"

@@ -164,16 +164,19 @@ fn free_unit(path: &str, rows: &[&str]) -> f64 {
         .unwrap_or(KIB)
 }
 
+/// vmstat's column header, `r  b  swpd ...` in any known locale.
+pub fn is_vmstat_header(line: &str) -> bool {
+    super::locale::vmstat_header(line).starts_with("r b ")
+}
+
 /// `vmstat`, one-shot or with an interval, with or without `-t`.
 pub fn parse_vmstat(ctx: &SnapshotCtx, text: &str) -> Result<Parsed, FileIssue> {
     let lines: Vec<&str> = text.lines().collect();
-    let Some(h) = lines.iter().position(|l| {
-        let w: Vec<&str> = l.split_whitespace().collect();
-        w.first() == Some(&"r") && w.get(1) == Some(&"b")
-    }) else {
+    let Some(h) = lines.iter().position(|l| is_vmstat_header(l)) else {
         return Err(ctx.issue(Some(1), "expected vmstat's `r  b  swpd ...` column header"));
     };
-    let names: Vec<&str> = lines[h].split_whitespace().collect();
+    let header = super::locale::vmstat_header(lines[h]);
+    let names: Vec<&str> = header.split_whitespace().collect();
     let unit = vmstat_unit(ctx.path);
     let rows: Vec<(usize, Vec<&str>)> = lines
         .iter()

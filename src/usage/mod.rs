@@ -135,7 +135,9 @@ pub fn detect(path: &str, text: &str) -> Option<SnapshotKind> {
         && locale::df_header(first).contains("Mounted on")
     {
         SnapshotKind::Df
-    } else if first.starts_with("procs") && first.contains("memory") {
+    } else if (first.starts_with("procs") || first.starts_with("proc."))
+        && text.lines().take(4).any(memory::is_vmstat_header)
+    {
         SnapshotKind::Vmstat
     } else if head.contains("avg-cpu:")
         || head

@@ -801,3 +801,78 @@ fn top_in_six_locales() {
         assert_eq!(got, english, "{locale}");
     }
 }
+
+/// QA: `iostat -t` stamps were read only as `MM/DD/YYYY` (C prints
+/// `12/05/26`, French `05/12/2026`, German `05.12.2026`, Chinese
+/// `2026年12月05日 02时29分45秒`): the report's time fell back to the
+/// file's. Each locale's capture now dates its last report by its stamp.
+#[test]
+fn iostat_stamps_in_every_locale() {
+    let base = qa("locales");
+    let mut files = vec![base.join("iostat-tx-en.txt")];
+    for locale in ["de_DE", "fr_FR", "es_ES", "pt_BR", "pl_PL", "zh_CN"] {
+        files.push(base.join(locale).join("iostat-tx.txt"));
+    }
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let p = parse_text("iostat-tx.txt", &text).unwrap();
+        assert!(p.issues.is_empty(), "{f:?}: {:?}", p.issues);
+        let t = p.samples[0].time.to_string();
+        assert!(t.starts_with("2026-12-05T02:"), "{f:?}: {t}");
+        assert!(p
+            .samples
+            .iter()
+            .all(|s| s.time_source == TimeSource::Content));
+    }
+    // `05/12/2026` alone cannot say which is the month: the reading nearer
+    // the file's own time wins (12 May for a file of 11 May).
+    let fr = std::fs::read_to_string(&files[3]).unwrap();
+    let may = SnapshotCtx {
+        path: "iostat.txt",
+        host: "live",
+        fallback_time: Some(("2026-05-11T09:00:00Z".parse().unwrap(), TimeSource::Mtime)),
+    };
+    let p = usage::parse(SnapshotKind::Iostat, &may, &fr).unwrap();
+    assert!(p.samples[0].time.to_string().starts_with("2026-05-12T02:"));
+}
+
+/// QA: vmstat under French, Portuguese and Polish locales was not
+/// recognised (`mémoire`, `proc.`, `dz bl`), and its memory columns in
+/// German, Spanish or Chinese (`frei`, `caché`, `空闲`) were dropped.
+#[test]
+fn vmstat_in_six_locales() {
+    let base = qa("locales");
+    let metrics = |path: &Path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let p = parse_text("vmstat.txt", &text).unwrap();
+        assert!(p.issues.is_empty(), "{path:?}: {:?}", p.issues);
+        let mut names: Vec<String> = p.samples.iter().map(|s| s.metric.clone()).collect();
+        names.sort();
+        names.dedup();
+        (names, p.samples.iter().map(|s| s.time).max())
+    };
+    let (english, _) = metrics(&base.join("vmstat-at-en.txt"));
+    assert!(
+        english.contains(&"vm.inact_bytes".to_string()),
+        "{english:?}"
+    );
+    for locale in ["de_DE", "fr_FR", "es_ES", "pt_BR", "pl_PL", "zh_CN"] {
+        let (plain, _) = metrics(&base.join(locale).join("vmstat.txt"));
+        assert!(
+            plain.contains(&"vm.free_bytes".to_string()),
+            "{locale}: {plain:?}"
+        );
+        assert!(
+            plain.contains(&"vm.cache_bytes".to_string()),
+            "{locale}: {plain:?}"
+        );
+        assert!(
+            plain.contains(&"vm.cpu_idle_pct".to_string()),
+            "{locale}: {plain:?}"
+        );
+        let (active, last) = metrics(&base.join(locale).join("vmstat-at.txt"));
+        assert_eq!(active, english, "{locale}");
+        // `-t` stamps each line; the second is one second after the first.
+        assert!(last.unwrap().to_string().starts_with("2026-12-05T02:29:"));
+    }
+}
