@@ -7,16 +7,22 @@
 //! runner-up are kept for `--debug` and the inventory. Framing then reads
 //! every line: a line the format reads starts a record; any other line
 //! continues the record before it (stack traces, a statement over several
-//! lines), and a line before the first record is counted as unparsed.
+//! lines), and a line before the first record is counted as unparsed. A
+//! runtime's own crash report (a Go panic, the JVM's uncaught exception)
+//! begins a record of its own, and a runtime's dump stays one record
+//! where no header marks records (`plain`, or between JSON lines); see
+//! `multiline.rs`.
 //!
 //! # Limitations
 //! - One format per file: a file that mixes formats is read with the one
 //!   that reads most of its first lines.
 //! - A JSON value spread over several lines is read as one record only
 //!   when it opens with `{` alone on its line in a JSON log (as
-//!   `JSON.stringify(x, null, 2)` prints it) and closes within 2,000
-//!   lines; otherwise its lines are continuation text of the record
-//!   before. A file of such values alone is not detected as JSON.
+//!   `JSON.stringify(x, null, 2)` and `jq .` print it) and closes within
+//!   2,000 lines; otherwise its lines are continuation text of the record
+//!   before. Detection counts such a value's lines as read when it closes
+//!   within the lines sampled (200), so a file of such values alone is a
+//!   JSON log if its values are shorter than that.
 //! - dmesg's seconds since boot get no time here; the analysis puts them
 //!   on the wall clock once the bundle's boot time is known
 //!   (`crate::time::boot`).
@@ -47,6 +53,7 @@ mod fast;
 mod format;
 mod frame;
 mod json_fast;
+mod multiline;
 mod structured;
 
 pub use format::{infer_severity, Fields, Format, FormatDef, FormatError, SampleDef};
@@ -129,7 +136,15 @@ impl Registry {
             .iter()
             .enumerate()
             .filter(|(_, f)| !f.is_fallback())
-            .map(|(i, f)| (i, lines.iter().filter(|l| f.parse(l).is_some()).count()))
+            .map(|(i, f)| {
+                let read = lines.iter().filter(|l| f.parse(l).is_some()).count();
+                // Values printed over several lines are read whole.
+                let gathered = match f.reads_json() {
+                    true => chunk::gathered_json_lines(f, &lines),
+                    false => 0,
+                };
+                (i, read + gathered)
+            })
             .collect();
         // Stable sort keeps the table order among equal scores.
         scores.sort_by_key(|s| std::cmp::Reverse(s.1));
@@ -137,7 +152,7 @@ impl Registry {
         // Indented lines continue a record (a statement's body, a stack
         // trace): a Postgres log whose first lines are one long statement
         // is still a Postgres log. A format must read a tenth of the rest.
-        let heads = lines.iter().filter(|l| !l.starts_with([' ', '\t'])).count();
+        let heads = heads(&lines);
         if score == 0 || score * 10 < heads {
             return self.fallback(&lines);
         }
@@ -153,6 +168,21 @@ impl Registry {
             sampled: lines.len(),
         })
     }
+}
+
+/// Lines of a sample that could begin a record: not indented, and not
+/// the other lines of a runtime's dump (a goroutine dump's function lines
+/// and registers, a traceback's final line; see `multiline.rs`).
+fn heads(lines: &[&str]) -> usize {
+    let mut prev: Option<&str> = None;
+    let mut count = 0;
+    for l in lines {
+        let continues = multiline::always_continues(l)
+            || prev.is_some_and(|p| multiline::continues_after(p, l));
+        count += !continues as usize;
+        prev = Some(l);
+    }
+    count
 }
 
 impl Registry {
