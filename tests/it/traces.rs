@@ -253,6 +253,46 @@ const CASES: &[Case] = &[
             "app.rb:14:in `rescue in checkout': checkout failed (RuntimeError)",
         )],
     },
+    // Python's uncaught exception after JSON lines: one record without a
+    // time, its final line included, named by it (it was two).
+    Case {
+        file: "python-json.log",
+        format: "json",
+        records: &[
+            (1, 1, "info", "job 41 started"),
+            (2, 1, "error", "job 41 lost its database connection"),
+            (3, 5, "error", "KeyError: '41'"),
+        ],
+    },
+    // Postgres 15's own stderr: DETAIL, HINT, CONTEXT and STATEMENT lines
+    // and the tab-indented lines of a statement or of a deadlock's DETAIL
+    // join their record.
+    Case {
+        file: "postgres.log",
+        format: "postgres-stderr",
+        records: &[
+            (1, 1, "info", "starting PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu, compiled by gcc (Debian 12.2.0-14+deb12u1) 12.2.0, 64-bit"),
+            (2, 1, "info", "listening on IPv4 address \"127.0.0.1\", port 55434"),
+            (3, 1, "info", "listening on Unix socket \"/tmp/outsidein-pg.morDkn/.s.PGSQL.55434\""),
+            (4, 1, "info", "database system was shut down at 2026-12-05 02:20:24 UTC"),
+            (5, 1, "info", "database system is ready to accept connections"),
+            (6, 3, "error", "duplicate key value violates unique constraint \"orders_pkey\""),
+            (9, 5, "error", "relation \"orderz\" does not exist at character 23"),
+            (14, 4, "error", "order 2 cannot be charged"),
+            (18, 3, "info", "duration: 601.919 ms  statement: SELECT pg_sleep(0.6),"),
+            (21, 1, "info", "duration: 1005.650 ms  statement: SELECT pg_sleep(1);"),
+            (22, 1, "info", "duration: 1003.091 ms  statement: SELECT pg_sleep(1);"),
+            (23, 8, "error", "deadlock detected"),
+            (31, 1, "info", "duration: 525.089 ms  statement: UPDATE orders SET total = 21 WHERE id = 2;"),
+            (32, 1, "info", "received fast shutdown request"),
+            (33, 1, "info", "aborting any active transactions"),
+            (34, 1, "info", "background worker \"logical replication launcher\" (PID 25227) exited with exit code 1"),
+            (35, 1, "info", "shutting down"),
+            (36, 1, "info", "checkpoint starting: shutdown immediate"),
+            (37, 1, "info", "checkpoint complete: wrote 921 buffers (5.6%); 0 WAL file(s) added, 0 removed, 0 recycled; write=0.023 s, sync=1.486 s, total=1.540 s; sync files=305, longest=0.236 s, average=0.005 s; distance=4237 kB, estimate=4237 kB"),
+            (38, 1, "info", "database system is shut down"),
+        ],
+    },
 ];
 
 #[test]
