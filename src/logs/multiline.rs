@@ -9,8 +9,9 @@
 //! What makes one record:
 //! - a Python traceback, with its chained tracebacks (`During handling of
 //!   the above exception ...`, `The above exception was the direct cause
-//!   ...`) and its final `ValueError: ...` line; under a timestamped
-//!   format it stays with the line that logged it (`logger.exception`);
+//!   ...`) and its final `ValueError: ...` line; it stays with the line
+//!   that logged it (`logger.exception`) under a timestamped format, and
+//!   after `logging.basicConfig()`'s default `ERROR:name:message` line;
 //! - a Java exception with its `Caused by:`, `Suppressed:` and `... N
 //!   more` lines; `Exception in thread "main" ...` (the JVM's uncaught
 //!   handler) begins a record of its own in any format;
@@ -18,9 +19,9 @@
 //!   caret line, the `Error: ...` line, its `at` frames and the closing
 //!   `Node.js vN` line; an error printed by `console.error`, with its own
 //!   properties (`{`, indented members, `}`);
-//! - Ruby's uncaught exception (`app.rb:3:in 'foo': msg (RuntimeError)`,
-//!   its `from` lines and the causes printed after them), and a
-//!   backtrace's own `app.rb:3:in 'foo'` lines;
+//! - Ruby's uncaught exception (`app.rb:3:in 'foo': msg (RuntimeError)`
+//!   and its `from` lines), and a backtrace's own `app.rb:3:in 'foo'`
+//!   lines;
 //! - a Go panic or `fatal error:` with every goroutine block after it and
 //!   the `exit status N` of `go run`; a goroutine dump (`SIGQUIT: quit`)
 //!   whole, registers included: it is one event, the process asked to
@@ -43,10 +44,14 @@
 //!   not.
 //! - A Go function line (`main.main()`) continues only after a
 //!   `goroutine N [...]:` line or a tab-indented `.go:N` file line.
+//! - The cause Ruby prints after an uncaught exception's `from` lines has
+//!   the same shape as the next run's uncaught exception (a service that
+//!   crashes in a loop appends them to one file), so it is a record of its
+//!   own: crashes are counted, at the cost of one more record per cause.
 
 /// Whether `line` begins a runtime's own crash report: a record in every
 /// format, even one whose lines it does not read (unless
-/// [`continues_after`] the line before says it is a cause).
+/// [`continues_after`] the line before says otherwise).
 pub(super) fn crash_start(line: &str) -> bool {
     match line.as_bytes().first() {
         None | Some(b' ' | b'\t') => false,
@@ -87,16 +92,14 @@ pub(super) fn continues_after(prev: &str, line: &str) -> bool {
     let prev = prev.trim_end();
     if line.starts_with("Traceback (most recent call last):") {
         return prev.starts_with("During handling of the above exception")
-            || prev.starts_with("The above exception was the direct cause");
+            || prev.starts_with("The above exception was the direct cause")
+            || python_default_line(prev);
     }
     if go_file_line(prev) {
         return go_function(line) || line.starts_with("exit status ");
     }
     if goroutine_header(prev) {
         return go_function(line);
-    }
-    if prev.starts_with("\tfrom ") {
-        return ruby_uncaught(line);
     }
     if node_location(prev) {
         // The source line that threw, whatever its indentation.
@@ -127,6 +130,17 @@ pub(super) fn head(message: &str) -> &str {
         }
     }
     first
+}
+
+/// A line of Python's `logging.basicConfig()` with its default format,
+/// `ERROR:billing:invoice 8 failed`: the line `logger.exception` prints
+/// before its traceback.
+fn python_default_line(t: &str) -> bool {
+    ["CRITICAL:", "ERROR:", "WARNING:", "INFO:", "DEBUG:"]
+        .iter()
+        .find_map(|level| t.strip_prefix(level))
+        .and_then(|rest| rest.split_once(':'))
+        .is_some_and(|(name, _)| !name.contains(char::is_whitespace))
 }
 
 /// A line that marks a column of the line above it: `^`, `~~~^^^`.
@@ -290,9 +304,19 @@ mod tests {
             ("\t/srv/app/panic.go:19 +0x105", "exit status 2", true),
             ("goroutine 1 [running]:", "main.pick(...)", true),
             (
+                "ERROR:billing:invoice 8 failed",
+                "Traceback (most recent call last):",
+                true,
+            ),
+            (
+                "ERROR: invoice 8 failed",
+                "Traceback (most recent call last):",
+                false,
+            ),
+            (
                 "\tfrom app.rb:24:in `<main>'",
                 "app.rb:7:in `charge': no (ArgumentError)",
-                true,
+                false,
             ),
             (
                 "    raise ValueError(\"bad value\")",

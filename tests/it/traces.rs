@@ -82,6 +82,17 @@ const CASES: &[Case] = &[
             (54, 1, "warn", "app: retrying in 5s"),
         ],
     },
+    // `logging.basicConfig()` with its defaults (no time):
+    // `logger.exception`'s traceback stays with its `ERROR:name:` line.
+    Case {
+        file: "python-default.log",
+        format: "plain",
+        records: &[
+            (1, 1, "warn", "WARNING:billing:invoice 7 has no items"),
+            (2, 11, "error", "ERROR:billing:invoice 8 failed"),
+            (13, 1, "error", "ERROR:billing:invoice 9 skipped"),
+        ],
+    },
     // An uncaught Python exception on stderr (no log format): the two
     // chained tracebacks are one record, named by the exception raised last.
     Case {
@@ -226,7 +237,8 @@ const CASES: &[Case] = &[
         ],
     },
     // Ruby's Logger with a Rails-style backtrace (unindented `file:N:in`
-    // lines), then the uncaught exception with its cause.
+    // lines), then the uncaught exception and its cause, each with its
+    // `from` lines (see `logs::multiline` on why the cause stands alone).
     Case {
         file: "ruby.log",
         format: "rails",
@@ -235,23 +247,37 @@ const CASES: &[Case] = &[
             (2, 4, "error", "RuntimeError: checkout failed"),
             (
                 6,
-                6,
+                3,
                 "error",
                 "app.rb:14:in `rescue in checkout': checkout failed (RuntimeError)",
             ),
+            (
+                9,
+                3,
+                "error",
+                "app.rb:7:in `charge': amount must be positive (ArgumentError)",
+            ),
         ],
     },
-    // Ruby's uncaught exception alone on stderr: the exception, its `from`
-    // lines, and the cause Ruby prints after them.
+    // Ruby's uncaught exception alone on stderr: the exception and its
+    // cause, each with its `from` lines.
     Case {
         file: "ruby-stderr.log",
         format: "plain",
-        records: &[(
-            1,
-            6,
-            "error",
-            "app.rb:14:in `rescue in checkout': checkout failed (RuntimeError)",
-        )],
+        records: &[
+            (
+                1,
+                3,
+                "error",
+                "app.rb:14:in `rescue in checkout': checkout failed (RuntimeError)",
+            ),
+            (
+                4,
+                3,
+                "error",
+                "app.rb:7:in `charge': amount must be positive (ArgumentError)",
+            ),
+        ],
     },
     // Python's uncaught exception after JSON lines: one record without a
     // time, its final line included, named by it (it was two).
