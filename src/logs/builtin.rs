@@ -632,7 +632,9 @@ pub(crate) const BUILTIN: &[Builtin] = &[
 Builtin {
         name: "plain",
         description: "last resort: lines with no time; a line that starts with space, `at ` \
-                      or `Caused by` continues the one before (pasted errors and stack traces)",
+                      or `Caused by` continues the one before (pasted errors and stack traces), \
+                      as do the other lines of a runtime's dump (a traceback's last line, a \
+                      goroutine's function line)",
         regex: "",
         continuation_levels: &[],
         samples: &[s(

@@ -8,6 +8,7 @@
 use super::format::{infer_severity, Format};
 use super::frame::{cut_message, cut_owned, LogFile, RecordRef, MAX_MESSAGE};
 use crate::time::{FastTime, TimeCtx, TimeParser};
+use std::borrow::Cow;
 
 /// The time text of the line before and what it read as: lines of one
 /// second (or millisecond) repeat it, and reading it again would give the
@@ -216,6 +217,13 @@ pub(super) struct ChunkFramer<'f, 'a> {
     pending: Option<RecordRef<'a>>,
     /// A pretty-printed JSON value being gathered, from its `{` line.
     value: Option<JsonValue>,
+    /// The last non-blank line before the one being read: whether a line
+    /// without a header continues a runtime's dump depends on it (see
+    /// `multiline.rs`).
+    prev: Option<Cow<'a, str>>,
+    /// Whether the pending record's severity was inferred from its words
+    /// (the format gave no level): its continuation lines may raise it.
+    inferred: bool,
 }
 
 /// The lines of one JSON value that spans lines (`JSON.stringify(x, null,
@@ -270,6 +278,27 @@ impl JsonValue {
     }
 }
 
+/// Lines of a detection sample that belong to JSON values printed over
+/// several lines (a `{` alone, as framing gathers them) that `format`
+/// reads as records: a file of such values alone is a JSON log.
+pub(super) fn gathered_json_lines(format: &Format, lines: &[&str]) -> usize {
+    let mut count = 0;
+    let mut value: Option<JsonValue> = None;
+    for line in lines {
+        let Some(v) = &mut value else {
+            if format.opens_json_value(line) {
+                value = Some(JsonValue::new(0, line));
+            }
+            continue;
+        };
+        if v.push(line) || v.lines >= MAX_VALUE_LINES {
+            let v = value.take().unwrap();
+            count += format.parse(&v.text).map_or(0, |_| v.lines as usize);
+        }
+    }
+    count
+}
+
 impl<'f, 'a> ChunkFramer<'f, 'a> {
     pub(super) fn new(format: &'f Format, ctx: &'f TimeCtx) -> Self {
         ChunkFramer {
@@ -283,6 +312,8 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             },
             pending: None,
             value: None,
+            prev: None,
+            inferred: false,
         }
     }
 
@@ -339,12 +370,14 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                 for record in records {
                     emit(&mut self, Some(record));
                 }
+                self.set_prev(Cow::Owned(line.into_owned()));
                 continue;
             };
             if block.nul && line.contains('\0') {
                 for record in self.nul_line(n, line) {
                     emit(&mut self, Some(record));
                 }
+                self.set_prev(Cow::Borrowed(line));
                 continue;
             }
             if repaired {
@@ -354,6 +387,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             if record.is_some() {
                 emit(&mut self, record);
             }
+            self.set_prev(Cow::Borrowed(line));
         }
         if repaired {
             // As `str::lines` counts them: a file cut at carriage returns
@@ -367,6 +401,13 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         }
         emit(&mut self, None);
         (self.out, lines.numbered())
+    }
+
+    /// Keeps `line` as the line before the next one, unless it is blank.
+    fn set_prev(&mut self, line: Cow<'a, str>) {
+        if line.bytes().any(|b| !b.is_ascii_whitespace()) {
+            self.prev = Some(line);
+        }
     }
 
     /// Reads line `n`, which holds NUL bytes, without them: zero-filled
@@ -417,14 +458,19 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             self.value = Some(JsonValue::new(n, line));
             return None;
         }
+        let prev = self.prev.as_deref();
         match self
             .format
             .parse(line)
-            .or_else(|| self.format.foreign(line))
+            .or_else(|| self.format.foreign(line, prev))
         {
-            Some(f) if !self.format.is_continuation(&f) => Some(self.record(n, line, 1, f)),
+            Some(f) if !self.format.is_continuation(&f) && !self.format.continues(prev, line) => {
+                Some(self.record(n, line, 1, f))
+            }
             other => {
-                self.join(n, line, other.as_ref());
+                // A level word's line (DETAIL) keeps it; a dump's line as is.
+                let by_level = other.filter(|f| self.format.is_continuation(f));
+                self.join(n, line, by_level.as_ref());
                 None
             }
         }
@@ -477,6 +523,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         }
         let mut message = f.msg;
         out.cut += cut_message(&mut message) as u64;
+        self.inferred = f.level.is_none();
         let severity = f.level.unwrap_or_else(|| infer_severity(&message));
         RecordRef {
             line: n,
@@ -502,6 +549,12 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             Some(rec) => {
                 out.continuation += 1;
                 rec.lines += 1;
+                // An exception's own line (not its indented frames) tells
+                // how bad a record without a level was: `ValueError: ...`
+                // after a `Traceback`, `panic: ...` after a log line.
+                if self.inferred && !line.starts_with(char::is_whitespace) {
+                    rec.severity = rec.severity.max(infer_severity(line));
+                }
                 if rec.message.len() < MAX_MESSAGE {
                     let message = rec.message.to_mut();
                     message.push('\n');

@@ -300,20 +300,25 @@ impl Format {
         Ok(format)
     }
 
-    /// A line of a JSON or logfmt log that the format does not read but
-    /// that stands on its own: a runtime's own output between the
+    /// A line that the format does not read but that stands on its own
+    /// (`prev` is the last non-blank line before it, if any).
+    ///
+    /// In a JSON or logfmt log: a runtime's own output between the
     /// application's records, such as V8's `FATAL ERROR: Reached heap
     /// limit ... JavaScript heap out of memory` on stderr. It begins a
     /// record without a time (counted as such) instead of hiding in the
     /// record before it. Blank and indented lines, stack frames (V8's
-    /// numbered native frames too), and the lines of a pretty-printed JSON
-    /// value still continue the record before (so such a record is read
-    /// as part of the one before it).
-    /// Other runtimes' multi-line dumps (a Go goroutine dump's unindented
-    /// function lines) become one record per such line.
-    pub fn foreign<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
+    /// numbered native frames too), the lines of a pretty-printed JSON
+    /// value and the other lines of a runtime's dump (see `multiline.rs`)
+    /// still continue the record before.
+    ///
+    /// In any other format: a runtime's crash header (a Go `panic:`,
+    /// `Exception in thread "main"`, Node's and Ruby's uncaught
+    /// exceptions), which no logger wrote.
+    pub fn foreign<'a>(&self, line: &'a str, prev: Option<&str>) -> Option<Fields<'a>> {
+        let cause = || prev.is_some_and(|p| super::multiline::continues_after(p, line));
         if !matches!(self.reader, Reader::Json | Reader::Logfmt) {
-            return None;
+            return (super::multiline::crash_start(line) && !cause()).then(|| headerless(line));
         }
         // A pretty-printed value's own lines: `{` or `[` alone, or a line
         // that closes one or holds a member. A JSON record cut short
@@ -325,9 +330,19 @@ impl Format {
         let numbered_frame = line
             .split_once(": 0x")
             .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        (!json_part && !numbered_frame)
+        (!json_part && !numbered_frame && !cause())
             .then(|| plain_line(line))
             .flatten()
+    }
+
+    /// Whether `line`, which the `plain` reader read as a record, continues
+    /// the record whose last non-blank line is `prev` all the same: a
+    /// traceback's final exception line, a goroutine's function line (see
+    /// `multiline.rs`). False for every other format: a line it reads
+    /// begins a record.
+    pub fn continues(&self, prev: Option<&str>, line: &str) -> bool {
+        matches!(self.reader, Reader::Plain)
+            && prev.is_some_and(|p| super::multiline::continues_after(p, line))
     }
 
     /// Whether `line` opens a JSON value printed over several lines (a
@@ -390,18 +405,23 @@ impl Format {
 }
 
 /// A line with no header: a record unless it looks like the continuation
-/// of one (indented, a stack frame, a `Caused by`).
+/// of one wherever it stands (indented, a stack frame, a `Caused by`; see
+/// `multiline::always_continues`).
 fn plain_line(line: &str) -> Option<Fields<'_>> {
-    let t = line.trim_end();
-    let continues = t.is_empty()
-        || t.starts_with(char::is_whitespace)
-        || t.starts_with("at ")
-        || t.starts_with("Caused by")
-        || t.starts_with("...");
-    (!continues).then(|| Fields {
-        msg: std::borrow::Cow::Borrowed(t),
+    (!super::multiline::always_continues(line)).then(|| headerless(line))
+}
+
+/// The fields of a line without a header: its text is the message. A
+/// runtime's crash header is at least an error (`SIGQUIT: quit` has no
+/// word that says so); any other line's level is left to its words.
+fn headerless(line: &str) -> Fields<'_> {
+    let msg = line.trim_end();
+    let crash = super::multiline::crash_start(msg);
+    Fields {
+        level: crash.then(|| infer_severity(msg).max(Severity::Error)),
+        msg: std::borrow::Cow::Borrowed(msg),
         ..Fields::default()
-    })
+    }
 }
 
 fn regex_line<'a>(header: &Header, line: &'a str) -> Option<Fields<'a>> {

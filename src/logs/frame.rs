@@ -34,6 +34,9 @@
 //! - Where no line within [`CUT_SCAN_BYTES`] after a nominal cut begins a
 //!   record (a stack trace of megabytes), that cut is dropped and the chunk
 //!   before it grows.
+//! - A chunk is cut only at a line the format reads: never at the `{` of
+//!   a JSON value printed over several lines, so a file of such values
+//!   alone is framed in one piece, on one thread.
 
 use super::chunk::{ChunkFramer, LineRanges};
 use super::format::Format;
@@ -78,9 +81,11 @@ pub struct Record {
 }
 
 impl Record {
-    /// The first line of the message, what templates are mined from.
+    /// The line of the message that templates are mined from: its first,
+    /// but the line that names the exception where a runtime's dump opens
+    /// with something else (a Python `Traceback`, Node's caret block).
     pub fn head(&self) -> &str {
-        self.message.split('\n').next().unwrap_or("")
+        super::multiline::head(&self.message)
     }
 }
 
@@ -337,12 +342,31 @@ fn record_start_after(format: &Format, body: &[u8], from: usize) -> Option<usize
         // An indented JSON object may be a member of a value printed
         // over several lines: no place to cut.
         let nested = format.reads_json() && line.starts_with(char::is_whitespace);
-        if !nested && format.begins_record(line) {
+        if !nested
+            && format.begins_record(line)
+            && !format.continues(prev(body, start).as_deref(), line)
+        {
             return Some(start);
         }
         start = end + 1;
     }
     None
+}
+
+/// The last non-blank line before the one at `start`, as framing keeps it
+/// for [`Format::continues`] (bytes that are not UTF-8 replaced), so that
+/// a chunk begins where framing the whole file begins a record.
+fn prev(body: &[u8], start: usize) -> Option<Cow<'_, str>> {
+    let mut end = start.checked_sub(1)?;
+    loop {
+        let from = memchr::memrchr(b'\n', &body[..end]).map_or(0, |i| i + 1);
+        let line = &body[from..end];
+        if line.iter().any(|b| !b.is_ascii_whitespace()) {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            return Some(String::from_utf8_lossy(line));
+        }
+        end = from.checked_sub(1)?;
+    }
 }
 
 /// Joins the accounts of one file's chunks, in order, each with the lines
@@ -377,6 +401,13 @@ fn join(parts: Vec<(u64, LogFile)>) -> LogFile {
 mod tests {
     use super::*;
     use crate::logs::Registry;
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+    }
 
     fn framed(text: &str) -> LogFile {
         let reg = Registry::default();
@@ -500,10 +531,7 @@ TypeError: client.ref is not a function
         let whole = frame_in_chunks(format, &bytes, &ctx, bytes.len());
         assert_eq!(whole.records.len(), 401);
         for threads in [1, 2] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
+            let pool = pool(threads);
             let chunked = pool.install(|| frame_in_chunks(format, &bytes, &ctx, 1000));
             assert!(cuts(format, &bytes, 1000).len() > 20);
             assert_eq!(chunked.records, whole.records, "{threads} threads");
@@ -523,6 +551,44 @@ TypeError: client.ref is not a function
                 .collect();
             let want: Vec<u64> = whole.records.iter().map(|r| r.line).collect();
             assert_eq!(lines, want, "{threads} threads");
+        }
+    }
+
+    /// Runtimes' dumps (every log of fixtures/traces), each written 40 times over
+    /// and cut into small chunks: the cuts fall where records begin, so
+    /// the records are the whole file's, 40 times one copy's, for one
+    /// thread and for two. (A chunk cut at a goroutine's function line or
+    /// a traceback's last line would begin a record there.)
+    #[test]
+    fn chunks_of_runtime_dumps_join_to_the_whole() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/traces");
+        let reg = Registry::default();
+        let ctx = TimeCtx::default();
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".log"))
+            .collect();
+        names.sort();
+        assert!(names.len() >= 15, "{names:?}");
+        for name in &names {
+            let one = std::fs::read(dir.join(name)).unwrap();
+            let format = reg.get(reg.detect(&String::from_utf8_lossy(&one)).unwrap().index);
+            let single = frame_in_chunks(format, &one, &ctx, one.len()).records.len();
+            let bytes = one.repeat(40);
+            let whole = frame_in_chunks(format, &bytes, &ctx, bytes.len());
+            assert_eq!(whole.records.len(), 40 * single, "{name}");
+            // About twenty chunks, whatever the file's size; none in a
+            // file of pretty-printed JSON values (see the Limitations).
+            let chunk = bytes.len() / 20;
+            let pieces = cuts(format, &bytes, chunk).len() - 1;
+            assert_eq!(pieces > 10, *name != "node-pretty.log", "{name}: {pieces}");
+            for threads in [1, 2] {
+                let pool = pool(threads);
+                let chunked = pool.install(|| frame_in_chunks(format, &bytes, &ctx, chunk));
+                assert_eq!(chunked.records, whole.records, "{name}, {threads} threads");
+                assert_eq!(chunked.continuation, whole.continuation, "{name}");
+            }
         }
     }
 

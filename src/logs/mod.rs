@@ -7,16 +7,27 @@
 //! runner-up are kept for `--debug` and the inventory. Framing then reads
 //! every line: a line the format reads starts a record; any other line
 //! continues the record before it (stack traces, a statement over several
-//! lines), and a line before the first record is counted as unparsed.
+//! lines), and a line before the first record is counted as unparsed. A
+//! runtime's own crash report (a Go panic, the JVM's uncaught exception)
+//! begins a record of its own, and a runtime's dump stays one record
+//! where no header marks records (`plain`, or between JSON lines); see
+//! `multiline.rs`.
 //!
 //! # Limitations
 //! - One format per file: a file that mixes formats is read with the one
 //!   that reads most of its first lines.
 //! - A JSON value spread over several lines is read as one record only
 //!   when it opens with `{` alone on its line in a JSON log (as
-//!   `JSON.stringify(x, null, 2)` prints it) and closes within 2,000
-//!   lines; otherwise its lines are continuation text of the record
-//!   before. A file of such values alone is not detected as JSON.
+//!   `JSON.stringify(x, null, 2)` and `jq .` print it) and closes within
+//!   2,000 lines; otherwise its lines are continuation text of the record
+//!   before. Detection counts such a value's lines as read when it closes
+//!   within the lines sampled (200), so a file of such values alone is a
+//!   JSON log if its values are shorter than that.
+//!   A top-level array printed so (`[` alone, as `jq .` prints one) is not
+//!   gathered.
+//! - A runtime's dump is one record however long it is (see
+//!   `multiline.rs`), so a goroutine dump of thousands of goroutines is
+//!   cut at the 64 KiB message bound, and the file is marked partial.
 //! - dmesg's seconds since boot get no time here; the analysis puts them
 //!   on the wall clock once the bundle's boot time is known
 //!   (`crate::time::boot`).
@@ -47,6 +58,7 @@ mod fast;
 mod format;
 mod frame;
 mod json_fast;
+mod multiline;
 mod structured;
 
 pub use format::{infer_severity, Fields, Format, FormatDef, FormatError, SampleDef};
@@ -129,7 +141,15 @@ impl Registry {
             .iter()
             .enumerate()
             .filter(|(_, f)| !f.is_fallback())
-            .map(|(i, f)| (i, lines.iter().filter(|l| f.parse(l).is_some()).count()))
+            .map(|(i, f)| {
+                let read = lines.iter().filter(|l| f.parse(l).is_some()).count();
+                // Values printed over several lines are read whole.
+                let gathered = match f.reads_json() {
+                    true => chunk::gathered_json_lines(f, &lines),
+                    false => 0,
+                };
+                (i, read + gathered)
+            })
             .collect();
         // Stable sort keeps the table order among equal scores.
         scores.sort_by_key(|s| std::cmp::Reverse(s.1));
@@ -137,9 +157,9 @@ impl Registry {
         // Indented lines continue a record (a statement's body, a stack
         // trace): a Postgres log whose first lines are one long statement
         // is still a Postgres log. A format must read a tenth of the rest.
-        let heads = lines.iter().filter(|l| !l.starts_with([' ', '\t'])).count();
-        if score == 0 || score * 10 < heads {
-            return self.fallback(&lines);
+        let heads = heads(&lines);
+        if score == 0 || score * 10 < heads.len() {
+            return self.fallback(&lines, &heads);
         }
         let runner_up = scores
             .get(1)
@@ -155,18 +175,37 @@ impl Registry {
     }
 }
 
+/// Lines of a sample that could begin a record: not indented, and not
+/// the other lines of a runtime's dump (a goroutine dump's function lines
+/// and registers, a traceback's final line; see `multiline.rs`).
+fn heads<'s>(lines: &[&'s str]) -> Vec<&'s str> {
+    let mut prev: Option<&str> = None;
+    let mut heads = Vec::new();
+    for &l in lines {
+        let continues = multiline::always_continues(l)
+            || prev.is_some_and(|p| multiline::continues_after(p, l));
+        if !continues {
+            heads.push(l);
+        }
+        prev = Some(l);
+    }
+    heads
+}
+
 impl Registry {
-    /// The last-resort reader, for text that only a human wrote or pasted:
-    /// chosen when most lines are short words, not data.
-    fn fallback(&self, lines: &[&str]) -> Option<Detection> {
+    /// The last-resort reader, for text that only a human wrote or pasted
+    /// and for runtimes' own output: chosen when most lines that could
+    /// begin a record (`heads`: a goroutine dump's hex and registers do
+    /// not) are short words, not data.
+    fn fallback(&self, lines: &[&str], heads: &[&str]) -> Option<Detection> {
         let index = self.formats.iter().position(|f| f.is_fallback())?;
-        let texty = lines
+        let texty = heads
             .iter()
             .filter(|l| {
                 l.len() < 2000 && l.chars().filter(|c| c.is_alphabetic()).count() * 2 > l.len()
             })
             .count();
-        (texty * 2 > lines.len()).then(|| Detection {
+        (texty * 2 > heads.len()).then(|| Detection {
             index,
             format: self.formats[index].name().to_string(),
             score: texty,
@@ -248,6 +287,29 @@ mod tests {
         }
         let d = Registry::default().detect(&text).expect("detected");
         assert_eq!(d.format, "postgres-stderr");
+    }
+
+    /// QA: a SIGQUIT goroutine dump alone (no log line before it) was
+    /// no known format: its hex arguments, file lines and registers are not
+    /// words. Only the lines that could begin a record are weighed, and
+    /// the dump is one record.
+    #[test]
+    fn a_goroutine_dump_alone_is_one_plain_record() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/traces/go-dump.log");
+        let text = std::fs::read_to_string(path).unwrap();
+        let dump = text.split_once('\n').unwrap().1;
+        let reg = Registry::default();
+        let d = reg.detect(dump).expect("detected");
+        assert_eq!((d.format.as_str(), d.score), ("plain", 1));
+        let log = frame(reg.get(d.index), dump.as_bytes(), &TimeCtx::default());
+        assert_eq!(log.records.len(), 1);
+        assert_eq!(log.records[0].head(), "SIGQUIT: quit");
+        // Every non-blank line of the dump.
+        let non_blank = dump.lines().filter(|l| !l.is_empty()).count();
+        assert_eq!(
+            (log.records[0].lines as usize, log.unparsed),
+            (non_blank, 0)
+        );
     }
 
     #[test]

@@ -18,4 +18,5 @@ mod schema;
 mod signature;
 mod skew;
 mod timeline;
+mod traces;
 mod usage;
