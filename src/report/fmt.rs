@@ -176,9 +176,38 @@ pub(crate) fn spike_value(metric: &str, v: f64) -> String {
     crate::analysis::series::show_size(metric, v).unwrap_or_else(|| format!("{v:.4}"))
 }
 
+/// Hosts named in a report's header: all of them when they are few,
+/// else the first ten and how many more (a BGL log names thousands of
+/// nodes; the JSON report keeps every one).
+pub(crate) fn host_list(hosts: &[String]) -> String {
+    const SHOWN: usize = 10;
+    match hosts.len() {
+        0 => "unknown".into(),
+        n if n <= SHOWN + 2 => hosts.join(", "),
+        n => format!(
+            "{n} hosts ({}, and {} more)",
+            hosts[..SHOWN].join(", "),
+            n - SHOWN
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_hosts_are_counted_not_listed() {
+        let hosts: Vec<String> = (0..40).map(|i| format!("node-{i:02}")).collect();
+        assert_eq!(host_list(&hosts[..3]), "node-00, node-01, node-02");
+        assert_eq!(host_list(&hosts[..12]).matches(", ").count(), 11);
+        assert_eq!(
+            host_list(&hosts),
+            "40 hosts (node-00, node-01, node-02, node-03, node-04, node-05, node-06, node-07, \
+             node-08, node-09, and 30 more)"
+        );
+        assert_eq!(host_list(&[]), "unknown");
+    }
 
     #[test]
     fn p_values_switch_to_scientific_below_a_thousandth() {

@@ -129,23 +129,19 @@ pub fn render(r: &Report) -> String {
 
 fn header(w: &mut String, r: &Report) {
     let b = &r.bundle;
-    let hosts = if b.hosts.is_empty() {
-        "unknown".to_string()
-    } else {
-        b.hosts.join(", ")
-    };
+    let hosts = crate::report::fmt::host_list(&b.hosts);
     let _ = write!(
         w,
         "<h1>outsidein report: {}</h1>\n<p class=\"meta\">Hosts: {} · Logs from {} to {} UTC · \
-         Collected {} · {} files, {} log records · outsidein {} (report schema {})</p>\n\
+         Collected {} · {}, {} · outsidein {} (report schema {})</p>\n\
          <p class=\"meta\">{}</p>\n",
         esc(&b.name),
         esc(&hosts),
         t(b.start),
         t(b.end),
         t(b.collection_time),
-        b.files,
-        b.records,
+        crate::model::count(b.files, "file", "files"),
+        crate::model::count(b.records as usize, "log record", "log records"),
         esc(r.tool.version),
         esc(r.schema_version),
         esc(&crate::redact::summary_line(r.redactions.as_ref()))

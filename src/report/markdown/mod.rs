@@ -172,11 +172,7 @@ fn header(w: &mut Md, r: &Report, cut: &[&str]) {
         w,
         "Hosts: {} · Logs from {} to {} UTC · Collected {}{} · {}, {} · \
          outsidein {} (report schema {})\n",
-        if b.hosts.is_empty() {
-            "unknown".into()
-        } else {
-            b.hosts.join(", ")
-        },
+        crate::report::fmt::host_list(&b.hosts),
         t(b.start),
         t(b.end),
         t(b.collection_time),
