@@ -19,7 +19,8 @@ use super::signatures::SigAgg;
 use crate::model::{Severity, Spike};
 use crate::report::model::{OverRepresented, SpikeExplanation};
 use jiff::{SignedDuration, Timestamp};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// At most this many spike windows are explained.
 const MAX_WINDOWS: usize = 6;
@@ -35,41 +36,67 @@ pub(crate) struct Timed<'a> {
     pub time: Timestamp,
     pub host: &'a str,
     pub source: &'a str,
-    /// The route with its query cut and numeric segments as `<n>`.
-    pub route: Option<String>,
+    /// The route with its query cut and numeric segments as `<n>`, one
+    /// shared copy per shape.
+    pub route: Option<Arc<str>>,
     pub status: Option<u16>,
     pub severity: Severity,
 }
 
 /// Every timed log record of the bundle, in time order (then file order).
+///
+/// Records are ordered through narrow keys (time, file, record) and
+/// built once in that order: a bundle of 6.5 million records moved
+/// 88-byte entries around its sort and gave each access record its own
+/// route string, about a sixth of `analyze`'s time on 1 GB.
 pub(crate) fn timed(items: &[Item]) -> Vec<Timed<'_>> {
-    let mut out: Vec<(usize, Timed)> = items
+    let logs: Vec<(&Item, &[crate::logs::Record])> = items
         .iter()
-        .enumerate()
-        .filter_map(|(i, it)| match &it.parsed {
-            Parsed::Log { log, .. } => Some((i, it, log)),
+        .filter_map(|it| match &it.parsed {
+            Parsed::Log { log, .. } => Some((it, log.records.as_slice())),
             _ => None,
         })
-        .flat_map(|(i, it, log)| {
-            log.records.iter().filter_map(move |r| {
-                Some((
-                    i,
-                    Timed {
-                        time: r.time?,
-                        host: r.host.as_deref().unwrap_or(&it.host),
-                        source: &it.path,
-                        route: r.route.as_deref().map(route_shape),
-                        status: r.status,
-                        severity: r.severity,
-                    },
-                ))
-            })
-        })
         .collect();
-    // By time, then by file (its index, not its path: comparing paths
-    // on every tie costs more than the rest of the sort).
-    out.sort_by_key(|(i, r)| (r.time, *i));
-    out.into_iter().map(|(_, r)| r).collect()
+    let mut keys: Vec<(Timestamp, u32, u32)> = Vec::new();
+    for (f, (_, records)) in logs.iter().enumerate() {
+        keys.extend(
+            records
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some((r.time?, f as u32, i as u32))),
+        );
+    }
+    // Stable: ties keep file order, then record order. Files are mostly
+    // in time order already, which the sort's run detection uses.
+    keys.sort_by_key(|k| k.0);
+    let mut shapes: HashMap<&str, Arc<str>> = HashMap::new();
+    let mut shared: HashMap<String, Arc<str>> = HashMap::new();
+    keys.into_iter()
+        .map(|(time, f, i)| {
+            let (it, records) = logs[f as usize];
+            let r = &records[i as usize];
+            let route = r.route.as_deref().map(|raw| {
+                shapes
+                    .entry(raw)
+                    .or_insert_with(|| {
+                        let shape = route_shape(raw);
+                        shared
+                            .entry(shape)
+                            .or_insert_with_key(|k| Arc::from(k.as_str()))
+                            .clone()
+                    })
+                    .clone()
+            });
+            Timed {
+                time,
+                host: r.host.as_deref().unwrap_or(&it.host),
+                source: &it.path,
+                route,
+                status: r.status,
+                severity: r.severity,
+            }
+        })
+        .collect()
 }
 
 /// A route without its query, numeric segments (ids) as `<n>`, so that
@@ -156,7 +183,7 @@ impl<'a> Counts<'a> {
             *c.host.entry(r.host).or_default() += 1;
             *c.source.entry(r.source).or_default() += 1;
             if let Some(route) = &r.route {
-                *c.route.entry(route.as_str()).or_default() += 1;
+                *c.route.entry(route).or_default() += 1;
             }
             if let Some(status) = r.status {
                 *c.status.entry(status).or_default() += 1;

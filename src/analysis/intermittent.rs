@@ -359,7 +359,7 @@ impl<'a> Totals<'a> {
                 *t.streams.entry((src.format, src.stream)).or_default() += 1;
             }
             if let Some(route) = &r.route {
-                *t.routes.entry(route.as_str()).or_default() += 1;
+                *t.routes.entry(route).or_default() += 1;
             }
         }
         t
