@@ -362,20 +362,22 @@ pub fn top_header(line: &str) -> String {
 /// Words of `line` replaced whole by their English name; spacing becomes
 /// one space, which the readers (split on whitespace) do not mind.
 fn translate(line: &str, table: &[(&str, &str)]) -> String {
-    let mut words: Vec<&str> = Vec::new();
-    let mut rest: Vec<&str> = line.split_whitespace().collect();
-    'next: while !rest.is_empty() {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    'next: while i < words.len() {
         for (from, to) in table {
             let n = from.split(' ').count();
-            if rest.len() >= n && rest[..n].join(" ") == *from {
-                words.push(to);
-                rest.drain(..n);
+            if words.len() - i >= n && from.split(' ').eq(words[i..i + n].iter().copied()) {
+                out.push(to);
+                i += n;
                 continue 'next;
             }
         }
-        words.push(rest.remove(0));
+        out.push(words[i]);
+        i += 1;
     }
-    words.join(" ")
+    out.join(" ")
 }
 
 /// A `df` header in English, whatever locale printed it.
