@@ -113,7 +113,9 @@ pub fn builtin(ips: bool) -> Vec<Rule> {
             "url-password",
             Class::Secret,
             Shape::Value,
-            r#"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@"'<>]*:(?P<v>[^\s@/"'<>]+)@"#.into(),
+            // The password runs to the last `@` before the host: one
+            // holding a raw `@` (`pa@ss`) is redacted whole.
+            r#"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@"'<>]*:(?P<v>[^\s/"'<>]+)@"#.into(),
         ),
         (
             "authorization",

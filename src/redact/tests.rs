@@ -15,6 +15,12 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "postgres://app:",
     ),
     (
+        "url_password_with_raw_at",
+        "mysql://root:pa@ss777w0rd@db:3306/shop",
+        "ss777w0rd",
+        "@db:3306/shop",
+    ),
+    (
         "redis_url_no_user",
         "redis://:hunter22@10.0.0.7:6379",
         "hunter22",
