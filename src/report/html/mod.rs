@@ -65,6 +65,12 @@ vertical-align:middle;margin-right:4px}\
 ";
 
 /// Escapes text for HTML content and double-quoted attributes.
+/// Unicode's bidirectional embedding, override and isolate controls, and
+/// the directional marks.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -74,30 +80,63 @@ pub(crate) fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Bidirectional overrides and isolates would reorder what
+            // follows (`gnp.exe` shown as `exe.png`).
+            c if is_bidi_control(c) => out.push('\u{fffd}'),
             _ => out.push(c),
         }
     }
     out
 }
 
-/// Escapes text whose backtick-quoted parts (as the analysis writes
-/// titles) become `<code>`.
+/// Escapes text whose code spans (as the analysis writes them with
+/// [`crate::report::inline_code`]) become `<code>`. Spans are found as
+/// CommonMark finds them: a run of n backticks up to the next run of
+/// exactly n, one padding space stripped from each end when both are
+/// there; a run with no partner is text. A message with its own
+/// backticks (``` ``a `tick` here`` ```) shows as written.
 pub(super) fn rich(s: &str) -> String {
-    let parts: Vec<&str> = s.split('`').collect();
-    if parts.len().is_multiple_of(2) {
-        return esc(s);
-    }
-    parts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            if i % 2 == 1 {
-                format!("<code>{}</code>", esc(p))
-            } else {
-                esc(p)
+    let b = s.as_bytes();
+    let run_at = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut out = String::with_capacity(s.len() + 16);
+    let (mut i, mut plain) = (0, 0);
+    while i < b.len() {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let n = run_at(i);
+        let mut j = i + n;
+        let close = loop {
+            match b[j..].iter().position(|&c| c == b'`') {
+                None => break None,
+                Some(k) => {
+                    let m = run_at(j + k);
+                    if m == n {
+                        break Some(j + k);
+                    }
+                    j += k + m;
+                }
             }
-        })
-        .collect()
+        };
+        let Some(close) = close else {
+            i += n;
+            continue;
+        };
+        out.push_str(&esc(&s[plain..i]));
+        let inner = &s[i + n..close];
+        let inner = match inner.strip_prefix(' ').and_then(|t| t.strip_suffix(' ')) {
+            Some(t) if !t.trim().is_empty() => t,
+            _ => inner,
+        };
+        out.push_str("<code>");
+        out.push_str(&esc(inner));
+        out.push_str("</code>");
+        i = close + n;
+        plain = i;
+    }
+    out.push_str(&esc(&s[plain..]));
+    out
 }
 
 /// Renders the report as one HTML page.
@@ -638,6 +677,24 @@ pub(super) fn template_cell(template: &str, id: &str) -> String {
 mod tests {
     use super::correlation::{causes_cell, key_cell};
     use super::*;
+
+    #[test]
+    fn code_spans_as_commonmark_reads_them() {
+        let span = crate::report::inline_code("a `tick` here");
+        assert_eq!(
+            rich(&format!("x {span} y")),
+            "x <code>a `tick` here</code> y"
+        );
+        assert_eq!(rich("`a` and `b`"), "<code>a</code> and <code>b</code>");
+        // A backtick with no partner is text.
+        assert_eq!(
+            rich("`x` and a lone ` here"),
+            "<code>x</code> and a lone ` here"
+        );
+        assert_eq!(rich(&crate::report::inline_code("```")), "<code>```</code>");
+        // Bidirectional overrides cannot reorder the text after them.
+        assert_eq!(esc("gnp\u{202e}.exe"), "gnp\u{fffd}.exe");
+    }
 
     #[test]
     fn esc_neutralises_markup_and_attribute_breaks() {

@@ -131,7 +131,7 @@ fn guard_marked(md: &str, own: &[usize]) -> String {
                 while own.next_if(|&o| o < at + i).is_some() {}
                 if own.next_if_eq(&(at + i)).is_some() {
                     OWN_MARK
-                } else if c.is_control() && c != '\t' {
+                } else if (c.is_control() && c != '\t') || crate::report::html::is_bidi_control(c) {
                     '\u{fffd}'
                 } else {
                     c
