@@ -106,19 +106,7 @@ pub(super) fn rich(s: &str) -> String {
             continue;
         }
         let n = run_at(i);
-        let mut j = i + n;
-        let close = loop {
-            match b[j..].iter().position(|&c| c == b'`') {
-                None => break None,
-                Some(k) => {
-                    let m = run_at(j + k);
-                    if m == n {
-                        break Some(j + k);
-                    }
-                    j += k + m;
-                }
-            }
-        };
+        let close = crate::report::markdown::code_span_end(b, i, n);
         let Some(close) = close else {
             i += n;
             continue;

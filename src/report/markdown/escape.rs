@@ -157,6 +157,25 @@ fn guard_marked(md: &str, own: &[usize]) -> String {
     out
 }
 
+/// Where the code span opened by the run of `n` backticks at `i` closes:
+/// the start of the next run of exactly `n` (CommonMark's rule), if any.
+pub(crate) fn code_span_end(b: &[u8], i: usize, n: usize) -> Option<usize> {
+    let run_at = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut j = i + n;
+    while j < b.len() {
+        if b[j] == b'`' {
+            let m = run_at(j);
+            if m == n {
+                return Some(j);
+            }
+            j += m;
+        } else {
+            j += 1;
+        }
+    }
+    None
+}
+
 fn escape_outside_code(line: &str) -> String {
     let b = line.as_bytes();
     let run_at = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
@@ -201,21 +220,7 @@ fn escape_outside_code(line: &str) -> String {
             continue;
         }
         let n = run_at(i);
-        // The closing run: the next run of exactly n backticks.
-        let mut j = i + n;
-        let mut close = None;
-        while j < b.len() {
-            if b[j] == b'`' {
-                let m = run_at(j);
-                if m == n {
-                    close = Some(j);
-                    break;
-                }
-                j += m;
-            } else {
-                j += 1;
-            }
-        }
+        let close = code_span_end(b, i, n);
         match close {
             Some(j) => {
                 flush(&mut out, &line[plain..i]);

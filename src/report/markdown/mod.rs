@@ -14,7 +14,7 @@ mod correlation;
 mod escape;
 
 use correlation::{anomalies, disagreements, intermittent, signature_shifts, spike_explanations};
-pub(crate) use escape::{guard, inline_code, Md};
+pub(crate) use escape::{code_span_end, guard, inline_code, Md};
 
 /// GitHub's limit on a comment body.
 pub const MAX_CHARS: usize = 65_536;
