@@ -126,6 +126,7 @@ fn level_logger_msg<'a>(line: &'a str, time_end: usize, mut c: Cursor<'a>) -> Op
 }
 
 /// The fields of a line with a time, a level word and a message.
+#[inline]
 fn leveled<'a>(time: &'a str, level: &'a str, msg: &'a str) -> Fields<'a> {
     Fields {
         time: Some(Cow::Borrowed(time)),
@@ -194,11 +195,10 @@ fn bgl(line: &str) -> Option<Fields<'_>> {
     let (_, p1) = c.token()?;
     let (l0, l1) = c.run(upper)?;
     c.byte(b' ')?;
-    Some(Fields {
-        host: Some(Cow::Borrowed(&line[h0..h1])),
-        proc: Some(Cow::Borrowed(&line[p0..p1])),
-        ..leveled(&line[t0..t1], &line[l0..l1], &line[c.at..])
-    })
+    let mut f = leveled(&line[t0..t1], &line[l0..l1], &line[c.at..]);
+    f.host = Some(Cow::Borrowed(&line[h0..h1]));
+    f.proc = Some(Cow::Borrowed(&line[p0..p1]));
+    Some(f)
 }
 
 /// `Dec 10 06:55:46 LabSZ sshd[24200]: message`, with an optional
