@@ -103,8 +103,20 @@ impl<'a> Cursor<'a> {
 
 /// `\w`, `.` and `$` in ASCII (a logger's name).
 fn logger(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'$'
+    LOGGER[c as usize]
 }
+
+/// [`logger`]'s bytes, looked up rather than tested one class at a time.
+static LOGGER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'$';
+        c += 1;
+    }
+    t
+};
 
 fn upper(c: u8) -> bool {
     c.is_ascii_uppercase()

@@ -180,6 +180,7 @@ static SLOT_BY_LEN: std::sync::LazyLock<Vec<Vec<(&str, usize)>>> = std::sync::La
 });
 
 /// The slot of a key [`json_line`] reads.
+#[inline]
 fn slot(key: &str) -> Option<usize> {
     let same_len = SLOT_BY_LEN.get(key.len())?;
     let first = key.as_bytes().first()?;
@@ -481,6 +482,7 @@ impl<'a> Scan<'a> {
 
     /// A value kept: a string, a number (read as serde_json reads it), or
     /// anything else passed over.
+    #[inline]
     fn value(&mut self, depth: usize) -> Option<Leaf<'a>> {
         match self.peek()? {
             b'"' => self.string().map(Leaf::Str),
@@ -535,6 +537,7 @@ impl<'a> Scan<'a> {
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`: its text; an exponent is left to
     /// serde_json (which refuses one out of range).
+    #[inline]
     fn number(&mut self) -> Option<&'a str> {
         let start = self.i;
         self.expect(b'-');
@@ -563,6 +566,7 @@ impl<'a> Scan<'a> {
 
     /// A string at `self.i`: borrowed, or owned where it has escapes; a
     /// `\u` escape or a control character is left to serde_json.
+    #[inline]
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.expect(b'"')?;
         let from = self.i;
@@ -606,6 +610,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Passes over a string, refusing what [`Self::string`] refuses.
+    #[inline]
     fn skip_string(&mut self) -> Option<()> {
         self.expect(b'"')?;
         loop {
@@ -643,6 +648,7 @@ static STOP: [bool; 256] = {
 /// quote, a backslash, a control character): eight bytes at a time, then
 /// byte by byte. Strings are short mostly, where a vector search costs
 /// more than it saves.
+#[inline]
 fn stop_at(b: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
