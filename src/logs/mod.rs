@@ -26,13 +26,15 @@
 //!   none, for a memory of the mapped pages and a constant. `analyze` still
 //!   uses [`frame`].
 //! - Detect + frame + timestamp (`benches/ingest_vs_rg_lnav.sh`, 1,068
-//!   MB, 2 threads): 1,311 to 1,393 MB/s in the quietest runs, 810 to 922
-//!   in busier ones (the machine is shared); 0.20 to 0.32 of `rg -c ''`
-//!   on the same files in the same run. In CPU time, which the load
-//!   distorts less: 1.44 to 1.53 s a pass on one thread against rg's 0.34
-//!   to 0.40 (0.23 to 0.27), so issue 3's "within 2x of rg" is not met.
-//!   Per CPU second: about 460 MB/s (pino JSON) to 1,100 (Postgres); see
-//!   benches/README.md for where the time goes.
+//!   MB, 2 threads): 1,311 to 1,473 MB/s in the quietest runs before the
+//!   records were built in place (0.20 to 0.22 of `rg -c ''` in the same
+//!   run); after, at load 5 (no quiet minute came), 453 to 646 MB/s
+//!   against rg's 1,287 to 1,908 (0.34, 0.35). In CPU time, which the
+//!   load distorts less: 1.31 to 1.33 s a pass on one thread (1.57 to
+//!   1.62 before, in the same minutes) against `rg -j1 -c ''`'s 0.40 to
+//!   0.42: 0.31 of rg, so issue 3's "within 2x of rg" (0.5) is not met.
+//!   Per CPU second: about 540 MB/s (pino JSON) to 1,500 (Postgres,
+//!   HDFS); see benches/README.md for where the time goes.
 //! - The hand-written readers (`fast.rs`, `structured.rs`) cover `hdfs`,
 //!   `bgl`, `spark`, `syslog-rfc3164`, `nginx-combined`, `postgres-stderr`
 //!   and `json`; every other format, a user's format and any line those
