@@ -23,8 +23,12 @@
 //! - [`frame`] copies every record out of the file ([`Record`]), so its
 //!   result grows with the input (about 3x a file's size); the streaming
 //!   [`frame_visit`] hands borrowed [`RecordRef`]s to a callback and keeps
-//!   none, for a memory of the mapped pages and a constant. `analyze` still
-//!   uses [`frame`].
+//!   none, for a memory of the mapped pages and a constant. `analyze` and
+//!   `timeline` still use [`frame`], which costs about 2.5 times the CPU
+//!   time of framing alone (one thread, the 8 bench files: 3.25 s a pass
+//!   against 1.23 to 1.34; `INGEST_OWNED=1` in `benches/ingest.rs`): a
+//!   quarter of it `malloc` and `free` of the owned texts, a seventh page
+//!   faults of their fresh memory, peak RSS 1.3 GB.
 //! - Detect + frame + timestamp (`benches/ingest_vs_rg_lnav.sh`, 1,068
 //!   MB, 2 threads): 1,311 to 1,473 MB/s in the quietest runs before the
 //!   records were built in place (0.20 to 0.22 of `rg -c ''` in the same
