@@ -25,18 +25,19 @@
 //!   [`frame_visit`] hands borrowed [`RecordRef`]s to a callback and keeps
 //!   none, for a memory of the mapped pages and a constant. `analyze` and
 //!   `timeline` still use [`frame`], which costs about 2.5 times the CPU
-//!   time of framing alone (one thread, the 8 bench files: 3.25 s a pass
-//!   against 1.23 to 1.34; `INGEST_OWNED=1` in `benches/ingest.rs`): a
+//!   time of framing alone (one thread, the 8 bench files: 3.25 to 3.42 s
+//!   a pass against 1.23 to 1.34; `INGEST_OWNED=1` in `benches/ingest.rs`): a
 //!   quarter of it `malloc` and `free` of the owned texts, a seventh page
 //!   faults of their fresh memory, peak RSS 1.3 GB.
 //! - Detect + frame + timestamp (`benches/ingest_vs_rg_lnav.sh`, 1,068
 //!   MB, 2 threads): 1,311 to 1,473 MB/s in the quietest runs before the
 //!   records were built in place (0.20 to 0.22 of `rg -c ''` in the same
-//!   run); after, at load 5 (no quiet minute came), 453 to 646 MB/s
-//!   against rg's 1,287 to 1,908 (0.34, 0.35). In CPU time, which the
-//!   load distorts less: 1.31 to 1.33 s a pass on one thread (1.57 to
-//!   1.62 before, in the same minutes) against `rg -j1 -c ''`'s 0.40 to
-//!   0.42: 0.31 of rg, so issue 3's "within 2x of rg" (0.5) is not met.
+//!   run); after, at load 5 to 6 (no quiet minute came), 403 to 646 MB/s
+//!   against rg's 1,287 to 1,943 (0.22 to 0.35, swinging from run to
+//!   run). In CPU time, which the load distorts less: 1.26 to 1.33 s a
+//!   pass on one thread (1.51 to 1.62 before, in the same minutes)
+//!   against `rg -j1 -c ''`'s 0.38 to 0.42: 0.29 to 0.32 of rg, so issue
+//!   3's "within 2x of rg" (0.5) is not met.
 //!   Per CPU second: about 540 MB/s (pino JSON) to 1,500 (Postgres,
 //!   HDFS); see benches/README.md for where the time goes.
 //! - The hand-written readers (`fast.rs`, `structured.rs`) cover `hdfs`,
