@@ -10,8 +10,13 @@
 //! `bytes seconds MB_per_s records lines no_time anon_peak_kib`, the last
 //! being the most anonymous (not file-backed) memory seen after a file was
 //! framed (`RssAnon` of /proc/self/status). Threads: `RAYON_NUM_THREADS`.
+//!
+//! `INGEST_OWNED=1` frames through [`outsidein::logs::frame`] instead, as
+//! `analyze` and `timeline` do: every record copied out of the file into
+//! an owned [`outsidein::logs::Record`] and kept until the file is done
+//! (memory then grows with the largest files framed at once).
 
-use outsidein::logs::{frame_visit, Registry};
+use outsidein::logs::{frame, frame_visit, Registry};
 use outsidein::time::TimeCtx;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -92,13 +97,17 @@ fn ingest(path: &PathBuf, registry: &Registry, ctx: &TimeCtx) -> Counts {
     let detection = registry
         .detect(&head)
         .unwrap_or_else(|| panic!("{}: no format", path.display()));
-    let (log, records) = frame_visit(
-        registry.get(detection.index),
-        &map,
-        ctx,
-        || 0u64,
-        |n, _| *n += 1,
-    );
+    let format = registry.get(detection.index);
+    if std::env::var_os("INGEST_OWNED").is_some() {
+        let log = frame(format, &map, ctx);
+        return Counts {
+            bytes: map.len() as u64,
+            records: log.records.len() as u64,
+            lines: log.lines,
+            no_time: log.no_time,
+        };
+    }
+    let (log, records) = frame_visit(format, &map, ctx, || 0u64, |n, _| *n += 1);
     Counts {
         bytes: map.len() as u64,
         records: records.iter().map(|(_, n)| n).sum(),

@@ -2,7 +2,10 @@
 # Log ingest (detect + frame + timestamp, no report) against `rg -c ''` (the
 # floor: reading the files and splitting lines) and lnav's headless load
 # (`lnav -n`), on the same files of at least 1 GB, in one run: MB/s of each,
-# the ratios, and peak RSS (/usr/bin/time -f %M).
+# the ratios, and peak RSS (/usr/bin/time -f %M). outsidein runs twice:
+# streaming (records visited, none kept) and with every record copied out
+# into an owned Record as `analyze` and `timeline` frame (INGEST_OWNED=1);
+# the ratios to rg and lnav are the streaming figure's.
 #
 #   benches/ingest_vs_rg_lnav.sh [DIR]
 #
@@ -59,6 +62,14 @@ ours_out=$(RAYON_NUM_THREADS=$threads INGEST_FILES=$(
 ) /usr/bin/time -f '%M' -o /tmp/ingest-ours.$$ "$bench")
 read -r _ ours_s ours_mbs records lines no_time ours_anon_kb <<<"$ours_out"
 ours_kb=$(cat /tmp/ingest-ours.$$)
+# The same with every record copied out into an owned Record, as
+# `analyze` and `timeline` frame (`logs::frame`).
+owned_out=$(INGEST_OWNED=1 RAYON_NUM_THREADS=$threads INGEST_FILES=$(
+    IFS=:
+    echo "${files[*]}"
+) /usr/bin/time -f '%M' -o /tmp/ingest-ours.$$ "$bench")
+read -r _ _ owned_mbs _ _ _ _ <<<"$owned_out"
+owned_kb=$(cat /tmp/ingest-ours.$$)
 read -r rg_s rg_kb < <(timed rg -j "$threads" -c '' "${files[@]}")
 
 lnav_files=()
@@ -81,6 +92,8 @@ printf 'input: %d files, %.0f MB, %s lines, %s records (%s without a time)\n' \
 printf '| tool | input MB | MB/s | peak RSS MiB | outsidein / tool |\n|---|---|---|---|---|\n'
 printf '| outsidein (%s threads, best of 3) | %.0f | %.0f | %.0f | 1 |\n' \
     "$threads" "$mb" "$ours_mbs" "$(echo "$ours_kb / 1024" | bc -l)"
+printf '| outsidein, records copied out as analyze does (INGEST_OWNED=1) | %.0f | %.0f | %.0f | %.2f |\n' \
+    "$mb" "$owned_mbs" "$(echo "$owned_kb / 1024" | bc -l)" "$(echo "$ours_mbs / $owned_mbs" | bc -l)"
 printf '| rg -c %s (%s threads) | %.0f | %.0f | %.0f | %.2f |\n' "''" \
     "$threads" "$mb" "$rg_mbs" "$(echo "$rg_kb / 1024" | bc -l)" "$(echo "$ours_mbs / $rg_mbs" | bc -l)"
 printf '| lnav -n (%d files) | %.0f | %.0f | %.0f | %.2f |\n' "${#lnav_files[@]}" \

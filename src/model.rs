@@ -27,6 +27,20 @@ impl Severity {
     /// Reads the level words and numbers that common loggers print
     /// (syslog names, pino/bunyan numbers, Postgres and Redis words).
     pub fn parse(word: &str) -> Option<Severity> {
+        // The words most logs print, as they print them, before the
+        // general path (which reads them the same).
+        match word {
+            "INFO" | "info" | "LOG" | "30" => Some(Severity::Info),
+            "WARN" | "warn" | "WARNING" => Some(Severity::Warn),
+            "ERROR" | "error" => Some(Severity::Error),
+            "DEBUG" | "debug" => Some(Severity::Debug),
+            _ => Severity::parse_any(word),
+        }
+    }
+
+    /// [`Severity::parse`] by the general path: trimmed, numbers,
+    /// Redis's marks, then words in any case.
+    fn parse_any(word: &str) -> Option<Severity> {
         let w = word
             .trim()
             .trim_matches(|c| c == '[' || c == ']' || c == ':');
@@ -265,4 +279,26 @@ pub struct Spike {
     pub score: f64,
     /// The file (or `access logs`) the series came from.
     pub source: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Severity;
+
+    /// The common words read before the general path read as it reads
+    /// them.
+    #[test]
+    fn common_level_words_read_as_the_general_path_reads_them() {
+        let words = [
+            "INFO", "info", "LOG", "30", "WARN", "warn", "WARNING", "ERROR", "error", "DEBUG",
+            "debug",
+        ];
+        for w in words {
+            assert!(Severity::parse(w).is_some(), "{w}");
+            assert_eq!(Severity::parse(w), Severity::parse_any(w), "{w}");
+        }
+        assert_eq!(Severity::parse("[Warning]:"), Some(Severity::Warn));
+        assert_eq!(Severity::parse("CRIT"), Some(Severity::Fatal));
+        assert_eq!(Severity::parse("INFOS"), None);
+    }
 }

@@ -299,6 +299,48 @@ pub(super) fn gathered_json_lines(format: &Format, lines: &[&str]) -> usize {
     count
 }
 
+/// What a header gives a record beyond its fields ([`ChunkFramer::head`]).
+struct Head<'l> {
+    time: Option<jiff::Timestamp>,
+    severity: crate::model::Severity,
+    message: std::borrow::Cow<'l, str>,
+}
+
+impl<'l> RecordRef<'l> {
+    /// The record of `lines` lines from line `n`: `head`, and the text of
+    /// `f` taken out of it.
+    fn build(n: u64, lines: u32, head: Head<'l>, f: &mut super::Fields<'l>) -> Self {
+        RecordRef {
+            line: n,
+            lines,
+            time: head.time,
+            host: f.host.take(),
+            proc: f.proc.take(),
+            severity: head.severity,
+            message: head.message,
+            method: f.method.take(),
+            route: f.path.take(),
+            status: f.status,
+            upstream_time: f.upstream_time,
+        }
+    }
+
+    /// [`RecordRef::build`] written over this record, field by field.
+    fn refill(&mut self, n: u64, lines: u32, head: Head<'l>, f: &mut super::Fields<'l>) {
+        self.line = n;
+        self.lines = lines;
+        self.time = head.time;
+        self.host = f.host.take();
+        self.proc = f.proc.take();
+        self.severity = head.severity;
+        self.message = head.message;
+        self.method = f.method.take();
+        self.route = f.path.take();
+        self.status = f.status;
+        self.upstream_time = f.upstream_time;
+    }
+}
+
 impl<'f, 'a> ChunkFramer<'f, 'a> {
     pub(super) fn new(format: &'f Format, ctx: &'f TimeCtx) -> Self {
         ChunkFramer {
@@ -331,13 +373,8 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         bytes: &'a [u8],
         sep: Option<u8>,
         state: &mut S,
-        visit: &(dyn Fn(&mut S, RecordRef<'a>) + Sync),
+        visit: &(dyn Fn(&mut S, &mut RecordRef<'a>) + Sync),
     ) -> (LogFile, u64) {
-        let mut emit = |framer: &mut Self, record: Option<RecordRef<'a>>| {
-            if let Some(done) = std::mem::replace(&mut framer.pending, record) {
-                visit(state, done);
-            }
-        };
         let mut lines = LineRanges::new(bytes, sep);
         let cut_at = lines.sep();
         let mut block = Block::default();
@@ -368,14 +405,14 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                     record.into_iter().collect()
                 };
                 for record in records {
-                    emit(&mut self, Some(record));
+                    self.emit(Some(record), state, visit);
                 }
                 self.set_prev(Cow::Owned(line.into_owned()));
                 continue;
             };
             if block.nul && line.contains('\0') {
                 for record in self.nul_line(n, line) {
-                    emit(&mut self, Some(record));
+                    self.emit(Some(record), state, visit);
                 }
                 self.set_prev(Cow::Borrowed(line));
                 continue;
@@ -383,10 +420,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             if repaired {
                 invalid += line.contains('\u{fffd}') as u64;
             }
-            let record = self.line(n, line);
-            if record.is_some() {
-                emit(&mut self, record);
-            }
+            self.line_in_place(n, line, state, visit);
             self.set_prev(Cow::Borrowed(line));
         }
         if repaired {
@@ -399,7 +433,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             // Braces never closed: its lines continue the record before.
             self.continue_with(&v);
         }
-        emit(&mut self, None);
+        self.emit(None, state, visit);
         (self.out, lines.numbered())
     }
 
@@ -407,6 +441,74 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     fn set_prev(&mut self, line: Cow<'a, str>) {
         if line.bytes().any(|b| !b.is_ascii_whitespace()) {
             self.prev = Some(line);
+        }
+    }
+
+    /// Hands the pending record to `visit`, complete, and puts `record`
+    /// (if any) in its place.
+    fn emit<S>(
+        &mut self,
+        record: Option<RecordRef<'a>>,
+        state: &mut S,
+        visit: &(dyn Fn(&mut S, &mut RecordRef<'a>) + Sync),
+    ) {
+        if let Some(done) = &mut self.pending {
+            visit(state, done);
+        }
+        // Not `self.pending = record`: that copies a `None` whole.
+        match record {
+            Some(record) => self.pending = Some(record),
+            None => self.pending = None,
+        }
+    }
+
+    /// [`Self::line`] for a line borrowed from the piece, the common case:
+    /// the pending record is handed on and the one the line begins is
+    /// written over it field by field, so that neither the fields read
+    /// nor the record are copied whole (a struct just written and copied
+    /// at once costs the copy and a stall).
+    fn line_in_place<S>(
+        &mut self,
+        n: u64,
+        line: &'a str,
+        state: &mut S,
+        visit: &(dyn Fn(&mut S, &mut RecordRef<'a>) + Sync),
+    ) {
+        if self.value.is_some() || self.format.opens_json_value(line) {
+            if let Some(record) = self.line(n, line) {
+                self.emit(Some(record), state, visit);
+            }
+            return;
+        }
+        self.out.lines = n;
+        // `Format::parse`, then `foreign`, with the fields read in place.
+        let mut read = match self.format.fast() {
+            Some(fast) => fast(line),
+            None => None,
+        };
+        if read.is_none() {
+            read = self.format.parse_slow(line);
+        }
+        let prev = self.prev.as_deref();
+        if read.is_none() {
+            read = self.format.foreign(line, prev);
+        }
+        match &mut read {
+            Some(f) if !self.format.is_continuation(f) && !self.format.continues(prev, line) => {
+                if let Some(done) = &mut self.pending {
+                    visit(state, done);
+                }
+                let head = self.head(n, line, f);
+                match &mut self.pending {
+                    Some(p) => p.refill(n, 1, head, f),
+                    None => self.pending = Some(RecordRef::build(n, 1, head, f)),
+                }
+            }
+            _ => {
+                // A level word's line (DETAIL) keeps it; a dump's line as is.
+                let by_level = read.filter(|f| self.format.is_continuation(f));
+                self.join(n, line, by_level.as_ref());
+            }
         }
     }
 
@@ -464,8 +566,10 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             .parse(line)
             .or_else(|| self.format.foreign(line, prev))
         {
-            Some(f) if !self.format.is_continuation(&f) && !self.format.continues(prev, line) => {
-                Some(self.record(n, line, 1, f))
+            Some(mut f)
+                if !self.format.is_continuation(&f) && !self.format.continues(prev, line) =>
+            {
+                Some(self.record(n, line, 1, &mut f))
             }
             other => {
                 // A level word's line (DETAIL) keeps it; a dump's line as is.
@@ -480,8 +584,8 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     /// as one, its lines continuing the record before.
     fn close_value(&mut self, v: JsonValue) -> Option<RecordRef<'static>> {
         match self.format.parse(&v.text) {
-            Some(f) if !self.format.is_continuation(&f) => {
-                Some(self.record(v.start, &v.text, v.lines, f).into_static())
+            Some(mut f) if !self.format.is_continuation(&f) => {
+                Some(self.record(v.start, &v.text, v.lines, &mut f).into_static())
             }
             _ => {
                 self.continue_with(&v);
@@ -499,14 +603,22 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     }
 
     /// The record `f` read from `text` (`lines` physical lines from line
-    /// `n`), its time read and counted.
+    /// `n`), its time read and counted; its text is taken out of `f`.
     fn record<'l>(
         &mut self,
         n: u64,
         text: &str,
         lines: u32,
-        f: super::Fields<'l>,
+        f: &mut super::Fields<'l>,
     ) -> RecordRef<'l> {
+        let head = self.head(n, text, f);
+        RecordRef::build(n, lines, head, f)
+    }
+
+    /// What the header `f` read from `text` (line `n`) gives beyond its
+    /// fields, counted: its time, its message (taken out of `f`, cut) and
+    /// its severity.
+    fn head<'l>(&mut self, n: u64, text: &str, f: &mut super::Fields<'l>) -> Head<'l> {
         let out = &mut self.out;
         let time = f
             .time
@@ -521,22 +633,14 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                 out.first_no_time = Some((n, crate::model::excerpt(text, 160)));
             }
         }
-        let mut message = f.msg;
+        let mut message = std::mem::take(&mut f.msg);
         out.cut += cut_message(&mut message) as u64;
         self.inferred = f.level.is_none();
         let severity = f.level.unwrap_or_else(|| infer_severity(&message));
-        RecordRef {
-            line: n,
-            lines,
+        Head {
             time: time.map(|p| p.ts),
-            host: f.host,
-            proc: f.proc,
             severity,
             message,
-            method: f.method,
-            route: f.path,
-            status: f.status,
-            upstream_time: f.upstream_time,
         }
     }
 

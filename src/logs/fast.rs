@@ -103,8 +103,20 @@ impl<'a> Cursor<'a> {
 
 /// `\w`, `.` and `$` in ASCII (a logger's name).
 fn logger(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'$'
+    LOGGER[c as usize]
 }
+
+/// [`logger`]'s bytes, looked up rather than tested one class at a time.
+static LOGGER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'$';
+        c += 1;
+    }
+    t
+};
 
 fn upper(c: u8) -> bool {
     c.is_ascii_uppercase()
@@ -126,6 +138,7 @@ fn level_logger_msg<'a>(line: &'a str, time_end: usize, mut c: Cursor<'a>) -> Op
 }
 
 /// The fields of a line with a time, a level word and a message.
+#[inline]
 fn leveled<'a>(time: &'a str, level: &'a str, msg: &'a str) -> Fields<'a> {
     Fields {
         time: Some(Cow::Borrowed(time)),
@@ -194,11 +207,10 @@ fn bgl(line: &str) -> Option<Fields<'_>> {
     let (_, p1) = c.token()?;
     let (l0, l1) = c.run(upper)?;
     c.byte(b' ')?;
-    Some(Fields {
-        host: Some(Cow::Borrowed(&line[h0..h1])),
-        proc: Some(Cow::Borrowed(&line[p0..p1])),
-        ..leveled(&line[t0..t1], &line[l0..l1], &line[c.at..])
-    })
+    let mut f = leveled(&line[t0..t1], &line[l0..l1], &line[c.at..]);
+    f.host = Some(Cow::Borrowed(&line[h0..h1]));
+    f.proc = Some(Cow::Borrowed(&line[p0..p1]));
+    Some(f)
 }
 
 /// `Dec 10 06:55:46 LabSZ sshd[24200]: message`, with an optional

@@ -380,7 +380,6 @@ impl Format {
     }
 
     /// The hand-written reader, if this format has one.
-    #[cfg(test)]
     pub(crate) fn fast(&self) -> Option<super::fast::Reader> {
         self.fast
     }

@@ -6,9 +6,12 @@
 //! the bytes and the format, never on the thread count, so the result is
 //! the same for any number of threads.
 //!
-//! Records are handed to a visitor as they complete ([`frame_visit`]),
+//! Records are lent to a visitor as they complete ([`frame_visit`]),
 //! their text borrowed from the file's bytes ([`RecordRef`]) where it is
-//! one valid UTF-8 line; [`frame`] copies them into [`Record`]s. Each
+//! one valid UTF-8 line; [`frame`] copies them into [`Record`]s. A
+//! record is built in the slot of the one before it, field by field, once
+//! that one was visited: copying a record or a line's fields whole, just
+//! after they were written, took a seventh of the time. Each
 //! chunk numbers its lines from 1 as it cuts them and checks UTF-8 a block
 //! at a time as it goes (line by line only where that fails: the lines
 //! with bad bytes are read from repaired copies), so each byte is read
@@ -187,18 +190,20 @@ pub struct RecordRef<'a> {
 }
 
 impl RecordRef<'_> {
-    /// The record with its text copied out of the file.
-    pub fn into_owned(self) -> Record {
+    /// The record with its text copied out of the file (text already
+    /// owned is moved, not copied); what is left behind is empty.
+    pub fn take_owned(&mut self) -> Record {
+        let own = |c: &mut Option<Cow<'_, str>>| c.take().map(Cow::into_owned);
         Record {
             line: self.line,
             lines: self.lines,
             time: self.time,
-            host: self.host.map(Cow::into_owned),
-            proc: self.proc.map(Cow::into_owned),
+            host: own(&mut self.host),
+            proc: own(&mut self.proc),
             severity: self.severity,
-            message: self.message.into_owned(),
-            method: self.method.map(Cow::into_owned),
-            route: self.route.map(Cow::into_owned),
+            message: std::mem::take(&mut self.message).into_owned(),
+            method: own(&mut self.method),
+            route: own(&mut self.route),
             status: self.status,
             upstream_time: self.upstream_time,
         }
@@ -231,7 +236,7 @@ pub fn frame(format: &Format, bytes: &[u8], ctx: &TimeCtx) -> LogFile {
 }
 
 fn frame_in_chunks(format: &Format, bytes: &[u8], ctx: &TimeCtx, chunk: usize) -> LogFile {
-    let push = |v: &mut Vec<Record>, r: RecordRef| v.push(r.into_owned());
+    let push = |v: &mut Vec<Record>, r: &mut RecordRef| v.push(r.take_owned());
     let (mut log, parts) = visit_in_chunks(format, bytes, ctx, chunk, &Vec::new, &push);
     log.records
         .reserve_exact(parts.iter().map(|(_, p)| p.len()).sum());
@@ -245,7 +250,9 @@ fn frame_in_chunks(format: &Format, bytes: &[u8], ctx: &TimeCtx, chunk: usize) -
 }
 
 /// Frames `bytes` with `format` and hands each record to `visit` once it
-/// is complete (after its continuation lines), without keeping it: the
+/// is complete (after its continuation lines), without keeping it (the
+/// visitor may take its text: the record is dropped after the call; it is
+/// lent rather than given so that it is built in place and never moved): the
 /// streaming form of [`frame`], whose memory is the file's pages and a
 /// constant. A large file is framed in parallel chunks (see the module's
 /// doc); each chunk gets its own state from `init`, and the states come
@@ -263,7 +270,7 @@ pub fn frame_visit<'a, S, I, V>(
 where
     S: Send,
     I: Fn() -> S + Sync,
-    V: Fn(&mut S, RecordRef<'a>) + Sync,
+    V: Fn(&mut S, &mut RecordRef<'a>) + Sync,
 {
     visit_in_chunks(format, bytes, ctx, CHUNK_BYTES, &init, &visit)
 }
@@ -276,7 +283,7 @@ fn visit_in_chunks<'a, S: Send>(
     ctx: &TimeCtx,
     chunk: usize,
     init: &(dyn Fn() -> S + Sync),
-    visit: &(dyn Fn(&mut S, RecordRef<'a>) + Sync),
+    visit: &(dyn Fn(&mut S, &mut RecordRef<'a>) + Sync),
 ) -> (LogFile, Vec<(u64, S)>) {
     let bom = if bytes.starts_with("\u{feff}".as_bytes()) {
         3
@@ -542,7 +549,7 @@ TypeError: client.ref is not a function
             assert_eq!(chunked.invalid_utf8, 1);
             assert_eq!(chunked.no_time, whole.no_time);
             // A visitor gets each chunk's offset with its state.
-            let keep = |v: &mut Vec<u64>, r: RecordRef| v.push(r.line);
+            let keep = |v: &mut Vec<u64>, r: &mut RecordRef| v.push(r.line);
             let (_, parts) =
                 pool.install(|| visit_in_chunks(format, &bytes, &ctx, 1000, &Vec::new, &keep));
             let lines: Vec<u64> = parts
@@ -630,7 +637,7 @@ TypeError: client.ref is not a function
                 r.line,
                 r.lines,
                 matches!(r.message, Cow::Borrowed(_)),
-                r.message,
+                std::mem::take(&mut r.message),
             ))
         });
         let got: Vec<_> = parts.into_iter().flat_map(|(_, v)| v).collect();

@@ -180,12 +180,14 @@ static SLOT_BY_LEN: std::sync::LazyLock<Vec<Vec<(&str, usize)>>> = std::sync::La
 });
 
 /// The slot of a key [`json_line`] reads.
+#[inline]
 fn slot(key: &str) -> Option<usize> {
     let same_len = SLOT_BY_LEN.get(key.len())?;
     let first = key.as_bytes().first()?;
+    // Byte by byte: the keys are short, and `==` on slices calls memcmp.
     same_len
         .iter()
-        .find(|(k, _)| k.as_bytes()[0] == *first && *k == key)
+        .find(|(k, _)| k.as_bytes()[0] == *first && k.bytes().zip(key.bytes()).all(|(a, b)| a == b))
         .map(|(_, i)| *i)
 }
 
@@ -421,11 +423,20 @@ impl<'a> Scan<'a> {
             return Some(());
         }
         loop {
-            let key = self.string()?;
-            self.ws();
-            self.expect(b':')?;
-            self.ws();
-            self.member(&key, depth + 1, &mut into)?;
+            if let Keep::Nothing = into {
+                // No key is kept this deep: passed over unread.
+                self.skip_string()?;
+                self.ws();
+                self.expect(b':')?;
+                self.ws();
+                self.skip(depth + 1)?;
+            } else {
+                let key = self.string()?;
+                self.ws();
+                self.expect(b':')?;
+                self.ws();
+                self.member(&key, depth + 1, &mut into)?;
+            }
             self.ws();
             if self.expect(b',').is_some() {
                 self.ws();
@@ -471,10 +482,20 @@ impl<'a> Scan<'a> {
 
     /// A value kept: a string, a number (read as serde_json reads it), or
     /// anything else passed over.
+    #[inline]
     fn value(&mut self, depth: usize) -> Option<Leaf<'a>> {
         match self.peek()? {
             b'"' => self.string().map(Leaf::Str),
-            b'-' | b'0'..=b'9' => self.number()?.parse().ok().map(Leaf::Num),
+            b'-' | b'0'..=b'9' => {
+                let text = self.number()?;
+                // Up to 19 digits, no sign, no fraction: a u64, as
+                // serde_json reads it, without its parser.
+                if text.len() < 20 && text.bytes().all(|c| c.is_ascii_digit()) {
+                    let n = text.bytes().fold(0u64, |n, c| n * 10 + u64::from(c - b'0'));
+                    return Some(Leaf::Num(n.into()));
+                }
+                text.parse().ok().map(Leaf::Num)
+            }
             _ => self.skip(depth).map(|_| Leaf::Other),
         }
     }
@@ -482,7 +503,7 @@ impl<'a> Scan<'a> {
     /// Passes over one value.
     fn skip(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
-            b'"' => self.string().map(|_| ()),
+            b'"' => self.skip_string(),
             b'-' | b'0'..=b'9' => self.number().map(|_| ()),
             b'{' => self.object(depth, Keep::Nothing),
             b'[' => {
@@ -516,6 +537,7 @@ impl<'a> Scan<'a> {
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`: its text; an exponent is left to
     /// serde_json (which refuses one out of range).
+    #[inline]
     fn number(&mut self) -> Option<&'a str> {
         let start = self.i;
         self.expect(b'-');
@@ -544,9 +566,23 @@ impl<'a> Scan<'a> {
 
     /// A string at `self.i`: borrowed, or owned where it has escapes; a
     /// `\u` escape or a control character is left to serde_json.
+    #[inline]
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.expect(b'"')?;
-        let mut owned: Option<String> = None;
+        let from = self.i;
+        let at = stop_at(self.b, from)?;
+        if self.b[at] == b'"' {
+            // No escape (most strings): borrowed at once.
+            self.i = at + 1;
+            return Some(Cow::Borrowed(&self.s[from..at]));
+        }
+        self.escaped_string()
+    }
+
+    /// The rest of a string from `self.i`, where a stop other than its
+    /// closing quote comes first.
+    fn escaped_string(&mut self) -> Option<Cow<'a, str>> {
+        let mut owned = String::new();
         loop {
             let from = self.i;
             let at = stop_at(self.b, from)?;
@@ -554,18 +590,11 @@ impl<'a> Scan<'a> {
                 return None;
             }
             self.i = at + 1;
+            owned.push_str(&self.s[from..at]);
             if self.b[at] == b'"' {
-                return Some(match owned {
-                    None => Cow::Borrowed(&self.s[from..at]),
-                    Some(mut o) => {
-                        o.push_str(&self.s[from..at]);
-                        Cow::Owned(o)
-                    }
-                });
+                return Some(Cow::Owned(owned));
             }
-            let o = owned.get_or_insert_with(String::new);
-            o.push_str(&self.s[from..at]);
-            o.push(match self.peek()? {
+            owned.push(match self.peek()? {
                 b'"' => '"',
                 b'\\' => '\\',
                 b'/' => '/',
@@ -577,6 +606,26 @@ impl<'a> Scan<'a> {
                 _ => return None,
             });
             self.i += 1;
+        }
+    }
+
+    /// Passes over a string, refusing what [`Self::string`] refuses.
+    #[inline]
+    fn skip_string(&mut self) -> Option<()> {
+        self.expect(b'"')?;
+        loop {
+            let at = stop_at(self.b, self.i)?;
+            match self.b[at] {
+                b'"' => {
+                    self.i = at + 1;
+                    return Some(());
+                }
+                b'\\' => match self.b.get(at + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i = at + 2,
+                    _ => return None,
+                },
+                _ => return None,
+            }
         }
     }
 }
@@ -599,6 +648,7 @@ static STOP: [bool; 256] = {
 /// quote, a backslash, a control character): eight bytes at a time, then
 /// byte by byte. Strings are short mostly, where a vector search costs
 /// more than it saves.
+#[inline]
 fn stop_at(b: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;

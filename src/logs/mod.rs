@@ -34,16 +34,23 @@
 //! - [`frame`] copies every record out of the file ([`Record`]), so its
 //!   result grows with the input (about 3x a file's size); the streaming
 //!   [`frame_visit`] hands borrowed [`RecordRef`]s to a callback and keeps
-//!   none, for a memory of the mapped pages and a constant. `analyze` still
-//!   uses [`frame`].
+//!   none, for a memory of the mapped pages and a constant. `analyze` and
+//!   `timeline` still use [`frame`], which costs about 2.5 times the CPU
+//!   time of framing alone (one thread, the 8 bench files: 3.25 to 3.42 s
+//!   a pass against 1.23 to 1.34; `INGEST_OWNED=1` in `benches/ingest.rs`): a
+//!   quarter of it `malloc` and `free` of the owned texts, a seventh page
+//!   faults of their fresh memory, peak RSS 1.3 GB.
 //! - Detect + frame + timestamp (`benches/ingest_vs_rg_lnav.sh`, 1,068
-//!   MB, 2 threads): 1,311 to 1,393 MB/s in the quietest runs, 810 to 922
-//!   in busier ones (the machine is shared); 0.20 to 0.32 of `rg -c ''`
-//!   on the same files in the same run. In CPU time, which the load
-//!   distorts less: 1.44 to 1.53 s a pass on one thread against rg's 0.34
-//!   to 0.40 (0.23 to 0.27), so issue 3's "within 2x of rg" is not met.
-//!   Per CPU second: about 460 MB/s (pino JSON) to 1,100 (Postgres); see
-//!   benches/README.md for where the time goes.
+//!   MB, 2 threads): 1,311 to 1,473 MB/s in the quietest runs before the
+//!   records were built in place (0.20 to 0.22 of `rg -c ''` in the same
+//!   run); after, at load 5 to 6 (no quiet minute came), 403 to 646 MB/s
+//!   against rg's 1,287 to 1,943 (0.22 to 0.35, swinging from run to
+//!   run). In CPU time, which the load distorts less: 1.26 to 1.33 s a
+//!   pass on one thread (1.51 to 1.62 before, in the same minutes)
+//!   against `rg -j1 -c ''`'s 0.38 to 0.42: 0.29 to 0.32 of rg, so issue
+//!   3's "within 2x of rg" (0.5) is not met.
+//!   Per CPU second: about 540 MB/s (pino JSON) to 1,500 (Postgres,
+//!   HDFS); see benches/README.md for where the time goes.
 //! - The hand-written readers (`fast.rs`, `structured.rs`) cover `hdfs`,
 //!   `bgl`, `spark`, `syslog-rfc3164`, `nginx-combined`, `postgres-stderr`
 //!   and `json`; every other format, a user's format and any line those
