@@ -148,10 +148,15 @@ pub fn mine(messages: &[&str]) -> Mined {
         .collect();
 
     let slots: Vec<Vec<Slot>> = order.iter().map(|&t| slots_of(&tpl_tokens[t])).collect();
+    let key_rank: Vec<u32> = key_tpl.iter().map(|&t| rank[t as usize]).collect();
+    let plans = Plans::build(&keys, &key_rank, &slots);
+    drop(key_rank);
+    drop(key_refs);
+    drop(keys);
     let lines = Lines {
         messages,
         key_idx: &key_idx,
-        keys: &keys,
+        plans: &plans,
         spans: &spans,
     };
     let accs = param_stats(&lines, &assignment, &slots);
@@ -406,11 +411,11 @@ fn slots_of(tokens: &[String]) -> Vec<Slot> {
 }
 
 /// What the statistics pass reads: the messages, each one's key index, the
-/// keys, and the value spans the first pass found.
+/// keys' plans, and the value spans the first pass found.
 struct Lines<'a> {
     messages: &'a [&'a str],
     key_idx: &'a [u32],
-    keys: &'a KeyList,
+    plans: &'a Plans,
     spans: &'a [ChunkSpans],
 }
 
@@ -453,7 +458,6 @@ fn chunk_stats(
     let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
     let mut m = Masked::default();
     let mut vars = vec![];
-    let mut plans = Plans::default();
     let base = c * CHUNK;
     let hi = (base + CHUNK).min(lines.messages.len());
     for (i, line) in (base..hi).enumerate() {
@@ -467,8 +471,7 @@ fn chunk_stats(
         let msg = lines.messages[line];
         let k = lines.key_idx[line];
         let kept = lines.spans[c].of(i, &mut vars) && {
-            let plan = plans.of(k, lines.keys.text(k as usize), &slots[t]);
-            add_known(plan, msg, &vars, line as u32, &mut accs[t])
+            add_known(lines.plans.of(k), msg, &vars, line as u32, &mut accs[t])
         };
         if !kept {
             mask(msg, &mut m);
@@ -494,45 +497,76 @@ enum Op {
     Own { v: u32, n: u32, width: u32 },
 }
 
-/// The [`Op`]s of the keys met in one chunk, by key index, each key's
-/// built on its first message.
+/// The [`Op`]s of every key, built once for all chunks: a key's plan
+/// depends only on its text and its template.
 #[derive(Default)]
 struct Plans {
-    /// Key index to its ops' range in `ops` and its number of values.
-    at: IdMap<(u32, u32, u32)>,
+    /// By key index: its ops' range in `ops` and its number of values.
+    at: Vec<(u32, u32, u32)>,
     ops: Vec<Op>,
 }
 
 impl Plans {
-    /// The plan of key `k` (text `key`) under a template of `slots`: the
-    /// key's number of values and its ops.
-    fn of(&mut self, k: u32, key: &str, slots: &[Slot]) -> (usize, &[Op]) {
-        let ops = &mut self.ops;
-        let (lo, hi, total) = *self.at.entry(k as u64).or_insert_with(|| {
-            let lo = ops.len() as u32;
-            let mut v = 0u32;
-            let toks = key.as_bytes().split(|&c| c == b' ');
-            for (i, (tok, slot)) in toks.zip(slots).enumerate() {
-                let (nv, first, last) = wilds(tok);
-                let n = nv as u32;
-                match slot {
-                    Slot::Whole if nv == 0 => ops.push(Op::Const {
-                        hash: xxh3_64(tok),
-                        token: i as u32,
-                    }),
-                    Slot::Whole => ops.push(Op::Whole {
-                        v,
-                        n,
-                        pre: first as u32,
-                        post: (tok.len() - last - 3) as u32,
-                    }),
-                    Slot::Own(0) => {}
-                    Slot::Own(w) => ops.push(Op::Own { v, n, width: *w }),
+    /// Plans of all `keys`, key `k` under the template of slots
+    /// `slots[tpl[k]]`; built in parallel pieces, joined in key order.
+    fn build(keys: &KeyList, tpl: &[u32], slots: &[Vec<Slot>]) -> Plans {
+        const PIECE: usize = 4096;
+        let n = keys.list.len();
+        let pieces: Vec<Plans> = (0..n.div_ceil(PIECE))
+            .into_par_iter()
+            .map(|p| {
+                let mut part = Plans::default();
+                for k in p * PIECE..((p + 1) * PIECE).min(n) {
+                    part.push(keys.text(k), &slots[tpl[k] as usize]);
                 }
-                v += n;
+                part
+            })
+            .collect();
+        let mut all = Plans {
+            at: Vec::with_capacity(n),
+            ops: Vec::with_capacity(pieces.iter().map(|p| p.ops.len()).sum()),
+        };
+        for part in pieces {
+            let base = all.ops.len() as u32;
+            all.at
+                .extend((part.at.iter()).map(|&(lo, hi, total)| (lo + base, hi + base, total)));
+            all.ops.extend_from_slice(&part.ops);
+        }
+        all
+    }
+
+    /// Appends the plan of a key of text `key` under a template of `slots`.
+    fn push(&mut self, key: &str, slots: &[Slot]) {
+        let ops = &mut self.ops;
+        let lo = ops.len() as u32;
+        let mut v = 0u32;
+        let toks = key.as_bytes().split(|&c| c == b' ');
+        for (i, (tok, slot)) in toks.zip(slots).enumerate() {
+            let (nv, first, last) = wilds(tok);
+            let n = nv as u32;
+            match slot {
+                Slot::Whole if nv == 0 => ops.push(Op::Const {
+                    hash: xxh3_64(tok),
+                    token: i as u32,
+                }),
+                Slot::Whole => ops.push(Op::Whole {
+                    v,
+                    n,
+                    pre: first as u32,
+                    post: (tok.len() - last - 3) as u32,
+                }),
+                Slot::Own(0) => {}
+                Slot::Own(w) => ops.push(Op::Own { v, n, width: *w }),
             }
-            (lo, ops.len() as u32, wilds(key.as_bytes()).0 as u32)
-        });
+            v += n;
+        }
+        let total = wilds(key.as_bytes()).0 as u32;
+        self.at.push((lo, ops.len() as u32, total));
+    }
+
+    /// The plan of key `k`: its number of values and its ops.
+    fn of(&self, k: u32) -> (usize, &[Op]) {
+        let (lo, hi, total) = self.at[k as usize];
         (total as usize, &self.ops[lo as usize..hi as usize])
     }
 }
