@@ -70,7 +70,7 @@ pub mod mask;
 pub mod merge;
 pub mod stats;
 
-use mask::{mask, Masked};
+use mask::{mask, mask_key, Masked};
 use rayon::prelude::*;
 use stats::{IdMap, ParamAcc};
 use std::ops::Range;
@@ -371,7 +371,7 @@ fn chunk_keys(chunk: &[&str]) -> (Vec<u32>, KeyList, ChunkSpans) {
                 ids[j]
             }
             None => {
-                mask(msg, &mut m);
+                mask_key(msg, &mut m);
                 spans.push(&m.vars);
                 let hash = xxh3_64(&m.key);
                 *at.entry(hash).or_insert_with(|| {
