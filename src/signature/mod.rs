@@ -125,7 +125,7 @@ enum Slot {
 /// Groups `messages` into templates. Parallel on the current rayon pool,
 /// deterministic for any thread count.
 pub fn mine(messages: &[&str]) -> Mined {
-    let (key_idx, keys, spans) = key_ids(messages);
+    let (chunks, keys) = key_ids(messages);
     let key_refs: Vec<&str> = (0..keys.list.len()).map(|i| keys.text(i)).collect();
     let key_lines: Vec<u64> = keys.list.iter().map(|(k, _)| k.lines).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
@@ -142,22 +142,26 @@ pub fn mine(messages: &[&str]) -> Mined {
     for (r, &t) in order.iter().enumerate() {
         rank[t] = r as u32;
     }
-    let assignment: Vec<u32> = key_idx
-        .par_iter()
-        .map(|&k| rank[key_tpl[k as usize] as usize])
-        .collect();
+    let key_rank: Vec<u32> = key_tpl.iter().map(|&t| rank[t as usize]).collect();
+    let mut assignment = vec![0u32; messages.len()];
+    (assignment.par_chunks_mut(CHUNK))
+        .zip(&chunks)
+        .for_each(|(out, chunk)| {
+            let tpl: Vec<u32> = chunk.keys.iter().map(|&k| key_rank[k as usize]).collect();
+            for (a, &l) in out.iter_mut().zip(&chunk.ids) {
+                *a = tpl[l as usize];
+            }
+        });
 
     let slots: Vec<Vec<Slot>> = order.iter().map(|&t| slots_of(&tpl_tokens[t])).collect();
-    let key_rank: Vec<u32> = key_tpl.iter().map(|&t| rank[t as usize]).collect();
     let plans = Plans::build(&keys, &key_rank, &slots);
     drop(key_rank);
     drop(key_refs);
     drop(keys);
     let lines = Lines {
         messages,
-        key_idx: &key_idx,
+        chunks: &chunks,
         plans: &plans,
-        spans: &spans,
     };
     let accs = param_stats(&lines, &assignment, &slots);
     let mut counts = vec![0u64; order.len()];
@@ -209,6 +213,21 @@ fn add_text(text: &mut String, key: &str) -> Range<usize> {
     text.push_str(key);
     start..text.len()
 }
+
+/// What the first pass keeps of one chunk of [`CHUNK`] messages: each
+/// message's key as an index into the chunk's distinct keys, those keys as
+/// indices among all keys, and the messages' value spans. Statistics look
+/// a key up among the chunk's few keys, read in the order they came: among
+/// all of them (321k for a million OpenSSH lines) nearly each message's
+/// look-up missed the cache.
+struct Chunk {
+    ids: Vec<u16>,
+    keys: Vec<u32>,
+    spans: ChunkSpans,
+}
+
+/// A chunk's key indices fit in [`Chunk::ids`].
+const _: () = assert!(CHUNK <= 1 << 16);
 
 /// The values of one chunk of messages as masking found them, kept from
 /// the first pass so that statistics need not mask again. Each value is
@@ -274,21 +293,18 @@ impl ChunkSpans {
     }
 }
 
-/// Each message's key as an index into the distinct keys, the distinct
-/// keys with their text sorted by hash, and each chunk's value spans.
-fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
-    let mut ids: Vec<u32> = Vec::with_capacity(messages.len());
-    let mut spans = Vec::with_capacity(messages.len().div_ceil(CHUNK));
+/// Each chunk's keys and spans (see [`Chunk`]), and the distinct keys with
+/// their text sorted by hash.
+fn key_ids(messages: &[&str]) -> (Vec<Chunk>, KeyList) {
+    let mut chunks = Vec::with_capacity(messages.len().div_ceil(CHUNK));
     // Keys in order of first chunk, found by hash.
     let mut at: IdMap<u32> = IdMap::default();
     let mut all = KeyList::default();
-    let mut local = vec![];
-    let mut absorb = |parts: Vec<(Vec<u32>, KeyList, ChunkSpans)>| {
-        for (chunk_ids, keys, sp) in parts {
-            spans.push(sp);
+    let mut absorb = |parts: Vec<(Vec<u16>, KeyList, ChunkSpans)>| {
+        for (ids, keys, spans) in parts {
             // A chunk's key index to the index among all keys: one look-up
             // a distinct key, not one a message.
-            local.clear();
+            let mut local = Vec::with_capacity(keys.list.len());
             for (k, r) in keys.list {
                 let g = *at.entry(k.hash).or_insert_with(|| {
                     let text = add_text(&mut all.text, &keys.text[r]);
@@ -298,7 +314,11 @@ fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
                 all.list[g as usize].0.lines += k.lines;
                 local.push(g);
             }
-            ids.extend(chunk_ids.iter().map(|&l| local[l as usize]));
+            chunks.push(Chunk {
+                ids,
+                keys: local,
+                spans,
+            });
         }
     };
     // Waves of one chunk per thread, merged in order, as in `param_stats`;
@@ -331,7 +351,9 @@ fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
         rank[g as usize] = r as u32;
     }
     drop(order);
-    ids.par_iter_mut().for_each(|g| *g = rank[*g as usize]);
+    chunks.par_iter_mut().for_each(|c| {
+        c.keys.iter_mut().for_each(|g| *g = rank[*g as usize]);
+    });
     for i in 0..rank.len() {
         while rank[i] as usize != i {
             let r = rank[i] as usize;
@@ -339,7 +361,7 @@ fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
             rank.swap(i, r);
         }
     }
-    (ids, all, spans)
+    (chunks, all)
 }
 
 /// Key index (into the chunk's own keys) of each message of one chunk, its
@@ -348,14 +370,14 @@ fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
 /// the first one's key and values instead of being masked again; where
 /// the first [`MEMO_TRIAL`] messages hold fewer than one repeat in
 /// [`MEMO_MIN_RATE`], the chunk stops looking.
-fn chunk_keys(chunk: &[&str]) -> (Vec<u32>, KeyList, ChunkSpans) {
+fn chunk_keys(chunk: &[&str]) -> (Vec<u16>, KeyList, ChunkSpans) {
     let mut m = Masked::default();
     let mut keys = KeyList::default();
     // Key hash to its index in `keys`.
-    let mut at: IdMap<u32> = IdMap::default();
+    let mut at: IdMap<u16> = IdMap::default();
     let mut spans = ChunkSpans::default();
     spans.ends.reserve_exact(chunk.len());
-    let mut ids: Vec<u32> = Vec::with_capacity(chunk.len());
+    let mut ids: Vec<u16> = Vec::with_capacity(chunk.len());
     // Message hash to the index of its first message.
     let mut seen: IdMap<u32> = IdMap::default();
     let mut repeats = 0;
@@ -383,7 +405,7 @@ fn chunk_keys(chunk: &[&str]) -> (Vec<u32>, KeyList, ChunkSpans) {
                         Err(_) => add_text(&mut keys.text, &String::from_utf8_lossy(&m.key)),
                     };
                     keys.list.push((Key { hash, lines: 0 }, text));
-                    keys.list.len() as u32 - 1
+                    keys.list.len() as u16 - 1
                 })
             }
         };
@@ -410,13 +432,12 @@ fn slots_of(tokens: &[String]) -> Vec<Slot> {
         .collect()
 }
 
-/// What the statistics pass reads: the messages, each one's key index, the
-/// keys' plans, and the value spans the first pass found.
+/// What the statistics pass reads: the messages, what the first pass kept
+/// of each chunk, and the keys' plans.
 struct Lines<'a> {
     messages: &'a [&'a str],
-    key_idx: &'a [u32],
+    chunks: &'a [Chunk],
     plans: &'a Plans,
-    spans: &'a [ChunkSpans],
 }
 
 /// Per template, per parameter accumulators over all messages.
@@ -429,7 +450,7 @@ fn param_stats(lines: &Lines, assignment: &[u32], slots: &[Vec<Slot>]) -> Vec<Ve
     // Waves of one chunk per thread bound the memory held by partial
     // accumulators; merging in chunk order keeps the result deterministic.
     let threads = rayon::current_num_threads();
-    let n_chunks = lines.spans.len();
+    let n_chunks = lines.chunks.len();
     for first in (0..n_chunks).step_by(threads) {
         let parts: Vec<Vec<Vec<ParamAcc>>> = (first..(first + threads).min(n_chunks))
             .into_par_iter()
@@ -458,6 +479,8 @@ fn chunk_stats(
     let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
     let mut m = Masked::default();
     let mut vars = vec![];
+    let chunk = &lines.chunks[c];
+    let plans = lines.plans.subset(&chunk.keys);
     let base = c * CHUNK;
     let hi = (base + CHUNK).min(lines.messages.len());
     for (i, line) in (base..hi).enumerate() {
@@ -469,10 +492,14 @@ fn chunk_stats(
             accs[t] = vec![ParamAcc::default(); n_params[t]];
         }
         let msg = lines.messages[line];
-        let k = lines.key_idx[line];
-        let kept = lines.spans[c].of(i, &mut vars) && {
-            add_known(lines.plans.of(k), msg, &vars, line as u32, &mut accs[t])
-        };
+        let kept = chunk.spans.of(i, &mut vars)
+            && add_known(
+                plans.of(chunk.ids[i] as u32),
+                msg,
+                &vars,
+                line as u32,
+                &mut accs[t],
+            );
         if !kept {
             mask(msg, &mut m);
             add_params(&m, msg, line as u32, &slots[t], &mut accs[t]);
@@ -562,6 +589,22 @@ impl Plans {
         }
         let total = wilds(key.as_bytes()).0 as u32;
         self.at.push((lo, ops.len() as u32, total));
+    }
+
+    /// The plans of `keys`, in that order: key `keys[i]`'s is the new
+    /// plans' `i`.
+    fn subset(&self, keys: &[u32]) -> Plans {
+        let mut out = Plans {
+            at: Vec::with_capacity(keys.len()),
+            ops: vec![],
+        };
+        for &k in keys {
+            let (total, ops) = self.of(k);
+            let lo = out.ops.len() as u32;
+            out.ops.extend_from_slice(ops);
+            out.at.push((lo, out.ops.len() as u32, total as u32));
+        }
+        out
     }
 
     /// The plan of key `k`: its number of values and its ops.
