@@ -11,8 +11,8 @@
 //! merged on their own, in parallel. The third step assigns each message
 //! its template and gathers per-variable statistics ([`stats`]) from the
 //! value spans the first step kept, so each message is masked once; what a
-//! key's values become is worked out once per key and chunk, not per
-//! message. A message repeated within its chunk of lines takes the first
+//! key's values become is worked out once per key, not per message, and
+//! copied into each chunk that holds the key. A message repeated within its chunk of lines takes the first
 //! one's key and values without being masked again.
 //! Steps one and three run on rayon over fixed chunks of lines and merge the
 //! chunks in order, so ids, templates and statistics are the same for any
@@ -49,22 +49,29 @@
 //!   keys (values without digits in every message) costs memory and time in
 //!   proportion.
 //! - The value spans of every message (4 bytes a value, plus 4 a message)
-//!   are held from the first step to the third: about 25 MB for a million
-//!   OpenSSH lines. Mining those lines peaks at 199 MiB, input included; a
+//!   and its key index (2 bytes) are held from the first step to the
+//!   third, and each key's statistics plan (24 bytes a value position)
+//!   from the second: about 25 MB and 26 MB for a million OpenSSH lines.
+//!   Mining those lines peaks at 200 to 217 MiB, input included; a
 //!   process that mines several such inputs in a row holds more (294 MiB
 //!   after three), as glibc keeps freed large blocks on a fragmented heap.
-//! - About 0.6 to 7 million messages a second on two threads of a shared
+//! - About 0.7 to 7 million messages a second on two threads of a shared
 //!   machine (`benches/drain3_vs_outsidein.sh`, figures in
-//!   `benches/README.md`): 4x to 7x (OpenSSH), 12x to 32x (HDFS, Spark) and
-//!   68x to 110x (BGL) Drain3's rate, as the load goes; 100x only on BGL.
-//!   Masking is half the instructions or more: a byte loop with a class
-//!   lookup per byte (word ends, then each piece of a word that holds a
-//!   cut byte or a digit), and a hundred or more instructions of
-//!   bookkeeping per word (token, key text, date and unit checks);
-//!   statistics hash and count every value a second time. The 321k
-//!   distinct keys of a million OpenSSH lines (user names without digits)
-//!   cost as much again: collected per chunk, then interned and grouped one
-//!   token-count bucket per thread, and half of them fall in one bucket.
+//!   `benches/README.md`): 5x to 8x (OpenSSH), 14x to 32x (HDFS, Spark) and
+//!   61x to 117x (BGL) Drain3's rate, as the load goes; 100x only on BGL,
+//!   and only on a quiet machine. One thread spends about 300 ns of CPU a
+//!   message on HDFS, 230 on BGL and Spark, 590 on OpenSSH; 100x needs
+//!   about 70 to 110. Masking is half of it or more: a byte loop with a
+//!   class lookup per byte (word ends, then each piece of a word that
+//!   holds a cut byte or a digit) is about half of masking, and the rest
+//!   is bookkeeping per word (key text, date and unit checks, value
+//!   spans); statistics hash and count every value a second time. The
+//!   321k distinct keys of a million OpenSSH lines (user names without
+//!   digits) cost as much again: collected per chunk, then interned and
+//!   grouped one token-count bucket per thread, and half of them fall in
+//!   one bucket. Whole messages repeat too seldom to skip masking: 1M,
+//!   923k, 624k and 479k distinct messages in a million lines of HDFS,
+//!   OpenSSH, Spark and BGL.
 
 pub mod mask;
 pub mod merge;
