@@ -46,7 +46,7 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
     let merged: Vec<(Vec<&str>, Vec<Tpl>)> = buckets
         .into_par_iter()
         .map(|(n, ks)| {
-            let (names, bucket) = intern(keys, n, ks);
+            let (names, rows) = intern(keys, n, ks);
             // Only tokens that hold a value need their bare form built.
             let bare: Vec<Cow<str>> = names
                 .iter()
@@ -55,7 +55,7 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
                     false => Cow::Borrowed(*n),
                 })
                 .collect();
-            let out = merge_bucket(rare_values(bucket, names.len(), lines), &names, &bare);
+            let out = merge_bucket(rare_values(rows, names.len(), lines), &names, &bare);
             (names, out)
         })
         .collect();
@@ -77,32 +77,52 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
     (assign, out)
 }
 
-/// The keys `ks` (of `n` tokens each) as templates of interned tokens, and
-/// the tokens' text by id ([`W`] first). Tokens are interned by their xxh3:
+/// The keys `ks` (of `n` tokens each) as rows of interned tokens, and the
+/// tokens' text by id ([`W`] first). Tokens are interned by their xxh3:
 /// one hash per token, no string compare.
-fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a str>, Vec<Tpl>) {
+fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a str>, Rows) {
     let mut names: Vec<&str> = vec![WILD];
     let mut ids: IdMap<u32> = IdMap::with_capacity_and_hasher(ks.len(), Default::default());
     ids.insert(xxh3_64(WILD.as_bytes()), W);
-    let bucket = ks
-        .into_iter()
-        .map(|k| {
-            // Sized up front: growing one small vector per key was a tenth
-            // of the time on keys by the hundred thousand.
-            let mut toks = Vec::with_capacity(n);
-            // Cut at spaces, which are ASCII, as bytes: `str::split` looks
-            // for each space with a `memchr` call, dear on short tokens.
-            toks.extend(keys[k].as_bytes().split(|&c| c == b' ').map(|t| {
-                *ids.entry(xxh3_64(t)).or_insert_with(|| {
-                    names.push(std::str::from_utf8(t).expect("cut at a space"));
-                    names.len() as u32 - 1
-                })
-            }));
-            let h = sum_hash(&toks);
-            (toks, vec![k], h)
-        })
-        .collect();
-    (names, bucket)
+    // One vector for all rows: one small vector per key (two, with its
+    // list of keys) was a third of the time on keys by the hundred
+    // thousand.
+    let mut toks = Vec::with_capacity(n * ks.len());
+    for &k in &ks {
+        // Cut at spaces, which are ASCII, as bytes: `str::split` looks
+        // for each space with a `memchr` call, dear on short tokens.
+        toks.extend(keys[k].as_bytes().split(|&c| c == b' ').map(|t| {
+            *ids.entry(xxh3_64(t)).or_insert_with(|| {
+                names.push(std::str::from_utf8(t).expect("cut at a space"));
+                names.len() as u32 - 1
+            })
+        }));
+    }
+    let sums = toks.chunks_exact(n).map(sum_hash).collect();
+    (
+        names,
+        Rows {
+            n,
+            toks,
+            keys: ks,
+            sums,
+        },
+    )
+}
+
+/// One bucket's keys before grouping: key `i` (index `keys[i]`) has the
+/// tokens `toks[i * n..(i + 1) * n]` and the sum of their [`mix`] hashes.
+struct Rows {
+    n: usize,
+    toks: Vec<u32>,
+    keys: Vec<usize>,
+    sums: Vec<u64>,
+}
+
+impl Rows {
+    fn row(&self, i: usize) -> &[u32] {
+        &self.toks[i * self.n..(i + 1) * self.n]
+    }
 }
 
 /// A template in the making: tokens, the keys it holds, and the sum of its
@@ -131,12 +151,13 @@ fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[Cow<str>]) -> Vec<Tpl
 /// and in a group of at least [`MIN_RARE_KEYS`] such rare keys each other
 /// position with at least [`MIN_DISTINCT`] different words becomes `<*>`. This catches values in
 /// several positions at once, which the one-position rule cannot.
-fn rare_values(mut bucket: Vec<Tpl>, n_names: usize, lines: &[u64]) -> Vec<Tpl> {
-    let weight = |t: &Tpl| t.1.iter().map(|&k| lines[k]).sum::<u64>();
-    let mut freq = Freq::new(bucket[0].0.len(), n_names);
-    for t in &bucket {
-        let w = weight(t);
-        for (p, &tok) in t.0.iter().enumerate() {
+fn rare_values(mut rows: Rows, n_names: usize, lines: &[u64]) -> Vec<Tpl> {
+    let n = rows.n;
+    let weight = |i: usize| lines[rows.keys[i]];
+    let mut freq = Freq::new(n, n_names);
+    for i in 0..rows.keys.len() {
+        let w = weight(i);
+        for (p, &tok) in rows.row(i).iter().enumerate() {
             freq.add(p, tok, w);
         }
     }
@@ -144,9 +165,10 @@ fn rare_values(mut bucket: Vec<Tpl>, n_names: usize, lines: &[u64]) -> Vec<Tpl> 
     // a hash collision only joins two groups that then need the rule below.
     let mut groups: HashMap<u64, (Vec<bool>, Vec<usize>)> = HashMap::default();
     let (mut fs, mut sorted) = (vec![], vec![]);
-    for (i, t) in bucket.iter().enumerate() {
+    for i in 0..rows.keys.len() {
+        let row = rows.row(i);
         fs.clear();
-        fs.extend(t.0.iter().enumerate().map(|(p, &tok)| freq.get(p, tok)));
+        fs.extend(row.iter().enumerate().map(|(p, &tok)| freq.get(p, tok)));
         sorted.clear();
         sorted.extend_from_slice(&fs);
         sorted.sort_unstable();
@@ -154,12 +176,12 @@ fn rare_values(mut bucket: Vec<Tpl>, n_names: usize, lines: &[u64]) -> Vec<Tpl> 
             .chunk_by(|a, b| a == b)
             .max_by_key(|run| (run.len(), run[0]))
             .map_or(0, |run| run[0]);
-        let h =
-            t.0.iter()
-                .zip(&fs)
-                .enumerate()
-                .filter(|&(_, (_, &f))| f == best)
-                .fold(0u64, |h, (p, (&tok, _))| h.wrapping_add(mix(p, tok)));
+        let h = row
+            .iter()
+            .zip(&fs)
+            .enumerate()
+            .filter(|&(_, (_, &f))| f == best)
+            .fold(0u64, |h, (p, (&tok, _))| h.wrapping_add(mix(p, tok)));
         groups
             .entry(h)
             .or_insert_with(|| (fs.iter().map(|&f| f == best).collect(), vec![]))
@@ -167,13 +189,12 @@ fn rare_values(mut bucket: Vec<Tpl>, n_names: usize, lines: &[u64]) -> Vec<Tpl> 
             .push(i);
     }
     for (in_lcp, members) in groups.into_values() {
-        let total: u64 = members.iter().map(|&i| weight(&bucket[i])).sum();
+        let total: u64 = members.iter().map(|&i| weight(i)).sum();
         if members.len() < MIN_RARE_KEYS || total > RARE_LINES_PER_KEY * members.len() as u64 {
             continue;
         }
-        let n = bucket[members[0]].0.len();
         let wild: Vec<bool> = (0..n)
-            .map(|p| !in_lcp[p] && enough_distinct(members.iter().map(|&i| bucket[i].0[p])))
+            .map(|p| !in_lcp[p] && enough_distinct(members.iter().map(|&i| rows.row(i)[p])))
             .collect();
         let consts = in_lcp.iter().filter(|&&c| c).count();
         let runs = (0..n)
@@ -183,13 +204,14 @@ fn rare_values(mut bucket: Vec<Tpl>, n_names: usize, lines: &[u64]) -> Vec<Tpl> 
             continue;
         }
         for &i in &members {
+            let row = &mut rows.toks[i * n..(i + 1) * n];
             for p in (0..n).filter(|&p| wild[p]) {
-                bucket[i].0[p] = W;
+                row[p] = W;
             }
-            bucket[i].2 = sum_hash(&bucket[i].0);
+            rows.sums[i] = sum_hash(row);
         }
     }
-    dedup(bucket)
+    dedup((0..rows.keys.len()).map(|i| (rows.row(i), [rows.keys[i]], rows.sums[i])))
 }
 
 /// Messages a bucket holds at each (position, token): in a table indexed by
@@ -250,15 +272,21 @@ fn enough_distinct(toks: impl Iterator<Item = u32>) -> bool {
 
 /// Joins equal templates, in order of first appearance. Templates are found
 /// by their sum hash; only hashes shared by different token lists (rare)
-/// need the exact map.
-fn dedup(cur: Vec<Tpl>) -> Vec<Tpl> {
+/// need the exact map. Takes templates with their keys and sum hash, as
+/// [`Tpl`]s or as borrowed rows; only the first of equal ones is copied.
+fn dedup<R, K>(cur: impl IntoIterator<Item = (R, K, u64)>) -> Vec<Tpl>
+where
+    R: AsRef<[u32]> + Into<Vec<u32>>,
+    K: IntoIterator<Item = usize>,
+{
     let mut by_sum: IdMap<usize> = IdMap::default();
     let mut exact: HashMap<Vec<u32>, usize> = HashMap::default();
-    let mut next: Vec<Tpl> = Vec::with_capacity(cur.len());
+    let mut next: Vec<Tpl> = vec![];
     for (t, ks, h) in cur {
+        let t_ = t.as_ref();
         let j = match by_sum.get(&h) {
-            Some(&j) if next[j].0 == t => Some(j),
-            Some(_) => exact.get(&t).copied(),
+            Some(&j) if next[j].0 == t_ => Some(j),
+            Some(_) => exact.get(t_).copied(),
             None => {
                 by_sum.insert(h, next.len());
                 None
@@ -268,9 +296,9 @@ fn dedup(cur: Vec<Tpl>) -> Vec<Tpl> {
             Some(j) => next[j].1.extend(ks),
             None => {
                 if by_sum[&h] != next.len() {
-                    exact.insert(t.clone(), next.len());
+                    exact.insert(t_.to_vec(), next.len());
                 }
-                next.push((t, ks, h));
+                next.push((t.into(), ks.into_iter().collect(), h));
             }
         }
     }

@@ -11,8 +11,8 @@
 //! merged on their own, in parallel. The third step assigns each message
 //! its template and gathers per-variable statistics ([`stats`]) from the
 //! value spans the first step kept, so each message is masked once; what a
-//! key's values become is worked out once per key and chunk, not per
-//! message. A message repeated within its chunk of lines takes the first
+//! key's values become is worked out once per key, not per message, and
+//! copied into each chunk that holds the key. A message repeated within its chunk of lines takes the first
 //! one's key and values without being masked again.
 //! Steps one and three run on rayon over fixed chunks of lines and merge the
 //! chunks in order, so ids, templates and statistics are the same for any
@@ -49,28 +49,35 @@
 //!   keys (values without digits in every message) costs memory and time in
 //!   proportion.
 //! - The value spans of every message (4 bytes a value, plus 4 a message)
-//!   are held from the first step to the third: about 25 MB for a million
-//!   OpenSSH lines. Mining those lines peaks at 199 MiB, input included; a
+//!   and its key index (2 bytes) are held from the first step to the
+//!   third, and each key's statistics plan (24 bytes a value position)
+//!   from the second: about 25 MB and 26 MB for a million OpenSSH lines.
+//!   Mining those lines peaks at 200 to 217 MiB, input included; a
 //!   process that mines several such inputs in a row holds more (294 MiB
 //!   after three), as glibc keeps freed large blocks on a fragmented heap.
-//! - About 0.6 to 7 million messages a second on two threads of a shared
+//! - About 0.7 to 7 million messages a second on two threads of a shared
 //!   machine (`benches/drain3_vs_outsidein.sh`, figures in
-//!   `benches/README.md`): 4x to 7x (OpenSSH), 12x to 32x (HDFS, Spark) and
-//!   68x to 110x (BGL) Drain3's rate, as the load goes; 100x only on BGL.
-//!   Masking is half the instructions or more: a byte loop with a class
-//!   lookup per byte (word ends, then each piece of a word that holds a
-//!   cut byte or a digit), and a hundred or more instructions of
-//!   bookkeeping per word (token, key text, date and unit checks);
-//!   statistics hash and count every value a second time. The 321k
-//!   distinct keys of a million OpenSSH lines (user names without digits)
-//!   cost as much again: collected per chunk, then interned and grouped one
-//!   token-count bucket per thread, and half of them fall in one bucket.
+//!   `benches/README.md`): 5x to 8x (OpenSSH), 14x to 32x (HDFS, Spark) and
+//!   61x to 117x (BGL) Drain3's rate, as the load goes; 100x only on BGL,
+//!   and only on a quiet machine. One thread spends about 300 ns of CPU a
+//!   message on HDFS, 230 on BGL and Spark, 590 on OpenSSH; 100x needs
+//!   about 70 to 110. Masking is half of it or more: a byte loop with a
+//!   class lookup per byte (word ends, then each piece of a word that
+//!   holds a cut byte or a digit) is about half of masking, and the rest
+//!   is bookkeeping per word (key text, date and unit checks, value
+//!   spans); statistics hash and count every value a second time. The
+//!   321k distinct keys of a million OpenSSH lines (user names without
+//!   digits) cost as much again: collected per chunk, then interned and
+//!   grouped one token-count bucket per thread, and half of them fall in
+//!   one bucket. Whole messages repeat too seldom to skip masking: 1M,
+//!   923k, 624k and 479k distinct messages in a million lines of HDFS,
+//!   OpenSSH, Spark and BGL.
 
 pub mod mask;
 pub mod merge;
 pub mod stats;
 
-use mask::{mask, Masked};
+use mask::{mask, mask_key, Masked};
 use rayon::prelude::*;
 use stats::{IdMap, ParamAcc};
 use std::ops::Range;
@@ -125,7 +132,7 @@ enum Slot {
 /// Groups `messages` into templates. Parallel on the current rayon pool,
 /// deterministic for any thread count.
 pub fn mine(messages: &[&str]) -> Mined {
-    let (key_idx, keys, spans) = key_ids(messages);
+    let (chunks, keys) = key_ids(messages);
     let key_refs: Vec<&str> = (0..keys.list.len()).map(|i| keys.text(i)).collect();
     let key_lines: Vec<u64> = keys.list.iter().map(|(k, _)| k.lines).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
@@ -142,17 +149,26 @@ pub fn mine(messages: &[&str]) -> Mined {
     for (r, &t) in order.iter().enumerate() {
         rank[t] = r as u32;
     }
-    let assignment: Vec<u32> = key_idx
-        .par_iter()
-        .map(|&k| rank[key_tpl[k as usize] as usize])
-        .collect();
+    let key_rank: Vec<u32> = key_tpl.iter().map(|&t| rank[t as usize]).collect();
+    let mut assignment = vec![0u32; messages.len()];
+    (assignment.par_chunks_mut(CHUNK))
+        .zip(&chunks)
+        .for_each(|(out, chunk)| {
+            let tpl: Vec<u32> = chunk.keys.iter().map(|&k| key_rank[k as usize]).collect();
+            for (a, &l) in out.iter_mut().zip(&chunk.ids) {
+                *a = tpl[l as usize];
+            }
+        });
 
     let slots: Vec<Vec<Slot>> = order.iter().map(|&t| slots_of(&tpl_tokens[t])).collect();
+    let plans = Plans::build(&keys, &key_rank, &slots);
+    drop(key_rank);
+    drop(key_refs);
+    drop(keys);
     let lines = Lines {
         messages,
-        key_idx: &key_idx,
-        keys: &keys,
-        spans: &spans,
+        chunks: &chunks,
+        plans: &plans,
     };
     let accs = param_stats(&lines, &assignment, &slots);
     let mut counts = vec![0u64; order.len()];
@@ -204,6 +220,21 @@ fn add_text(text: &mut String, key: &str) -> Range<usize> {
     text.push_str(key);
     start..text.len()
 }
+
+/// What the first pass keeps of one chunk of [`CHUNK`] messages: each
+/// message's key as an index into the chunk's distinct keys, those keys as
+/// indices among all keys, and the messages' value spans. Statistics look
+/// a key up among the chunk's few keys, read in the order they came: among
+/// all of them (321k for a million OpenSSH lines) nearly each message's
+/// look-up missed the cache.
+struct Chunk {
+    ids: Vec<u16>,
+    keys: Vec<u32>,
+    spans: ChunkSpans,
+}
+
+/// A chunk's key indices fit in [`Chunk::ids`].
+const _: () = assert!(CHUNK <= 1 << 16);
 
 /// The values of one chunk of messages as masking found them, kept from
 /// the first pass so that statistics need not mask again. Each value is
@@ -269,21 +300,18 @@ impl ChunkSpans {
     }
 }
 
-/// Each message's key as an index into the distinct keys, the distinct
-/// keys with their text sorted by hash, and each chunk's value spans.
-fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
-    let mut ids: Vec<u32> = Vec::with_capacity(messages.len());
-    let mut spans = Vec::with_capacity(messages.len().div_ceil(CHUNK));
+/// Each chunk's keys and spans (see [`Chunk`]), and the distinct keys with
+/// their text sorted by hash.
+fn key_ids(messages: &[&str]) -> (Vec<Chunk>, KeyList) {
+    let mut chunks = Vec::with_capacity(messages.len().div_ceil(CHUNK));
     // Keys in order of first chunk, found by hash.
     let mut at: IdMap<u32> = IdMap::default();
     let mut all = KeyList::default();
-    let mut local = vec![];
-    let mut absorb = |parts: Vec<(Vec<u32>, KeyList, ChunkSpans)>| {
-        for (chunk_ids, keys, sp) in parts {
-            spans.push(sp);
+    let mut absorb = |parts: Vec<(Vec<u16>, KeyList, ChunkSpans)>| {
+        for (ids, keys, spans) in parts {
             // A chunk's key index to the index among all keys: one look-up
             // a distinct key, not one a message.
-            local.clear();
+            let mut local = Vec::with_capacity(keys.list.len());
             for (k, r) in keys.list {
                 let g = *at.entry(k.hash).or_insert_with(|| {
                     let text = add_text(&mut all.text, &keys.text[r]);
@@ -293,7 +321,11 @@ fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
                 all.list[g as usize].0.lines += k.lines;
                 local.push(g);
             }
-            ids.extend(chunk_ids.iter().map(|&l| local[l as usize]));
+            chunks.push(Chunk {
+                ids,
+                keys: local,
+                spans,
+            });
         }
     };
     // Waves of one chunk per thread, merged in order, as in `param_stats`;
@@ -326,7 +358,9 @@ fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
         rank[g as usize] = r as u32;
     }
     drop(order);
-    ids.par_iter_mut().for_each(|g| *g = rank[*g as usize]);
+    chunks.par_iter_mut().for_each(|c| {
+        c.keys.iter_mut().for_each(|g| *g = rank[*g as usize]);
+    });
     for i in 0..rank.len() {
         while rank[i] as usize != i {
             let r = rank[i] as usize;
@@ -334,7 +368,7 @@ fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
             rank.swap(i, r);
         }
     }
-    (ids, all, spans)
+    (chunks, all)
 }
 
 /// Key index (into the chunk's own keys) of each message of one chunk, its
@@ -343,14 +377,14 @@ fn key_ids(messages: &[&str]) -> (Vec<u32>, KeyList, Vec<ChunkSpans>) {
 /// the first one's key and values instead of being masked again; where
 /// the first [`MEMO_TRIAL`] messages hold fewer than one repeat in
 /// [`MEMO_MIN_RATE`], the chunk stops looking.
-fn chunk_keys(chunk: &[&str]) -> (Vec<u32>, KeyList, ChunkSpans) {
+fn chunk_keys(chunk: &[&str]) -> (Vec<u16>, KeyList, ChunkSpans) {
     let mut m = Masked::default();
     let mut keys = KeyList::default();
     // Key hash to its index in `keys`.
-    let mut at: IdMap<u32> = IdMap::default();
+    let mut at: IdMap<u16> = IdMap::default();
     let mut spans = ChunkSpans::default();
     spans.ends.reserve_exact(chunk.len());
-    let mut ids: Vec<u32> = Vec::with_capacity(chunk.len());
+    let mut ids: Vec<u16> = Vec::with_capacity(chunk.len());
     // Message hash to the index of its first message.
     let mut seen: IdMap<u32> = IdMap::default();
     let mut repeats = 0;
@@ -366,7 +400,7 @@ fn chunk_keys(chunk: &[&str]) -> (Vec<u32>, KeyList, ChunkSpans) {
                 ids[j]
             }
             None => {
-                mask(msg, &mut m);
+                mask_key(msg, &mut m);
                 spans.push(&m.vars);
                 let hash = xxh3_64(&m.key);
                 *at.entry(hash).or_insert_with(|| {
@@ -378,7 +412,7 @@ fn chunk_keys(chunk: &[&str]) -> (Vec<u32>, KeyList, ChunkSpans) {
                         Err(_) => add_text(&mut keys.text, &String::from_utf8_lossy(&m.key)),
                     };
                     keys.list.push((Key { hash, lines: 0 }, text));
-                    keys.list.len() as u32 - 1
+                    keys.list.len() as u16 - 1
                 })
             }
         };
@@ -405,13 +439,12 @@ fn slots_of(tokens: &[String]) -> Vec<Slot> {
         .collect()
 }
 
-/// What the statistics pass reads: the messages, each one's key index, the
-/// keys, and the value spans the first pass found.
+/// What the statistics pass reads: the messages, what the first pass kept
+/// of each chunk, and the keys' plans.
 struct Lines<'a> {
     messages: &'a [&'a str],
-    key_idx: &'a [u32],
-    keys: &'a KeyList,
-    spans: &'a [ChunkSpans],
+    chunks: &'a [Chunk],
+    plans: &'a Plans,
 }
 
 /// Per template, per parameter accumulators over all messages.
@@ -424,7 +457,7 @@ fn param_stats(lines: &Lines, assignment: &[u32], slots: &[Vec<Slot>]) -> Vec<Ve
     // Waves of one chunk per thread bound the memory held by partial
     // accumulators; merging in chunk order keeps the result deterministic.
     let threads = rayon::current_num_threads();
-    let n_chunks = lines.spans.len();
+    let n_chunks = lines.chunks.len();
     for first in (0..n_chunks).step_by(threads) {
         let parts: Vec<Vec<Vec<ParamAcc>>> = (first..(first + threads).min(n_chunks))
             .into_par_iter()
@@ -453,7 +486,8 @@ fn chunk_stats(
     let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
     let mut m = Masked::default();
     let mut vars = vec![];
-    let mut plans = Plans::default();
+    let chunk = &lines.chunks[c];
+    let plans = lines.plans.subset(&chunk.keys);
     let base = c * CHUNK;
     let hi = (base + CHUNK).min(lines.messages.len());
     for (i, line) in (base..hi).enumerate() {
@@ -465,11 +499,14 @@ fn chunk_stats(
             accs[t] = vec![ParamAcc::default(); n_params[t]];
         }
         let msg = lines.messages[line];
-        let k = lines.key_idx[line];
-        let kept = lines.spans[c].of(i, &mut vars) && {
-            let plan = plans.of(k, lines.keys.text(k as usize), &slots[t]);
-            add_known(plan, msg, &vars, line as u32, &mut accs[t])
-        };
+        let kept = chunk.spans.of(i, &mut vars)
+            && add_known(
+                plans.of(chunk.ids[i] as u32),
+                msg,
+                &vars,
+                line as u32,
+                &mut accs[t],
+            );
         if !kept {
             mask(msg, &mut m);
             add_params(&m, msg, line as u32, &slots[t], &mut accs[t]);
@@ -494,45 +531,92 @@ enum Op {
     Own { v: u32, n: u32, width: u32 },
 }
 
-/// The [`Op`]s of the keys met in one chunk, by key index, each key's
-/// built on its first message.
+/// The [`Op`]s of every key, built once for all chunks: a key's plan
+/// depends only on its text and its template.
 #[derive(Default)]
 struct Plans {
-    /// Key index to its ops' range in `ops` and its number of values.
-    at: IdMap<(u32, u32, u32)>,
+    /// By key index: its ops' range in `ops` and its number of values.
+    at: Vec<(u32, u32, u32)>,
     ops: Vec<Op>,
 }
 
 impl Plans {
-    /// The plan of key `k` (text `key`) under a template of `slots`: the
-    /// key's number of values and its ops.
-    fn of(&mut self, k: u32, key: &str, slots: &[Slot]) -> (usize, &[Op]) {
-        let ops = &mut self.ops;
-        let (lo, hi, total) = *self.at.entry(k as u64).or_insert_with(|| {
-            let lo = ops.len() as u32;
-            let mut v = 0u32;
-            let toks = key.as_bytes().split(|&c| c == b' ');
-            for (i, (tok, slot)) in toks.zip(slots).enumerate() {
-                let (nv, first, last) = wilds(tok);
-                let n = nv as u32;
-                match slot {
-                    Slot::Whole if nv == 0 => ops.push(Op::Const {
-                        hash: xxh3_64(tok),
-                        token: i as u32,
-                    }),
-                    Slot::Whole => ops.push(Op::Whole {
-                        v,
-                        n,
-                        pre: first as u32,
-                        post: (tok.len() - last - 3) as u32,
-                    }),
-                    Slot::Own(0) => {}
-                    Slot::Own(w) => ops.push(Op::Own { v, n, width: *w }),
+    /// Plans of all `keys`, key `k` under the template of slots
+    /// `slots[tpl[k]]`; built in parallel pieces, joined in key order.
+    fn build(keys: &KeyList, tpl: &[u32], slots: &[Vec<Slot>]) -> Plans {
+        const PIECE: usize = 4096;
+        let n = keys.list.len();
+        let pieces: Vec<Plans> = (0..n.div_ceil(PIECE))
+            .into_par_iter()
+            .map(|p| {
+                let mut part = Plans::default();
+                for k in p * PIECE..((p + 1) * PIECE).min(n) {
+                    part.push(keys.text(k), &slots[tpl[k] as usize]);
                 }
-                v += n;
+                part
+            })
+            .collect();
+        let mut all = Plans {
+            at: Vec::with_capacity(n),
+            ops: Vec::with_capacity(pieces.iter().map(|p| p.ops.len()).sum()),
+        };
+        for part in pieces {
+            let base = all.ops.len() as u32;
+            all.at
+                .extend((part.at.iter()).map(|&(lo, hi, total)| (lo + base, hi + base, total)));
+            all.ops.extend_from_slice(&part.ops);
+        }
+        all
+    }
+
+    /// Appends the plan of a key of text `key` under a template of `slots`.
+    fn push(&mut self, key: &str, slots: &[Slot]) {
+        let ops = &mut self.ops;
+        let lo = ops.len() as u32;
+        let mut v = 0u32;
+        let toks = key.as_bytes().split(|&c| c == b' ');
+        for (i, (tok, slot)) in toks.zip(slots).enumerate() {
+            let (nv, first, last) = wilds(tok);
+            let n = nv as u32;
+            match slot {
+                Slot::Whole if nv == 0 => ops.push(Op::Const {
+                    hash: xxh3_64(tok),
+                    token: i as u32,
+                }),
+                Slot::Whole => ops.push(Op::Whole {
+                    v,
+                    n,
+                    pre: first as u32,
+                    post: (tok.len() - last - 3) as u32,
+                }),
+                Slot::Own(0) => {}
+                Slot::Own(w) => ops.push(Op::Own { v, n, width: *w }),
             }
-            (lo, ops.len() as u32, wilds(key.as_bytes()).0 as u32)
-        });
+            v += n;
+        }
+        let total = wilds(key.as_bytes()).0 as u32;
+        self.at.push((lo, ops.len() as u32, total));
+    }
+
+    /// The plans of `keys`, in that order: key `keys[i]`'s is the new
+    /// plans' `i`.
+    fn subset(&self, keys: &[u32]) -> Plans {
+        let mut out = Plans {
+            at: Vec::with_capacity(keys.len()),
+            ops: vec![],
+        };
+        for &k in keys {
+            let (total, ops) = self.of(k);
+            let lo = out.ops.len() as u32;
+            out.ops.extend_from_slice(ops);
+            out.at.push((lo, out.ops.len() as u32, total as u32));
+        }
+        out
+    }
+
+    /// The plan of key `k`: its number of values and its ops.
+    fn of(&self, k: u32) -> (usize, &[Op]) {
+        let (lo, hi, total) = self.at[k as usize];
         (total as usize, &self.ops[lo as usize..hi as usize])
     }
 }
