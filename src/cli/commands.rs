@@ -45,7 +45,7 @@ pub(super) fn diff(
         ReportFormat::Markdown => outsidein::diff::markdown(&d),
         ReportFormat::Json => outsidein::diff::json(&d),
     };
-    match output_file(out.output.as_deref()) {
+    let written = match output_file(out.output.as_deref()) {
         Some(out) => {
             if let Err(e) = write_output(out, text.as_bytes()) {
                 return fail(5, format!("{}: cannot write: {e}", out.display()));
@@ -56,7 +56,19 @@ pub(super) fn diff(
             w.write_all(text.as_bytes())?;
             Ok(0)
         }),
+    };
+    // As `analyze`: a side in which nothing was recognised compares
+    // nothing, whatever the diff says about the other.
+    for side in [&d.baseline, &d.incident] {
+        if side.files_read == 0 {
+            eprintln!(
+                "outsidein: no file in {} was recognised; run with --debug to see why",
+                side.label
+            );
+            return Ok(4);
+        }
     }
+    written
 }
 
 pub(super) fn batch(source: &Path, args: &BatchArgs) -> anyhow::Result<i32> {

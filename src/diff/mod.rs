@@ -45,10 +45,12 @@ pub struct SideInfo {
     pub start: Option<Timestamp>,
     pub end: Option<Timestamp>,
     /// The exposure used for rates: the window's length, or the time the
-    /// bundle's records span.
-    pub covered_secs: f64,
+    /// bundle's records span; none when no record has a time.
+    pub covered_secs: Option<f64>,
     pub records: u64,
     pub signatures: usize,
+    /// Files of the side that were recognised (not skipped).
+    pub files_read: usize,
 }
 
 /// A signature whose rate changed, or that is new or gone.
@@ -152,13 +154,13 @@ fn side(label: String, bundle: &Bundle, config: &Config, window: Option<Window>)
     let report = analysis::analyze_bundle(bundle, config);
     let snaps = analysis::snapshots(bundle, config);
     let covered_secs = match window {
-        Some(w) => w.secs(),
+        Some(w) => Some(w.secs()),
         None => match (report.bundle.start, report.bundle.end) {
-            (Some(s), Some(e)) => (e.as_millisecond() - s.as_millisecond()) as f64 / 1000.0,
-            _ => 0.0,
+            (Some(s), Some(e)) => Some((e.as_millisecond() - s.as_millisecond()) as f64 / 1000.0),
+            _ => None,
         },
     }
-    .max(1.0);
+    .map(|secs| secs.max(1.0));
     let info = SideInfo {
         label,
         start: window.map(|w| w.start).or(report.bundle.start),
@@ -166,6 +168,11 @@ fn side(label: String, bundle: &Bundle, config: &Config, window: Option<Window>)
         covered_secs,
         records: report.bundle.records,
         signatures: report.signatures.len(),
+        files_read: report
+            .inventory
+            .iter()
+            .filter(|e| e.status != "skipped")
+            .count(),
     };
     Side {
         info,
@@ -333,11 +340,21 @@ fn compare(
         redactions = Some(r.counts());
     }
     let (signatures, unchanged_signatures) = signature_changes(base, inc);
+    let mut notes = Vec::new();
+    for (name, side) in [("baseline", &base.info), ("incident", &inc.info)] {
+        if side.covered_secs.is_none() && side.records > 0 {
+            notes.push(format!(
+                "no log record of the {name} has a time: signatures are compared by presence \
+                 (new or gone), not by rate; {unchanged_signatures} seen on both sides are not \
+                 compared"
+            ));
+        }
+    }
     Diff {
         usage: usage_deltas(&base.samples, &inc.samples),
         baseline: base.info.clone(),
         incident: inc.info.clone(),
-        notes: Vec::new(),
+        notes,
         signatures,
         unchanged_signatures,
         dependencies,
@@ -358,15 +375,25 @@ fn signature_changes(base: &Side, inc: &Side) -> (Vec<SignatureChange>, usize) {
         e.1 += s.count;
         e.2 = s;
     }
-    let tests = contrast::rate_tests(
-        ids.values().map(|(b, i, _)| (*b, *i)),
-        base.info.covered_secs,
-        inc.info.covered_secs,
-    );
+    // Without a time on one side there is no exposure to compare rates
+    // by: 0 against any count is still new or gone.
+    let timed = base.info.covered_secs.zip(inc.info.covered_secs);
+    let (bs, is) = timed.unwrap_or((1.0, 1.0));
+    let tests = contrast::rate_tests(ids.values().map(|(b, i, _)| (*b, *i)), bs, is);
     let mut out = Vec::new();
     let mut same = 0;
-    for ((id, (_, _, s)), (t, q)) in ids.iter().zip(tests) {
-        let change = t.class(q);
+    for ((id, (_, _, s)), (mut t, q)) in ids.iter().zip(tests) {
+        let change = match (timed, t.baseline, t.incident) {
+            (Some(_), ..) => t.class(q),
+            (None, 0, _) => RateChange::New,
+            (None, _, 0) => RateChange::Gone,
+            (None, ..) => RateChange::Same,
+        };
+        if timed.is_none() {
+            t.baseline_per_hour = f64::NAN;
+            t.incident_per_hour = f64::NAN;
+            t.ratio = f64::NAN;
+        }
         if change == RateChange::Same {
             same += 1;
             continue;
@@ -382,14 +409,15 @@ fn signature_changes(base: &Side, inc: &Side) -> (Vec<SignatureChange>, usize) {
             baseline_per_hour: t.baseline_per_hour,
             incident_per_hour: t.incident_per_hour,
             ratio: t.ratio,
-            p_value: t.p_value,
-            q_value: q,
+            p_value: if timed.is_some() { t.p_value } else { f64::NAN },
+            q_value: if timed.is_some() { q } else { f64::NAN },
         });
     }
     out.sort_by(|a, b| {
         a.q_value
             .total_cmp(&b.q_value)
             .then(b.ratio.total_cmp(&a.ratio))
+            .then((b.baseline + b.incident).cmp(&(a.baseline + a.incident)))
             .then(a.id.cmp(&b.id))
     });
     (out, same)

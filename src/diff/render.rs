@@ -30,12 +30,14 @@ pub fn markdown(d: &Diff) -> String {
         s.strong(name);
         let _ = writeln!(
             s,
-            ": {} ({}; {:.0} s covered, {} records, {} signatures)",
+            ": {} ({}{}, {}, {})",
             cell(&side.label, 200),
             span(side),
-            side.covered_secs,
-            side.records,
-            side.signatures
+            side.covered_secs
+                .map(|c| format!("; {c:.0} s covered"))
+                .unwrap_or_default(),
+            crate::model::count(side.records as usize, "record", "records"),
+            crate::model::count(side.signatures, "signature", "signatures")
         );
     }
     if let Some(r) = &d.redactions {
@@ -47,12 +49,21 @@ pub fn markdown(d: &Diff) -> String {
         let _ = writeln!(s, " {}", cell(n, 400));
     }
     let _ = writeln!(s, "\n## Signatures\n");
-    let _ = writeln!(
-        s,
-        "Rate test per signature with each side's covered time as exposure, \
-         Benjamini–Hochberg adjusted; {} more signatures did not change significantly.\n",
-        d.unchanged_signatures
-    );
+    if d.baseline.covered_secs.is_some() && d.incident.covered_secs.is_some() {
+        let _ = writeln!(
+            s,
+            "Rate test per signature with each side's covered time as exposure, \
+             Benjamini–Hochberg adjusted; {} more signatures did not change significantly.\n",
+            d.unchanged_signatures
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "A side without times has no exposure to compare rates by: signatures are new or \
+             gone; {} seen on both sides are not compared.\n",
+            d.unchanged_signatures
+        );
+    }
     for (title, kinds) in [
         ("New", &[RateChange::New][..]),
         ("Gone", &[RateChange::Gone][..]),
@@ -75,15 +86,26 @@ pub fn markdown(d: &Diff) -> String {
         for c in rows.iter().take(100) {
             let _ = writeln!(
                 s,
-                "| `{}` | {} | {} | {} | {:.1} → {:.1} | {:.2} | {:.1e} | {} |",
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
                 c.id,
                 c.tier,
                 c.baseline,
                 c.incident,
-                c.baseline_per_hour,
-                c.incident_per_hour,
-                c.ratio,
-                c.q_value,
+                if c.baseline_per_hour.is_nan() {
+                    "-".to_string()
+                } else {
+                    format!("{:.1} → {:.1}", c.baseline_per_hour, c.incident_per_hour)
+                },
+                if c.ratio.is_nan() {
+                    "-".to_string()
+                } else {
+                    format!("{:.2}", c.ratio)
+                },
+                if c.q_value.is_nan() {
+                    "-".to_string()
+                } else {
+                    format!("{:.1e}", c.q_value)
+                },
                 cell(&c.template, 100)
             );
         }

@@ -375,3 +375,37 @@ fn usage_windows_take_the_precise_capture() {
     );
     assert!(!notes.contains("outside"), "{notes}");
 }
+
+/// QA: a side whose logs carry no time was given one second of exposure,
+/// so 0 → 294 `too many clients` read as "unchanged"; an empty side gave
+/// exit 0. Now an untimed side is compared by presence, with a note, and
+/// a side with nothing recognised exits 4 as `analyze` does.
+#[test]
+fn an_untimed_or_empty_side() {
+    let sample = root().join("fixtures/sample-bundle.tar.gz");
+    if let Some(s) = shared() {
+        let case = s.join("cases/02-pg-pool-340-client-ref");
+        let d = diff_json(&[case.to_str().unwrap(), sample.to_str().unwrap()]);
+        assert!(d["baseline"]["covered_secs"].is_null());
+        let note = d["notes"][0].as_str().unwrap();
+        assert!(
+            note.starts_with("no log record of the baseline has a time"),
+            "{note}"
+        );
+        let s = signature(&d, "sorry, too many clients already");
+        assert_eq!(s["change"], "new");
+        assert_eq!(
+            (s["baseline"].as_u64(), s["incident"].as_u64()),
+            (Some(0), Some(294))
+        );
+        assert!(s["q_value"].is_null() && s["baseline_per_hour"].is_null());
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "diff",
+        sample.to_str().unwrap(),
+        empty.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was recognised"));
+}
