@@ -241,6 +241,18 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `s` with a leading `'` when a spreadsheet opening a CSV would run it
+/// as a formula: it begins with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return (OWASP's list for CSV injection). Negative numbers are kept.
+pub fn defuse_formula(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && s.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// Truncates `s` to at most `max` characters on a char boundary, marking
 /// the cut with an ellipsis.
 pub fn excerpt(s: &str, max: usize) -> String {
@@ -284,6 +296,16 @@ pub struct Spike {
 #[cfg(test)]
 mod tests {
     use super::Severity;
+
+    #[test]
+    fn formulas_are_defused_numbers_kept() {
+        use super::defuse_formula;
+        assert_eq!(defuse_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse_formula("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defuse_formula("+1+cmd"), "'+1+cmd");
+        assert_eq!(defuse_formula("-12.5"), "-12.5");
+        assert_eq!(defuse_formula("GET /x"), "GET /x");
+    }
 
     /// The common words read before the general path read as it reads
     /// them.

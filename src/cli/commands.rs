@@ -224,12 +224,16 @@ pub(super) fn timeline(path: &Path, format: TableFormat, input: &InputArgs) -> a
     })
 }
 
-/// RFC 4180 quoting: a cell with a comma, quote or newline is quoted.
+/// RFC 4180 quoting: a cell with a comma, quote or newline is quoted. A
+/// cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab
+/// or carriage return first) gets a leading `'` (OWASP's advice for CSV
+/// injection); the JSONL form keeps the text as it is.
 fn csv_cell(s: &str) -> String {
+    let s = outsidein::model::defuse_formula(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s.into_owned()
     }
 }
 

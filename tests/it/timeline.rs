@@ -257,3 +257,37 @@ fn a_record_without_a_time_follows_the_one_before_it() {
         ]
     );
 }
+
+/// QA: a message that begins like a spreadsheet formula started a CSV
+/// cell as it was (`=HYPERLINK(...)` runs when the CSV is opened). The
+/// CSV form defuses it with a leading `'`; JSONL keeps the text.
+#[test]
+fn csv_cells_are_no_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/sample-bundle/sb_shop-demo-01_20261204_162345/logs/app/api-1.log"),
+    )
+    .unwrap();
+    let first = real.lines().next().unwrap();
+    let hostile = first.replace("shop-api started", r#"=HYPERLINK(\"http://x\",\"y\")"#);
+    let log = dir.path().join("api.log");
+    std::fs::write(&log, format!("{first}\n{hostile}\n")).unwrap();
+    let csv = run(&["timeline", log.to_str().unwrap(), "--format", "csv"]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.ends_with(r#","'=HYPERLINK(""http://x"",""y"")""#),
+        "{last}"
+    );
+    let jsonl = run(&["timeline", log.to_str().unwrap()]);
+    let rec: Value = serde_json::from_str(
+        String::from_utf8(jsonl.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rec["message"], r#"=HYPERLINK("http://x","y")"#);
+}
