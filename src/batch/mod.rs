@@ -586,7 +586,9 @@ mod progress {
             let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
             let what = match outcome {
                 Outcome::Done(_) => "already done".to_string(),
-                Outcome::Analyzed(r) => format!("analyzed ({})", r.incident.incident_id),
+                Outcome::Analyzed(r) => {
+                    format!("{} ({})", r.incident.status, r.incident.incident_id)
+                }
                 Outcome::Failed(r) => format!("failed: {}", r.error.as_deref().unwrap_or("")),
             };
             match (&self.bars, bar.0) {
