@@ -928,3 +928,61 @@ fn a_lone_log_file_is_not_a_bundle_in_a_folder_nor_in_a_list() {
         );
     }
 }
+
+/// A zstd text bomb (a 600 MiB run of one Postgres line in ~60 KB)
+/// costs far more memory than a cap allows: the allocation failure
+/// aborted the whole batch (no tables, every rerun the same). Each bundle
+/// is analyzed in a child process, so the bomb is a failed row naming the
+/// abort and the sample beside it is analyzed.
+#[cfg(unix)]
+#[test]
+fn a_bundle_that_aborts_under_a_memory_cap_is_a_failed_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(input.join("bomb")).unwrap();
+    std::fs::copy(
+        root().join("fixtures/sample-bundle.tar.gz"),
+        input.join("a.tar.gz"),
+    )
+    .unwrap();
+    let made = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(
+            "yes '2026-12-04 10:00:00.123 UTC [4242] FATAL:  sorry, too many clients already' \
+             | head -c 600M | zstd -q -1 -o \"$1\"",
+        )
+        .arg("sh")
+        .arg(input.join("bomb/postgresql.log.zst"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = tmp.path().join("out");
+    let run = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1500000 && exec \"$0\" batch \"$1\" -o \"$2\" -j 2")
+        .arg(env!("CARGO_BIN_EXE_outsidein"))
+        .arg(&input)
+        .arg(&out)
+        .env(KEY_ENV.0, KEY_ENV.1)
+        .output()
+        .unwrap();
+    ok(&run);
+    let rows = incident_rows(&out);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_str()),
+        ("a.tar.gz", "analyzed")
+    );
+    let (name, status, error) = &rows[1];
+    assert_eq!((name.as_str(), status.as_str()), ("bomb", "failed"));
+    let error = error.as_deref().unwrap();
+    assert!(error.contains("signal 6 (SIGABRT"), "{error}");
+    assert!(error.contains("memory allocation of"), "{error}");
+    // Nothing of the child is left in the output folder.
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
