@@ -210,16 +210,41 @@ fn read_zip_stream(
     lost: String,
     why: String,
 ) -> Result<(), String> {
+    let len = r
+        .seek(std::io::SeekFrom::End(0))
+        .map_err(|e| e.to_string())?;
     r.seek(std::io::SeekFrom::Start(0))
         .map_err(|e| e.to_string())?;
-    let mut r = std::io::BufReader::new(r);
+    // Unbuffered, so that the count is where an entry's data starts once
+    // its local header is read (the decompressors buffer their input).
+    let pos = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let mut r = Counted {
+        inner: r,
+        pos: pos.clone(),
+    };
     for i in 0.. {
         if let Some(reason) = rest_not_read(i, bundle, limits) {
             bundle.skip(&scope.join("(rest of archive)"), reason);
             break;
         }
         match zip::read::read_zipfile_from_stream(&mut r) {
-            Ok(Some(mut file)) => zip_entry(i, &mut file, false, limits, bundle, scope),
+            Ok(Some(mut file)) => {
+                let (size, left) = (file.compressed_size(), len.saturating_sub(pos.get()));
+                if size > left && !file.is_dir() {
+                    // The zip is cut inside this entry: say so, as a tar does.
+                    let mut cut = Cut {
+                        file,
+                        why: format!(
+                            "the archive ends inside this entry: {} of its {size} compressed \
+                             bytes are missing",
+                            size - left
+                        ),
+                    };
+                    zip_cut_entry(i, &mut cut, limits, bundle, scope);
+                } else {
+                    zip_entry(i, &mut file, false, limits, bundle, scope)
+                }
+            }
             Ok(None) if i == 0 => return Err(lost),
             Ok(None) => break,
             Err(_) if i == 0 => return Err(lost),
@@ -232,6 +257,58 @@ fn read_zip_stream(
     }
     bundle.skip(&scope.join("(zip central directory)"), why);
     Ok(())
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    pos: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos.set(self.pos.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// A zip entry that the end of the archive cuts: its read ends in an
+/// error that says so (the decompressor's own would say only that its
+/// stream is incomplete, and a stored entry would pass for whole).
+struct Cut<'a, R: Read> {
+    file: zip::read::ZipFile<'a, R>,
+    why: String,
+}
+
+impl<R: Read> Read for Cut<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.file.read(buf) {
+            Ok(0) if !buf.is_empty() => Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                self.why.clone(),
+            )),
+            Ok(n) => Ok(n),
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                self.why.clone(),
+            )),
+        }
+    }
+}
+
+/// [`zip_entry`] for an entry the archive's end cuts.
+fn zip_cut_entry<R: Read>(
+    i: usize,
+    cut: &mut Cut<'_, R>,
+    limits: &Limits,
+    bundle: &mut Bundle,
+    scope: &Scope,
+) {
+    let Some(member) = zip_member(i, &cut.file, bundle, scope) else {
+        return;
+    };
+    bundle.take(limits, &member, cut);
 }
 
 /// The number of entries the zip's end-of-central-directory record
@@ -260,16 +337,38 @@ fn zip_entry<R: Read>(
     bundle: &mut Bundle,
     scope: &Scope,
 ) {
-    if file.is_dir() {
+    let Some(member) = zip_member(i, file, bundle, scope) else {
         return;
+    };
+    if bzip2 {
+        bundle.take(limits, &member, &mut bzip2::read::BzDecoder::new(file));
+    } else {
+        bundle.take(limits, &member, file);
+    }
+}
+
+/// The member a zip entry is, or `None` when it is a folder, or is
+/// refused (listed as skipped with why).
+fn zip_member<'s, R: Read>(
+    i: usize,
+    file: &zip::read::ZipFile<'_, R>,
+    bundle: &mut Bundle,
+    scope: &'s Scope,
+) -> Option<Member<'s>> {
+    if file.is_dir() {
+        return None;
     }
     let raw = file.name().to_string();
     let name = match safe_name(&raw) {
         Ok(n) => scope.join(&n),
-        Err(reason) => return bundle.skip(&scope.join(&raw), reason),
+        Err(reason) => {
+            bundle.skip(&scope.join(&raw), reason);
+            return None;
+        }
     };
     if file.is_symlink() {
-        return bundle.skip(&name, "link, not followed".into());
+        bundle.skip(&name, "link, not followed".into());
+        return None;
     }
     let mtime = file.last_modified().and_then(|dt| {
         jiff::civil::date(dt.year() as i16, dt.month() as i8, dt.day() as i8)
@@ -285,11 +384,7 @@ fn zip_entry<R: Read>(
         mtime,
         size: Some(file.size()),
     };
-    if bzip2 {
-        bundle.take(limits, &member, &mut bzip2::read::BzDecoder::new(file));
-    } else {
-        bundle.take(limits, &member, file);
-    }
+    Some(member)
 }
 
 #[cfg(test)]

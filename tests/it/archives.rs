@@ -488,3 +488,57 @@ fn archives_zip_bzip2_members_are_read() {
     let inv = inventory(&tmp.path().join("bz.zip"), &[]);
     assert_eq!(statuses(&inv), [("logs/postgresql.log", "parsed", 30)]);
 }
+
+/// A zip cut inside a member (made by `zip`, then truncated): the cut
+/// member said only "incomplete deflate stream" (a stored one passed for
+/// whole). It says the archive ends inside it and how many of its
+/// compressed bytes are missing, as a tar's cut entry does.
+#[test]
+fn archives_zip_cut_inside_a_member_names_the_missing_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let text: String = (0..50)
+        .map(|s| pg_line(s, "FATAL", "sorry, too many clients already"))
+        .collect();
+    std::fs::write(logs.join("a.log"), &text).unwrap();
+    std::fs::write(logs.join("b.log"), &text).unwrap();
+    for (level, name) in [("-0", "stored.zip"), ("-6", "deflated.zip")] {
+        let made = std::process::Command::new("zip")
+            .current_dir(tmp.path())
+            .args(["-q", "-X", level, name, "logs/a.log", "logs/b.log"])
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let path = tmp.path().join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        // The second local header; its data starts after 30 bytes and the
+        // name (no extra field with -X).
+        let second = memchr::memmem::find_iter(&bytes, b"PK\x03\x04")
+            .nth(1)
+            .unwrap();
+        let size = u32::from_le_bytes(bytes[second + 18..second + 22].try_into().unwrap());
+        let data = second + 30 + "logs/b.log".len();
+        let kept = (size / 3) as usize;
+        std::fs::write(&path, &bytes[..data + kept]).unwrap();
+        let inv = inventory(&path, &[]);
+        let a = inv.iter().find(|e| e.0 == "logs/a.log").unwrap();
+        assert_eq!((a.1.as_str(), a.2), ("parsed", 50), "{name}");
+        let b = inv.iter().find(|e| e.0 == "logs/b.log").unwrap();
+        assert_eq!(b.1, "partial", "{name}: {b:?}");
+        let want = format!(
+            "zip entry 1: stream ends early after {}",
+            if level == "-0" {
+                kept.to_string()
+            } else {
+                String::new()
+            }
+        );
+        assert!(b.3.contains(&want), "{name}: {b:?}");
+        let missing = format!(
+            "the archive ends inside this entry: {} of its {size} compressed bytes are missing",
+            size as usize - kept
+        );
+        assert!(b.3.ends_with(&missing), "{name}: {b:?}");
+    }
+}
