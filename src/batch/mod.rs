@@ -315,6 +315,7 @@ pub fn run(source: &Path, opts: &Options) -> anyhow::Result<RunInfo> {
     for input in &mine {
         let source = input.path.display().to_string();
         if let Some(err) = &input.error {
+            eprintln!("outsidein: failed: {err}");
             let mut row = IncidentRow::bare(&input.id, &source, "failed");
             row.error = Some(err.clone());
             tables.incidents.push(row);

@@ -834,11 +834,15 @@ fn batch_refuses_a_fifo_and_a_device_without_blocking() {
     assert!(made.success());
     std::os::unix::fs::symlink("/dev/zero", input.join("zero.tar")).unwrap();
     let out = tmp.path().join("out");
-    ok(&batch(&[
+    let err = ok(&batch(&[
         input.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
     ]));
+    assert!(
+        err.contains("stray.tar.gz: cannot read: not a regular file"),
+        "{err}"
+    );
     let rows = incident_rows(&out);
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(
