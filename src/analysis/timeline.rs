@@ -59,6 +59,16 @@ pub fn timeline(
             _ => None,
         })
         .collect();
+    // A file cut at a size limit, or by the end of a truncated archive:
+    // what lay past the cut is not in the timeline.
+    unread.extend(items.iter().filter_map(|it| {
+        it.truncated.as_ref().map(|why| {
+            format!(
+                "{}: cut short, records past the cut are missing: {why}",
+                it.path
+            )
+        })
+    }));
     unread.extend(
         bundle
             .skipped

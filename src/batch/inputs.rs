@@ -11,8 +11,8 @@ use xxhash_rust::xxh3::Xxh3;
 pub struct Input {
     /// As found (joined to the folder or the list file's folder).
     pub path: PathBuf,
-    /// 16 hex digits: xxh3 of the archive's bytes, or of a folder's sorted
-    /// relative paths and contents. Of the path itself when unreadable.
+    /// 16 hex digits: xxh3 of the archive's bytes, or of a tag and a
+    /// folder's sorted relative paths and contents. Of the path itself when unreadable.
     pub id: String,
     /// Why the content could not be hashed (the bundle is then reported
     /// as failed without being opened).
@@ -32,6 +32,10 @@ const ARCHIVE_SUFFIXES: [&str; 11] = [
     ".tbz",
 ];
 
+/// Why a regular file of the folder or list is not taken as a bundle.
+const NOT_A_BUNDLE: &str =
+    "neither a folder nor an archive (.tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2, .zip)";
+
 fn is_archive_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     ARCHIVE_SUFFIXES.iter().any(|s| lower.ends_with(s))
@@ -40,7 +44,8 @@ fn is_archive_name(name: &str) -> bool {
 /// The bundles under `source`: a folder's archives and sub-folders, sorted
 /// by name (hidden entries and other files are returned as ignored); or, when `source` is a file, the paths
 /// it lists one a line (blank lines and `#` comments skipped; relative
-/// paths are read from the list file's folder). `skip` is a folder never
+/// paths are read from the list file's folder; a listed regular file
+/// that is not named as an archive is ignored, as in a folder). `skip` is a folder never
 /// taken as a bundle (the output folder, when it lies inside).
 pub fn discover(
     source: &Path,
@@ -78,7 +83,7 @@ pub fn discover(
             } else {
                 ignored.push(Ignored {
                     path: p.display().to_string(),
-                    reason: "neither a folder nor an archive (.tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2, .zip)".into(),
+                    reason: NOT_A_BUNDLE.into(),
                 });
             }
         }
@@ -90,15 +95,38 @@ pub fn discover(
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            found.push(base.join(line));
+            let p = base.join(line);
+            // The folder's rule: a regular file is a bundle only under an
+            // archive's name (a lone log is `analyze`'s, not a batch's).
+            let plain = std::fs::metadata(&p).is_ok_and(|m| m.is_file());
+            if plain && !is_archive_name(line) {
+                ignored.push(Ignored {
+                    path: p.display().to_string(),
+                    reason: NOT_A_BUNDLE.into(),
+                });
+            } else {
+                found.push(p);
+            }
         }
     }
     Ok((found, ignored))
 }
 
 /// Hashes each path's content (streaming, so memory stays small).
+///
+/// The file type is checked first (through links, without opening): a
+/// FIFO, socket or device would block the read or never end, so it is
+/// refused at once as `analyze` refuses it.
 pub fn identify(path: &Path) -> Input {
-    match content_hash(path) {
+    let hashed = match std::fs::metadata(path) {
+        Ok(m) if !m.is_dir() && !m.is_file() => Err(std::io::Error::other(format!(
+            "not a regular file or folder but {}; not opened",
+            kind(&m.file_type())
+        ))),
+        Ok(_) => content_hash(path),
+        Err(e) => Err(e),
+    };
+    match hashed {
         Ok(h) => Input {
             path: path.to_path_buf(),
             id: format!("{h:016x}"),
@@ -115,10 +143,32 @@ pub fn identify(path: &Path) -> Input {
     }
 }
 
+/// What a file that is neither a regular file nor a folder is.
+fn kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        } else if t.is_socket() {
+            return "a socket";
+        } else if t.is_char_device() {
+            return "a character device";
+        } else if t.is_block_device() {
+            return "a block device";
+        }
+    }
+    let _ = t;
+    "a special file"
+}
+
 fn content_hash(path: &Path) -> std::io::Result<u64> {
     let meta = std::fs::metadata(path)?;
     let mut h = Xxh3::new();
     if meta.is_dir() {
+        // A tag first, so that no folder shares an id with an archive
+        // (an empty folder and a zero-byte file would both hash nothing).
+        h.update(b"outsidein folder\0");
         let mut files = Vec::new();
         walk(path, &[], &mut files)?;
         files.sort();

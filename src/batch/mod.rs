@@ -11,10 +11,14 @@
 //! no half-written incident. The tables (see [`tables`]) and
 //! `summary.md` are written at the end, also through temporary names.
 //!
-//! Bundles are analyzed by `in_flight` worker threads, one bundle each,
-//! while each bundle's own parsing runs on the shared rayon pool; so at
-//! most `in_flight` bundles are held in memory at once, whatever their
-//! number.
+//! Bundles are analyzed by `in_flight` worker threads, one bundle each;
+//! so at most `in_flight` bundles are held in memory at once, whatever
+//! their number. From the command line each worker runs its bundle in a
+//! child process of the same program (see [`Isolation`]), so an abort
+//! (a failed allocation), a crash or a kill of one bundle is that
+//! bundle's `failed` row, naming the signal or exit status, and the batch
+//! goes on. The child writes the incident folder itself and hands its
+//! rows back through a temporary file in the output folder.
 //!
 //! # Limitations
 //! - Every shard hashes every input to pick its share (see
@@ -22,7 +26,13 @@
 //! - `recurrence` and `summary.md` need every incident: a sharded run
 //!   leaves them to `batch --merge`.
 //! - A bundle that failed is tried again on every run (only analyzed
-//!   ones are marked done).
+//!   ones are marked done), so a bundle that aborts costs its child's
+//!   time again on every rerun.
+//! - Each child process builds its own rayon pool (`-j N` threads each),
+//!   so `--in-flight K` children may run K x N threads at once.
+//! - A child started by a batch that was then killed stops within about
+//!   50 ms (it watches its parent), and may leave a hidden temporary
+//!   incident folder that the next run removes.
 //! - Lists in the CSV tables (`hosts`, `flags`, `incident_ids`) are
 //!   comma-joined, so a value holding a comma is ambiguous there; the
 //!   Parquet tables hold real lists.
@@ -78,6 +88,75 @@ pub struct Options<'a> {
     pub redactor: &'a (dyn Fn() -> Option<Redactor> + Sync),
     /// Progress bars on stderr (a terminal); else plain lines.
     pub bars: bool,
+    /// Each bundle analyzed in a child process (see [`Isolation`]);
+    /// `None` analyzes in this process, where an abort ends the batch.
+    pub isolate: Option<Isolation>,
+}
+
+/// How to run one bundle's analysis in a child process: this program
+/// (`exe`, from `std::env::current_exe`) with the batch's own arguments,
+/// so the child reads the same flags into the same configuration and
+/// redactor, and the environment variables [`CHILD_PATH`], [`CHILD_ID`]
+/// and [`CHILD_RESULT`] naming its one bundle and where its outcome goes
+/// (see [`run_child`]). An allocation failure aborts a Rust process, and
+/// a kill cannot be caught: only a process boundary turns them into the
+/// bundle's `failed` row.
+pub struct Isolation {
+    pub exe: PathBuf,
+    pub args: Vec<std::ffi::OsString>,
+}
+
+/// The bundle a child process analyzes (a path, as bytes).
+pub const CHILD_PATH: &str = "OUTSIDEIN_BATCH_CHILD_PATH";
+/// Its incident id, as the parent hashed it.
+pub const CHILD_ID: &str = "OUTSIDEIN_BATCH_CHILD_ID";
+/// The file the child writes its outcome to (JSON), under the output folder.
+pub const CHILD_RESULT: &str = "OUTSIDEIN_BATCH_CHILD_RESULT";
+/// The parent's process id: a child whose parent is gone (killed) stops.
+pub const CHILD_PARENT: &str = "OUTSIDEIN_BATCH_CHILD_PARENT";
+
+/// What a child process hands back: the rows of the incident it wrote,
+/// or its failed row; and its own peak memory.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ChildOutcome {
+    analyzed: Option<Box<IncidentRows>>,
+    failed: Option<Box<IncidentRow>>,
+    peak_rss_kib: Option<u64>,
+}
+
+/// The largest peak memory (KiB) a child process of this batch reported.
+static CHILD_PEAK_KIB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The child's side: when [`CHILD_PATH`] is set, analyzes that one bundle
+/// as the batch would (its incident folder written), writes the outcome
+/// to [`CHILD_RESULT`] and returns `Some`; else `None`.
+pub fn run_child(opts: &Options) -> Option<anyhow::Result<()>> {
+    let path = PathBuf::from(std::env::var_os(CHILD_PATH)?);
+    watch_parent();
+    let result = (|| {
+        let id = std::env::var(CHILD_ID)?;
+        let dest = PathBuf::from(
+            std::env::var_os(CHILD_RESULT)
+                .ok_or_else(|| anyhow::anyhow!("{CHILD_RESULT} unset"))?,
+        );
+        let input = Input {
+            path,
+            id,
+            error: None,
+        };
+        let (analyzed, failed) = match analyze_here(&input, opts) {
+            Outcome::Analyzed(rows) | Outcome::Done(rows) => (Some(rows), None),
+            Outcome::Failed(row) => (None, Some(row)),
+        };
+        let outcome = ChildOutcome {
+            analyzed,
+            failed,
+            peak_rss_kib: peak_rss_kib(),
+        };
+        std::fs::write(&dest, serde_json::to_vec(&outcome)?)?;
+        Ok(())
+    })();
+    Some(result)
 }
 
 /// The marker written last into a finished incident's folder.
@@ -103,7 +182,8 @@ pub struct RunInfo {
     pub failed: usize,
     pub ignored: Vec<Ignored>,
     pub seconds: f64,
-    /// Peak resident memory of the process (VmHWM), in KiB.
+    /// Peak resident memory (VmHWM), in KiB: of the batch process, or of
+    /// the largest of its bundles' child processes when larger.
     pub peak_rss_kib: Option<u64>,
 }
 
@@ -202,6 +282,7 @@ pub fn peak_rss_kib() -> Option<u64> {
 pub fn run(source: &Path, opts: &Options) -> anyhow::Result<RunInfo> {
     let started = Instant::now();
     std::fs::create_dir_all(opts.out.join("incidents"))?;
+    remove_stale(&opts.out, &child_stem(opts.shard));
     let (paths, ignored) = inputs::discover(source, Some(&opts.out))
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", source.display()))?;
     for i in &ignored {
@@ -234,6 +315,7 @@ pub fn run(source: &Path, opts: &Options) -> anyhow::Result<RunInfo> {
     for input in &mine {
         let source = input.path.display().to_string();
         if let Some(err) = &input.error {
+            eprintln!("outsidein: failed: {err}");
             let mut row = IncidentRow::bare(&input.id, &source, "failed");
             row.error = Some(err.clone());
             tables.incidents.push(row);
@@ -296,7 +378,9 @@ pub fn run(source: &Path, opts: &Options) -> anyhow::Result<RunInfo> {
         write_cross_incident(&opts.out, &tables)?;
     }
     info.seconds = started.elapsed().as_secs_f64();
-    info.peak_rss_kib = peak_rss_kib();
+    // The batch's own peak, or a child's when larger.
+    let child_peak = CHILD_PEAK_KIB.load(Ordering::SeqCst);
+    info.peak_rss_kib = peak_rss_kib().map(|own| own.max(child_peak));
     let name = if opts.shard == Shard::ALL {
         "run.json".to_string()
     } else {
@@ -452,11 +536,132 @@ fn one(input: &Input, opts: &Options) -> Outcome {
             return Outcome::Done(Box::new(rows));
         }
     }
-    let failed = |msg: String| {
-        let mut row = IncidentRow::bare(&input.id, &source, "failed");
-        row.error = Some(msg);
-        Outcome::Failed(Box::new(row))
+    match &opts.isolate {
+        Some(iso) => analyze_in_child(input, opts, iso),
+        None => analyze_here(input, opts),
+    }
+}
+
+/// Ends this child process when the batch that started it is gone (a
+/// killed batch must not leave its bundles being analyzed and written).
+fn watch_parent() {
+    #[cfg(unix)]
+    if let Some(parent) = std::env::var(CHILD_PARENT)
+        .ok()
+        .and_then(|p| p.parse::<u32>().ok())
+    {
+        std::thread::spawn(move || loop {
+            if std::os::unix::process::parent_id() != parent {
+                std::process::exit(1);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        });
+    }
+}
+
+/// The stem of the outcome files of this shard's children, in the
+/// output folder.
+fn child_stem(shard: Shard) -> String {
+    format!("child-{}", shard.partition())
+}
+
+/// `input`'s failed row, with `msg` as its error.
+fn failed_row(input: &Input, msg: String) -> Outcome {
+    let mut row = IncidentRow::bare(&input.id, &input.path.display().to_string(), "failed");
+    row.error = Some(msg);
+    Outcome::Failed(Box::new(row))
+}
+
+/// Runs this program on `input` alone (see [`Isolation`]) and reads back
+/// its outcome; a child that ended without one (an abort, a signal, an
+/// exit code) gives the failed row naming how it ended and its last
+/// stderr line.
+fn analyze_in_child(input: &Input, opts: &Options, iso: &Isolation) -> Outcome {
+    let source = input.path.display().to_string();
+    let dest = opts.out.join(format!(
+        ".{}.{}.{}.outsidein-tmp",
+        child_stem(opts.shard),
+        input.id,
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&dest);
+    let run = std::process::Command::new(&iso.exe)
+        .args(&iso.args)
+        .env(CHILD_PATH, &input.path)
+        .env(CHILD_ID, &input.id)
+        .env(CHILD_RESULT, &dest)
+        .env(CHILD_PARENT, std::process::id().to_string())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output();
+    let back = std::fs::read(&dest);
+    let _ = std::fs::remove_file(&dest);
+    let output = match run {
+        Ok(o) => o,
+        Err(e) => {
+            return failed_row(
+                input,
+                format!("{source}: cannot start {}: {e}", iso.exe.display()),
+            )
+        }
     };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.success() {
+        if let Ok(Ok(outcome)) = back.map(|b| serde_json::from_slice::<ChildOutcome>(&b)) {
+            eprint!("{stderr}");
+            CHILD_PEAK_KIB.fetch_max(outcome.peak_rss_kib.unwrap_or(0), Ordering::SeqCst);
+            match (outcome.analyzed, outcome.failed) {
+                (Some(rows), _) => return Outcome::Analyzed(rows),
+                (None, Some(row)) => return Outcome::Failed(row),
+                (None, None) => {}
+            }
+        }
+    }
+    // What the child said last, its backtrace left out ("memory
+    // allocation of N bytes failed" precedes "stack backtrace:").
+    let said = stderr.split("stack backtrace:").next().unwrap_or("");
+    let last = said
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.starts_with("note:"))
+        .unwrap_or("no message");
+    failed_row(
+        input,
+        format!(
+            "{source}: the analysis process {} ({last})",
+            ended(&output.status)
+        ),
+    )
+}
+
+/// How a child process ended, in words: its exit code or its signal.
+fn ended(status: &std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            let name = match sig {
+                6 => " (SIGABRT: an abort, e.g. a failed memory allocation)",
+                9 => " (SIGKILL: killed, e.g. by the out-of-memory killer)",
+                11 => " (SIGSEGV)",
+                15 => " (SIGTERM)",
+                _ => "",
+            };
+            return format!("was ended by signal {sig}{name}");
+        }
+    }
+    match status.code() {
+        Some(c) => format!("exited with status {c} without a result"),
+        None => "ended without a result".into(),
+    }
+}
+
+/// Analyzes `input` in this process and writes its incident folder.
+fn analyze_here(input: &Input, opts: &Options) -> Outcome {
+    let source = input.path.display().to_string();
+    let final_dir = opts.out.join("incidents").join(&input.id);
+    let failed = |msg: String| failed_row(input, msg);
     let analysis = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         analysis::analyze(&input.path, opts.config)
     }));
@@ -586,7 +791,9 @@ mod progress {
             let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
             let what = match outcome {
                 Outcome::Done(_) => "already done".to_string(),
-                Outcome::Analyzed(r) => format!("analyzed ({})", r.incident.incident_id),
+                Outcome::Analyzed(r) => {
+                    format!("{} ({})", r.incident.status, r.incident.incident_id)
+                }
                 Outcome::Failed(r) => format!("failed: {}", r.error.as_deref().unwrap_or("")),
             };
             match (&self.bars, bar.0) {

@@ -151,10 +151,29 @@ pub(crate) fn read_zip(
     bundle: &mut Bundle,
     scope: &Scope,
 ) -> Result<(), String> {
+    let declared = declared_entries(&mut r);
     let mut zip = match zip::ZipArchive::new(&mut r) {
         Ok(z) => z,
-        Err(e) => return read_zip_stream(r, limits, bundle, scope, e.to_string()),
+        Err(e) => {
+            let why = format!(
+                "central directory unreadable ({e}); entries read from their local headers"
+            );
+            return read_zip_stream(r, limits, bundle, scope, e.to_string(), why);
+        }
     };
+    // The zip crate keeps one entry per name, the last: when the central
+    // directory lists more entries than names, the local headers are read
+    // in order instead, so that the first of a name is kept and the
+    // others listed as skipped, as in a tar.
+    if let Some(n) = declared.filter(|&n| n > zip.len()) {
+        let names = zip.len();
+        drop(zip);
+        let why = format!(
+            "{n} entries under {names} names; entries read from their local headers, \
+             the first of each name kept"
+        );
+        return read_zip_stream(r, limits, bundle, scope, "no entry".into(), why);
+    }
     for i in 0..zip.len() {
         if let Some(reason) = rest_not_read(i, bundle, limits) {
             bundle.skip(&scope.join("(rest of archive)"), reason);
@@ -162,11 +181,19 @@ pub(crate) fn read_zip(
         }
         let why = match zip.by_index(i) {
             Ok(mut file) => {
-                zip_entry(i, &mut file, limits, bundle, scope);
+                zip_entry(i, &mut file, false, limits, bundle, scope);
                 continue;
             }
             Err(e) => format!("unreadable zip entry {i}: {e}"),
         };
+        // The zip crate is built without its bzip2 (another bzip2 crate
+        // version); a bzip2 entry (method 12) is decompressed here.
+        if let Ok(mut raw) = zip.by_index_raw(i) {
+            if raw.compression() == zip::CompressionMethod::BZIP2 {
+                zip_entry(i, &mut raw, true, limits, bundle, scope);
+                continue;
+            }
+        }
         let name = zip.name_for_index(i).and_then(|n| safe_name(n).ok());
         let name = name.unwrap_or_else(|| format!("(entry {i})"));
         bundle.skip(&scope.join(&name), why);
@@ -181,17 +208,43 @@ fn read_zip_stream(
     bundle: &mut Bundle,
     scope: &Scope,
     lost: String,
+    why: String,
 ) -> Result<(), String> {
+    let len = r
+        .seek(std::io::SeekFrom::End(0))
+        .map_err(|e| e.to_string())?;
     r.seek(std::io::SeekFrom::Start(0))
         .map_err(|e| e.to_string())?;
-    let mut r = std::io::BufReader::new(r);
+    // Unbuffered, so that the count is where an entry's data starts once
+    // its local header is read (the decompressors buffer their input).
+    let pos = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let mut r = Counted {
+        inner: r,
+        pos: pos.clone(),
+    };
     for i in 0.. {
         if let Some(reason) = rest_not_read(i, bundle, limits) {
             bundle.skip(&scope.join("(rest of archive)"), reason);
             break;
         }
         match zip::read::read_zipfile_from_stream(&mut r) {
-            Ok(Some(mut file)) => zip_entry(i, &mut file, limits, bundle, scope),
+            Ok(Some(mut file)) => {
+                let (size, left) = (file.compressed_size(), len.saturating_sub(pos.get()));
+                if size > left && !file.is_dir() {
+                    // The zip is cut inside this entry: say so, as a tar does.
+                    let mut cut = Cut {
+                        file,
+                        why: format!(
+                            "the archive ends inside this entry: {} of its {size} compressed \
+                             bytes are missing",
+                            size - left
+                        ),
+                    };
+                    zip_cut_entry(i, &mut cut, limits, bundle, scope);
+                } else {
+                    zip_entry(i, &mut file, false, limits, bundle, scope)
+                }
+            }
             Ok(None) if i == 0 => return Err(lost),
             Ok(None) => break,
             Err(_) if i == 0 => return Err(lost),
@@ -202,29 +255,120 @@ fn read_zip_stream(
             }
         }
     }
-    let reason =
-        format!("central directory unreadable ({lost}); entries read from their local headers");
-    bundle.skip(&scope.join("(zip central directory)"), reason);
+    bundle.skip(&scope.join("(zip central directory)"), why);
     Ok(())
 }
 
-fn zip_entry<R: Read>(
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    pos: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos.set(self.pos.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// A zip entry that the end of the archive cuts: its read ends in an
+/// error that says so (the decompressor's own would say only that its
+/// stream is incomplete, and a stored entry would pass for whole).
+struct Cut<'a, R: Read> {
+    file: zip::read::ZipFile<'a, R>,
+    why: String,
+}
+
+impl<R: Read> Read for Cut<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.file.read(buf) {
+            Ok(0) if !buf.is_empty() => Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                self.why.clone(),
+            )),
+            Ok(n) => Ok(n),
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                self.why.clone(),
+            )),
+        }
+    }
+}
+
+/// [`zip_entry`] for an entry the archive's end cuts.
+fn zip_cut_entry<R: Read>(
     i: usize,
-    file: &mut zip::read::ZipFile<'_, R>,
+    cut: &mut Cut<'_, R>,
     limits: &Limits,
     bundle: &mut Bundle,
     scope: &Scope,
 ) {
-    if file.is_dir() {
+    let Some(member) = zip_member(i, &cut.file, bundle, scope) else {
         return;
+    };
+    bundle.take(limits, &member, cut);
+}
+
+/// The number of entries the zip's end-of-central-directory record
+/// declares (`None` when it is not found, or is a zip64 one).
+fn declared_entries(r: &mut (impl Read + Seek)) -> Option<usize> {
+    use std::io::SeekFrom;
+    let len = r.seek(SeekFrom::End(0)).ok()?;
+    let tail = len.min(22 + 65535);
+    r.seek(SeekFrom::Start(len - tail)).ok()?;
+    let mut buf = Vec::with_capacity(tail as usize);
+    r.by_ref().take(tail).read_to_end(&mut buf).ok()?;
+    r.seek(SeekFrom::Start(0)).ok()?;
+    let at = buf.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let n = buf.get(at + 10..at + 12)?;
+    let n = u16::from_le_bytes([n[0], n[1]]);
+    (n != u16::MAX).then_some(n as usize)
+}
+
+/// Hands one zip entry to the bundle; `bzip2` when `file` is the raw
+/// data of a bzip2 entry, decompressed here (its CRC is not checked).
+fn zip_entry<R: Read>(
+    i: usize,
+    file: &mut zip::read::ZipFile<'_, R>,
+    bzip2: bool,
+    limits: &Limits,
+    bundle: &mut Bundle,
+    scope: &Scope,
+) {
+    let Some(member) = zip_member(i, file, bundle, scope) else {
+        return;
+    };
+    if bzip2 {
+        bundle.take(limits, &member, &mut bzip2::read::BzDecoder::new(file));
+    } else {
+        bundle.take(limits, &member, file);
+    }
+}
+
+/// The member a zip entry is, or `None` when it is a folder, or is
+/// refused (listed as skipped with why).
+fn zip_member<'s, R: Read>(
+    i: usize,
+    file: &zip::read::ZipFile<'_, R>,
+    bundle: &mut Bundle,
+    scope: &'s Scope,
+) -> Option<Member<'s>> {
+    if file.is_dir() {
+        return None;
     }
     let raw = file.name().to_string();
     let name = match safe_name(&raw) {
         Ok(n) => scope.join(&n),
-        Err(reason) => return bundle.skip(&scope.join(&raw), reason),
+        Err(reason) => {
+            bundle.skip(&scope.join(&raw), reason);
+            return None;
+        }
     };
     if file.is_symlink() {
-        return bundle.skip(&name, "link, not followed".into());
+        bundle.skip(&name, "link, not followed".into());
+        return None;
     }
     let mtime = file.last_modified().and_then(|dt| {
         jiff::civil::date(dt.year() as i16, dt.month() as i8, dt.day() as i8)
@@ -240,7 +384,7 @@ fn zip_entry<R: Read>(
         mtime,
         size: Some(file.size()),
     };
-    bundle.take(limits, &member, file);
+    Some(member)
 }
 
 #[cfg(test)]

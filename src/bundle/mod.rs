@@ -19,6 +19,12 @@
 //!   while its members are read, since its directory is at its end; a tar
 //!   inside the bundle is streamed.
 //! - A folder's symbolic links are never followed; they are listed.
+//! - A zip's bzip2 members (method 12) are decompressed without checking
+//!   their CRC; deflate64, lzma, xz and zstd members of a zip are listed
+//!   as unreadable. A zip with same-name members is read from its local
+//!   headers (the zip crate keeps only the last of a name), so one whose
+//!   members carry their sizes after the data (a streamed zip) is read up
+//!   to the first such member.
 //! - A folder's hard links are read as the files they are: a link made to
 //!   a file outside the folder is read like any other file in it.
 //! - A plain file that is truncated by another process while it is mapped

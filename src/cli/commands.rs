@@ -124,7 +124,17 @@ pub(super) fn batch(source: &Path, args: &BatchArgs) -> anyhow::Result<i32> {
         config: &config,
         redactor: &make,
         bars: std::io::stderr().is_terminal(),
+        isolate: std::env::current_exe().ok().map(|exe| batch::Isolation {
+            exe,
+            args: std::env::args_os().skip(1).collect(),
+        }),
     };
+    if let Some(done) = batch::run_child(&opts) {
+        return match done {
+            Ok(()) => Ok(0),
+            Err(e) => fail(5, format!("{e:#}")),
+        };
+    }
     let info = match batch::run(source, &opts) {
         Ok(i) => i,
         Err(e) => {

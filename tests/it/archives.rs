@@ -401,3 +401,144 @@ fn archives_a_gz_member_does_not_take_the_name_of_a_real_file() {
         );
     }
 }
+
+/// A Postgres log line of `level: message` at second `s`.
+fn pg_line(s: u32, level: &str, msg: &str) -> String {
+    format!("2026-12-04 16:20:{s:02}.000 UTC [42] {level}:  {msg}\n")
+}
+
+/// Two zip members named logs/postgresql.log (Python's zipfile writes
+/// both, warning): the zip crate kept the later one and dropped the
+/// first without a word. As in a tar, the first is read and the second
+/// listed as skipped.
+#[test]
+fn archives_zip_same_name_members_keep_the_first_as_tar_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zip = tmp.path().join("dup.zip");
+    let first = pg_line(41, "FATAL", "sorry, too many clients already");
+    let second = pg_line(42, "LOG", "checkpoint starting: time");
+    let made = std::process::Command::new("python3")
+        .arg("-W")
+        .arg("ignore")
+        .arg("-c")
+        .arg(
+            "import sys, zipfile\n\
+             with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
+             \x20   z.writestr('logs/postgresql.log', sys.argv[2])\n\
+             \x20   z.writestr('logs/postgresql.log', sys.argv[3])\n",
+        )
+        .arg(&zip)
+        .arg(&first)
+        .arg(&second)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let inv = inventory(&zip, &[]);
+    let logs: Vec<_> = inv
+        .iter()
+        .filter(|e| e.0 == "logs/postgresql.log")
+        .map(|e| (e.1.as_str(), e.2, e.3.as_str()))
+        .collect();
+    assert_eq!(
+        logs,
+        [
+            ("parsed", 1, ""),
+            (
+                "skipped",
+                0,
+                "an entry of the same name came earlier; only the first is read"
+            )
+        ]
+    );
+    let dir = inv
+        .iter()
+        .find(|e| e.0 == "(zip central directory)")
+        .unwrap();
+    assert!(dir.3.starts_with("2 entries under 1 names"), "{dir:?}");
+    let out = run(&["timeline", zip.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("too many clients"), "{text}");
+    assert!(!text.contains("checkpoint starting"), "{text}");
+}
+
+/// `zip -Z bzip2` stores its members with method 12, which the zip
+/// crate (built without bzip2) refused: "Compression method not
+/// supported". They are read like any bzip2 stream.
+#[test]
+fn archives_zip_bzip2_members_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let text: String = (0..30)
+        .map(|s| pg_line(s, "FATAL", "sorry, too many clients already"))
+        .collect();
+    std::fs::write(logs.join("postgresql.log"), &text).unwrap();
+    let made = std::process::Command::new("zip")
+        .current_dir(tmp.path())
+        .args(["-q", "-Z", "bzip2", "bz.zip", "logs/postgresql.log"])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let listed = std::process::Command::new("unzip")
+        .args(["-v"])
+        .arg(tmp.path().join("bz.zip"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("BZip2"));
+    let inv = inventory(&tmp.path().join("bz.zip"), &[]);
+    assert_eq!(statuses(&inv), [("logs/postgresql.log", "parsed", 30)]);
+}
+
+/// A zip cut inside a member (made by `zip`, then truncated): the cut
+/// member said only "incomplete deflate stream" (a stored one passed for
+/// whole). It says the archive ends inside it and how many of its
+/// compressed bytes are missing, as a tar's cut entry does.
+#[test]
+fn archives_zip_cut_inside_a_member_names_the_missing_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let text: String = (0..50)
+        .map(|s| pg_line(s, "FATAL", "sorry, too many clients already"))
+        .collect();
+    std::fs::write(logs.join("a.log"), &text).unwrap();
+    std::fs::write(logs.join("b.log"), &text).unwrap();
+    for (level, name) in [("-0", "stored.zip"), ("-6", "deflated.zip")] {
+        let made = std::process::Command::new("zip")
+            .current_dir(tmp.path())
+            .args(["-q", "-X", level, name, "logs/a.log", "logs/b.log"])
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let path = tmp.path().join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        // The second local header; its data starts after 30 bytes and the
+        // name (no extra field with -X).
+        let second = memchr::memmem::find_iter(&bytes, b"PK\x03\x04")
+            .nth(1)
+            .unwrap();
+        let size = u32::from_le_bytes(bytes[second + 18..second + 22].try_into().unwrap());
+        let data = second + 30 + "logs/b.log".len();
+        let kept = (size / 3) as usize;
+        std::fs::write(&path, &bytes[..data + kept]).unwrap();
+        let inv = inventory(&path, &[]);
+        let a = inv.iter().find(|e| e.0 == "logs/a.log").unwrap();
+        assert_eq!((a.1.as_str(), a.2), ("parsed", 50), "{name}");
+        let b = inv.iter().find(|e| e.0 == "logs/b.log").unwrap();
+        assert_eq!(b.1, "partial", "{name}: {b:?}");
+        let want = format!(
+            "zip entry 1: stream ends early after {}",
+            if level == "-0" {
+                kept.to_string()
+            } else {
+                String::new()
+            }
+        );
+        assert!(b.3.contains(&want), "{name}: {b:?}");
+        let missing = format!(
+            "the archive ends inside this entry: {} of its {size} compressed bytes are missing",
+            size as usize - kept
+        );
+        assert!(b.3.ends_with(&missing), "{name}: {b:?}");
+    }
+}

@@ -791,3 +791,202 @@ fn batch_resumed_run_writes_tables_byte_identical_to_a_fresh_run() {
         assert!(bytes == &b[path], "{} differs", path.display());
     }
 }
+
+/// The incidents table's (source file name, status, error) rows.
+fn incident_rows(out: &Path) -> Vec<(String, String, Option<String>)> {
+    let inc = parquet(&table(out, "incidents", "shard=0-of-1"));
+    let names = strings(&inc, "source").into_iter().map(|s| {
+        let s = s.unwrap();
+        Path::new(&s)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    });
+    let mut rows: Vec<_> = names
+        .zip(strings(&inc, "status"))
+        .zip(strings(&inc, "error"))
+        .map(|((n, s), e)| (n, s.unwrap(), e))
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// A FIFO or a link to a device in the folder or a list hung the batch
+/// (the hash read blocked, or never ended on /dev/zero): each is a
+/// failed row naming what it is, found without opening it, and the
+/// sample beside it is analyzed.
+#[cfg(unix)]
+#[test]
+fn batch_refuses_a_fifo_and_a_device_without_blocking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::copy(
+        root().join("fixtures/sample-bundle.tar.gz"),
+        input.join("a.tar.gz"),
+    )
+    .unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(input.join("stray.tar.gz"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", input.join("zero.tar")).unwrap();
+    let out = tmp.path().join("out");
+    let err = ok(&batch(&[
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    assert!(
+        err.contains("stray.tar.gz: cannot read: not a regular file"),
+        "{err}"
+    );
+    let rows = incident_rows(&out);
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_str()),
+        ("a.tar.gz", "analyzed")
+    );
+    let (fifo, dev) = (&rows[1], &rows[2]);
+    assert_eq!(
+        (fifo.0.as_str(), fifo.1.as_str()),
+        ("stray.tar.gz", "failed")
+    );
+    assert!(
+        fifo.2.as_deref().unwrap().contains("a FIFO (named pipe)"),
+        "{fifo:?}"
+    );
+    assert_eq!((dev.0.as_str(), dev.1.as_str()), ("zero.tar", "failed"));
+    assert!(
+        dev.2.as_deref().unwrap().contains("a character device"),
+        "{dev:?}"
+    );
+
+    // The same through a list file.
+    let list = tmp.path().join("list.txt");
+    std::fs::write(&list, "in/a.tar.gz\n/dev/zero\nin/stray.tar.gz\n").unwrap();
+    let out2 = tmp.path().join("out2");
+    ok(&batch(&[
+        list.to_str().unwrap(),
+        "-o",
+        out2.to_str().unwrap(),
+    ]));
+    let rows = incident_rows(&out2);
+    let statuses: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(statuses, ["analyzed", "failed", "failed"], "{rows:?}");
+}
+
+/// An empty folder and a zero-byte archive hashed alike (xxh3 of
+/// nothing), so one was called a duplicate of the other; and the progress
+/// line said "analyzed" for a bundle with no recognised file.
+#[test]
+fn an_empty_folder_and_an_empty_archive_are_two_incidents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(input.join("a-empty-dir")).unwrap();
+    std::fs::write(input.join("b-zero-byte.tar.gz"), b"").unwrap();
+    let out = tmp.path().join("out");
+    let err = ok(&batch(&[
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let inc = parquet(&table(&out, "incidents", "shard=0-of-1"));
+    let ids = strings(&inc, "incident_id");
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1]);
+    let rows = incident_rows(&out);
+    let statuses: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(statuses, ["no-recognised-files", "failed"], "{rows:?}");
+    assert!(err.contains("a-empty-dir: no-recognised-files ("), "{err}");
+    assert!(!err.contains("a-empty-dir: analyzed"), "{err}");
+}
+
+/// A lone log file was a bundle when a list named it but "not a bundle"
+/// in the folder: both now ignore it, naming why.
+#[test]
+fn a_lone_log_file_is_not_a_bundle_in_a_folder_nor_in_a_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    syslog_log(&input.join("app.log"), 3);
+    let list = tmp.path().join("list.txt");
+    std::fs::write(&list, "in/app.log\n").unwrap();
+    for (src, out) in [(&input, "out-dir"), (&list, "out-list")] {
+        let out = tmp.path().join(out);
+        let err = ok(&batch(&[
+            src.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]));
+        assert!(
+            err.contains("app.log: not a bundle: neither a folder nor an archive"),
+            "{err}"
+        );
+        let info = json(&out.join("run.json"));
+        assert_eq!(info["inputs"], 0);
+        assert_eq!(
+            info["ignored"][0]["path"],
+            input.join("app.log").display().to_string()
+        );
+    }
+}
+
+/// A zstd text bomb (a 600 MiB run of one Postgres line in ~60 KB)
+/// costs far more memory than a cap allows: the allocation failure
+/// aborted the whole batch (no tables, every rerun the same). Each bundle
+/// is analyzed in a child process, so the bomb is a failed row naming the
+/// abort and the sample beside it is analyzed.
+#[cfg(unix)]
+#[test]
+fn a_bundle_that_aborts_under_a_memory_cap_is_a_failed_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(input.join("bomb")).unwrap();
+    std::fs::copy(
+        root().join("fixtures/sample-bundle.tar.gz"),
+        input.join("a.tar.gz"),
+    )
+    .unwrap();
+    let made = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(
+            "yes '2026-12-04 10:00:00.123 UTC [4242] FATAL:  sorry, too many clients already' \
+             | head -c 600M | zstd -q -1 -o \"$1\"",
+        )
+        .arg("sh")
+        .arg(input.join("bomb/postgresql.log.zst"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = tmp.path().join("out");
+    let run = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1500000 && exec \"$0\" batch \"$1\" -o \"$2\" -j 2")
+        .arg(env!("CARGO_BIN_EXE_outsidein"))
+        .arg(&input)
+        .arg(&out)
+        .env(KEY_ENV.0, KEY_ENV.1)
+        .output()
+        .unwrap();
+    ok(&run);
+    let rows = incident_rows(&out);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_str()),
+        ("a.tar.gz", "analyzed")
+    );
+    let (name, status, error) = &rows[1];
+    assert_eq!((name.as_str(), status.as_str()), ("bomb", "failed"));
+    let error = error.as_deref().unwrap();
+    assert!(error.contains("signal 6 (SIGABRT"), "{error}");
+    assert!(error.contains("memory allocation of"), "{error}");
+    // Nothing of the child is left in the output folder.
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

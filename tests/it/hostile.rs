@@ -515,11 +515,12 @@ fn hostile_zip_entry_of_unknown_method_is_listed_by_name() {
         ("logs/b.log", GOOD_LOG.as_bytes()),
         ("logs/access.log", GOOD_LOG.as_bytes()),
     ]);
-    // Method 12 (bzip2) in the first local header and its central record.
-    bytes[8] = 12;
+    // Method 14 (LZMA, not read; bzip2, 12, is) in the first local header
+    // and its central record.
+    bytes[8] = 14;
     let eocd = bytes.len() - 22;
     let cd = u32::from_le_bytes(bytes[eocd + 16..eocd + 20].try_into().unwrap()) as usize;
-    bytes[cd + 10] = 12;
+    bytes[cd + 10] = 14;
     fs::write(&p, bytes).unwrap();
     let r = c.analyze(&p, &[]);
     r.ok().good_log_parsed("logs/access.log");

@@ -291,3 +291,75 @@ fn csv_cells_are_no_formulas() {
     .unwrap();
     assert_eq!(rec["message"], r#"=HYPERLINK("http://x","y")"#);
 }
+
+/// `timeline` dropped the records past a cut without a word: a file cut
+/// at `--max-file-bytes` and a member a truncated tar cuts are named on
+/// stderr with what was lost (the tar's entry and its missing bytes), and
+/// the records before the cut are printed.
+#[test]
+fn timeline_says_on_stderr_which_files_were_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let text: String = (0..2000)
+        .map(|i| {
+            format!(
+                "2026-12-04 16:{:02}:{:02}.000 UTC [42] FATAL:  sorry, too many clients already\n",
+                i / 60 % 60,
+                i % 60
+            )
+        })
+        .collect();
+    std::fs::write(logs.join("postgresql.log"), &text).unwrap();
+    std::fs::write(logs.join("a.log"), &text[..4000]).unwrap();
+    let gz = std::process::Command::new("gzip")
+        .args(["-k", "-n"])
+        .arg(logs.join("postgresql.log"))
+        .status()
+        .unwrap();
+    assert!(gz.success());
+    let out = run(&[
+        "timeline",
+        logs.join("postgresql.log.gz").to_str().unwrap(),
+        "--max-file-bytes",
+        "50000",
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "postgresql.log.gz: cut short, records past the cut are missing: gzip stream: \
+             decompressed size over the limit of 50000 bytes; cut there"
+        ),
+        "{err}"
+    );
+    let printed = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!(printed > 0 && printed < 2000, "{printed}");
+
+    // A tar cut inside its second member's data.
+    let tar = tmp.path().join("cut.tar");
+    let made = std::process::Command::new("tar")
+        .current_dir(tmp.path())
+        .args(["-cf", "cut.tar", "logs/a.log", "logs/postgresql.log"])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // a.log: a 512-byte header and 4000 bytes padded to 4096; then the
+    // second header; keep 10000 bytes of the second member's data.
+    let bytes = std::fs::read(&tar).unwrap();
+    let data = 512 + 4096 + 512;
+    std::fs::write(&tar, &bytes[..data + 10000]).unwrap();
+    let out = run(&["timeline", tar.to_str().unwrap()]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let missing = text.len() - 10000;
+    assert!(
+        err.contains(&format!(
+            "logs/postgresql.log: cut short, records past the cut are missing: entry 1: stream \
+             ends early after 10000 bytes: the archive ends inside this entry: {missing} of its \
+             {} bytes are missing",
+            text.len()
+        )),
+        "{err}"
+    );
+}
