@@ -340,13 +340,20 @@ pub fn write(dir: &Path, name: &str, df: &mut DataFrame) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `df` with each list column joined into one comma-separated string, as
-/// CSV has no lists.
+/// `df` as CSV can hold it: each list column joined into one
+/// comma-separated string, as CSV has no lists, and every text cell a
+/// spreadsheet would run as a formula given a leading `'`
+/// ([`crate::model::defuse_formula`]; the Parquet file keeps the text).
 fn joined_lists(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let defuse = |s: &str| crate::model::defuse_formula(s).into_owned();
     let columns = df
         .columns()
         .iter()
         .map(|c| {
+            if let Ok(text) = c.str() {
+                let cells: Vec<Option<String>> = text.iter().map(|v| v.map(defuse)).collect();
+                return Ok(Column::new(c.name().clone(), cells));
+            }
             let Ok(list) = c.list() else {
                 return Ok(c.clone());
             };
@@ -355,7 +362,9 @@ fn joined_lists(df: &DataFrame) -> PolarsResult<DataFrame> {
                 .map(|row| {
                     let row = row?;
                     let strings = row.as_ref().str().ok()?;
-                    Some(strings.iter().flatten().collect::<Vec<_>>().join(","))
+                    Some(defuse(
+                        &strings.iter().flatten().collect::<Vec<_>>().join(","),
+                    ))
                 })
                 .collect();
             Ok(Column::new(c.name().clone(), joined))
@@ -391,6 +400,28 @@ mod tests {
     /// Four one-hour incidents, listed out of time order: `steady` is 100
     /// an hour in each, `rising` appears in the later two only, `latest`
     /// only in the last, and a failed bundle counts for nothing.
+    /// QA: a template beginning `=` or `@` started a CSV cell as it was,
+    /// which a spreadsheet runs as a formula; the Parquet file keeps it.
+    #[test]
+    fn csv_cells_are_no_formulas() {
+        let mut df = DataFrame::new_infer_height(vec![
+            Column::new("template".into(), ["=HYPERLINK(\"x\")", "GET /x", "-1.5"]),
+            Column::new("count".into(), [1u64, 2, 3]),
+        ])
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "t", &mut df).unwrap();
+        let csv = std::fs::read_to_string(dir.path().join("t.csv")).unwrap();
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(rows[1], "\"'=HYPERLINK(\"\"x\"\")\",1");
+        assert_eq!(rows[2..], ["GET /x,2", "-1.5,3"]);
+        let back = ParquetReader::new(std::fs::File::open(dir.path().join("t.parquet")).unwrap())
+            .finish()
+            .unwrap();
+        let first = back.column("template").unwrap().str().unwrap().get(0);
+        assert_eq!(first, Some("=HYPERLINK(\"x\")"));
+    }
+
     #[test]
     fn recurrence_orders_by_time_and_tests_the_halves() {
         let mut failed = IncidentRow::bare("f", "f.tar.gz", "failed");
