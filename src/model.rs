@@ -246,7 +246,8 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 /// return (OWASP's list for CSV injection). Negative numbers are kept.
 pub fn defuse_formula(s: &str) -> std::borrow::Cow<'_, str> {
     let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && s.parse::<f64>().is_err() {
+    // `-inf` and `-NaN` parse, but a spreadsheet reads them as formulas.
+    if risky && !s.parse::<f64>().is_ok_and(f64::is_finite) {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
         std::borrow::Cow::Borrowed(s)
@@ -304,6 +305,8 @@ mod tests {
         assert_eq!(defuse_formula("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(defuse_formula("+1+cmd"), "'+1+cmd");
         assert_eq!(defuse_formula("-12.5"), "-12.5");
+        assert_eq!(defuse_formula("-inf"), "'-inf");
+        assert_eq!(defuse_formula("-NaN"), "'-NaN");
         assert_eq!(defuse_formula("GET /x"), "GET /x");
     }
 

@@ -437,6 +437,14 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         (self.out, lines.numbered())
     }
 
+    /// Whether the record being framed is below `warn` (or there is none):
+    /// a traceback after it was not logged with it.
+    fn pending_quiet(&self) -> bool {
+        self.pending
+            .as_ref()
+            .is_none_or(|p| p.severity < crate::model::Severity::Warn)
+    }
+
     /// Keeps `line` as the line before the next one, unless it is blank.
     fn set_prev(&mut self, line: Cow<'a, str>) {
         if line.bytes().any(|b| !b.is_ascii_whitespace()) {
@@ -492,6 +500,11 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         let prev = self.prev.as_deref();
         if read.is_none() {
             read = self.format.foreign(line, prev);
+        }
+        if read.is_none() {
+            read = self
+                .format
+                .uncaught_traceback(line, prev, self.pending_quiet());
         }
         match &mut read {
             Some(f) if !self.format.is_continuation(f) && !self.format.continues(prev, line) => {
@@ -561,10 +574,12 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             return None;
         }
         let prev = self.prev.as_deref();
+        let quiet = self.pending_quiet();
         match self
             .format
             .parse(line)
             .or_else(|| self.format.foreign(line, prev))
+            .or_else(|| self.format.uncaught_traceback(line, prev, quiet))
         {
             Some(mut f)
                 if !self.format.is_continuation(&f) && !self.format.continues(prev, line) =>

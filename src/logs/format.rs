@@ -369,6 +369,24 @@ impl Format {
 
     /// Whether `line` begins a record: the format reads it, and its level
     /// does not make it a continuation.
+    /// A Python traceback that no logger introduced: an uncaught
+    /// exception printed on stderr between a timestamped log's lines. It
+    /// begins a record of its own when the record before is below
+    /// `warn` (`quiet`: a `logger.exception` or `exc_info` line is at
+    /// least that, and keeps its traceback) and no chained traceback or
+    /// `basicConfig()` line leads to it. Framing alone asks this, never
+    /// the chunk cutter, which cuts only at lines the format reads.
+    pub fn uncaught_traceback<'a>(
+        &self,
+        line: &'a str,
+        prev: Option<&str>,
+        quiet: bool,
+    ) -> Option<Fields<'a>> {
+        let chained = || prev.is_some_and(|p| super::multiline::continues_after(p, line));
+        (quiet && line.starts_with("Traceback (most recent call last):") && !chained())
+            .then(|| headerless(line))
+    }
+
     pub fn begins_record(&self, line: &str) -> bool {
         self.parse(line).is_some_and(|f| !self.is_continuation(&f))
     }

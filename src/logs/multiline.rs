@@ -10,8 +10,11 @@
 //! - a Python traceback, with its chained tracebacks (`During handling of
 //!   the above exception ...`, `The above exception was the direct cause
 //!   ...`) and its final `ValueError: ...` line; it stays with the line
-//!   that logged it (`logger.exception`) under a timestamped format, and
-//!   after `logging.basicConfig()`'s default `ERROR:name:message` line;
+//!   that logged it (`logger.exception`, a record of `warn` or above)
+//!   under a timestamped format, and after `logging.basicConfig()`'s
+//!   default `ERROR:name:message` line; after a quieter record it is an
+//!   uncaught exception and a record of its own
+//!   (`Format::uncaught_traceback`);
 //! - a Java exception with its `Caused by:`, `Suppressed:` and `... N
 //!   more` lines; `Exception in thread "main" ...` (the JVM's uncaught
 //!   handler) begins a record of its own in any format;

@@ -103,6 +103,20 @@ const CASES: &[Case] = &[
             (2, 21, "error", "RuntimeError: settings file is not JSON"),
         ],
     },
+    // An uncaught exception after a timestamped `logging` line below
+    // `warn`: no logger wrote it, so it is a record of its own (it hid in
+    // `loading job 7`, an info record, and the crash made no finding);
+    // its chained traceback stays with it.
+    Case {
+        file: "python-worker.log",
+        format: "time-level-message",
+        records: &[
+            (1, 1, "info", "worker: worker started"),
+            (2, 1, "warn", "worker: queue depth 120 over 100"),
+            (3, 1, "info", "worker: loading job 7"),
+            (4, 10, "error", "SystemError: job 7 has no port"),
+        ],
+    },
     // Node's uncaught exception after JSON lines: the caret block, the
     // error, its frames and `Node.js vN` are one record, named by the error.
     Case {
