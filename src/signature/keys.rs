@@ -1,0 +1,243 @@
+//! The first step of mining: each chunk of messages masked into its
+//! keys, a repeated message reusing the first one's key, and the keys of
+//! all chunks gathered in order (see the parent module).
+
+use super::*;
+
+/// One distinct key: its hash and number of messages.
+#[derive(Clone, Copy)]
+pub(super) struct Key {
+    pub(super) hash: u64,
+    pub(super) lines: u64,
+}
+
+/// Distinct keys, each with the range of its text in `text`: one string for
+/// all, not one allocation a key (a million OpenSSH lines hold 321k keys).
+/// A chunk's keys are in order of first message, all keys sorted by hash.
+#[derive(Default)]
+pub(super) struct KeyList {
+    pub(super) list: Vec<(Key, Range<usize>)>,
+    pub(super) text: String,
+}
+
+impl KeyList {
+    /// Text of key `i`.
+    pub(super) fn text(&self, i: usize) -> &str {
+        &self.text[self.list[i].1.clone()]
+    }
+}
+
+/// Appends `key` to `text`, returning its range there.
+pub(super) fn add_text(text: &mut String, key: &str) -> Range<usize> {
+    let start = text.len();
+    text.push_str(key);
+    start..text.len()
+}
+
+/// What the first pass keeps of one chunk of [`CHUNK`] messages: each
+/// message's key as an index into the chunk's distinct keys, those keys as
+/// indices among all keys, and the messages' value spans. Statistics look
+/// a key up among the chunk's few keys, read in the order they came: among
+/// all of them (321k for a million OpenSSH lines) nearly each message's
+/// look-up missed the cache.
+pub(super) struct Chunk {
+    pub(super) ids: Vec<u16>,
+    pub(super) keys: Vec<u32>,
+    pub(super) spans: ChunkSpans,
+}
+
+/// A chunk's key indices fit in [`Chunk::ids`].
+const _: () = assert!(CHUNK <= 1 << 16);
+
+/// The values of one chunk of messages as masking found them, kept from
+/// the first pass so that statistics need not mask again. Each value is
+/// packed in 4 bytes, its distance from the end of the value before (or
+/// from the start of the message) and its length, 16 bits each; message
+/// `i`'s values run from `ends[i - 1]` to `ends[i]` (without [`SPILL`]). A
+/// message with a value too far or too long for that keeps none and has
+/// [`SPILL`] set: it is masked again.
+#[derive(Default)]
+pub(super) struct ChunkSpans {
+    pub(super) packed: Vec<u32>,
+    pub(super) ends: Vec<u32>,
+}
+
+/// Flag of [`ChunkSpans::ends`]: this message's values were not kept.
+pub(super) const SPILL: u32 = 1 << 31;
+
+impl ChunkSpans {
+    pub(super) fn push(&mut self, vars: &[mask::Span]) {
+        let fits = vars
+            .iter()
+            .scan(0, |prev, v| {
+                let ok = v.start.checked_sub(*prev).is_some_and(|d| d <= 0xffff)
+                    && v.end - v.start <= 0xffff;
+                *prev = v.end;
+                Some(ok)
+            })
+            .all(|ok| ok);
+        let mut prev = 0;
+        if fits {
+            for v in vars {
+                self.packed.push((v.start - prev) << 16 | (v.end - v.start));
+                prev = v.end;
+            }
+        }
+        self.ends
+            .push(self.packed.len() as u32 | if fits { 0 } else { SPILL });
+    }
+
+    /// Message `j`'s values again, for a later message equal to it.
+    pub(super) fn repeat(&mut self, j: usize) {
+        let lo = if j == 0 { 0 } else { self.ends[j - 1] & !SPILL };
+        let hi = self.ends[j] & !SPILL;
+        self.packed.extend_from_within(lo as usize..hi as usize);
+        self.ends
+            .push(self.packed.len() as u32 | (self.ends[j] & SPILL));
+    }
+
+    /// Message `i`'s values into `out`, or false when they were not kept.
+    pub(super) fn of(&self, i: usize, out: &mut Vec<mask::Span>) -> bool {
+        out.clear();
+        if self.ends[i] & SPILL != 0 {
+            return false;
+        }
+        let lo = if i == 0 { 0 } else { self.ends[i - 1] & !SPILL };
+        let mut prev = 0;
+        for &p in &self.packed[lo as usize..self.ends[i] as usize] {
+            let start = prev + (p >> 16);
+            prev = start + (p & 0xffff);
+            out.push(mask::Span { start, end: prev });
+        }
+        true
+    }
+}
+
+/// Each chunk's keys and spans (see [`Chunk`]), and the distinct keys with
+/// their text sorted by hash.
+pub(super) fn key_ids(messages: &[&str]) -> (Vec<Chunk>, KeyList) {
+    let mut chunks = Vec::with_capacity(messages.len().div_ceil(CHUNK));
+    // Keys in order of first chunk, found by hash.
+    let mut at: IdMap<u32> = IdMap::default();
+    let mut all = KeyList::default();
+    let mut absorb = |parts: Vec<(Vec<u16>, KeyList, ChunkSpans)>| {
+        for (ids, keys, spans) in parts {
+            // A chunk's key index to the index among all keys: one look-up
+            // a distinct key, not one a message.
+            let mut local = Vec::with_capacity(keys.list.len());
+            for (k, r) in keys.list {
+                let g = *at.entry(k.hash).or_insert_with(|| {
+                    let text = add_text(&mut all.text, &keys.text[r]);
+                    all.list.push((Key { lines: 0, ..k }, text));
+                    all.list.len() as u32 - 1
+                });
+                all.list[g as usize].0.lines += k.lines;
+                local.push(g);
+            }
+            chunks.push(Chunk {
+                ids,
+                keys: local,
+                spans,
+            });
+        }
+    };
+    // Waves of one chunk per thread, merged in order, as in `param_stats`;
+    // a wave is merged while the next one is masked (hundreds of thousands
+    // of distinct keys make merging a tenth of the time).
+    let wave = CHUNK * rayon::current_num_threads();
+    let mut pending = None;
+    for msgs in messages.chunks(wave) {
+        let (parts, ()) = rayon::join(
+            || msgs.par_chunks(CHUNK).map(chunk_keys).collect(),
+            || {
+                if let Some(p) = pending.take() {
+                    absorb(p);
+                }
+            },
+        );
+        pending = Some(parts);
+    }
+    if let Some(p) = pending {
+        absorb(p);
+    }
+    drop(at);
+    // Sorted by hash, so that indices do not depend on arrival order: one
+    // sort of (hash, index) pairs, the keys then moved to their rank in
+    // place, one swap each.
+    let mut order: Vec<(u64, u32)> = (all.list.iter().map(|(k, _)| k.hash)).zip(0..).collect();
+    order.sort_unstable();
+    let mut rank = vec![0u32; order.len()];
+    for (r, &(_, g)) in order.iter().enumerate() {
+        rank[g as usize] = r as u32;
+    }
+    drop(order);
+    chunks.par_iter_mut().for_each(|c| {
+        c.keys.iter_mut().for_each(|g| *g = rank[*g as usize]);
+    });
+    for i in 0..rank.len() {
+        while rank[i] as usize != i {
+            let r = rank[i] as usize;
+            all.list.swap(i, r);
+            rank.swap(i, r);
+        }
+    }
+    (chunks, all)
+}
+
+/// Key index (into the chunk's own keys) of each message of one chunk, its
+/// distinct keys in order of first message, and its value spans.
+/// A message met before in the chunk (a fifth of BGL's and Spark's) takes
+/// the first one's key and values instead of being masked again; where
+/// the first [`MEMO_TRIAL`] messages hold fewer than one repeat in
+/// [`MEMO_MIN_RATE`], the chunk stops looking.
+pub(super) fn chunk_keys(chunk: &[&str]) -> (Vec<u16>, KeyList, ChunkSpans) {
+    let mut m = Masked::default();
+    let mut keys = KeyList::default();
+    // Key hash to its index in `keys`.
+    let mut at: IdMap<u16> = IdMap::default();
+    let mut spans = ChunkSpans::default();
+    spans.ends.reserve_exact(chunk.len());
+    let mut ids: Vec<u16> = Vec::with_capacity(chunk.len());
+    // Message hash to the index of its first message.
+    let mut seen: IdMap<u32> = IdMap::default();
+    let mut repeats = 0;
+    for (i, msg) in chunk.iter().enumerate() {
+        let memo = i < MEMO_TRIAL || repeats * MEMO_MIN_RATE >= MEMO_TRIAL;
+        let first = memo
+            .then(|| *seen.entry(xxh3_64(msg.as_bytes())).or_insert(i as u32) as usize)
+            .filter(|&j| j != i && chunk[j] == *msg);
+        let k = match first {
+            Some(j) => {
+                repeats += 1;
+                spans.repeat(j);
+                ids[j]
+            }
+            None => {
+                mask_key(msg, &mut m);
+                spans.push(&m.vars);
+                let hash = xxh3_64(&m.key);
+                *at.entry(hash).or_insert_with(|| {
+                    // A key is its message with ASCII spans replaced:
+                    // valid UTF-8, checked by the fast validator, not by
+                    // the lossy one's chunk iterator.
+                    let text = match std::str::from_utf8(&m.key) {
+                        Ok(key) => add_text(&mut keys.text, key),
+                        Err(_) => add_text(&mut keys.text, &String::from_utf8_lossy(&m.key)),
+                    };
+                    keys.list.push((Key { hash, lines: 0 }, text));
+                    keys.list.len() as u16 - 1
+                })
+            }
+        };
+        keys.list[k as usize].0.lines += 1;
+        ids.push(k);
+    }
+    spans.packed.shrink_to_fit();
+    (ids, keys, spans)
+}
+
+/// Messages of a chunk over which repeats are counted before the chunk
+/// stops looking for them.
+pub(super) const MEMO_TRIAL: usize = 2048;
+/// One repeat in this many messages keeps the chunk looking.
+pub(super) const MEMO_MIN_RATE: usize = 20;
