@@ -37,6 +37,7 @@
 //!   comma-joined, so a value holding a comma is ambiguous there; the
 //!   Parquet tables hold real lists.
 
+mod child;
 pub mod inputs;
 pub mod rows;
 pub(crate) mod summary;
@@ -44,6 +45,8 @@ pub mod tables;
 
 use crate::analysis::{self, Config};
 use crate::redact::Redactor;
+use child::{analyze_in_child, child_stem, CHILD_PEAK_KIB};
+pub use child::{run_child, CHILD_ID, CHILD_PARENT, CHILD_PATH, CHILD_RESULT};
 use inputs::{Ignored, Input, Shard};
 use rows::*;
 use std::collections::BTreeMap;
@@ -104,59 +107,6 @@ pub struct Options<'a> {
 pub struct Isolation {
     pub exe: PathBuf,
     pub args: Vec<std::ffi::OsString>,
-}
-
-/// The bundle a child process analyzes (a path, as bytes).
-pub const CHILD_PATH: &str = "OUTSIDEIN_BATCH_CHILD_PATH";
-/// Its incident id, as the parent hashed it.
-pub const CHILD_ID: &str = "OUTSIDEIN_BATCH_CHILD_ID";
-/// The file the child writes its outcome to (JSON), under the output folder.
-pub const CHILD_RESULT: &str = "OUTSIDEIN_BATCH_CHILD_RESULT";
-/// The parent's process id: a child whose parent is gone (killed) stops.
-pub const CHILD_PARENT: &str = "OUTSIDEIN_BATCH_CHILD_PARENT";
-
-/// What a child process hands back: the rows of the incident it wrote,
-/// or its failed row; and its own peak memory.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ChildOutcome {
-    analyzed: Option<Box<IncidentRows>>,
-    failed: Option<Box<IncidentRow>>,
-    peak_rss_kib: Option<u64>,
-}
-
-/// The largest peak memory (KiB) a child process of this batch reported.
-static CHILD_PEAK_KIB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// The child's side: when [`CHILD_PATH`] is set, analyzes that one bundle
-/// as the batch would (its incident folder written), writes the outcome
-/// to [`CHILD_RESULT`] and returns `Some`; else `None`.
-pub fn run_child(opts: &Options) -> Option<anyhow::Result<()>> {
-    let path = PathBuf::from(std::env::var_os(CHILD_PATH)?);
-    watch_parent();
-    let result = (|| {
-        let id = std::env::var(CHILD_ID)?;
-        let dest = PathBuf::from(
-            std::env::var_os(CHILD_RESULT)
-                .ok_or_else(|| anyhow::anyhow!("{CHILD_RESULT} unset"))?,
-        );
-        let input = Input {
-            path,
-            id,
-            error: None,
-        };
-        let (analyzed, failed) = match analyze_here(&input, opts) {
-            Outcome::Analyzed(rows) | Outcome::Done(rows) => (Some(rows), None),
-            Outcome::Failed(row) => (None, Some(row)),
-        };
-        let outcome = ChildOutcome {
-            analyzed,
-            failed,
-            peak_rss_kib: peak_rss_kib(),
-        };
-        std::fs::write(&dest, serde_json::to_vec(&outcome)?)?;
-        Ok(())
-    })();
-    Some(result)
 }
 
 /// The marker written last into a finished incident's folder.
@@ -542,119 +492,11 @@ fn one(input: &Input, opts: &Options) -> Outcome {
     }
 }
 
-/// Ends this child process when the batch that started it is gone (a
-/// killed batch must not leave its bundles being analyzed and written).
-fn watch_parent() {
-    #[cfg(unix)]
-    if let Some(parent) = std::env::var(CHILD_PARENT)
-        .ok()
-        .and_then(|p| p.parse::<u32>().ok())
-    {
-        std::thread::spawn(move || loop {
-            if std::os::unix::process::parent_id() != parent {
-                std::process::exit(1);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        });
-    }
-}
-
-/// The stem of the outcome files of this shard's children, in the
-/// output folder.
-fn child_stem(shard: Shard) -> String {
-    format!("child-{}", shard.partition())
-}
-
 /// `input`'s failed row, with `msg` as its error.
 fn failed_row(input: &Input, msg: String) -> Outcome {
     let mut row = IncidentRow::bare(&input.id, &input.path.display().to_string(), "failed");
     row.error = Some(msg);
     Outcome::Failed(Box::new(row))
-}
-
-/// Runs this program on `input` alone (see [`Isolation`]) and reads back
-/// its outcome; a child that ended without one (an abort, a signal, an
-/// exit code) gives the failed row naming how it ended and its last
-/// stderr line.
-fn analyze_in_child(input: &Input, opts: &Options, iso: &Isolation) -> Outcome {
-    let source = input.path.display().to_string();
-    let dest = opts.out.join(format!(
-        ".{}.{}.{}.outsidein-tmp",
-        child_stem(opts.shard),
-        input.id,
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&dest);
-    let run = std::process::Command::new(&iso.exe)
-        .args(&iso.args)
-        .env(CHILD_PATH, &input.path)
-        .env(CHILD_ID, &input.id)
-        .env(CHILD_RESULT, &dest)
-        .env(CHILD_PARENT, std::process::id().to_string())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .output();
-    let back = std::fs::read(&dest);
-    let _ = std::fs::remove_file(&dest);
-    let output = match run {
-        Ok(o) => o,
-        Err(e) => {
-            return failed_row(
-                input,
-                format!("{source}: cannot start {}: {e}", iso.exe.display()),
-            )
-        }
-    };
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if output.status.success() {
-        if let Ok(Ok(outcome)) = back.map(|b| serde_json::from_slice::<ChildOutcome>(&b)) {
-            eprint!("{stderr}");
-            CHILD_PEAK_KIB.fetch_max(outcome.peak_rss_kib.unwrap_or(0), Ordering::SeqCst);
-            match (outcome.analyzed, outcome.failed) {
-                (Some(rows), _) => return Outcome::Analyzed(rows),
-                (None, Some(row)) => return Outcome::Failed(row),
-                (None, None) => {}
-            }
-        }
-    }
-    // What the child said last, its backtrace left out ("memory
-    // allocation of N bytes failed" precedes "stack backtrace:").
-    let said = stderr.split("stack backtrace:").next().unwrap_or("");
-    let last = said
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty() && !l.starts_with("note:"))
-        .unwrap_or("no message");
-    failed_row(
-        input,
-        format!(
-            "{source}: the analysis process {} ({last})",
-            ended(&output.status)
-        ),
-    )
-}
-
-/// How a child process ended, in words: its exit code or its signal.
-fn ended(status: &std::process::ExitStatus) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(sig) = status.signal() {
-            let name = match sig {
-                6 => " (SIGABRT: an abort, e.g. a failed memory allocation)",
-                9 => " (SIGKILL: killed, e.g. by the out-of-memory killer)",
-                11 => " (SIGSEGV)",
-                15 => " (SIGTERM)",
-                _ => "",
-            };
-            return format!("was ended by signal {sig}{name}");
-        }
-    }
-    match status.code() {
-        Some(c) => format!("exited with status {c} without a result"),
-        None => "ended without a result".into(),
-    }
 }
 
 /// Analyzes `input` in this process and writes its incident folder.
@@ -736,94 +578,4 @@ fn write_incident(
     result
 }
 
-mod progress {
-    //! indicatif bars on a terminal (overall, and one spinner per bundle
-    //! in flight); plain lines otherwise.
-
-    use super::Outcome;
-    use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-    use std::path::Path;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Instant;
-
-    pub struct Progress {
-        total: usize,
-        done: AtomicUsize,
-        bars: Option<(MultiProgress, ProgressBar)>,
-    }
-
-    pub struct Bar(Option<ProgressBar>, Instant);
-
-    impl Progress {
-        pub fn new(total: usize, bars: bool) -> Progress {
-            let bars = bars.then(|| {
-                let multi = MultiProgress::new();
-                let overall = multi.add(ProgressBar::new(total as u64));
-                overall.set_style(
-                    ProgressStyle::with_template(
-                        "{bar:40} {pos}/{len} bundles, {elapsed} (eta {eta})",
-                    )
-                    .expect("template"),
-                );
-                (multi, overall)
-            });
-            Progress {
-                total,
-                done: AtomicUsize::new(0),
-                bars,
-            }
-        }
-
-        pub fn start(&self, path: &Path) -> Bar {
-            let bar = self.bars.as_ref().map(|(multi, _)| {
-                let b = multi.add(ProgressBar::new_spinner());
-                b.set_style(
-                    ProgressStyle::with_template("  {spinner} {msg} {elapsed}").expect("template"),
-                );
-                b.set_message(name(path));
-                b.enable_steady_tick(std::time::Duration::from_millis(200));
-                b
-            });
-            Bar(bar, Instant::now())
-        }
-
-        pub fn finish(&self, bar: Bar, path: &Path, outcome: &Outcome) {
-            let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-            let what = match outcome {
-                Outcome::Done(_) => "already done".to_string(),
-                Outcome::Analyzed(r) => {
-                    format!("{} ({})", r.incident.status, r.incident.incident_id)
-                }
-                Outcome::Failed(r) => format!("failed: {}", r.error.as_deref().unwrap_or("")),
-            };
-            match (&self.bars, bar.0) {
-                (Some((multi, overall)), Some(b)) => {
-                    b.finish_and_clear();
-                    multi.remove(&b);
-                    overall.inc(1);
-                    if matches!(outcome, Outcome::Failed(_)) {
-                        let _ = multi.println(format!("{}: {what}", path.display()));
-                    }
-                }
-                _ => eprintln!(
-                    "[{n}/{}] {}: {what} in {:.1}s",
-                    self.total,
-                    path.display(),
-                    bar.1.elapsed().as_secs_f64()
-                ),
-            }
-        }
-
-        pub fn clear(&self) {
-            if let Some((_, overall)) = &self.bars {
-                overall.finish_and_clear();
-            }
-        }
-    }
-
-    fn name(path: &Path) -> String {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string())
-    }
-}
+mod progress;
