@@ -287,14 +287,22 @@ const VMSTAT: &[(&str, &str)] = &[
 /// A `vmstat` column header (`r  b   swpd   free ...`) in English.
 pub fn vmstat_header(line: &str) -> String {
     line.split_whitespace()
-        .map(|w| {
-            VMSTAT
-                .iter()
-                .find(|(from, _)| *from == w)
-                .map_or(w, |(_, to)| to)
-        })
+        .map(|w| english(w, VMSTAT))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `word`'s English name in `table`, or `word` itself.
+fn english<'a>(word: &'a str, table: &[(&str, &'static str)]) -> &'a str {
+    table
+        .iter()
+        .find(|(from, _)| *from == word)
+        .map_or(word, |(_, to)| to)
+}
+
+/// A `top` process-table column name in English.
+pub fn top_column(name: &str) -> &str {
+    english(name, TOP_COLUMNS)
 }
 
 /// `line` with every phrase of `table` that stands between non-word
@@ -344,15 +352,7 @@ pub fn top_summary(line: &str) -> String {
 /// the state column `S` put back where a translation left it blank
 /// (zh_CN prints `SHR    %CPU`, its rows keep the state).
 pub fn top_header(line: &str) -> String {
-    let mut words: Vec<&str> = line
-        .split_whitespace()
-        .map(|w| {
-            TOP_COLUMNS
-                .iter()
-                .find(|(from, _)| *from == w)
-                .map_or(w, |(_, to)| to)
-        })
-        .collect();
+    let mut words: Vec<&str> = line.split_whitespace().map(top_column).collect();
     if let Some(at) = words.windows(2).position(|p| p == ["SHR", "%CPU"]) {
         words.insert(at + 1, "S");
     }
@@ -392,10 +392,7 @@ pub fn free_header(line: &str) -> String {
 
 /// A `free` row label in English.
 pub fn free_row(label: &str) -> &str {
-    FREE_ROWS
-        .iter()
-        .find(|(de, _)| *de == label)
-        .map_or(label, |(_, en)| en)
+    english(label, FREE_ROWS)
 }
 
 #[cfg(test)]

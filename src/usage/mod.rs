@@ -131,9 +131,7 @@ pub fn detect(path: &str, text: &str) -> Option<SnapshotKind> {
         SnapshotKind::Meminfo
     } else if first.starts_with("some avg10=") {
         SnapshotKind::Pressure
-    } else if locale::df_header(first).starts_with("Filesystem")
-        && locale::df_header(first).contains("Mounted on")
-    {
+    } else if is_df_header(first) {
         SnapshotKind::Df
     } else if (first.starts_with("procs") || first.starts_with("proc."))
         && text.lines().take(4).any(memory::is_vmstat_header)
@@ -159,6 +157,12 @@ pub fn detect(path: &str, text: &str) -> Option<SnapshotKind> {
         return name_hint(name);
     };
     Some(kind)
+}
+
+/// A `df` header in any known locale: `Filesystem ... Mounted on`.
+fn is_df_header(line: &str) -> bool {
+    let english = locale::df_header(line);
+    english.starts_with("Filesystem") && english.contains("Mounted on")
 }
 
 fn detect_cgroup(name: &str, text: &str) -> Option<SnapshotKind> {

@@ -404,7 +404,8 @@ fn top_block(out: &mut Out, lines: &[&str], start: usize, end: usize, cpu_valid:
 
 /// The process table's header: a PID column first, in any known locale.
 fn is_top_table_header(line: &str) -> bool {
-    super::locale::top_header(line).starts_with("PID ")
+    let mut words = line.split_whitespace();
+    words.next().map(super::locale::top_column) == Some("PID") && words.next().is_some()
 }
 
 /// Reads one summary line; false when it is not one this reader knows
