@@ -4,7 +4,10 @@
 //! `shared/` is absent). With `SIG_BENCH_FILES=a.content:b.content`: mines
 //! each file (one message a line) three times (`SIG_BENCH_RUNS`) after
 //! reading it, and prints the best run as `file lines seconds lines_per_s
-//! groups`; with `SIG_BENCH_PRED_DIR` also
+//! groups`. A file named `*.log` is a raw log: each run also detects its
+//! format and cuts every line's header off (`logs::messages`, as
+//! `outsidein signatures` does) before mining, and that is timed too. With
+//! `SIG_BENCH_PRED_DIR` it also
 //! writes `<stem>.jsonl` predictions for the grouping scorer and
 //! `<stem>.templates.json`, the templates with their statistics.
 
@@ -22,7 +25,11 @@ fn main() {
 
 fn time_file(path: &Path) {
     let text = std::fs::read_to_string(path).expect("readable input");
-    let msgs: Vec<&str> = text.lines().collect();
+    let raw = path.extension().is_some_and(|e| e == "log");
+    let lines: Vec<&str> = match raw {
+        true => vec![],
+        false => text.lines().collect(),
+    };
     // Best of three: the machine is shared, the fastest run is the least
     // disturbed one.
     let mut secs = f64::MAX;
@@ -33,16 +40,23 @@ fn time_file(path: &Path) {
         // that of one run.
         drop(mined.take());
         let start = Instant::now();
-        let m = mine(&msgs);
+        let m = match raw {
+            true => {
+                let messages = outsidein::logs::messages(&text);
+                let msgs: Vec<&str> = messages.iter().map(|(_, m)| m.as_ref()).collect();
+                mine(&msgs)
+            }
+            false => mine(&lines),
+        };
         secs = secs.min(start.elapsed().as_secs_f64());
         mined = Some(m);
     }
     let mined = mined.expect("at least one run");
-    let rate = msgs.len() as f64 / secs;
+    let n = mined.assignment.len();
+    let rate = n as f64 / secs;
     println!(
-        "{} {} {secs:.3} {rate:.0} {}",
+        "{} {n} {secs:.3} {rate:.0} {}",
         path.display(),
-        msgs.len(),
         mined.templates.len()
     );
     if let Ok(dir) = std::env::var("SIG_BENCH_PRED_DIR") {

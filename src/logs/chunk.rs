@@ -100,6 +100,11 @@ impl<'b> LineRanges<'b> {
         }
     }
 
+    /// Where the lines start in the bytes: after a BOM.
+    pub(super) fn from(&self) -> usize {
+        self.from
+    }
+
     /// The separator lines are cut at.
     pub(super) fn sep(&self) -> u8 {
         self.sep

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-fn shared() -> PathBuf {
+pub(crate) fn shared() -> PathBuf {
     let near = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
     if near.exists() {
         near

@@ -127,12 +127,6 @@ pub struct LogFile {
     pub first_nul: Option<u64>,
 }
 
-/// Cuts a message at [`MAX_MESSAGE`] bytes on a character boundary.
-pub(crate) fn cut(mut msg: String) -> String {
-    cut_owned(&mut msg);
-    msg
-}
-
 /// Cuts `msg` at [`MAX_MESSAGE`] bytes on a character boundary; true when
 /// it was longer.
 pub(super) fn cut_owned(msg: &mut String) -> bool {

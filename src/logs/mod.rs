@@ -71,6 +71,7 @@ mod structured;
 pub use format::{infer_severity, Fields, Format, FormatDef, FormatError, SampleDef};
 pub use frame::{frame, frame_visit, LogFile, Record, RecordRef, CHUNK_BYTES};
 
+use std::borrow::Cow;
 use std::path::Path;
 
 /// How many leading lines detection reads.
@@ -222,63 +223,183 @@ impl Registry {
     }
 }
 
-/// Each physical line's 1-based number and message, as `read_messages`
-/// returns them.
-pub type Messages = Vec<(u64, String)>;
+/// A log file opened for its messages ([`messages`]): what template
+/// mining is scored on.
+pub struct MessageFile {
+    entry: crate::bundle::Entry,
+}
 
-/// Reads a log file and returns, for every physical line, its 1-based line
-/// number and its message: the header cut off by the detected format, or
-/// the whole line where the format does not read it. This is what template
-/// mining is scored on. Also returns why the file was read only in part,
-/// if it was.
-///
-/// The file is opened as `analyze` opens a bundle, so a compressed file
-/// (gzip, xz, zstd, bzip2) is decompressed within the default limits;
-/// an archive or folder of several files is refused, as is binary
-/// content. Messages are cut at 64 KiB as in `analyze`.
-pub fn read_messages(path: &Path) -> std::io::Result<(Messages, Option<String>)> {
-    use crate::bundle::{self, OpenError};
-    let bad = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidData, msg);
-    let opened = bundle::open(path, &bundle::Limits::default()).map_err(|e| match e {
-        OpenError::Io { source, .. } => source,
-        e => bad(e.to_string()),
-    })?;
-    let entry = match (opened.entries.as_slice(), opened.skipped.as_slice()) {
-        ([one], []) => one,
-        ([], [s]) => return Err(bad(format!("not read: {}", s.reason))),
-        (entries, skipped) => {
-            let n = entries.len() + skipped.len();
-            let msg = format!("an archive or folder of {n} files; give one log file");
-            return Err(bad(msg));
+impl MessageFile {
+    /// Opens `path` as `analyze` opens a bundle, so a compressed file
+    /// (gzip, xz, zstd, bzip2) is decompressed within the default limits;
+    /// an archive or folder of several files is refused, as is binary
+    /// content.
+    pub fn open(path: &Path) -> std::io::Result<MessageFile> {
+        use crate::bundle::{self, OpenError};
+        let bad = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidData, msg);
+        let opened = bundle::open(path, &bundle::Limits::default()).map_err(|e| match e {
+            OpenError::Io { source, .. } => source,
+            e => bad(e.to_string()),
+        })?;
+        let mut opened = opened;
+        let entry = match (opened.entries.len(), opened.skipped.as_slice()) {
+            (1, []) => opened.entries.pop().expect("one entry"),
+            (0, [s]) => return Err(bad(format!("not read: {}", s.reason))),
+            (entries, skipped) => {
+                let n = entries + skipped.len();
+                let msg = format!("an archive or folder of {n} files; give one log file");
+                return Err(bad(msg));
+            }
+        };
+        let head = &entry.data[..entry.data.len().min(64 * 1024)];
+        if memchr::memchr_iter(0, head).count() * 100 > head.len().max(1) {
+            return Err(bad(format!(
+                "{}: binary content, not a log",
+                path.display()
+            )));
         }
-    };
-    let bytes: &[u8] = &entry.data;
-    let head = &bytes[..bytes.len().min(64 * 1024)];
-    if memchr::memchr_iter(0, head).count() * 100 > head.len().max(1) {
-        return Err(bad(format!(
-            "{}: binary content, not a log",
-            path.display()
-        )));
+        Ok(MessageFile { entry })
     }
-    let text = String::from_utf8_lossy(bytes);
+
+    /// Why the file was read only in part, if it was.
+    pub fn truncated(&self) -> Option<&str> {
+        self.entry.truncated.as_deref()
+    }
+
+    /// The file's text, bytes that are not UTF-8 replaced by U+FFFD.
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.entry.data)
+    }
+}
+
+/// For every physical line of `text`, its 1-based number and its message:
+/// the header cut off by the format detected on the first lines, or the
+/// whole line where that format does not read it; cut at 64 KiB as in
+/// `analyze`. Lines are read in parallel (rayon), in order whatever the
+/// thread count; a message borrows from `text` unless the format composes
+/// it (an access log's).
+pub fn messages(text: &str) -> Vec<(u64, Cow<'_, str>)> {
+    use rayon::prelude::*;
     let registry = Registry::default();
-    let format = registry.detect(&text).map(|d| registry.get(d.index));
-    let lines = frame::lines(&text)
-        .map(|(n, line)| {
-            let msg = format
-                .and_then(|f| f.parse(line))
-                .map(|f| f.msg.into_owned())
-                .unwrap_or_else(|| line.to_string());
-            (n, frame::cut(msg))
+    let format = registry.detect(text).map(|d| registry.get(d.index));
+    fn read<'a>(format: Option<&Format>, line: &'a str) -> Cow<'a, str> {
+        let mut msg = format
+            .and_then(|f| f.parse(line))
+            .map_or(Cow::Borrowed(line), |f| f.msg);
+        frame::cut_message(&mut msg);
+        msg
+    }
+    let message = |line| read(format, line);
+    // Pieces of about MESSAGE_PIECE bytes cut after a separator, each cut
+    // into lines and read on its own; line numbers are made whole-file
+    // after. A piece holds its lines' empty ones in its count, as the whole
+    // text's lines would.
+    let whole = chunk::LineRanges::new(text.as_bytes(), None);
+    let (from, sep) = (whole.from(), whole.sep());
+    if text.len() - from < MESSAGE_PIECE {
+        return whole.map(|(n, a, b)| (n, message(&text[a..b]))).collect();
+    }
+    let mut cuts = vec![from];
+    while let Some(&at) = cuts.last().filter(|&&at| at < text.len()) {
+        let end = (at + MESSAGE_PIECE).min(text.len());
+        let next = memchr::memchr(sep, &text.as_bytes()[end..]).map_or(text.len(), |i| end + i + 1);
+        cuts.push(next);
+    }
+    let pieces: Vec<(u64, Vec<(u64, Cow<'_, str>)>)> = cuts
+        .par_windows(2)
+        .map(|w| {
+            let piece = &text[w[0]..w[1]];
+            let mut lines = chunk::LineRanges::new(piece.as_bytes(), Some(sep));
+            let read = lines
+                .by_ref()
+                .filter(|&(_, a, b)| b > a)
+                .map(|(n, a, b)| (n, message(&piece[a..b])))
+                .collect();
+            (lines.numbered(), read)
         })
         .collect();
-    Ok((lines, entry.truncated.clone()))
+    let mut out = Vec::with_capacity(pieces.iter().map(|p| p.1.len()).sum());
+    let mut before = 0;
+    for (numbered, read) in pieces {
+        out.extend(read.into_iter().map(|(n, m)| (before + n, m)));
+        before += numbered;
+    }
+    out
 }
+
+/// Bytes of text [`messages`] reads as one piece of parallel work.
+const MESSAGE_PIECE: usize = 1 << 20;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::time::{TimeCtx, TimeParser};
+
+    /// [`messages`] read whole, one line after another.
+    fn messages_serial(text: &str) -> Vec<(u64, String)> {
+        let registry = Registry::default();
+        let format = registry.detect(text).map(|d| registry.get(d.index));
+        frame::lines(text)
+            .map(|(n, line)| {
+                let mut msg = format
+                    .and_then(|f| f.parse(line))
+                    .map_or(Cow::Borrowed(line), |f| f.msg);
+                frame::cut_message(&mut msg);
+                (n, msg.into_owned())
+            })
+            .collect()
+    }
+
+    /// Texts of several pieces give the line numbers and messages of the
+    /// whole text read line by line: a BOM, CRLF endings, runs of empty
+    /// lines across piece cuts, lines the format does not read, a line
+    /// over 64 KiB, carriage returns alone; and no trailing line feed.
+    #[test]
+    fn messages_in_pieces_are_the_whole_texts() {
+        let shared = corpus::shared().join("data/loghub2k/HDFS/HDFS_2k.log");
+        let Ok(hdfs) = std::fs::read_to_string(&shared) else {
+            eprintln!("skipped: {} not found", shared.display());
+            return;
+        };
+        let mut text = String::from("\u{feff}");
+        let mut i = 0;
+        while text.len() < 3 * MESSAGE_PIECE {
+            for (j, line) in hdfs.lines().enumerate() {
+                text.push_str(line);
+                text.push_str(match (i + j) % 7 {
+                    0 => "\r\n",
+                    1 => "\n\n\n",
+                    _ => "\n",
+                });
+            }
+            text.push_str("not a header at all\n");
+            text.push_str(&"x".repeat(70_000));
+            text.push('\n');
+            i += 1;
+        }
+        text.push_str("081109 203615 148 INFO dfs.DataNode$PacketResponder: last");
+        let want = messages_serial(&text);
+        let got: Vec<(u64, String)> = (messages(&text).into_iter())
+            .map(|(n, m)| (n, m.into_owned()))
+            .collect();
+        assert!(got.len() > 10_000, "{}", got.len());
+        assert_eq!(got.len(), want.len());
+        assert_eq!(got, want);
+        assert_eq!(
+            got[0].1,
+            "PacketResponder 1 for block blk_38865049064139660 terminating"
+        );
+        assert_eq!(got.last().unwrap().1, "last");
+        assert_eq!(got[1].0, 2);
+        // Carriage returns alone separate the lines of a file without a
+        // line feed.
+        let cr = text.replace("\r\n", "\r").replace('\n', "\r");
+        let got: Vec<(u64, String)> = (messages(&cr).into_iter())
+            .map(|(n, m)| (n, m.into_owned()))
+            .collect();
+        assert_eq!(got, messages_serial(&cr));
+        assert_eq!(got.len(), want.len());
+    }
 
     /// Every built-in sample is read by its own format, yields the fields
     /// it promises, and is detected as that format on its own.

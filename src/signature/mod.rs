@@ -196,9 +196,9 @@ pub fn mine(messages: &[&str]) -> Mined {
 }
 
 /// `outsidein signatures FILE --format jsonl|json`: one
-/// `{"line": N, "template_id": ..., "template": ...}` per line of FILE, read
-/// through [`crate::logs::read_messages`]; JSON Lines when `jsonl`, else one
-/// JSON array. Returns the exit code.
+/// `{"line": N, "template": ..., "template_id": ...}` per line of FILE, its
+/// message read by [`crate::logs::messages`]; JSON Lines when `jsonl`,
+/// else one JSON array. Returns the exit code.
 pub fn cli(
     path: &std::path::Path,
     jsonl: bool,
@@ -206,27 +206,42 @@ pub fn cli(
 ) -> anyhow::Result<i32> {
     use anyhow::Context;
     use std::io::Write;
-    let (lines, cut) = crate::logs::read_messages(path)
+    let file = crate::logs::MessageFile::open(path)
         .with_context(|| format!("reading messages from {}", path.display()))?;
-    if let Some(why) = cut {
+    if let Some(why) = file.truncated() {
         eprintln!(
             "outsidein: warning: {}: {why}; the lines before are mined",
             path.display()
         );
     }
-    let msgs: Vec<&str> = lines.iter().map(|(_, m)| m.as_str()).collect();
+    let text = file.text();
+    let lines = crate::logs::messages(&text);
+    let msgs: Vec<&str> = lines.iter().map(|(_, m)| m.as_ref()).collect();
     let mined = mine(&msgs);
-    let mut out = std::io::BufWriter::new(out);
+    drop(msgs);
+    // Each template's fields as JSON once, not once a line.
+    let tails: Vec<Vec<u8>> = mined
+        .templates
+        .iter()
+        .map(|t| {
+            let mut tail = b",\"template\":".to_vec();
+            serde_json::to_writer(&mut tail, &t.text)?;
+            tail.extend_from_slice(b",\"template_id\":");
+            serde_json::to_writer(&mut tail, &t.id)?;
+            tail.push(b'}');
+            Ok(tail)
+        })
+        .collect::<serde_json::Result<_>>()?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     if !jsonl {
         out.write_all(b"[")?;
     }
     for (i, ((line, _), &t)) in lines.iter().zip(&mined.assignment).enumerate() {
-        let tpl = &mined.templates[t as usize];
-        let rec = serde_json::json!({"line": line, "template_id": tpl.id, "template": tpl.text});
         if !jsonl && i > 0 {
             out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut out, &rec)?;
+        write!(out, "{{\"line\":{line}")?;
+        out.write_all(&tails[t as usize])?;
         if jsonl {
             out.write_all(b"\n")?;
         }
