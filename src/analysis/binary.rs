@@ -30,6 +30,20 @@ pub(super) fn unread_container(head: &[u8]) -> Option<&'static str> {
     })
 }
 
+/// Why a file's `data` is not read as text, as `analyze` tells it: a
+/// container it could not open, another encoding, or binary content. An
+/// empty file is text without lines.
+pub(crate) fn why_not_text(data: &[u8]) -> Option<String> {
+    if data.is_empty() {
+        return None;
+    }
+    let head = &data[..data.len().min(64 * 1024)];
+    match unread_container(head) {
+        Some(why) => Some(why.to_string()),
+        None => Bytes::scan(data, false).binary(),
+    }
+}
+
 /// Whether `data` is not text; reads no further than the verdict needs
 /// (the NUL count of a whole text file is for [`Bytes::note`] only).
 pub(super) fn looks_binary(data: &[u8]) -> bool {

@@ -31,6 +31,7 @@
 //!   probability; the correlation sections do not change them.
 
 mod binary;
+pub(crate) use binary::why_not_text;
 mod causes;
 mod changes;
 mod charts;

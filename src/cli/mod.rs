@@ -205,6 +205,10 @@ enum Command {
         path: PathBuf,
         #[arg(long, value_enum, default_value = "jsonl")]
         format: LineFormat,
+        /// Largest decompressed size of the file, in bytes.
+        #[arg(long, default_value_t = Limits::default().max_entry_bytes, help_heading = "Limits",
+              value_parser = clap::value_parser!(u64).range(1..))]
+        max_file_bytes: u64,
     },
     /// Compare two dependency files, or read one unified diff.
     Deps {
@@ -304,8 +308,18 @@ pub fn run() -> i32 {
             format,
             input,
         } => timeline(&path, format, &input),
-        Command::Signatures { path, format } => {
-            with_stdout(|out| outsidein::signature::cli(&path, format == LineFormat::Jsonl, out))
+        Command::Signatures {
+            path,
+            format,
+            max_file_bytes,
+        } => {
+            let limits = Limits {
+                max_entry_bytes: max_file_bytes,
+                max_total_bytes: Limits::default().max_total_bytes.max(max_file_bytes),
+                ..Limits::default()
+            };
+            let jsonl = format == LineFormat::Jsonl;
+            with_stdout(|out| outsidein::signature::cli(&path, jsonl, &limits, out))
         }
         Command::Deps { old, new, format } => with_stdout(|out| {
             outsidein::deps::cli(&old, new.as_deref(), format == ReportFormat::Json, out)
@@ -381,12 +395,47 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// Runs a job that writes to standard output. A write that fails (a full
+/// disk, `> /dev/full`) ends the job with 5 and a message saying so; a
+/// reader that went away (`| head`) with the broken-pipe error, which
+/// `run` turns into a quiet 0; any other error is the job's own.
 fn with_stdout(f: impl FnOnce(&mut dyn Write) -> anyhow::Result<i32>) -> anyhow::Result<i32> {
     let stdout = std::io::stdout();
-    let mut lock = std::io::BufWriter::new(stdout.lock());
-    let code = f(&mut lock)?;
-    lock.flush()?;
-    Ok(code)
+    let mut out = Watched {
+        inner: std::io::BufWriter::new(stdout.lock()),
+        failed: false,
+    };
+    let result = f(&mut out).and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
+    match result {
+        Err(e) if out.failed && !is_broken_pipe(&e) => {
+            eprintln!("outsidein: standard output: cannot write: {e:#}");
+            Ok(5)
+        }
+        r => r,
+    }
+}
+
+/// A writer that remembers whether a write to it failed, so that an error
+/// of the output can be told from one of the input.
+struct Watched<W> {
+    inner: W,
+    failed: bool,
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.failed |= r.is_err();
+        r
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.failed |= r.is_err();
+        r
+    }
 }
 
 /// The user's format definitions, each compiled and its samples checked
@@ -520,11 +569,10 @@ fn analyze(
                 Ok(0)
             });
             match written {
-                Err(e) if !is_broken_pipe(&e) => {
-                    eprintln!("outsidein: standard output: cannot write: {e:#}");
-                    return Ok(5);
-                }
-                _ => {}
+                Ok(0) => {}
+                Ok(code) => return Ok(code),
+                Err(e) if is_broken_pipe(&e) => {}
+                Err(e) => return Err(e),
             }
         }
     }

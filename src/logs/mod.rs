@@ -231,13 +231,14 @@ pub struct MessageFile {
 
 impl MessageFile {
     /// Opens `path` as `analyze` opens a bundle, so a compressed file
-    /// (gzip, xz, zstd, bzip2) is decompressed within the default limits;
-    /// an archive or folder of several files is refused, as is binary
-    /// content.
-    pub fn open(path: &Path) -> std::io::Result<MessageFile> {
+    /// (gzip, xz, zstd, bzip2) is decompressed within `limits`;
+    /// an archive or folder of several files is refused, as is what
+    /// `analyze` would not read as text (binary content, another
+    /// encoding); runs of NUL bytes are no reason to refuse a log.
+    pub fn open(path: &Path, limits: &crate::bundle::Limits) -> std::io::Result<MessageFile> {
         use crate::bundle::{self, OpenError};
         let bad = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidData, msg);
-        let opened = bundle::open(path, &bundle::Limits::default()).map_err(|e| match e {
+        let opened = bundle::open(path, limits).map_err(|e| match e {
             OpenError::Io { source, .. } => source,
             e => bad(e.to_string()),
         })?;
@@ -251,12 +252,8 @@ impl MessageFile {
                 return Err(bad(msg));
             }
         };
-        let head = &entry.data[..entry.data.len().min(64 * 1024)];
-        if memchr::memchr_iter(0, head).count() * 100 > head.len().max(1) {
-            return Err(bad(format!(
-                "{}: binary content, not a log",
-                path.display()
-            )));
+        if let Some(why) = crate::analysis::why_not_text(&entry.data) {
+            return Err(bad(why));
         }
         Ok(MessageFile { entry })
     }
@@ -278,7 +275,7 @@ impl MessageFile {
 /// `analyze`. Lines are read in parallel (rayon), in order whatever the
 /// thread count; a message borrows from `text` unless the format composes
 /// it (an access log's).
-pub fn messages(text: &str) -> Vec<(u64, Cow<'_, str>)> {
+pub fn messages(text: &str) -> Messages<'_> {
     use rayon::prelude::*;
     let registry = Registry::default();
     let format = registry.detect(text).map(|d| registry.get(d.index));
@@ -297,7 +294,9 @@ pub fn messages(text: &str) -> Vec<(u64, Cow<'_, str>)> {
     let whole = chunk::LineRanges::new(text.as_bytes(), None);
     let (from, sep) = (whole.from(), whole.sep());
     if text.len() - from < MESSAGE_PIECE {
-        return whole.map(|(n, a, b)| (n, message(&text[a..b]))).collect();
+        return (whole.filter(|&(_, a, b)| b > a))
+            .map(|(n, a, b)| (n, message(&text[a..b])))
+            .collect();
     }
     let mut cuts = vec![from];
     while let Some(&at) = cuts.last().filter(|&&at| at < text.len()) {
@@ -305,7 +304,7 @@ pub fn messages(text: &str) -> Vec<(u64, Cow<'_, str>)> {
         let next = memchr::memchr(sep, &text.as_bytes()[end..]).map_or(text.len(), |i| end + i + 1);
         cuts.push(next);
     }
-    let pieces: Vec<(u64, Vec<(u64, Cow<'_, str>)>)> = cuts
+    let pieces: Vec<(u64, Messages<'_>)> = cuts
         .par_windows(2)
         .map(|w| {
             let piece = &text[w[0]..w[1]];
@@ -326,6 +325,9 @@ pub fn messages(text: &str) -> Vec<(u64, Cow<'_, str>)> {
     }
     out
 }
+
+/// Each line's 1-based number and message, as [`messages`] gives them.
+pub type Messages<'a> = Vec<(u64, Cow<'a, str>)>;
 
 /// Bytes of text [`messages`] reads as one piece of parallel work.
 const MESSAGE_PIECE: usize = 1 << 20;
@@ -399,6 +401,11 @@ mod tests {
             .collect();
         assert_eq!(got, messages_serial(&cr));
         assert_eq!(got.len(), want.len());
+        // Texts without a line that holds a byte give no message.
+        for empty in ["", "\n", "\r", "\u{feff}", "\u{feff}\n", "\r\n\r\n"] {
+            assert_eq!(messages(empty), vec![], "{empty:?}");
+        }
+        assert_eq!(messages("\n\na"), vec![(3, Cow::Borrowed("a"))]);
     }
 
     /// Every built-in sample is read by its own format, yields the fields

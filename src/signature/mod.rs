@@ -197,16 +197,18 @@ pub fn mine(messages: &[&str]) -> Mined {
 
 /// `outsidein signatures FILE --format jsonl|json`: one
 /// `{"line": N, "template": ..., "template_id": ...}` per line of FILE, its
-/// message read by [`crate::logs::messages`]; JSON Lines when `jsonl`,
-/// else one JSON array. Returns the exit code.
+/// message read by [`crate::logs::messages`] (FILE opened within
+/// `limits`); JSON Lines when `jsonl`, else one JSON array. Returns the
+/// exit code.
 pub fn cli(
     path: &std::path::Path,
     jsonl: bool,
+    limits: &crate::bundle::Limits,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<i32> {
     use anyhow::Context;
     use std::io::Write;
-    let file = crate::logs::MessageFile::open(path)
+    let file = crate::logs::MessageFile::open(path, limits)
         .with_context(|| format!("reading messages from {}", path.display()))?;
     if let Some(why) = file.truncated() {
         eprintln!(

@@ -1,6 +1,7 @@
 //! Template mining against the Loghub-2k ground truth and across thread
 //! counts.
 
+use outsidein::bundle::Limits;
 use outsidein::signature::{mine, Mined};
 use std::path::{Path, PathBuf};
 
@@ -189,7 +190,7 @@ fn cli_writes_one_record_per_line() {
     )
     .unwrap();
     let mut out = vec![];
-    let code = outsidein::signature::cli(&path, true, &mut out).unwrap();
+    let code = outsidein::signature::cli(&path, true, &Limits::default(), &mut out).unwrap();
     assert_eq!(code, 0);
     let recs: Vec<serde_json::Value> = String::from_utf8(out)
         .unwrap()
@@ -201,7 +202,7 @@ fn cli_writes_one_record_per_line() {
     assert_eq!(recs[0]["template_id"], recs[1]["template_id"]);
     assert_eq!(recs[0]["template"], "Invalid user bob from <*>");
     let mut out = vec![];
-    outsidein::signature::cli(&path, false, &mut out).unwrap();
+    outsidein::signature::cli(&path, false, &Limits::default(), &mut out).unwrap();
     let arr: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(arr.as_array().unwrap().len(), 2);
 }
@@ -225,7 +226,10 @@ fn cli_reads_a_compressed_file_through_the_bundle_opener() {
     enc.finish().unwrap();
     let mine = |p: &Path| {
         let mut out = vec![];
-        assert_eq!(outsidein::signature::cli(p, true, &mut out).unwrap(), 0);
+        assert_eq!(
+            outsidein::signature::cli(p, true, &Limits::default(), &mut out).unwrap(),
+            0
+        );
         String::from_utf8(out).unwrap()
     };
     let (plain, packed) = (mine(&log), mine(&gz));
@@ -233,7 +237,7 @@ fn cli_reads_a_compressed_file_through_the_bundle_opener() {
     assert_eq!(plain.lines().count(), lines);
     assert_eq!(packed, plain);
     let tar = manifest.join("fixtures/sample-bundle.tar.gz");
-    let err = outsidein::signature::cli(&tar, true, &mut vec![]).unwrap_err();
+    let err = outsidein::signature::cli(&tar, true, &Limits::default(), &mut vec![]).unwrap_err();
     assert!(format!("{err:#}").contains("give one log file"), "{err:#}");
 }
 
@@ -271,4 +275,91 @@ fn parameters_stay_in_their_position() {
     assert_eq!(t.count, 909);
     assert_eq!(got, want);
     assert_eq!(got, [38, 11, 120]);
+}
+
+/// QA: `signatures` on a file without a line that holds a byte (empty, a
+/// lone line feed, a BOM alone) printed one made-up record; random bytes
+/// were mined as a log where `analyze` calls them binary; a real log with
+/// a stretch of NUL bytes near its start was refused; a full disk exited
+/// 1 where the README promises 5; and a file over 512 MiB could not be
+/// mined at any limit (`--max-file-bytes` now sets it).
+#[test]
+fn cli_refuses_and_reads_as_analyze_does() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, bytes: &[u8], extra: &[&str]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_outsidein"))
+            .arg("signatures")
+            .arg(&path)
+            .args(extra)
+            .output()
+            .expect("binary runs");
+        let text = String::from_utf8(out.stdout).unwrap();
+        (
+            out.status.code(),
+            text,
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    for (i, empty) in ["", "\n", "\r", "\u{feff}", "\u{feff}\n"]
+        .iter()
+        .enumerate()
+    {
+        let (code, out, _) = run(&format!("empty{i}.log"), empty.as_bytes(), &[]);
+        assert_eq!((code, out.as_str()), (Some(0), ""), "{empty:?}");
+    }
+    // Bytes no log holds: a PNG's header, then control bytes.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend((0..20_000u32).map(|i| (i * 7 % 32) as u8));
+    let (code, out, err) = run("img.log", &png, &[]);
+    assert_eq!((code, out.as_str()), (Some(1), ""));
+    assert!(
+        err.contains("binary content (a PNG image), not text"),
+        "{err}"
+    );
+    // A real log with 4 KiB of NUL bytes after its first lines.
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let log = std::fs::read(
+        manifest.join("fixtures/sample-bundle/sb_shop-demo-01_20261204_162345/logs/app/api-1.log"),
+    )
+    .unwrap();
+    let cut = log.iter().position(|&c| c == b'\n').unwrap() + 1;
+    let mut holed = log[..cut].to_vec();
+    holed.extend([0u8; 4096]);
+    holed.extend(&log[cut..]);
+    let (code, out, err) = run("holed.log", &holed, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let plain = run("plain.log", &log, &[]).1;
+    let lines = |t: &str| t.lines().count();
+    assert_eq!(lines(&out), lines(&plain));
+    // The limit on the file's size is the user's: a plain file over it is
+    // refused, as a folder's file over it is skipped by `analyze`.
+    let (code, out, err) = run("cut.log", &log, &["--max-file-bytes", &cut.to_string()]);
+    assert_eq!((code, out.as_str()), (Some(1), ""));
+    assert!(
+        err.contains(&format!("over the per-file limit of {cut} bytes")),
+        "{err}"
+    );
+    let size = log.len().to_string();
+    let (code, out, _) = run("cut.log", &log, &["--max-file-bytes", &size]);
+    assert_eq!((code, lines(&out)), (Some(0), lines(&plain)));
+    // An output that cannot be written.
+    if Path::new("/dev/full").exists() {
+        let path = dir.path().join("plain.log");
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_outsidein"))
+            .arg("signatures")
+            .arg(&path)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(5));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("standard output: cannot write"), "{err}");
+    }
 }
