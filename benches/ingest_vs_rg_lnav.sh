@@ -19,6 +19,8 @@
 # once so that all read from the page cache. lnav reads LNAV_MB (default 300)
 # MB of the files, the first ones in the list, unless LNAV_MB=all: it loads
 # about 10 MB/s here, so the whole set would take minutes.
+# INGEST_BENCH=path runs that bench executable instead of building this
+# tree's (a before/after table: keep the old one aside, run both in turn).
 # Needs: ripgrep, lnav (Debian packages), /usr/bin/time.
 set -euo pipefail
 dir=${1:-/tmp/ingest-1g}
@@ -48,8 +50,8 @@ bytes=$(cat "${files[@]}" | wc -c)
 cat "${files[@]}" >/dev/null # into the page cache
 mb=$(echo "$bytes / 1000000" | bc -l)
 
-bench=$(cargo bench -q --bench ingest --no-run --message-format=json 2>/dev/null |
-    sed -n 's/.*"executable":"\([^"]*\/deps\/ingest-[^"]*\)".*/\1/p' | tail -1)
+bench=${INGEST_BENCH:-$(cargo bench -q --bench ingest --no-run --message-format=json 2>/dev/null |
+    sed -n 's/.*"executable":"\([^"]*\/deps\/ingest-[^"]*\)".*/\1/p' | tail -1)}
 
 timed() { # prints "seconds peak_kb" of the command, its output dropped
     /usr/bin/time -f '%e %M' -o /tmp/ingest-time.$$ "$@" >/dev/null 2>&1

@@ -330,7 +330,9 @@ impl<'l> RecordRef<'l> {
         }
     }
 
-    /// [`RecordRef::build`] written over this record, field by field.
+    /// [`RecordRef::build`] written over this record, field by field;
+    /// inlined for the same reason as [`ChunkFramer::set_prev`].
+    #[inline(always)]
     fn refill(&mut self, n: u64, lines: u32, head: Head<'l>, f: &mut super::Fields<'l>) {
         self.line = n;
         self.lines = lines;
@@ -451,6 +453,9 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     }
 
     /// Keeps `line` as the line before the next one, unless it is blank.
+    /// Inlined, so that a borrowed line is written into place rather than
+    /// built aside and copied (the copy stalls on the stores just made).
+    #[inline(always)]
     fn set_prev(&mut self, line: Cow<'a, str>) {
         if line.bytes().any(|b| !b.is_ascii_whitespace()) {
             self.prev = Some(line);
@@ -638,6 +643,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     /// What the header `f` read from `text` (line `n`) gives beyond its
     /// fields, counted: its time, its message (taken out of `f`, cut) and
     /// its severity.
+    #[inline]
     fn head<'l>(&mut self, n: u64, text: &str, f: &mut super::Fields<'l>) -> Head<'l> {
         let out = &mut self.out;
         let time = f
