@@ -301,6 +301,12 @@ fn push_var<const TOKENS: bool>(
 /// (`00:0d:60:e9`), a date word next to a value, or a size unit after a
 /// number. Trailing punctuation stays out.
 fn whole_word_value(word: &[u8], after: &[u8], out: &Masked, last_var: Option<usize>) -> usize {
+    // Date words, units and hex pairs start upper-case or with a hex digit
+    // (`bytes`): most words leave at their first byte, which is the core's
+    // first when the core is not empty.
+    if !word[0].is_ascii_uppercase() && !word[0].is_ascii_hexdigit() {
+        return 0;
+    }
     let core = trim_cut(word);
     // Date words and units are 1 to 5 letters; hex pairs start with a hex
     // digit. Most words leave here.
@@ -392,7 +398,11 @@ mod tests {
         // `whole_word_value` skips the tables for other words.
         for w in DATE_WORDS.iter().chain(UNITS) {
             assert!(w[0].is_ascii_uppercase() || *w == b"bytes", "{w:?}");
+            // Words that start otherwise leave at their first byte.
+            assert!(w[0].is_ascii_uppercase() || w[0].is_ascii_hexdigit());
         }
+        assert_eq!(key("Jun 5 12:00 ok"), "<*> ok");
+        assert_eq!(key("mac 00:0d:60:e9:23:7e ok"), "mac <*> ok");
         assert_eq!(key("sent 913 bytes"), "sent <*>");
         assert_eq!(key("bytes 913"), "bytes <*>");
     }

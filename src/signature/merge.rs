@@ -35,6 +35,7 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
     // Keys of each token count, in key order.
     let mut by_len: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (k, key) in keys.iter().enumerate() {
+        prefetch(keys.get(k + PREFETCH_AHEAD));
         let n = memchr::memchr_iter(b' ', key.as_bytes()).count() + 1;
         by_len.entry(n).or_default().push(k);
     }
@@ -88,7 +89,8 @@ fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a str>, Rows
     // list of keys) was a third of the time on keys by the hundred
     // thousand.
     let mut toks = Vec::with_capacity(n * ks.len());
-    for &k in &ks {
+    for (j, &k) in ks.iter().enumerate() {
+        prefetch(ks.get(j + PREFETCH_AHEAD).map(|&a| &keys[a]));
         // Cut at spaces, which are ASCII, as bytes: `str::split` looks
         // for each space with a `memchr` call, dear on short tokens.
         toks.extend(keys[k].as_bytes().split(|&c| c == b' ').map(|t| {
@@ -108,6 +110,28 @@ fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a str>, Rows
             sums,
         },
     )
+}
+
+/// How many keys ahead [`prefetch`] asks for a key's text. Keys are
+/// visited in order of their hash, their texts lie in order of arrival:
+/// each key's first read missed the cache, and waiting for it was most of
+/// the time of [`intern`] on OpenSSH's 321k keys.
+pub(super) const PREFETCH_AHEAD: usize = 8;
+
+/// Asks the processor to bring the start of `key`'s text into the cache.
+#[inline]
+pub(super) fn prefetch(key: Option<&&str>) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(key) = key {
+        // SAFETY: a prefetch only hints the cache; it reads nothing and
+        // cannot fault, whatever the address.
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(key.as_ptr() as *const i8);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = key;
 }
 
 /// One bucket's keys before grouping: key `i` (index `keys[i]`) has the

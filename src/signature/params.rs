@@ -130,6 +130,9 @@ impl Plans {
             .map(|p| {
                 let mut part = Plans::default();
                 for k in p * PIECE..((p + 1) * PIECE).min(n) {
+                    if k + merge::PREFETCH_AHEAD < n {
+                        merge::prefetch(Some(&keys.text(k + merge::PREFETCH_AHEAD)));
+                    }
                     part.push(keys.text(k), &slots[tpl[k] as usize]);
                 }
                 part
