@@ -286,48 +286,79 @@ pub fn messages(text: &str) -> Messages<'_> {
         frame::cut_message(&mut msg);
         msg
     }
-    let message = |line| read(format, line);
     // Pieces of about MESSAGE_PIECE bytes cut after a separator, each cut
-    // into lines and read on its own; line numbers are made whole-file
-    // after. A piece holds its lines' empty ones in its count, as the whole
-    // text's lines would.
+    // into lines and read on its own. A piece counts its empty lines, as
+    // the whole text's lines would, so that numbers are made whole-file by
+    // adding the lines of the pieces before.
     let whole = chunk::LineRanges::new(text.as_bytes(), None);
     let (from, sep) = (whole.from(), whole.sep());
-    if text.len() - from < MESSAGE_PIECE {
-        return (whole.filter(|&(_, a, b)| b > a))
-            .map(|(n, a, b)| (n, message(&text[a..b])))
-            .collect();
-    }
     let mut cuts = vec![from];
     while let Some(&at) = cuts.last().filter(|&&at| at < text.len()) {
         let end = (at + MESSAGE_PIECE).min(text.len());
         let next = memchr::memchr(sep, &text.as_bytes()[end..]).map_or(text.len(), |i| end + i + 1);
         cuts.push(next);
     }
-    let pieces: Vec<(u64, Messages<'_>)> = cuts
-        .par_windows(2)
-        .map(|w| {
-            let piece = &text[w[0]..w[1]];
-            let mut lines = chunk::LineRanges::new(piece.as_bytes(), Some(sep));
-            let read = lines
-                .by_ref()
-                .filter(|&(_, a, b)| b > a)
-                .map(|(n, a, b)| (n, message(&piece[a..b])))
-                .collect();
-            (lines.numbered(), read)
-        })
-        .collect();
-    let mut out = Vec::with_capacity(pieces.iter().map(|p| p.1.len()).sum());
-    let mut before = 0;
-    for (numbered, read) in pieces {
-        out.extend(read.into_iter().map(|(n, m)| (before + n, m)));
-        before += numbered;
+    fn read_piece<'a>(
+        format: Option<&Format>,
+        lines: impl Iterator<Item = (u64, usize, usize)>,
+        piece: &'a str,
+    ) -> Piece<'a> {
+        (lines.filter(|&(_, a, b)| b > a))
+            .map(|(n, a, b)| (n as u32, read(format, &piece[a..b])))
+            .collect()
     }
-    out
+    let mut pieces: Vec<(u64, Piece<'_>)> = match cuts.len() {
+        // A text of one piece (or none): its own lines, BOM and all.
+        ..=2 => vec![(0, read_piece(format, whole, text))],
+        _ => cuts
+            .par_windows(2)
+            .map(|w| {
+                let piece = &text[w[0]..w[1]];
+                let mut lines = chunk::LineRanges::new(piece.as_bytes(), Some(sep));
+                let read = read_piece(format, lines.by_ref(), piece);
+                (lines.numbered(), read)
+            })
+            .collect(),
+    };
+    let mut before = 0;
+    for (numbered, _) in &mut pieces {
+        (*numbered, before) = (before, before + *numbered);
+    }
+    let len = pieces.iter().map(|p| p.1.len()).sum();
+    Messages { pieces, len }
 }
 
-/// Each line's 1-based number and message, as [`messages`] gives them.
-pub type Messages<'a> = Vec<(u64, Cow<'a, str>)>;
+/// The messages of a text (see [`messages`]), kept in the pieces they were
+/// read in: each with the number of lines before it, and its lines'
+/// numbers within it (a piece is at most a few MiB, so they fit in 32
+/// bits) and messages. Not one vector for all: copying the pieces into
+/// one would hold both at once (64 MB more for a million lines).
+pub struct Messages<'a> {
+    pieces: Vec<(u64, Piece<'a>)>,
+    len: usize,
+}
+
+/// One piece's lines: number within the piece and message.
+type Piece<'a> = Vec<(u32, Cow<'a, str>)>;
+
+impl<'a> Messages<'a> {
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no line held a message.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Each message with its 1-based line number in the text, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &str)> + '_ {
+        (self.pieces.iter()).flat_map(|(before, piece)| {
+            (piece.iter()).map(move |(n, m)| (before + *n as u64, m.as_ref()))
+        })
+    }
+}
 
 /// Bytes of text [`messages`] reads as one piece of parallel work.
 const MESSAGE_PIECE: usize = 1 << 20;
@@ -381,8 +412,8 @@ mod tests {
         }
         text.push_str("081109 203615 148 INFO dfs.DataNode$PacketResponder: last");
         let want = messages_serial(&text);
-        let got: Vec<(u64, String)> = (messages(&text).into_iter())
-            .map(|(n, m)| (n, m.into_owned()))
+        let got: Vec<(u64, String)> = (messages(&text).iter())
+            .map(|(n, m)| (n, m.to_string()))
             .collect();
         assert!(got.len() > 10_000, "{}", got.len());
         assert_eq!(got.len(), want.len());
@@ -396,16 +427,18 @@ mod tests {
         // Carriage returns alone separate the lines of a file without a
         // line feed.
         let cr = text.replace("\r\n", "\r").replace('\n', "\r");
-        let got: Vec<(u64, String)> = (messages(&cr).into_iter())
-            .map(|(n, m)| (n, m.into_owned()))
+        let got: Vec<(u64, String)> = (messages(&cr).iter())
+            .map(|(n, m)| (n, m.to_string()))
             .collect();
         assert_eq!(got, messages_serial(&cr));
         assert_eq!(got.len(), want.len());
         // Texts without a line that holds a byte give no message.
         for empty in ["", "\n", "\r", "\u{feff}", "\u{feff}\n", "\r\n\r\n"] {
-            assert_eq!(messages(empty), vec![], "{empty:?}");
+            assert!(messages(empty).is_empty(), "{empty:?}");
         }
-        assert_eq!(messages("\n\na"), vec![(3, Cow::Borrowed("a"))]);
+        let m = messages("\n\na");
+        assert_eq!(m.iter().collect::<Vec<_>>(), vec![(3, "a")]);
+        assert_eq!(m.len(), 1);
     }
 
     /// Every built-in sample is read by its own format, yields the fields

@@ -223,7 +223,7 @@ pub fn cli(
     }
     let text = file.text();
     let lines = crate::logs::messages(&text);
-    let msgs: Vec<&str> = lines.iter().map(|(_, m)| m.as_ref()).collect();
+    let msgs: Vec<&str> = lines.iter().map(|(_, m)| m).collect();
     let mined = mine(&msgs);
     drop(msgs);
     // Each template's fields as JSON once, not once a line.
