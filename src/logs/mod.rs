@@ -115,11 +115,14 @@ impl Registry {
     }
 
     /// The built-in formats after the user's own, already compiled
-    /// ([`Format::compile_user`]).
+    /// ([`Format::compile_user`]). The built-in regexes are compiled in
+    /// parallel: one after another they take about 20 ms, a tenth of
+    /// mining a million lines.
     pub fn with_compiled(user: Vec<Format>) -> Registry {
-        let builtins = builtin::BUILTIN.iter().map(|b| {
-            Format::compile_builtin(FormatDef::from(b)).expect("built-in formats compile")
-        });
+        use rayon::prelude::*;
+        let builtins: Vec<Format> = (builtin::BUILTIN.par_iter())
+            .map(|b| Format::compile_builtin(FormatDef::from(b)).expect("built-in formats compile"))
+            .collect();
         Registry {
             formats: user.into_iter().chain(builtins).collect(),
         }
