@@ -241,11 +241,10 @@ impl MessageFile {
     pub fn open(path: &Path, limits: &crate::bundle::Limits) -> std::io::Result<MessageFile> {
         use crate::bundle::{self, OpenError};
         let bad = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidData, msg);
-        let opened = bundle::open(path, limits).map_err(|e| match e {
+        let mut opened = bundle::open(path, limits).map_err(|e| match e {
             OpenError::Io { source, .. } => source,
             e => bad(e.to_string()),
         })?;
-        let mut opened = opened;
         let entry = match (opened.entries.len(), opened.skipped.as_slice()) {
             (1, []) => opened.entries.pop().expect("one entry"),
             (0, [s]) => return Err(bad(format!("not read: {}", s.reason))),

@@ -309,12 +309,8 @@ fn whole_word_value(word: &[u8], after: &[u8], out: &Masked, last_var: Option<us
     }
     let core = trim_cut(word);
     // Date words and units are 1 to 5 letters; hex pairs start with a hex
-    // digit. Most words leave here.
+    // digit.
     if core.is_empty() || (core.len() > 5 && !core[0].is_ascii_hexdigit()) {
-        return 0;
-    }
-    // Date words start upper-case; units too, but for `bytes`.
-    if core.len() < 5 && !core[0].is_ascii_uppercase() && !core[0].is_ascii_hexdigit() {
         return 0;
     }
     // Every date word and unit but `bytes` starts upper-case; other words

@@ -35,7 +35,7 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
     // Keys of each token count, in key order.
     let mut by_len: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (k, key) in keys.iter().enumerate() {
-        prefetch(keys.get(k + PREFETCH_AHEAD));
+        prefetch(keys.get(k + PREFETCH_AHEAD).copied());
         let n = memchr::memchr_iter(b' ', key.as_bytes()).count() + 1;
         by_len.entry(n).or_default().push(k);
     }
@@ -90,7 +90,7 @@ fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a str>, Rows
     // thousand.
     let mut toks = Vec::with_capacity(n * ks.len());
     for (j, &k) in ks.iter().enumerate() {
-        prefetch(ks.get(j + PREFETCH_AHEAD).map(|&a| &keys[a]));
+        prefetch(ks.get(j + PREFETCH_AHEAD).map(|&a| keys[a]));
         // Cut at spaces, which are ASCII, as bytes: `str::split` looks
         // for each space with a `memchr` call, dear on short tokens.
         toks.extend(keys[k].as_bytes().split(|&c| c == b' ').map(|t| {
@@ -120,7 +120,7 @@ pub(super) const PREFETCH_AHEAD: usize = 8;
 
 /// Asks the processor to bring the start of `key`'s text into the cache.
 #[inline]
-pub(super) fn prefetch(key: Option<&&str>) {
+pub(super) fn prefetch(key: Option<&str>) {
     #[cfg(target_arch = "x86_64")]
     if let Some(key) = key {
         // SAFETY: a prefetch only hints the cache; it reads nothing and

@@ -130,9 +130,8 @@ impl Plans {
             .map(|p| {
                 let mut part = Plans::default();
                 for k in p * PIECE..((p + 1) * PIECE).min(n) {
-                    if k + merge::PREFETCH_AHEAD < n {
-                        merge::prefetch(Some(&keys.text(k + merge::PREFETCH_AHEAD)));
-                    }
+                    let ahead = k + merge::PREFETCH_AHEAD;
+                    merge::prefetch((ahead < n).then(|| keys.text(ahead)));
                     part.push(keys.text(k), &slots[tpl[k] as usize]);
                 }
                 part

@@ -1,0 +1,469 @@
+//! The strict scanner of the fast JSON reader (see the parent module):
+//! one object read byte by byte, the keys [`super::json_line`] reads
+//! picked as it goes, strings ended at quotes found ahead where the line
+//! allows it.
+
+use super::*;
+
+/// A strict JSON scanner for the common case: one object of strings
+/// without `\u` escapes, numbers without exponents, literals, nested
+/// objects and arrays. It fills a [`Keyed`] as the serde path does, and
+/// gives up (`None`) at anything else, valid or not, for serde_json to
+/// decide; so where it answers, serde_json reads the line the same.
+pub(super) struct Scan<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+    /// Where the line's quotes are, for a line without backslashes or
+    /// control characters (most): its strings then end at the next quote.
+    quotes: Option<Quotes>,
+}
+
+/// The quotes of a short line as bits (bit `i % 64` of word `i / 64` for
+/// byte `i`), found 16 bytes at a time: looking one up takes a few
+/// instructions where finding it byte by byte or eight at a time takes a
+/// loop whose exit the CPU mispredicts, once per string.
+struct Quotes([u64; QUOTE_WORDS]);
+
+/// Longest line (in 64-byte words) whose quotes are found ahead.
+const QUOTE_WORDS: usize = 16;
+
+impl Quotes {
+    /// The quotes of `b`, or `None` where it holds a backslash or a
+    /// control character (a string may then have escapes, or be refused),
+    /// or is longer than [`QUOTE_WORDS`] words.
+    #[cfg(target_arch = "x86_64")]
+    fn find(b: &[u8]) -> Option<Quotes> {
+        if b.len() > QUOTE_WORDS * 64 {
+            return None;
+        }
+        let mut q = Quotes([0; QUOTE_WORDS]);
+        let mut odd = 0u32;
+        let mut blocks = b.chunks_exact(16);
+        for (k, block) in blocks.by_ref().enumerate() {
+            let (quote, bad) = Self::block(block);
+            odd |= bad;
+            q.0[k / 4] |= u64::from(quote) << (k % 4 * 16);
+        }
+        let rest = blocks.remainder().len();
+        if rest > 0 {
+            let base = b.len() - rest;
+            // The last 16 bytes, less those already read: a block that
+            // starts at a multiple of 16 and is shorter than 16 stays in
+            // its word.
+            let (quote, bad) = match b.len().checked_sub(16) {
+                Some(from) => {
+                    let (quote, bad) = Self::block(&b[from..]);
+                    (quote >> (16 - rest), bad >> (16 - rest))
+                }
+                None => b.iter().enumerate().fold((0, 0), |(quote, bad), (j, &c)| {
+                    let stop = c == b'\\' || c < 0x20;
+                    (
+                        quote | u32::from(c == b'"') << j,
+                        bad | u32::from(stop) << j,
+                    )
+                }),
+            };
+            odd |= bad;
+            q.0[base / 64] |= u64::from(quote) << (base % 64);
+        }
+        (odd == 0).then_some(q)
+    }
+
+    /// The quotes among the first 16 bytes of `block` as bits, and its
+    /// backslashes and control characters.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn block(block: &[u8]) -> (u32, u32) {
+        use std::arch::x86_64::*;
+        assert!(block.len() >= 16);
+        // SAFETY: SSE2 is part of x86_64; the load reads 16 bytes of
+        // `block`, which has them, unaligned.
+        unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().cast());
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let slash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            // Bytes up to 0x1f: the unsigned minimum with 0x1f is the byte.
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+            (
+                _mm_movemask_epi8(quote) as u32,
+                _mm_movemask_epi8(_mm_or_si128(slash, control)) as u32,
+            )
+        }
+    }
+
+    /// Elsewhere every line takes the general path.
+    #[cfg(not(target_arch = "x86_64"))]
+    fn find(_: &[u8]) -> Option<Quotes> {
+        None
+    }
+
+    /// The first quote at or after `from`.
+    #[inline]
+    fn next(&self, from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        let mut bits = *self.0.get(w)? & (!0u64 << (from % 64));
+        while bits == 0 {
+            w += 1;
+            bits = *self.0.get(w)?;
+        }
+        Some(w * 64 + bits.trailing_zeros() as usize)
+    }
+}
+
+/// Deepest nesting the scanner follows (serde_json refuses past 128).
+const SCAN_DEPTH: usize = 64;
+
+impl<'a> Scan<'a> {
+    pub(super) fn new(s: &'a str) -> Self {
+        Scan {
+            s,
+            b: s.as_bytes(),
+            i: 0,
+            quotes: Quotes::find(s.as_bytes()),
+        }
+    }
+
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline(always)]
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    #[inline(always)]
+    fn expect(&mut self, c: u8) -> Option<()> {
+        (self.peek() == Some(c)).then(|| self.i += 1)
+    }
+
+    /// The whole line: one object, then nothing.
+    pub(super) fn top(mut self, keyed: &mut Keyed<'a>) -> Option<()> {
+        self.ws();
+        self.object(0, Keep::Top(keyed))?;
+        self.ws();
+        (self.i == self.b.len()).then_some(())
+    }
+
+    /// An object at `self.i`, its keys kept as `into` says.
+    fn object(&mut self, depth: usize, mut into: Keep<'_, 'a>) -> Option<()> {
+        if depth > SCAN_DEPTH {
+            return None;
+        }
+        self.expect(b'{')?;
+        self.ws();
+        if self.expect(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            if let Keep::Nothing = into {
+                // No key is kept this deep: passed over unread.
+                self.skip_string()?;
+                self.ws();
+                self.expect(b':')?;
+                self.ws();
+                self.skip(depth + 1)?;
+            } else {
+                let key = self.string()?;
+                self.ws();
+                self.expect(b':')?;
+                self.ws();
+                self.member(&key, depth + 1, &mut into)?;
+            }
+            self.ws();
+            if self.expect(b',').is_some() {
+                self.ws();
+                continue;
+            }
+            return self.expect(b'}');
+        }
+    }
+
+    /// The value of `key`, kept or passed over as `into` says.
+    fn member(&mut self, key: &str, depth: usize, into: &mut Keep<'_, 'a>) -> Option<()> {
+        match into {
+            Keep::Top(keyed) => match slot(key) {
+                // The last of a repeated key wins, as in `serde_json::Map`.
+                Some(slot) if (X0..X0 + 4).contains(&slot) => {
+                    keyed.objs[slot - X0] = None;
+                    keyed.vals[slot] = if self.peek() == Some(b'{') {
+                        let mut inner = Inner::default();
+                        self.object(depth, Keep::Inner(&mut inner))?;
+                        keyed.objs[slot - X0] = Some(inner);
+                        Leaf::Other
+                    } else {
+                        self.value(depth)?
+                    };
+                }
+                Some(slot) => keyed.vals[slot] = self.value(depth)?,
+                None => self.skip(depth)?,
+            },
+            Keep::Inner(inner) => {
+                let kept = match key {
+                    "message" => &mut inner.message,
+                    "method" => &mut inner.method,
+                    "url" => &mut inner.url,
+                    "statusCode" => &mut inner.status_code,
+                    _ => return self.skip(depth),
+                };
+                *kept = self.value(depth)?;
+            }
+            Keep::Nothing => self.skip(depth)?,
+        }
+        Some(())
+    }
+
+    /// A value kept: a string, a number (read as serde_json reads it), or
+    /// anything else passed over.
+    #[inline(always)]
+    fn value(&mut self, depth: usize) -> Option<Leaf<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(Leaf::Str),
+            b'-' | b'0'..=b'9' => {
+                let text = self.number()?;
+                // Up to 19 digits, no sign, no fraction: a u64, as
+                // serde_json reads it, without its parser.
+                if text.len() < 20 && text.bytes().all(|c| c.is_ascii_digit()) {
+                    let n = text.bytes().fold(0u64, |n, c| n * 10 + u64::from(c - b'0'));
+                    return Some(Leaf::Num(n.into()));
+                }
+                text.parse().ok().map(Leaf::Num)
+            }
+            _ => self.skip(depth).map(|_| Leaf::Other),
+        }
+    }
+
+    /// Passes over one value.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.skip_string(),
+            b'-' | b'0'..=b'9' => self.number().map(|_| ()),
+            b'{' => self.object(depth, Keep::Nothing),
+            b'[' => {
+                if depth > SCAN_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.expect(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    if self.expect(b',').is_some() {
+                        self.ws();
+                        continue;
+                    }
+                    return self.expect(b']');
+                }
+            }
+            _ => {
+                let word = [&b"true"[..], b"false", b"null"]
+                    .into_iter()
+                    .find(|w| self.b[self.i..].starts_with(w))?;
+                self.i += word.len();
+                Some(())
+            }
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`: its text; an exponent is left to
+    /// serde_json (which refuses one out of range).
+    #[inline]
+    fn number(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        self.expect(b'-');
+        let digits = |sc: &mut Self| {
+            let from = sc.i;
+            while sc.peek().is_some_and(|c| c.is_ascii_digit()) {
+                sc.i += 1;
+            }
+            sc.i - from
+        };
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.expect(b'.').is_some() && digits(self) == 0 {
+            return None;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            return None;
+        }
+        Some(&self.s[start..self.i])
+    }
+
+    /// A string at `self.i`: borrowed, or owned where it has escapes; a
+    /// `\u` escape or a control character is left to serde_json.
+    #[inline(always)]
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.expect(b'"')?;
+        let from = self.i;
+        if let Some(q) = &self.quotes {
+            let at = q.next(from)?;
+            self.i = at + 1;
+            return Some(Cow::Borrowed(&self.s[from..at]));
+        }
+        let at = stop_at(self.b, from)?;
+        if self.b[at] == b'"' {
+            // No escape (most strings): borrowed at once.
+            self.i = at + 1;
+            return Some(Cow::Borrowed(&self.s[from..at]));
+        }
+        self.escaped_string()
+    }
+
+    /// The rest of a string from `self.i`, where a stop other than its
+    /// closing quote comes first.
+    fn escaped_string(&mut self) -> Option<Cow<'a, str>> {
+        let mut owned = String::new();
+        loop {
+            let from = self.i;
+            let at = stop_at(self.b, from)?;
+            if self.b[at] < 0x20 {
+                return None;
+            }
+            self.i = at + 1;
+            owned.push_str(&self.s[from..at]);
+            if self.b[at] == b'"' {
+                return Some(Cow::Owned(owned));
+            }
+            owned.push(match self.peek()? {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                _ => return None,
+            });
+            self.i += 1;
+        }
+    }
+
+    /// Passes over a string, refusing what [`Self::string`] refuses.
+    #[inline(always)]
+    fn skip_string(&mut self) -> Option<()> {
+        self.expect(b'"')?;
+        if let Some(q) = &self.quotes {
+            self.i = q.next(self.i)? + 1;
+            return Some(());
+        }
+        loop {
+            let at = stop_at(self.b, self.i)?;
+            match self.b[at] {
+                b'"' => {
+                    self.i = at + 1;
+                    return Some(());
+                }
+                b'\\' => match self.b.get(at + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i = at + 2,
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// The bytes that end a run of plain string content: a quote, a
+/// backslash, a control character.
+pub(super) static STOP: [bool; 256] = {
+    let mut stop = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        stop[c] = true;
+        c += 1;
+    }
+    stop[b'"' as usize] = true;
+    stop[b'\\' as usize] = true;
+    stop
+};
+
+/// The first byte at or after `from` that ends plain string content (a
+/// quote, a backslash, a control character): eight bytes at a time, then
+/// byte by byte. Strings are short mostly, where a vector search costs
+/// more than it saves.
+#[inline]
+pub(super) fn stop_at(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Bytes of `x` that are zero, as their high bit; exact up to the
+    // lowest one flagged, which is all that is read.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut i = from;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let control = w.wrapping_sub(0x20 * ONES) & !w & HIGH;
+        let found = zero(w ^ (b'"' as u64 * ONES)) | zero(w ^ (b'\\' as u64 * ONES)) | control;
+        if found != 0 {
+            return Some(i + found.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| STOP[c as usize])
+        .map(|at| i + at)
+}
+
+/// Where the keys of an object being scanned go.
+enum Keep<'k, 'a> {
+    /// The line's object: the keys [`json_line`] reads.
+    Top(&'k mut Keyed<'a>),
+    /// An object under `err`, `error`, `req` or `res`.
+    Inner(&'k mut Inner<'a>),
+    /// Deeper: none.
+    Nothing,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quotes found ahead are the ones found byte by byte, for lines
+    /// of every length around the 16-byte blocks and up to the bound;
+    /// a line with a backslash or a control character anywhere, or a
+    /// longer line, gets none.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn quotes_found_ahead_as_byte_by_byte() {
+        let bytes = b"az\xe9~ {}\x80:";
+        for len in (0..100).chain([1000, 1023, 1024, 1025]) {
+            let line: Vec<u8> = (0..len)
+                .map(|i| match i % 13 {
+                    3 | 4 | 11 => b'"',
+                    k => bytes[k % bytes.len()],
+                })
+                .collect();
+            let Some(q) = Quotes::find(&line) else {
+                assert!(len > QUOTE_WORDS * 64, "{len}");
+                continue;
+            };
+            for from in 0..=len {
+                let naive = line[from..].iter().position(|&c| c == b'"');
+                assert_eq!(q.next(from), naive.map(|i| from + i), "{len} {from}");
+            }
+            for stop in [b'\\', b'\n', b'\t', 0, 0x1f] {
+                for at in [0, len / 2, len.saturating_sub(1)]
+                    .into_iter()
+                    .filter(|&a| a < len)
+                {
+                    let mut bad = line.clone();
+                    bad[at] = stop;
+                    assert!(Quotes::find(&bad).is_none(), "{len} {at} {stop}");
+                }
+            }
+        }
+    }
+}
