@@ -43,8 +43,7 @@ fn time_file(path: &Path) {
         let m = match raw {
             true => {
                 let messages = outsidein::logs::messages(&text);
-                let msgs: Vec<&str> = messages.iter().map(|(_, m)| m).collect();
-                mine(&msgs)
+                mine(&messages.texts())
             }
             false => mine(&lines),
         };
