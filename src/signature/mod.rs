@@ -248,11 +248,13 @@ pub fn cli(
     if !jsonl {
         out.write_all(b"[")?;
     }
+    let mut number = itoa::Buffer::new();
     for (i, ((line, _), &t)) in lines.iter().zip(&mined.assignment).enumerate() {
         if !jsonl && i > 0 {
             out.write_all(b",")?;
         }
-        write!(out, "{{\"line\":{line}")?;
+        out.write_all(b"{\"line\":")?;
+        out.write_all(number.format(line).as_bytes())?;
         out.write_all(&tails[t as usize])?;
         if jsonl {
             out.write_all(b"\n")?;
