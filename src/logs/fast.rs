@@ -207,10 +207,18 @@ fn bgl(line: &str) -> Option<Fields<'_>> {
     let (_, p1) = c.token()?;
     let (l0, l1) = c.run(upper)?;
     c.byte(b' ')?;
-    let mut f = leveled(&line[t0..t1], &line[l0..l1], &line[c.at..]);
-    f.host = Some(Cow::Borrowed(&line[h0..h1]));
-    f.proc = Some(Cow::Borrowed(&line[p0..p1]));
-    Some(f)
+    let level = &line[l0..l1];
+    // Built in the place it is returned to (a copy of the fields after
+    // writing them cost a tenth of a BGL file's time).
+    Some(Fields {
+        time: Some(Cow::Borrowed(&line[t0..t1])),
+        host: Some(Cow::Borrowed(&line[h0..h1])),
+        level_word: Some(level),
+        level: Severity::parse(level),
+        proc: Some(Cow::Borrowed(&line[p0..p1])),
+        msg: Cow::Borrowed(&line[c.at..]),
+        ..Fields::default()
+    })
 }
 
 /// `Dec 10 06:55:46 LabSZ sshd[24200]: message`, with an optional
@@ -387,17 +395,20 @@ fn nginx_combined(line: &str) -> Option<Fields<'_>> {
             None => c.at = save,
         }
     }
-    let status = &line[s0..s1];
-    let mut f = Fields {
+    let status = line[s0..s1].parse().ok();
+    let (method, path) = (&line[m0..m1], &line[p0..p1]);
+    let (msg, level) = access_log_message(method, path, status);
+    // Built in the place it is returned to, as in `bgl`.
+    Some(Fields {
         time: Some(Cow::Borrowed(&line[t0..t1])),
-        method: Some(Cow::Borrowed(&line[m0..m1])),
-        path: Some(Cow::Borrowed(&line[p0..p1])),
-        status: status.parse().ok(),
+        level: Some(level),
+        msg: Cow::Owned(msg),
+        method: Some(Cow::Borrowed(method)),
+        path: Some(Cow::Borrowed(path)),
+        status,
         upstream_time: urt.and_then(|u| u.trim().parse().ok()),
         ..Fields::default()
-    };
-    access_log_message(&mut f);
-    Some(f)
+    })
 }
 
 /// `$request_time`: `[\d.]`.
