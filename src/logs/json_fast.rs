@@ -10,10 +10,13 @@
 //! - Strings end at the line's quotes found ahead, 16 bytes at a time,
 //!   only on x86_64 and for lines of at most 1 KiB without a backslash or
 //!   a control character; other lines find each string's end eight bytes
-//!   at a time. The scanner is still about three fifths of a pino
-//!   file's CPU time (perf, 2026-12-05): the two 140 MB pino files of
-//!   `benches/ingest_vs_rg_lnav.sh` take 0.52 CPU seconds on one thread
-//!   (0.55 before the quotes were found ahead); `rg -j1 -c ''` 0.11.
+//!   at a time. The scanner (keys looked up included) is still about half
+//!   of a pino file's CPU time (perf, 2026-12-05), spread over every
+//!   member of a line: the two 140 MB pino files of
+//!   `benches/ingest_vs_rg_lnav.sh` take 0.46 CPU seconds on one thread
+//!   (0.51 before the key table and the slots kept as bits, 0.55 before
+//!   the quotes were found ahead; 09:15 UTC, load 6 to 8); `rg -j1 -c ''`
+//!   0.07 (task-clock).
 
 use super::format::Fields;
 use super::structured::*;

@@ -1,7 +1,8 @@
 //! Fixed-position reading of the time shapes the busiest logs write, with
 //! the same result as [`TimeParser`](super::TimeParser) (the flags
 //! included), for a fraction of its cost: digits read in place, the civil
-//! date turned into days since 1970 by arithmetic, no allocation.
+//! date turned into days since 1970 by arithmetic (once a day: the last
+//! date read is kept with its answer), no allocation.
 //!
 //! Shapes: ISO 8601 (`T` or space, an optional fraction of up to nine
 //! digits, then `Z`, `+HH:MM`, `+HHMM`, ` UTC`, ` GMT` or no zone), HDFS's
