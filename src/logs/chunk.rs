@@ -36,13 +36,30 @@ impl LastTime {
         times: &TimeParser,
         ctx: &TimeCtx,
     ) -> Option<crate::time::Parsed> {
-        if self.text != text || self.text.is_empty() {
+        if !same_text(&self.text, text) || self.text.is_empty() {
             self.parsed = self.fast.parse(text).or_else(|| times.parse(text, ctx));
             self.text.clear();
             self.text.push_str(text);
         }
         self.parsed
     }
+}
+
+/// `a == b`, their last eight bytes compared first: where a log's time
+/// has a fraction, the text changes at its end from one line to the next,
+/// and memcmp over the whole of it showed in perf (2% to 3% of BGL).
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if let (Some(x), Some(y)) = (a.last_chunk::<8>(), b.last_chunk::<8>()) {
+        if x != y {
+            return false;
+        }
+    }
+    a == b
 }
 
 /// The physical lines of `bytes` as byte ranges, with their 1-based
@@ -706,6 +723,29 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                     out.first_unparsed = Some((n, crate::model::excerpt(line, 160)));
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_text;
+
+    /// The time texts compared tail first are equal where `==` says so:
+    /// texts shorter and longer than the tail, differing at every place.
+    #[test]
+    fn same_text_as_eq() {
+        let base = "2005-06-03-15.42.50.675872";
+        for len in 0..=base.len() {
+            let a = &base[..len];
+            assert!(same_text(a, a), "{a}");
+            for at in 0..len {
+                let mut b = a.as_bytes().to_vec();
+                b[at] = b'x';
+                let b = String::from_utf8(b).unwrap();
+                assert_eq!(same_text(a, &b), a == b, "{a} {b}");
+            }
+            assert!(!same_text(a, base) || len == base.len(), "{a}");
         }
     }
 }

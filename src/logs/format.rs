@@ -466,36 +466,37 @@ fn regex_line<'a>(header: &Header, line: &'a str) -> Option<Fields<'a>> {
     if let Some(pri) = get(G_PRI).and_then(|p| p.parse::<u8>().ok()) {
         f.level = Some(super::structured::syslog_priority(pri % 8));
     }
-    access_log_message(&mut f);
+    if let (Some(m), Some(p)) = (&f.method, &f.path) {
+        let (msg, level) = access_log_message(m, p, f.status);
+        f.msg = msg.into();
+        f.level = Some(level);
+    }
     Some(f)
 }
 
 /// Access logs: the message is the request and its outcome, what
-/// signatures group on, and the level is the status's class. Nothing for
-/// fields without a method and a path.
-pub(crate) fn access_log_message(f: &mut Fields) {
-    if let (Some(m), Some(p)) = (&f.method, &f.path) {
-        // `{m} {p} {status} {reason}`, trimmed, in one allocation and
-        // without the formatting machinery (a tenth of an access log's
-        // reading time). The reason phrase keeps outcomes apart once
-        // numbers are masked.
-        let mut msg = String::with_capacity(m.len() + p.len() + 32);
-        for part in [m, " ", p, " "] {
-            msg.push_str(part);
-        }
-        if let Some(s) = f.status {
-            msg.push_str(super::json_fast::itoa(s.into(), &mut [0; 20]));
-            msg.push(' ');
-            msg.push_str(reason_phrase(s));
-        }
-        msg.truncate(msg.trim_end().len());
-        f.msg = msg.into();
-        f.level = Some(match f.status {
-            Some(500..) => Severity::Error,
-            Some(400..) => Severity::Warn,
-            _ => Severity::Info,
-        });
+/// signatures group on, and the level is the status's class; for the
+/// fields of a line with a method and a path.
+pub(crate) fn access_log_message(m: &str, p: &str, status: Option<u16>) -> (String, Severity) {
+    // `{m} {p} {status} {reason}`, trimmed, in one allocation and without
+    // the formatting machinery (a tenth of an access log's reading time).
+    // The reason phrase keeps outcomes apart once numbers are masked.
+    let mut msg = String::with_capacity(m.len() + p.len() + 32);
+    for part in [m, " ", p, " "] {
+        msg.push_str(part);
     }
+    if let Some(s) = status {
+        msg.push_str(super::json_fast::itoa(s.into(), &mut [0; 20]));
+        msg.push(' ');
+        msg.push_str(reason_phrase(s));
+    }
+    msg.truncate(msg.trim_end().len());
+    let level = match status {
+        Some(500..) => Severity::Error,
+        Some(400..) => Severity::Warn,
+        _ => Severity::Info,
+    };
+    (msg, level)
 }
 
 /// Words that mean trouble, by the severity they give, most severe first;
@@ -526,11 +527,51 @@ const TROUBLE_WORDS: [(Severity, &[&str]); 3] = [
     (Severity::Warn, &["warn"]),
 ];
 
-/// [`TROUBLE_WORDS`] as one alternation of literals per severity, matched
-/// on the message lower-cased (ASCII): plain literals are found by the
-/// regex's literal searcher alone, where a case-insensitive pattern would
-/// also run its automaton.
-static TROUBLE: std::sync::LazyLock<Vec<(Severity, regex::bytes::Regex)>> =
+/// [`TROUBLE_WORDS`] as searchers of literals run over the message
+/// lower-cased (ASCII), by the least severity still worth finding: all
+/// the words, then those above warn, then the fatal ones alone. A search
+/// begins with all of them; where it finds a word it goes on from the
+/// byte after the word's start (so that no word is hidden inside another
+/// one found, as in `timed out of memory`) with the words more severe than
+/// the worst found, and stops at a fatal one. At each place the most
+/// severe word that starts there is the one found. SIMD literal search
+/// (Teddy) in place of one regex per severity: those took 37% of an
+/// OpenSSH file's framing time (perf, 2026-12-05). `None` where the
+/// CPU has no vector search: the regexes then.
+static TROUBLE: std::sync::LazyLock<Option<[Trouble; 3]>> = std::sync::LazyLock::new(|| {
+    let above = |least: Severity| -> Option<Trouble> {
+        let mut builder = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder();
+        let mut severities = Vec::new();
+        for (sev, words) in TROUBLE_WORDS.iter().filter(|(sev, _)| *sev >= least) {
+            for w in *words {
+                builder.add(w);
+                severities.push(*sev);
+            }
+        }
+        let searcher = builder.build().filter(|s| s.minimum_len() <= PAD)?;
+        Some(Trouble {
+            searcher,
+            severities,
+        })
+    };
+    Some([
+        above(Severity::Warn)?,
+        above(Severity::Error)?,
+        above(Severity::Fatal)?,
+    ])
+});
+
+/// A searcher of some of [`TROUBLE_WORDS`], with the severity of each.
+struct Trouble {
+    searcher: aho_corasick::packed::Searcher,
+    severities: Vec<Severity>,
+}
+
+/// [`TROUBLE_WORDS`] as one regex per severity, for a CPU without the
+/// vector search of [`TROUBLE`].
+static TROUBLE_REGEXES: std::sync::LazyLock<Vec<(Severity, regex::bytes::Regex)>> =
     std::sync::LazyLock::new(|| trouble_regexes(""));
 
 /// One regex per severity of [`TROUBLE_WORDS`], with `flags` (`i` for
@@ -551,18 +592,71 @@ thread_local! {
     static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Zero bytes after the lower-cased message: the vector search reads at
+/// least its minimum length from any place, and no word holds a zero byte,
+/// so none is found in them.
+const PAD: usize = 64;
+
 /// Severity for formats that carry no level: words that mean trouble,
 /// without regard to ASCII case; the most severe wins.
+///
+/// # Limitations
+/// - The search is still more than a quarter of an OpenSSH file's
+///   framing time (perf, one thread, 2026-12-05: the literal search 18%,
+///   the lower-cased copy and the loop around it 10%), where the three
+///   regexes it replaced took 37%: most syslog messages are short, and
+///   the vector search has a cost per call that they do not repay.
 pub fn infer_severity(msg: &str) -> Severity {
+    /// Messages up to this long are lower-cased on the stack.
+    const SHORT: usize = 256;
+    let len = msg.len();
+    if len <= SHORT {
+        let mut buf = [0u8; SHORT + PAD];
+        buf[..len].copy_from_slice(msg.as_bytes());
+        buf[..len].make_ascii_lowercase();
+        return trouble_in(&buf[..len + PAD], len);
+    }
     LOWER.with_borrow_mut(|lower| {
         lower.clear();
         lower.extend_from_slice(msg.as_bytes());
         lower.make_ascii_lowercase();
-        TROUBLE
-            .iter()
-            .find(|(_, re)| re.is_match(lower))
-            .map_or(Severity::Info, |(sev, _)| *sev)
+        lower.resize(len + PAD, 0);
+        trouble_in(lower, len)
     })
+}
+
+/// The severity of the most severe of [`TROUBLE_WORDS`] in the first `len`
+/// bytes of `lower`, which has [`PAD`] zero bytes after them.
+fn trouble_in(lower: &[u8], len: usize) -> Severity {
+    let Some(searchers) = &*TROUBLE else {
+        return TROUBLE_REGEXES
+            .iter()
+            .find(|(_, re)| re.is_match(&lower[..len]))
+            .map_or(Severity::Info, |(sev, _)| *sev);
+    };
+    let mut worst = Severity::Info;
+    let mut from = 0;
+    while from < len {
+        let t = match worst {
+            Severity::Warn => &searchers[1],
+            Severity::Error => &searchers[2],
+            _ => &searchers[0],
+        };
+        // Never shorter than the vector search reads, the zeros included.
+        let end = len.max(from + t.searcher.minimum_len());
+        let Some(m) = t
+            .searcher
+            .find_in(lower, aho_corasick::Span::from(from..end))
+        else {
+            break;
+        };
+        worst = t.severities[m.pattern().as_usize()];
+        if worst == Severity::Fatal {
+            break;
+        }
+        from = m.start() + 1;
+    }
+    worst
 }
 
 /// The HTTP reason phrase of a status code, or its class.
@@ -623,6 +717,13 @@ mod trouble_tests {
             "",
         ];
         lines.extend(odd.map(String::from));
+        // Past the messages lower-cased on the stack, and words at the ends.
+        for word in ["oom-kill", "Unable To", "warn", "x"] {
+            for len in [0, 1, 40, 255, 256, 257, 600] {
+                lines.push(format!("{word}{}", "timed ou".repeat(len / 8)));
+                lines.push(format!("{}{word}", "a fai".repeat(len / 5)));
+            }
+        }
         let mut seen = std::collections::BTreeMap::new();
         for l in &lines {
             let got = infer_severity(l);

@@ -10,10 +10,13 @@
 //! - Strings end at the line's quotes found ahead, 16 bytes at a time,
 //!   only on x86_64 and for lines of at most 1 KiB without a backslash or
 //!   a control character; other lines find each string's end eight bytes
-//!   at a time. The scanner is still about three fifths of a pino
-//!   file's CPU time (perf, 2026-12-05): the two 140 MB pino files of
-//!   `benches/ingest_vs_rg_lnav.sh` take 0.52 CPU seconds on one thread
-//!   (0.55 before the quotes were found ahead); `rg -j1 -c ''` 0.11.
+//!   at a time. The scanner (keys looked up included) is still about half
+//!   of a pino file's CPU time (perf, 2026-12-05), spread over every
+//!   member of a line: the two 140 MB pino files of
+//!   `benches/ingest_vs_rg_lnav.sh` take 0.46 CPU seconds on one thread
+//!   (0.51 before the key table and the slots kept as bits, 0.55 before
+//!   the quotes were found ahead; 09:15 UTC, load 6 to 8); `rg -j1 -c ''`
+//!   0.07 (task-clock).
 
 use super::format::Fields;
 use super::structured::*;
@@ -171,41 +174,132 @@ const OTHER_KEYS: [&str; 7] = [
 ];
 const SLOTS: usize = X0 + OTHER_KEYS.len();
 
-/// The slots of the keys [`json_line`] reads, by the key's length.
-static SLOT_BY_LEN: std::sync::LazyLock<Vec<Vec<(&str, usize)>>> = std::sync::LazyLock::new(|| {
-    let lists = [
+/// Size of [`SLOT_TABLE`], a power of two.
+const TABLE: usize = 128;
+
+/// Where a key of length `len`, first byte `first` and last byte `last`
+/// sits in [`SLOT_TABLE`]: a hash that no two keys read share (checked
+/// as the table is built, at compile time).
+#[inline(always)]
+const fn slot_hash(len: usize, first: u8, last: u8) -> usize {
+    (len.wrapping_mul(14) + first as usize * 9 + last as usize) & (TABLE - 1)
+}
+
+/// The keys [`json_line`] reads with their slots, at their
+/// [`slot_hash`]: a key is found by one look-up and one comparison, and
+/// most keys that are not read (pino's `pid`, `port`) by the look-up.
+static SLOT_TABLE: [Option<(&str, usize)>; TABLE] = {
+    let lists: [(usize, &[&str]); 5] = [
         (T0, TIME_KEYS),
         (L0, LEVEL_KEYS),
         (M0, MSG_KEYS),
         (H0, HOST_KEYS),
-        (X0, &OTHER_KEYS[..]),
+        (X0, &OTHER_KEYS),
     ];
-    let mut by_len: Vec<Vec<(&str, usize)>> = vec![Vec::new(); 32];
-    for (at, keys) in lists {
-        for (i, k) in keys.iter().enumerate() {
-            by_len[k.len()].push((k, at + i));
+    let mut table: [Option<(&str, usize)>; TABLE] = [None; TABLE];
+    let mut l = 0;
+    while l < lists.len() {
+        let (at, keys) = lists[l];
+        let mut i = 0;
+        while i < keys.len() {
+            let k = keys[i].as_bytes();
+            let h = slot_hash(k.len(), k[0], k[k.len() - 1]);
+            assert!(table[h].is_none(), "two keys share a slot hash");
+            table[h] = Some((keys[i], at + i));
+            i += 1;
         }
+        l += 1;
     }
-    by_len
-});
+    table
+};
 
 /// The slot of a key [`json_line`] reads.
 #[inline]
 fn slot(key: &str) -> Option<usize> {
-    let same_len = SLOT_BY_LEN.get(key.len())?;
-    let first = key.as_bytes().first()?;
-    // Byte by byte: the keys are short, and `==` on slices calls memcmp.
-    same_len
-        .iter()
-        .find(|(k, _)| k.as_bytes()[0] == *first && k.bytes().zip(key.bytes()).all(|(a, b)| a == b))
-        .map(|(_, i)| *i)
+    let b = key.as_bytes();
+    let (first, last) = (*b.first()?, *b.last()?);
+    let (k, slot) = SLOT_TABLE[slot_hash(b.len(), first, last)]?;
+    same_bytes(k.as_bytes(), b).then_some(slot)
+}
+
+/// `a == b` by a few word loads: the keys are short, where `==` on slices
+/// calls memcmp. Two words that overlap cover up to twice their size.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn u32_at(s: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes"))
+    }
+    fn u64_at(s: &[u8], at: usize) -> u64 {
+        u64::from_le_bytes(s[at..at + 8].try_into().expect("eight bytes"))
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        4..=8 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
+        9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
+        _ => a.iter().zip(b).all(|(x, y)| x == y),
+    }
 }
 
 /// The values of the keys [`json_line`] reads, by [`slot`]; the objects
-/// under `err`, `error`, `req` and `res` apart.
+/// under `err`, `error`, `req` and `res` apart. Which slots hold a value
+/// is kept as bits, so that finding the first key of a list present and
+/// dropping the values read touch those slots alone (looking at all 32
+/// for each line was a few percent of a pino file's time).
 struct Keyed<'a> {
-    vals: [Leaf<'a>; SLOTS],
+    /// Not dropped as a whole: [`Keyed`]'s `drop` drops the slots set,
+    /// the others being [`Leaf::Missing`].
+    vals: std::mem::ManuallyDrop<[Leaf<'a>; SLOTS]>,
     objs: [Option<Inner<'a>>; 4],
+    /// Bit `i` for a value in slot `i`.
+    set: u64,
+}
+
+impl<'a> Keyed<'a> {
+    fn new() -> Self {
+        Keyed {
+            vals: std::mem::ManuallyDrop::new(Default::default()),
+            objs: Default::default(),
+            set: 0,
+        }
+    }
+
+    /// Keeps `value` (never [`Leaf::Missing`]) in `slot`, over any value
+    /// of a key repeated before: the last one wins, as in
+    /// `serde_json::Map`.
+    #[inline(always)]
+    fn put(&mut self, slot: usize, value: Leaf<'a>) {
+        self.set |= 1 << slot;
+        self.vals[slot] = value;
+    }
+
+    /// The first slot of `from..to` that holds a value, and the value.
+    fn first(&self, from: usize, to: usize) -> Option<(usize, &Leaf<'a>)> {
+        let among = self.set & ((1u64 << to) - 1) & !((1u64 << from) - 1);
+        (among != 0).then(|| {
+            let i = among.trailing_zeros() as usize;
+            (i, &self.vals[i])
+        })
+    }
+
+    /// The value in `slot`, [`Leaf::Missing`] where there is none.
+    fn get(&self, slot: usize) -> &Leaf<'a> {
+        &self.vals[slot]
+    }
+}
+
+impl Drop for Keyed<'_> {
+    fn drop(&mut self) {
+        let mut set = self.set;
+        while set != 0 {
+            drop(std::mem::take(
+                &mut self.vals[set.trailing_zeros() as usize],
+            ));
+            set &= set - 1;
+        }
+    }
 }
 
 /// Reads one JSON object into a [`Keyed`] in place.
@@ -239,7 +333,7 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for KeyedSeed<'_, 'a> {
             // The last of a repeated key wins, as in `serde_json::Map`.
             if (X0..X0 + 4).contains(&slot) {
                 keyed.objs[slot - X0] = None;
-                keyed.vals[slot] = match map.next_value::<Val>()? {
+                let value = match map.next_value::<Val>()? {
                     Val::Obj(inner) => {
                         keyed.objs[slot - X0] = Some(inner);
                         Leaf::Other
@@ -248,8 +342,9 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for KeyedSeed<'_, 'a> {
                     Val::Num(n) => Leaf::Num(n),
                     Val::Other => Leaf::Other,
                 };
+                keyed.put(slot, value);
             } else {
-                keyed.vals[slot] = map.next_value::<Leaf>()?;
+                keyed.put(slot, map.next_value::<Leaf>()?);
             }
         }
         Ok(())
@@ -274,10 +369,7 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
     if !line.starts_with('{') {
         return None;
     }
-    let mut keyed = Keyed {
-        vals: Default::default(),
-        objs: Default::default(),
-    };
+    let mut keyed = Keyed::new();
     if Scan::new(line).top(&mut keyed).is_none() {
         // The scanner stops at every string with a `\u` escape; such a
         // line is `json_line`'s (looked for only here, off the common path).
@@ -287,20 +379,12 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
             return None;
         }
         // Something else the scanner leaves to serde_json: start again there.
-        keyed = Keyed {
-            vals: Default::default(),
-            objs: Default::default(),
-        };
+        keyed = Keyed::new();
         let mut de = serde_json::Deserializer::from_str(line);
         serde::de::DeserializeSeed::deserialize(KeyedSeed(&mut keyed), &mut de).ok()?;
         de.end().ok()?;
     }
-    let v = &keyed.vals;
-    let first = |from: usize, to: usize| {
-        (from..to)
-            .find(|&i| !matches!(v[i], Leaf::Missing))
-            .map(|i| (i, &v[i]))
-    };
+    let first = |from: usize, to: usize| keyed.first(from, to);
     let mut f = Fields::default();
     if let Some((i, t)) = first(T0, L0) {
         f.time = leaf_scalar(t);
@@ -327,7 +411,7 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
     let mut msg = first(M0, H0)
         .and_then(|(_, m)| leaf_scalar(m))
         .unwrap_or_default();
-    let err = match &v[X0] {
+    let err = match keyed.get(X0) {
         Leaf::Missing => &keyed.objs[1],
         _ => &keyed.objs[0],
     };
@@ -382,6 +466,54 @@ mod tests {
     use super::scan::{stop_at, STOP};
     use super::*;
 
+    /// Every key read is found in its own slot, by the table as by its
+    /// position in the lists; keys not read, of the same lengths and ends
+    /// or prefixes of read ones, are in none.
+    #[test]
+    fn slots_of_keys_read() {
+        let lists = [
+            (T0, TIME_KEYS),
+            (L0, LEVEL_KEYS),
+            (M0, MSG_KEYS),
+            (H0, HOST_KEYS),
+            (X0, &OTHER_KEYS[..]),
+        ];
+        let all: Vec<&str> = lists
+            .iter()
+            .flat_map(|(_, keys)| keys.iter().copied())
+            .collect();
+        let mut found = 0;
+        for (at, keys) in lists {
+            for (i, k) in keys.iter().enumerate() {
+                assert_eq!(slot(k), Some(at + i), "{k}");
+                found += 1;
+                let mut longer = k.to_string();
+                longer.insert(k.len() / 2, 'x');
+                let mut changed = k.to_string().into_bytes();
+                changed[k.len() / 2] ^= 1;
+                let changed = String::from_utf8(changed).unwrap();
+                for other in [longer.as_str(), &changed, &k[..k.len() - 1]] {
+                    if !all.contains(&other) {
+                        assert_eq!(slot(other), None, "{other}");
+                    }
+                }
+            }
+        }
+        assert_eq!(found, SLOTS);
+        for k in [
+            "",
+            "pid",
+            "tame",
+            "tIme",
+            "msh",
+            "hostnamf",
+            "levels",
+            "_HOSTNAMEX",
+        ] {
+            assert_eq!(slot(k), None, "{k}");
+        }
+    }
+
     /// The fast JSON reader (scanner, then serde path) gives what
     /// `json_line` gives on lines made to reach its corners: escapes,
     /// repeated keys, numbers of every shape, nesting, nulls, bad JSON.
@@ -435,10 +567,7 @@ mod tests {
         }
         assert!(fast_read >= 25, "{fast_read}");
         // The scanner itself (without the serde path) reads the common ones.
-        let mut keyed = Keyed {
-            vals: Default::default(),
-            objs: Default::default(),
-        };
+        let mut keyed = Keyed::new();
         assert!(Scan::new(base).top(&mut keyed).is_some());
         // Eight bytes at a time, as byte by byte: every start, stops of
         // each kind at every place, bytes above 0x7f around them.

@@ -190,7 +190,7 @@ impl<'a> Scan<'a> {
                 // The last of a repeated key wins, as in `serde_json::Map`.
                 Some(slot) if (X0..X0 + 4).contains(&slot) => {
                     keyed.objs[slot - X0] = None;
-                    keyed.vals[slot] = if self.peek() == Some(b'{') {
+                    let value = if self.peek() == Some(b'{') {
                         let mut inner = Inner::default();
                         self.object(depth, Keep::Inner(&mut inner))?;
                         keyed.objs[slot - X0] = Some(inner);
@@ -198,8 +198,9 @@ impl<'a> Scan<'a> {
                     } else {
                         self.value(depth)?
                     };
+                    keyed.put(slot, value);
                 }
-                Some(slot) => keyed.vals[slot] = self.value(depth)?,
+                Some(slot) => keyed.put(slot, self.value(depth)?),
                 None => self.skip(depth)?,
             },
             Keep::Inner(inner) => {
