@@ -172,8 +172,7 @@ fn mask_into<const TOKENS: bool, const SIMD: bool>(msg: &str, out: &mut Masked) 
             i += 1;
             continue;
         }
-        // The word's end, and the union of its bytes' classes: none for
-        // a word of letters.
+        // The word's end, and the union of its bytes' classes.
         let (end, classes) = match SIMD.then(|| simd_word_end(b, i)).flatten() {
             Some(found) => found,
             None => word_end(b, i),
@@ -322,12 +321,9 @@ fn push_var<const TOKENS: bool>(
 
 /// Whether [`whole_word_value`] may find a value in `word`, whose bytes'
 /// classes are `classes`: a cheap test that most words fail, so that the
-/// call and its trim are skipped for them. Date words, units and hex pairs
-/// start upper-case or with a hex digit; a word without cut bytes is its
-/// own core, and a core longer than 5 bytes can only be hex pairs, whose
-/// third byte is `:` (a cut byte) or `-`.
-/// Of the other words, only those that start upper-case or with `b`
-/// (`bytes`) can be date words or units; hex pairs also need a third
+/// call and its trim are skipped for them. Date words and units start
+/// upper-case or are `bytes`, and are at most 5 bytes long unless cut
+/// bytes trail them; hex pairs start with a hex digit and have a third
 /// byte `:` or `-`, which spares the numbers (`3.0`, `11),`).
 #[inline(always)]
 fn may_be_whole_value(word: &[u8], classes: u8) -> bool {

@@ -10,11 +10,6 @@ use std::hash::BuildHasherDefault;
 /// Distinct values tracked exactly per position and chunk; beyond it the
 /// distinct count is estimated and new values no longer compete for top.
 pub const EXACT_CAP: usize = 1024;
-/// Distinct values of a position at which its exact map takes room for
-/// [`EXACT_CAP`] at once: a position with that many values in a chunk
-/// mostly fills the cap (ids, addresses), and growing the map by doubling
-/// moved each entry about once more.
-const RESERVE_AT: usize = 64;
 const HLL_BITS: u32 = 10;
 const HLL_REGS: usize = 1 << HLL_BITS;
 
@@ -98,9 +93,6 @@ impl ParamAcc {
             Some(s) => s.count += 1,
             None if full => self.turn_away(h),
             None => {
-                if self.exact.len() == RESERVE_AT {
-                    self.exact.reserve(EXACT_CAP - RESERVE_AT);
-                }
                 self.exact.insert(
                     h,
                     Seen {
