@@ -59,24 +59,25 @@
 //!   machine (`benches/drain3_vs_outsidein.sh`, figures in
 //!   `benches/README.md`): 5x to 9x (OpenSSH), 14x to 33x (HDFS, Spark) and
 //!   61x to 127x (BGL) Drain3's rate, as the load goes; 100x only on BGL,
-//!   and only on a quiet machine. One thread spends about 280 ns of CPU a
-//!   message on HDFS, 235 on BGL and Spark, 660 on OpenSSH (measured at
-//!   load 3 to 7, so somewhat high); 100x needs about 70 to 110. Masking
-//!   is half of it or more: a byte loop with a class lookup per byte (word
-//!   ends, then each piece of a word that holds a cut byte or a digit) is
-//!   about half of masking, and the rest is bookkeeping per word (key
-//!   text, date and unit checks, value spans); statistics hash and count
-//!   every value a second time. Whole-message bitmaps of spaces, cut
-//!   bytes and digits (AVX2 nibble look-ups) walked by trailing zeros
-//!   instead of the byte loops took 4% less CPU on HDFS but 10% more on
-//!   Spark, whose messages and words are short, and are not used. The
-//!   321k distinct keys of a million OpenSSH lines (user names without
-//!   digits) cost as much again: collected per chunk, then interned and
-//!   grouped one token-count bucket per thread, and half of them fall in
-//!   one bucket; their texts lie in order of arrival but are read in order
-//!   of hash, so each read is prefetched a few keys ahead. Whole messages
-//!   repeat too seldom to skip masking: 1M, 923k, 624k and 479k distinct
-//!   messages in a million lines of HDFS, OpenSSH, Spark and BGL.
+//!   and only on a quiet machine. One thread spends about 210 ns of CPU a
+//!   message on HDFS, 180 on BGL, 195 on Spark and 465 on OpenSSH
+//!   (measured at load 3 to 4, so somewhat high); 100x needs about 70 to
+//!   110. Masking is still half of it on HDFS and Spark: words of letters,
+//!   digits, `_`, `-` and `/` are found by SSE2 16 bytes at a time, but
+//!   words with cut bytes (addresses, `key=value`) and the last words of a
+//!   message take a byte loop with a class look-up per byte, then a second
+//!   one over their pieces, and each word costs bookkeeping (key text,
+//!   value spans); SSE2 tests of the cut bytes and of a message's last 16
+//!   bytes measured no faster. Statistics, about a third, hash and count
+//!   every value a second time. The 321k distinct keys of a million
+//!   OpenSSH lines (user names without digits) cost as much again:
+//!   collected per chunk, then interned and grouped one token-count bucket
+//!   per thread, and half of them fall in one bucket; their texts lie in
+//!   order of arrival but are read in order of hash, so each read is
+//!   prefetched a few keys ahead, and interning their 2.6M tokens waits on
+//!   the token map's cache misses. Whole messages repeat too seldom to
+//!   skip masking: 1M, 923k, 624k and 479k distinct messages in a million
+//!   lines of HDFS, OpenSSH, Spark and BGL.
 //! - On raw lines (`outsidein signatures FILE`: format detection and the
 //!   header split of [`crate::logs::messages`] first), 26x to 47x Drain3's
 //!   rate on raw lines on a quiet machine; the header split halves BGL's
