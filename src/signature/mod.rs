@@ -55,10 +55,10 @@
 //!   Mining those lines peaks at 200 to 217 MiB, input included; a
 //!   process that mines several such inputs in a row holds more (294 MiB
 //!   after three), as glibc keeps freed large blocks on a fragmented heap.
-//! - About 0.7 to 7 million messages a second on two threads of a shared
-//!   machine (`benches/drain3_vs_outsidein.sh`, figures in
-//!   `benches/README.md`): 5x to 9x (OpenSSH), 14x to 33x (HDFS, Spark) and
-//!   61x to 127x (BGL) Drain3's rate, as the load goes; 100x only on BGL,
+//! - About 0.7 to 9 million messages a second on two threads
+//!   (`benches/drain3_vs_outsidein.sh`, figures in `benches/README.md`):
+//!   on a quiet machine 10x to 11x (OpenSSH), 30x to 43x (HDFS, Spark) and
+//!   151x (BGL) Drain3's rate, less as the load goes; 100x only on BGL,
 //!   and only on a quiet machine. One thread spends about 210 ns of CPU a
 //!   message on HDFS, 180 on BGL, 195 on Spark and 465 on OpenSSH
 //!   (measured at load 3 to 4, so somewhat high); 100x needs about 70 to
@@ -79,12 +79,15 @@
 //!   skip masking: 1M, 923k, 624k and 479k distinct messages in a million
 //!   lines of HDFS, OpenSSH, Spark and BGL.
 //! - On raw lines (`outsidein signatures FILE`: format detection and the
-//!   header split of [`crate::logs::messages`] first), 26x to 47x Drain3's
-//!   rate on raw lines on a quiet machine; the header split halves BGL's
-//!   rate. The file's text and each line's message entry (20 bytes: the
-//!   message borrowed, its line number) are held beside mining: a million
-//!   raw OpenSSH lines peak at 237 MiB in the bench (2026-12-05, 243,108
-//!   KiB; 264 MiB with the 32-byte entries and a copied list before).
+//!   header split of [`crate::logs::messages`] first), 31x to 53x Drain3's
+//!   rate on raw lines on a quiet machine (2026-12-05); the header split
+//!   still costs BGL two fifths of its rate (8.9M to 5.2M lines a second),
+//!   and compiling the built-in format regexes is a fixed cost whatever
+//!   the file's size (25 to 58 ms a run on two threads at load 5, timed
+//!   with temporary prints; detection after it took 1.7 ms). The file's text and each line's message
+//!   entry (20 bytes: the message borrowed, its line number) are held
+//!   beside mining: a million raw OpenSSH lines peak at 251 to 252 MiB
+//!   (275 MiB with the 32-byte entries and a copied list before).
 
 mod keys;
 pub mod mask;
