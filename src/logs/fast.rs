@@ -24,16 +24,41 @@ use std::borrow::Cow;
 /// A fast reader: `Some` only with the regex's own fields.
 pub(crate) type Reader = for<'a> fn(&'a str) -> Option<Fields<'a>>;
 
-/// The fast reader of the built-in format `name`, if it has one.
-pub(crate) fn reader(name: &str) -> Option<Reader> {
+/// A fast reader that gives the message alone (`logs::messages`, which
+/// mines messages and needs no other field).
+pub(crate) type MessageReader = for<'a> fn(&'a str) -> Option<Cow<'a, str>>;
+
+/// A built-in format's fast reader, whole and for the message alone.
+#[derive(Clone, Copy)]
+pub(crate) struct Readers {
+    pub(crate) fields: Reader,
+    /// The same reader called directly rather than through a pointer, so
+    /// that the compiler can leave the other fields unmade (building and
+    /// moving the whole [`Fields`] was a third of reading a raw BGL line).
+    pub(crate) message: MessageReader,
+}
+
+/// The fast readers of the built-in format `name`, if it has them.
+pub(crate) fn readers(name: &str) -> Option<Readers> {
+    macro_rules! readers {
+        ($reader:path) => {{
+            fn only_message(line: &str) -> Option<Cow<'_, str>> {
+                $reader(line).map(|f| f.msg)
+            }
+            Readers {
+                fields: $reader,
+                message: only_message,
+            }
+        }};
+    }
     Some(match name {
-        "hdfs" => hdfs,
-        "bgl" => bgl,
-        "spark" => spark,
-        "syslog-rfc3164" => syslog_rfc3164,
-        "nginx-combined" => nginx_combined,
-        "postgres-stderr" => postgres_stderr,
-        "json" => super::json_fast::json_line_fast,
+        "hdfs" => readers!(hdfs),
+        "bgl" => readers!(bgl),
+        "spark" => readers!(spark),
+        "syslog-rfc3164" => readers!(syslog_rfc3164),
+        "nginx-combined" => readers!(nginx_combined),
+        "postgres-stderr" => readers!(postgres_stderr),
+        "json" => readers!(super::json_fast::json_line_fast),
         _ => return None,
     })
 }
@@ -518,35 +543,6 @@ fn postgres_stderr(line: &str) -> Option<Fields<'_>> {
     let level = &line[colon - len..colon];
     let msg = line[colon + 1..].trim_start_matches(' ');
     Some(leveled(&line[..time_end], level, msg))
-}
-
-/// A fast reader that gives the message alone (`logs::messages`, which
-/// mines messages and needs no other field).
-pub(crate) type MessageReader = for<'a> fn(&'a str) -> Option<Cow<'a, str>>;
-
-/// The message-only reader of the built-in format `name`, if it has a fast
-/// reader: the same reader called directly rather than through a pointer,
-/// so that the compiler can leave the other fields unmade (building and
-/// moving the whole [`Fields`] was a third of reading a raw BGL line).
-pub(crate) fn message_reader(name: &str) -> Option<MessageReader> {
-    macro_rules! message_of {
-        ($reader:path) => {{
-            fn only_message(line: &str) -> Option<Cow<'_, str>> {
-                $reader(line).map(|f| f.msg)
-            }
-            only_message as MessageReader
-        }};
-    }
-    Some(match name {
-        "hdfs" => message_of!(hdfs),
-        "bgl" => message_of!(bgl),
-        "spark" => message_of!(spark),
-        "syslog-rfc3164" => message_of!(syslog_rfc3164),
-        "nginx-combined" => message_of!(nginx_combined),
-        "postgres-stderr" => message_of!(postgres_stderr),
-        "json" => message_of!(super::json_fast::json_line_fast),
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

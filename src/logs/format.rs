@@ -173,9 +173,9 @@ impl Header {
 pub struct Format {
     pub def: FormatDef,
     reader: Reader,
-    /// The hand-written reader tried first, for built-in formats that
-    /// have one (see `fast.rs`).
-    fast: Option<super::fast::Reader>,
+    /// The hand-written readers tried first, for built-in formats that
+    /// have them (see `fast.rs`).
+    fast: Option<super::fast::Readers>,
 }
 
 /// Why a user's format definition was refused.
@@ -294,9 +294,7 @@ impl Format {
     /// A built-in format, with its hand-written reader if it has one.
     pub(crate) fn compile_builtin(def: FormatDef) -> Result<Format, FormatError> {
         let mut format = Format::compile(def)?;
-        if let Some(fast) = super::fast::reader(format.name()) {
-            format.fast = Some(fast);
-        }
+        format.fast = super::fast::readers(format.name());
         Ok(format)
     }
 
@@ -399,15 +397,24 @@ impl Format {
 
     /// The hand-written reader, if this format has one.
     pub(crate) fn fast(&self) -> Option<super::fast::Reader> {
-        self.fast
+        self.fast.map(|r| r.fields)
     }
 
     /// Reads one line, or `None` when it is not in this format.
     pub fn parse<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
-        if let Some(fields) = self.fast.and_then(|fast| fast(line)) {
+        if let Some(fields) = self.fast.and_then(|fast| (fast.fields)(line)) {
             return Some(fields);
         }
         self.parse_slow(line)
+    }
+
+    /// The message [`Format::parse`] reads from one line, without the
+    /// other fields where the hand-written reader is sure.
+    pub fn message<'a>(&self, line: &'a str) -> Option<std::borrow::Cow<'a, str>> {
+        if let Some(msg) = self.fast.and_then(|fast| (fast.message)(line)) {
+            return Some(msg);
+        }
+        self.parse_slow(line).map(|f| f.msg)
     }
 
     /// [`Format::parse`] by the format's regex or structured reader alone.

@@ -287,13 +287,8 @@ pub fn messages<'t>(text: &'t str) -> Messages<'t> {
     use rayon::prelude::*;
     let registry = Registry::default();
     let format = registry.detect(text).map(|d| registry.get(d.index));
-    // A built-in format's fast reader asked for the message alone; the
-    // format's own reader where that is not sure.
-    let only = format.and_then(|f| f.fast().and(fast::message_reader(f.name())));
     let read = |line: &'t str| -> Cow<'t, str> {
-        let mut msg = (only.and_then(|read| read(line)))
-            .or_else(|| format.and_then(|f| f.parse_slow(line)).map(|f| f.msg))
-            .unwrap_or(Cow::Borrowed(line));
+        let mut msg = (format.and_then(|f| f.message(line))).unwrap_or(Cow::Borrowed(line));
         frame::cut_message(&mut msg);
         msg
     };
@@ -478,7 +473,7 @@ mod tests {
             let text = std::fs::read_to_string(&path).unwrap();
             let detected = registry.detect(&text).map(|d| registry.get(d.index).name());
             assert_eq!(detected, Some(name), "{}", path.display());
-            assert!(fast::message_reader(name).is_some(), "{name}");
+            assert!(fast::readers(name).is_some(), "{name}");
             let got = messages(&text);
             let listed: Vec<(u64, String)> = got.iter().map(|(n, m)| (n, m.to_string())).collect();
             let want = messages_serial(&text);
@@ -495,7 +490,7 @@ mod tests {
         for f in registry.formats() {
             assert_eq!(
                 f.fast().is_some(),
-                fast::message_reader(f.name()).is_some(),
+                fast::readers(f.name()).is_some(),
                 "{}",
                 f.name()
             );

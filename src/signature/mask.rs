@@ -396,12 +396,9 @@ fn classify16(b: &[u8]) -> [u32; 3] {
 /// (`00:0d:60:e9`), a date word next to a value, or a size unit after a
 /// number. Trailing punctuation stays out.
 fn whole_word_value(word: &[u8], after: &[u8], out: &Masked, last_var: Option<usize>) -> usize {
-    // Date words, units and hex pairs start upper-case or with a hex digit
-    // (`bytes`): most words leave at their first byte, which is the core's
-    // first when the core is not empty.
-    if !word[0].is_ascii_uppercase() && !word[0].is_ascii_hexdigit() {
-        return 0;
-    }
+    // Its one caller has asked `may_be_whole_value` first: the word starts
+    // upper-case or with a hex digit (`bytes`), which is the core's first
+    // when the core is not empty.
     let core = trim_cut(word);
     // Date words and units are 1 to 5 letters; hex pairs start with a hex
     // digit.
@@ -642,7 +639,7 @@ mod tests {
                 }
             }
         }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/loghub2k");
+        let root = crate::logs::corpus::shared().join("data/loghub2k");
         for d in std::fs::read_dir(root).into_iter().flatten().flatten() {
             let name = d.file_name().to_string_lossy().into_owned();
             if let Ok(t) = std::fs::read_to_string(d.path().join(format!("{name}_2k.log"))) {

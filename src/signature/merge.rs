@@ -24,7 +24,8 @@ pub const RARE_LINES_PER_KEY: u64 = 2;
 /// messages (`mapred.task.id is deprecated. Instead, use ...`).
 pub const MIN_RARE_KEYS: usize = 2 * MIN_DISTINCT;
 
-const WILD: &str = "<*>";
+/// The text of a value in a key or template.
+pub(super) const WILD: &str = "<*>";
 /// Interned id of [`WILD`].
 const W: u32 = 0;
 

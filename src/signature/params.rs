@@ -4,9 +4,7 @@
 
 use super::*;
 use memchr::memmem;
-
-/// The text of a value in a key or template.
-const WILD: &str = "<*>";
+use merge::WILD;
 
 pub(super) fn slots_of(tokens: &[String]) -> Vec<Slot> {
     tokens
