@@ -6,6 +6,8 @@
 //! `host`, `level`, `proc`, `pid`, `msg`, and for access logs `client`,
 //! `method`, `path`, `status`, `rt` (request time) and `urt` (upstream
 //! time). Order matters only for ties: more specific formats come first.
+//! `\d` in these regexes means an ASCII digit: it is compiled as `[0-9]`
+//! (see `format::ascii_digits`), unlike `\d` in a user's definition file.
 
 use super::format::{Builtin, Sample};
 
