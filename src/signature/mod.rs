@@ -227,14 +227,23 @@ pub fn cli(
     use std::io::Write;
     let file = crate::logs::MessageFile::open(path, limits)
         .with_context(|| format!("reading messages from {}", path.display()))?;
-    if let Some(why) = file.truncated() {
-        eprintln!(
-            "outsidein: warning: {}: {why}; the lines before are mined",
-            path.display()
-        );
-    }
     let text = file.text();
-    let lines = crate::logs::messages(&text);
+    // A file cut at the size limit ends inside a line: that part of a
+    // line is left out, not mined as a message of its own.
+    let whole = match file.truncated() {
+        Some(why) => {
+            let end = text.rfind('\n').map_or(0, |i| i + 1);
+            eprintln!(
+                "outsidein: warning: {}: {why}; the lines before the cut are mined, \
+                 the {} bytes of a line after them are not",
+                path.display(),
+                text.len() - end
+            );
+            &text[..end]
+        }
+        None => &text[..],
+    };
+    let lines = crate::logs::messages(whole);
     let mined = mine(&lines.texts());
     // Each template's fields as JSON once, not once a line.
     let tails: Vec<Vec<u8>> = mined

@@ -363,3 +363,46 @@ fn cli_refuses_and_reads_as_analyze_does() {
         assert!(err.contains("standard output: cannot write"), "{err}");
     }
 }
+
+/// A gzip cut at `max_entry_bytes` ends inside a line: the whole lines
+/// before the cut are mined, one record each, and the part of a line
+/// after them is not (before: it was mined as a message of its own).
+#[test]
+fn cli_mines_whole_lines_of_a_file_cut_at_the_limit() {
+    use std::io::Write;
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let log =
+        manifest.join("fixtures/sample-bundle/sb_shop-demo-01_20261204_162345/logs/app/api-1.log");
+    let text = std::fs::read(&log).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("api-1.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&text).unwrap();
+    enc.finish().unwrap();
+    // A limit that falls inside a line.
+    let mut cut = text.len() / 2;
+    while text[cut - 1] == b'\n' {
+        cut += 1;
+    }
+    let limits = Limits {
+        max_entry_bytes: cut as u64,
+        ..Limits::default()
+    };
+    let mut out = vec![];
+    assert_eq!(
+        outsidein::signature::cli(&gz, true, &limits, &mut out).unwrap(),
+        0
+    );
+    let whole = text[..cut].iter().filter(|&&b| b == b'\n').count();
+    let recs: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(whole > 100, "{whole}");
+    assert_eq!(recs.len(), whole);
+    assert_eq!(recs.last().unwrap()["line"], whole);
+}
