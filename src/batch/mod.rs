@@ -35,14 +35,14 @@
 //!   incident folder that the next run removes.
 //! - The tables are built in memory at the end, from every incident's
 //!   rows, kept until then (RSS rose about 30 KiB a small bundle while
-//!   they were analyzed): the process's peak grows with the number of
-//!   incidents. A release build over small
-//!   bundles from `benches/gen_bundles.py`, `-j 2`, peaked at 53,676 KiB
-//!   for 50 and 82,980 KiB for 200, under 34 MiB until the tables were
-//!   built (2026-12-05, VmRSS sampled every 0.1 s). The test
+//!   they were analyzed): the process's peak still grows with the number
+//!   of incidents, slowly. A release build over small bundles from
+//!   `benches/gen_bundles.py`, `-j 2`, peaked at 42,720 KiB for 50 and
+//!   50,028 KiB for 200 (`/usr/bin/time -f %M`, 2026-12-05; 46,544 and
+//!   75,280 before a table's list columns were built with one builder
+//!   each, when the list columns alone took 35 MB for 200). The test
 //!   `peak_memory_does_not_grow_with_the_number_of_bundles` allows 1.5
-//!   times from 50 to 200 bundles: it holds in debug builds, whose base
-//!   is larger, and fails in release ones (1.55).
+//!   times from 50 to 200 bundles.
 //! - Lists in the CSV tables (`hosts`, `flags`, `incident_ids`) are
 //!   comma-joined, so a value holding a comma is ambiguous there; the
 //!   Parquet tables hold real lists.

@@ -29,19 +29,16 @@ impl Frame {
         self
     }
     /// A list of strings per row: a list column in Parquet, joined with
-    /// commas in CSV (see [`write`]).
+    /// commas in CSV (see [`write`]). One builder for the column: a
+    /// series a row reserved a buffer of its own for its few strings,
+    /// 35 MB for the 4,300 rows of 200 small incidents (massif).
     fn list<'a>(mut self, name: &str, v: impl Iterator<Item = &'a Vec<String>>) -> Self {
-        let rows: Vec<Series> = v
-            .map(|l| Series::new(PlSmallStr::EMPTY, l.as_slice()))
-            .collect();
-        let list: ListChunked = rows.into_iter().map(Some).collect();
+        let mut list = ListStringChunkedBuilder::new(name.into(), v.size_hint().0, 0);
+        for l in v {
+            list.append_values_iter(l.iter().map(String::as_str));
+        }
         // Typed even with no rows, so every shard's file has one schema.
-        let list = list
-            .into_series()
-            .cast(&DataType::List(Box::new(DataType::String)))
-            .expect("a list of strings casts to itself")
-            .with_name(name.into());
-        self.0.push(list.into());
+        self.0.push(list.finish().into_series().into());
         self
     }
     fn uint(mut self, name: &str, v: impl Iterator<Item = u64>) -> Self {
