@@ -177,7 +177,7 @@ pub(super) fn key_ids(messages: &[&str]) -> (Vec<Chunk>, KeyList) {
     // sort: each swap waited on the one before for a read that missed the
     // cache, where the reads of a gather overlap.
     let mut order: Vec<(u64, u32)> = (all.list.iter().map(|(k, _)| k.hash)).zip(0..).collect();
-    order.sort_unstable();
+    merge::sort_by_hash(&mut order);
     let mut rank = vec![0u32; order.len()];
     for (r, &(_, g)) in order.iter().enumerate() {
         rank[g as usize] = r as u32;
