@@ -177,7 +177,7 @@ pub(super) fn key_ids(messages: &[&str]) -> (Vec<Chunk>, KeyList) {
     // sort: each swap waited on the one before for a read that missed the
     // cache, where the reads of a gather overlap.
     let mut order: Vec<(u64, u32)> = (all.list.iter().map(|(k, _)| k.hash)).zip(0..).collect();
-    order.sort_unstable();
+    merge::sort_by_hash(&mut order);
     let mut rank = vec![0u32; order.len()];
     for (r, &(_, g)) in order.iter().enumerate() {
         rank[g as usize] = r as u32;
@@ -207,10 +207,15 @@ pub(super) fn chunk_keys(chunk: &[&str]) -> (Vec<u16>, KeyList, ChunkSpans) {
     spans.ends.reserve_exact(chunk.len());
     let mut ids: Vec<u16> = Vec::with_capacity(chunk.len());
     // Message hash to the index of its first message.
-    let mut seen: IdMap<u32> = IdMap::default();
+    // Sized for the trial, then for the whole chunk if it goes on looking:
+    // not grown step by step.
+    let mut seen: IdMap<u32> = IdMap::with_capacity_and_hasher(MEMO_TRIAL, Default::default());
     let mut repeats = 0;
     for (i, msg) in chunk.iter().enumerate() {
         let memo = i < MEMO_TRIAL || repeats * MEMO_MIN_RATE >= MEMO_TRIAL;
+        if i == MEMO_TRIAL && memo {
+            seen.reserve(chunk.len() - seen.len());
+        }
         let first = memo
             .then(|| *seen.entry(xxh3_64(msg.as_bytes())).or_insert(i as u32) as usize)
             .filter(|&j| j != i && chunk[j] == *msg);

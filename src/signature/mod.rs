@@ -62,18 +62,25 @@
 //!   and only on a quiet machine. One thread spends about 210 ns of CPU a
 //!   message on HDFS, 180 on BGL, 195 on Spark and 465 on OpenSSH
 //!   (measured at load 3 to 4, so somewhat high); 100x needs about 70 to
-//!   110. Masking is still half of it on HDFS and Spark: words of letters,
-//!   digits, `_`, `-` and `/` are found by SSE2 16 bytes at a time, but
-//!   words with cut bytes (addresses, `key=value`) and the last words of a
-//!   message take a byte loop with a class look-up per byte, then a second
-//!   one over their pieces, and each word costs bookkeeping (key text,
-//!   value spans); SSE2 tests of the cut bytes and of a message's last 16
-//!   bytes measured no faster. Statistics, about a third, hash and count
-//!   every value a second time. The 321k distinct keys of a million
-//!   OpenSSH lines (user names without digits) cost as much again:
-//!   collected per chunk, then interned and grouped one token-count bucket
-//!   per thread, and half of them fall in one bucket; their texts lie in
-//!   order of arrival but are read in order of hash, so each read is
+//!   110. A whole raw run of a million lines (file read and regex
+//!   compiling included, one thread, callgrind) takes 3.8G instructions
+//!   on HDFS, 3.7G on BGL and Spark and 5.9G on OpenSSH, 12%, 7%, 4% and
+//!   9% fewer than before the byte masks, the statistics tables kept from
+//!   chunk to chunk and the radix sorts (2026-12-05). Masking is still
+//!   half of a raw HDFS run: each message's bytes are classified once
+//!   into bit masks (spaces, cut bytes, digits), by AVX2 where the
+//!   processor has it and byte by byte elsewhere (not measured there; the
+//!   SSE2 word search it replaced may be faster), and words, pieces and
+//!   paths are found from the masks; each word still costs bookkeeping
+//!   (key text, value spans), and the value of `key=value` and date words
+//!   a byte loop.
+//!   Statistics, about a third, hash and count every value a second
+//!   time. The 321k distinct keys of a million OpenSSH lines (user names
+//!   without digits) cost as much again: collected per chunk, then
+//!   interned and grouped one token-count bucket per thread, and half of
+//!   them fall in one bucket, whose (hash, key) lists are sorted by a
+//!   radix sort once per position and round; their texts lie in order of
+//!   arrival but are read in order of hash, so each read is
 //!   prefetched a few keys ahead, and interning their 2.6M tokens waits on
 //!   the token map's cache misses. Whole messages repeat too seldom to
 //!   skip masking: 1M, 923k, 624k and 479k distinct messages in a million

@@ -37,16 +37,22 @@ pub(super) fn param_stats(
         .collect();
     // Waves of one chunk per thread bound the memory held by partial
     // accumulators; merging in chunk order keeps the result deterministic.
+    // Each wave's accumulators are cleared and filled again by the next
+    // wave, so that their tables are allocated and grown once, not once a
+    // chunk.
     let threads = rayon::current_num_threads();
     let n_chunks = lines.chunks.len();
+    let mut parts: Vec<Vec<Vec<ParamAcc>>> = (0..threads.min(n_chunks))
+        .map(|_| vec![Vec::new(); slots.len()])
+        .collect();
     for first in (0..n_chunks).step_by(threads) {
-        let parts: Vec<Vec<Vec<ParamAcc>>> = (first..(first + threads).min(n_chunks))
-            .into_par_iter()
-            .map(|c| chunk_stats(lines, c, assignment, slots, &n_params))
-            .collect();
+        let wave = first..(first + threads).min(n_chunks);
+        let parts = &mut parts[..wave.len()];
+        (parts.par_iter_mut().zip(wave))
+            .for_each(|(accs, c)| chunk_stats(lines, c, assignment, slots, &n_params, accs));
         // Templates merge independently: in parallel, each in chunk order.
         total.par_iter_mut().enumerate().for_each(|(t, tot)| {
-            for part in &parts {
+            for part in parts.iter() {
                 for (a, b) in tot.iter_mut().zip(&part[t]) {
                     a.merge(b);
                 }
@@ -56,15 +62,18 @@ pub(super) fn param_stats(
     total
 }
 
-/// Accumulators of chunk `c` of the messages.
+/// Accumulators of chunk `c` of the messages into `accs` (one list per
+/// template, left empty for a template none of whose messages had a
+/// parameter yet), cleared first.
 pub(super) fn chunk_stats(
     lines: &Lines,
     c: usize,
     assignment: &[u32],
     slots: &[Vec<Slot>],
     n_params: &[usize],
-) -> Vec<Vec<ParamAcc>> {
-    let mut accs: Vec<Vec<ParamAcc>> = vec![Vec::new(); slots.len()];
+    accs: &mut [Vec<ParamAcc>],
+) {
+    accs.iter_mut().flatten().for_each(ParamAcc::clear);
     let mut m = Masked::default();
     let mut vars = vec![];
     let chunk = &lines.chunks[c];
@@ -93,7 +102,6 @@ pub(super) fn chunk_stats(
             add_params(&m, msg, line as u32, &slots[t], &mut accs[t]);
         }
     }
-    accs
 }
 
 /// How one key token's values become parameters, worked out once per key

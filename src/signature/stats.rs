@@ -106,6 +106,14 @@ impl ParamAcc {
         }
     }
 
+    /// Forgets every value, keeping the exact map's table for the next
+    /// values.
+    pub fn clear(&mut self) {
+        self.exact.clear();
+        self.overflow = false;
+        self.hll = None;
+    }
+
     /// A value with hash `h` the full exact map cannot take: counted by the
     /// estimate only.
     fn turn_away(&mut self, h: u64) {
