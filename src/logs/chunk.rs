@@ -360,7 +360,11 @@ impl<'l> RecordRef<'l> {
         self.host = f.host.take();
         self.proc = f.proc.take();
         self.severity = head.severity;
-        self.message = head.message;
+        // The message composed for the record before (an access log's)
+        // lends its buffer to the next one.
+        if let Cow::Owned(old) = std::mem::replace(&mut self.message, head.message) {
+            super::format::give_back(old);
+        }
         self.method = f.method.take();
         self.route = f.path.take();
         self.status = f.status;
