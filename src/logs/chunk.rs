@@ -5,7 +5,7 @@
 //! lines, numbered within the piece. [`super::frame`] cuts files into
 //! pieces, joins the accounts and turns the numbers into the file's.
 
-use super::format::{infer_severity, Format};
+use super::format::{Format, TroubleWindow};
 use super::frame::{cut_message, cut_owned, LogFile, RecordRef, MAX_MESSAGE};
 use crate::time::{FastTime, TimeCtx, TimeParser};
 use std::borrow::Cow;
@@ -246,6 +246,9 @@ pub(super) struct ChunkFramer<'f, 'a> {
     /// Whether the pending record's severity was inferred from its words
     /// (the format gave no level): its continuation lines may raise it.
     inferred: bool,
+    /// The words that mean trouble in the block being read, found once
+    /// for the messages of its lines where the format gives no level.
+    trouble: TroubleWindow<'a>,
 }
 
 /// The lines of one JSON value that spans lines (`JSON.stringify(x, null,
@@ -357,7 +360,11 @@ impl<'l> RecordRef<'l> {
         self.host = f.host.take();
         self.proc = f.proc.take();
         self.severity = head.severity;
-        self.message = head.message;
+        // The message composed for the record before (an access log's)
+        // lends its buffer to the next one.
+        if let Cow::Owned(old) = std::mem::replace(&mut self.message, head.message) {
+            super::format::give_back(old);
+        }
         self.method = f.method.take();
         self.route = f.path.take();
         self.status = f.status;
@@ -380,6 +387,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             value: None,
             prev: None,
             inferred: false,
+            trouble: TroubleWindow::default(),
         }
     }
 
@@ -409,6 +417,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         for (n, start, end) in lines.by_ref() {
             if end > block.end {
                 block = Block::check(bytes, start, end, cut_at);
+                self.trouble.reset(block.text.unwrap_or_default());
                 if block.text.is_none() && !repaired {
                     repaired = true;
                     invalid += replacement_lines(&bytes[..start], cut_at);
@@ -679,7 +688,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         let mut message = std::mem::take(&mut f.msg);
         out.cut += cut_message(&mut message) as u64;
         self.inferred = f.level.is_none();
-        let severity = f.level.unwrap_or_else(|| infer_severity(&message));
+        let severity = f.level.unwrap_or_else(|| self.trouble.severity(&message));
         Head {
             time: time.map(|p| p.ts),
             severity,
@@ -700,7 +709,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
                 // how bad a record without a level was: `ValueError: ...`
                 // after a `Traceback`, `panic: ...` after a log line.
                 if self.inferred && !line.starts_with(char::is_whitespace) {
-                    rec.severity = rec.severity.max(infer_severity(line));
+                    rec.severity = rec.severity.max(self.trouble.severity(line));
                 }
                 if rec.message.len() < MAX_MESSAGE {
                     let message = rec.message.to_mut();

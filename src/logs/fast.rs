@@ -1,6 +1,7 @@
 //! Hand-written header readers for the busiest built-in formats: byte by
 //! byte, no regex, nothing allocated (but an access log's message, which
-//! is composed).
+//! is composed, in the buffer of the one before where framing gives it
+//! back: see `format::give_back`).
 //!
 //! Each reader follows the path that the format's regex takes first
 //! (greedy parts as long as they go, lazy ones as short, alternatives in
@@ -119,6 +120,7 @@ impl<'a> Cursor<'a> {
 
     /// A `\S+` token followed by one space (taken): ASCII only, since a
     /// byte of another character could be Unicode white space.
+    #[inline]
     fn token(&mut self) -> Option<(usize, usize)> {
         let start = self.at;
         self.at = graphic_end(self.b, start);

@@ -359,6 +359,7 @@ impl Format {
     /// traceback's final exception line, a goroutine's function line (see
     /// `multiline.rs`). False for every other format: a line it reads
     /// begins a record.
+    #[inline]
     pub fn continues(&self, prev: Option<&str>, line: &str) -> bool {
         matches!(self.reader, Reader::Plain)
             && prev.is_some_and(|p| super::multiline::continues_after(p, line))
@@ -367,6 +368,7 @@ impl Format {
     /// Whether `line` opens a JSON value printed over several lines (a
     /// `{` alone) in a JSON log: its lines are gathered and read as one
     /// record.
+    #[inline]
     pub fn opens_json_value(&self, line: &str) -> bool {
         self.reads_json() && line.trim_end() == "{"
     }
@@ -411,6 +413,7 @@ impl Format {
     }
 
     /// True when this line continues the record before it by its level.
+    #[inline]
     pub fn is_continuation(&self, f: &Fields) -> bool {
         f.level_word
             .is_some_and(|w| self.def.continuation_levels.iter().any(|c| c == w))
@@ -509,7 +512,9 @@ pub(crate) fn access_log_message(m: &str, p: &str, status: Option<u16>) -> (Stri
     // `{m} {p} {status} {reason}`, trimmed, in one allocation and without
     // the formatting machinery (a tenth of an access log's reading time).
     // The reason phrase keeps outcomes apart once numbers are masked.
-    let mut msg = String::with_capacity(m.len() + p.len() + 32);
+    let mut msg = SPARE.take();
+    msg.clear();
+    msg.reserve(m.len() + p.len() + 32);
     for part in [m, " ", p, " "] {
         msg.push_str(part);
     }
@@ -525,6 +530,23 @@ pub(crate) fn access_log_message(m: &str, p: &str, status: Option<u16>) -> (Stri
         _ => Severity::Info,
     };
     (msg, level)
+}
+
+thread_local! {
+    /// The buffer of a composed message that framing was done with (the
+    /// record before, once visited), for the next one: an access log's
+    /// lines then compose their messages without an allocation each
+    /// (`malloc` and `free` were a twentieth of an nginx file's framing).
+    static SPARE: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+}
+
+/// Gives the buffer of a message no longer needed to the next access-log
+/// message composed on this thread.
+#[inline]
+pub(super) fn give_back(msg: String) {
+    if msg.capacity() > 0 {
+        SPARE.set(msg);
+    }
 }
 
 /// Words that mean trouble, by the severity they give, most severe first;
@@ -628,12 +650,18 @@ const PAD: usize = 64;
 /// Severity for formats that carry no level: words that mean trouble,
 /// without regard to ASCII case; the most severe wins.
 ///
+/// Framing asks a [`TroubleWindow`] instead, which searches a block of
+/// lines at once and comes here only for messages that are not slices of
+/// it (joined, repaired or composed ones).
+///
 /// # Limitations
-/// - The search is still more than a quarter of an OpenSSH file's
-///   framing time (perf, one thread, 2026-12-05: the literal search 18%,
-///   the lower-cased copy and the loop around it 10%), where the three
-///   regexes it replaced took 37%: most syslog messages are short, and
-///   the vector search has a cost per call that they do not repay.
+/// - Most syslog messages are short, and the vector search has a cost
+///   per call that they do not repay: searched one by one, the words took
+///   more than a quarter of an OpenSSH file's framing time (perf, one
+///   thread, 2026-12-05: the literal search 18%, the lower-cased copy and
+///   the loop around it 10%). Searched a block at a time, they take 18%
+///   (the literal search 13%, the lower-cased copy and the marks 5%),
+///   the headers' bytes searched too.
 pub fn infer_severity(msg: &str) -> Severity {
     /// Messages up to this long are lower-cased on the stack.
     const SHORT: usize = 256;
@@ -685,6 +713,113 @@ fn trouble_in(lower: &[u8], len: usize) -> Severity {
         from = m.start() + 1;
     }
     worst
+}
+
+/// The words that mean trouble in a stretch of whole lines (a block that
+/// framing checked for UTF-8), found once for all the messages borrowed
+/// from it, in place of one search per message: most messages are short,
+/// and the vector search has a cost per call that they do not repay. A
+/// message answers from the places where words start within it; one that
+/// is not a slice of the stretch, or where a word runs past its end (and
+/// could hide a shorter one that does not), is searched alone.
+#[derive(Default)]
+pub(super) struct TroubleWindow<'a> {
+    /// The stretch, which messages are borrowed from.
+    text: &'a str,
+    /// Whether `marks` were found for `text` (on the first message asked).
+    found: bool,
+    /// `text` lower-cased (ASCII), then [`PAD`] zero bytes.
+    lower: Vec<u8>,
+    /// Each place in `text` where one of the words starts, in order, with
+    /// the most severe word that starts there.
+    marks: Vec<Mark>,
+    /// The first mark at or after the last message asked: messages come
+    /// in order, so the marks are walked rather than searched.
+    next: usize,
+}
+
+/// Where one of [`TROUBLE_WORDS`] was found in a [`TroubleWindow`].
+#[derive(Clone, Copy)]
+struct Mark {
+    start: u32,
+    end: u32,
+    severity: Severity,
+}
+
+impl<'a> TroubleWindow<'a> {
+    /// Forgets the marks of the stretch before: `text` is the next one.
+    pub(super) fn reset(&mut self, text: &'a str) {
+        self.text = text;
+        self.found = false;
+    }
+
+    /// [`infer_severity`] of `msg`.
+    pub(super) fn severity(&mut self, msg: &str) -> Severity {
+        self.of_slice(msg).unwrap_or_else(|| infer_severity(msg))
+    }
+
+    /// The severity of `msg` from the marks, where it is a slice of the
+    /// stretch and no word found in it runs past its end.
+    fn of_slice(&mut self, msg: &str) -> Option<Severity> {
+        let start = (msg.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize)?;
+        let end = start + msg.len();
+        if end > self.text.len() || self.text.len() > u32::MAX as usize {
+            return None;
+        }
+        if !self.found {
+            self.find(&TROUBLE.as_ref()?[0]);
+        }
+        let marks = &self.marks;
+        let mut first = self.next;
+        if first > 0 && marks[first - 1].start as usize >= start {
+            // A message before the last one asked.
+            first = marks.partition_point(|m| (m.start as usize) < start);
+        }
+        while marks.get(first).is_some_and(|m| (m.start as usize) < start) {
+            first += 1;
+        }
+        self.next = first;
+        let mut worst = Severity::Info;
+        for m in marks[first..].iter() {
+            if m.start as usize >= end {
+                break;
+            }
+            if m.end as usize > end {
+                return None;
+            }
+            worst = worst.max(m.severity);
+        }
+        Some(worst)
+    }
+
+    /// Finds the marks of the stretch with `t`, which has every word, most
+    /// severe first: at each place where words start, the one found is
+    /// the most severe of them.
+    fn find(&mut self, t: &Trouble) {
+        self.found = true;
+        self.marks.clear();
+        self.next = 0;
+        let len = self.text.len();
+        self.lower.clear();
+        self.lower.extend_from_slice(self.text.as_bytes());
+        self.lower.make_ascii_lowercase();
+        self.lower.resize(len + PAD, 0);
+        let mut from = 0;
+        while from < len {
+            // Never shorter than the vector search reads, the zeros included.
+            let end = len.max(from + t.searcher.minimum_len());
+            let span = aho_corasick::Span::from(from..end);
+            let Some(m) = t.searcher.find_in(&self.lower, span) else {
+                break;
+            };
+            self.marks.push(Mark {
+                start: m.start() as u32,
+                end: m.end() as u32,
+                severity: t.severities[m.pattern().as_usize()],
+            });
+            from = m.start() + 1;
+        }
+    }
 }
 
 /// The HTTP reason phrase of a status code, or its class.
@@ -759,6 +894,47 @@ mod trouble_tests {
             *seen.entry(got).or_insert(0) += 1;
         }
         assert_eq!(seen.len(), 4, "{seen:?}");
+    }
+
+    /// A message composed in a buffer given back holds nothing of the
+    /// text before.
+    #[test]
+    fn access_log_message_in_a_buffer_given_back() {
+        give_back("GET /a/very/long/path/from/the/line/before 503 x".into());
+        let (msg, level) = access_log_message("GET", "/x", Some(200));
+        assert_eq!((msg.as_str(), level), ("GET /x 200 OK", Severity::Info));
+        give_back(msg);
+        let (msg, _) = access_log_message("POST", "/y", None);
+        assert_eq!(msg, "POST /y");
+    }
+
+    /// Severities read from the marks of a stretch of many lines are those
+    /// of a search of each message alone: whole lines, their tails, slices
+    /// that end inside a word, and text that is not from the stretch.
+    #[test]
+    fn trouble_window_as_one_message_at_a_time() {
+        let mut lines = crate::logs::corpus::real_lines();
+        lines.extend(["TIMED OUT of Memory", "x oOm-KiLl", "", "warn", "Fail"].map(String::from));
+        let text = lines.join("\n");
+        let mut window = TroubleWindow::default();
+        window.reset(&text);
+        let mut at = 0;
+        let mut cases = 0;
+        for l in &lines {
+            let line = &text[at..at + l.len()];
+            at += l.len() + 1;
+            for cut in [0, 1, 5, 12, line.len() / 3, line.len() / 2] {
+                let from = line.floor_char_boundary(cut.min(line.len()));
+                let to = line.floor_char_boundary(line.len().saturating_sub(cut));
+                for msg in [&line[from..], &line[..to.max(from)][from..]] {
+                    assert_eq!(window.severity(msg), infer_severity(msg), "{msg:?}");
+                    cases += 1;
+                }
+            }
+        }
+        let apart = String::from("a fatal error");
+        assert_eq!(window.severity(&apart), Severity::Fatal);
+        assert!(cases > 10_000, "{cases}");
     }
 }
 
