@@ -57,12 +57,12 @@
 //!   after three), as glibc keeps freed large blocks on a fragmented heap.
 //! - About 0.7 to 9 million messages a second on two threads
 //!   (`benches/drain3_vs_outsidein.sh`, figures in `benches/README.md`):
-//!   on a quiet machine 10x to 11x (OpenSSH), 30x to 43x (HDFS, Spark) and
-//!   151x (BGL) Drain3's rate, less as the load goes; 100x only on BGL,
-//!   and only on a quiet machine. One thread spends about 210 ns of CPU a
-//!   message on HDFS, 180 on BGL, 195 on Spark and 465 on OpenSSH
-//!   (measured at load 3 to 4, so somewhat high); 100x needs about 70 to
-//!   110. A whole raw run of a million lines (file read and regex
+//!   on a quiet machine 10x (OpenSSH), 28x to 41x (HDFS, Spark) and
+//!   153x (BGL) Drain3's rate on messages alone (2026-12-05), less as the
+//!   load goes; 100x only on BGL, and only on a quiet machine. One thread
+//!   spends about 210 ns of CPU a message on HDFS, 180 on BGL, 195 on
+//!   Spark and 465 on OpenSSH (measured at load 3 to 4, so somewhat
+//!   high); 100x needs about 70 to 110. A whole raw run of a million lines (file read and regex
 //!   compiling included, one thread, callgrind) takes 3.8G instructions
 //!   on HDFS, 3.7G on BGL and Spark and 5.9G on OpenSSH, 12%, 7%, 4% and
 //!   9% fewer than before the byte masks, the statistics tables kept from
@@ -86,8 +86,10 @@
 //!   skip masking: 1M, 923k, 624k and 479k distinct messages in a million
 //!   lines of HDFS, OpenSSH, Spark and BGL.
 //! - On raw lines (`outsidein signatures FILE`: format detection and the
-//!   header split of [`crate::logs::messages`] first), 31x to 53x Drain3's
-//!   rate on raw lines on a quiet machine (2026-12-05); the header split
+//!   header split of [`crate::logs::messages`] first), 29x to 52x Drain3's
+//!   rate on raw lines on a quiet machine (2026-12-05: 5.7M, 4.9M, 5.5M
+//!   and 2.5M lines a second for HDFS, BGL, Spark and OpenSSH, where 100x
+//!   needed 14.7M, 12.3M, 19.0M and 4.8M); the header split
 //!   still costs BGL two fifths of its rate (8.9M to 5.2M lines a second),
 //!   and compiling the built-in format regexes is a fixed cost whatever
 //!   the file's size: a 100-line file takes 11.4 ms of CPU on one thread
