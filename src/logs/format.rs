@@ -738,6 +738,13 @@ pub(super) struct TroubleWindow<'a> {
     next: usize,
 }
 
+/// Longest stretch a [`TroubleWindow`] lower-cases and searches whole. A
+/// longer one holds a line longer than framing's blocks (one of 100 MB,
+/// say), whose message is cut at 64 KiB anyway: its messages are searched
+/// alone, so that the copy stays small (a 100 MB syslog line took 87 MB
+/// more at its peak when the whole line was copied).
+const WINDOW_MAX: usize = 1 << 20;
+
 /// Where one of [`TROUBLE_WORDS`] was found in a [`TroubleWindow`].
 #[derive(Clone, Copy)]
 struct Mark {
@@ -763,7 +770,7 @@ impl<'a> TroubleWindow<'a> {
     fn of_slice(&mut self, msg: &str) -> Option<Severity> {
         let start = (msg.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize)?;
         let end = start + msg.len();
-        if end > self.text.len() || self.text.len() > u32::MAX as usize {
+        if end > self.text.len() || self.text.len() > WINDOW_MAX {
             return None;
         }
         if !self.found {
@@ -915,26 +922,56 @@ mod trouble_tests {
     fn trouble_window_as_one_message_at_a_time() {
         let mut lines = crate::logs::corpus::real_lines();
         lines.extend(["TIMED OUT of Memory", "x oOm-KiLl", "", "warn", "Fail"].map(String::from));
-        let text = lines.join("\n");
-        let mut window = TroubleWindow::default();
-        window.reset(&text);
-        let mut at = 0;
-        let mut cases = 0;
-        for l in &lines {
-            let line = &text[at..at + l.len()];
-            at += l.len() + 1;
-            for cut in [0, 1, 5, 12, line.len() / 3, line.len() / 2] {
-                let from = line.floor_char_boundary(cut.min(line.len()));
-                let to = line.floor_char_boundary(line.len().saturating_sub(cut));
-                for msg in [&line[from..], &line[..to.max(from)][from..]] {
-                    assert_eq!(window.severity(msg), infer_severity(msg), "{msg:?}");
-                    cases += 1;
-                }
+        // Stretches of about 64 KiB of whole lines, as framing's blocks.
+        let mut stretches: Vec<&[String]> = Vec::new();
+        let (mut from, mut bytes) = (0, 0);
+        for (i, l) in lines.iter().enumerate() {
+            bytes += l.len() + 1;
+            if bytes >= 64 << 10 || i + 1 == lines.len() {
+                stretches.push(&lines[from..=i]);
+                (from, bytes) = (i + 1, 0);
             }
         }
-        let apart = String::from("a fatal error");
-        assert_eq!(window.severity(&apart), Severity::Fatal);
-        assert!(cases > 10_000, "{cases}");
+        let mut cases = 0;
+        for stretch in &stretches {
+            let text = stretch.join("\n");
+            let mut window = TroubleWindow::default();
+            window.reset(&text);
+            let mut at = 0;
+            for l in stretch.iter() {
+                let line = &text[at..at + l.len()];
+                at += l.len() + 1;
+                for cut in [0, 1, 5, 12, line.len() / 3, line.len() / 2] {
+                    let from = line.floor_char_boundary(cut.min(line.len()));
+                    let to = line.floor_char_boundary(line.len().saturating_sub(cut));
+                    for msg in [&line[from..], &line[..to.max(from)][from..]] {
+                        assert_eq!(window.severity(msg), infer_severity(msg), "{msg:?}");
+                        cases += 1;
+                    }
+                }
+            }
+            assert!(
+                window.found,
+                "{} bytes: the window was not used",
+                text.len()
+            );
+            let apart = String::from("a fatal error");
+            assert_eq!(window.severity(&apart), Severity::Fatal);
+        }
+        assert!(stretches.len() > 10 && cases > 10_000, "{cases}");
+    }
+
+    /// A stretch longer than [`WINDOW_MAX`] (one very long line) is not
+    /// copied: its messages are searched alone.
+    #[test]
+    fn trouble_window_leaves_a_long_line_to_its_message() {
+        let line = format!("{} timed out", "x".repeat(WINDOW_MAX));
+        let mut window = TroubleWindow::default();
+        window.reset(&line);
+        let msg = &line[line.len() - 20..];
+        assert_eq!(window.severity(msg), Severity::Error);
+        assert_eq!(window.severity(&line[..100]), Severity::Info);
+        assert!(!window.found && window.lower.capacity() == 0);
     }
 }
 

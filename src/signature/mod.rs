@@ -242,11 +242,13 @@ pub fn cli(
     let whole = match file.truncated() {
         Some(why) => {
             let end = text.rfind('\n').map_or(0, |i| i + 1);
+            let rest = match text.len() - end {
+                0 => String::new(),
+                n => format!(", the {n} bytes of a line after them are not"),
+            };
             eprintln!(
-                "outsidein: warning: {}: {why}; the lines before the cut are mined, \
-                 the {} bytes of a line after them are not",
-                path.display(),
-                text.len() - end
+                "outsidein: warning: {}: {why}; the lines before the cut are mined{rest}",
+                path.display()
             );
             &text[..end]
         }
