@@ -5,8 +5,9 @@
 //! lines, numbered within the piece. [`super::frame`] cuts files into
 //! pieces, joins the accounts and turns the numbers into the file's.
 
-use super::format::{Format, TroubleWindow};
+use super::format::Format;
 use super::frame::{cut_message, cut_owned, LogFile, RecordRef, MAX_MESSAGE};
+use super::trouble::TroubleWindow;
 use crate::time::{FastTime, TimeCtx, TimeParser};
 use std::borrow::Cow;
 

@@ -67,9 +67,11 @@ mod frame;
 mod json_fast;
 mod multiline;
 mod structured;
+mod trouble;
 
-pub use format::{infer_severity, Fields, Format, FormatDef, FormatError, SampleDef};
+pub use format::{Fields, Format, FormatDef, FormatError, SampleDef};
 pub use frame::{frame, frame_visit, LogFile, Record, RecordRef, CHUNK_BYTES};
+pub use trouble::infer_severity;
 
 use std::borrow::Cow;
 use std::path::Path;
