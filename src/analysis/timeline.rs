@@ -36,8 +36,10 @@ const IMPLAUSIBLE: &str = "its time is implausible for the bundle (before 2000, 
 /// family's files oldest first, then line.
 ///
 /// Also returns, as `path: why`, each file that gives no record although
-/// it may hold log lines: no known format reads it, or it could not be
-/// read (the timeline would otherwise leave it out without a word).
+/// it may hold log lines (no known format reads it, it could not be read,
+/// or it was judged binary) and each log whose lines are not all in the
+/// rows (lines before its first record, lines of NUL bytes alone): the
+/// timeline would otherwise leave them out without a word.
 pub fn timeline(
     path: &Path,
     config: &Config,
@@ -56,6 +58,16 @@ pub fn timeline(
                 it.path,
                 reason.as_deref().unwrap_or("not read")
             )),
+            Parsed::Other {
+                kind: "binary",
+                reason,
+                ..
+            } => Some(format!(
+                "{}: judged binary, not read: {}",
+                it.path,
+                reason.as_deref().unwrap_or("not text")
+            )),
+            Parsed::Log { log, .. } => left_out_lines(&it.path, log),
             _ => None,
         })
         .collect();
@@ -119,4 +131,28 @@ pub fn timeline(
             .then(a.line.cmp(&b.line))
     });
     Ok((rows.into_iter().map(|(_, _, r)| r).collect(), unread))
+}
+
+/// What a log's rows leave out of its lines, as `path: why`: the lines
+/// before its first record, which its format does not read, and the lines
+/// of NUL bytes alone. `None` when every line is in a row.
+fn left_out_lines(path: &str, log: &crate::logs::LogFile) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some((n, l)) = &log.first_unparsed {
+        parts.push(format!(
+            "{} line{} before the first record not read as {} and not in the timeline, \
+             first at line {n}: {l}",
+            log.unparsed,
+            if log.unparsed == 1 { "" } else { "s" },
+            log.format
+        ));
+    }
+    if log.nul_only > 0 {
+        parts.push(format!(
+            "{} line{} of NUL bytes alone not in the timeline",
+            log.nul_only,
+            if log.nul_only == 1 { "" } else { "s" }
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("{path}: {}", parts.join("; ")))
 }

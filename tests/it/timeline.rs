@@ -212,6 +212,43 @@ fn timeline_names_a_file_it_cannot_read() {
     );
 }
 
+/// QA: lines before a file's first record, and a file judged binary, were
+/// left out of the timeline without a word; `analyze` counted them. Both
+/// are named on stderr, with how many lines and the first of them.
+#[test]
+fn timeline_names_lines_and_files_it_leaves_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "garbage first line\nanother junk line\n\
+                Dec  4 10:00:00 web-1 sshd[1]: Accepted password for x\n\
+                Dec  4 10:00:01 web-1 sshd[1]: error: boom\n";
+    std::fs::write(tmp.path().join("lead.log"), text).unwrap();
+    std::fs::write(
+        tmp.path().join("blob.log"),
+        b"\x00\x01\x02bin\x00\xff\x00\n",
+    )
+    .unwrap();
+    let out = run(&["timeline", tmp.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lines: Vec<u64> = rows.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [3, 4]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "outsidein: warning: lead.log: 2 lines before the first record not read as \
+             syslog-rfc3164 and not in the timeline, first at line 1: garbage first line"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("outsidein: warning: blob.log: judged binary, not read: "),
+        "{err}"
+    );
+}
+
 /// QA: V8's abort between two JSON lines sorted after every timed record
 /// of the bundle; it keeps its place after the record before it.
 #[test]
