@@ -44,8 +44,22 @@ impl Severity {
         let w = word
             .trim()
             .trim_matches(|c| c == '[' || c == ']' || c == ':');
-        if let Ok(n) = w.parse::<u32>() {
-            // pino and bunyan numeric levels
+        // pino and bunyan numeric levels; one written as a decimal
+        // (`50.0`, as some JSON encoders write every number) reads as the
+        // whole number at or above it, so that `30.5` is above info.
+        let number = match w.split_once('.') {
+            Some((i, f))
+                if !i.is_empty()
+                    && !f.is_empty()
+                    && (i.bytes().chain(f.bytes())).all(|b| b.is_ascii_digit()) =>
+            {
+                w.parse::<f64>()
+                    .ok()
+                    .map(|x| x.ceil().min(u32::MAX as f64) as u32)
+            }
+            _ => w.parse::<u32>().ok(),
+        };
+        if let Some(n) = number {
             return Some(match n {
                 0..=10 => Severity::Trace,
                 11..=20 => Severity::Debug,
@@ -325,5 +339,19 @@ mod tests {
         assert_eq!(Severity::parse("[Warning]:"), Some(Severity::Warn));
         assert_eq!(Severity::parse("CRIT"), Some(Severity::Fatal));
         assert_eq!(Severity::parse("INFOS"), None);
+    }
+
+    /// QA: a pino level written as a decimal (`50.0`) read as no level,
+    /// so the record fell to info. It reads as the whole number at or
+    /// above it; what is not a plain decimal stays unread.
+    #[test]
+    fn numeric_levels_written_as_decimals() {
+        assert_eq!(Severity::parse("50.0"), Some(Severity::Error));
+        assert_eq!(Severity::parse("30.0"), Some(Severity::Info));
+        assert_eq!(Severity::parse("30.5"), Some(Severity::Warn));
+        assert_eq!(Severity::parse("60.0"), Some(Severity::Fatal));
+        for w in ["1e3", "50.", ".5", "5.0.1", "-50.0", "NaN"] {
+            assert_eq!(Severity::parse(w), None, "{w}");
+        }
     }
 }

@@ -118,11 +118,13 @@ pub(crate) fn syslog_priority(p: u8) -> Severity {
     }
 }
 
-/// `key=value key="quoted value"` pairs; needs a `msg` or `message` key
-/// and a `level` key to count as logfmt.
+/// `key=value key="quoted value"` pairs; needs a `msg` or `message` key,
+/// and a `level` or a time key beside it, to count as logfmt (go-kit and
+/// Prometheus write `ts=... caller=... msg=...` without a level; the
+/// record's severity is then inferred from its words).
 pub(crate) fn logfmt_line(line: &str) -> Option<Fields<'_>> {
     let mut f = Fields::default();
-    let (mut has_msg, mut has_level) = (false, false);
+    let (mut has_msg, mut has_level, mut has_time) = (false, false, false);
     let mut rest = line.trim_start();
     while !rest.is_empty() {
         let eq = rest.find('=')?;
@@ -154,7 +156,10 @@ pub(crate) fn logfmt_line(line: &str) -> Option<Fields<'_>> {
             rest = rest[end..].trim_start();
         }
         match key {
-            "time" | "ts" | "t" | "timestamp" => f.time = Some(Cow::Borrowed(value)),
+            "time" | "ts" | "t" | "timestamp" => {
+                f.time = Some(Cow::Borrowed(value));
+                has_time = true;
+            }
             "level" | "lvl" | "severity" => {
                 f.level = Severity::parse(value);
                 has_level = true;
@@ -170,5 +175,30 @@ pub(crate) fn logfmt_line(line: &str) -> Option<Fields<'_>> {
             _ => {}
         }
     }
-    (has_msg && has_level).then_some(f)
+    (has_msg && (has_level || has_time)).then_some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// QA: a pino level written as a decimal read as no level.
+    #[test]
+    fn json_level_written_as_a_decimal() {
+        let f = json_line(r#"{"level":50.0,"time":1764862509453,"msg":"boom"}"#).unwrap();
+        assert_eq!(f.level, Some(Severity::Error));
+    }
+
+    /// QA: logfmt without `level=` (go-kit, Prometheus) was not logfmt.
+    /// A message with a time beside it is; a message alone is not.
+    #[test]
+    fn logfmt_with_a_time_and_no_level() {
+        let line = r#"ts=2026-12-04T16:18:23.341Z caller=main.go:512 msg="Server is ready to receive web requests.""#;
+        let f = logfmt_line(line).unwrap();
+        assert_eq!(f.time.as_deref(), Some("2026-12-04T16:18:23.341Z"));
+        assert_eq!(f.msg, "Server is ready to receive web requests.");
+        assert_eq!(f.level, None);
+        assert!(logfmt_line(r#"caller=main.go:512 msg="ready""#).is_none());
+        assert!(logfmt_line("level=warn msg=slow").is_some());
+    }
 }
