@@ -238,10 +238,14 @@ pub fn cli(
         .with_context(|| format!("reading messages from {}", path.display()))?;
     let text = file.text();
     // A file cut at the size limit ends inside a line: that part of a
-    // line is left out, not mined as a message of its own.
+    // line is left out, not mined as a message of its own. A cut between
+    // a CRLF's two bytes ends a whole line.
     let whole = match file.truncated() {
         Some(why) => {
-            let end = text.rfind('\n').map_or(0, |i| i + 1);
+            let end = match text.ends_with('\r') {
+                true => text.len(),
+                false => text.rfind('\n').map_or(0, |i| i + 1),
+            };
             let rest = match text.len() - end {
                 0 => String::new(),
                 n => format!(", the {n} bytes of a line after them are not"),

@@ -369,24 +369,54 @@ fn cli_refuses_and_reads_as_analyze_does() {
 /// after them is not (before: it was mined as a message of its own).
 #[test]
 fn cli_mines_whole_lines_of_a_file_cut_at_the_limit() {
+    let text = std::fs::read(sample_api_log()).unwrap();
+    // A limit that falls inside a line.
+    let mut cut = text.len() / 2;
+    while text[cut - 1] == b'\n' {
+        cut += 1;
+    }
+    let recs = signatures_of_gzip_cut_at(&text, cut);
+    let whole = text[..cut].iter().filter(|&&b| b == b'\n').count();
+    assert!(whole > 100, "{whole}");
+    assert_eq!(recs.len(), whole);
+    assert_eq!(recs.last().unwrap()["line"], whole);
+}
+
+/// QA: a cut between the two bytes of a CRLF left out the whole line
+/// before it; that line is whole and is mined.
+#[test]
+fn cli_mines_a_crlf_line_cut_before_its_line_feed() {
+    let text = String::from_utf8(std::fs::read(sample_api_log()).unwrap())
+        .unwrap()
+        .replace('\n', "\r\n")
+        .into_bytes();
+    // The limit falls just after a line's carriage return.
+    let half = text.len() / 2;
+    let cut = half + text[half..].iter().position(|&b| b == b'\r').unwrap() + 1;
+    let recs = signatures_of_gzip_cut_at(&text, cut);
+    let whole = text[..cut].iter().filter(|&&b| b == b'\r').count();
+    assert!(whole > 100, "{whole}");
+    assert_eq!(recs.len(), whole);
+    assert_eq!(recs.last().unwrap()["line"], whole);
+}
+
+fn sample_api_log() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/sample-bundle/sb_shop-demo-01_20261204_162345/logs/app/api-1.log")
+}
+
+/// `signature::cli`'s JSONL records for `text` gzipped and read with a
+/// size limit of `cut` bytes.
+fn signatures_of_gzip_cut_at(text: &[u8], cut: usize) -> Vec<serde_json::Value> {
     use std::io::Write;
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let log =
-        manifest.join("fixtures/sample-bundle/sb_shop-demo-01_20261204_162345/logs/app/api-1.log");
-    let text = std::fs::read(&log).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let gz = dir.path().join("api-1.log.gz");
     let mut enc = flate2::write::GzEncoder::new(
         std::fs::File::create(&gz).unwrap(),
         flate2::Compression::default(),
     );
-    enc.write_all(&text).unwrap();
+    enc.write_all(text).unwrap();
     enc.finish().unwrap();
-    // A limit that falls inside a line.
-    let mut cut = text.len() / 2;
-    while text[cut - 1] == b'\n' {
-        cut += 1;
-    }
     let limits = Limits {
         max_entry_bytes: cut as u64,
         ..Limits::default()
@@ -396,13 +426,9 @@ fn cli_mines_whole_lines_of_a_file_cut_at_the_limit() {
         outsidein::signature::cli(&gz, true, &limits, &mut out).unwrap(),
         0
     );
-    let whole = text[..cut].iter().filter(|&&b| b == b'\n').count();
-    let recs: Vec<serde_json::Value> = String::from_utf8(out)
+    String::from_utf8(out)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert!(whole > 100, "{whole}");
-    assert_eq!(recs.len(), whole);
-    assert_eq!(recs.last().unwrap()["line"], whole);
+        .collect()
 }
