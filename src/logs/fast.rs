@@ -570,6 +570,19 @@ mod tests {
                     assert_eq!(Some(got), f.parse_slow(l), "{}: {l:?}", f.name());
                 }
             }
+            // A JSON line with no message key is `json_line`'s by design
+            // (its message is made from its other members): the JSON rows
+            // of the Postgres dumps in fixtures/ are such lines.
+            let has_message = |l: &str| {
+                f.name() != "json"
+                    || serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(l)
+                        .is_ok_and(|o| {
+                            crate::logs::structured::MSG_KEYS
+                                .iter()
+                                .any(|k| o.get(*k).is_some_and(|v| v.is_string()))
+                        })
+            };
+            let real: Vec<&String> = real.iter().filter(|l| has_message(l)).collect();
             let slow = real.iter().filter(|l| f.parse_slow(l).is_some()).count();
             let quick = real.iter().filter(|l| fast(l).is_some()).count();
             assert!(slow >= 5, "{}: {slow} real lines", f.name());

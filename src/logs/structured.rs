@@ -5,6 +5,10 @@
 //! - Nested time or message keys are read only where a known logger puts
 //!   them (pino's `err.message`, pino-http's `req`/`res`).
 //! - logfmt values with escaped quotes keep their backslashes.
+//! - A JSON line without a text message (no message key, or an object
+//!   there) gets a message made from its other members or that value's
+//!   JSON; such lines are read by `serde_json` into a map, not by the fast
+//!   reader, which costs several times as much per line.
 
 use super::format::Fields;
 use crate::model::Severity;
@@ -57,14 +61,16 @@ pub(crate) fn json_line(line: &str) -> Option<Fields<'static>> {
     }
     let obj: Map<String, Value> = serde_json::from_str(line).ok()?;
     let mut f = Fields::default();
-    if let Some((key, v)) = first(&obj, TIME_KEYS) {
+    let time = first(&obj, TIME_KEYS);
+    if let Some((key, v)) = time {
         f.time = scalar(v);
         if key == "__REALTIME_TIMESTAMP" {
             // journald export: microseconds since the epoch, as a string.
             f.time = f.time.map(|t| Cow::Owned(t.trim().to_string()));
         }
     }
-    if let Some((key, v)) = first(&obj, LEVEL_KEYS) {
+    let level = first(&obj, LEVEL_KEYS);
+    if let Some((key, v)) = level {
         f.level = match (key, v) {
             ("PRIORITY", _) => scalar(v)
                 .and_then(|p| p.parse::<u8>().ok())
@@ -74,9 +80,8 @@ pub(crate) fn json_line(line: &str) -> Option<Fields<'static>> {
             _ => None,
         };
     }
-    let mut msg = first(&obj, MSG_KEYS)
-        .and_then(|(_, v)| scalar(v))
-        .unwrap_or_default();
+    let msg_value = first(&obj, MSG_KEYS);
+    let mut msg = msg_value.and_then(|(_, v)| scalar(v)).unwrap_or_default();
     if let Some(Value::Object(err)) = obj.get("err").or_else(|| obj.get("error")) {
         if let Some(Value::String(em)) = err.get("message") {
             if !msg.contains(em.as_str()) {
@@ -88,8 +93,21 @@ pub(crate) fn json_line(line: &str) -> Option<Fields<'static>> {
             }
         }
     }
+    let host = first(&obj, HOST_KEYS);
+    if msg.is_empty() {
+        msg = match msg_value {
+            // A message that is not text (an object, a list, true) is
+            // its JSON; `null` is no message.
+            Some((_, Value::Null | Value::String(_) | Value::Number(_))) => msg,
+            Some((_, v)) => Cow::Owned(v.to_string()),
+            // No message key (pino's `logger.info({...})`): the other
+            // members as `key=value`, so that the record still says
+            // something and its signature groups by those keys.
+            None => Cow::Owned(members_text(&obj, [time, level, host])),
+        };
+    }
     f.msg = Cow::Owned(msg.trim_end().to_string());
-    f.host = first(&obj, HOST_KEYS).and_then(|(_, v)| scalar(v));
+    f.host = host.and_then(|(_, v)| scalar(v));
     if let Some(Value::Object(req)) = obj.get("req") {
         f.method = req.get("method").and_then(scalar);
         f.path = req.get("url").and_then(scalar);
@@ -105,6 +123,26 @@ pub(crate) fn json_line(line: &str) -> Option<Fields<'static>> {
         .find_map(|k| obj.get(*k))
         .and_then(scalar);
     Some(f)
+}
+
+/// The members of `obj` but the `read` ones (time, level, host) as
+/// `key=value`, space-separated, in the map's order: a text is written
+/// as it is, any other value as its JSON.
+fn members_text(obj: &Map<String, Value>, read: [Option<(&str, &Value)>; 3]) -> String {
+    let read: Vec<&str> = read.iter().flatten().map(|(k, _)| *k).collect();
+    let mut out = String::new();
+    for (k, v) in obj.iter().filter(|(k, _)| !read.contains(&k.as_str())) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(k);
+        out.push('=');
+        match v {
+            Value::String(s) => out.push_str(s),
+            v => out.push_str(&v.to_string()),
+        }
+    }
+    out
 }
 
 pub(crate) fn syslog_priority(p: u8) -> Severity {
@@ -187,6 +225,31 @@ mod tests {
     fn json_level_written_as_a_decimal() {
         let f = json_line(r#"{"level":50.0,"time":1764862509453,"msg":"boom"}"#).unwrap();
         assert_eq!(f.level, Some(Severity::Error));
+    }
+
+    /// QA: a JSON line whose message is not text, or that has no
+    /// message key (pino's `logger.info({orderId})`), got an empty
+    /// message. The first is its JSON; the second, its other members.
+    #[test]
+    fn json_message_not_text_or_missing() {
+        let f = json_line(r#"{"level":30,"time":1764862509453,"msg":{"text":"hi","n":2}}"#);
+        assert_eq!(f.unwrap().msg, r#"{"n":2,"text":"hi"}"#);
+        let line = r#"{"level":40,"time":1764862509453,"pid":7,"hostname":"web-1","orderId":"o-17","retry":{"n":2}}"#;
+        let f = json_line(line).unwrap();
+        assert_eq!(f.msg, r#"orderId=o-17 pid=7 retry={"n":2}"#);
+        assert_eq!(
+            (f.level, f.host.as_deref()),
+            (Some(Severity::Warn), Some("web-1"))
+        );
+        for (line, msg) in [
+            (r#"{"time":1,"msg":null}"#, ""),
+            (r#"{"time":1,"msg":""}"#, ""),
+            (r#"{"time":1,"msg":true}"#, "true"),
+            (r#"{"time":1,"err":{"message":"boom"}}"#, "boom"),
+            (r#"{"time":1}"#, ""),
+        ] {
+            assert_eq!(json_line(line).unwrap().msg, msg, "{line}");
+        }
     }
 
     /// QA: logfmt without `level=` (go-kit, Prometheus) was not logfmt.
