@@ -27,6 +27,7 @@ use crate::time::TimeCtx;
 use jiff::Timestamp;
 use rayon::prelude::*;
 use regex::Regex;
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -408,6 +409,23 @@ fn parse_guarded(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item 
     })
 }
 
+/// Most bytes detection reads to finish a first line longer than the
+/// head (a JSON log of large payloads).
+const LONG_FIRST_LINE: usize = 1 << 20;
+
+/// The text a log format is detected on: the head, or where the head holds
+/// no whole line, the first line read on to its end (up to
+/// [`LONG_FIRST_LINE`] bytes), so that a file of lines longer than the
+/// head is still detected by its lines.
+fn detection_text<'h>(data: &[u8], head: &[u8], head_text: &'h str) -> Cow<'h, str> {
+    if data.len() == head.len() || memchr::memchr(b'\n', head).is_some() {
+        return Cow::Borrowed(head_text);
+    }
+    let upto = data.len().min(LONG_FIRST_LINE);
+    let end = memchr::memchr(b'\n', &data[head.len()..upto]).map_or(upto, |i| head.len() + i);
+    Cow::Owned(String::from_utf8_lossy(&data[..end]).into_owned())
+}
+
 fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
     let data: &[u8] = &e.data;
     let head = &data[..data.len().min(64 * 1024)];
@@ -449,7 +467,10 @@ fn parse_entry(e: &Entry, host: &str, ctx: &TimeCtx, config: &Config) -> Item {
     if may_hold_boot_clue(&e.path) && boot_time::clue(&e.path, &head_text, ctx).is_some() {
         return item(other("boot_time", "parsed", None));
     }
-    match config.registry.detect(&head_text) {
+    match config
+        .registry
+        .detect(&detection_text(data, head, &head_text))
+    {
         Some(d) if config.registry.get(d.index).is_fallback() && is_document(&e.path) => {
             let reason = "a document or table by its name (csv, md, license, checksums), not a log";
             item(other("document", "skipped", Some(reason.into())))

@@ -28,9 +28,10 @@
 //! - A runtime's dump is one record however long it is (see
 //!   `multiline.rs`), so a goroutine dump of thousands of goroutines is
 //!   cut at the 64 KiB message bound, and the file is marked partial.
-//! - Detection reads the whole lines of a file's first 64 KiB: a file
-//!   whose first line is longer than that (a JSON log of large payloads)
-//!   gets no format and is reported as unread, with its first line.
+//! - `analyze` and `timeline` detect a file's format on the whole lines
+//!   of its first 64 KiB, or on its first line alone where that is longer
+//!   (a JSON log of large payloads), read up to 1 MiB: a file whose first
+//!   line is longer than that gets no format and is reported as unread.
 //! - dmesg's seconds since boot get no time here; the analysis puts them
 //!   on the wall clock once the bundle's boot time is known
 //!   (`crate::time::boot`).

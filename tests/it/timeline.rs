@@ -249,6 +249,53 @@ fn timeline_names_lines_and_files_it_leaves_out() {
     );
 }
 
+/// QA: a JSON log whose lines are all longer than the 64 KiB that
+/// detection sampled got no format. Detection reads the first line to
+/// its end.
+#[test]
+fn a_log_of_lines_longer_than_the_sample_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("payloads.log");
+    let text: String = (0..3)
+        .map(|i| {
+            format!(
+                "{{\"level\":50,\"time\":\"2026-12-04T16:18:2{i}.341Z\",\"msg\":\"upload {i} failed\",\"body\":\"{}\"}}\n",
+                "x".repeat(70_000)
+            )
+        })
+        .collect();
+    std::fs::write(&f, text).unwrap();
+    let out = run(&["timeline", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["format"].as_str().unwrap(),
+                r["severity"].as_str().unwrap(),
+                r["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("json", "error", "upload 0 failed"),
+            ("json", "error", "upload 1 failed"),
+            ("json", "error", "upload 2 failed")
+        ]
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// QA: V8's abort between two JSON lines sorted after every timed record
 /// of the bundle; it keeps its place after the record before it.
 #[test]
