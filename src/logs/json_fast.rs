@@ -287,18 +287,21 @@ impl<'a> Keyed<'a> {
         self.vals[slot] = value;
     }
 
-    /// The first slot of `from..to` that holds a value, and the value.
-    fn first(&self, from: usize, to: usize) -> Option<(usize, &Leaf<'a>)> {
+    /// The first slot of `from..to` that holds a value, and the value,
+    /// taken out (moved rather than copied: the fields are made of the
+    /// values once, after the line is read).
+    fn take_first(&mut self, from: usize, to: usize) -> Option<(usize, Leaf<'a>)> {
         let among = self.set & ((1u64 << to) - 1) & !((1u64 << from) - 1);
         (among != 0).then(|| {
             let i = among.trailing_zeros() as usize;
-            (i, &self.vals[i])
+            self.set &= !(1 << i);
+            (i, std::mem::take(&mut self.vals[i]))
         })
     }
 
-    /// The value in `slot`, [`Leaf::Missing`] where there is none.
-    fn get(&self, slot: usize) -> &Leaf<'a> {
-        &self.vals[slot]
+    /// Whether `slot` holds a value.
+    fn has(&self, slot: usize) -> bool {
+        self.set & (1 << slot) != 0
     }
 }
 
@@ -364,9 +367,9 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for KeyedSeed<'_, 'a> {
 }
 
 /// A scalar as [`scalar`] gives it: a string, or a number's text.
-fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
+fn leaf_scalar(v: Leaf<'_>) -> Option<Cow<'_, str>> {
     match v {
-        Leaf::Str(s) => Some(s.clone()),
+        Leaf::Str(s) => Some(s),
         Leaf::Num(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
@@ -396,9 +399,8 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
         serde::de::DeserializeSeed::deserialize(KeyedSeed(&mut keyed), &mut de).ok()?;
         de.end().ok()?;
     }
-    let first = |from: usize, to: usize| keyed.first(from, to);
     let mut f = Fields::default();
-    if let Some((i, t)) = first(T0, L0) {
+    if let Some((i, t)) = keyed.take_first(T0, L0) {
         f.time = leaf_scalar(t);
         if TIME_KEYS[i - T0] == "__REALTIME_TIMESTAMP" {
             f.time = f.time.map(|t| match t {
@@ -407,25 +409,30 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
             });
         }
     }
-    if let Some((i, l)) = first(L0, M0) {
+    if let Some((i, l)) = keyed.take_first(L0, M0) {
         f.level = match (LEVEL_KEYS[i - L0], l) {
-            ("PRIORITY", _) => leaf_scalar(l)
+            ("PRIORITY", l) => leaf_scalar(l)
                 .and_then(|p| p.parse::<u8>().ok())
                 .map(syslog_priority),
             (_, Leaf::Num(n)) => match n.as_u64() {
-                Some(u) => Severity::parse(itoa(u, &mut [0; 20])),
+                // The digits as `Severity::parse` reads them.
+                Some(u) => match u32::try_from(u) {
+                    Ok(u) => Some(Severity::from_number(u)),
+                    Err(_) => Severity::parse(itoa(u, &mut [0; 20])),
+                },
                 None => Severity::parse(&n.to_string()),
             },
-            (_, Leaf::Str(s)) => Severity::parse(s),
+            (_, Leaf::Str(s)) => Severity::parse(&s),
             _ => None,
         };
     }
-    let mut msg = first(M0, H0)
+    let mut msg = keyed
+        .take_first(M0, H0)
         .and_then(|(_, m)| leaf_scalar(m))
         .unwrap_or_default();
-    let err = match keyed.get(X0) {
-        Leaf::Missing => &keyed.objs[1],
-        _ => &keyed.objs[0],
+    let err = match keyed.has(X0) {
+        false => &keyed.objs[1],
+        true => &keyed.objs[0],
     };
     if let Some(Inner {
         message: Leaf::Str(em),
@@ -444,10 +451,10 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
         Cow::Borrowed(m) => Cow::Borrowed(m.trim_end()),
         Cow::Owned(m) => Cow::Owned(m.trim_end().to_string()),
     };
-    f.host = first(H0, X0).and_then(|(_, h)| leaf_scalar(h));
-    if let Some(req) = &keyed.objs[2] {
-        f.method = leaf_scalar(&req.method);
-        f.path = leaf_scalar(&req.url);
+    f.host = keyed.take_first(H0, X0).and_then(|(_, h)| leaf_scalar(h));
+    if let Some(req) = keyed.objs[2].take() {
+        f.method = leaf_scalar(req.method);
+        f.path = leaf_scalar(req.url);
     }
     if let Some(res) = &keyed.objs[3] {
         f.status = match &res.status_code {
@@ -455,7 +462,9 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
             _ => None,
         };
     }
-    f.proc = first(X0 + 4, SLOTS).and_then(|(_, p)| leaf_scalar(p));
+    f.proc = keyed
+        .take_first(X0 + 4, SLOTS)
+        .and_then(|(_, p)| leaf_scalar(p));
     Some(f)
 }
 

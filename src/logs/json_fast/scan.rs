@@ -225,14 +225,12 @@ impl<'a> Scan<'a> {
         match self.peek()? {
             b'"' => self.string().map(Leaf::Str),
             b'-' | b'0'..=b'9' => {
-                let text = self.number()?;
-                // Up to 19 digits, no sign, no fraction: a u64, as
-                // serde_json reads it, without its parser.
-                if text.len() < 20 && text.bytes().all(|c| c.is_ascii_digit()) {
-                    let n = text.bytes().fold(0u64, |n, c| n * 10 + u64::from(c - b'0'));
+                let start = self.i;
+                if let Some(n) = self.plain_integer() {
                     return Some(Leaf::Num(n.into()));
                 }
-                text.parse().ok().map(Leaf::Num)
+                self.number()?;
+                self.text(start, self.i).parse().ok().map(Leaf::Num)
             }
             _ => self.skip(depth).map(|_| Leaf::Other),
         }
@@ -242,7 +240,7 @@ impl<'a> Scan<'a> {
     fn skip(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
             b'"' => self.skip_string(),
-            b'-' | b'0'..=b'9' => self.number().map(|_| ()),
+            b'-' | b'0'..=b'9' => self.number(),
             b'{' => self.object(depth, Keep::Nothing),
             b'[' => {
                 if depth > SCAN_DEPTH {
@@ -273,11 +271,36 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`: its text; an exponent is left to
-    /// serde_json (which refuses one out of range).
+    /// Up to 19 digits at `self.i`, no sign, no fraction, no exponent
+    /// (most numbers of a log line): their value, a u64 as serde_json
+    /// reads it, without its parser; `None`, `self.i` unmoved, for any
+    /// other number, and for a `0` followed by a digit (which
+    /// [`Self::number`] refuses).
+    #[inline(always)]
+    fn plain_integer(&mut self) -> Option<u64> {
+        let rest = &self.b[self.i..];
+        let mut n = 0u64;
+        let mut len = 0;
+        while let Some(&c) = rest.get(len) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            n = n.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+            len += 1;
+        }
+        let plain = (1..20).contains(&len)
+            && (rest[0] != b'0' || len == 1)
+            && !matches!(rest.get(len), Some(b'.' | b'e' | b'E'));
+        plain.then(|| {
+            self.i += len;
+            n
+        })
+    }
+
+    /// Passes over `-?(0|[1-9][0-9]*)(\.[0-9]+)?`; an exponent is left
+    /// to serde_json (which refuses one out of range).
     #[inline]
-    fn number(&mut self) -> Option<&'a str> {
-        let start = self.i;
+    fn number(&mut self) -> Option<()> {
         self.expect(b'-');
         let digits = |sc: &mut Self| {
             let from = sc.i;
@@ -299,7 +322,20 @@ impl<'a> Scan<'a> {
         if matches!(self.peek(), Some(b'e' | b'E')) {
             return None;
         }
-        Some(&self.s[start..self.i])
+        Some(())
+    }
+
+    /// `self.s[from..to]`, for ends next to ASCII bytes the scanner found
+    /// (quotes, a number's first byte and the byte after it): `&s[..]`
+    /// checks both for a character's boundary out of line, a call for
+    /// every string of a line.
+    #[inline(always)]
+    fn text(&self, from: usize, to: usize) -> &'a str {
+        debug_assert!(from <= to && self.s.is_char_boundary(from) && self.s.is_char_boundary(to));
+        // SAFETY: every caller gives `from <= to <= self.s.len()`, each
+        // just after or at an ASCII byte of `self.s` (or at its end), so
+        // at a character's boundary.
+        unsafe { self.s.get_unchecked(from..to) }
     }
 
     /// A string at `self.i`: borrowed, or owned where it has escapes; a
@@ -311,13 +347,13 @@ impl<'a> Scan<'a> {
         if let Some(q) = &self.quotes {
             let at = q.next(from)?;
             self.i = at + 1;
-            return Some(Cow::Borrowed(&self.s[from..at]));
+            return Some(Cow::Borrowed(self.text(from, at)));
         }
         let at = stop_at(self.b, from)?;
         if self.b[at] == b'"' {
             // No escape (most strings): borrowed at once.
             self.i = at + 1;
-            return Some(Cow::Borrowed(&self.s[from..at]));
+            return Some(Cow::Borrowed(self.text(from, at)));
         }
         self.escaped_string()
     }
