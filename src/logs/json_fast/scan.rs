@@ -131,7 +131,12 @@ impl<'a> Scan<'a> {
 
     #[inline(always)]
     fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        while let Some(&c) = self.b.get(self.i) {
+            // JSON's white space is at most a space: one comparison for
+            // the bytes that end it (all of them, in most logs).
+            if c > b' ' || !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+                break;
+            }
             self.i += 1;
         }
     }
@@ -203,16 +208,10 @@ impl<'a> Scan<'a> {
                 Some(slot) => keyed.put(slot, self.value(depth)?),
                 None => self.skip(depth)?,
             },
-            Keep::Inner(inner) => {
-                let kept = match key {
-                    "message" => &mut inner.message,
-                    "method" => &mut inner.method,
-                    "url" => &mut inner.url,
-                    "statusCode" => &mut inner.status_code,
-                    _ => return self.skip(depth),
-                };
-                *kept = self.value(depth)?;
-            }
+            Keep::Inner(inner) => match inner.slot(key) {
+                Some(kept) => *kept = self.value(depth)?,
+                None => self.skip(depth)?,
+            },
             Keep::Nothing => self.skip(depth)?,
         }
         Some(())
