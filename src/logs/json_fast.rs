@@ -72,7 +72,8 @@ impl<'a> Inner<'a> {
             10 => ("statusCode", &mut self.status_code),
             _ => return None,
         };
-        same_bytes(name.as_bytes(), key.as_bytes()).then_some(kept)
+        (name.len() == key.len() && key_words(name.as_bytes()) == key_words(key.as_bytes()))
+            .then_some(kept)
     }
 }
 
@@ -209,10 +210,20 @@ const fn slot_hash(len: usize, first: u8, last: u8) -> usize {
     (len.wrapping_mul(14) + first as usize * 9 + last as usize) & (TABLE - 1)
 }
 
+/// A key [`json_line`] reads, in [`SLOT_TABLE`]: its length, its bytes
+/// as [`key_words`] gives them (kept here, so that finding a key loads
+/// no bytes of the table's through a pointer) and its slot.
+#[derive(Clone, Copy)]
+struct SlotKey {
+    key: &'static str,
+    words: (u64, u64),
+    slot: usize,
+}
+
 /// The keys [`json_line`] reads with their slots, at their
 /// [`slot_hash`]: a key is found by one look-up and one comparison, and
 /// most keys that are not read (pino's `pid`, `port`) by the look-up.
-static SLOT_TABLE: [Option<(&str, usize)>; TABLE] = {
+static SLOT_TABLE: [Option<SlotKey>; TABLE] = {
     let lists: [(usize, &[&str]); 5] = [
         (T0, TIME_KEYS),
         (L0, LEVEL_KEYS),
@@ -220,7 +231,7 @@ static SLOT_TABLE: [Option<(&str, usize)>; TABLE] = {
         (H0, HOST_KEYS),
         (X0, &OTHER_KEYS),
     ];
-    let mut table: [Option<(&str, usize)>; TABLE] = [None; TABLE];
+    let mut table: [Option<SlotKey>; TABLE] = [None; TABLE];
     let mut l = 0;
     while l < lists.len() {
         let (at, keys) = lists[l];
@@ -229,7 +240,11 @@ static SLOT_TABLE: [Option<(&str, usize)>; TABLE] = {
             let k = keys[i].as_bytes();
             let h = slot_hash(k.len(), k[0], k[k.len() - 1]);
             assert!(table[h].is_none(), "two keys share a slot hash");
-            table[h] = Some((keys[i], at + i));
+            table[h] = Some(SlotKey {
+                key: keys[i],
+                words: key_words_const(k),
+                slot: at + i,
+            });
             i += 1;
         }
         l += 1;
@@ -238,35 +253,67 @@ static SLOT_TABLE: [Option<(&str, usize)>; TABLE] = {
 };
 
 /// The slot of a key [`json_line`] reads.
-#[inline]
+#[inline(always)]
 fn slot(key: &str) -> Option<usize> {
     let b = key.as_bytes();
     let (first, last) = (*b.first()?, *b.last()?);
-    let (k, slot) = SLOT_TABLE[slot_hash(b.len(), first, last)]?;
-    same_bytes(k.as_bytes(), b).then_some(slot)
+    let k = SLOT_TABLE[slot_hash(b.len(), first, last)]?;
+    let same = k.key.len() == b.len()
+        && k.words == key_words(b)
+        && (b.len() <= 16 || k.key.as_bytes() == b);
+    same.then_some(k.slot)
 }
 
-/// `a == b` by a few word loads: the keys are short, where `==` on slices
-/// calls memcmp. Two words that overlap cover up to twice their size;
-/// three bytes at most are compared one by one (`msg`, `req`, `res`).
+/// The bytes of a key (of at least one byte) as two words, equal for two
+/// keys of the same length up to 16 bytes only where their bytes are:
+/// up to three bytes, the first, middle and last; up to eight, the first
+/// four and the last four; then the first eight and the last eight (two
+/// words that overlap cover up to twice their size). Loaded a word at a
+/// time: the keys are short, where `==` on slices calls memcmp.
 #[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    fn u32_at(s: &[u8], at: usize) -> u32 {
-        u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes"))
+fn key_words(k: &[u8]) -> (u64, u64) {
+    fn u32_at(s: &[u8], at: usize) -> u64 {
+        u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes")).into()
     }
     fn u64_at(s: &[u8], at: usize) -> u64 {
         u64::from_le_bytes(s[at..at + 8].try_into().expect("eight bytes"))
     }
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
+    let n = k.len();
     match n {
-        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        4..=8 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
-        9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
-        _ => a.iter().zip(b).all(|(x, y)| x == y),
+        0..=3 => (three(k), 0),
+        4..=8 => (u32_at(k, 0) | u32_at(k, n - 4) << 32, 0),
+        _ => (u64_at(k, 0), u64_at(k, n - 8)),
     }
+}
+
+/// [`key_words`] at compile time, byte by byte.
+const fn key_words_const(k: &[u8]) -> (u64, u64) {
+    const fn le(k: &[u8], at: usize, len: usize) -> u64 {
+        let mut w = 0;
+        let mut i = 0;
+        while i < len {
+            w |= (k[at + i] as u64) << (8 * i);
+            i += 1;
+        }
+        w
+    }
+    let n = k.len();
+    match n {
+        0..=3 => (three(k), 0),
+        4..=8 => (le(k, 0, 4) | le(k, n - 4, 4) << 32, 0),
+        _ => (le(k, 0, 8), le(k, n - 8, 8)),
+    }
+}
+
+/// The first, middle and last bytes of a key of one to three bytes (all
+/// of its bytes) in one word; 0 for none.
+#[inline(always)]
+const fn three(k: &[u8]) -> u64 {
+    let n = k.len();
+    if n == 0 {
+        return 0;
+    }
+    k[0] as u64 | (k[n / 2] as u64) << 8 | (k[n - 1] as u64) << 16
 }
 
 /// The values of the keys [`json_line`] reads, by [`slot`]; the objects
