@@ -167,16 +167,17 @@ impl Quotes {
 const SCAN_DEPTH: usize = 64;
 
 impl<'a> Scan<'a> {
+    /// A scanner of `s`, its quotes not found yet ([`Self::top`] finds
+    /// them, in place: a scanner returned with them was copied whole).
+    #[inline(always)]
     pub(super) fn new(s: &'a str) -> Self {
-        let mut scan = Scan {
+        Scan {
             s,
             b: s.as_bytes(),
             i: 0,
             quotes: Quotes::new(),
             ahead: false,
-        };
-        scan.ahead = scan.quotes.find(s.as_bytes());
-        scan
+        }
     }
 
     #[inline(always)]
@@ -201,8 +202,16 @@ impl<'a> Scan<'a> {
         (self.peek() == Some(c)).then(|| self.i += 1)
     }
 
+    /// Whether every value read was borrowed from the line or is a
+    /// number (owning no memory): so on the path of the quotes found
+    /// ahead, which reads strings without escapes only.
+    pub(super) fn borrowed_only(&self) -> bool {
+        self.ahead
+    }
+
     /// The whole line: one object, then nothing.
     pub(super) fn top(&mut self, keyed: &mut Keyed<'a>) -> Option<()> {
+        self.ahead = self.quotes.find(self.b);
         self.ws();
         self.object(0, Keep::Top(keyed))?;
         self.ws();
@@ -249,13 +258,15 @@ impl<'a> Scan<'a> {
             Keep::Top(keyed) => match slot(key) {
                 // The last of a repeated key wins, as in `serde_json::Map`.
                 Some(slot) if (X0..X0 + 4).contains(&slot) => {
-                    keyed.objs[slot - X0] = None;
+                    let obj = &mut keyed.objs[slot - X0];
                     let value = if self.peek() == Some(b'{') {
-                        let mut inner = Inner::default();
-                        self.object(depth, Keep::Inner(&mut inner))?;
-                        keyed.objs[slot - X0] = Some(inner);
+                        // Read in place (a line the scanner leaves is read
+                        // again from the start).
+                        let inner = obj.insert(Inner::default());
+                        self.object(depth, Keep::Inner(inner))?;
                         Leaf::Other
                     } else {
+                        *obj = None;
                         self.value(depth)?
                     };
                     keyed.put(slot, value);
