@@ -8,17 +8,21 @@
 //! - A string with a `\u` escape or a number with an exponent goes the
 //!   slower serde path.
 //! - Strings end at the line's quotes found ahead, 16 bytes at a time,
-//!   only on x86_64 and for lines of at most 1 KiB without a backslash or
-//!   a control character; other lines find each string's end eight bytes
-//!   at a time. The scanner (keys looked up included) is still about half
-//!   of a pino file's CPU time (perf, 2026-12-05), spread over every
-//!   member of a line: the two 140 MB pino files of
-//!   `benches/ingest_vs_rg_lnav.sh` take 0.46 CPU seconds on one thread
-//!   (0.51 before the key table and the slots kept as bits, 0.55 before
-//!   the quotes were found ahead; 09:15 UTC, load 6 to 8); `rg -j1 -c ''`
-//!   0.07 (task-clock). At 11:00 to 11:45 UTC (load 7 to 12) each file
-//!   took 232 to 243 ms on one thread, about 25 of them a process's fixed
-//!   cost (least of 5).
+//!   and taken in order, only on x86_64 and for lines of at most 1 KiB
+//!   without a backslash or a control character; other lines find each
+//!   string's end eight bytes at a time. The scanner (quotes found and
+//!   keys looked up included) is still about half of a pino file's CPU
+//!   time (perf, 2026-12-05 14:05 UTC), spread over every member of a
+//!   line: each of the two 140 MB pino files of
+//!   `benches/ingest_vs_rg_lnav.sh` takes 160 and 166 ms on one thread
+//!   (task-clock, least of 5, 14:10 UTC, load 8), about 9 of them a
+//!   process's fixed cost, against 211 and 214 before numbers were read
+//!   in one pass, quotes taken in order and the values read left
+//!   undropped (4,980 instructions a line against 6,565, callgrind);
+//!   `rg -j1 -c ''` takes 37 ms for each (14:07 UTC, load 8).
+//! - The ISO time of each pino line is read whole by the framer's time
+//!   reader (`chunk::LastTime`, `time::fast`): about 8% of a pino file's
+//!   time (perf, 14:05 UTC); no memo of its text up to the second yet.
 //! - A first stage as simdjson's (each 64-byte word of the line classed
 //!   by AVX-512, its tokens kept as bits, then the grammar walked token
 //!   by token) was tried on 2026-12-05 and cost as much as this scanner
