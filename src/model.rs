@@ -38,6 +38,19 @@ impl Severity {
         }
     }
 
+    /// A pino or bunyan numeric level, as [`Severity::parse`] reads its
+    /// digits.
+    pub fn from_number(n: u32) -> Severity {
+        match n {
+            0..=10 => Severity::Trace,
+            11..=20 => Severity::Debug,
+            21..=30 => Severity::Info,
+            31..=40 => Severity::Warn,
+            41..=50 => Severity::Error,
+            _ => Severity::Fatal,
+        }
+    }
+
     /// [`Severity::parse`] by the general path: trimmed, numbers,
     /// Redis's marks, then words in any case.
     fn parse_any(word: &str) -> Option<Severity> {
@@ -60,14 +73,7 @@ impl Severity {
             _ => w.parse::<u32>().ok(),
         };
         if let Some(n) = number {
-            return Some(match n {
-                0..=10 => Severity::Trace,
-                11..=20 => Severity::Debug,
-                21..=30 => Severity::Info,
-                31..=40 => Severity::Warn,
-                41..=50 => Severity::Error,
-                _ => Severity::Fatal,
-            });
+            return Some(Severity::from_number(n));
         }
         // Redis marks levels with one character.
         match w {

@@ -8,17 +8,21 @@
 //! - A string with a `\u` escape or a number with an exponent goes the
 //!   slower serde path.
 //! - Strings end at the line's quotes found ahead, 16 bytes at a time,
-//!   only on x86_64 and for lines of at most 1 KiB without a backslash or
-//!   a control character; other lines find each string's end eight bytes
-//!   at a time. The scanner (keys looked up included) is still about half
-//!   of a pino file's CPU time (perf, 2026-12-05), spread over every
-//!   member of a line: the two 140 MB pino files of
-//!   `benches/ingest_vs_rg_lnav.sh` take 0.46 CPU seconds on one thread
-//!   (0.51 before the key table and the slots kept as bits, 0.55 before
-//!   the quotes were found ahead; 09:15 UTC, load 6 to 8); `rg -j1 -c ''`
-//!   0.07 (task-clock). At 11:00 to 11:45 UTC (load 7 to 12) each file
-//!   took 232 to 243 ms on one thread, about 25 of them a process's fixed
-//!   cost (least of 5).
+//!   and taken in order, only on x86_64 and for lines of at most 1 KiB
+//!   without a backslash or a control character; other lines find each
+//!   string's end eight bytes at a time. The scanner (quotes found and
+//!   keys looked up included) is still about half of a pino file's CPU
+//!   time (perf, 2026-12-05 14:05 UTC), spread over every member of a
+//!   line: each of the two 140 MB pino files of
+//!   `benches/ingest_vs_rg_lnav.sh` takes 160 and 166 ms on one thread
+//!   (task-clock, least of 5, 14:10 UTC, load 8), about 9 of them a
+//!   process's fixed cost, against 211 and 214 before numbers were read
+//!   in one pass, quotes taken in order and the values read left
+//!   undropped (4,980 instructions a line against 6,565, callgrind);
+//!   `rg -j1 -c ''` takes 37 ms for each (14:07 UTC, load 8).
+//! - The ISO time of each pino line is read whole by the framer's time
+//!   reader (`chunk::LastTime`, `time::fast`): about 8% of a pino file's
+//!   time (perf, 14:05 UTC); no memo of its text up to the second yet.
 //! - A first stage as simdjson's (each 64-byte word of the line classed
 //!   by AVX-512, its tokens kept as bits, then the grammar walked token
 //!   by token) was tried on 2026-12-05 and cost as much as this scanner
@@ -58,6 +62,23 @@ struct Inner<'a> {
     method: Leaf<'a>,
     url: Leaf<'a>,
     status_code: Leaf<'a>,
+}
+
+impl<'a> Inner<'a> {
+    /// Where the value of inner key `key` is kept, if it is: the keys
+    /// have four lengths, so one comparison tells.
+    #[inline(always)]
+    fn slot(&mut self, key: &str) -> Option<&mut Leaf<'a>> {
+        let (name, kept) = match key.len() {
+            3 => ("url", &mut self.url),
+            6 => ("method", &mut self.method),
+            7 => ("message", &mut self.message),
+            10 => ("statusCode", &mut self.status_code),
+            _ => return None,
+        };
+        (name.len() == key.len() && key_words(name.as_bytes()) == key_words(key.as_bytes()))
+            .then_some(kept)
+    }
 }
 
 /// A value inside an object: as [`Val`], without looking further in.
@@ -130,12 +151,8 @@ impl<'de> serde::de::Visitor<'de> for ValVisitor {
                 continue;
             }
             // The last of a repeated key wins, as in `serde_json::Map`.
-            match key.as_ref() {
-                "message" => inner.message = value,
-                "method" => inner.method = value,
-                "url" => inner.url = value,
-                "statusCode" => inner.status_code = value,
-                _ => {}
+            if let Some(kept) = inner.slot(&key) {
+                *kept = value;
             }
         }
         Ok(if self.deep {
@@ -197,10 +214,20 @@ const fn slot_hash(len: usize, first: u8, last: u8) -> usize {
     (len.wrapping_mul(14) + first as usize * 9 + last as usize) & (TABLE - 1)
 }
 
+/// A key [`json_line`] reads, in [`SLOT_TABLE`]: its length, its bytes
+/// as [`key_words`] gives them (kept here, so that finding a key loads
+/// no bytes of the table's through a pointer) and its slot.
+#[derive(Clone, Copy)]
+struct SlotKey {
+    key: &'static str,
+    words: (u64, u64),
+    slot: usize,
+}
+
 /// The keys [`json_line`] reads with their slots, at their
 /// [`slot_hash`]: a key is found by one look-up and one comparison, and
 /// most keys that are not read (pino's `pid`, `port`) by the look-up.
-static SLOT_TABLE: [Option<(&str, usize)>; TABLE] = {
+static SLOT_TABLE: [Option<SlotKey>; TABLE] = {
     let lists: [(usize, &[&str]); 5] = [
         (T0, TIME_KEYS),
         (L0, LEVEL_KEYS),
@@ -208,7 +235,7 @@ static SLOT_TABLE: [Option<(&str, usize)>; TABLE] = {
         (H0, HOST_KEYS),
         (X0, &OTHER_KEYS),
     ];
-    let mut table: [Option<(&str, usize)>; TABLE] = [None; TABLE];
+    let mut table: [Option<SlotKey>; TABLE] = [None; TABLE];
     let mut l = 0;
     while l < lists.len() {
         let (at, keys) = lists[l];
@@ -217,7 +244,11 @@ static SLOT_TABLE: [Option<(&str, usize)>; TABLE] = {
             let k = keys[i].as_bytes();
             let h = slot_hash(k.len(), k[0], k[k.len() - 1]);
             assert!(table[h].is_none(), "two keys share a slot hash");
-            table[h] = Some((keys[i], at + i));
+            table[h] = Some(SlotKey {
+                key: keys[i],
+                words: key_words_const(k),
+                slot: at + i,
+            });
             i += 1;
         }
         l += 1;
@@ -226,33 +257,67 @@ static SLOT_TABLE: [Option<(&str, usize)>; TABLE] = {
 };
 
 /// The slot of a key [`json_line`] reads.
-#[inline]
+#[inline(always)]
 fn slot(key: &str) -> Option<usize> {
     let b = key.as_bytes();
     let (first, last) = (*b.first()?, *b.last()?);
-    let (k, slot) = SLOT_TABLE[slot_hash(b.len(), first, last)]?;
-    same_bytes(k.as_bytes(), b).then_some(slot)
+    let k = SLOT_TABLE[slot_hash(b.len(), first, last)]?;
+    let same = k.key.len() == b.len()
+        && k.words == key_words(b)
+        && (b.len() <= 16 || k.key.as_bytes() == b);
+    same.then_some(k.slot)
 }
 
-/// `a == b` by a few word loads: the keys are short, where `==` on slices
-/// calls memcmp. Two words that overlap cover up to twice their size.
+/// The bytes of a key (of at least one byte) as two words, equal for two
+/// keys of the same length up to 16 bytes only where their bytes are:
+/// up to three bytes, the first, middle and last; up to eight, the first
+/// four and the last four; then the first eight and the last eight (two
+/// words that overlap cover up to twice their size). Loaded a word at a
+/// time: the keys are short, where `==` on slices calls memcmp.
 #[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    fn u32_at(s: &[u8], at: usize) -> u32 {
-        u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes"))
+fn key_words(k: &[u8]) -> (u64, u64) {
+    fn u32_at(s: &[u8], at: usize) -> u64 {
+        u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes")).into()
     }
     fn u64_at(s: &[u8], at: usize) -> u64 {
         u64::from_le_bytes(s[at..at + 8].try_into().expect("eight bytes"))
     }
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
+    let n = k.len();
     match n {
-        4..=8 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
-        9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
-        _ => a.iter().zip(b).all(|(x, y)| x == y),
+        0..=3 => (three(k), 0),
+        4..=8 => (u32_at(k, 0) | u32_at(k, n - 4) << 32, 0),
+        _ => (u64_at(k, 0), u64_at(k, n - 8)),
     }
+}
+
+/// [`key_words`] at compile time, byte by byte.
+const fn key_words_const(k: &[u8]) -> (u64, u64) {
+    const fn le(k: &[u8], at: usize, len: usize) -> u64 {
+        let mut w = 0;
+        let mut i = 0;
+        while i < len {
+            w |= (k[at + i] as u64) << (8 * i);
+            i += 1;
+        }
+        w
+    }
+    let n = k.len();
+    match n {
+        0..=3 => (three(k), 0),
+        4..=8 => (le(k, 0, 4) | le(k, n - 4, 4) << 32, 0),
+        _ => (le(k, 0, 8), le(k, n - 8, 8)),
+    }
+}
+
+/// The first, middle and last bytes of a key of one to three bytes (all
+/// of its bytes) in one word; 0 for none.
+#[inline(always)]
+const fn three(k: &[u8]) -> u64 {
+    let n = k.len();
+    if n == 0 {
+        return 0;
+    }
+    k[0] as u64 | (k[n / 2] as u64) << 8 | (k[n - 1] as u64) << 16
 }
 
 /// The values of the keys [`json_line`] reads, by [`slot`]; the objects
@@ -296,9 +361,9 @@ impl<'a> Keyed<'a> {
         })
     }
 
-    /// The value in `slot`, [`Leaf::Missing`] where there is none.
-    fn get(&self, slot: usize) -> &Leaf<'a> {
-        &self.vals[slot]
+    /// Whether `slot` holds a value.
+    fn has(&self, slot: usize) -> bool {
+        self.set & (1 << slot) != 0
     }
 }
 
@@ -363,7 +428,11 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for KeyedSeed<'_, 'a> {
     }
 }
 
-/// A scalar as [`scalar`] gives it: a string, or a number's text.
+/// A scalar as [`scalar`] gives it: a string, or a number's text. Read
+/// in place: a value moved out of [`Keyed`] and read at once stalled on
+/// the copy (a store not forwarded to the load that reads it whole: 7%
+/// of a pino file's time, perf).
+#[inline]
 fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
     match v {
         Leaf::Str(s) => Some(s.clone()),
@@ -381,8 +450,16 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
     if !line.starts_with('{') {
         return None;
     }
-    let mut keyed = Keyed::new();
-    if Scan::new(line).top(&mut keyed).is_none() {
+    let mut keyed = std::mem::ManuallyDrop::new(Keyed::new());
+    let mut scan = Scan::new(line);
+    let scanned = scan.top(&mut keyed).is_some();
+    if scanned && scan.borrowed_only() {
+        // Not dropped: nothing read there owns memory, and dropping each
+        // value only to find that was 2% to 3% of a pino file's time.
+        return fields(&keyed);
+    }
+    let mut keyed = std::mem::ManuallyDrop::into_inner(keyed);
+    if !scanned {
         // The scanner stops at every string with a `\u` escape; such a
         // line is `json_line`'s (looked for only here, off the common path).
         let escaped_u = memchr::memchr_iter(b'\\', line.as_bytes())
@@ -396,9 +473,15 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
         serde::de::DeserializeSeed::deserialize(KeyedSeed(&mut keyed), &mut de).ok()?;
         de.end().ok()?;
     }
-    let first = |from: usize, to: usize| keyed.first(from, to);
+    fields(&keyed)
+}
+
+/// The fields of a line, from the values of the keys read; `None` for a
+/// line without a text message, whose message `json_line` makes.
+#[inline(always)]
+fn fields<'a>(keyed: &Keyed<'a>) -> Option<Fields<'a>> {
     let mut f = Fields::default();
-    if let Some((i, t)) = first(T0, L0) {
+    if let Some((i, t)) = keyed.first(T0, L0) {
         f.time = leaf_scalar(t);
         if TIME_KEYS[i - T0] == "__REALTIME_TIMESTAMP" {
             f.time = f.time.map(|t| match t {
@@ -407,25 +490,30 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
             });
         }
     }
-    if let Some((i, l)) = first(L0, M0) {
+    if let Some((i, l)) = keyed.first(L0, M0) {
         f.level = match (LEVEL_KEYS[i - L0], l) {
-            ("PRIORITY", _) => leaf_scalar(l)
+            ("PRIORITY", l) => leaf_scalar(l)
                 .and_then(|p| p.parse::<u8>().ok())
                 .map(syslog_priority),
             (_, Leaf::Num(n)) => match n.as_u64() {
-                Some(u) => Severity::parse(itoa(u, &mut [0; 20])),
+                // The digits as `Severity::parse` reads them.
+                Some(u) => match u32::try_from(u) {
+                    Ok(u) => Some(Severity::from_number(u)),
+                    Err(_) => Severity::parse(itoa(u, &mut [0; 20])),
+                },
                 None => Severity::parse(&n.to_string()),
             },
             (_, Leaf::Str(s)) => Severity::parse(s),
             _ => None,
         };
     }
-    let mut msg = first(M0, H0)
+    let mut msg = keyed
+        .first(M0, H0)
         .and_then(|(_, m)| leaf_scalar(m))
         .unwrap_or_default();
-    let err = match keyed.get(X0) {
-        Leaf::Missing => &keyed.objs[1],
-        _ => &keyed.objs[0],
+    let err = match keyed.has(X0) {
+        false => &keyed.objs[1],
+        true => &keyed.objs[0],
     };
     if let Some(Inner {
         message: Leaf::Str(em),
@@ -440,7 +528,7 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
             });
         }
     }
-    if msg.is_empty() && matches!(first(M0, H0), None | Some((_, Leaf::Other))) {
+    if msg.is_empty() && matches!(keyed.first(M0, H0), None | Some((_, Leaf::Other))) {
         // No message key, or one that is not text: `json_line` makes the
         // message from the line's other members or the value's JSON.
         return None;
@@ -449,7 +537,7 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
         Cow::Borrowed(m) => Cow::Borrowed(m.trim_end()),
         Cow::Owned(m) => Cow::Owned(m.trim_end().to_string()),
     };
-    f.host = first(H0, X0).and_then(|(_, h)| leaf_scalar(h));
+    f.host = keyed.first(H0, X0).and_then(|(_, h)| leaf_scalar(h));
     if let Some(req) = &keyed.objs[2] {
         f.method = leaf_scalar(&req.method);
         f.path = leaf_scalar(&req.url);
@@ -460,7 +548,7 @@ pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
             _ => None,
         };
     }
-    f.proc = first(X0 + 4, SLOTS).and_then(|(_, p)| leaf_scalar(p));
+    f.proc = keyed.first(X0 + 4, SLOTS).and_then(|(_, p)| leaf_scalar(p));
     Some(f)
 }
 
@@ -549,6 +637,26 @@ mod tests {
             base.replace(r#""level":30"#, r#""level":99999999999999999999999"#),
             base.replace(r#""level":30"#, r#""level":1e400"#),
             base.replace(r#""level":30"#, r#""level":[1,{"a":[]}],"PRIORITY":"3""#),
+            // Levels around the bounds of the integers read as they are
+            // scanned (19 digits) and of a numeric level (a u32).
+            base.replace(r#""level":30"#, r#""level":0"#),
+            base.replace(r#""level":30"#, r#""level":60"#),
+            base.replace(r#""level":30"#, r#""level":00"#),
+            base.replace(r#""level":30"#, r#""level":-30"#),
+            base.replace(r#""level":30"#, r#""level":30.0"#),
+            base.replace(r#""level":30"#, r#""level":4294967295"#),
+            base.replace(r#""level":30"#, r#""level":4294967296"#),
+            base.replace(r#""level":30"#, r#""level":9999999999999999999"#),
+            base.replace(r#""level":30"#, r#""level":18446744073709551615"#),
+            base.replace(r#""level":30"#, r#""level":18446744073709551616"#),
+            base.replace(r#""statusCode":200"#, r#""statusCode":0"#),
+            base.replace(r#""statusCode":200"#, r#""statusCode":200."#),
+            // Inner keys near the ones read: same length, one byte off.
+            base.replace(r#""url""#, r#""urk""#),
+            base.replace(r#""method""#, r#""metho""#),
+            base.replace("statusCode", "statuscode"),
+            base.replace(r#""msg":"request completed""#, r#""err":{"messagf":"boom"}"#),
+            base.replace(r#""msg":"request completed""#, r#""err":{"messages":"boom"}"#),
             base.replace(r#""time":"2026-12-04T16:18:23.341Z""#, r#""time":null,"timestamp":"x""#),
             base.replace(r#""time":"2026-12-04T16:18:23.341Z""#, r#""time":1764862509453"#),
             base.replace(r#""statusCode":200"#, r#""statusCode":70000"#),
@@ -652,8 +760,21 @@ mod tests {
         let (mut scanned, mut fast_read) = (0, 0);
         for l in &lines {
             let mut keyed = Keyed::new();
-            if Scan::new(l.trim()).top(&mut keyed).is_some() {
+            let mut scan = Scan::new(l.trim());
+            if scan.top(&mut keyed).is_some() {
                 scanned += 1;
+                // What `json_line_fast` leaves undropped owns nothing.
+                if scan.borrowed_only() {
+                    let inner = keyed.objs.iter().flatten();
+                    let mut leaves = keyed
+                        .vals
+                        .iter()
+                        .chain(inner.flat_map(|i| [&i.message, &i.method, &i.url, &i.status_code]));
+                    assert!(
+                        leaves.all(|v| !matches!(v, Leaf::Str(Cow::Owned(_)))),
+                        "{l}"
+                    );
+                }
                 let serde: Result<serde_json::Map<String, serde_json::Value>, _> =
                     serde_json::from_str(l);
                 assert!(serde.is_ok(), "scanned, refused by serde_json: {l}");

@@ -14,47 +14,86 @@ pub(super) struct Scan<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
-    /// Where the line's quotes are, for a line without backslashes or
-    /// control characters (most): its strings then end at the next quote.
-    quotes: Option<Quotes>,
+    /// Where the line's quotes are, when `ahead`: for a line without
+    /// backslashes or control characters (most), whose strings then end
+    /// at the next quote.
+    quotes: Quotes,
+    ahead: bool,
 }
 
 /// The quotes of a short line as bits (bit `i % 64` of word `i / 64` for
-/// byte `i`), found 16 bytes at a time: looking one up takes a few
+/// byte `i`), found 16 bytes at a time, then taken in order: in a line
+/// without backslashes every quote opens or closes a string, and the
+/// scanner reads every string in turn. Taking the next one costs a few
 /// instructions where finding it byte by byte or eight at a time takes a
-/// loop whose exit the CPU mispredicts, once per string.
-struct Quotes([u64; QUOTE_WORDS]);
+/// loop whose exit the CPU mispredicts, once per string; and where a
+/// string ends does not wait on where it starts (a string's end looked
+/// for from its start was a chain of loads through the whole line).
+struct Quotes {
+    words: [u64; QUOTE_WORDS],
+    /// The word being taken from, and its quotes not taken yet.
+    w: usize,
+    bits: u64,
+}
 
 /// Longest line (in 64-byte words) whose quotes are found ahead.
 const QUOTE_WORDS: usize = 16;
 
 impl Quotes {
-    /// The quotes of `b`, or `None` where it holds a backslash or a
-    /// control character (a string may then have escapes, or be refused),
-    /// or is longer than [`QUOTE_WORDS`] words.
-    #[cfg(target_arch = "x86_64")]
-    fn find(b: &[u8]) -> Option<Quotes> {
-        if b.len() > QUOTE_WORDS * 64 {
-            return None;
+    /// No quotes, for [`Self::find`] to fill.
+    fn new() -> Self {
+        Quotes {
+            words: [0; QUOTE_WORDS],
+            w: 0,
+            bits: 0,
         }
-        let mut q = Quotes([0; QUOTE_WORDS]);
+    }
+
+    /// Sets the quotes of `b` in these words (which hold none), each word
+    /// made in a register and written once; `false` where `b` holds a
+    /// backslash or a control character (a string may then have escapes,
+    /// or be refused), or is longer than [`QUOTE_WORDS`] words. Found in
+    /// place: a `Quotes` built aside, then moved into the scanner, was
+    /// read back before its stores were done (a tenth of the reader's
+    /// time, perf).
+    #[cfg(target_arch = "x86_64")]
+    fn find(&mut self, b: &[u8]) -> bool {
+        if b.len() > QUOTE_WORDS * 64 {
+            return false;
+        }
         let mut odd = 0u32;
-        let mut blocks = b.chunks_exact(16);
+        let mut words = b.chunks_exact(64);
+        for (w, word) in words.by_ref().enumerate() {
+            let mut quotes = 0u64;
+            for k in 0..4 {
+                let (quote, bad) = Self::block(&word[k * 16..]);
+                quotes |= u64::from(quote) << (k * 16);
+                odd |= bad;
+            }
+            self.words[w] = quotes;
+        }
+        let rest = words.remainder();
+        if rest.is_empty() {
+            self.bits = self.words[0];
+            return odd == 0;
+        }
+        let mut quotes = 0u64;
+        let mut blocks = rest.chunks_exact(16);
         for (k, block) in blocks.by_ref().enumerate() {
             let (quote, bad) = Self::block(block);
+            quotes |= u64::from(quote) << (k * 16);
             odd |= bad;
-            q.0[k / 4] |= u64::from(quote) << (k % 4 * 16);
         }
-        let rest = blocks.remainder().len();
-        if rest > 0 {
-            let base = b.len() - rest;
+        let tail = blocks.remainder().len();
+        if tail > 0 {
+            let at = rest.len() - tail;
             // The last 16 bytes, less those already read: a block that
             // starts at a multiple of 16 and is shorter than 16 stays in
             // its word.
             let (quote, bad) = match b.len().checked_sub(16) {
                 Some(from) => {
                     let (quote, bad) = Self::block(&b[from..]);
-                    (quote >> (16 - rest), bad >> (16 - rest))
+                    (quote >> (16 - tail), bad >> (16 - tail))
                 }
                 None => b.iter().enumerate().fold((0, 0), |(quote, bad), (j, &c)| {
                     let stop = c == b'\\' || c < 0x20;
@@ -64,10 +103,12 @@ impl Quotes {
                     )
                 }),
             };
+            quotes |= u64::from(quote) << at;
             odd |= bad;
-            q.0[base / 64] |= u64::from(quote) << (base % 64);
         }
-        (odd == 0).then_some(q)
+        self.words[(b.len() - rest.len()) / 64] = quotes;
+        self.bits = self.words[0];
+        odd == 0
     }
 
     /// The quotes among the first 16 bytes of `block` as bits, and its
@@ -94,20 +135,31 @@ impl Quotes {
 
     /// Elsewhere every line takes the general path.
     #[cfg(not(target_arch = "x86_64"))]
-    fn find(_: &[u8]) -> Option<Quotes> {
-        None
+    fn find(&mut self, _: &[u8]) -> bool {
+        false
     }
 
-    /// The first quote at or after `from`.
-    #[inline]
-    fn next(&self, from: usize) -> Option<usize> {
-        let mut w = from / 64;
-        let mut bits = *self.0.get(w)? & (!0u64 << (from % 64));
-        while bits == 0 {
-            w += 1;
-            bits = *self.0.get(w)?;
+    /// The first quote not taken yet, taken.
+    #[inline(always)]
+    fn take(&mut self) -> Option<usize> {
+        while self.bits == 0 {
+            self.w += 1;
+            self.bits = *self.words.get(self.w)?;
         }
-        Some(w * 64 + bits.trailing_zeros() as usize)
+        let at = self.w * 64 + self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        Some(at)
+    }
+
+    /// The string at `i`, as its first byte and its closing quote: the
+    /// next two quotes, the first of which must be at `i` (every quote
+    /// before `i` having been taken); `None` where it is not.
+    #[inline(always)]
+    fn string(&mut self, i: usize) -> Option<(usize, usize)> {
+        if self.take()? != i {
+            return None;
+        }
+        Some((i + 1, self.take()?))
     }
 }
 
@@ -115,12 +167,16 @@ impl Quotes {
 const SCAN_DEPTH: usize = 64;
 
 impl<'a> Scan<'a> {
+    /// A scanner of `s`, its quotes not found yet ([`Self::top`] finds
+    /// them, in place: a scanner returned with them was copied whole).
+    #[inline(always)]
     pub(super) fn new(s: &'a str) -> Self {
         Scan {
             s,
             b: s.as_bytes(),
             i: 0,
-            quotes: Quotes::find(s.as_bytes()),
+            quotes: Quotes::new(),
+            ahead: false,
         }
     }
 
@@ -131,7 +187,12 @@ impl<'a> Scan<'a> {
 
     #[inline(always)]
     fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        while let Some(&c) = self.b.get(self.i) {
+            // JSON's white space is at most a space: one comparison for
+            // the bytes that end it (all of them, in most logs).
+            if c > b' ' || !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+                break;
+            }
             self.i += 1;
         }
     }
@@ -141,8 +202,16 @@ impl<'a> Scan<'a> {
         (self.peek() == Some(c)).then(|| self.i += 1)
     }
 
+    /// Whether every value read was borrowed from the line or is a
+    /// number (owning no memory): so on the path of the quotes found
+    /// ahead, which reads strings without escapes only.
+    pub(super) fn borrowed_only(&self) -> bool {
+        self.ahead
+    }
+
     /// The whole line: one object, then nothing.
-    pub(super) fn top(mut self, keyed: &mut Keyed<'a>) -> Option<()> {
+    pub(super) fn top(&mut self, keyed: &mut Keyed<'a>) -> Option<()> {
+        self.ahead = self.quotes.find(self.b);
         self.ws();
         self.object(0, Keep::Top(keyed))?;
         self.ws();
@@ -189,13 +258,15 @@ impl<'a> Scan<'a> {
             Keep::Top(keyed) => match slot(key) {
                 // The last of a repeated key wins, as in `serde_json::Map`.
                 Some(slot) if (X0..X0 + 4).contains(&slot) => {
-                    keyed.objs[slot - X0] = None;
+                    let obj = &mut keyed.objs[slot - X0];
                     let value = if self.peek() == Some(b'{') {
-                        let mut inner = Inner::default();
-                        self.object(depth, Keep::Inner(&mut inner))?;
-                        keyed.objs[slot - X0] = Some(inner);
+                        // Read in place (a line the scanner leaves is read
+                        // again from the start).
+                        let inner = obj.insert(Inner::default());
+                        self.object(depth, Keep::Inner(inner))?;
                         Leaf::Other
                     } else {
+                        *obj = None;
                         self.value(depth)?
                     };
                     keyed.put(slot, value);
@@ -203,16 +274,10 @@ impl<'a> Scan<'a> {
                 Some(slot) => keyed.put(slot, self.value(depth)?),
                 None => self.skip(depth)?,
             },
-            Keep::Inner(inner) => {
-                let kept = match key {
-                    "message" => &mut inner.message,
-                    "method" => &mut inner.method,
-                    "url" => &mut inner.url,
-                    "statusCode" => &mut inner.status_code,
-                    _ => return self.skip(depth),
-                };
-                *kept = self.value(depth)?;
-            }
+            Keep::Inner(inner) => match inner.slot(key) {
+                Some(kept) => *kept = self.value(depth)?,
+                None => self.skip(depth)?,
+            },
             Keep::Nothing => self.skip(depth)?,
         }
         Some(())
@@ -225,14 +290,12 @@ impl<'a> Scan<'a> {
         match self.peek()? {
             b'"' => self.string().map(Leaf::Str),
             b'-' | b'0'..=b'9' => {
-                let text = self.number()?;
-                // Up to 19 digits, no sign, no fraction: a u64, as
-                // serde_json reads it, without its parser.
-                if text.len() < 20 && text.bytes().all(|c| c.is_ascii_digit()) {
-                    let n = text.bytes().fold(0u64, |n, c| n * 10 + u64::from(c - b'0'));
+                let start = self.i;
+                if let Some(n) = self.plain_integer() {
                     return Some(Leaf::Num(n.into()));
                 }
-                text.parse().ok().map(Leaf::Num)
+                self.number()?;
+                self.text(start, self.i).parse().ok().map(Leaf::Num)
             }
             _ => self.skip(depth).map(|_| Leaf::Other),
         }
@@ -242,7 +305,7 @@ impl<'a> Scan<'a> {
     fn skip(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
             b'"' => self.skip_string(),
-            b'-' | b'0'..=b'9' => self.number().map(|_| ()),
+            b'-' | b'0'..=b'9' => self.number(),
             b'{' => self.object(depth, Keep::Nothing),
             b'[' => {
                 if depth > SCAN_DEPTH {
@@ -273,11 +336,36 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`: its text; an exponent is left to
-    /// serde_json (which refuses one out of range).
+    /// Up to 19 digits at `self.i`, no sign, no fraction, no exponent
+    /// (most numbers of a log line): their value, a u64 as serde_json
+    /// reads it, without its parser; `None`, `self.i` unmoved, for any
+    /// other number, and for a `0` followed by a digit (which
+    /// [`Self::number`] refuses).
+    #[inline(always)]
+    fn plain_integer(&mut self) -> Option<u64> {
+        let rest = &self.b[self.i..];
+        let mut n = 0u64;
+        let mut len = 0;
+        while let Some(&c) = rest.get(len) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            n = n.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+            len += 1;
+        }
+        let plain = (1..20).contains(&len)
+            && (rest[0] != b'0' || len == 1)
+            && !matches!(rest.get(len), Some(b'.' | b'e' | b'E'));
+        plain.then(|| {
+            self.i += len;
+            n
+        })
+    }
+
+    /// Passes over `-?(0|[1-9][0-9]*)(\.[0-9]+)?`; an exponent is left
+    /// to serde_json (which refuses one out of range).
     #[inline]
-    fn number(&mut self) -> Option<&'a str> {
-        let start = self.i;
+    fn number(&mut self) -> Option<()> {
         self.expect(b'-');
         let digits = |sc: &mut Self| {
             let from = sc.i;
@@ -299,25 +387,38 @@ impl<'a> Scan<'a> {
         if matches!(self.peek(), Some(b'e' | b'E')) {
             return None;
         }
-        Some(&self.s[start..self.i])
+        Some(())
+    }
+
+    /// `self.s[from..to]`, for ends next to ASCII bytes the scanner found
+    /// (quotes, a number's first byte and the byte after it): `&s[..]`
+    /// checks both for a character's boundary out of line, a call for
+    /// every string of a line.
+    #[inline(always)]
+    fn text(&self, from: usize, to: usize) -> &'a str {
+        debug_assert!(from <= to && self.s.is_char_boundary(from) && self.s.is_char_boundary(to));
+        // SAFETY: every caller gives `from <= to <= self.s.len()`, each
+        // just after or at an ASCII byte of `self.s` (or at its end), so
+        // at a character's boundary.
+        unsafe { self.s.get_unchecked(from..to) }
     }
 
     /// A string at `self.i`: borrowed, or owned where it has escapes; a
     /// `\u` escape or a control character is left to serde_json.
     #[inline(always)]
     fn string(&mut self) -> Option<Cow<'a, str>> {
+        if self.ahead {
+            let (from, at) = self.quotes.string(self.i)?;
+            self.i = at + 1;
+            return Some(Cow::Borrowed(self.text(from, at)));
+        }
         self.expect(b'"')?;
         let from = self.i;
-        if let Some(q) = &self.quotes {
-            let at = q.next(from)?;
-            self.i = at + 1;
-            return Some(Cow::Borrowed(&self.s[from..at]));
-        }
         let at = stop_at(self.b, from)?;
         if self.b[at] == b'"' {
             // No escape (most strings): borrowed at once.
             self.i = at + 1;
-            return Some(Cow::Borrowed(&self.s[from..at]));
+            return Some(Cow::Borrowed(self.text(from, at)));
         }
         self.escaped_string()
     }
@@ -355,11 +456,11 @@ impl<'a> Scan<'a> {
     /// Passes over a string, refusing what [`Self::string`] refuses.
     #[inline(always)]
     fn skip_string(&mut self) -> Option<()> {
-        self.expect(b'"')?;
-        if let Some(q) = &self.quotes {
-            self.i = q.next(self.i)? + 1;
+        if self.ahead {
+            self.i = self.quotes.string(self.i)?.1 + 1;
             return Some(());
         }
+        self.expect(b'"')?;
         loop {
             let at = stop_at(self.b, self.i)?;
             match self.b[at] {
@@ -432,28 +533,38 @@ enum Keep<'k, 'a> {
 mod tests {
     use super::*;
 
-    /// The quotes found ahead are the ones found byte by byte, for lines
-    /// of every length around the 16-byte blocks and up to the bound;
+    /// The quotes found ahead, taken in order, are the ones found byte by
+    /// byte, for lines of every length around the 16-byte and 64-byte
+    /// blocks and up to the bound; a string is taken only where its
+    /// quote is the next;
     /// a line with a backslash or a control character anywhere, or a
     /// longer line, gets none.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn quotes_found_ahead_as_byte_by_byte() {
         let bytes = b"az\xe9~ {}\x80:";
-        for len in (0..100).chain([1000, 1023, 1024, 1025]) {
+        for len in (0..200).chain([1000, 1023, 1024, 1025]) {
             let line: Vec<u8> = (0..len)
                 .map(|i| match i % 13 {
                     3 | 4 | 11 => b'"',
                     k => bytes[k % bytes.len()],
                 })
                 .collect();
-            let Some(q) = Quotes::find(&line) else {
+            let mut q = Quotes::new();
+            if !q.find(&line) {
                 assert!(len > QUOTE_WORDS * 64, "{len}");
                 continue;
-            };
-            for from in 0..=len {
-                let naive = line[from..].iter().position(|&c| c == b'"');
-                assert_eq!(q.next(from), naive.map(|i| from + i), "{len} {from}");
+            }
+            let naive: Vec<usize> = (0..len).filter(|&i| line[i] == b'"').collect();
+            let taken: Vec<usize> = std::iter::from_fn(|| q.take()).collect();
+            assert_eq!(taken, naive, "{len}");
+            if let [open, close, ..] = naive[..] {
+                let mut q = Quotes::new();
+                q.find(&line);
+                assert_eq!(q.string(open), Some((open + 1, close)), "{len}");
+                let mut q = Quotes::new();
+                q.find(&line);
+                assert_eq!(q.string(open + 1), None, "{len}");
             }
             for stop in [b'\\', b'\n', b'\t', 0, 0x1f] {
                 for at in [0, len / 2, len.saturating_sub(1)]
@@ -462,7 +573,7 @@ mod tests {
                 {
                     let mut bad = line.clone();
                     bad[at] = stop;
-                    assert!(Quotes::find(&bad).is_none(), "{len} {at} {stop}");
+                    assert!(!Quotes::new().find(&bad), "{len} {at} {stop}");
                 }
             }
         }
