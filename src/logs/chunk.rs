@@ -4,6 +4,16 @@
 //! each header read once per distinct text; the piece's account of its
 //! lines, numbered within the piece. [`super::frame`] cuts files into
 //! pieces, joins the accounts and turns the numbers into the file's.
+//!
+//! # Limitations
+//! - A time text is read from the line before's only when the two are
+//!   the same, or differ in the digits of a fraction at byte 20 (ISO 8601
+//!   and BGL shapes, read by [`FastTime`]): a Postgres log, whose lines
+//!   mostly share their second, is read with 8% fewer instructions
+//!   (callgrind); BGL's lines, a new second nearly every one, gain
+//!   nothing and pay a comparison of 20 bytes (1% more instructions).
+//! - Line ends are found 64 bytes at a time with SSE2 on x86_64 only;
+//!   elsewhere byte by byte.
 
 use super::format::Format;
 use super::frame::{cut_message, cut_owned, LogFile, RecordRef, MAX_MESSAGE};
@@ -15,10 +25,14 @@ use std::borrow::Cow;
 /// second (or millisecond) repeat it, and reading it again would give the
 /// same result, since the parser tries the shape that read it first. A new
 /// text is read by [`FastTime`] where it knows the shape, by the general
-/// parser otherwise.
+/// parser otherwise; one that differs from a text [`FastTime`] read only
+/// in the digits of its fraction (`2026-12-04 16:18:20.006 UTC` after
+/// `...20.001 UTC`) is the same second with other nanoseconds.
 struct LastTime {
     text: String,
     parsed: Option<crate::time::Parsed>,
+    /// Whether [`FastTime`] read `text`.
+    fast_read: bool,
     fast: FastTime,
 }
 
@@ -27,6 +41,7 @@ impl LastTime {
         LastTime {
             text: String::new(),
             parsed: None,
+            fast_read: false,
             fast: FastTime::new(ctx),
         }
     }
@@ -37,12 +52,63 @@ impl LastTime {
         times: &TimeParser,
         ctx: &TimeCtx,
     ) -> Option<crate::time::Parsed> {
-        if !same_text(&self.text, text) || self.text.is_empty() {
-            self.parsed = self.fast.parse(text).or_else(|| times.parse(text, ctx));
-            self.text.clear();
-            self.text.push_str(text);
+        if same_text(&self.text, text) && !self.text.is_empty() {
+            return self.parsed;
         }
+        if let Some(p) = self.same_second(text) {
+            self.parsed = Some(p);
+        } else {
+            let fast = self.fast.parse(text);
+            self.fast_read = fast.is_some();
+            self.parsed = fast.or_else(|| times.parse(text, ctx));
+        }
+        self.text.clear();
+        self.text.push_str(text);
         self.parsed
+    }
+
+    /// `text` read from the answer for the last text, where the two
+    /// differ only in the digits of a fraction that [`FastTime`] read:
+    /// the shape, the second and the zone are the same, and [`FastTime`]
+    /// would read the same digits as the nanoseconds. Where the second
+    /// changes from line to line (BGL's), this costs a comparison of 20
+    /// bytes.
+    fn same_second(&self, text: &str) -> Option<crate::time::Parsed> {
+        let (a, b) = (self.text.as_bytes(), text.as_bytes());
+        if !self.fast_read || a.len() != b.len() || a.len() < 21 || a[..20] != b[..20] {
+            return None;
+        }
+        let k = fraction_digits(a);
+        if k == 0 || a[20 + k..] != b[20 + k..] {
+            return None;
+        }
+        let mut nanos = 0;
+        for &d in &b[20..20 + k] {
+            d.is_ascii_digit().then_some(())?;
+            nanos = nanos * 10 + i32::from(d - b'0');
+        }
+        nanos *= 10i32.pow(9 - k as u32);
+        let p = self.parsed?;
+        // A time before 1970 counts its nanoseconds down: read it anew.
+        if p.ts.as_second() < 0 || p.ts.subsec_nanosecond() < 0 {
+            return None;
+        }
+        let ts = jiff::Timestamp::new(p.ts.as_second(), nanos).ok()?;
+        Some(crate::time::Parsed { ts, ..p })
+    }
+}
+
+/// Digits of the fraction that starts at byte 20 of `b`, after a `.` at
+/// 19: 1 to 9, 0 where there is none such.
+fn fraction_digits(b: &[u8]) -> usize {
+    if b.get(19) != Some(&b'.') {
+        return 0;
+    }
+    let k = b[20..].iter().take_while(|d| d.is_ascii_digit()).count();
+    if k <= 9 {
+        k
+    } else {
+        0
     }
 }
 
@@ -821,7 +887,49 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{same_text, Seps};
+    use super::{same_text, LastTime, Seps};
+    use crate::time::{FastTime, TimeCtx, TimeParser};
+
+    /// A time that differs from the one before in the digits of its
+    /// fraction alone is read from it, as the parsers read it; any other
+    /// difference, or a text the fast reader does not read, is read anew.
+    #[test]
+    fn last_time_same_second() {
+        let ctx = TimeCtx::default();
+        let times = TimeParser::new();
+        let fast = FastTime::new(&ctx);
+        let texts = [
+            "2026-12-04 16:18:20.006 UTC",
+            "2026-12-04 16:18:20.019 UTC",
+            "2026-12-04 16:18:20.019 UTC",
+            "2026-12-04 16:18:20.9x9 UTC",
+            "2026-12-04 16:18:20.999 UTC",
+            "2026-12-04 16:18:21.000 UTC",
+            "2026-12-04 16:18:21.000 GMT",
+            "2026-12-04 16:18:21.001+01:00",
+            "2026-12-04 16:18:21.002+01:00",
+            "2005-06-03-15.42.50.675872",
+            "2005-06-03-15.42.50.000001",
+            "2005-06-03-15.42.50.999999",
+            "2005-06-03-15.42.51.999999",
+            "1970-01-01T00:00:00.5+01:00",
+            "1970-01-01T00:00:00.7+01:00",
+            "2026-12-04T16:18:20.123456789Z",
+            "2026-12-04T16:18:20.923456789Z",
+            "2026-12-04T16:18:20.1234567891Z",
+            "2026-12-04T16:18:20.9234567891Z",
+        ];
+        let mut last = LastTime::new(&ctx);
+        let mut hits = 0;
+        for (i, t) in texts.iter().enumerate() {
+            if i > 0 && texts[i - 1] != *t {
+                hits += last.same_second(t).is_some() as usize;
+            }
+            let expected = fast.parse(t).or_else(|| times.parse(t, &ctx));
+            assert_eq!(last.parse(t, &times, &ctx), expected, "{t}");
+        }
+        assert_eq!(hits, 5);
+    }
 
     /// The separators found 64 bytes at a time are memchr's: texts of
     /// every length around the windows' edges, separators at every place
