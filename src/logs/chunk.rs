@@ -679,6 +679,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             Some(fast) => fast(line),
             None => None,
         };
+        super::fast::take(&mut read);
         if read.is_none() {
             read = self.format.parse_slow(line);
         }

@@ -41,6 +41,21 @@ pub(crate) struct Readers {
     pub(crate) message: MessageReader,
 }
 
+/// A fast reader's answer, taken only when its message is not empty: a
+/// line without one (a JSON line with no text message) is left to the
+/// format's own reader, which makes a message where it can. Checked here,
+/// outside the readers: inside the JSON reader the same check cost a
+/// pino file a fifth of its time (the fields were no longer built in
+/// place).
+/// In place: `Option::filter` moved the whole [`Fields`] (a `memmove` of
+/// 5% of a pino file's time).
+#[inline(always)]
+pub(crate) fn take(read: &mut Option<Fields<'_>>) {
+    if read.as_ref().is_some_and(|f| f.msg.is_empty()) {
+        *read = None;
+    }
+}
+
 /// The fast readers of the built-in format `name`, if it has them.
 pub(crate) fn readers(name: &str) -> Option<Readers> {
     macro_rules! readers {
@@ -653,7 +668,9 @@ mod tests {
             let Some(fast) = f.fast() else { continue };
             formats += 1;
             for l in &lines {
-                if let Some(got) = fast(l) {
+                let mut got = fast(l);
+                super::take(&mut got);
+                if let Some(got) = got {
                     assert_eq!(Some(got), f.parse_slow(l), "{}: {l:?}", f.name());
                 }
             }
@@ -671,7 +688,14 @@ mod tests {
             };
             let real: Vec<&String> = real.iter().filter(|l| has_message(l)).collect();
             let slow = real.iter().filter(|l| f.parse_slow(l).is_some()).count();
-            let quick = real.iter().filter(|l| fast(l).is_some()).count();
+            let quick = real
+                .iter()
+                .filter(|l| {
+                    let mut got = fast(l);
+                    super::take(&mut got);
+                    got.is_some()
+                })
+                .count();
             assert!(slow >= 5, "{}: {slow} real lines", f.name());
             assert!(quick * 100 >= slow * 99, "{}: {quick} of {slow}", f.name());
         }

@@ -427,8 +427,10 @@ impl Format {
 
     /// Reads one line, or `None` when it is not in this format.
     pub fn parse<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
-        if let Some(fields) = self.fast.and_then(|fast| (fast.fields)(line)) {
-            return Some(fields);
+        let mut read = self.fast.and_then(|fast| (fast.fields)(line));
+        super::fast::take(&mut read);
+        if read.is_some() {
+            return read;
         }
         self.parse_slow(line)
     }
@@ -436,7 +438,8 @@ impl Format {
     /// The message [`Format::parse`] reads from one line, without the
     /// other fields where the hand-written reader is sure.
     pub fn message<'a>(&self, line: &'a str) -> Option<std::borrow::Cow<'a, str>> {
-        if let Some(msg) = self.fast.and_then(|fast| (fast.message)(line)) {
+        let msg = self.fast.and_then(|fast| (fast.message)(line));
+        if let Some(msg) = msg.filter(|m| !m.is_empty()) {
             return Some(msg);
         }
         self.parse_slow(line).map(|f| f.msg)
