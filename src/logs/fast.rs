@@ -69,7 +69,7 @@ pub(crate) fn readers(name: &str) -> Option<Readers> {
         "hdfs" => readers!(hdfs, hdfs_at),
         "bgl" => readers!(bgl, bgl_at),
         "spark" => readers!(spark, spark_at),
-        "syslog-rfc3164" => readers!(syslog_rfc3164),
+        "syslog-rfc3164" => readers!(syslog_rfc3164, syslog_rfc3164_at),
         "nginx-combined" => readers!(nginx_combined),
         "postgres-stderr" => readers!(postgres_stderr),
         "json" => readers!(super::json_fast::json_line_fast),
@@ -211,13 +211,13 @@ fn digit(c: u8) -> bool {
 
 /// Where the fields of a line lie, found before any is built: byte
 /// ranges into the line (`msg` to its end), empty where the format has no
-/// such field.
+/// such field (`proc` none where the line has none).
 #[derive(Clone, Copy)]
 struct At {
     time: (usize, usize),
     host: (usize, usize),
     level: (usize, usize),
-    proc: (usize, usize),
+    proc: Option<(usize, usize)>,
     msg: usize,
 }
 
@@ -234,7 +234,7 @@ fn level_logger_at(time_end: usize, mut c: Cursor<'_>) -> Option<At> {
         time: (0, time_end),
         host: (0, 0),
         level,
-        proc: (0, 0),
+        proc: None,
         msg: c.at,
     })
 }
@@ -307,7 +307,7 @@ fn bgl(line: &str) -> Option<Fields<'_>> {
         host: Some(Cow::Borrowed(span(at.host))),
         level_word: Some(level),
         level: Severity::parse(level),
-        proc: Some(Cow::Borrowed(span(at.proc))),
+        proc: at.proc.map(|p| Cow::Borrowed(span(p))),
         msg: Cow::Borrowed(&line[at.msg..]),
         ..Fields::default()
     })
@@ -351,7 +351,7 @@ fn bgl_at(line: &str) -> Option<At> {
         time: (t0, t1),
         host,
         level,
-        proc: (p0, p1),
+        proc: Some((p0, p1)),
         msg: c.at,
     })
 }
@@ -359,6 +359,20 @@ fn bgl_at(line: &str) -> Option<At> {
 /// `Dec 10 06:55:46 LabSZ sshd[24200]: message`, with an optional
 /// `<pri>` and a tag that may be missing.
 fn syslog_rfc3164(line: &str) -> Option<Fields<'_>> {
+    let at = syslog_rfc3164_at(line)?;
+    let span = |(a, b): (usize, usize)| Cow::Borrowed(&line[a..b]);
+    Some(Fields {
+        time: Some(span(at.time)),
+        host: Some(span(at.host)),
+        proc: at.proc.map(span),
+        msg: Cow::Borrowed(&line[at.msg..]),
+        ..Fields::default()
+    })
+}
+
+/// Where the fields of a [`syslog_rfc3164`] line lie.
+#[inline(always)]
+fn syslog_rfc3164_at(line: &str) -> Option<At> {
     let mut c = Cursor::new(line);
     if c.peek() == Some(b'<') {
         c.at += 1;
@@ -381,20 +395,23 @@ fn syslog_rfc3164(line: &str) -> Option<Fields<'_>> {
     c.clock()?;
     let t1 = c.at;
     c.byte(b' ')?;
-    let (h0, h1) = c.token()?;
+    let host = c.token()?;
     let after_host = c.at;
-    let (proc, msg_from) = match syslog_tag(&mut c) {
-        Tag::Read(p0, p1) => (Some(Cow::Borrowed(&line[p0..p1])), c.at),
+    let (proc, mut msg) = match syslog_tag(&mut c) {
+        Tag::Read(p0, p1) => (Some((p0, p1)), c.at),
         Tag::None => (None, after_host),
         Tag::Unsure => return None,
     };
-    let rest = &line[msg_from..];
-    Some(Fields {
-        time: Some(Cow::Borrowed(&line[t0..t1])),
-        host: Some(Cow::Borrowed(&line[h0..h1])),
+    // `\ *`: the spaces before the message.
+    while c.b.get(msg) == Some(&b' ') {
+        msg += 1;
+    }
+    Some(At {
+        time: (t0, t1),
+        host,
+        level: (0, 0),
         proc,
-        msg: Cow::Borrowed(rest.trim_start_matches(' ')),
-        ..Fields::default()
+        msg,
     })
 }
 
