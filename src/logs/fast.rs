@@ -126,10 +126,19 @@ impl<'a> Cursor<'a> {
         (self.at > start).then_some((start, self.at))
     }
 
-    /// Takes exactly `n` ASCII digits.
+    /// Takes exactly `n` ASCII digits: all `n` tested, without a branch
+    /// a byte (a BGL header has some 34 digits).
     fn digits(&mut self, n: usize) -> Option<()> {
         let d = self.b.get(self.at..self.at + n)?;
-        d.iter().all(u8::is_ascii_digit).then(|| self.at += n)
+        (d.iter().fold(true, |all, c| all & c.is_ascii_digit())).then(|| self.at += n)
+    }
+
+    /// [`Cursor::run`] of ASCII digits, eight bytes at a time (see
+    /// [`digit_end`]).
+    fn digit_run(&mut self) -> Option<(usize, usize)> {
+        let start = self.at;
+        self.at = digit_end(self.b, start);
+        (self.at > start).then_some((start, self.at))
     }
 
     /// `HH:MM:SS` and an optional `.` with digits, which must follow it
@@ -142,7 +151,7 @@ impl<'a> Cursor<'a> {
         self.digits(2)?;
         if self.peek() == Some(b'.') {
             self.at += 1;
-            self.run(digit)?;
+            self.digit_run()?;
         }
         Some(())
     }
@@ -161,27 +170,41 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Where the run of ASCII graphic bytes (`!` to `~`) from `from` ends:
-/// eight bytes at a time, then byte by byte. Tokens of a header (BGL's
-/// node names, hosts, an access log's fields) are long enough that a loop
-/// byte by byte was most of BGL's reading time.
+/// Where the run of ASCII graphic bytes (`!` to `~`) from `from` ends.
+/// Tokens of a header (BGL's node names, hosts, an access log's fields)
+/// are long enough that a loop byte by byte was most of BGL's reading
+/// time.
 fn graphic_end(b: &[u8], from: usize) -> usize {
+    run_end::<b'!', b'~'>(b, from)
+}
+
+/// Where the run of ASCII digits from `from` ends (a BGL header has runs
+/// of 10 and 6).
+fn digit_end(b: &[u8], from: usize) -> usize {
+    run_end::<b'0', b'9'>(b, from)
+}
+
+/// Where the run of bytes from `LO` to `HI` (both ASCII) from `from`
+/// ends: eight bytes at a time, then byte by byte.
+#[inline(always)]
+fn run_end<const LO: u8, const HI: u8>(b: &[u8], from: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = from;
     while let Some(word) = b.get(i..i + 8) {
         let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        // Bytes below `!` and bytes from DEL up, as their high bits;
-        // exact up to the lowest one flagged, which is all that is read.
-        let below = w.wrapping_sub(0x21 * ONES) & !w & HIGH;
-        let above = (w.wrapping_add(ONES) | w) & HIGH;
+        // Bytes below `LO` and bytes above `HI` (and from 0x80 up), as
+        // their high bits; exact up to the lowest one flagged, which is
+        // all that is read.
+        let below = w.wrapping_sub(LO as u64 * ONES) & !w & HIGH;
+        let above = (w.wrapping_add((0x7f - HI) as u64 * ONES) | w) & HIGH;
         let stop = below | above;
         if stop != 0 {
             return i + stop.trailing_zeros() as usize / 8;
         }
         i += 8;
     }
-    i + b[i..].iter().take_while(|c| c.is_ascii_graphic()).count()
+    i + b[i..].iter().take_while(|c| (LO..=HI).contains(c)).count()
 }
 
 /// `\w`, `.` and `$` in ASCII (a logger's name).
@@ -203,10 +226,6 @@ static LOGGER: [bool; 256] = {
 
 fn upper(c: u8) -> bool {
     c.is_ascii_uppercase()
-}
-
-fn digit(c: u8) -> bool {
-    c.is_ascii_digit()
 }
 
 /// Where the fields of a line lie, found before any is built: byte
@@ -271,7 +290,7 @@ fn hdfs_at(line: &str) -> Option<At> {
     c.byte(b' ')?;
     c.digits(6)?;
     c.byte(b' ')?;
-    c.run(digit)?;
+    c.digit_run()?;
     c.byte(b' ')?;
     level_logger_at(13, c)
 }
@@ -318,7 +337,7 @@ fn bgl(line: &str) -> Option<Fields<'_>> {
 fn bgl_at(line: &str) -> Option<At> {
     let mut c = Cursor::new(line);
     c.token()?;
-    let (e0, e1) = c.run(digit)?;
+    let (e0, e1) = c.digit_run()?;
     if !(9..=10).contains(&(e1 - e0)) {
         return None;
     }
@@ -340,7 +359,7 @@ fn bgl_at(line: &str) -> Option<At> {
         c.digits(n)?;
         c.byte(sep)?;
     }
-    let (_, t1) = c.run(digit)?;
+    let (_, t1) = c.digit_run()?;
     c.byte(b' ')?;
     c.token()?;
     let (p0, _) = c.token()?;
@@ -376,7 +395,7 @@ fn syslog_rfc3164_at(line: &str) -> Option<At> {
     let mut c = Cursor::new(line);
     if c.peek() == Some(b'<') {
         c.at += 1;
-        let (d0, d1) = c.run(digit)?;
+        let (d0, d1) = c.digit_run()?;
         if d1 - d0 > 3 {
             return None;
         }
@@ -462,7 +481,7 @@ fn syslog_tag(c: &mut Cursor) -> Tag {
     if c.peek() == Some(b'[') {
         let save = c.at;
         c.at += 1;
-        let pid = c.run(digit);
+        let pid = c.digit_run();
         if c.peek().is_some_and(|b| b >= 0x80) {
             return Tag::Unsure;
         }
@@ -507,7 +526,7 @@ fn nginx_combined(line: &str) -> Option<Fields<'_>> {
     let s1 = c.at;
     c.byte(b' ')?;
     if c.byte(b'-').is_none() {
-        c.run(digit)?;
+        c.digit_run()?;
     }
     if c.peek().is_some_and(|b| b >= 0x80) {
         return None;
@@ -696,6 +715,23 @@ mod tests {
                             .take_while(|c| c.is_ascii_graphic())
                             .count();
                     assert_eq!(super::graphic_end(&b, from), naive, "{b:?} from {from}");
+                }
+            }
+        }
+    }
+
+    /// The end of a digit run found eight bytes at a time is the one
+    /// found byte by byte: every start, every byte value as the stop at
+    /// every place.
+    #[test]
+    fn digit_end_as_byte_by_byte() {
+        for stop in 0..=255u8 {
+            for at in 0..20 {
+                let mut b: Vec<u8> = b"0123456789987654".to_vec();
+                b.insert(at.min(b.len()), stop);
+                for from in 0..=b.len() {
+                    let naive = from + b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+                    assert_eq!(super::digit_end(&b, from), naive, "{b:?} from {from}");
                 }
             }
         }
