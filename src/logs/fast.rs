@@ -68,12 +68,25 @@ pub(crate) fn readers(name: &str) -> Option<Readers> {
                 message: only_message,
             }
         }};
+        // A format whose reader finds where each field lies before
+        // building any: the message reader takes the message's start alone
+        // (building the fields and reading the level word was half of
+        // reading a raw Spark or HDFS line).
+        ($reader:path, $at:path) => {{
+            fn only_message(line: &str) -> Option<Cow<'_, str>> {
+                $at(line).map(|at| Cow::Borrowed(&line[at.msg..]))
+            }
+            Readers {
+                fields: $reader,
+                message: only_message,
+            }
+        }};
     }
     Some(match name {
-        "hdfs" => readers!(hdfs),
-        "bgl" => readers!(bgl),
-        "spark" => readers!(spark),
-        "syslog-rfc3164" => readers!(syslog_rfc3164),
+        "hdfs" => readers!(hdfs, hdfs_at),
+        "bgl" => readers!(bgl, bgl_at),
+        "spark" => readers!(spark, spark_at),
+        "syslog-rfc3164" => readers!(syslog_rfc3164, syslog_rfc3164_at),
         "nginx-combined" => readers!(nginx_combined),
         "postgres-stderr" => readers!(postgres_stderr),
         "json" => readers!(super::json_fast::json_line_fast),
@@ -114,10 +127,19 @@ impl<'a> Cursor<'a> {
         (self.at > start).then_some((start, self.at))
     }
 
-    /// Takes exactly `n` ASCII digits.
+    /// Takes exactly `n` ASCII digits: all `n` tested, without a branch
+    /// a byte (a BGL header has some 34 digits).
     fn digits(&mut self, n: usize) -> Option<()> {
         let d = self.b.get(self.at..self.at + n)?;
-        d.iter().all(u8::is_ascii_digit).then(|| self.at += n)
+        (d.iter().fold(true, |all, c| all & c.is_ascii_digit())).then(|| self.at += n)
+    }
+
+    /// [`Cursor::run`] of ASCII digits, eight bytes at a time (see
+    /// [`digit_end`]).
+    fn digit_run(&mut self) -> Option<(usize, usize)> {
+        let start = self.at;
+        self.at = digit_end(self.b, start);
+        (self.at > start).then_some((start, self.at))
     }
 
     /// `HH:MM:SS` and an optional `.` with digits, which must follow it
@@ -130,7 +152,7 @@ impl<'a> Cursor<'a> {
         self.digits(2)?;
         if self.peek() == Some(b'.') {
             self.at += 1;
-            self.run(digit)?;
+            self.digit_run()?;
         }
         Some(())
     }
@@ -149,29 +171,42 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Where the run of ASCII graphic bytes (`!` to `~`) from `from` ends:
-/// eight bytes at a time, then byte by byte. Tokens of a header (BGL's
-/// node names, hosts, an access log's fields) are long enough that a loop
-/// byte by byte was most of BGL's reading time. (16 bytes at a time with
-/// SSE2, as [`run_end`], made BGL's reading slower: 156 -> 160 ms of
-/// task-clock, one thread, load 7.)
+/// Where the run of ASCII graphic bytes (`!` to `~`) from `from` ends.
+/// Tokens of a header (BGL's node names, hosts, an access log's fields)
+/// are long enough that a loop byte by byte was most of BGL's reading
+/// time. (16 bytes at a time with SSE2, as [`run_end`], made BGL's
+/// reading slower: 156 -> 160 ms of task-clock, one thread, load 7.)
 fn graphic_end(b: &[u8], from: usize) -> usize {
+    range_end::<b'!', b'~'>(b, from)
+}
+
+/// Where the run of ASCII digits from `from` ends (a BGL header has runs
+/// of 10 and 6).
+fn digit_end(b: &[u8], from: usize) -> usize {
+    range_end::<b'0', b'9'>(b, from)
+}
+
+/// Where the run of bytes from `LO` to `HI` (both ASCII) from `from`
+/// ends: eight bytes at a time, then byte by byte.
+#[inline(always)]
+fn range_end<const LO: u8, const HI: u8>(b: &[u8], from: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = from;
     while let Some(word) = b.get(i..i + 8) {
         let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        // Bytes below `!` and bytes from DEL up, as their high bits;
-        // exact up to the lowest one flagged, which is all that is read.
-        let below = w.wrapping_sub(0x21 * ONES) & !w & HIGH;
-        let above = (w.wrapping_add(ONES) | w) & HIGH;
+        // Bytes below `LO` and bytes above `HI` (and from 0x80 up), as
+        // their high bits; exact up to the lowest one flagged, which is
+        // all that is read.
+        let below = w.wrapping_sub(LO as u64 * ONES) & !w & HIGH;
+        let above = (w.wrapping_add((0x7f - HI) as u64 * ONES) | w) & HIGH;
         let stop = below | above;
         if stop != 0 {
             return i + stop.trailing_zeros() as usize / 8;
         }
         i += 8;
     }
-    i + b[i..].iter().take_while(|c| c.is_ascii_graphic()).count()
+    i + b[i..].iter().take_while(|c| (LO..=HI).contains(c)).count()
 }
 
 /// `\w`, `.` and `$` in ASCII (a logger's name).
@@ -273,21 +308,36 @@ fn upper(c: u8) -> bool {
     c.is_ascii_uppercase()
 }
 
-fn digit(c: u8) -> bool {
-    c.is_ascii_digit()
+/// Where the fields of a line lie, found before any is built: byte
+/// ranges into the line (`msg` to its end), empty where the format has no
+/// such field (`proc` none where the line has none).
+#[derive(Clone, Copy)]
+struct At {
+    time: (usize, usize),
+    host: (usize, usize),
+    level: (usize, usize),
+    proc: Option<(usize, usize)>,
+    msg: usize,
 }
 
-/// The fields of a `time level logger: msg` line (HDFS, Spark), the time
-/// ending at `time_end` and the cursor after its space.
-fn level_logger_msg<'a>(line: &'a str, time_end: usize, mut c: Cursor<'a>) -> Option<Fields<'a>> {
-    let (l0, l1) = c.run(upper)?;
+/// Where the fields of a `time level logger: msg` line (HDFS, Spark) lie,
+/// the time ending at `time_end` and the cursor after its space.
+#[inline(always)]
+fn level_logger_at(time_end: usize, mut c: Cursor<'_>) -> Option<At> {
+    let level = c.run(upper)?;
     c.byte(b' ')?;
     let start = c.at;
     c.at = logger_end(c.b, start);
     (c.at > start).then_some(())?;
     c.byte(b':')?;
     c.byte(b' ')?;
-    Some(leveled(&line[..time_end], &line[l0..l1], &line[c.at..]))
+    Some(At {
+        time: (0, time_end),
+        host: (0, 0),
+        level,
+        proc: None,
+        msg: c.at,
+    })
 }
 
 /// The fields of a line with a time, a level word and a message.
@@ -302,20 +352,39 @@ fn leveled<'a>(time: &'a str, level: &'a str, msg: &'a str) -> Fields<'a> {
     }
 }
 
+/// The fields of a line with a time, a level word and a message, from
+/// where they lie.
+fn leveled_at(line: &str, at: At) -> Fields<'_> {
+    let span = |(a, b): (usize, usize)| &line[a..b];
+    leveled(span(at.time), span(at.level), &line[at.msg..])
+}
+
 /// `081109 203615 148 INFO dfs.DataNode$PacketResponder: message`.
 fn hdfs(line: &str) -> Option<Fields<'_>> {
+    hdfs_at(line).map(|at| leveled_at(line, at))
+}
+
+/// Where the fields of an [`hdfs`] line lie.
+#[inline(always)]
+fn hdfs_at(line: &str) -> Option<At> {
     let mut c = Cursor::new(line);
     c.digits(6)?;
     c.byte(b' ')?;
     c.digits(6)?;
     c.byte(b' ')?;
-    c.run(digit)?;
+    c.digit_run()?;
     c.byte(b' ')?;
-    level_logger_msg(line, 13, c)
+    level_logger_at(13, c)
 }
 
 /// `17/06/09 20:10:40 INFO spark.SecurityManager: message`.
 fn spark(line: &str) -> Option<Fields<'_>> {
+    spark_at(line).map(|at| leveled_at(line, at))
+}
+
+/// Where the fields of a [`spark`] line lie.
+#[inline(always)]
+fn spark_at(line: &str) -> Option<At> {
     let mut c = Cursor::new(line);
     for sep in [b'/', b'/', b' ', b':', b':'] {
         c.digits(2)?;
@@ -323,15 +392,34 @@ fn spark(line: &str) -> Option<Fields<'_>> {
     }
     c.digits(2)?;
     c.byte(b' ')?;
-    level_logger_msg(line, 17, c)
+    level_logger_at(17, c)
 }
 
 /// `- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872
 /// R02-M1-N0-C:J12-U11 RAS KERNEL INFO message`.
 fn bgl(line: &str) -> Option<Fields<'_>> {
+    let at = bgl_at(line)?;
+    let span = |(a, b): (usize, usize)| &line[a..b];
+    let level = span(at.level);
+    // Built in the place it is returned to (a copy of the fields after
+    // writing them cost a tenth of a BGL file's time).
+    Some(Fields {
+        time: Some(Cow::Borrowed(span(at.time))),
+        host: Some(Cow::Borrowed(span(at.host))),
+        level_word: Some(level),
+        level: Severity::parse(level),
+        proc: at.proc.map(|p| Cow::Borrowed(span(p))),
+        msg: Cow::Borrowed(&line[at.msg..]),
+        ..Fields::default()
+    })
+}
+
+/// Where the fields of a [`bgl`] line lie.
+#[inline(always)]
+fn bgl_at(line: &str) -> Option<At> {
     let mut c = Cursor::new(line);
     c.token()?;
-    let (e0, e1) = c.run(digit)?;
+    let (e0, e1) = c.digit_run()?;
     if !(9..=10).contains(&(e1 - e0)) {
         return None;
     }
@@ -340,7 +428,7 @@ fn bgl(line: &str) -> Option<Fields<'_>> {
         c.digits(n)?;
         c.byte(sep)?;
     }
-    let (h0, h1) = c.token()?;
+    let host = c.token()?;
     let t0 = c.at;
     for (n, sep) in [
         (4, b'-'),
@@ -353,34 +441,43 @@ fn bgl(line: &str) -> Option<Fields<'_>> {
         c.digits(n)?;
         c.byte(sep)?;
     }
-    let (_, t1) = c.run(digit)?;
+    let (_, t1) = c.digit_run()?;
     c.byte(b' ')?;
     c.token()?;
     let (p0, _) = c.token()?;
     let (_, p1) = c.token()?;
-    let (l0, l1) = c.run(upper)?;
+    let level = c.run(upper)?;
     c.byte(b' ')?;
-    let level = &line[l0..l1];
-    // Built in the place it is returned to (a copy of the fields after
-    // writing them cost a tenth of a BGL file's time).
-    Some(Fields {
-        time: Some(Cow::Borrowed(&line[t0..t1])),
-        host: Some(Cow::Borrowed(&line[h0..h1])),
-        level_word: Some(level),
-        level: Severity::parse(level),
-        proc: Some(Cow::Borrowed(&line[p0..p1])),
-        msg: Cow::Borrowed(&line[c.at..]),
-        ..Fields::default()
+    Some(At {
+        time: (t0, t1),
+        host,
+        level,
+        proc: Some((p0, p1)),
+        msg: c.at,
     })
 }
 
 /// `Dec 10 06:55:46 LabSZ sshd[24200]: message`, with an optional
 /// `<pri>` and a tag that may be missing.
 fn syslog_rfc3164(line: &str) -> Option<Fields<'_>> {
+    let at = syslog_rfc3164_at(line)?;
+    let span = |(a, b): (usize, usize)| Cow::Borrowed(&line[a..b]);
+    Some(Fields {
+        time: Some(span(at.time)),
+        host: Some(span(at.host)),
+        proc: at.proc.map(span),
+        msg: Cow::Borrowed(&line[at.msg..]),
+        ..Fields::default()
+    })
+}
+
+/// Where the fields of a [`syslog_rfc3164`] line lie.
+#[inline(always)]
+fn syslog_rfc3164_at(line: &str) -> Option<At> {
     let mut c = Cursor::new(line);
     if c.peek() == Some(b'<') {
         c.at += 1;
-        let (d0, d1) = c.run(digit)?;
+        let (d0, d1) = c.digit_run()?;
         if d1 - d0 > 3 {
             return None;
         }
@@ -399,20 +496,23 @@ fn syslog_rfc3164(line: &str) -> Option<Fields<'_>> {
     c.clock()?;
     let t1 = c.at;
     c.byte(b' ')?;
-    let (h0, h1) = c.token()?;
+    let host = c.token()?;
     let after_host = c.at;
-    let (proc, msg_from) = match syslog_tag(&mut c) {
-        Tag::Read(p0, p1) => (Some(Cow::Borrowed(&line[p0..p1])), c.at),
+    let (proc, mut msg) = match syslog_tag(&mut c) {
+        Tag::Read(p0, p1) => (Some((p0, p1)), c.at),
         Tag::None => (None, after_host),
         Tag::Unsure => return None,
     };
-    let rest = &line[msg_from..];
-    Some(Fields {
-        time: Some(Cow::Borrowed(&line[t0..t1])),
-        host: Some(Cow::Borrowed(&line[h0..h1])),
+    // `\ *`: the spaces before the message.
+    while c.b.get(msg) == Some(&b' ') {
+        msg += 1;
+    }
+    Some(At {
+        time: (t0, t1),
+        host,
+        level: (0, 0),
         proc,
-        msg: Cow::Borrowed(rest.trim_start_matches(' ')),
-        ..Fields::default()
+        msg,
     })
 }
 
@@ -463,7 +563,7 @@ fn syslog_tag(c: &mut Cursor) -> Tag {
     if c.peek() == Some(b'[') {
         let save = c.at;
         c.at += 1;
-        let pid = c.run(digit);
+        let pid = c.digit_run();
         if c.peek().is_some_and(|b| b >= 0x80) {
             return Tag::Unsure;
         }
@@ -511,7 +611,7 @@ fn nginx_combined(line: &str) -> Option<Fields<'_>> {
     let s1 = c.at;
     c.byte(b' ')?;
     if c.byte(b'-').is_none() {
-        c.run(digit)?;
+        c.digit_run()?;
     }
     if c.peek().is_some_and(|b| b >= 0x80) {
         return None;
@@ -656,7 +756,8 @@ mod tests {
     /// Every line of the corpus (built-in samples, Loghub 2k, fixtures and
     /// mutations) that a fast reader reads gets the fields its format's
     /// regex (or JSON reader) gives; and the fast readers read nearly all
-    /// the real lines their regex reads.
+    /// the real lines their regex reads. A message reader reads the same
+    /// lines and gives the same message.
     #[test]
     fn fast_readers_give_the_regex_fields() {
         let registry = Registry::default();
@@ -667,11 +768,17 @@ mod tests {
         for f in registry.formats() {
             let Some(fast) = f.fast() else { continue };
             formats += 1;
+            let only = super::readers(f.name()).expect("a fast reader").message;
             for l in &lines {
                 let mut got = fast(l);
                 super::take(&mut got);
                 if let Some(got) = got {
+                    assert_eq!(only(l).as_ref(), Some(&got.msg), "{}: {l:?}", f.name());
                     assert_eq!(Some(got), f.parse_slow(l), "{}: {l:?}", f.name());
+                } else {
+                    // An empty message is left to the format's own reader.
+                    let msg = only(l).filter(|m| !m.is_empty());
+                    assert_eq!(msg, None, "{}: {l:?}", f.name());
                 }
             }
             // A JSON line with no message key is `json_line`'s by design
@@ -739,6 +846,23 @@ mod tests {
                             from + b[from..].iter().take_while(|c| class.keeps(**c)).count();
                         assert_eq!(super::run_end(&b, from, class), naive, "{b:?} from {from}");
                     }
+                }
+            }
+        }
+    }
+
+    /// The end of a digit run found eight bytes at a time is the one
+    /// found byte by byte: every start, every byte value as the stop at
+    /// every place.
+    #[test]
+    fn digit_end_as_byte_by_byte() {
+        for stop in 0..=255u8 {
+            for at in 0..20 {
+                let mut b: Vec<u8> = b"0123456789987654".to_vec();
+                b.insert(at.min(b.len()), stop);
+                for from in 0..=b.len() {
+                    let naive = from + b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+                    assert_eq!(super::digit_end(&b, from), naive, "{b:?} from {from}");
                 }
             }
         }

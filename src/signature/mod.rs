@@ -90,9 +90,16 @@
 //!   rate on raw lines on a quiet machine (2026-12-05: 5.7M, 4.9M, 5.5M
 //!   and 2.5M lines a second for HDFS, BGL, Spark and OpenSSH, where 100x
 //!   needed 14.7M, 12.3M, 19.0M and 4.8M); the header split
-//!   still costs BGL two fifths of its rate (8.9M to 5.2M lines a second),
-//!   and compiling the built-in format regexes is a fixed cost whatever
-//!   the file's size: a 100-line file takes 11.4 ms of CPU on one thread
+//!   then cost BGL two fifths of its rate (8.9M to 5.2M lines a second).
+//!   Reading one line's header now takes about 330 instructions on HDFS
+//!   and Spark, 750 on BGL and 520 on OpenSSH (callgrind, 200k raw
+//!   lines, 2026-12-05; 500, 1,085 and 700 before the message readers
+//!   left the other fields unmade), and a whole run of those 200k lines
+//!   755M, 720M, 753M and 1,223M instructions (HDFS, BGL, Spark,
+//!   OpenSSH; 791M, 787M, 785M and 1,258M before); not yet measured as
+//!   lines a second on a quiet machine. Compiling the built-in format
+//!   regexes is a fixed cost whatever the file's size: a 100-line file
+//!   takes 11.4 ms of CPU on one thread
 //!   (29.9 ms before their `\d` read ASCII digits only; least of 5,
 //!   `perf stat -e task-clock`, load 6.7, 2026-12-05). The file's text and each line's message
 //!   entry (20 bytes: the message borrowed, its line number) are held
