@@ -23,6 +23,36 @@ pub enum Severity {
     Fatal,
 }
 
+/// Whether `w` is a non-negative JSON number: digits, an optional
+/// fraction, an optional exponent.
+fn plain_number(w: &str) -> bool {
+    let b = w.as_bytes();
+    let digits = |i: usize| i + b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut i = digits(0);
+    if i == 0 {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        let j = digits(i + 1);
+        if j == i + 1 {
+            return false;
+        }
+        i = j;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let j = digits(i);
+        if j == i {
+            return false;
+        }
+        i = j;
+    }
+    i == b.len()
+}
+
 impl Severity {
     /// Reads the level words and numbers that common loggers print
     /// (syslog names, pino/bunyan numbers, Postgres and Redis words).
@@ -57,20 +87,17 @@ impl Severity {
         let w = word
             .trim()
             .trim_matches(|c| c == '[' || c == ']' || c == ':');
-        // pino and bunyan numeric levels; one written as a decimal
-        // (`50.0`, as some JSON encoders write every number) reads as the
-        // whole number at or above it, so that `30.5` is above info.
-        let number = match w.split_once('.') {
-            Some((i, f))
-                if !i.is_empty()
-                    && !f.is_empty()
-                    && (i.bytes().chain(f.bytes())).all(|b| b.is_ascii_digit()) =>
-            {
-                w.parse::<f64>()
-                    .ok()
-                    .map(|x| x.ceil().min(u32::MAX as f64) as u32)
-            }
-            _ => w.parse::<u32>().ok(),
+        // pino and bunyan numeric levels; one written as a decimal or
+        // with an exponent (`50.0`, `1e10`: JSON encoders write numbers
+        // so) reads as the whole number at or above it, so that `30.5` is
+        // above info, and one past u32 as the highest.
+        let number = match w.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) if plain_number(w) => w
+                .parse::<f64>()
+                .ok()
+                .map(|x| x.ceil().min(u32::MAX as f64) as u32),
+            Err(_) => None,
         };
         if let Some(n) = number {
             return Some(Severity::from_number(n));
@@ -356,7 +383,18 @@ mod tests {
         assert_eq!(Severity::parse("30.0"), Some(Severity::Info));
         assert_eq!(Severity::parse("30.5"), Some(Severity::Warn));
         assert_eq!(Severity::parse("60.0"), Some(Severity::Fatal));
-        for w in ["1e3", "50.", ".5", "5.0.1", "-50.0", "NaN"] {
+        // QA: the same number written otherwise reads the same.
+        for (a, b) in [
+            ("1e10", "10000000000"),
+            ("4294967296.0", "4294967296"),
+            ("1e-10", "1e-5"),
+        ] {
+            assert_eq!(Severity::parse(a), Severity::parse(b), "{a} {b}");
+        }
+        assert_eq!(Severity::parse("10000000000"), Some(Severity::Fatal));
+        assert_eq!(Severity::parse("1e-10"), Some(Severity::Trace));
+        assert_eq!(Severity::parse("4.5E1"), Some(Severity::Error));
+        for w in ["50.", ".5", "5.0.1", "-50.0", "NaN", "1e", "e5", "1e+"] {
             assert_eq!(Severity::parse(w), None, "{w}");
         }
     }

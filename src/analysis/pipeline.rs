@@ -415,14 +415,17 @@ const LONG_FIRST_LINE: usize = 1 << 20;
 
 /// The text a log format is detected on: the head, or where the head holds
 /// no whole line, the first line read on to its end (up to
-/// [`LONG_FIRST_LINE`] bytes), so that a file of lines longer than the
-/// head is still detected by its lines.
+/// [`LONG_FIRST_LINE`] bytes) and as much again as the head after it, so
+/// that a file of lines longer than the head is still detected by its
+/// lines, and a long first line of another kind (a banner) does not
+/// decide alone.
 fn detection_text<'h>(data: &[u8], head: &[u8], head_text: &'h str) -> Cow<'h, str> {
     if data.len() == head.len() || memchr::memchr(b'\n', head).is_some() {
         return Cow::Borrowed(head_text);
     }
     let upto = data.len().min(LONG_FIRST_LINE);
     let end = memchr::memchr(b'\n', &data[head.len()..upto]).map_or(upto, |i| head.len() + i);
+    let end = data.len().min(end + head.len());
     Cow::Owned(String::from_utf8_lossy(&data[..end]).into_owned())
 }
 

@@ -95,15 +95,20 @@ pub(crate) fn json_line(line: &str) -> Option<Fields<'static>> {
     }
     let host = first(&obj, HOST_KEYS);
     if msg.is_empty() {
-        msg = match msg_value {
-            // A message that is not text (an object, a list, true) is
-            // its JSON; `null` is no message.
-            Some((_, Value::Null | Value::String(_) | Value::Number(_))) => msg,
-            Some((_, v)) => Cow::Owned(v.to_string()),
-            // No message key (pino's `logger.info({...})`): the other
-            // members as `key=value`, so that the record still says
-            // something and its signature groups by those keys.
-            None => Cow::Owned(members_text(&obj, [time, level, host])),
+        // Another message key's text, first; then a message that is not
+        // text (an object, a list, true) as its JSON; where there is no
+        // message key, or a null one (pino's `logger.info({...})`), the
+        // other members as `key=value`, so that the record still says
+        // something and its signature groups by those keys.
+        let text = MSG_KEYS.iter().find_map(|k| match obj.get(*k) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        });
+        msg = match (text, msg_value) {
+            (Some(text), _) => Cow::Owned(text),
+            (None, Some((_, Value::String(_) | Value::Number(_)))) => msg,
+            (None, Some((_, v))) if !v.is_null() => Cow::Owned(v.to_string()),
+            (None, _) => Cow::Owned(members_text(line, [time, level, host, msg_value])),
         };
     }
     f.msg = Cow::Owned(msg.trim_end().to_string());
@@ -125,24 +130,55 @@ pub(crate) fn json_line(line: &str) -> Option<Fields<'static>> {
     Some(f)
 }
 
-/// The members of `obj` but the `read` ones (time, level, host) as
-/// `key=value`, space-separated, in the map's order: a text is written
-/// as it is, any other value as its JSON.
-fn members_text(obj: &Map<String, Value>, read: [Option<(&str, &Value)>; 3]) -> String {
+/// The members of the JSON object `line` but the `read` ones (time,
+/// level, host, a null message) as `key=value`, space-separated, in the
+/// line's order: a text as it is, or as JSON where it is empty or holds
+/// a space, `=` or `"`; any other value as its JSON (numbers as
+/// `serde_json` prints them: `1e2` as `100.0`).
+fn members_text(line: &str, read: [Option<(&str, &Value)>; 4]) -> String {
     let read: Vec<&str> = read.iter().flatten().map(|(k, _)| *k).collect();
+    let Ok(Ordered(members)) = serde_json::from_str::<Ordered>(line) else {
+        return String::new();
+    };
     let mut out = String::new();
-    for (k, v) in obj.iter().filter(|(k, _)| !read.contains(&k.as_str())) {
+    for (k, v) in members.iter().filter(|(k, _)| !read.contains(&k.as_str())) {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(k);
         out.push('=');
         match v {
-            Value::String(s) => out.push_str(s),
+            Value::String(s) if !s.is_empty() && !s.contains([' ', '=', '"']) => out.push_str(s),
             v => out.push_str(&v.to_string()),
         }
     }
     out
+}
+
+/// A JSON object's members in the order written (`Map` sorts them).
+struct Ordered(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = m.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Ordered(members))
+            }
+        }
+        d.deserialize_map(Members)
+    }
 }
 
 pub(crate) fn syslog_priority(p: u8) -> Severity {
@@ -236,13 +272,20 @@ mod tests {
         assert_eq!(f.unwrap().msg, r#"{"n":2,"text":"hi"}"#);
         let line = r#"{"level":40,"time":1764862509453,"pid":7,"hostname":"web-1","orderId":"o-17","retry":{"n":2}}"#;
         let f = json_line(line).unwrap();
-        assert_eq!(f.msg, r#"orderId=o-17 pid=7 retry={"n":2}"#);
+        assert_eq!(f.msg, r#"pid=7 orderId=o-17 retry={"n":2}"#);
         assert_eq!(
             (f.level, f.host.as_deref()),
             (Some(Severity::Warn), Some("web-1"))
         );
         for (line, msg) in [
             (r#"{"time":1,"msg":null}"#, ""),
+            (r#"{"time":1,"msg":null,"k":"v"}"#, "k=v"),
+            (r#"{"time":1,"msg":{},"message":"real text"}"#, "real text"),
+            (r#"{"time":1,"msg":[],"message":"","text":"t"}"#, "t"),
+            (
+                r#"{"zeta":1,"alpha":"x y=z","b":""}"#,
+                r#"zeta=1 alpha="x y=z" b="""#,
+            ),
             (r#"{"time":1,"msg":""}"#, ""),
             (r#"{"time":1,"msg":true}"#, "true"),
             (r#"{"time":1,"err":{"message":"boom"}}"#, "boom"),

@@ -294,6 +294,30 @@ fn a_log_of_lines_longer_than_the_sample_is_read() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // QA: a long first line of another kind (a banner) decided alone.
+    let g = tmp.path().join("banner.log");
+    let text = format!(
+        "{}\n{{\"level\":30,\"time\":\"2026-12-04T16:18:20.341Z\",\"msg\":\"up\"}}\n",
+        "=".repeat(70_000)
+    );
+    std::fs::write(&g, text).unwrap();
+    let out = run(&["timeline", g.to_str().unwrap()]);
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The JSON line is read; the banner is a record of its own, with no
+    // time, as any other line a JSON log holds that is not JSON.
+    let got: Vec<(u64, &str, bool)> = rows
+        .iter()
+        .map(|r| {
+            let line = r["line"].as_u64().unwrap();
+            (line, r["format"].as_str().unwrap(), r["time"].is_null())
+        })
+        .collect();
+    assert_eq!(got, [(2, "json", false), (1, "json", true)]);
+    assert_eq!(rows[0]["message"], "up");
 }
 
 /// QA: V8's abort between two JSON lines sorted after every timed record
