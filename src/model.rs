@@ -116,17 +116,21 @@ impl Severity {
         lower.make_ascii_lowercase();
         let lower = std::str::from_utf8(lower).ok()?;
         Some(match lower {
-            "trace" | "finest" | "finer" => Severity::Trace,
+            // Four-letter and three-letter forms: log15 and Grafana
+            // (`dbug`, `eror`), Serilog and zerolog's console (`VRB`,
+            // `DBG`, `FTL`, `TRC`).
+            "trace" | "finest" | "finer" | "trc" | "vrb" => Severity::Trace,
             "debug" | "debug1" | "debug2" | "debug3" | "debug4" | "debug5" | "fine" | "verbose"
-            | "d" => Severity::Debug,
+            | "d" | "dbug" | "dbg" => Severity::Debug,
             "info" | "information" | "informational" | "log" | "statement" | "config" | "i"
             | "inf" => Severity::Info,
             "notice" | "note" => Severity::Notice,
             "warn" | "warning" | "w" | "wrn" => Severity::Warn,
-            "error" | "err" | "severe" | "e" | "failure" | "fail" | "erro" => Severity::Error,
-            "fatal" | "panic" | "crit" | "critical" | "alert" | "emerg" | "emergency" | "f" => {
-                Severity::Fatal
+            "error" | "err" | "severe" | "e" | "failure" | "fail" | "erro" | "eror" => {
+                Severity::Error
             }
+            "fatal" | "panic" | "crit" | "critical" | "alert" | "emerg" | "emergency" | "f"
+            | "ftl" => Severity::Fatal,
             _ => return None,
         })
     }
@@ -372,6 +376,24 @@ mod tests {
         assert_eq!(Severity::parse("[Warning]:"), Some(Severity::Warn));
         assert_eq!(Severity::parse("CRIT"), Some(Severity::Fatal));
         assert_eq!(Severity::parse("INFOS"), None);
+    }
+
+    /// QA: Grafana's (log15's) `lvl=eror` and `lvl=dbug` read as no
+    /// level; Serilog's short forms too.
+    #[test]
+    fn short_level_words() {
+        for (w, s) in [
+            ("eror", Severity::Error),
+            ("dbug", Severity::Debug),
+            ("DBG", Severity::Debug),
+            ("VRB", Severity::Trace),
+            ("TRC", Severity::Trace),
+            ("FTL", Severity::Fatal),
+            ("WRN", Severity::Warn),
+            ("INF", Severity::Info),
+        ] {
+            assert_eq!(Severity::parse(w), Some(s), "{w}");
+        }
     }
 
     /// QA: a pino level written as a decimal (`50.0`) read as no level,
