@@ -1,0 +1,285 @@
+//! What the fast readers move through a line with: a cursor, and where a
+//! run of bytes of one class ends, found several bytes at a time.
+//!
+//! # Limitations
+//! - Two ways to find a run's end stand side by side, each kept where it
+//!   measured faster: eight bytes at a time in a word ([`range_end`]:
+//!   graphic bytes, digits), and 16 at a time with SSE2 ([`run_end`]: a
+//!   logger's name, up to a byte). SSE2 for graphic runs made BGL's
+//!   reading slower (156 -> 160 ms of task-clock, one thread, load 7).
+
+/// A position in a line, moved on by what matched there.
+pub(super) struct Cursor<'a> {
+    pub(super) b: &'a [u8],
+    pub(super) at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(super) fn new(line: &'a str) -> Self {
+        Cursor {
+            b: line.as_bytes(),
+            at: 0,
+        }
+    }
+
+    pub(super) fn peek(&self) -> Option<u8> {
+        self.b.get(self.at).copied()
+    }
+
+    /// Takes `c` or fails.
+    pub(super) fn byte(&mut self, c: u8) -> Option<()> {
+        (self.peek() == Some(c)).then(|| self.at += 1)
+    }
+
+    /// Takes the longest run (at least one) of bytes in `class`; the
+    /// classes are ASCII, so the run stops at any other byte.
+    pub(super) fn run(&mut self, class: impl Fn(u8) -> bool) -> Option<(usize, usize)> {
+        let start = self.at;
+        while self.peek().is_some_and(&class) {
+            self.at += 1;
+        }
+        (self.at > start).then_some((start, self.at))
+    }
+
+    /// Takes exactly `n` ASCII digits: all `n` tested, without a branch
+    /// a byte (a BGL header has some 34 digits).
+    pub(super) fn digits(&mut self, n: usize) -> Option<()> {
+        let d = self.b.get(self.at..self.at + n)?;
+        (d.iter().fold(true, |all, c| all & c.is_ascii_digit())).then(|| self.at += n)
+    }
+
+    /// [`Cursor::run`] of ASCII digits, eight bytes at a time (see
+    /// [`digit_end`]).
+    pub(super) fn digit_run(&mut self) -> Option<(usize, usize)> {
+        let start = self.at;
+        self.at = digit_end(self.b, start);
+        (self.at > start).then_some((start, self.at))
+    }
+
+    /// `HH:MM:SS` and an optional `.` with digits, which must follow it
+    /// (`\d\d:\d\d:\d\d(?:\.\d+)?` where no `.` comes after).
+    pub(super) fn clock(&mut self) -> Option<()> {
+        for sep in [b':', b':'] {
+            self.digits(2)?;
+            self.byte(sep)?;
+        }
+        self.digits(2)?;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            self.digit_run()?;
+        }
+        Some(())
+    }
+
+    /// A `\S+` token followed by one space (taken): ASCII only, since a
+    /// byte of another character could be Unicode white space.
+    #[inline]
+    pub(super) fn token(&mut self) -> Option<(usize, usize)> {
+        let start = self.at;
+        self.at = graphic_end(self.b, start);
+        if self.at == start {
+            return None;
+        }
+        self.byte(b' ')?;
+        Some((start, self.at - 1))
+    }
+}
+
+/// Where the run of ASCII graphic bytes (`!` to `~`) from `from` ends.
+/// Tokens of a header (BGL's node names, hosts, an access log's fields)
+/// are long enough that a loop byte by byte was most of BGL's reading
+/// time. (16 bytes at a time with SSE2, as [`run_end`], made BGL's
+/// reading slower: 156 -> 160 ms of task-clock, one thread, load 7.)
+fn graphic_end(b: &[u8], from: usize) -> usize {
+    range_end::<b'!', b'~'>(b, from)
+}
+
+/// Where the run of ASCII digits from `from` ends (a BGL header has runs
+/// of 10 and 6).
+fn digit_end(b: &[u8], from: usize) -> usize {
+    range_end::<b'0', b'9'>(b, from)
+}
+
+/// Where the run of bytes from `LO` to `HI` (both ASCII) from `from`
+/// ends: eight bytes at a time, then byte by byte.
+#[inline(always)]
+fn range_end<const LO: u8, const HI: u8>(b: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        // Bytes below `LO` and bytes above `HI` (and from 0x80 up), as
+        // their high bits; exact up to the lowest one flagged, which is
+        // all that is read.
+        let below = w.wrapping_sub(LO as u64 * ONES) & !w & HIGH;
+        let above = (w.wrapping_add((0x7f - HI) as u64 * ONES) | w) & HIGH;
+        let stop = below | above;
+        if stop != 0 {
+            return i + stop.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    i + b[i..].iter().take_while(|c| (LO..=HI).contains(c)).count()
+}
+
+/// `\w`, `.` and `$` in ASCII (a logger's name).
+fn logger(c: u8) -> bool {
+    LOGGER[c as usize]
+}
+
+/// Where the run of [`logger`] bytes from `from` ends ([`run_end`]). A
+/// logger's name (`dfs.DataNode$PacketResponder`) is long enough that the
+/// loop byte by byte, whose exit the CPU mispredicts, was most of reading
+/// an HDFS or Spark header.
+pub(super) fn logger_end(b: &[u8], from: usize) -> usize {
+    run_end(b, from, Class::Logger)
+}
+
+/// The bytes a run of [`run_end`] takes.
+#[derive(Clone, Copy)]
+pub(super) enum Class {
+    /// [`logger`]'s.
+    Logger,
+    /// Any but this one.
+    Not(u8),
+}
+
+impl Class {
+    fn keeps(self, c: u8) -> bool {
+        match self {
+            Class::Logger => logger(c),
+            Class::Not(stop) => c != stop,
+        }
+    }
+
+    /// The bytes of `block` that the class does not take, as bits.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn stops(self, block: &[u8; 16]) -> u32 {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of x86_64; the load reads the 16 bytes of
+        // `block`, unaligned.
+        let kept = unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().cast());
+            let set = |c: u8| _mm_set1_epi8(c as i8);
+            // `lo..=hi` of bytes as signed ones: those from 0x80 are
+            // below every bound, and fall outside.
+            let within = |v: __m128i, lo: u8, hi: u8| {
+                _mm_and_si128(
+                    _mm_cmpgt_epi8(v, set(lo - 1)),
+                    _mm_cmpgt_epi8(set(hi + 1), v),
+                )
+            };
+            let kept = match self {
+                Class::Logger => {
+                    let digit = within(v, b'0', b'9');
+                    let letter = within(_mm_or_si128(v, set(0x20)), b'a', b'z');
+                    let marks = _mm_or_si128(
+                        _mm_cmpeq_epi8(v, set(b'_')),
+                        _mm_or_si128(_mm_cmpeq_epi8(v, set(b'.')), _mm_cmpeq_epi8(v, set(b'$'))),
+                    );
+                    _mm_or_si128(_mm_or_si128(digit, letter), marks)
+                }
+                Class::Not(stop) => _mm_xor_si128(_mm_cmpeq_epi8(v, set(stop)), set(0xff)),
+            };
+            _mm_movemask_epi8(kept)
+        };
+        !(kept as u32) & 0xffff
+    }
+}
+
+/// Where the run of bytes of `class` from `from` ends: 16 bytes at a time
+/// with SSE2 (part of x86_64) while that many are left, then byte by
+/// byte.
+#[inline(always)]
+pub(super) fn run_end(b: &[u8], from: usize, class: Class) -> usize {
+    let mut i = from;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(block) = b.get(i..).and_then(|r| r.first_chunk::<16>()) {
+        let stop = class.stops(block);
+        if stop != 0 {
+            return i + stop.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    i + b[i..].iter().take_while(|c| class.keeps(**c)).count()
+}
+
+/// [`logger`]'s bytes, looked up rather than tested one class at a time.
+static LOGGER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'$';
+        c += 1;
+    }
+    t
+};
+
+pub(super) fn upper(c: u8) -> bool {
+    c.is_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The end of a graphic run found eight bytes at a time is the one
+    /// found byte by byte: every start, a stop of each kind at every place.
+    #[test]
+    fn graphic_end_as_byte_by_byte() {
+        for stop in [b' ', 0, b'\t', 0x20, 0x7f, 0x80, 0xc3, 0xff] {
+            for at in 0..30 {
+                let mut b: Vec<u8> = b"!~R02-M1-N0-C:J12-U11\x7e\x21az".to_vec();
+                b.insert(at.min(b.len()), stop);
+                for from in 0..=b.len() {
+                    let naive = from
+                        + b[from..]
+                            .iter()
+                            .take_while(|c| c.is_ascii_graphic())
+                            .count();
+                    assert_eq!(super::graphic_end(&b, from), naive, "{b:?} from {from}");
+                }
+            }
+        }
+    }
+
+    /// The end of a run found 16 bytes at a time is the one found byte by
+    /// byte, for each class: every start, every byte as the stop at every
+    /// place.
+    #[test]
+    fn run_end_as_byte_by_byte() {
+        use super::Class;
+        let classes = [Class::Logger, Class::Not(b']'), Class::Not(0)];
+        for class in classes {
+            for stop in 0..=255u8 {
+                for at in (0..40).step_by(3) {
+                    let mut b: Vec<u8> = b"dfs.DataNode$Packet:Responder_09azAZ~!".to_vec();
+                    b.insert(at.min(b.len()), stop);
+                    for from in 0..=b.len() {
+                        let naive =
+                            from + b[from..].iter().take_while(|c| class.keeps(**c)).count();
+                        assert_eq!(super::run_end(&b, from, class), naive, "{b:?} from {from}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The end of a digit run found eight bytes at a time is the one
+    /// found byte by byte: every start, every byte value as the stop at
+    /// every place.
+    #[test]
+    fn digit_end_as_byte_by_byte() {
+        for stop in 0..=255u8 {
+            for at in 0..20 {
+                let mut b: Vec<u8> = b"0123456789987654".to_vec();
+                b.insert(at.min(b.len()), stop);
+                for from in 0..=b.len() {
+                    let naive = from + b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+                    assert_eq!(super::digit_end(&b, from), naive, "{b:?} from {from}");
+                }
+            }
+        }
+    }
+}
