@@ -80,6 +80,15 @@ fn trim_frac(s: &str) -> String {
     }
 }
 
+/// The rows of `timeline --format jsonl` output.
+fn jsonl_rows(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8(stdout.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn every_loghub_line_gets_its_ground_truth_time() {
     let Some(shared) = shared() else { return };
@@ -135,11 +144,7 @@ fn timeline_merges_sources_in_time_order() {
         root.join("fixtures/sample-bundle.tar.gz").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0));
-    let rows: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = jsonl_rows(&out.stdout);
     let times: Vec<&str> = rows.iter().filter_map(|r| r["time"].as_str()).collect();
     assert!(times
         .windows(2)
@@ -229,10 +234,7 @@ fn timeline_names_lines_and_files_it_leaves_out() {
     .unwrap();
     let out = run(&["timeline", tmp.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
-    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = jsonl_rows(&out.stdout);
     let lines: Vec<u64> = rows.iter().map(|r| r["line"].as_u64().unwrap()).collect();
     assert_eq!(lines, [3, 4]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -267,10 +269,7 @@ fn a_log_of_lines_longer_than_the_sample_is_read() {
     std::fs::write(&f, text).unwrap();
     let out = run(&["timeline", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
-    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = jsonl_rows(&out.stdout);
     let got: Vec<(&str, &str, &str)> = rows
         .iter()
         .map(|r| {
@@ -303,10 +302,7 @@ fn a_log_of_lines_longer_than_the_sample_is_read() {
     );
     std::fs::write(&g, text).unwrap();
     let out = run(&["timeline", g.to_str().unwrap()]);
-    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = jsonl_rows(&out.stdout);
     // The JSON line is read; the banner is a record of its own, with no
     // time, as any other line a JSON log holds that is not JSON.
     let got: Vec<(u64, &str, bool)> = rows
@@ -343,11 +339,7 @@ fn a_record_without_a_time_follows_the_one_before_it() {
         "--format",
         "jsonl",
     ]);
-    let rows: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = jsonl_rows(&out.stdout);
     let order: Vec<(&str, bool)> = rows
         .iter()
         .map(|r| (r["message"].as_str().unwrap(), r["time"].is_null()))
