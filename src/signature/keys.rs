@@ -2,6 +2,7 @@
 //! keys, a repeated message reusing the first one's key, and the keys of
 //! all chunks gathered in order (see the parent module).
 
+use super::shape::Shape;
 use super::*;
 
 /// One distinct key: its hash and number of messages.
@@ -194,9 +195,12 @@ pub(super) fn key_ids(messages: &[&str]) -> (Vec<Chunk>, KeyList) {
 
 /// Key index (into the chunk's own keys) of each message of one chunk, its
 /// distinct keys in order of first message, and its value spans.
-/// A message met before in the chunk (a fifth of BGL's and Spark's) takes
-/// the first one's key and values instead of being masked again; where
-/// the first [`MEMO_TRIAL`] messages hold fewer than one repeat in
+/// A message of a shape met before in the chunk (the same bytes but for
+/// its digits, see [`super::shape`]) takes the first one's key and the
+/// values at the first one's places instead of being masked again,
+/// unless that key holds digits of its message (`r24=<*>`), where only an
+/// equal message does. A million lines of HDFS hold 270 shapes. Where the
+/// first [`MEMO_TRIAL`] messages hold fewer than one repeat in
 /// [`MEMO_MIN_RATE`], the chunk stops looking.
 pub(super) fn chunk_keys(chunk: &[&str]) -> (Vec<u16>, KeyList, ChunkSpans) {
     let mut m = Masked::default();
@@ -210,6 +214,11 @@ pub(super) fn chunk_keys(chunk: &[&str]) -> (Vec<u16>, KeyList, ChunkSpans) {
     // Sized for the trial, then for the whole chunk if it goes on looking:
     // not grown step by step.
     let mut seen: IdMap<u32> = IdMap::with_capacity_and_hasher(MEMO_TRIAL, Default::default());
+    // Per key of the chunk: whether its text holds a digit copied from
+    // the message (a `key=` name), which messages of its shape may not
+    // share (see `shape`).
+    let mut digits: Vec<bool> = vec![];
+    let mut shape = Shape::default();
     let mut repeats = 0;
     for (i, msg) in chunk.iter().enumerate() {
         let memo = i < MEMO_TRIAL || repeats * MEMO_MIN_RATE >= MEMO_TRIAL;
@@ -217,8 +226,12 @@ pub(super) fn chunk_keys(chunk: &[&str]) -> (Vec<u16>, KeyList, ChunkSpans) {
             seen.reserve(chunk.len() - seen.len());
         }
         let first = memo
-            .then(|| *seen.entry(xxh3_64(msg.as_bytes())).or_insert(i as u32) as usize)
-            .filter(|&j| j != i && chunk[j] == *msg);
+            .then(|| *seen.entry(shape.of(msg.as_bytes())).or_insert(i as u32) as usize)
+            .filter(|&j| {
+                j != i
+                    && shape.holds(chunk[j].as_bytes())
+                    && (!digits[ids[j] as usize] || chunk[j] == *msg)
+            });
         let k = match first {
             Some(j) => {
                 repeats += 1;
@@ -238,6 +251,7 @@ pub(super) fn chunk_keys(chunk: &[&str]) -> (Vec<u16>, KeyList, ChunkSpans) {
                         Err(_) => add_text(&mut keys.text, &String::from_utf8_lossy(&m.key)),
                     };
                     keys.list.push((Key { hash, lines: 0 }, text));
+                    digits.push(m.key.iter().any(u8::is_ascii_digit));
                     keys.list.len() as u16 - 1
                 })
             }
