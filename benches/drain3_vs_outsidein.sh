@@ -14,6 +14,10 @@
 # `outsidein signatures FILE` does, output aside). `content` is the message
 # part alone, given to both (what outsidein's miner gets after the header
 # split): mining alone. Both kinds by default, raw first.
+# outsidein runs twice: grouping alone (which template each line has, what
+# `outsidein signatures` prints and what Drain3 computes: the ratio), and
+# with the statistics of every template's variables that `analyze` reports
+# (distinct values, the most frequent: "+stats", ratio beside it).
 # THREADS (default 2) sets outsidein's rayon threads; its peak RSS
 # (/usr/bin/time -f %M, the whole process with the file read in; the
 # highest of the three) is printed beside it, and the load average at the
@@ -48,11 +52,12 @@ print(len(lines), f"{secs:.2f}", f"{len(lines) / secs:.0f}", len(miner.drain.clu
 PY
 }
 
-ours() { # lines seconds lines/s groups peak_KiB: the best of three processes
-    # that mine once each, and the highest peak RSS of the three
+ours() { # FILE STATS: lines seconds lines/s groups peak_KiB: the best of
+    # three processes that mine once each, and the highest peak RSS of the
+    # three; STATS=1 mines with the variables' statistics
     local best=0 line peak=0 rss
     for _ in 1 2 3; do
-        RAYON_NUM_THREADS=$threads SIG_BENCH_RUNS=1 SIG_BENCH_FILES=$1 \
+        RAYON_NUM_THREADS=$threads SIG_BENCH_RUNS=1 SIG_BENCH_FILES=$1 SIG_BENCH_STATS=$2 \
             /usr/bin/time -f '%M' -o /tmp/sig-rss.$$ "$bench" >/tmp/sig-out.$$
         read -r _ n secs rate groups </tmp/sig-out.$$
         rss=$(cat /tmp/sig-rss.$$)
@@ -65,17 +70,20 @@ ours() { # lines seconds lines/s groups peak_KiB: the best of three processes
     echo "$line $peak"
 }
 
-printf '| %-8s | %-7s | %9s | %13s | %8s | %15s | %8s | %7s | %8s |\n' system input lines \
-    "Drain3 lines/s" "groups" "outsidein lines/s" "groups" ratio "RSS MiB"
-printf '|%s|\n' "----------|---------|-----------|----------------|----------|-------------------|----------|---------|----------"
+printf '| %-8s | %-7s | %9s | %13s | %8s | %15s | %8s | %7s | %8s | %15s | %7s | %8s |\n' \
+    system input lines "Drain3 lines/s" "groups" "outsidein lines/s" "groups" ratio \
+    "RSS MiB" "+stats lines/s" ratio "RSS MiB"
+printf '|%s|\n' "----------|---------|-----------|----------------|----------|-------------------|----------|---------|----------|-----------------|---------|----------"
 for kind in $kinds; do for sys in HDFS BGL Spark OpenSSH; do
     f="$dir/${sys}_big.$kind"
     [ -f "$f" ] || { echo "missing $f" >&2; continue; }
     read -r n _ d3 d3g < <(drain3 "$f")
-    read -r _ _ oi oig rss < <(ours "$f")
-    printf '| %-8s | %-7s | %9s | %14s | %8s | %17s | %8s | %6.0fx | %8.0f |\n' \
+    read -r _ _ oi oig rss < <(ours "$f" 0)
+    read -r _ _ os _ srss < <(ours "$f" 1)
+    printf '| %-8s | %-7s | %9s | %14s | %8s | %17s | %8s | %6.0fx | %8.0f | %15s | %6.0fx | %8.0f |\n' \
         "$sys" "$kind" "$n" "$d3" "$d3g" "$oi" "$oig" "$(echo "$oi / $d3" | bc -l)" \
-        "$(echo "$rss / 1024" | bc -l)"
+        "$(echo "$rss / 1024" | bc -l)" "$os" "$(echo "$os / $d3" | bc -l)" \
+        "$(echo "$srss / 1024" | bc -l)"
 done; done
 rm -f /tmp/sig-rss.$$ /tmp/sig-out.$$
 echo "load: $(uptime | sed 's/.*load average: //')"

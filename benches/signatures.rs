@@ -1,18 +1,21 @@
 //! Template mining throughput.
 //!
 //! Without arguments: criterion over the Loghub-2k messages (skipped when
-//! `shared/` is absent). With `SIG_BENCH_FILES=a.content:b.content`: mines
+//! `shared/` is absent). With `SIG_BENCH_FILES=a.content:b.content`: groups
 //! each file (one message a line) three times (`SIG_BENCH_RUNS`) after
-//! reading it, and prints the best run as `file lines seconds lines_per_s
-//! groups`. A file named `*.log` is a raw log: each run also detects its
-//! format and cuts every line's header off (`logs::messages`, as
-//! `outsidein signatures` does) before mining, and that is timed too. With
-//! `SIG_BENCH_PRED_DIR` it also
+//! reading it, as `outsidein signatures` does (`signature::group`), and
+//! prints the best run as `file lines seconds lines_per_s groups`; with
+//! `SIG_BENCH_STATS=1` it mines with the statistics of every template's
+//! variables (`signature::mine`, as `analyze` does) instead. A file named
+//! `*.log` is a raw log: each run also detects its format and cuts every
+//! line's header off (`logs::messages`, as `outsidein signatures` does)
+//! before mining, and that is timed too. With `SIG_BENCH_PRED_DIR` it also
 //! writes `<stem>.jsonl` predictions for the grouping scorer and
-//! `<stem>.templates.json`, the templates with their statistics.
+//! `<stem>.templates.json`, the templates (with their statistics under
+//! `SIG_BENCH_STATS=1`).
 
 use criterion::Criterion;
-use outsidein::signature::{mine, Mined};
+use outsidein::signature::{group, mine, Mined};
 use std::path::Path;
 use std::time::Instant;
 
@@ -35,6 +38,10 @@ fn time_file(path: &Path) {
     let mut secs = f64::MAX;
     let mut mined = None;
     let runs: usize = std::env::var("SIG_BENCH_RUNS").map_or(3, |r| r.parse().unwrap());
+    let how = match std::env::var_os("SIG_BENCH_STATS").is_some_and(|v| v == "1") {
+        true => mine,
+        false => group,
+    };
     for _ in 0..runs {
         // The last run's result is dropped first, so that peak memory is
         // that of one run.
@@ -43,9 +50,9 @@ fn time_file(path: &Path) {
         let m = match raw {
             true => {
                 let messages = outsidein::logs::messages(&text);
-                mine(&messages.texts())
+                how(&messages.texts())
             }
-            false => mine(&lines),
+            false => how(&lines),
         };
         secs = secs.min(start.elapsed().as_secs_f64());
         mined = Some(m);

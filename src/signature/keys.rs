@@ -124,9 +124,9 @@ impl ChunkSpans {
     }
 }
 
-/// Each chunk's keys and spans (see [`Chunk`]), and the distinct keys with
-/// their text sorted by hash.
-pub(super) fn key_ids(messages: &[&str]) -> (Vec<Chunk>, KeyList) {
+/// Each chunk's keys and spans (see [`Chunk`]; spans only if `values`),
+/// and the distinct keys with their text sorted by hash.
+pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, KeyList) {
     let mut chunks = Vec::with_capacity(messages.len().div_ceil(CHUNK));
     // Keys in order of first chunk, found by hash.
     let mut at: IdMap<u32> = IdMap::default();
@@ -159,7 +159,11 @@ pub(super) fn key_ids(messages: &[&str]) -> (Vec<Chunk>, KeyList) {
     let mut pending = None;
     for msgs in messages.chunks(wave) {
         let (parts, ()) = rayon::join(
-            || msgs.par_chunks(CHUNK).map(chunk_keys).collect(),
+            || {
+                msgs.par_chunks(CHUNK)
+                    .map(|c| chunk_keys(c, values))
+                    .collect()
+            },
             || {
                 if let Some(p) = pending.take() {
                     absorb(p);
@@ -194,7 +198,8 @@ pub(super) fn key_ids(messages: &[&str]) -> (Vec<Chunk>, KeyList) {
 }
 
 /// Key index (into the chunk's own keys) of each message of one chunk, its
-/// distinct keys in order of first message, and its value spans.
+/// distinct keys in order of first message, and its value spans (none
+/// kept unless `values`).
 /// A message of a shape met before in the chunk (the same bytes but for
 /// its digits, see [`super::shape`]) takes the first one's key and the
 /// values at the first one's places instead of being masked again,
@@ -202,7 +207,7 @@ pub(super) fn key_ids(messages: &[&str]) -> (Vec<Chunk>, KeyList) {
 /// equal message does. A million lines of HDFS hold 270 shapes. Where the
 /// first [`MEMO_TRIAL`] messages hold fewer than one repeat in
 /// [`MEMO_MIN_RATE`], the chunk stops looking.
-pub(super) fn chunk_keys(chunk: &[&str]) -> (Vec<u16>, KeyList, ChunkSpans) {
+pub(super) fn chunk_keys(chunk: &[&str], values: bool) -> (Vec<u16>, KeyList, ChunkSpans) {
     let mut m = Masked::default();
     let mut keys = KeyList::default();
     // Key hash to its index in `keys`.
@@ -235,12 +240,16 @@ pub(super) fn chunk_keys(chunk: &[&str]) -> (Vec<u16>, KeyList, ChunkSpans) {
         let k = match first {
             Some(j) => {
                 repeats += 1;
-                spans.repeat(j);
+                if values {
+                    spans.repeat(j);
+                }
                 ids[j]
             }
             None => {
                 mask_key(msg, &mut m);
-                spans.push(&m.vars);
+                if values {
+                    spans.push(&m.vars);
+                }
                 let hash = xxh3_64(&m.key);
                 *at.entry(hash).or_insert_with(|| {
                     // A key is its message with ASCII spans replaced:

@@ -150,7 +150,8 @@ pub struct Template {
     pub text: String,
     /// Messages with this template.
     pub count: u64,
-    /// One entry per `<*>` of `text`, in order.
+    /// One entry per `<*>` of `text`, in order ([`mine`]); none from
+    /// [`group`].
     pub params: Vec<ParamStats>,
 }
 
@@ -174,10 +175,24 @@ enum Slot {
     Own(u32),
 }
 
-/// Groups `messages` into templates. Parallel on the current rayon pool,
+/// Groups `messages` into templates, with the statistics of each
+/// template's variables. Parallel on the current rayon pool,
 /// deterministic for any thread count.
 pub fn mine(messages: &[&str]) -> Mined {
-    let (chunks, keys) = key_ids(messages);
+    mine_with(messages, true)
+}
+
+/// [`mine`] without the statistics (each template's `params` left
+/// empty): the same assignment, ids, texts and counts, for a caller that
+/// reads no more than which template each message has, as
+/// `outsidein signatures` does. Masking then keeps no value spans, and
+/// the statistics pass, about a third of mining, does not run.
+pub fn group(messages: &[&str]) -> Mined {
+    mine_with(messages, false)
+}
+
+fn mine_with(messages: &[&str], stats: bool) -> Mined {
+    let (chunks, keys) = key_ids(messages, stats);
     let key_refs: Vec<&str> = (0..keys.list.len()).map(|i| keys.text(i)).collect();
     let key_lines: Vec<u64> = keys.list.iter().map(|(k, _)| k.lines).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
@@ -205,17 +220,22 @@ pub fn mine(messages: &[&str]) -> Mined {
             }
         });
 
-    let slots: Vec<Vec<Slot>> = order.iter().map(|&t| slots_of(&tpl_tokens[t])).collect();
-    let plans = Plans::build(&keys, &key_rank, &slots);
-    drop(key_rank);
-    drop(key_refs);
-    drop(keys);
-    let lines = Lines {
-        messages,
-        chunks: &chunks,
-        plans: &plans,
+    let accs = match stats {
+        true => {
+            let slots: Vec<Vec<Slot>> = order.iter().map(|&t| slots_of(&tpl_tokens[t])).collect();
+            let plans = Plans::build(&keys, &key_rank, &slots);
+            drop(key_rank);
+            drop(key_refs);
+            drop(keys);
+            let lines = Lines {
+                messages,
+                chunks: &chunks,
+                plans: &plans,
+            };
+            param_stats(&lines, &assignment, &slots)
+        }
+        false => vec![vec![]; order.len()],
     };
-    let accs = param_stats(&lines, &assignment, &slots);
     let mut counts = vec![0u64; order.len()];
     for &a in &assignment {
         counts[a as usize] += 1;
@@ -274,7 +294,8 @@ pub fn cli(
         None => &text[..],
     };
     let lines = crate::logs::messages(whole);
-    let mined = mine(&lines.texts());
+    // Only each line's template is printed: no statistics.
+    let mined = group(&lines.texts());
     // Each template's fields as JSON once, not once a line.
     let tails: Vec<Vec<u8>> = mined
         .templates
@@ -390,7 +411,7 @@ mod tests {
             "r24=0x1 ok",
             "got 42 from 10.9.8.7x",
         ];
-        let (ids, keys, spans) = chunk_keys(&chunk);
+        let (ids, keys, spans) = chunk_keys(&chunk, true);
         let key = |i: usize| &keys.text[keys.list[ids[i] as usize].1.clone()];
         assert_eq!(ids[0], ids[2]);
         assert_eq!(values(&spans, 2, chunk[2]), Some(vec!["42", "10.9.8.7"]));
@@ -405,7 +426,7 @@ mod tests {
     fn repeated_messages_take_the_first_ones_key_and_values() {
         let long = format!("x {} y 7", "z".repeat(70_000));
         let chunk = ["a 1 b 22", "c d", "a 1 b 22", &long, &long, "a 1 b 3"];
-        let (ids, keys, spans) = chunk_keys(&chunk);
+        let (ids, keys, spans) = chunk_keys(&chunk, true);
         assert_eq!(ids[0], ids[2]);
         assert_eq!(ids[0], ids[5]);
         assert_eq!(values(&spans, 2, chunk[2]), Some(vec!["1", "22"]));

@@ -2,7 +2,7 @@
 //! counts.
 
 use outsidein::bundle::Limits;
-use outsidein::signature::{mine, Mined};
+use outsidein::signature::{group, mine, Mined};
 use std::path::{Path, PathBuf};
 
 pub const SYSTEMS: [&str; 8] = [
@@ -121,7 +121,8 @@ fn loghub2k_grouping_accuracy_meets_targets() {
 }
 
 /// Ids, templates, statistics and assignment do not depend on the thread
-/// count. Uses more lines than one chunk so that chunks are merged.
+/// count, and grouping without statistics gives the same groups. Uses
+/// more lines than one chunk so that chunks are merged.
 #[test]
 fn one_and_two_threads_mine_the_same() {
     let Some(root) = data_root() else {
@@ -143,12 +144,20 @@ fn one_and_two_threads_mine_the_same() {
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| mine(&many))
+        pool.install(|| (mine(&many), group(&many)))
     };
-    let (one, two) = (run(1), run(2));
+    let ((one, one_g), (two, two_g)) = (run(1), run(2));
     assert_eq!(one.assignment, two.assignment);
     assert_eq!(one.templates, two.templates);
     assert!(one.templates.windows(2).all(|w| w[0].id < w[1].id));
+    // Grouping alone: the same groups, without statistics.
+    let mut bare = one.templates.clone();
+    assert!(bare.iter().filter(|t| !t.params.is_empty()).count() > 100);
+    bare.iter_mut().for_each(|t| t.params.clear());
+    for g in [one_g, two_g] {
+        assert_eq!(g.assignment, one.assignment);
+        assert_eq!(g.templates, bare);
+    }
 }
 
 /// A template's id is the xxh3 of its text, whatever else is mined with it.
