@@ -2,8 +2,9 @@
 //! keys, a repeated message reusing the first one's key, and the keys of
 //! all chunks gathered in order (see the parent module).
 
-use super::shape::Shape;
+use super::shape::Shapes;
 use super::*;
+use std::collections::hash_map::Entry;
 
 /// One distinct key: its hash and number of messages.
 #[derive(Clone, Copy)]
@@ -215,28 +216,38 @@ pub(super) fn chunk_keys(chunk: &[&str], values: bool) -> (Vec<u16>, KeyList, Ch
     let mut spans = ChunkSpans::default();
     spans.ends.reserve_exact(chunk.len());
     let mut ids: Vec<u16> = Vec::with_capacity(chunk.len());
-    // Message hash to the index of its first message.
+    // Shape hash to the index of the first message of that shape and
+    // where `shapes` keeps its shape.
     // Sized for the trial, then for the whole chunk if it goes on looking:
     // not grown step by step.
-    let mut seen: IdMap<u32> = IdMap::with_capacity_and_hasher(MEMO_TRIAL, Default::default());
+    let mut seen: IdMap<(u32, u32)> =
+        IdMap::with_capacity_and_hasher(MEMO_TRIAL, Default::default());
     // Per key of the chunk: whether its text holds a digit copied from
     // the message (a `key=` name), which messages of its shape may not
     // share (see `shape`).
     let mut digits: Vec<bool> = vec![];
-    let mut shape = Shape::default();
+    let mut shapes = Shapes::default();
     let mut repeats = 0;
     for (i, msg) in chunk.iter().enumerate() {
         let memo = i < MEMO_TRIAL || repeats * MEMO_MIN_RATE >= MEMO_TRIAL;
         if i == MEMO_TRIAL && memo {
             seen.reserve(chunk.len() - seen.len());
         }
-        let first = memo
-            .then(|| *seen.entry(shape.of(msg.as_bytes())).or_insert(i as u32) as usize)
-            .filter(|&j| {
-                j != i
-                    && shape.holds(chunk[j].as_bytes())
-                    && (!digits[ids[j] as usize] || chunk[j] == *msg)
-            });
+        let first = match memo {
+            true => match seen.entry(shapes.of(msg.as_bytes())) {
+                Entry::Occupied(e) => Some(*e.get()),
+                Entry::Vacant(e) => {
+                    e.insert((i as u32, shapes.keep()));
+                    None
+                }
+            },
+            false => None,
+        };
+        let first = first
+            .filter(|&(j, at)| {
+                shapes.holds(at) && (!digits[ids[j as usize] as usize] || chunk[j as usize] == *msg)
+            })
+            .map(|(j, _)| j as usize);
         let k = match first {
             Some(j) => {
                 repeats += 1;

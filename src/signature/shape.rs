@@ -52,24 +52,32 @@ fn tail(rest: &[u8]) -> u64 {
     u64::from_le_bytes(t)
 }
 
-/// A message's shape written out, to hash it and to compare messages
-/// with it; reused from one message to the next.
+/// The shapes of one chunk's messages: the last one taken, and those kept
+/// (the first message of each shape), to compare the next messages with
+/// in memory that stays in cache, not with the first message's own bytes
+/// far back in the text.
 #[derive(Default)]
-pub(super) struct Shape {
-    /// The shaped bytes, zero-filled to a whole word.
+pub(super) struct Shapes {
+    /// The last shape taken, zero-filled to a whole word.
     words: Vec<u64>,
+    /// Its length in bytes.
     len: usize,
+    /// Kept shapes, each its length in bytes and then its words.
+    kept: Vec<u64>,
 }
 
-impl Shape {
+impl Shapes {
     /// Takes `msg`'s shape and returns its hash (xxh3 of the shaped bytes
-    /// and the zeros after them, so the length is hashed too).
+    /// and the zeros after them, seeded with the length).
     pub(super) fn of(&mut self, msg: &[u8]) -> u64 {
         self.words.clear();
+        self.words.reserve(msg.len().div_ceil(8));
         self.len = msg.len();
         let mut chunks = msg.chunks_exact(8);
-        self.words
-            .extend((&mut chunks).map(|c| shaped(u64::from_le_bytes(c.try_into().unwrap()))));
+        for c in &mut chunks {
+            self.words
+                .push(shaped(u64::from_le_bytes(c.try_into().unwrap())));
+        }
         let rest = chunks.remainder();
         if !rest.is_empty() {
             self.words.push(shaped(tail(rest)));
@@ -77,23 +85,20 @@ impl Shape {
         xxh3_64_with_seed(as_bytes(&self.words), msg.len() as u64)
     }
 
-    /// Whether `b` has the shape last taken: the same length, and at each
-    /// byte the same byte or two digits.
-    pub(super) fn holds(&self, b: &[u8]) -> bool {
-        if b.len() != self.len {
-            return false;
-        }
-        // Differences gathered without a branch a word: messages of one
-        // shape are the common case here.
-        let mut chunks = b.chunks_exact(8);
-        let mut diff = (&mut chunks).zip(&self.words).fold(0, |d, (c, &w)| {
-            d | (shaped(u64::from_le_bytes(c.try_into().unwrap())) ^ w)
-        });
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            diff |= shaped(tail(rest)) ^ self.words[self.words.len() - 1];
-        }
-        diff == 0
+    /// Keeps the last shape taken; returns where, for [`Shapes::holds`].
+    pub(super) fn keep(&mut self) -> u32 {
+        let at = self.kept.len() as u32;
+        self.kept.push(self.len as u64);
+        self.kept.extend_from_slice(&self.words);
+        at
+    }
+
+    /// Whether the last shape taken is the one kept at `at`: the same
+    /// length, and at each byte the same byte or two digits.
+    pub(super) fn holds(&self, at: u32) -> bool {
+        let at = at as usize;
+        self.kept[at] == self.len as u64
+            && self.kept[at + 1..at + 1 + self.words.len()] == self.words[..]
     }
 }
 
@@ -130,16 +135,19 @@ mod tests {
     fn shapes_of_messages() {
         let a = b"Received block blk_-1608999687919862906 of size 67108864 from /10.250.10.6";
         let b = b"Received block blk_-5018427381296350273 of size 91178784 from /10.251.79.2";
-        let (mut sa, mut sb) = (Shape::default(), Shape::default());
-        let same = |x: &[u8], y: &[u8]| Shape::default().of(x) == Shape::default().of(y);
+        let same = |x: &[u8], y: &[u8]| Shapes::default().of(x) == Shapes::default().of(y);
+        // Whether `y`'s shape is `x`'s, as the chunk asks.
         let hold = |x: &[u8], y: &[u8]| {
-            let mut s = Shape::default();
+            let mut s = Shapes::default();
+            s.of(b"another message first");
+            s.keep();
             s.of(x);
-            s.holds(y)
+            let at = s.keep();
+            s.of(y);
+            s.holds(at)
         };
-        assert_eq!(sa.of(a), sb.of(b));
-        assert!(sa.holds(b) && sb.holds(a));
-        // Another length, or another byte that is not a digit.
+        assert!(same(a, b));
+        assert!(hold(a, b) && hold(b, a));
         let c = b"Received block blk_-5018427381296350273 of size 9117878 from /10.251.79.2";
         let d = b"Received block blk_-5018427381296350273 of size 91178784 from /10.251.79.a";
         assert!(!hold(a, c) && !hold(a, d) && !hold(c, a) && !hold(d, a));
@@ -190,17 +198,16 @@ mod tests {
                 mask(line, &mut a);
                 mask(&other, &mut b);
                 assert_eq!(a.vars, b.vars, "{line}");
-                let mut shape = Shape::default();
-                assert_eq!(
-                    shape.of(line.as_bytes()),
-                    Shape::default().of(other.as_bytes())
-                );
-                assert!(shape.holds(other.as_bytes()), "{line}");
+                let mut shapes = Shapes::default();
+                let hash = shapes.of(line.as_bytes());
+                let at = shapes.keep();
+                assert_eq!(shapes.of(other.as_bytes()), hash, "{line}");
+                assert!(shapes.holds(at), "{line}");
                 match a.key.iter().any(u8::is_ascii_digit) {
                     false => assert_eq!(a.key, b.key, "{line}"),
                     true => {
                         assert_eq!(a.key.len(), b.key.len(), "{line}");
-                        assert!(Shape::default().of(&a.key) == Shape::default().of(&b.key));
+                        assert!(Shapes::default().of(&a.key) == Shapes::default().of(&b.key));
                     }
                 }
             }
