@@ -336,6 +336,7 @@ enum Tag {
 
 /// The tag `name[pid]: `, `name(sub)[pid]: `, `name 1.4.1: `, ...: the
 /// regex's `(?:name(?:\([^)]*\))?(?:\ [\d.]+)?(?:\[(\d+)\])?:\ ?)?`.
+#[inline]
 fn syslog_tag(c: &mut Cursor) -> Tag {
     let start = c.at;
     // `[^\s\[:]+`: ASCII only; a paren in it leaves shorter names (with
@@ -350,13 +351,6 @@ fn syslog_tag(c: &mut Cursor) -> Tag {
     if c.peek().is_some_and(|b| b >= 0x80) {
         return Tag::Unsure;
     }
-    // The longest name is tried first; where it fails, a shorter one
-    // followed by `(...)` could still match.
-    let failed = if c.b[start..end].contains(&b'(') {
-        Tag::Unsure
-    } else {
-        Tag::None
-    };
     let mut proc_end = end;
     if c.peek() == Some(b' ') {
         let save = c.at;
@@ -380,7 +374,12 @@ fn syslog_tag(c: &mut Cursor) -> Tag {
         }
     }
     if c.byte(b':').is_none() {
-        return failed;
+        // The longest name is tried first; where it fails, a shorter one
+        // followed by `(...)` could still match.
+        return match c.b[start..end].contains(&b'(') {
+            true => Tag::Unsure,
+            false => Tag::None,
+        };
     }
     c.byte(b' ');
     Tag::Read(start, proc_end)
