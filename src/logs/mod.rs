@@ -58,7 +58,7 @@
 //! - [`messages`], the header split that `signatures` mines, costs some
 //!   56 M instructions whatever the file (the built-in regexes compiled
 //!   for detection, 47 M of it), then a line of raw Loghub logs (the
-//!   first 200k lines, one thread): about 375 on HDFS, 575 on BGL, 345
+//!   first 200k lines, one thread): about 380 on HDFS, 580 on BGL, 345
 //!   on Spark and 555 on OpenSSH (callgrind, `SIG_BENCH_SPLIT=1` in
 //!   `benches/signatures.rs`, one run minus none). Cutting the lines
 //!   (`LineRanges`, SSE2, 64 bytes at a time) took about 145 of HDFS's
