@@ -9,7 +9,8 @@
 //! variables (`signature::mine`, as `analyze` does) instead. A file named
 //! `*.log` is a raw log: each run also detects its format and cuts every
 //! line's header off (`logs::messages`, as `outsidein signatures` does)
-//! before mining, and that is timed too. With `SIG_BENCH_PRED_DIR` it also
+//! before mining, and that is timed too. With `SIG_BENCH_SPLIT=1` a raw
+//! log's run is the header split alone. With `SIG_BENCH_PRED_DIR` it also
 //! writes `<stem>.jsonl` predictions for the grouping scorer and
 //! `<stem>.templates.json`, the templates (with their statistics under
 //! `SIG_BENCH_STATS=1`).
@@ -29,6 +30,9 @@ fn main() {
 fn time_file(path: &Path) {
     let text = std::fs::read_to_string(path).expect("readable input");
     let raw = path.extension().is_some_and(|e| e == "log");
+    if raw && std::env::var_os("SIG_BENCH_SPLIT").is_some() {
+        return time_split(path, &text);
+    }
     let lines: Vec<&str> = match raw {
         true => vec![],
         false => text.lines().collect(),
@@ -69,6 +73,23 @@ fn time_file(path: &Path) {
         let stem = path.file_stem().unwrap().to_string_lossy();
         write_predictions(&Path::new(&dir).join(format!("{stem}.jsonl")), &mined);
     }
+}
+
+/// With `SIG_BENCH_SPLIT` set, a raw log's header split alone
+/// (`logs::messages`: detection, then every line's header cut off), timed
+/// as the whole run is: `file lines seconds lines_per_s`.
+fn time_split(path: &Path, text: &str) {
+    let runs: usize = std::env::var("SIG_BENCH_RUNS").map_or(3, |r| r.parse().unwrap());
+    let mut secs = f64::MAX;
+    let mut n = 0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let messages = outsidein::logs::messages(text);
+        secs = secs.min(start.elapsed().as_secs_f64());
+        n = messages.len();
+    }
+    let rate = n as f64 / secs;
+    println!("{} {n} {secs:.3} {rate:.0}", path.display());
 }
 
 fn write_predictions(path: &Path, mined: &Mined) {

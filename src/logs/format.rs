@@ -445,6 +445,36 @@ impl Format {
         self.parse_slow(line).map(|f| f.msg)
     }
 
+    /// Where the fast reader finds the message start, for a format whose
+    /// reader can ([`super::fast::Start`]).
+    pub(crate) fn start(&self) -> Option<super::fast::Start> {
+        self.fast.and_then(|r| r.start)
+    }
+
+    /// [`Format::message`] with the message start found by `start`, the
+    /// format's own ([`Format::start`]): inlined where `start` is a
+    /// constant, so that a loop over lines makes no call but for lines
+    /// the fast reader leaves to the regex.
+    #[inline(always)]
+    pub(crate) fn message_from<'a>(
+        &self,
+        start: super::fast::Start,
+        line: &'a str,
+    ) -> Option<std::borrow::Cow<'a, str>> {
+        match start.of(line) {
+            Some(at) if at < line.len() => Some(std::borrow::Cow::Borrowed(&line[at..])),
+            _ => self.message_slow(line),
+        }
+    }
+
+    /// The message the regex or structured reader reads, out of the loops
+    /// that call [`Format::message_from`].
+    #[inline(never)]
+    #[cold]
+    fn message_slow<'a>(&self, line: &'a str) -> Option<std::borrow::Cow<'a, str>> {
+        self.parse_slow(line).map(|f| f.msg)
+    }
+
     /// [`Format::parse`] by the format's regex or structured reader alone.
     pub(crate) fn parse_slow<'a>(&self, line: &'a str) -> Option<Fields<'a>> {
         match &self.reader {

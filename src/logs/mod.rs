@@ -55,6 +55,14 @@
 //!   3's "within 2x of rg" (0.5) is not met.
 //!   Per CPU second: about 540 MB/s (pino JSON) to 1,500 (Postgres,
 //!   HDFS); see benches/README.md for where the time goes.
+//! - [`messages`], the header split that `signatures` mines, costs some
+//!   56 M instructions whatever the file (the built-in regexes compiled
+//!   for detection, 47 M of it), then a line of raw Loghub logs (the
+//!   first 200k lines, one thread): about 380 on HDFS, 580 on BGL, 345
+//!   on Spark and 555 on OpenSSH (callgrind, `SIG_BENCH_SPLIT=1` in
+//!   `benches/signatures.rs`, one run minus none). Cutting the lines
+//!   (`LineRanges`, SSE2, 64 bytes at a time) took about 145 of HDFS's
+//!   before its `next` was inlined.
 //! - The hand-written readers (`fast.rs`, `structured.rs`) cover `hdfs`,
 //!   `bgl`, `spark`, `syslog-rfc3164`, `nginx-combined`, `postgres-stderr`
 //!   and `json`; every other format, a user's format and any line those
@@ -290,14 +298,37 @@ impl MessageFile {
 /// thread count; a message borrows from `text` unless the format composes
 /// it (an access log's).
 pub fn messages<'t>(text: &'t str) -> Messages<'t> {
-    use rayon::prelude::*;
+    use fast::Start;
     let registry = Registry::default();
     let format = registry.detect(text).map(|d| registry.get(d.index));
-    let read = |line: &'t str| -> Cow<'t, str> {
-        let mut msg = (format.and_then(|f| f.message(line))).unwrap_or(Cow::Borrowed(line));
-        frame::cut_message(&mut msg);
-        msg
+    let Some(f) = format else {
+        return read_lines(text, Cow::Borrowed);
     };
+    // One loop for each format whose message start the fast reader finds,
+    // the finder inlined in it (see `fast::Start`).
+    macro_rules! from {
+        ($start:expr) => {
+            read_lines(text, |line| {
+                f.message_from($start, line).unwrap_or(Cow::Borrowed(line))
+            })
+        };
+    }
+    match f.start() {
+        Some(Start::Hdfs) => from!(Start::Hdfs),
+        Some(Start::Bgl) => from!(Start::Bgl),
+        Some(Start::Spark) => from!(Start::Spark),
+        Some(Start::Syslog) => from!(Start::Syslog),
+        None => read_lines(text, |line| f.message(line).unwrap_or(Cow::Borrowed(line))),
+    }
+}
+
+/// [`messages`] with `read` giving each line's message, before the cut at
+/// 64 KiB.
+fn read_lines<'t, R>(text: &'t str, read: R) -> Messages<'t>
+where
+    R: Fn(&'t str) -> Cow<'t, str> + Sync,
+{
+    use rayon::prelude::*;
     // Pieces of about MESSAGE_PIECE bytes cut after a separator, each cut
     // into lines and read on its own. A piece counts its empty lines, as
     // the whole text's lines would, so that numbers are made whole-file by
@@ -309,24 +340,6 @@ pub fn messages<'t>(text: &'t str) -> Messages<'t> {
         let end = (at + MESSAGE_PIECE).min(text.len());
         let next = memchr::memchr(sep, &text.as_bytes()[end..]).map_or(text.len(), |i| end + i + 1);
         cuts.push(next);
-    }
-    fn read_piece<'t>(
-        read: &impl Fn(&'t str) -> Cow<'t, str>,
-        lines: impl Iterator<Item = (u64, usize, usize)>,
-        piece: &'t str,
-    ) -> Piece<'t> {
-        let mut read_lines = Piece::default();
-        for (n, a, b) in lines.filter(|&(_, a, b)| b > a) {
-            match read(&piece[a..b]) {
-                Cow::Borrowed(m) => read_lines.texts.push(m),
-                Cow::Owned(m) => {
-                    read_lines.owned.push((read_lines.texts.len(), m));
-                    read_lines.texts.push("");
-                }
-            }
-            read_lines.lines.push(n as u32);
-        }
-        read_lines
     }
     let pieces: Vec<(u64, Piece<'_>)> = match cuts.len() {
         // A text of one piece (or none): its own lines, BOM and all.
@@ -346,43 +359,72 @@ pub fn messages<'t>(text: &'t str) -> Messages<'t> {
     let len = pieces.iter().map(|p| p.1.texts.len()).sum();
     let mut all = Messages {
         texts: Vec::with_capacity(len),
-        lines: Vec::with_capacity(len),
-        pieces: Vec::with_capacity(pieces.len()),
+        runs: Vec::new(),
         owned: Vec::new(),
     };
     let mut before = 0;
     for (numbered, piece) in pieces {
         let at = all.texts.len();
-        all.pieces.push((at, before));
+        all.runs
+            .extend(piece.runs.into_iter().map(|(i, n)| (at + i, before + n)));
         before += numbered;
         all.owned
             .extend(piece.owned.into_iter().map(|(i, m)| (at + i, m)));
         all.texts.extend(piece.texts);
-        all.lines.extend(piece.lines);
     }
     all
 }
 
-/// The messages of a text (see [`messages`]), 20 bytes a message beside
+/// The messages of the lines of one piece of text, in order: each line's
+/// message by `read`, cut at 64 KiB.
+#[inline(always)]
+fn read_piece<'t>(
+    read: &impl Fn(&'t str) -> Cow<'t, str>,
+    lines: impl Iterator<Item = (u64, usize, usize)>,
+    piece: &'t str,
+) -> Piece<'t> {
+    let mut read_lines = Piece::default();
+    // The number the line after the last one read would have.
+    let mut next = 0;
+    for (n, a, b) in lines.filter(|&(_, a, b)| b > a) {
+        if n != next {
+            read_lines.runs.push((read_lines.texts.len(), n));
+        }
+        next = n + 1;
+        let mut msg = read(&piece[a..b]);
+        frame::cut_message(&mut msg);
+        match msg {
+            Cow::Borrowed(m) => read_lines.texts.push(m),
+            Cow::Owned(m) => {
+                read_lines.owned.push((read_lines.texts.len(), m));
+                read_lines.texts.push("");
+            }
+        }
+    }
+    read_lines
+}
+
+/// The messages of a text (see [`messages`]), 16 bytes a message beside
 /// the text: one vector of messages that [`Messages::texts`] lends whole
-/// to mining, and each message's line number within the piece of text it
-/// was read in (a piece is a few MiB at most, so they fit in 32 bits).
+/// to mining, and the line numbers as runs of consecutive lines (one run
+/// a piece of text where no line is empty).
 pub struct Messages<'a> {
     /// Every message in order; empty where the format composed it.
     texts: Vec<&'a str>,
-    /// Each message's line number within its piece.
-    lines: Vec<u32>,
-    /// Each piece's first message and the lines of the text before it.
-    pieces: Vec<(usize, u64)>,
+    /// Runs of messages on consecutive lines: `(i, n)` says that message
+    /// `i` is on line `n` (1-based, in the whole text), and each message
+    /// after it up to the next run on the line after the one before.
+    runs: Vec<(usize, u64)>,
     /// The composed messages, by index, in order.
     owned: Vec<(usize, String)>,
 }
 
-/// What one piece of text read: as [`Messages`], indices within the piece.
+/// What one piece of text read: as [`Messages`], indices and line numbers
+/// within the piece.
 #[derive(Default)]
 struct Piece<'a> {
     texts: Vec<&'a str>,
-    lines: Vec<u32>,
+    runs: Vec<(usize, u64)>,
     owned: Vec<(usize, String)>,
 }
 
@@ -413,15 +455,17 @@ impl<'a> Messages<'a> {
     /// Each message with its 1-based line number in the text, in order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &str)> + '_ {
         let mut owned = self.owned.iter().peekable();
-        let ends = (self.pieces.iter().skip(1).map(|p| p.0)).chain([self.texts.len()]);
-        (self.pieces.iter().zip(ends))
-            .flat_map(|(&(start, before), end)| (start..end).map(move |i| (i, before)))
-            .map(move |(i, before)| {
+        let ends = (self.runs.iter().skip(1).map(|r| r.0)).chain([self.texts.len()]);
+        (self.runs.iter().zip(ends))
+            .flat_map(|(&(start, line), end)| {
+                (start..end).map(move |i| (i, line + (i - start) as u64))
+            })
+            .map(move |(i, line)| {
                 let text = match owned.next_if(|(j, _)| *j == i) {
                     Some((_, m)) => m.as_str(),
                     None => self.texts[i],
                 };
-                (before + self.lines[i] as u64, text)
+                (line, text)
             })
     }
 }
