@@ -64,6 +64,7 @@ impl Severity {
             "WARN" | "warn" | "WARNING" => Some(Severity::Warn),
             "ERROR" | "error" => Some(Severity::Error),
             "DEBUG" | "debug" => Some(Severity::Debug),
+            "FATAL" | "fatal" => Some(Severity::Fatal),
             _ => Severity::parse_any(word),
         }
     }
@@ -367,7 +368,7 @@ mod tests {
     fn common_level_words_read_as_the_general_path_reads_them() {
         let words = [
             "INFO", "info", "LOG", "30", "WARN", "warn", "WARNING", "ERROR", "error", "DEBUG",
-            "debug",
+            "debug", "FATAL", "fatal",
         ];
         for w in words {
             assert!(Severity::parse(w).is_some(), "{w}");

@@ -29,7 +29,7 @@ use crate::model::Severity;
 use std::borrow::Cow;
 
 mod cursor;
-use cursor::{logger_end, run_end, upper, Class, Cursor, Fixed};
+use cursor::{logger_end, run_end, upper, Class, Cursor, Fixed, Stops};
 
 /// A fast reader: `Some` only with the regex's own fields.
 pub(crate) type Reader = for<'a> fn(&'a str) -> Option<Fields<'a>>;
@@ -238,7 +238,8 @@ fn bgl(line: &str) -> Option<Fields<'_>> {
 #[inline(always)]
 fn bgl_at(line: &str) -> Option<At> {
     let mut c = Cursor::new(line);
-    c.token()?;
+    let stops = Stops::new(c.b);
+    c.token_in(&stops)?;
     let (e0, e1) = c.digit_run()?;
     if !(9..=10).contains(&(e1 - e0)) {
         return None;
@@ -246,14 +247,14 @@ fn bgl_at(line: &str) -> Option<At> {
     const DATE: Fixed = Fixed::new(b" ####.##.## ");
     const TIME: Fixed = Fixed::new(b"####-##-##-##.##.##.");
     c.fixed(&DATE)?;
-    let host = c.token()?;
+    let host = c.token_in(&stops)?;
     let t0 = c.at;
     c.fixed(&TIME)?;
     let (_, t1) = c.digit_run()?;
     c.byte(b' ')?;
-    c.token()?;
-    let (p0, _) = c.token()?;
-    let (_, p1) = c.token()?;
+    c.token_in(&stops)?;
+    let (p0, _) = c.token_in(&stops)?;
+    let (_, p1) = c.token_in(&stops)?;
     let level = c.upper_run()?;
     c.byte(b' ')?;
     Some(At {
