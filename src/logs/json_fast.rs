@@ -216,10 +216,13 @@ const fn slot_hash(len: usize, first: u8, last: u8) -> usize {
 
 /// A key [`json_line`] reads, in [`SLOT_TABLE`]: its length, its bytes
 /// as [`key_words`] gives them (kept here, so that finding a key loads
-/// no bytes of the table's through a pointer) and its slot.
+/// no bytes of the table's through a pointer) and its slot. No pointer
+/// either (a key longer than 16 bytes is compared with [`slot_key`]'s):
+/// a table with one is placed by the loader and reached through one more
+/// load, on the path of every key.
 #[derive(Clone, Copy)]
 struct SlotKey {
-    key: &'static str,
+    len: usize,
     words: (u64, u64),
     slot: usize,
 }
@@ -227,7 +230,7 @@ struct SlotKey {
 /// The keys [`json_line`] reads with their slots, at their
 /// [`slot_hash`]: a key is found by one look-up and one comparison, and
 /// most keys that are not read (pino's `pid`, `port`) by the look-up.
-static SLOT_TABLE: [Option<SlotKey>; TABLE] = {
+const SLOT_TABLE: [Option<SlotKey>; TABLE] = {
     let lists: [(usize, &[&str]); 5] = [
         (T0, TIME_KEYS),
         (L0, LEVEL_KEYS),
@@ -245,7 +248,7 @@ static SLOT_TABLE: [Option<SlotKey>; TABLE] = {
             let h = slot_hash(k.len(), k[0], k[k.len() - 1]);
             assert!(table[h].is_none(), "two keys share a slot hash");
             table[h] = Some(SlotKey {
-                key: keys[i],
+                len: k.len(),
                 words: key_words_const(k),
                 slot: at + i,
             });
@@ -262,10 +265,27 @@ fn slot(key: &str) -> Option<usize> {
     let b = key.as_bytes();
     let (first, last) = (*b.first()?, *b.last()?);
     let k = SLOT_TABLE[slot_hash(b.len(), first, last)]?;
-    let same = k.key.len() == b.len()
+    let same = k.len == b.len()
         && k.words == key_words(b)
-        && (b.len() <= 16 || k.key.as_bytes() == b);
+        && (b.len() <= 16 || slot_key(k.slot).as_bytes() == b);
     same.then_some(k.slot)
+}
+
+/// The key read into `slot`.
+#[cold]
+fn slot_key(slot: usize) -> &'static str {
+    let lists: [(usize, &[&str]); 5] = [
+        (T0, TIME_KEYS),
+        (L0, LEVEL_KEYS),
+        (M0, MSG_KEYS),
+        (H0, HOST_KEYS),
+        (X0, &OTHER_KEYS),
+    ];
+    let (at, keys) = lists
+        .into_iter()
+        .rfind(|&(at, _)| at <= slot)
+        .expect("a slot of a list");
+    keys[slot - at]
 }
 
 /// The bytes of a key (of at least one byte) as two words, equal for two
@@ -435,7 +455,11 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for KeyedSeed<'_, 'a> {
 #[inline]
 fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
     match v {
-        Leaf::Str(s) => Some(s.clone()),
+        // Not `s.clone()`: that is a call, whose result, written through
+        // memory and read back whole at once, stalled (a store not
+        // forwarded).
+        Leaf::Str(Cow::Borrowed(s)) => Some(Cow::Borrowed(s)),
+        Leaf::Str(Cow::Owned(s)) => Some(Cow::Owned(s.clone())),
         Leaf::Num(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
