@@ -301,16 +301,19 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// [`Self::skip`], a string whose end was found ahead passed over
-    /// here (most values passed over), without the call and its
-    /// dispatch.
+    /// [`Self::skip`], a string whose end was found ahead or a number
+    /// passed over here (most values passed over), without the call and
+    /// its dispatch.
     #[inline(always)]
     fn skip_here(&mut self, depth: usize) -> Option<()> {
-        if self.ahead && self.peek() == Some(b'"') {
-            self.i = self.quotes.string(self.i)?.1 + 1;
-            return Some(());
+        match self.peek() {
+            Some(b'"') if self.ahead => {
+                self.i = self.quotes.string(self.i)?.1 + 1;
+                Some(())
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => self.skip(depth),
         }
-        self.skip(depth)
     }
 
     /// Passes over one value.
