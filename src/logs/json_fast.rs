@@ -10,16 +10,28 @@
 //! - Strings end at the line's quotes found ahead, 16 bytes at a time,
 //!   and taken in order, only on x86_64 and for lines of at most 1 KiB
 //!   without a backslash or a control character; other lines find each
-//!   string's end eight bytes at a time. The scanner (quotes found and
-//!   keys looked up included) is still about half of a pino file's CPU
-//!   time (perf, 2026-12-05 14:05 UTC), spread over every member of a
-//!   line: each of the two 140 MB pino files of
-//!   `benches/ingest_vs_rg_lnav.sh` takes 160 and 166 ms on one thread
-//!   (task-clock, least of 5, 14:10 UTC, load 8), about 9 of them a
-//!   process's fixed cost, against 211 and 214 before numbers were read
-//!   in one pass, quotes taken in order and the values read left
-//!   undropped (4,980 instructions a line against 6,565, callgrind);
-//!   `rg -j1 -c ''` takes 37 ms for each (14:07 UTC, load 8).
+//!   string's end eight bytes at a time. The reader (quotes found, keys
+//!   looked up and fields made included) is still 56% of a pino file's
+//!   CPU time (perf, 2026-12-05 16:30 UTC), spread over every member of
+//!   a line: each of the two 140 MB pino files of
+//!   `benches/ingest_vs_rg_lnav.sh` takes 157 and 166 ms on one thread
+//!   (task-clock, least of 5, 16:30 UTC, load 7), about 9 of them a
+//!   process's fixed cost, against 170 and 177 before strings and
+//!   numbers passed over were read in place, the key table was reached
+//!   without a pointer and the unread slots left unwritten (same time),
+//!   and 211 and 214 before numbers were read in one pass, quotes taken
+//!   in order and the values read left undropped (14:10 UTC, load 8);
+//!   `rg -j1 -c ''` takes 39 ms for each (16:30 UTC, load 7).
+//! - The line's end is found by the framer's own pass over the bytes
+//!   (`chunk::LineRanges`, 4.5% of a pino file's time, perf 16:30 UTC)
+//!   and the quotes by a second pass over the line here; the two are
+//!   not one pass yet.
+//! - Tried on 2026-12-05 and dropped, being slower or no faster (least
+//!   of 5, load 7 to 8): counting a number's digits eight bytes at a time
+//!   and reading up to eight at once (162.7 -> 165.2 and 169.4 -> 174.2
+//!   ms: the byte loop's exit is well predicted on pino's numbers);
+//!   gathering the backslashes and control characters of every 16 bytes
+//!   as bytes, made bits once per line (155.9 -> 156.8, 164.8 -> 165.8).
 //! - The ISO time of each pino line is read whole by the framer's time
 //!   reader (`chunk::LastTime`, `time::fast`): about 8% of a pino file's
 //!   time (perf, 14:05 UTC); no memo of its text up to the second yet.
