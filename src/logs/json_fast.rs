@@ -10,16 +10,28 @@
 //! - Strings end at the line's quotes found ahead, 16 bytes at a time,
 //!   and taken in order, only on x86_64 and for lines of at most 1 KiB
 //!   without a backslash or a control character; other lines find each
-//!   string's end eight bytes at a time. The scanner (quotes found and
-//!   keys looked up included) is still about half of a pino file's CPU
-//!   time (perf, 2026-12-05 14:05 UTC), spread over every member of a
-//!   line: each of the two 140 MB pino files of
-//!   `benches/ingest_vs_rg_lnav.sh` takes 160 and 166 ms on one thread
-//!   (task-clock, least of 5, 14:10 UTC, load 8), about 9 of them a
-//!   process's fixed cost, against 211 and 214 before numbers were read
-//!   in one pass, quotes taken in order and the values read left
-//!   undropped (4,980 instructions a line against 6,565, callgrind);
-//!   `rg -j1 -c ''` takes 37 ms for each (14:07 UTC, load 8).
+//!   string's end eight bytes at a time. The reader (quotes found, keys
+//!   looked up and fields made included) is still 56% of a pino file's
+//!   CPU time (perf, 2026-12-05 16:30 UTC), spread over every member of
+//!   a line: each of the two 140 MB pino files of
+//!   `benches/ingest_vs_rg_lnav.sh` takes 157 and 166 ms on one thread
+//!   (task-clock, least of 5, 16:30 UTC, load 7), about 9 of them a
+//!   process's fixed cost, against 170 and 177 before strings and
+//!   numbers passed over were read in place, the key table was reached
+//!   without a pointer and the unread slots left unwritten (same time),
+//!   and 211 and 214 before numbers were read in one pass, quotes taken
+//!   in order and the values read left undropped (14:10 UTC, load 8);
+//!   `rg -j1 -c ''` takes 39 ms for each (16:30 UTC, load 7).
+//! - The line's end is found by the framer's own pass over the bytes
+//!   (`chunk::LineRanges`, 4.5% of a pino file's time, perf 16:30 UTC)
+//!   and the quotes by a second pass over the line here; the two are
+//!   not one pass yet.
+//! - Tried on 2026-12-05 and dropped, being slower or no faster (least
+//!   of 5, load 7 to 8): counting a number's digits eight bytes at a time
+//!   and reading up to eight at once (162.7 -> 165.2 and 169.4 -> 174.2
+//!   ms: the byte loop's exit is well predicted on pino's numbers);
+//!   gathering the backslashes and control characters of every 16 bytes
+//!   as bytes, made bits once per line (155.9 -> 156.8, 164.8 -> 165.8).
 //! - The ISO time of each pino line is read whole by the framer's time
 //!   reader (`chunk::LastTime`, `time::fast`): about 8% of a pino file's
 //!   time (perf, 14:05 UTC); no memo of its text up to the second yet.
@@ -216,10 +228,13 @@ const fn slot_hash(len: usize, first: u8, last: u8) -> usize {
 
 /// A key [`json_line`] reads, in [`SLOT_TABLE`]: its length, its bytes
 /// as [`key_words`] gives them (kept here, so that finding a key loads
-/// no bytes of the table's through a pointer) and its slot.
+/// no bytes of the table's through a pointer) and its slot. No pointer
+/// either (a key longer than 16 bytes is compared with [`slot_key`]'s):
+/// a table with one is placed by the loader and reached through one more
+/// load, on the path of every key.
 #[derive(Clone, Copy)]
 struct SlotKey {
-    key: &'static str,
+    len: usize,
     words: (u64, u64),
     slot: usize,
 }
@@ -227,7 +242,7 @@ struct SlotKey {
 /// The keys [`json_line`] reads with their slots, at their
 /// [`slot_hash`]: a key is found by one look-up and one comparison, and
 /// most keys that are not read (pino's `pid`, `port`) by the look-up.
-static SLOT_TABLE: [Option<SlotKey>; TABLE] = {
+const SLOT_TABLE: [Option<SlotKey>; TABLE] = {
     let lists: [(usize, &[&str]); 5] = [
         (T0, TIME_KEYS),
         (L0, LEVEL_KEYS),
@@ -245,7 +260,7 @@ static SLOT_TABLE: [Option<SlotKey>; TABLE] = {
             let h = slot_hash(k.len(), k[0], k[k.len() - 1]);
             assert!(table[h].is_none(), "two keys share a slot hash");
             table[h] = Some(SlotKey {
-                key: keys[i],
+                len: k.len(),
                 words: key_words_const(k),
                 slot: at + i,
             });
@@ -262,10 +277,27 @@ fn slot(key: &str) -> Option<usize> {
     let b = key.as_bytes();
     let (first, last) = (*b.first()?, *b.last()?);
     let k = SLOT_TABLE[slot_hash(b.len(), first, last)]?;
-    let same = k.key.len() == b.len()
+    let same = k.len == b.len()
         && k.words == key_words(b)
-        && (b.len() <= 16 || k.key.as_bytes() == b);
+        && (b.len() <= 16 || slot_key(k.slot).as_bytes() == b);
     same.then_some(k.slot)
+}
+
+/// The key read into `slot`.
+#[cold]
+fn slot_key(slot: usize) -> &'static str {
+    let lists: [(usize, &[&str]); 5] = [
+        (T0, TIME_KEYS),
+        (L0, LEVEL_KEYS),
+        (M0, MSG_KEYS),
+        (H0, HOST_KEYS),
+        (X0, &OTHER_KEYS),
+    ];
+    let (at, keys) = lists
+        .into_iter()
+        .rfind(|&(at, _)| at <= slot)
+        .expect("a slot of a list");
+    keys[slot - at]
 }
 
 /// The bytes of a key (of at least one byte) as two words, equal for two
@@ -324,11 +356,13 @@ const fn three(k: &[u8]) -> u64 {
 /// under `err`, `error`, `req` and `res` apart. Which slots hold a value
 /// is kept as bits, so that finding the first key of a list present and
 /// dropping the values read touch those slots alone (looking at all 32
-/// for each line was a few percent of a pino file's time).
+/// for each line was a few percent of a pino file's time), and the
+/// other slots are never written: a line no longer begins with a store
+/// to each of them.
 struct Keyed<'a> {
-    /// Not dropped as a whole: [`Keyed`]'s `drop` drops the slots set,
-    /// the others being [`Leaf::Missing`].
-    vals: std::mem::ManuallyDrop<[Leaf<'a>; SLOTS]>,
+    /// Slot `i` holds a value where bit `i` of `set` says so, and is
+    /// uninitialized otherwise; [`Keyed`]'s `drop` drops the slots set.
+    vals: [std::mem::MaybeUninit<Leaf<'a>>; SLOTS],
     objs: [Option<Inner<'a>>; 4],
     /// Bit `i` for a value in slot `i`.
     set: u64,
@@ -337,7 +371,7 @@ struct Keyed<'a> {
 impl<'a> Keyed<'a> {
     fn new() -> Self {
         Keyed {
-            vals: std::mem::ManuallyDrop::new(Default::default()),
+            vals: [const { std::mem::MaybeUninit::uninit() }; SLOTS],
             objs: Default::default(),
             set: 0,
         }
@@ -348,8 +382,12 @@ impl<'a> Keyed<'a> {
     /// `serde_json::Map`.
     #[inline(always)]
     fn put(&mut self, slot: usize, value: Leaf<'a>) {
+        if self.has(slot) {
+            // SAFETY: the bit of `slot` is set: it holds a value.
+            unsafe { self.vals[slot].assume_init_drop() };
+        }
+        self.vals[slot].write(value);
         self.set |= 1 << slot;
-        self.vals[slot] = value;
     }
 
     /// The first slot of `from..to` that holds a value, and the value.
@@ -357,8 +395,15 @@ impl<'a> Keyed<'a> {
         let among = self.set & ((1u64 << to) - 1) & !((1u64 << from) - 1);
         (among != 0).then(|| {
             let i = among.trailing_zeros() as usize;
-            (i, &self.vals[i])
+            // SAFETY: the bit of `i` is set: it holds a value.
+            (i, unsafe { self.vals[i].assume_init_ref() })
         })
+    }
+
+    /// The values held, in slot order.
+    #[cfg(test)]
+    fn values(&self) -> impl Iterator<Item = &Leaf<'a>> {
+        (0..SLOTS).filter_map(|i| self.first(i, i + 1).map(|(_, v)| v))
     }
 
     /// Whether `slot` holds a value.
@@ -371,9 +416,9 @@ impl Drop for Keyed<'_> {
     fn drop(&mut self) {
         let mut set = self.set;
         while set != 0 {
-            drop(std::mem::take(
-                &mut self.vals[set.trailing_zeros() as usize],
-            ));
+            // SAFETY: the bit of this slot is set: it holds a value,
+            // dropped once (`set` is not read again).
+            unsafe { self.vals[set.trailing_zeros() as usize].assume_init_drop() };
             set &= set - 1;
         }
     }
@@ -435,7 +480,11 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for KeyedSeed<'_, 'a> {
 #[inline]
 fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
     match v {
-        Leaf::Str(s) => Some(s.clone()),
+        // Not `s.clone()`: that is a call, whose result, written through
+        // memory and read back whole at once, stalled (a store not
+        // forwarded).
+        Leaf::Str(Cow::Borrowed(s)) => Some(Cow::Borrowed(s)),
+        Leaf::Str(Cow::Owned(s)) => Some(Cow::Owned(s.clone())),
         Leaf::Num(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
@@ -624,6 +673,9 @@ mod tests {
             base.replace("request completed", r#"a \"quoted\" \\ word\n"#),
             base.replace("request completed", r"caf\u00e9"),
             base.replace(r#""level":30"#, r#""level":30,"level":"error""#),
+            // A repeated key whose first value owns memory (dropped when
+            // the second is kept).
+            base.replace(r#""msg":"request completed""#, r#""msg":"a "b"","msg":"c \ d""#),
             base.replace(r#""level":30"#, r#""level":3.5e1"#),
             base.replace(r#""level":30"#, r#""level":-0"#),
             base.replace(r#""level":30"#, r#""level":012"#),
@@ -763,8 +815,7 @@ mod tests {
                 if scan.borrowed_only() {
                     let inner = keyed.objs.iter().flatten();
                     let mut leaves = keyed
-                        .vals
-                        .iter()
+                        .values()
                         .chain(inner.flat_map(|i| [&i.message, &i.method, &i.url, &i.status_code]));
                     assert!(
                         leaves.all(|v| !matches!(v, Leaf::Str(Cow::Owned(_)))),

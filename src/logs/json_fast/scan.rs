@@ -235,7 +235,7 @@ impl<'a> Scan<'a> {
                 self.ws();
                 self.expect(b':')?;
                 self.ws();
-                self.skip(depth + 1)?;
+                self.skip_here(depth + 1)?;
             } else {
                 let key = self.string()?;
                 self.ws();
@@ -272,11 +272,11 @@ impl<'a> Scan<'a> {
                     keyed.put(slot, value);
                 }
                 Some(slot) => keyed.put(slot, self.value(depth)?),
-                None => self.skip(depth)?,
+                None => self.skip_here(depth)?,
             },
             Keep::Inner(inner) => match inner.slot(key) {
                 Some(kept) => *kept = self.value(depth)?,
-                None => self.skip(depth)?,
+                None => self.skip_here(depth)?,
             },
             Keep::Nothing => self.skip(depth)?,
         }
@@ -298,6 +298,21 @@ impl<'a> Scan<'a> {
                 self.text(start, self.i).parse().ok().map(Leaf::Num)
             }
             _ => self.skip(depth).map(|_| Leaf::Other),
+        }
+    }
+
+    /// [`Self::skip`], a string whose end was found ahead or a number
+    /// passed over here (most values passed over), without the call and
+    /// its dispatch.
+    #[inline(always)]
+    fn skip_here(&mut self, depth: usize) -> Option<()> {
+        match self.peek() {
+            Some(b'"') if self.ahead => {
+                self.i = self.quotes.string(self.i)?.1 + 1;
+                Some(())
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => self.skip(depth),
         }
     }
 
