@@ -142,6 +142,14 @@ impl Registry {
         }
     }
 
+    /// The built-in formats alone, compiled once in the process and
+    /// shared by every caller after: what [`messages`] detects with, so
+    /// that mining one text after another (a batch) compiles them once.
+    pub fn builtin() -> &'static Registry {
+        static BUILTIN: std::sync::LazyLock<Registry> = std::sync::LazyLock::new(Registry::default);
+        &BUILTIN
+    }
+
     pub fn formats(&self) -> &[Format] {
         &self.formats
     }
@@ -292,14 +300,15 @@ impl MessageFile {
 }
 
 /// For every physical line of `text`, its 1-based number and its message:
-/// the header cut off by the format detected on the first lines, or the
+/// the header cut off by the format detected on the first lines (among
+/// [`Registry::builtin`], compiled at the first call), or the
 /// whole line where that format does not read it; cut at 64 KiB as in
 /// `analyze`. Lines are read in parallel (rayon), in order whatever the
 /// thread count; a message borrows from `text` unless the format composes
 /// it (an access log's).
 pub fn messages<'t>(text: &'t str) -> Messages<'t> {
     use fast::Start;
-    let registry = Registry::default();
+    let registry = Registry::builtin();
     let format = registry.detect(text).map(|d| registry.get(d.index));
     let Some(f) = format else {
         return read_lines(text, Cow::Borrowed);
