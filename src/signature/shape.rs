@@ -12,9 +12,11 @@
 //! 624k, 479k and 923k distinct messages (Python over the `.content`
 //! files of `make_big.py`).
 //!
-//! Both functions read a message 8 bytes at a time and turn the digits
-//! of each word into `0` by clearing their low half (a digit is `0x30` to
-//! `0x39`), without a copy.
+//! A shape is taken 32 bytes at a time by AVX2 where the processor has
+//! it, and 8 at a time in a word elsewhere and for the last bytes: each
+//! digit turns into `0` by clearing its low half (a digit is `0x30` to
+//! `0x39`). The first message of each shape in a chunk keeps its shape,
+//! and later ones are compared with that, not with its bytes.
 //!
 //! # Limitations
 //! - The hash is made for the table of one chunk's shapes, not for
@@ -22,6 +24,11 @@
 //!   collide are told apart by [`same_shape`], at the cost of masking.
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// The ways [`Shapes::take`] may take a shape.
+const WORDS: u8 = 0;
+const AVX2: u8 = 1;
+const BEST: u8 = 2;
 
 /// `0x01` in every byte.
 const ONES: u64 = u64::from_ne_bytes([1; 8]);
@@ -70,17 +77,47 @@ impl Shapes {
     /// Takes `msg`'s shape and returns its hash (xxh3 of the shaped bytes
     /// and the zeros after them, seeded with the length).
     pub(super) fn of(&mut self, msg: &[u8]) -> u64 {
+        self.take::<BEST>(msg)
+    }
+
+    /// [`Shapes::of`] by the widest of the ways up to `WAY` that the
+    /// processor has: [`BEST`] (AVX-512, see [`shape_avx512`]), [`AVX2`]
+    /// (whole blocks of 32 bytes, the rest as by [`WORDS`]) or [`WORDS`]
+    /// (8 bytes at a time in a word). The same words: a test compares all.
+    #[inline(always)]
+    fn take<const WAY: u8>(&mut self, msg: &[u8]) -> u64 {
         self.words.clear();
-        self.words.reserve(msg.len().div_ceil(8));
+        self.words.resize(msg.len().div_ceil(8), 0);
         self.len = msg.len();
-        let mut chunks = msg.chunks_exact(8);
-        for c in &mut chunks {
-            self.words
-                .push(shaped(u64::from_le_bytes(c.try_into().unwrap())));
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if WAY > AVX2
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+        {
+            // Whole blocks of 32 bytes written, then cut to the words the
+            // message fills.
+            let n = self.words.len();
+            self.words.resize(msg.len().div_ceil(32) * 4, 0);
+            // SAFETY: the processor has AVX-512BW and VL, checked just
+            // above.
+            unsafe { shape_avx512(msg, &mut self.words) };
+            self.words.truncate(n);
+            return xxh3_64_with_seed(as_bytes(&self.words), msg.len() as u64);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if WAY > WORDS && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            done = unsafe { shape_avx2(msg, &mut self.words) };
+        }
+        let words = &mut self.words[done / 8..];
+        let mut chunks = msg[done..].chunks_exact(8);
+        for (w, c) in words.iter_mut().zip(&mut chunks) {
+            *w = shaped(u64::from_le_bytes(c.try_into().unwrap()));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            self.words.push(shaped(tail(rest)));
+            *self.words.last_mut().unwrap() = shaped(tail(rest));
         }
         xxh3_64_with_seed(as_bytes(&self.words), msg.len() as u64)
     }
@@ -99,6 +136,67 @@ impl Shapes {
         let at = at as usize;
         self.kept[at] == self.len as u64
             && self.kept[at + 1..at + 1 + self.words.len()] == self.words[..]
+    }
+}
+
+/// The whole 32-byte blocks of `msg` shaped into `words` (which holds a
+/// word for every 8 bytes of `msg`) by AVX2; returns the bytes done. A
+/// byte is a digit when it lies between `0` and `9`, unsigned: where the
+/// larger of it and `0` and the smaller of it and `9` are both itself.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn shape_avx2(msg: &[u8], words: &mut [u64]) -> usize {
+    use std::arch::x86_64::*;
+    let blocks = msg.len() / 32;
+    assert!(words.len() >= blocks * 4);
+    let (zero, nine, low) = (
+        _mm256_set1_epi8(b'0' as i8),
+        _mm256_set1_epi8(b'9' as i8),
+        _mm256_set1_epi8(0x0f),
+    );
+    for k in 0..blocks {
+        // SAFETY: bytes `32 k..32 k + 32` lie within `msg`, and words
+        // `4 k..4 k + 4` within `words` (asserted above); both unaligned.
+        unsafe {
+            let x = _mm256_loadu_si256(msg.as_ptr().add(32 * k).cast());
+            let digit = _mm256_and_si256(
+                _mm256_cmpeq_epi8(_mm256_max_epu8(x, zero), x),
+                _mm256_cmpeq_epi8(_mm256_min_epu8(x, nine), x),
+            );
+            let shaped = _mm256_andnot_si256(_mm256_and_si256(digit, low), x);
+            _mm256_storeu_si256(words.as_mut_ptr().add(4 * k).cast(), shaped);
+        }
+    }
+    blocks * 32
+}
+
+/// `msg` shaped into `words` (a word for every 8 bytes of `msg`, rounded up
+/// to whole blocks of 32) by AVX-512 on 32 bytes at a time, the last block
+/// read with a mask that leaves the bytes past the message zero: no loop
+/// over a message's last bytes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw,avx512vl")]
+unsafe fn shape_avx512(msg: &[u8], words: &mut [u64]) {
+    use std::arch::x86_64::*;
+    let blocks = msg.len().div_ceil(32);
+    assert!(words.len() >= blocks * 4);
+    let (zero, nine, low) = (
+        _mm256_set1_epi8(b'0' as i8),
+        _mm256_set1_epi8(b'9' as i8),
+        _mm256_set1_epi8(0x0f),
+    );
+    for k in 0..blocks {
+        let n = (msg.len() - 32 * k).min(32);
+        let mask = u32::MAX >> (32 - n);
+        // SAFETY: the mask reads only bytes `32 k..32 k + n`, which lie
+        // within `msg`; words `4 k..4 k + 4` lie within `words` (asserted
+        // above); both unaligned.
+        unsafe {
+            let x = _mm256_maskz_loadu_epi8(mask, msg.as_ptr().add(32 * k).cast());
+            let digit = _mm256_cmpge_epu8_mask(x, zero) & _mm256_cmple_epu8_mask(x, nine);
+            let shaped = _mm256_mask_blend_epi8(digit, x, _mm256_andnot_si256(low, x));
+            _mm256_storeu_si256(words.as_mut_ptr().add(4 * k).cast(), shaped);
+        }
     }
 }
 
@@ -126,6 +224,33 @@ mod tests {
                     let want = w.map(|b| if b.is_ascii_digit() { b'0' } else { b });
                     let got = shaped(u64::from_le_bytes(w)).to_le_bytes();
                     assert_eq!(got, want, "{c:#x} at {at} among {fill:#x}");
+                }
+            }
+        }
+    }
+
+    /// Every byte value at every place of messages of 1 to 100 bytes
+    /// (across 8- and 32-byte blocks and the zero-filled last word): the
+    /// shape by AVX-512 and by AVX2 (where the processor has them) equals
+    /// the one 8 bytes at a time, and the message's digits read as `0`.
+    #[test]
+    fn shapes_by_every_way_are_the_same() {
+        let mut ways = [0, 1, 2].map(|_| Shapes::default());
+        for c in 0..=255u8 {
+            for len in [1, 7, 8, 9, 31, 32, 33, 40, 63, 64, 65, 100] {
+                for at in 0..len {
+                    let mut msg = vec![b'5'; len];
+                    msg[at] = c;
+                    let [w, a, b] = &mut ways;
+                    let h = w.take::<WORDS>(&msg);
+                    assert_eq!(h, a.take::<AVX2>(&msg), "{c} at {at} of {len}");
+                    assert_eq!(h, b.take::<BEST>(&msg), "{c} at {at} of {len}");
+                    assert_eq!((&w.words, &w.words), (&a.words, &b.words));
+                    let want = msg
+                        .iter()
+                        .map(|&b| if b.is_ascii_digit() { b'0' } else { b });
+                    assert!(as_bytes(&w.words).iter().copied().take(len).eq(want));
+                    assert!(as_bytes(&w.words)[len..].iter().all(|&b| b == 0));
                 }
             }
         }
