@@ -140,64 +140,60 @@ impl Shapes {
 }
 
 /// The whole 32-byte blocks of `msg` shaped into `words` (which holds a
-/// word for every 8 bytes of `msg`) by AVX2; returns the bytes done. A
-/// byte is a digit when it lies between `0` and `9`, unsigned: where the
-/// larger of it and `0` and the smaller of it and `9` are both itself.
+/// word for every 8 bytes of `msg`) by AVX2; returns the bytes done.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn shape_avx2(msg: &[u8], words: &mut [u64]) -> usize {
     use std::arch::x86_64::*;
     let blocks = msg.len() / 32;
     assert!(words.len() >= blocks * 4);
-    let (zero, nine, low) = (
-        _mm256_set1_epi8(b'0' as i8),
-        _mm256_set1_epi8(b'9' as i8),
-        _mm256_set1_epi8(0x0f),
-    );
     for k in 0..blocks {
         // SAFETY: bytes `32 k..32 k + 32` lie within `msg`, and words
         // `4 k..4 k + 4` within `words` (asserted above); both unaligned.
         unsafe {
             let x = _mm256_loadu_si256(msg.as_ptr().add(32 * k).cast());
-            let digit = _mm256_and_si256(
-                _mm256_cmpeq_epi8(_mm256_max_epu8(x, zero), x),
-                _mm256_cmpeq_epi8(_mm256_min_epu8(x, nine), x),
-            );
-            let shaped = _mm256_andnot_si256(_mm256_and_si256(digit, low), x);
-            _mm256_storeu_si256(words.as_mut_ptr().add(4 * k).cast(), shaped);
+            _mm256_storeu_si256(words.as_mut_ptr().add(4 * k).cast(), shape32(x));
         }
     }
     blocks * 32
 }
 
 /// `msg` shaped into `words` (a word for every 8 bytes of `msg`, rounded up
-/// to whole blocks of 32) by AVX-512 on 32 bytes at a time, the last block
-/// read with a mask that leaves the bytes past the message zero: no loop
-/// over a message's last bytes.
+/// to whole blocks of 32) 32 bytes at a time, the last block read with an
+/// AVX-512 mask that leaves the bytes past the message zero: no loop over
+/// a message's last bytes.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512bw,avx512vl")]
 unsafe fn shape_avx512(msg: &[u8], words: &mut [u64]) {
     use std::arch::x86_64::*;
     let blocks = msg.len().div_ceil(32);
     assert!(words.len() >= blocks * 4);
-    let (zero, nine, low) = (
-        _mm256_set1_epi8(b'0' as i8),
-        _mm256_set1_epi8(b'9' as i8),
-        _mm256_set1_epi8(0x0f),
-    );
     for k in 0..blocks {
         let n = (msg.len() - 32 * k).min(32);
-        let mask = u32::MAX >> (32 - n);
         // SAFETY: the mask reads only bytes `32 k..32 k + n`, which lie
         // within `msg`; words `4 k..4 k + 4` lie within `words` (asserted
         // above); both unaligned.
         unsafe {
-            let x = _mm256_maskz_loadu_epi8(mask, msg.as_ptr().add(32 * k).cast());
-            let digit = _mm256_cmpge_epu8_mask(x, zero) & _mm256_cmple_epu8_mask(x, nine);
-            let shaped = _mm256_mask_blend_epi8(digit, x, _mm256_andnot_si256(low, x));
-            _mm256_storeu_si256(words.as_mut_ptr().add(4 * k).cast(), shaped);
+            let x = _mm256_maskz_loadu_epi8(u32::MAX >> (32 - n), msg.as_ptr().add(32 * k).cast());
+            _mm256_storeu_si256(words.as_mut_ptr().add(4 * k).cast(), shape32(x));
         }
     }
+}
+
+/// 32 bytes shaped: a byte is a digit when it lies between `0` and `9`,
+/// unsigned (the larger of it and `0` and the smaller of it and `9` are
+/// both itself), and a digit's low half is cleared.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn shape32(x: std::arch::x86_64::__m256i) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    let (zero, nine) = (_mm256_set1_epi8(b'0' as i8), _mm256_set1_epi8(b'9' as i8));
+    let digit = _mm256_and_si256(
+        _mm256_cmpeq_epi8(_mm256_max_epu8(x, zero), x),
+        _mm256_cmpeq_epi8(_mm256_min_epu8(x, nine), x),
+    );
+    _mm256_andnot_si256(_mm256_and_si256(digit, _mm256_set1_epi8(0x0f)), x)
 }
 
 /// The bytes of `words`, in memory order (little-endian words hold the
