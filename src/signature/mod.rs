@@ -57,61 +57,34 @@
 //!   Mining those lines peaks at 200 to 217 MiB, input included; a
 //!   process that mines several such inputs in a row holds more (294 MiB
 //!   after three), as glibc keeps freed large blocks on a fragmented heap.
-//! - About 0.7 to 9 million messages a second on two threads
-//!   (`benches/drain3_vs_outsidein.sh`, figures in `benches/README.md`):
-//!   on a quiet machine 10x (OpenSSH), 28x to 41x (HDFS, Spark) and
-//!   153x (BGL) Drain3's rate on messages alone (2026-12-05), less as the
-//!   load goes; 100x only on BGL, and only on a quiet machine. One thread
-//!   spends about 210 ns of CPU a message on HDFS, 180 on BGL, 195 on
-//!   Spark and 465 on OpenSSH (measured at load 3 to 4, so somewhat
-//!   high); 100x needs about 70 to 110. A whole raw run of a million lines (file read and regex
-//!   compiling included, one thread, callgrind) takes 3.8G instructions
-//!   on HDFS, 3.7G on BGL and Spark and 5.9G on OpenSSH, 12%, 7%, 4% and
-//!   9% fewer than before the byte masks, the statistics tables kept from
-//!   chunk to chunk and the radix sorts (2026-12-05). Masking is still
-//!   half of a raw HDFS run: each message's bytes are classified once
-//!   into bit masks (spaces, cut bytes, digits), by AVX2 where the
-//!   processor has it and byte by byte elsewhere (not measured there; the
-//!   SSE2 word search it replaced may be faster), and words, pieces and
-//!   paths are found from the masks; each word still costs bookkeeping
-//!   (key text, value spans), and the value of `key=value` and date words
-//!   a byte loop.
-//!   Statistics, about a third, hash and count every value a second
-//!   time. The 321k distinct keys of a million OpenSSH lines (user names
-//!   without digits) cost as much again: collected per chunk, then
-//!   interned and grouped one token-count bucket per thread, and half of
-//!   them fall in one bucket, whose (hash, key) lists are sorted by a
-//!   radix sort once per position and round; their texts lie in order of
-//!   arrival but are read in order of hash, so each read is
-//!   prefetched a few keys ahead, and interning their 2.6M tokens waits on
-//!   the token map's cache misses. Whole messages repeat too seldom to
-//!   skip masking (1M, 923k, 624k and 479k distinct messages in a million
-//!   lines of HDFS, OpenSSH, Spark and BGL), shapes often (270, 509k,
-//!   2,086 and 179k): since masking a message once per shape, a raw run
-//!   of a million lines takes 21%, 3%, 27% and 12% less CPU on one thread
-//!   (387 -> 306, 650 -> 630, 351 -> 257, 420 -> 369 ms, least of 5, load
-//!   about 7, 2026-12-05). User names without digits make OpenSSH's
-//!   shapes nearly as many as its messages.
-//! - On raw lines (`outsidein signatures FILE`: format detection and the
-//!   header split of [`crate::logs::messages`] first), 29x to 52x Drain3's
-//!   rate on raw lines on a quiet machine (2026-12-05: 5.7M, 4.9M, 5.5M
-//!   and 2.5M lines a second for HDFS, BGL, Spark and OpenSSH, where 100x
-//!   needed 14.7M, 12.3M, 19.0M and 4.8M); the header split
-//!   then cost BGL two fifths of its rate (8.9M to 5.2M lines a second).
-//!   Reading one line's header now takes about 330 instructions on HDFS
-//!   and Spark, 750 on BGL and 520 on OpenSSH (callgrind, 200k raw
-//!   lines, 2026-12-05; 500, 1,085 and 700 before the message readers
-//!   left the other fields unmade), and a whole run of those 200k lines
-//!   755M, 720M, 753M and 1,223M instructions (HDFS, BGL, Spark,
-//!   OpenSSH; 791M, 787M, 785M and 1,258M before); not yet measured as
-//!   lines a second on a quiet machine. Compiling the built-in format
-//!   regexes is a fixed cost whatever the file's size: a 100-line file
-//!   takes 11.4 ms of CPU on one thread
-//!   (29.9 ms before their `\d` read ASCII digits only; least of 5,
-//!   `perf stat -e task-clock`, load 6.7, 2026-12-05). The file's text and each line's message
-//!   entry (20 bytes: the message borrowed, its line number) are held
-//!   beside mining: a million raw OpenSSH lines peak at 251 to 252 MiB
-//!   (275 MiB with the 32-byte entries and a copied list before).
+//! - Speed (`benches/drain3_vs_outsidein.sh`, figures in
+//!   `benches/README.md`): on the raw 1M-line files, two threads, one run
+//!   a process, grouping alone as `outsidein signatures` does, 16.7M,
+//!   11.2M, 18.6M and 3.9M lines a second on HDFS, BGL, Spark and
+//!   OpenSSH, about 111x, 91x, 98x and 83x Drain3's rate (load about 2,
+//!   2026-12-05); with the statistics, about 60x. The built-in formats
+//!   are compiled before the clock starts, once a process (about 10 ms of
+//!   CPU whatever the file).
+//!   Most messages are not masked at all: whole messages repeat seldom
+//!   (1M, 923k, 624k and 479k distinct messages in a million lines of
+//!   HDFS, OpenSSH, Spark and BGL), shapes often (270, 509k, 2,086 and
+//!   179k), and a message of a shape seen before in its chunk takes that
+//!   one's key. Taking each message's shape (32 bytes at a time) and
+//!   looking it up is then the largest part of mining HDFS and Spark, the
+//!   header split the next. User names without digits keep OpenSSH's
+//!   shapes nearly as many as its messages: half its lines are masked, and
+//!   its 321k distinct keys are interned and merged (one token-count
+//!   bucket per thread, half of them in one bucket, so one thread does
+//!   most of it), about as much time as masking.
+//!   Masking itself classifies each message's bytes once into bit masks
+//!   (spaces, cut bytes, digits), by AVX2 where the processor has it and
+//!   byte by byte elsewhere, and finds words, pieces and paths from the
+//!   masks; each word still costs bookkeeping (key text, value spans), and
+//!   the value of `key=value` and date words a byte loop. Statistics hash
+//!   and count every value a second time.
+//!   The file's text and each line's message entry (16 bytes) are held
+//!   beside mining: a million raw OpenSSH lines peak at 211 MiB grouped,
+//!   243 MiB with statistics.
 
 mod keys;
 pub mod mask;
