@@ -250,9 +250,11 @@ pub fn cli(
     // a CRLF's two bytes ends a whole line.
     let whole = match file.truncated() {
         Some(why) => {
+            // Lines end at line feeds, or at carriage returns alone in a
+            // text without a line feed (old Mac files).
             let end = match text.ends_with('\r') {
                 true => text.len(),
-                false => text.rfind('\n').map_or(0, |i| i + 1),
+                false => (text.rfind('\n').or_else(|| text.rfind('\r'))).map_or(0, |i| i + 1),
             };
             let rest = match text.len() - end {
                 0 => String::new(),

@@ -409,6 +409,23 @@ fn cli_mines_a_crlf_line_cut_before_its_line_feed() {
     assert_eq!(recs.last().unwrap()["line"], whole);
 }
 
+/// QA: a log whose lines end in carriage returns alone, cut inside a
+/// line by the size limit, mined nothing (the cut looked for a line feed).
+#[test]
+fn cli_mines_a_bare_cr_log_cut_inside_a_line() {
+    let text = String::from_utf8(std::fs::read(sample_api_log()).unwrap())
+        .unwrap()
+        .replace('\n', "\r")
+        .into_bytes();
+    let half = text.len() / 2;
+    let cut = half + text[half..].iter().position(|&b| b == b'\r').unwrap() + 6;
+    let recs = signatures_of_gzip_cut_at(&text, cut);
+    let whole = text[..cut].iter().filter(|&&b| b == b'\r').count();
+    assert!(whole > 100, "{whole}");
+    assert_eq!(recs.len(), whole);
+    assert_eq!(recs.last().unwrap()["line"], whole);
+}
+
 fn sample_api_log() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/sample-bundle/sb_shop-demo-01_20261204_162345/logs/app/api-1.log")
