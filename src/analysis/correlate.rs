@@ -21,12 +21,12 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     let deploys = changes::deploys(ev.deps, ev.placed);
     let mut findings = signature_findings(&sigs);
     let from_logs = findings.len();
+    let index = SigIndex::new(&sigs);
     for f in findings.iter_mut() {
-        let group = sigs.iter().filter(|s| group_key(s) == f.kind);
-        let sensitive = group
-            .clone()
-            .any(|s| s.kb.as_ref().is_some_and(|k| k.dependency_sensitive));
-        let stack: String = group
+        let group = index.group(&f.kind);
+        let sensitive =
+            (group.iter()).any(|s| s.kb.as_ref().is_some_and(|k| k.dependency_sensitive));
+        let stack: String = (group.iter())
             .map(|s| s.stack.as_str())
             .collect::<Vec<_>>()
             .join("\n");
@@ -47,20 +47,20 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
         &sigs,
         &deploys,
         &usage.spikes,
-        appearing(&sigs, &signature_shifts),
+        appearing(&index, &signature_shifts),
     );
     for x in signature_shifts.iter_mut() {
-        let hosts = hosts_of(&sigs, &x.signature);
+        let hosts = hosts_of(&index, &x.signature);
         x.causes = super::causes::rank(&cands, x.at, &hosts, &[&x.signature]);
     }
     for f in findings[..from_logs].iter_mut() {
-        cite_causes(f, &sigs, &cands);
+        cite_causes(f, &index, &cands);
     }
     let sources = super::shifts::sources(ev.items);
     let intermittent =
         super::intermittent::analyse(&sigs, &records, &sources, &usage.spikes, is_problem);
     for f in findings[..from_logs].iter_mut() {
-        cite_precursors(f, &sigs, &intermittent);
+        cite_precursors(f, &index, &intermittent);
     }
     let anomalies = super::causes::anomalies(
         &usage.spikes,
@@ -70,16 +70,16 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
     );
     let mut anomalies = anomalies;
     for a in anomalies.iter_mut() {
-        a.title = readable(&a.title, &sigs);
+        a.title = readable(&a.title, &index);
         for c in a.causes.iter_mut() {
-            c.title = readable(&c.title, &sigs);
+            c.title = readable(&c.title, &index);
         }
     }
     for c in signature_shifts
         .iter_mut()
         .flat_map(|x| x.causes.iter_mut())
     {
-        c.title = readable(&c.title, &sigs);
+        c.title = readable(&c.title, &index);
     }
     findings.extend(super::disagree::pool_finding(
         ev.pools,
@@ -156,13 +156,13 @@ pub(crate) fn report(ev: &Evidence, sigs: Vec<SigAgg>) -> (Report, Vec<crate::mo
 
 /// A title with each `signature:<id>` (a signature's rate series) named
 /// by its template, which a reader can recognise.
-fn readable(title: &str, sigs: &[SigAgg]) -> String {
+fn readable(title: &str, sigs: &SigIndex) -> String {
     let Some(at) = title.find("signature:") else {
         return title.to_string();
     };
     let rest = &title[at + "signature:".len()..];
     let id: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
-    match sigs.iter().find(|s| s.row.id == id) {
+    match sigs.id(&id) {
         Some(s) => format!(
             "{}{}{}",
             &title[..at],
@@ -174,24 +174,56 @@ fn readable(title: &str, sigs: &[SigAgg]) -> String {
 }
 
 /// The hosts a signature was seen on.
-fn hosts_of(sigs: &[SigAgg], id: &str) -> Vec<String> {
-    sigs.iter()
-        .find(|s| s.row.id == id)
+fn hosts_of(sigs: &SigIndex, id: &str) -> Vec<String> {
+    sigs.id(id)
         .map(|s| s.row.hosts.iter().map(|(h, _)| h.clone()).collect())
         .unwrap_or_default()
+}
+
+/// The signatures found by id and by the finding they join
+/// ([`group_key`]), each key made once: looked up by a walk over all of
+/// them for every finding, a log of thousands of distinct errors took
+/// minutes (QA: 16,000 distinct error lines, 85 s).
+struct SigIndex<'a> {
+    by_id: std::collections::HashMap<&'a str, &'a SigAgg>,
+    by_kind: std::collections::HashMap<String, Vec<&'a SigAgg>>,
+}
+
+impl<'a> SigIndex<'a> {
+    fn new(sigs: &'a [SigAgg]) -> Self {
+        let mut by_kind: std::collections::HashMap<String, Vec<&SigAgg>> = Default::default();
+        for s in sigs {
+            by_kind.entry(group_key(s)).or_default().push(s);
+        }
+        // The first of an id, as a walk would find it.
+        let mut by_id = std::collections::HashMap::with_capacity(sigs.len());
+        for s in sigs {
+            by_id.entry(s.row.id.as_str()).or_insert(s);
+        }
+        SigIndex { by_id, by_kind }
+    }
+
+    fn id(&self, id: &str) -> Option<&'a SigAgg> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The signatures of finding kind `kind`, in their order.
+    fn group(&self, kind: &str) -> &[&'a SigAgg] {
+        self.by_kind.get(kind).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Signatures that appear (new or transient), as candidate causes of what
 /// follows them.
 fn appearing(
-    sigs: &[SigAgg],
+    sigs: &SigIndex,
     shifts: &[SignatureShift],
 ) -> Vec<(String, String, Timestamp, Vec<String>, Ev)> {
     shifts
         .iter()
         .filter(|x| matches!(x.change, "new" | "transient"))
         .filter_map(|x| {
-            let s = sigs.iter().find(|s| s.row.id == x.signature)?;
+            let s = sigs.id(&x.signature)?;
             let title = inline_code(&crate::model::excerpt(&s.row.template, 80));
             Some((
                 x.signature.clone(),
@@ -277,9 +309,9 @@ fn usage_evidence(ev: &Evidence, sigs: &[SigAgg]) -> UsageEvidence {
 /// [`super::causes`]): the two best, with their lags, and the best one's
 /// evidence. The problem's own signatures, and their rate spikes, are not
 /// its causes.
-fn cite_causes(f: &mut Finding, sigs: &[SigAgg], cands: &[super::causes::Candidate]) {
+fn cite_causes(f: &mut Finding, sigs: &SigIndex, cands: &[super::causes::Candidate]) {
     let Some(at) = f.time else { return };
-    let group: Vec<&SigAgg> = sigs.iter().filter(|s| group_key(s) == f.kind).collect();
+    let group = sigs.group(&f.kind);
     let ids: Vec<&str> = group.iter().map(|s| s.row.id.as_str()).collect();
     let hosts: BTreeSet<String> = group
         .iter()
@@ -334,10 +366,8 @@ fn counter_resets(samples: &[crate::model::Sample]) -> Vec<EvidenceGap> {
 /// that starts before each burst of errors): the strongest precursor of
 /// the finding's signatures, with how often it preceded and how often
 /// chance would have it.
-fn cite_precursors(f: &mut Finding, sigs: &[SigAgg], recurring: &[Intermittent]) {
-    let ids: BTreeSet<&str> = sigs
-        .iter()
-        .filter(|s| group_key(s) == f.kind)
+fn cite_precursors(f: &mut Finding, sigs: &SigIndex, recurring: &[Intermittent]) {
+    let ids: BTreeSet<&str> = (sigs.group(&f.kind).iter())
         .map(|s| s.row.id.as_str())
         .collect();
     let best = recurring
