@@ -87,9 +87,8 @@ impl Shapes {
     #[inline(always)]
     fn take<const WAY: u8>(&mut self, msg: &[u8]) -> u64 {
         self.words.clear();
-        self.words.resize(msg.len().div_ceil(8), 0);
         self.len = msg.len();
-        let mut done = 0;
+        let n = msg.len().div_ceil(8);
         #[cfg(target_arch = "x86_64")]
         if WAY > AVX2
             && std::arch::is_x86_feature_detected!("avx512bw")
@@ -97,7 +96,6 @@ impl Shapes {
         {
             // Whole blocks of 32 bytes written, then cut to the words the
             // message fills.
-            let n = self.words.len();
             self.words.resize(msg.len().div_ceil(32) * 4, 0);
             // SAFETY: the processor has AVX-512BW and VL, checked just
             // above.
@@ -105,6 +103,8 @@ impl Shapes {
             self.words.truncate(n);
             return xxh3_64_with_seed(as_bytes(&self.words), msg.len() as u64);
         }
+        self.words.resize(n, 0);
+        let mut done = 0;
         #[cfg(target_arch = "x86_64")]
         if WAY > WORDS && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has AVX2, checked just above.

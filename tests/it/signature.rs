@@ -395,30 +395,27 @@ fn cli_mines_whole_lines_of_a_file_cut_at_the_limit() {
 /// before it; that line is whole and is mined.
 #[test]
 fn cli_mines_a_crlf_line_cut_before_its_line_feed() {
-    let text = String::from_utf8(std::fs::read(sample_api_log()).unwrap())
-        .unwrap()
-        .replace('\n', "\r\n")
-        .into_bytes();
     // The limit falls just after a line's carriage return.
-    let half = text.len() / 2;
-    let cut = half + text[half..].iter().position(|&b| b == b'\r').unwrap() + 1;
-    let recs = signatures_of_gzip_cut_at(&text, cut);
-    let whole = text[..cut].iter().filter(|&&b| b == b'\r').count();
-    assert!(whole > 100, "{whole}");
-    assert_eq!(recs.len(), whole);
-    assert_eq!(recs.last().unwrap()["line"], whole);
+    assert_mines_the_lines_before_a_cut("\r\n", 1);
 }
 
 /// QA: a log whose lines end in carriage returns alone, cut inside a
 /// line by the size limit, mined nothing (the cut looked for a line feed).
 #[test]
 fn cli_mines_a_bare_cr_log_cut_inside_a_line() {
+    assert_mines_the_lines_before_a_cut("\r", 6);
+}
+
+/// The sample API log with its lines ending in `end`, cut by the size
+/// limit `past` bytes after a carriage return past its middle: each line
+/// before the cut is mined, and no more.
+fn assert_mines_the_lines_before_a_cut(end: &str, past: usize) {
     let text = String::from_utf8(std::fs::read(sample_api_log()).unwrap())
         .unwrap()
-        .replace('\n', "\r")
+        .replace('\n', end)
         .into_bytes();
     let half = text.len() / 2;
-    let cut = half + text[half..].iter().position(|&b| b == b'\r').unwrap() + 6;
+    let cut = half + text[half..].iter().position(|&b| b == b'\r').unwrap() + past;
     let recs = signatures_of_gzip_cut_at(&text, cut);
     let whole = text[..cut].iter().filter(|&&b| b == b'\r').count();
     assert!(whole > 100, "{whole}");
