@@ -13,30 +13,12 @@ pub(super) struct Key {
     pub(super) lines: u64,
 }
 
-/// Distinct keys, each with the range of its text in `text`: one string for
-/// all, not one allocation a key (a million OpenSSH lines hold 321k keys).
-/// A chunk's keys are in order of first message, all keys sorted by hash.
+/// A chunk's distinct keys in order of first message, each with the range
+/// of its text in `text`: one string for all, not one allocation a key.
 #[derive(Default)]
 pub(super) struct KeyList {
     pub(super) list: Vec<(Key, Range<usize>)>,
     pub(super) text: String,
-}
-
-impl KeyList {
-    /// Text of key `i`. Slicing `text` checks that the range starts and
-    /// ends on a character boundary, which reads the text: keys are read
-    /// in order of hash and their texts lie in order of arrival, so each
-    /// check missed the cache (a tenth of the time of a million OpenSSH
-    /// lines, and it undid the prefetch of texts ahead, made by this same
-    /// call).
-    pub(super) fn text(&self, i: usize) -> &str {
-        let r = self.list[i].1.clone();
-        debug_assert!(self.text.is_char_boundary(r.start) && self.text.is_char_boundary(r.end));
-        // SAFETY: every range of `list` was made by `add_text` around a
-        // whole `&str` appended to `text`, which is never cut or changed
-        // after: it lies within `text`, on character boundaries.
-        unsafe { self.text.get_unchecked(r) }
-    }
 }
 
 /// Appends `key` to `text`, returning its range there.
@@ -125,77 +107,96 @@ impl ChunkSpans {
     }
 }
 
+/// All distinct keys of the messages, sorted by hash, each with its text
+/// where the first chunk that holds it keeps it: the chunks' texts are
+/// kept, not copied into one (a million OpenSSH lines hold 321k keys, and
+/// the copy was new memory, faulted in page by page).
+pub(super) struct AllKeys {
+    pub(super) list: Vec<Key>,
+    /// Key `i`'s text: `texts[c][start..end]` for `place[i] = (c, start,
+    /// end)`.
+    place: Vec<(u32, u32, u32)>,
+    texts: Vec<String>,
+}
+
+/// A chunk's key texts fit in `u32` offsets: at most [`CHUNK`] keys of at
+/// most 64 KiB (messages are cut there) each.
+const _: () = assert!(CHUNK as u64 * (64 << 10) <= u32::MAX as u64);
+
+impl AllKeys {
+    pub(super) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Text of key `i`.
+    pub(super) fn text(&self, i: usize) -> &str {
+        let (c, start, end) = self.place[i];
+        let text = &self.texts[c as usize];
+        // Slicing would check that the range starts and ends on a
+        // character boundary, which reads the text: keys are read in order
+        // of hash and their texts lie in order of arrival, so each check
+        // missed the cache (a tenth of the time of a million OpenSSH
+        // lines, and it undid the prefetch of texts ahead, made by this
+        // same call).
+        debug_assert!(text.is_char_boundary(start as usize) && text.is_char_boundary(end as usize));
+        // SAFETY: `place` was made from the ranges of a chunk's `KeyList`,
+        // each around a whole `&str` appended to that chunk's text, which
+        // is never cut or changed after.
+        unsafe { text.get_unchecked(start as usize..end as usize) }
+    }
+}
+
 /// Each chunk's keys and spans (see [`Chunk`]; spans only if `values`),
 /// and the distinct keys with their text sorted by hash.
-pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, KeyList) {
-    let mut chunks = Vec::with_capacity(messages.len().div_ceil(CHUNK));
-    // Keys in order of first chunk, found by hash.
-    let mut at: IdMap<u32> = IdMap::default();
-    let mut all = KeyList::default();
-    let mut absorb = |parts: Vec<(Vec<u16>, KeyList, ChunkSpans)>| {
-        for (ids, keys, spans) in parts {
-            // A chunk's key index to the index among all keys: one look-up
-            // a distinct key, not one a message.
-            let mut local = Vec::with_capacity(keys.list.len());
-            for (k, r) in keys.list {
-                let g = *at.entry(k.hash).or_insert_with(|| {
-                    let text = add_text(&mut all.text, &keys.text[r]);
-                    all.list.push((Key { lines: 0, ..k }, text));
-                    all.list.len() as u32 - 1
-                });
-                all.list[g as usize].0.lines += k.lines;
-                local.push(g);
-            }
-            chunks.push(Chunk {
-                ids,
-                keys: local,
-                spans,
-            });
-        }
-    };
-    // Waves of one chunk per thread, merged in order, as in `param_stats`;
-    // a wave is merged while the next one is masked (hundreds of thousands
-    // of distinct keys make merging a tenth of the time).
-    let wave = CHUNK * rayon::current_num_threads();
-    let mut pending = None;
-    for msgs in messages.chunks(wave) {
-        let (parts, ()) = rayon::join(
-            || {
-                msgs.par_chunks(CHUNK)
-                    .map(|c| chunk_keys(c, values))
-                    .collect()
-            },
-            || {
-                if let Some(p) = pending.take() {
-                    absorb(p);
-                }
-            },
-        );
-        pending = Some(parts);
-    }
-    if let Some(p) = pending {
-        absorb(p);
-    }
-    drop(at);
-    // Sorted by hash, so that indices do not depend on arrival order: one
-    // sort of (hash, index) pairs, the keys then gathered in that order.
-    // Moving them in place by cycles of swaps took as long again as the
-    // sort: each swap waited on the one before for a read that missed the
-    // cache, where the reads of a gather overlap.
-    let mut order: Vec<(u64, u32)> = (all.list.iter().map(|(k, _)| k.hash)).zip(0..).collect();
-    merge::sort_by_hash(&mut order);
-    let mut rank = vec![0u32; order.len()];
-    for (r, &(_, g)) in order.iter().enumerate() {
-        rank[g as usize] = r as u32;
-    }
-    chunks.par_iter_mut().for_each(|c| {
-        c.keys.iter_mut().for_each(|g| *g = rank[*g as usize]);
-    });
-    drop(rank);
-    all.list = (order.iter())
-        .map(|&(_, g)| all.list[g as usize].clone())
+///
+/// Chunks are masked in parallel; their keys are then joined by sorting
+/// every chunk's (hash, chunk, key) once, equal hashes kept in chunk
+/// order, and reading off runs of one hash. A map of all keys filled
+/// chunk after chunk, one look-up a chunk's key, cost a cache miss each
+/// among hundreds of thousands of keys, and ran on one thread.
+pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) {
+    let parts: Vec<(Vec<u16>, KeyList, ChunkSpans)> = messages
+        .par_chunks(CHUNK)
+        .map(|c| chunk_keys(c, values))
         .collect();
-    (chunks, all)
+    // (hash, chunk << 16 | key), made in increasing order of the second.
+    let mut order: Vec<(u64, u64)> = Vec::with_capacity(parts.iter().map(|p| p.1.list.len()).sum());
+    for (c, (_, keys, _)) in parts.iter().enumerate() {
+        let c = (c as u64) << 16;
+        order.extend(keys.list.iter().zip(0..).map(|((k, _), j)| (k.hash, c | j)));
+    }
+    merge::sort_by_hash(&mut order);
+    let mut global: Vec<Vec<u32>> = parts.iter().map(|p| vec![0; p.1.list.len()]).collect();
+    let mut list = vec![];
+    let mut place = vec![];
+    for run in order.chunk_by(|a, b| a.0 == b.0) {
+        let rank = list.len() as u32;
+        let mut lines = 0;
+        for &(_, cj) in run {
+            let (c, j) = ((cj >> 16) as usize, (cj & 0xffff) as usize);
+            lines += parts[c].1.list[j].0.lines;
+            global[c][j] = rank;
+        }
+        let (c, j) = ((run[0].1 >> 16) as usize, (run[0].1 & 0xffff) as usize);
+        let r = &parts[c].1.list[j].1;
+        list.push(Key {
+            hash: run[0].0,
+            lines,
+        });
+        place.push((c as u32, r.start as u32, r.end as u32));
+    }
+    drop(order);
+    let mut chunks = Vec::with_capacity(parts.len());
+    let mut texts = Vec::with_capacity(parts.len());
+    for ((ids, keys, spans), keys_global) in parts.into_iter().zip(global) {
+        chunks.push(Chunk {
+            ids,
+            keys: keys_global,
+            spans,
+        });
+        texts.push(keys.text);
+    }
+    (chunks, AllKeys { list, place, texts })
 }
 
 /// Key index (into the chunk's own keys) of each message of one chunk, its

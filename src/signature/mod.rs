@@ -166,8 +166,8 @@ pub fn group(messages: &[&str]) -> Mined {
 
 fn mine_with(messages: &[&str], stats: bool) -> Mined {
     let (chunks, keys) = key_ids(messages, stats);
-    let key_refs: Vec<&str> = (0..keys.list.len()).map(|i| keys.text(i)).collect();
-    let key_lines: Vec<u64> = keys.list.iter().map(|(k, _)| k.lines).collect();
+    let key_refs: Vec<&str> = (0..keys.len()).map(|i| keys.text(i)).collect();
+    let key_lines: Vec<u64> = keys.list.iter().map(|k| k.lines).collect();
     let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &key_lines);
 
     // Order templates by id.

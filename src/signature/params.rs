@@ -132,9 +132,9 @@ pub(super) struct Plans {
 impl Plans {
     /// Plans of all `keys`, key `k` under the template of slots
     /// `slots[tpl[k]]`; built in parallel pieces, joined in key order.
-    pub(super) fn build(keys: &KeyList, tpl: &[u32], slots: &[Vec<Slot>]) -> Plans {
+    pub(super) fn build(keys: &AllKeys, tpl: &[u32], slots: &[Vec<Slot>]) -> Plans {
         const PIECE: usize = 4096;
-        let n = keys.list.len();
+        let n = keys.len();
         let pieces: Vec<Plans> = (0..n.div_ceil(PIECE))
             .into_par_iter()
             .map(|p| {
