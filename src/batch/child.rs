@@ -129,12 +129,16 @@ pub(super) fn analyze_in_child(input: &Input, opts: &Options, iso: &Isolation) -
         }
     }
     // What the child said last, its backtrace left out ("memory
-    // allocation of N bytes failed" precedes "stack backtrace:").
+    // allocation of N bytes failed" precedes "stack backtrace:", or, where
+    // another thread held the backtrace lock, a line saying the backtrace
+    // was skipped).
     let said = stderr.split("stack backtrace:").next().unwrap_or("");
     let last = said
         .lines()
         .rev()
-        .find(|l| !l.trim().is_empty() && !l.starts_with("note:"))
+        .find(|l| {
+            !l.trim().is_empty() && !l.starts_with("note:") && !l.starts_with("(skipping backtrace")
+        })
         .unwrap_or("no message");
     failed_row(
         input,
