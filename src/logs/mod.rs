@@ -350,65 +350,110 @@ where
         let next = memchr::memchr(sep, &text.as_bytes()[end..]).map_or(text.len(), |i| end + i + 1);
         cuts.push(next);
     }
-    let pieces: Vec<(u64, Piece<'_>)> = match cuts.len() {
+    if cuts.len() <= 2 {
         // A text of one piece (or none): its own lines, BOM and all.
-        ..=2 => vec![(0, read_piece(&read, whole, text))],
-        _ => cuts
-            .par_windows(2)
-            .map(|w| {
-                let piece = &text[w[0]..w[1]];
-                let mut lines = chunk::LineRanges::new(piece.as_bytes(), Some(sep));
-                let read = read_piece(&read, lines.by_ref(), piece);
-                (lines.numbered(), read)
-            })
-            .collect(),
-    };
-    // One vector of messages, for mining to take as a slice; the pieces'
-    // own freed as they are copied in.
-    let len = pieces.iter().map(|p| p.1.texts.len()).sum();
+        let mut texts = Vec::with_capacity(count_lines(text.as_bytes(), sep));
+        let piece = read_piece(&read, whole, text, texts.spare_capacity_mut());
+        // SAFETY: `read_piece` wrote the first `written` slots.
+        unsafe { texts.set_len(piece.written) };
+        return Messages {
+            texts,
+            runs: piece.runs,
+            owned: piece.owned,
+        };
+    }
+    // Each piece writes its messages straight into its own stretch of one
+    // vector, as long as the piece's lines (a piece's lines found once
+    // more by a count of its separators): a vector a piece, copied into
+    // one after, was twice the memory, all of it new pages.
+    let counts: Vec<usize> = cuts
+        .par_windows(2)
+        .map(|w| count_lines(&text.as_bytes()[w[0]..w[1]], sep))
+        .collect();
+    let mut texts: Vec<&str> = Vec::with_capacity(counts.iter().sum());
+    let mut stretches = Vec::with_capacity(counts.len());
+    let mut rest = &mut texts.spare_capacity_mut()[..];
+    for &c in &counts {
+        let (stretch, after) = rest.split_at_mut(c);
+        stretches.push(stretch);
+        rest = after;
+    }
+    let pieces: Vec<(u64, Piece)> = (cuts.par_windows(2).zip(stretches))
+        .map(|(w, out)| {
+            let piece = &text[w[0]..w[1]];
+            let mut lines = chunk::LineRanges::new(piece.as_bytes(), Some(sep));
+            let read = read_piece(&read, lines.by_ref(), piece, out);
+            (lines.numbered(), read)
+        })
+        .collect();
+    // The pieces' messages made one run, the slots their empty lines left
+    // unwritten taken out.
     let mut all = Messages {
-        texts: Vec::with_capacity(len),
+        texts: vec![],
         runs: Vec::new(),
         owned: Vec::new(),
     };
-    let mut before = 0;
-    for (numbered, piece) in pieces {
-        let at = all.texts.len();
+    let (mut at, mut stretch, mut before) = (0, 0, 0);
+    let slots = texts.spare_capacity_mut();
+    for ((numbered, piece), count) in pieces.into_iter().zip(counts) {
+        slots.copy_within(stretch..stretch + piece.written, at);
         all.runs
             .extend(piece.runs.into_iter().map(|(i, n)| (at + i, before + n)));
-        before += numbered;
         all.owned
             .extend(piece.owned.into_iter().map(|(i, m)| (at + i, m)));
-        all.texts.extend(piece.texts);
+        before += numbered;
+        at += piece.written;
+        stretch += count;
     }
+    // SAFETY: slots `..at` hold the messages of every piece, each written
+    // by `read_piece` and moved down over the unwritten slots before it.
+    unsafe { texts.set_len(at) };
+    all.texts = texts;
     all
 }
 
+/// How many lines `bytes`, cut at `sep`, holds at most: its separators and
+/// one. Counted in bytes a block of 255 at a time, without a branch, which
+/// the compiler turns into vector compares and adds.
+fn count_lines(bytes: &[u8], sep: u8) -> usize {
+    let mut n = 1;
+    for block in bytes.chunks(255) {
+        n += block.iter().fold(0u8, |n, &b| n + (b == sep) as u8) as usize;
+    }
+    n
+}
+
 /// The messages of the lines of one piece of text, in order: each line's
-/// message by `read`, cut at 64 KiB.
+/// message by `read`, cut at 64 KiB, written into the first slots of
+/// `out` (which has a slot for each line, empty ones too).
 #[inline(always)]
 fn read_piece<'t>(
     read: &impl Fn(&'t str) -> Cow<'t, str>,
     lines: impl Iterator<Item = (u64, usize, usize)>,
     piece: &'t str,
-) -> Piece<'t> {
+    out: &mut [std::mem::MaybeUninit<&'t str>],
+) -> Piece {
     let mut read_lines = Piece::default();
     // The number the line after the last one read would have.
     let mut next = 0;
     for (n, a, b) in lines.filter(|&(_, a, b)| b > a) {
         if n != next {
-            read_lines.runs.push((read_lines.texts.len(), n));
+            read_lines.runs.push((read_lines.written, n));
         }
         next = n + 1;
         let mut msg = read(&piece[a..b]);
         frame::cut_message(&mut msg);
+        let slot = &mut out[read_lines.written];
         match msg {
-            Cow::Borrowed(m) => read_lines.texts.push(m),
+            Cow::Borrowed(m) => {
+                slot.write(m);
+            }
             Cow::Owned(m) => {
-                read_lines.owned.push((read_lines.texts.len(), m));
-                read_lines.texts.push("");
+                read_lines.owned.push((read_lines.written, m));
+                slot.write("");
             }
         }
+        read_lines.written += 1;
     }
     read_lines
 }
@@ -428,11 +473,11 @@ pub struct Messages<'a> {
     owned: Vec<(usize, String)>,
 }
 
-/// What one piece of text read: as [`Messages`], indices and line numbers
-/// within the piece.
+/// What one piece of text read beside its messages: how many it wrote, and
+/// as [`Messages`], indices and line numbers within the piece.
 #[derive(Default)]
-struct Piece<'a> {
-    texts: Vec<&'a str>,
+struct Piece {
+    written: usize,
     runs: Vec<(usize, u64)>,
     owned: Vec<(usize, String)>,
 }

@@ -210,24 +210,52 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
 /// first [`MEMO_TRIAL`] messages hold fewer than one repeat in
 /// [`MEMO_MIN_RATE`], the chunk stops looking.
 pub(super) fn chunk_keys(chunk: &[&str], values: bool) -> (Vec<u16>, KeyList, ChunkSpans) {
-    let mut m = Masked::default();
+    SCRATCH.with_borrow_mut(|scratch| chunk_keys_in(chunk, values, scratch))
+}
+
+/// What masking a chunk uses and drops once the chunk is done, kept by
+/// each thread from one chunk to the next: made anew for each chunk, its
+/// tables and kept shapes were new memory each time, faulted in page by
+/// page (about a tenth of the pages a million OpenSSH lines touch).
+#[derive(Default)]
+struct Scratch {
+    m: Masked,
+    /// Key hash to its index in the chunk's keys.
+    at: IdMap<u16>,
+    /// Shape hash to the index of the first message of that shape and
+    /// where `shapes` keeps its shape.
+    seen: IdMap<(u32, u32)>,
+    /// Per key of the chunk: whether its text holds a digit copied from
+    /// the message (a `key=` name), which messages of its shape may not
+    /// share (see `shape`).
+    digits: Vec<bool>,
+    shapes: Shapes,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+fn chunk_keys_in(
+    chunk: &[&str],
+    values: bool,
+    scratch: &mut Scratch,
+) -> (Vec<u16>, KeyList, ChunkSpans) {
+    let Scratch {
+        m,
+        at,
+        seen,
+        digits,
+        shapes,
+    } = scratch;
+    (at.clear(), seen.clear(), digits.clear(), shapes.clear());
     let mut keys = KeyList::default();
-    // Key hash to its index in `keys`.
-    let mut at: IdMap<u16> = IdMap::default();
     let mut spans = ChunkSpans::default();
     spans.ends.reserve_exact(chunk.len());
     let mut ids: Vec<u16> = Vec::with_capacity(chunk.len());
-    // Shape hash to the index of the first message of that shape and
-    // where `shapes` keeps its shape.
     // Sized for the trial, then for the whole chunk if it goes on looking:
     // not grown step by step.
-    let mut seen: IdMap<(u32, u32)> =
-        IdMap::with_capacity_and_hasher(MEMO_TRIAL, Default::default());
-    // Per key of the chunk: whether its text holds a digit copied from
-    // the message (a `key=` name), which messages of its shape may not
-    // share (see `shape`).
-    let mut digits: Vec<bool> = vec![];
-    let mut shapes = Shapes::default();
+    seen.reserve(MEMO_TRIAL);
     let mut repeats = 0;
     for (i, msg) in chunk.iter().enumerate() {
         let memo = i < MEMO_TRIAL || repeats * MEMO_MIN_RATE >= MEMO_TRIAL;
@@ -258,7 +286,7 @@ pub(super) fn chunk_keys(chunk: &[&str], values: bool) -> (Vec<u16>, KeyList, Ch
                 ids[j]
             }
             None => {
-                mask_key(msg, &mut m);
+                mask_key(msg, m);
                 if values {
                     spans.push(&m.vars);
                 }

@@ -122,6 +122,11 @@ impl Shapes {
         xxh3_64_with_seed(as_bytes(&self.words), msg.len() as u64)
     }
 
+    /// Forgets the shapes kept, keeping their memory for the next chunk.
+    pub(super) fn clear(&mut self) {
+        self.kept.clear();
+    }
+
     /// Keeps the last shape taken; returns where, for [`Shapes::holds`].
     pub(super) fn keep(&mut self) -> u32 {
         let at = self.kept.len() as u32;
