@@ -248,7 +248,10 @@ fn chunk_keys_in(
         digits,
         shapes,
     } = scratch;
-    (at.clear(), seen.clear(), digits.clear(), shapes.clear());
+    at.clear();
+    seen.clear();
+    digits.clear();
+    shapes.clear();
     let mut keys = KeyList::default();
     let mut spans = ChunkSpans::default();
     spans.ends.reserve_exact(chunk.len());
