@@ -5,6 +5,7 @@
 use super::shape::Shapes;
 use super::*;
 use std::collections::hash_map::Entry;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// One distinct key: its hash and number of messages.
 #[derive(Clone, Copy)]
@@ -166,25 +167,54 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
         order.extend(keys.list.iter().zip(0..).map(|((k, _), j)| (k.hash, c | j)));
     }
     merge::sort_by_hash(&mut order);
-    let mut global: Vec<Vec<u32>> = parts.iter().map(|p| vec![0; p.1.list.len()]).collect();
-    let mut list = vec![];
-    let mut place = vec![];
-    for run in order.chunk_by(|a, b| a.0 == b.0) {
-        let rank = list.len() as u32;
-        let mut lines = 0;
-        for &(_, cj) in run {
-            let (c, j) = ((cj >> 16) as usize, (cj & 0xffff) as usize);
-            lines += parts[c].1.list[j].0.lines;
-            global[c][j] = rank;
-        }
-        let (c, j) = ((run[0].1 >> 16) as usize, (run[0].1 & 0xffff) as usize);
-        let r = &parts[c].1.list[j].1;
-        list.push(Key {
-            hash: run[0].0,
-            lines,
-        });
-        place.push((c as u32, r.start as u32, r.end as u32));
+    // Runs of one hash are read in parallel segments, each cut where a
+    // run begins and numbering its runs from the count of the segments
+    // before. Each key of each chunk is written its rank once, so the
+    // writes from the segments never meet (atomics only to share them).
+    let segments = segments_at_runs(&order, rayon::current_num_threads() * 4);
+    let runs: Vec<u32> = (segments.par_windows(2))
+        .map(|w| order[w[0]..w[1]].chunk_by(|a, b| a.0 == b.0).count() as u32)
+        .collect();
+    let firsts = runs.iter().scan(0, |at, &n| {
+        *at += n;
+        Some(*at - n)
+    });
+    let global: Vec<Vec<AtomicU32>> = (parts.iter())
+        .map(|p| p.1.list.iter().map(|_| AtomicU32::new(0)).collect())
+        .collect();
+    let unpack = |cj: u64| ((cj >> 16) as usize, (cj & 0xffff) as usize);
+    let pieces: Vec<(Vec<Key>, Vec<(u32, u32, u32)>)> = (segments.par_windows(2))
+        .zip(firsts.collect::<Vec<_>>())
+        .map(|(w, first)| {
+            let (mut list, mut place) = (vec![], vec![]);
+            for (rank, run) in (first..).zip(order[w[0]..w[1]].chunk_by(|a, b| a.0 == b.0)) {
+                let mut lines = 0;
+                for &(_, cj) in run {
+                    let (c, j) = unpack(cj);
+                    lines += parts[c].1.list[j].0.lines;
+                    global[c][j].store(rank, Ordering::Relaxed);
+                }
+                let (c, j) = unpack(run[0].1);
+                let r = &parts[c].1.list[j].1;
+                list.push(Key {
+                    hash: run[0].0,
+                    lines,
+                });
+                place.push((c as u32, r.start as u32, r.end as u32));
+            }
+            (list, place)
+        })
+        .collect();
+    let (mut list, mut place) = (vec![], vec![]);
+    for (l, p) in pieces {
+        list.extend(l);
+        place.extend(p);
     }
+    let global = global.into_iter().map(|g| {
+        g.into_iter()
+            .map(AtomicU32::into_inner)
+            .collect::<Vec<u32>>()
+    });
     drop(order);
     let mut chunks = Vec::with_capacity(parts.len());
     let mut texts = Vec::with_capacity(parts.len());
@@ -197,6 +227,23 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
         texts.push(keys.text);
     }
     (chunks, AllKeys { list, place, texts })
+}
+
+/// Bounds of about `n` segments of `order` (sorted by hash), each cut
+/// where a run of one hash begins: `0`, the cuts, `order.len()`.
+fn segments_at_runs(order: &[(u64, u64)], n: usize) -> Vec<usize> {
+    let mut bounds = vec![0];
+    for s in 1..n {
+        let mut at = (order.len() * s / n).max(*bounds.last().unwrap());
+        while at > 0 && at < order.len() && order[at].0 == order[at - 1].0 {
+            at += 1;
+        }
+        if at > *bounds.last().unwrap() && at < order.len() {
+            bounds.push(at);
+        }
+    }
+    bounds.push(order.len());
+    bounds
 }
 
 /// Key index (into the chunk's own keys) of each message of one chunk, its
@@ -320,3 +367,27 @@ fn chunk_keys_in(
 pub(super) const MEMO_TRIAL: usize = 2048;
 /// One repeat in this many messages keeps the chunk looking.
 pub(super) const MEMO_MIN_RATE: usize = 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_cut_only_where_a_run_begins_and_cover_all() {
+        let order: Vec<(u64, u64)> = [1, 1, 1, 2, 3, 3, 3, 3, 4, 5, 5]
+            .iter()
+            .zip(0..)
+            .map(|(&h, i)| (h, i))
+            .collect();
+        for n in 1..=12 {
+            let b = segments_at_runs(&order, n);
+            assert_eq!((b[0], *b.last().unwrap()), (0, order.len()), "{n}");
+            assert!(b.windows(2).all(|w| w[0] < w[1]), "{n}: {b:?}");
+            for &at in &b[1..b.len() - 1] {
+                assert_ne!(order[at].0, order[at - 1].0, "{n}: cut inside a run");
+            }
+        }
+        assert_eq!(segments_at_runs(&[], 4), vec![0, 0]);
+        assert_eq!(segments_at_runs(&[(7, 0), (7, 1)], 4), vec![0, 2]);
+    }
+}

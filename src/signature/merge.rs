@@ -33,12 +33,22 @@ const W: u32 = 0;
 /// index of its template in the returned list of template token vectors.
 /// Templates come out sorted by their text.
 pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
-    // Keys of each token count, in key order.
+    // Keys of each token count, in key order. The counts are taken in
+    // parallel pieces (on one thread, reading the keys' texts was a tenth
+    // of merging OpenSSH's 321k keys, in hash order and so out of cache).
+    const PIECE: usize = 4096;
+    let counts: Vec<u32> = keys
+        .par_chunks(PIECE)
+        .flat_map_iter(|piece| {
+            piece.iter().enumerate().map(|(k, key)| {
+                prefetch(piece.get(k + PREFETCH_AHEAD).copied());
+                memchr::memchr_iter(b' ', key.as_bytes()).count() as u32 + 1
+            })
+        })
+        .collect();
     let mut by_len: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (k, key) in keys.iter().enumerate() {
-        prefetch(keys.get(k + PREFETCH_AHEAD).copied());
-        let n = memchr::memchr_iter(b' ', key.as_bytes()).count() + 1;
-        by_len.entry(n).or_default().push(k);
+    for (k, &n) in counts.iter().enumerate() {
+        by_len.entry(n as usize).or_default().push(k);
     }
     // Buckets are independent, tokens too: each bucket interns its own
     // (interning the 2.6M tokens of 321k keys on one thread was a third
