@@ -116,9 +116,12 @@ pub(super) struct AllKeys {
     pub(super) list: Vec<Key>,
     /// Key `i`'s text: `texts[c][start..end]` for `place[i] = (c, start,
     /// end)`.
-    place: Vec<(u32, u32, u32)>,
+    place: Vec<Place>,
     texts: Vec<String>,
 }
+
+/// Where a key's text is: chunk, start and end in that chunk's text.
+type Place = (u32, u32, u32);
 
 /// A chunk's key texts fit in `u32` offsets: at most [`CHUNK`] keys of at
 /// most 64 KiB (messages are cut there) each.
@@ -183,7 +186,7 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
         .map(|p| p.1.list.iter().map(|_| AtomicU32::new(0)).collect())
         .collect();
     let unpack = |cj: u64| ((cj >> 16) as usize, (cj & 0xffff) as usize);
-    let pieces: Vec<(Vec<Key>, Vec<(u32, u32, u32)>)> = (segments.par_windows(2))
+    let pieces: Vec<(Vec<Key>, Vec<Place>)> = (segments.par_windows(2))
         .zip(firsts.collect::<Vec<_>>())
         .map(|(w, first)| {
             let (mut list, mut place) = (vec![], vec![]);
