@@ -169,7 +169,7 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
         let c = (c as u64) << 16;
         order.extend(keys.list.iter().zip(0..).map(|((k, _), j)| (k.hash, c | j)));
     }
-    merge::sort_by_hash(&mut order);
+    par_sort(&mut order);
     // Runs of one hash are read in parallel segments, each cut where a
     // run begins and numbering its runs from the count of the segments
     // before. Each key of each chunk is written its rank once, so the
@@ -230,6 +230,50 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
         texts.push(keys.text);
     }
     (chunks, AllKeys { list, place, texts })
+}
+
+/// Sorts `pairs` (made in increasing order of their second member, which
+/// is unique) as [`merge::sort_by_hash`] does, in parallel: spread over 256
+/// buckets by the hash's top byte in one stable pass, then each bucket
+/// sorted on its own. One radix sort on one thread was 12 to 19 ms of a
+/// million OpenSSH lines' keys.
+fn par_sort(pairs: &mut Vec<(u64, u64)>) {
+    const BUCKETS: usize = 256;
+    if pairs.len() < 1 << 16 {
+        merge::sort_by_hash(pairs);
+        return;
+    }
+    let bucket = |h: u64| (h >> 56) as usize;
+    let mut ends = [0usize; BUCKETS];
+    for &(h, _) in pairs.iter() {
+        ends[bucket(h)] += 1;
+    }
+    let mut at = [0usize; BUCKETS];
+    let mut sum = 0;
+    for (a, e) in at.iter_mut().zip(ends.iter_mut()) {
+        *a = sum;
+        sum += *e;
+        *e = sum;
+    }
+    let mut spread = vec![(0u64, 0u64); pairs.len()];
+    for &pair in pairs.iter() {
+        let b = bucket(pair.0);
+        spread[at[b]] = pair;
+        at[b] += 1;
+    }
+    let mut rest = &mut spread[..];
+    let mut parts = Vec::with_capacity(BUCKETS);
+    let mut start = 0;
+    for e in ends {
+        let (part, after) = rest.split_at_mut(e - start);
+        parts.push(part);
+        rest = after;
+        start = e;
+    }
+    // Within a bucket the second members are unique, so the order of
+    // pairs is total and an unstable sort gives the one answer.
+    parts.into_par_iter().for_each(|p| p.sort_unstable());
+    *pairs = spread;
 }
 
 /// Bounds of about `n` segments of `order` (sorted by hash), each cut
@@ -392,5 +436,23 @@ mod tests {
         }
         assert_eq!(segments_at_runs(&[], 4), vec![0, 0]);
         assert_eq!(segments_at_runs(&[(7, 0), (7, 1)], 4), vec![0, 2]);
+    }
+
+    #[test]
+    fn the_parallel_sort_is_the_radix_sort() {
+        // Hashes with repeats and every top byte, second members rising.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let pairs: Vec<(u64, u64)> = (0..200_000u64)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (if i % 7 == 0 { x >> 40 << 40 } else { x }, i)
+            })
+            .collect();
+        let (mut a, mut b) = (pairs.clone(), pairs);
+        merge::sort_by_hash(&mut a);
+        par_sort(&mut b);
+        assert!(a == b);
     }
 }
