@@ -1,6 +1,7 @@
 //! The first step of mining: each chunk of messages masked into its
 //! keys, a repeated message reusing the first one's key, and the keys of
-//! all chunks gathered in order (see the parent module).
+//! all chunks joined and numbered in order of hash (see the parent
+//! module).
 
 use super::shape::Shapes;
 use super::*;
