@@ -184,6 +184,91 @@ impl FastTime {
     }
 }
 
+/// Where the minutes and seconds of a text [`FastTime`] read lie, and
+/// what it read as at the hour's start: the other texts of its hour (the
+/// same but for the digits of the minutes, seconds and fraction) read as
+/// `base` plus their seconds into the hour, the fraction's digits as the
+/// nanoseconds, the flags unchanged.
+#[derive(Debug, Clone, Copy)]
+pub struct Hour {
+    /// Byte of the first of the two digits of the minutes.
+    pub min_at: usize,
+    /// Byte of the first of the two digits of the seconds.
+    pub sec_at: usize,
+    /// Digits of the fraction after the `.` that follows the seconds (0:
+    /// no fraction).
+    pub digits: usize,
+    /// The seconds into the hour it is read for, from the first to the
+    /// second, both included: all of them, but for a syslog time whose
+    /// year changes within the hour (the collection time a day past it),
+    /// the side of it that the text read was on; none past
+    /// [`Timestamp::MAX`].
+    pub within: (i64, i64),
+    /// Seconds since 1970 at the hour's start.
+    pub base: i64,
+    pub zone_assumed: bool,
+    pub year_inferred: bool,
+}
+
+impl FastTime {
+    /// The [`Hour`] of `text`, which this reader read as `p`; `None` for
+    /// an epoch number, or a time before 1970 (its nanoseconds count
+    /// down).
+    pub fn hour(&self, text: &str, p: &Parsed) -> Option<Hour> {
+        let b = text.as_bytes();
+        let (min_at, sec_at) = match b.first()? {
+            b'A'..=b'Z' => (10, 13),
+            _ if b.len() >= 19 && b[4] == b'-' && b[7] == b'-' => (14, 17),
+            _ => match b.len() {
+                13 if b[6] == b' ' => (9, 11),
+                17 if b[2] == b'/' => (12, 15),
+                26 if b[2] == b'/' => (15, 18),
+                _ => return None,
+            },
+        };
+        let digits = match b.get(sec_at + 2) {
+            Some(b'.') => b[sec_at + 3..]
+                .iter()
+                .take_while(|d| d.is_ascii_digit())
+                .count(),
+            _ => 0,
+        };
+        let into = num(b, min_at, 2)? * 60 + num(b, sec_at, 2)?;
+        let base = p.ts.as_second() - into;
+        if base < 0 || p.ts.subsec_nanosecond() < 0 {
+            return None;
+        }
+        let mut within = (0, 3599);
+        if p.year_inferred {
+            // The year the text read in: the one before where its second
+            // is more than a day past the collection time (`syslog`).
+            let (year, reference) = self.reference?;
+            let last = (reference + 86_400 * NANOS).div_euclid(NANOS) as i64;
+            let day = match b[4] {
+                b' ' => num(b, 5, 1)?,
+                _ => num(b, 4, 2)?,
+            };
+            let start = self.date(year, month(&b[..3])?, day)? + num(b, 7, 2)? * 3600;
+            within = if start + into > last {
+                ((last - start + 1).max(0), 3599)
+            } else {
+                (0, (last - start).min(3599))
+            };
+        }
+        // Past the last second a timestamp has, none is read from the hour.
+        within.1 = within.1.min(Timestamp::MAX.as_second() - base);
+        Some(Hour {
+            min_at,
+            sec_at,
+            digits,
+            within,
+            base,
+            zone_assumed: p.zone_assumed,
+            year_inferred: p.year_inferred,
+        })
+    }
+}
+
 /// A time whose text carried its zone.
 fn exact(secs: i64, nanos: i32) -> Option<Parsed> {
     Some(Parsed {
@@ -234,19 +319,6 @@ fn hms(h: i64, m: i64, s: i64) -> Option<i64> {
 /// (counting them first and reading them after was half of reading a BGL
 /// time).
 fn fraction(b: &[u8], at: usize) -> Option<(i32, usize)> {
-    /// Nanoseconds of one unit of the last of `k` digits, by `k`.
-    const SCALE: [i32; 10] = [
-        0,
-        100_000_000,
-        10_000_000,
-        1_000_000,
-        100_000,
-        10_000,
-        1_000,
-        100,
-        10,
-        1,
-    ];
     if b.get(at) != Some(&b'.') {
         return Some((0, at));
     }
@@ -265,6 +337,21 @@ fn fraction(b: &[u8], at: usize) -> Option<(i32, usize)> {
     }
     (k > 0).then(|| (n * SCALE[k], at + 1 + k))
 }
+
+/// Nanoseconds of one unit of the last of `k` digits of a fraction, by
+/// `k`.
+pub(crate) const SCALE: [i32; 10] = [
+    0,
+    100_000_000,
+    10_000_000,
+    1_000_000,
+    100_000,
+    10_000,
+    1_000,
+    100,
+    10,
+    1,
+];
 
 /// `+HHMM` as seconds east of UTC, within the bounds the general parser
 /// takes.

@@ -6,6 +6,7 @@ mod fast;
 mod parse;
 mod path;
 
-pub use fast::FastTime;
+pub(crate) use fast::SCALE as FRACTION_SCALE;
+pub use fast::{FastTime, Hour};
 pub use parse::{Parsed, TimeCtx, TimeParser};
 pub use path::from_path;
