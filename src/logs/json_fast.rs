@@ -341,7 +341,11 @@ fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
 /// no escapes. Gives the same fields; `None` (not sure) for a line with a
 /// `\u` escape, whose lone surrogates `serde_json` treats apart.
 pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
-    let line = line.trim();
+    // Most lines begin and end with a brace: nothing to trim.
+    let line = match line.as_bytes() {
+        [b'{', .., b'}'] => line,
+        _ => line.trim(),
+    };
     if !line.starts_with('{') {
         return None;
     }
@@ -423,7 +427,7 @@ fn fields<'a>(keyed: &Keyed<'a>) -> Fields<'a> {
         }
     }
     f.msg = match msg {
-        Cow::Borrowed(m) => Cow::Borrowed(m.trim_end()),
+        Cow::Borrowed(m) => Cow::Borrowed(trim_end(m)),
         Cow::Owned(m) => Cow::Owned(m.trim_end().to_string()),
     };
     f.host = keyed.first(H0, X0).and_then(|(_, h)| leaf_scalar(h));
@@ -439,6 +443,16 @@ fn fields<'a>(keyed: &Keyed<'a>) -> Fields<'a> {
     }
     f.proc = keyed.first(X0 + 4, SLOTS).and_then(|(_, p)| leaf_scalar(p));
     f
+}
+
+/// `s.trim_end()`, without its look at the last character where that
+/// is an ASCII byte other than white space (most messages).
+#[inline(always)]
+fn trim_end(s: &str) -> &str {
+    match s.as_bytes().last() {
+        Some(&c) if c > b' ' && c < 0x80 => s,
+        _ => s.trim_end(),
+    }
 }
 
 /// `n` in decimal, written into `buf`.
@@ -515,6 +529,16 @@ mod tests {
             base.replace(r#""pid":23936"#, r#""p\"id":1"#),
             base.replace("hostname", "host.name"),
             format!("  {base}  "),
+            // White space at every kind of place, and an empty inner
+            // object, on the path of the quotes found ahead.
+            base.replace(',', " ,\t"),
+            base.replace("\":", "\":\n"),
+            base.replace(r#""statusCode":200"#, ""),
+            // Messages that end in white space, or in a character that
+            // is not ASCII (one of them white space).
+            base.replace("request completed", "done  "),
+            base.replace("request completed", "caf\u{e9}"),
+            base.replace("request completed", "x\u{a0}"),
             format!("{base} x"),
             format!("{base},"),
             base.replace('}', " } "),

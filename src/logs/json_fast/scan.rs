@@ -31,7 +31,14 @@ pub(super) struct Scan<'a> {
 /// for from its start was a chain of loads through the whole line).
 struct Quotes {
     words: [u64; QUOTE_WORDS],
-    /// The word being taken from, and its quotes not taken yet.
+    next: Taken,
+}
+
+/// Where the taking of a line's quotes is: the word being taken from,
+/// and its quotes not taken yet. Apart from the words, so that a loop
+/// can keep it in registers ([`Scan::object_ahead`]).
+#[derive(Clone, Copy)]
+struct Taken {
     w: usize,
     bits: u64,
 }
@@ -44,8 +51,7 @@ impl Quotes {
     fn new() -> Self {
         Quotes {
             words: [0; QUOTE_WORDS],
-            w: 0,
-            bits: 0,
+            next: Taken { w: 0, bits: 0 },
         }
     }
 
@@ -74,7 +80,7 @@ impl Quotes {
         }
         let rest = words.remainder();
         if rest.is_empty() {
-            self.bits = self.words[0];
+            self.next.bits = self.words[0];
             return odd == 0;
         }
         let mut quotes = 0u64;
@@ -107,7 +113,7 @@ impl Quotes {
             odd |= bad;
         }
         self.words[(b.len() - rest.len()) / 64] = quotes;
-        self.bits = self.words[0];
+        self.next.bits = self.words[0];
         odd == 0
     }
 
@@ -139,27 +145,36 @@ impl Quotes {
         false
     }
 
-    /// The first quote not taken yet, taken.
+    /// The first quote not taken yet at `t`, taken.
     #[inline(always)]
-    fn take(&mut self) -> Option<usize> {
-        while self.bits == 0 {
-            self.w += 1;
-            self.bits = *self.words.get(self.w)?;
+    fn take(&self, t: &mut Taken) -> Option<usize> {
+        while t.bits == 0 {
+            t.w += 1;
+            t.bits = *self.words.get(t.w)?;
         }
-        let at = self.w * 64 + self.bits.trailing_zeros() as usize;
-        self.bits &= self.bits - 1;
+        let at = t.w * 64 + t.bits.trailing_zeros() as usize;
+        t.bits &= t.bits - 1;
         Some(at)
     }
 
     /// The string at `i`, as its first byte and its closing quote: the
-    /// next two quotes, the first of which must be at `i` (every quote
-    /// before `i` having been taken); `None` where it is not.
+    /// next two quotes at `t`, the first of which must be at `i` (every
+    /// quote before `i` having been taken); `None` where it is not.
     #[inline(always)]
-    fn string(&mut self, i: usize) -> Option<(usize, usize)> {
-        if self.take()? != i {
+    fn string_at(&self, t: &mut Taken, i: usize) -> Option<(usize, usize)> {
+        if self.take(t)? != i {
             return None;
         }
-        Some((i + 1, self.take()?))
+        Some((i + 1, self.take(t)?))
+    }
+
+    /// [`Self::string_at`] from the quotes not taken yet.
+    #[inline(always)]
+    fn string(&mut self, i: usize) -> Option<(usize, usize)> {
+        let mut t = self.next;
+        let string = self.string_at(&mut t, i);
+        self.next = t;
+        string
     }
 }
 
@@ -197,6 +212,26 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// The byte at `self.i` once any white space there is passed over:
+    /// one comparison where there is none (most logs), so that the white
+    /// space between tokens is looked for only where the next byte is
+    /// read anyway.
+    #[inline(always)]
+    fn next(&mut self) -> Option<u8> {
+        let c = *self.b.get(self.i)?;
+        if c > b' ' {
+            return Some(c);
+        }
+        self.ws();
+        self.peek()
+    }
+
+    /// `:` after any white space, passed over.
+    #[inline(always)]
+    fn colon(&mut self) -> Option<()> {
+        (self.next()? == b':').then(|| self.i += 1)
+    }
+
     #[inline(always)]
     fn expect(&mut self, c: u8) -> Option<()> {
         (self.peek() == Some(c)).then(|| self.i += 1)
@@ -223,33 +258,119 @@ impl<'a> Scan<'a> {
         if depth > SCAN_DEPTH {
             return None;
         }
+        if self.ahead {
+            return self.object_ahead(depth, into);
+        }
         self.expect(b'{')?;
-        self.ws();
-        if self.expect(b'}').is_some() {
+        if self.next()? == b'}' {
+            self.i += 1;
             return Some(());
         }
         loop {
+            // `self.i` is at the key's first byte, past any white space.
             if let Keep::Nothing = into {
                 // No key is kept this deep: passed over unread.
                 self.skip_string()?;
-                self.ws();
-                self.expect(b':')?;
-                self.ws();
+                self.colon()?;
                 self.skip_here(depth + 1)?;
             } else {
                 let key = self.string()?;
-                self.ws();
-                self.expect(b':')?;
-                self.ws();
+                self.colon()?;
                 self.member(&key, depth + 1, &mut into)?;
             }
-            self.ws();
-            if self.expect(b',').is_some() {
-                self.ws();
-                continue;
+            match self.next()? {
+                b',' => {
+                    self.i += 1;
+                    self.next()?;
+                }
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
             }
-            return self.expect(b'}');
         }
+    }
+
+    /// [`Self::object`] on the path of the quotes found ahead: the place
+    /// in the line and the quotes not taken yet are kept in locals
+    /// ([`Ahead`]) while members with string values (most) are read here,
+    /// and handed back to `self` for the other values, read as
+    /// [`Self::member`] reads them. Each member took a third more
+    /// instructions with that state in `self`, stored and loaded again
+    /// around every write to the values kept.
+    #[inline(always)]
+    fn object_ahead(&mut self, depth: usize, mut into: Keep<'_, 'a>) -> Option<()> {
+        self.expect(b'{')?;
+        if self.next()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        let b = self.b;
+        let mut at = self.at();
+        loop {
+            // The key, its first quote at `at.i`.
+            let (from, to) = self.quotes.string_at(&mut at.taken, at.i)?;
+            at.i = to + 1;
+            let mut c = *b.get(at.i)?;
+            if c == b':' {
+                at.i += 1;
+                c = *b.get(at.i)?;
+            } else {
+                self.set_at(at);
+                self.colon()?;
+                c = self.next()?;
+                at = self.at();
+            }
+            if c == b'"' {
+                let (v0, v1) = self.quotes.string_at(&mut at.taken, at.i)?;
+                at.i = v1 + 1;
+                into.string(self.text(from, to), self.text(v0, v1));
+            } else {
+                self.set_at(at);
+                match into {
+                    Keep::Nothing => self.skip_here(depth + 1)?,
+                    _ => self.member(self.text(from, to), depth + 1, &mut into)?,
+                }
+                at = self.at();
+            }
+            c = *b.get(at.i)?;
+            if c <= b' ' {
+                self.set_at(at);
+                c = self.next()?;
+                at = self.at();
+            }
+            match c {
+                b',' => at.i += 1,
+                b'}' => {
+                    at.i += 1;
+                    self.set_at(at);
+                    return Some(());
+                }
+                _ => return None,
+            }
+            if b.get(at.i).is_some_and(|&c| c <= b' ') {
+                self.set_at(at);
+                self.next()?;
+                at = self.at();
+            }
+        }
+    }
+
+    /// Where the scanner is, for [`Self::object_ahead`]'s locals.
+    #[inline(always)]
+    fn at(&self) -> Ahead {
+        Ahead {
+            i: self.i,
+            taken: self.quotes.next,
+        }
+    }
+
+    /// Puts the scanner where [`Self::object_ahead`]'s locals are.
+    #[inline(always)]
+    fn set_at(&mut self, at: Ahead) {
+        self.i = at.i;
+        self.quotes.next = at.taken;
     }
 
     /// The value of `key`, kept or passed over as `into` says.
@@ -259,10 +380,15 @@ impl<'a> Scan<'a> {
                 // The last of a repeated key wins, as in `serde_json::Map`.
                 Some(slot) if (X0..X0 + 4).contains(&slot) => {
                     let obj = &mut keyed.objs[slot - X0];
-                    let value = if self.peek() == Some(b'{') {
+                    let value = if self.next()? == b'{' {
                         // Read in place (a line the scanner leaves is read
-                        // again from the start).
-                        let inner = obj.insert(Inner::default());
+                        // again from the start). Not `insert`: its drop of
+                        // the value before, out of line, is for a repeated
+                        // key only.
+                        if obj.is_some() {
+                            *obj = None;
+                        }
+                        let inner = obj.get_or_insert_with(Inner::default);
                         self.object(depth, Keep::Inner(inner))?;
                         Leaf::Other
                     } else {
@@ -287,7 +413,7 @@ impl<'a> Scan<'a> {
     /// anything else passed over.
     #[inline(always)]
     fn value(&mut self, depth: usize) -> Option<Leaf<'a>> {
-        match self.peek()? {
+        match self.next()? {
             b'"' => self.string().map(Leaf::Str),
             b'-' | b'0'..=b'9' => {
                 let start = self.i;
@@ -306,19 +432,19 @@ impl<'a> Scan<'a> {
     /// its dispatch.
     #[inline(always)]
     fn skip_here(&mut self, depth: usize) -> Option<()> {
-        match self.peek() {
-            Some(b'"') if self.ahead => {
+        match self.next()? {
+            b'"' if self.ahead => {
                 self.i = self.quotes.string(self.i)?.1 + 1;
                 Some(())
             }
-            Some(b'-' | b'0'..=b'9') => self.number(),
+            b'-' | b'0'..=b'9' => self.number(),
             _ => self.skip(depth),
         }
     }
 
     /// Passes over one value.
     fn skip(&mut self, depth: usize) -> Option<()> {
-        match self.peek()? {
+        match self.next()? {
             b'"' => self.skip_string(),
             b'-' | b'0'..=b'9' => self.number(),
             b'{' => self.object(depth, Keep::Nothing),
@@ -327,18 +453,20 @@ impl<'a> Scan<'a> {
                     return None;
                 }
                 self.i += 1;
-                self.ws();
-                if self.expect(b']').is_some() {
+                if self.next()? == b']' {
+                    self.i += 1;
                     return Some(());
                 }
                 loop {
                     self.skip(depth + 1)?;
-                    self.ws();
-                    if self.expect(b',').is_some() {
-                        self.ws();
-                        continue;
+                    match self.next()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
                     }
-                    return self.expect(b']');
                 }
             }
             _ => {
@@ -534,6 +662,38 @@ pub(super) fn stop_at(b: &[u8], from: usize) -> Option<usize> {
         .map(|at| i + at)
 }
 
+/// The place in the line and the quotes not taken yet, as
+/// [`Scan::object_ahead`] keeps them.
+#[derive(Clone, Copy)]
+struct Ahead {
+    i: usize,
+    taken: Taken,
+}
+
+impl<'a> Keep<'_, 'a> {
+    /// Keeps the string `value` of `key` as [`Scan::member`] does.
+    #[inline(always)]
+    fn string(&mut self, key: &str, value: &'a str) {
+        match self {
+            Keep::Top(keyed) => {
+                if let Some(slot) = slot(key) {
+                    // The last of a repeated key wins.
+                    if (X0..X0 + 4).contains(&slot) {
+                        keyed.objs[slot - X0] = None;
+                    }
+                    keyed.put(slot, Leaf::Str(Cow::Borrowed(value)));
+                }
+            }
+            Keep::Inner(inner) => {
+                if let Some(kept) = inner.slot(key) {
+                    *kept = Leaf::Str(Cow::Borrowed(value));
+                }
+            }
+            Keep::Nothing => {}
+        }
+    }
+}
+
 /// Where the keys of an object being scanned go.
 enum Keep<'k, 'a> {
     /// The line's object: the keys [`json_line`] reads.
@@ -571,7 +731,8 @@ mod tests {
                 continue;
             }
             let naive: Vec<usize> = (0..len).filter(|&i| line[i] == b'"').collect();
-            let taken: Vec<usize> = std::iter::from_fn(|| q.take()).collect();
+            let mut t = q.next;
+            let taken: Vec<usize> = std::iter::from_fn(|| q.take(&mut t)).collect();
             assert_eq!(taken, naive, "{len}");
             if let [open, close, ..] = naive[..] {
                 let mut q = Quotes::new();
