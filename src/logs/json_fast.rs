@@ -7,21 +7,25 @@
 //! # Limitations
 //! - A string with a `\u` escape or a number with an exponent goes the
 //!   slower serde path.
-//! - Strings end at the line's quotes found ahead, 16 bytes at a time,
-//!   and taken in order, only on x86_64 and for lines of at most 1 KiB
-//!   without a backslash or a control character; other lines find each
-//!   string's end eight bytes at a time. The reader (quotes found, keys
-//!   looked up and fields made included) is still 56% of a pino file's
-//!   CPU time (perf, 2026-12-05 16:30 UTC), spread over every member of
-//!   a line: each of the two 140 MB pino files of
-//!   `benches/ingest_vs_rg_lnav.sh` takes 157 and 166 ms on one thread
-//!   (task-clock, least of 5, 16:30 UTC, load 7), about 9 of them a
-//!   process's fixed cost, against 170 and 177 before strings and
-//!   numbers passed over were read in place, the key table was reached
-//!   without a pointer and the unread slots left unwritten (same time),
-//!   and 211 and 214 before numbers were read in one pass, quotes taken
-//!   in order and the values read left undropped (14:10 UTC, load 8);
-//!   `rg -j1 -c ''` takes 39 ms for each (16:30 UTC, load 7).
+//! - Strings end at the line's quotes found ahead (32 bytes at a time
+//!   with AVX2, 16 without), and taken in order, only on x86_64 and for
+//!   lines of at most 1 KiB without a backslash or a control character;
+//!   other lines find each string's end eight bytes at a time. The
+//!   reader (quotes found, keys looked up and fields made included) is
+//!   still 62% of the instructions of the ingest bench over 50,000 pino
+//!   lines and 80% of framing's (callgrind, 2026-12-05 19:10 UTC),
+//!   spread over every member of a line
+//!   (about 40 instructions for a key, as many for a string value): 50k
+//!   pino lines take 279.9M instructions against 295.0M before objects
+//!   were read with their place in locals (`Scan::object_ahead`) and the
+//!   quotes found 32 bytes at a time. Each of the two 140 MB pino files
+//!   of `benches/ingest_vs_rg_lnav.sh` takes 147 and 154 ms on one
+//!   thread against 158 and 167 before (task-clock, least of 5,
+//!   19:26 UTC, load 4.6), about 9 of them a process's fixed cost; and
+//!   the same code linked at other addresses ran up to 8% slower (162
+//!   against 149 ms, 19:10 UTC, load 8), so gains of a few percent here
+//!   may not survive an unrelated change. `rg -j1 -c ''` takes about 20
+//!   ms for each.
 //! - The line's end is found by the framer's own pass over the bytes
 //!   (`chunk::LineRanges`, 4.5% of a pino file's time, perf 16:30 UTC)
 //!   and the quotes by a second pass over the line here; the two are
@@ -32,6 +36,12 @@
 //!   ms: the byte loop's exit is well predicted on pino's numbers);
 //!   gathering the backslashes and control characters of every 16 bytes
 //!   as bytes, made bits once per line (155.9 -> 156.8, 164.8 -> 165.8).
+//!   Later that day (load 5 to 8): a number passed over read first as a
+//!   plain integer (283.1M instructions against 285.3M for 50k lines,
+//!   but 151-152 ms against 146-147); the key's slot looked up once and
+//!   handed to `Scan::member` inlined into `object_ahead` (288.4M) or
+//!   out of line (301.1M); the quotes found 64 bytes at a time with
+//!   AVX-512 and a masked load for the last bytes (144 against 145 ms).
 //! - The ISO time of each pino line is read whole by the framer's time
 //!   reader (`chunk::LastTime`, `time::fast`): about 8% of a pino file's
 //!   time (perf, 14:05 UTC); no memo of its text up to the second yet.
@@ -341,7 +351,11 @@ fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
 /// no escapes. Gives the same fields; `None` (not sure) for a line with a
 /// `\u` escape, whose lone surrogates `serde_json` treats apart.
 pub(crate) fn json_line_fast(line: &str) -> Option<Fields<'_>> {
-    let line = line.trim();
+    // Most lines begin and end with a brace: nothing to trim.
+    let line = match line.as_bytes() {
+        [b'{', .., b'}'] => line,
+        _ => line.trim(),
+    };
     if !line.starts_with('{') {
         return None;
     }
@@ -423,7 +437,7 @@ fn fields<'a>(keyed: &Keyed<'a>) -> Fields<'a> {
         }
     }
     f.msg = match msg {
-        Cow::Borrowed(m) => Cow::Borrowed(m.trim_end()),
+        Cow::Borrowed(m) => Cow::Borrowed(trim_end(m)),
         Cow::Owned(m) => Cow::Owned(m.trim_end().to_string()),
     };
     f.host = keyed.first(H0, X0).and_then(|(_, h)| leaf_scalar(h));
@@ -439,6 +453,16 @@ fn fields<'a>(keyed: &Keyed<'a>) -> Fields<'a> {
     }
     f.proc = keyed.first(X0 + 4, SLOTS).and_then(|(_, p)| leaf_scalar(p));
     f
+}
+
+/// `s.trim_end()`, without its look at the last character where that
+/// is an ASCII byte other than white space (most messages).
+#[inline(always)]
+fn trim_end(s: &str) -> &str {
+    match s.as_bytes().last() {
+        Some(&c) if c > b' ' && c < 0x80 => s,
+        _ => s.trim_end(),
+    }
 }
 
 /// `n` in decimal, written into `buf`.
@@ -515,6 +539,16 @@ mod tests {
             base.replace(r#""pid":23936"#, r#""p\"id":1"#),
             base.replace("hostname", "host.name"),
             format!("  {base}  "),
+            // White space at every kind of place, and an empty inner
+            // object, on the path of the quotes found ahead.
+            base.replace(',', " ,\t"),
+            base.replace("\":", "\":\n"),
+            base.replace(r#""statusCode":200"#, ""),
+            // Messages that end in white space, or in a character that
+            // is not ASCII (one of them white space).
+            base.replace("request completed", "done  "),
+            base.replace("request completed", "caf\u{e9}"),
+            base.replace("request completed", "x\u{a0}"),
             format!("{base} x"),
             format!("{base},"),
             base.replace('}', " } "),
