@@ -54,17 +54,25 @@
 //!   and its key index (2 bytes) are held from the first step to the
 //!   third, and each key's statistics plan (24 bytes a value position)
 //!   from the second: about 25 MB and 26 MB for a million OpenSSH lines.
-//!   Mining those lines peaks at 200 to 217 MiB, input included; a
+//!   Mining those lines peaks at 224 MiB (grouping) and 257 MiB (with
+//!   statistics), input included, just over the 256 MiB aimed at; a
 //!   process that mines several such inputs in a row holds more (294 MiB
-//!   after three), as glibc keeps freed large blocks on a fragmented heap.
+//!   after three, measured before this figure), as glibc keeps freed
+//!   large blocks on a fragmented heap.
 //! - Speed (`benches/drain3_vs_outsidein.sh`, figures in
 //!   `benches/README.md`): on the raw 1M-line files, two threads, one run
-//!   a process, grouping alone as `outsidein signatures` does, 16.7M,
-//!   11.2M, 18.6M and 3.9M lines a second on HDFS, BGL, Spark and
-//!   OpenSSH, about 111x, 91x, 98x and 83x Drain3's rate (load about 2,
-//!   2026-12-05); with the statistics, about 60x. The built-in formats
-//!   are compiled before the clock starts, once a process (about 10 ms of
-//!   CPU whatever the file).
+//!   a process, grouping alone as `outsidein signatures` does, 23.2M,
+//!   13.9M, 28.4M and 4.7M lines a second on HDFS, BGL, Spark and
+//!   OpenSSH, about 155x, 115x, 150x and 99x Drain3's rate (load about
+//!   1.5, 2026-12-05); with the statistics, 67x to 78x. The built-in
+//!   formats are compiled before the clock starts, once a process (about
+//!   10 ms of CPU whatever the file).
+//!   New memory is dear on this machine (a first touch of a 4 KiB page
+//!   took 2 to 14 µs, the zeroing and the hypervisor's share): the
+//!   messages are written once into one vector, each thread reuses its
+//!   masking tables from chunk to chunk, and key texts stay where their
+//!   chunk wrote them; what is left (the messages, each chunk's keys, the
+//!   merge's tables) is still about a tenth of the time of OpenSSH.
 //!   Most messages are not masked at all: whole messages repeat seldom
 //!   (1M, 923k, 624k and 479k distinct messages in a million lines of
 //!   HDFS, OpenSSH, Spark and BGL), shapes often (270, 509k, 2,086 and
@@ -74,8 +82,9 @@
 //!   header split the next. User names without digits keep OpenSSH's
 //!   shapes nearly as many as its messages: half its lines are masked, and
 //!   its 321k distinct keys are interned and merged (one token-count
-//!   bucket per thread, half of them in one bucket, so one thread does
-//!   most of it), about as much time as masking.
+//!   bucket per thread; half of them are in one bucket, which one thread
+//!   merges while the other merges the rest), about as much time as
+//!   masking.
 //!   Masking itself classifies each message's bytes once into bit masks
 //!   (spaces, cut bytes, digits), by AVX2 where the processor has it and
 //!   byte by byte elsewhere, and finds words, pieces and paths from the
@@ -83,8 +92,9 @@
 //!   the value of `key=value` and date words a byte loop. Statistics hash
 //!   and count every value a second time.
 //!   The file's text and each line's message entry (16 bytes) are held
-//!   beside mining: a million raw OpenSSH lines peak at 211 MiB grouped,
-//!   243 MiB with statistics.
+//!   beside mining: a million raw OpenSSH lines peak at 224 MiB grouped,
+//!   257 MiB with statistics (each chunk's key texts are kept whole: a key
+//!   met in several chunks keeps its text in each).
 
 mod keys;
 pub mod mask;
