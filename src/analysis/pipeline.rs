@@ -418,8 +418,19 @@ const LONG_FIRST_LINE: usize = 1 << 20;
 /// [`LONG_FIRST_LINE`] bytes) and as much again as the head after it, so
 /// that a file of lines longer than the head is still detected by its
 /// lines, and a long first line of another kind (a banner) does not
-/// decide alone.
+/// decide alone. A head of nothing but blank lines holds nothing to
+/// detect by: the text after them is taken instead (a file that opened
+/// with 64 KiB of empty lines was read as no format at all).
 fn detection_text<'h>(data: &[u8], head: &[u8], head_text: &'h str) -> Cow<'h, str> {
+    if head.len() < data.len() && head.iter().all(u8::is_ascii_whitespace) {
+        let lead = (data.iter())
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(data.len());
+        let rest = &data[lead..];
+        let head = &rest[..rest.len().min(head.len())];
+        let text = String::from_utf8_lossy(head);
+        return Cow::Owned(detection_text(rest, head, &text).into_owned());
+    }
     if data.len() == head.len() || memchr::memchr(b'\n', head).is_some() {
         return Cow::Borrowed(head_text);
     }

@@ -463,3 +463,31 @@ fn timeline_says_on_stderr_which_files_were_cut() {
         "{err}"
     );
 }
+
+/// A log that opens with more than a detection head's worth of empty lines
+/// (70,000, over 64 KiB) is detected on the lines after them: each of the
+/// Loghub HDFS lines that follow is a record, the first one numbered
+/// after the empty lines with its time (it was "no known format reads its
+/// lines", and no record).
+#[test]
+fn a_log_after_64_kib_of_empty_lines_is_detected_and_read() {
+    let Some(root) = shared() else {
+        return;
+    };
+    let data = root.join("data/loghub2k/HDFS/HDFS_2k.log");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hdfs.log");
+    let text = std::fs::read_to_string(data).unwrap();
+    std::fs::write(&path, "\n".repeat(70_000) + &text).unwrap();
+    let out = run(&["timeline", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let rows = jsonl_rows(&out.stdout);
+    assert_eq!(rows.len(), text.lines().count());
+    assert!(rows.iter().all(|r| r["format"] == "hdfs"));
+    // Rows come in time order: the file's first line is found by number.
+    let first = rows
+        .iter()
+        .find(|r| r["line"] == 70_001)
+        .expect("line 70,001");
+    assert_eq!(first["time"], "2008-11-09T20:36:15Z"); // `081109 203615`
+}
