@@ -61,6 +61,7 @@ use super::structured::*;
 use crate::model::Severity;
 use std::borrow::Cow;
 
+mod quotes;
 mod scan;
 mod slots;
 use scan::Scan;
