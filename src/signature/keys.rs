@@ -15,19 +15,40 @@ pub(super) struct Key {
     pub(super) lines: u64,
 }
 
-/// A chunk's distinct keys in order of first message, each with the range
-/// of its text in `text`: one string for all, not one allocation a key.
+/// A chunk's distinct keys in order of first message, each with where its
+/// text is in `text` (one string for all, not one allocation a key).
 #[derive(Default)]
 pub(super) struct KeyList {
-    pub(super) list: Vec<(Key, Range<usize>)>,
+    pub(super) list: Vec<(Key, KeyText)>,
     pub(super) text: String,
 }
 
-/// Appends `key` to `text`, returning its range there.
-pub(super) fn add_text(text: &mut String, key: &str) -> Range<usize> {
-    let start = text.len();
+/// Where a key's text is in its chunk's text, and how many tokens it has
+/// (counted while its bytes are at hand, for merging to bucket keys by
+/// without reading their texts again).
+#[derive(Clone, Copy)]
+pub(super) struct KeyText {
+    start: u32,
+    end: u32,
+    pub(super) tokens: u32,
+}
+
+#[cfg(test)]
+impl KeyText {
+    pub(super) fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// Appends `key` to `text`, returning where it is there.
+pub(super) fn add_text(text: &mut String, key: &str) -> KeyText {
+    let start = text.len() as u32;
     text.push_str(key);
-    start..text.len()
+    KeyText {
+        start,
+        end: text.len() as u32,
+        tokens: merge::token_count(key),
+    }
 }
 
 /// What the first pass keeps of one chunk of [`CHUNK`] messages: each
@@ -115,6 +136,8 @@ impl ChunkSpans {
 /// the copy was new memory, faulted in page by page).
 pub(super) struct AllKeys {
     pub(super) list: Vec<Key>,
+    /// Key `i`'s count of tokens.
+    pub(super) tokens: Vec<u32>,
     /// Key `i`'s text: `texts[c][start..end]` for `place[i] = (c, start,
     /// end)`.
     place: Vec<Place>,
@@ -164,7 +187,6 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
         .par_chunks(CHUNK)
         .map(|c| chunk_keys(c, values))
         .collect();
-    // (hash, chunk << 16 | key), made in increasing order of the second.
     let mut order: Vec<(u64, u64)> = Vec::with_capacity(parts.iter().map(|p| p.1.list.len()).sum());
     for (c, (_, keys, _)) in parts.iter().enumerate() {
         let c = (c as u64) << 16;
@@ -187,10 +209,10 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
         .map(|p| p.1.list.iter().map(|_| AtomicU32::new(0)).collect())
         .collect();
     let unpack = |cj: u64| ((cj >> 16) as usize, (cj & 0xffff) as usize);
-    let pieces: Vec<(Vec<Key>, Vec<Place>)> = (segments.par_windows(2))
+    let pieces: Vec<(Vec<Key>, Vec<Place>, Vec<u32>)> = (segments.par_windows(2))
         .zip(firsts.collect::<Vec<_>>())
         .map(|(w, first)| {
-            let (mut list, mut place) = (vec![], vec![]);
+            let (mut list, mut place, mut tokens) = (vec![], vec![], vec![]);
             for (rank, run) in (first..).zip(order[w[0]..w[1]].chunk_by(|a, b| a.0 == b.0)) {
                 let mut lines = 0;
                 for &(_, cj) in run {
@@ -204,15 +226,17 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
                     hash: run[0].0,
                     lines,
                 });
-                place.push((c as u32, r.start as u32, r.end as u32));
+                place.push((c as u32, r.start, r.end));
+                tokens.push(r.tokens);
             }
-            (list, place)
+            (list, place, tokens)
         })
         .collect();
-    let (mut list, mut place) = (vec![], vec![]);
-    for (l, p) in pieces {
+    let (mut list, mut place, mut tokens) = (vec![], vec![], vec![]);
+    for (l, p, t) in pieces {
         list.extend(l);
         place.extend(p);
+        tokens.extend(t);
     }
     let global = global.into_iter().map(|g| {
         g.into_iter()
@@ -230,7 +254,15 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
         });
         texts.push(keys.text);
     }
-    (chunks, AllKeys { list, place, texts })
+    (
+        chunks,
+        AllKeys {
+            list,
+            tokens,
+            place,
+            texts,
+        },
+    )
 }
 
 /// Sorts `pairs` (made in increasing order of their second member, which

@@ -29,27 +29,18 @@ pub(super) const WILD: &str = "<*>";
 /// Interned id of [`WILD`].
 const W: u32 = 0;
 
-/// Merges `keys` (space-separated tokens) and returns, for each key, the
-/// index of its template in the returned list of template token vectors.
-/// Templates come out sorted by their text.
-pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
-    // Keys of each token count, in key order. The counts are taken in
-    // parallel pieces (on one thread, reading the keys' texts was a tenth
-    // of merging OpenSSH's 321k keys, in hash order and so out of cache).
-    const PIECE: usize = 4096;
-    let counts: Vec<u32> = keys
-        .par_chunks(PIECE)
-        .flat_map_iter(|piece| {
-            piece.iter().enumerate().map(|(k, key)| {
-                prefetch(piece.get(k + PREFETCH_AHEAD).copied());
-                memchr::memchr_iter(b' ', key.as_bytes()).count() as u32 + 1
-            })
-        })
-        .collect();
+/// Merges `keys` (space-separated tokens, `tokens` of them, see
+/// [`token_count`]) and returns, for each key, the index of its template
+/// in the returned list of template token vectors. Templates come out
+/// sorted by their text.
+pub fn merge(keys: &[&str], tokens: &[u32], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
     // Indexed by count, not a map: a look-up in a map for each key was
-    // half of this step.
+    // half of this step. The counts come with the keys: counted here,
+    // reading the keys' texts in hash order, out of cache, they were a
+    // tenth of merging OpenSSH's 321k keys.
+    debug_assert_eq!(keys.len(), tokens.len());
     let mut by_len: Vec<Vec<usize>> = vec![];
-    for (k, &n) in counts.iter().enumerate() {
+    for (k, &n) in tokens.iter().enumerate() {
         let n = n as usize;
         if n >= by_len.len() {
             by_len.resize_with(n + 1, Vec::new);
@@ -58,24 +49,20 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
     }
     // Buckets are independent, tokens too: each bucket interns its own
     // (interning the 2.6M tokens of 321k keys on one thread was a third
-    // of the time), is merged in parallel, and they are joined in length
-    // order.
-    let buckets: Vec<(usize, Vec<usize>)> = (by_len.into_iter().enumerate())
+    // of the time) and is merged in parallel, the largest first, one a
+    // task: handed out in length order, OpenSSH's two largest (97k and
+    // 160k keys) fell to one thread while the other had little left. The
+    // result is joined by text, so the order of buckets does not show.
+    let mut buckets: Vec<(usize, Vec<usize>)> = (by_len.into_iter().enumerate())
         .filter(|(_, ks)| !ks.is_empty())
         .collect();
+    buckets.sort_by_key(|(n, ks)| (std::cmp::Reverse(ks.len()), *n));
     let merged: Vec<(Vec<&str>, Vec<Tpl>)> = buckets
         .into_par_iter()
+        .with_max_len(1)
         .map(|(n, ks)| {
             let (names, rows) = intern(keys, n, ks);
-            // Only tokens that hold a value need their bare form built.
-            let bare: Vec<Cow<str>> = names
-                .iter()
-                .map(|n| match n.contains(WILD) {
-                    true => Cow::Owned(n.replace(WILD, "")),
-                    false => Cow::Borrowed(*n),
-                })
-                .collect();
-            let out = merge_bucket(rare_values(rows, names.len(), lines), &names, &bare);
+            let out = merge_bucket(rare_values(rows, names.len(), lines), &names);
             (names, out)
         })
         .collect();
@@ -98,30 +85,37 @@ pub fn merge(keys: &[&str], lines: &[u64]) -> (Vec<u32>, Vec<Vec<String>>) {
 }
 
 /// The keys `ks` (of `n` tokens each) as rows of interned tokens, and the
-/// tokens' text by id ([`W`] first). Tokens are interned by their xxh3:
-/// one hash per token, no string compare.
+/// tokens' text by id ([`W`] first, then in order of first appearance).
+/// Tokens are interned by their xxh3, no string compare, and each position
+/// remembers its last token and id: a token equal to it (most of a
+/// bucket's words are its constants) takes that id with a compare of
+/// bytes, no hash and no look-up.
 fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a str>, Rows) {
-    let mut names: Vec<&str> = vec![WILD];
-    let mut ids: IdMap<u32> = IdMap::with_capacity_and_hasher(ks.len(), Default::default());
-    ids.insert(xxh3_64(WILD.as_bytes()), W);
+    let mut table = Interned {
+        names: vec![WILD],
+        ids: IdMap::with_capacity_and_hasher(ks.len(), Default::default()),
+    };
+    table.ids.insert(xxh3_64(WILD.as_bytes()), W);
+    let mut last: Vec<(&[u8], u32)> = vec![(WILD.as_bytes(), W); n];
     // One vector for all rows: one small vector per key (two, with its
     // list of keys) was a third of the time on keys by the hundred
     // thousand.
-    let mut toks = Vec::with_capacity(n * ks.len());
-    for (j, &k) in ks.iter().enumerate() {
+    let mut toks = vec![W; n * ks.len()];
+    for ((j, &k), row) in ks.iter().enumerate().zip(toks.chunks_exact_mut(n)) {
         prefetch(ks.get(j + PREFETCH_AHEAD).map(|&a| keys[a]));
         // Cut at spaces, which are ASCII, as bytes: `str::split` looks
         // for each space with a `memchr` call, dear on short tokens.
-        toks.extend(keys[k].as_bytes().split(|&c| c == b' ').map(|t| {
-            *ids.entry(xxh3_64(t)).or_insert_with(|| {
-                names.push(std::str::from_utf8(t).expect("cut at a space"));
-                names.len() as u32 - 1
-            })
-        }));
+        let words = keys[k].as_bytes().split(|&c| c == b' ');
+        for ((slot, t), memo) in row.iter_mut().zip(words).zip(last.iter_mut()) {
+            if memo.0 != t {
+                *memo = (t, table.id(t));
+            }
+            *slot = memo.1;
+        }
     }
     let sums = toks.chunks_exact(n).map(sum_hash).collect();
     (
-        names,
+        table.names,
         Rows {
             n,
             toks,
@@ -129,6 +123,25 @@ fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a str>, Rows
             sums,
         },
     )
+}
+
+/// Tokens interned so far: their text by id, and the id of each text's
+/// hash.
+struct Interned<'a> {
+    names: Vec<&'a str>,
+    ids: IdMap<u32>,
+}
+
+impl<'a> Interned<'a> {
+    /// The id of `tok`, a new one when it is new.
+    #[inline]
+    fn id(&mut self, tok: &'a [u8]) -> u32 {
+        *self.ids.entry(xxh3_64(tok)).or_insert_with(|| {
+            self.names
+                .push(std::str::from_utf8(tok).expect("cut at a space"));
+            self.names.len() as u32 - 1
+        })
+    }
 }
 
 /// How many keys ahead [`prefetch`] asks for a key's text. Keys are
@@ -173,12 +186,12 @@ impl Rows {
 type Tpl = (Vec<u32>, Vec<usize>, u64);
 
 /// One bucket of keys with the same token count, run to a fixed point.
-fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str], bare: &[Cow<str>]) -> Vec<Tpl> {
+fn merge_bucket(mut cur: Vec<Tpl>, names: &[&str]) -> Vec<Tpl> {
     let n = cur[0].0.len();
     loop {
         let mut changed = false;
         for p in 0..n {
-            changed |= merge_position(&mut cur, p, names, bare);
+            changed |= merge_position(&mut cur, p, names);
         }
         if !changed {
             return cur;
@@ -257,41 +270,60 @@ fn rare_values(mut rows: Rows, n_names: usize, lines: &[u64]) -> Vec<Tpl> {
     dedup((0..rows.keys.len()).map(|i| (rows.row(i), [rows.keys[i]], rows.sums[i])))
 }
 
-/// Messages a bucket holds at each (position, token): in a table indexed by
-/// both while it takes at most [`Freq::DENSE_MAX`] cells (the 160k keys of
-/// eight tokens of a million OpenSSH lines need 1.2M), else in a map keyed
-/// by `mix(p, tok)`, a bijection of (position, token).
-enum Freq {
-    Dense { n_names: usize, cells: Vec<u64> },
-    Sparse(IdMap<u64>),
+/// Messages a bucket holds at each (position, token). Nearly every token
+/// of a bucket is met at one position only: each token has one cell, for
+/// the first position it was met at, and [`W`] one a position; a token met
+/// at a second position counts there in a map keyed by `mix(p, tok)`, a
+/// bijection of (position, token). A table of every position by every
+/// token (the 160k keys of eight tokens of a million OpenSSH lines need
+/// 1.3M cells, 10 MB) was new memory, faulted in page by page, for cells
+/// nearly all zero.
+struct Freq {
+    /// Token `t`'s count at position `at[t]` ([`NOWHERE`] before it is met).
+    cells: Vec<u64>,
+    at: Vec<u32>,
+    wild: Vec<u64>,
+    other: IdMap<u64>,
 }
 
-impl Freq {
-    /// 16 MB of cells.
-    const DENSE_MAX: usize = 1 << 21;
+/// [`Freq::at`] of a token not met yet.
+const NOWHERE: u32 = u32::MAX;
 
+impl Freq {
     /// For templates of `n` tokens whose ids are below `n_names`.
     fn new(n: usize, n_names: usize) -> Freq {
-        match n.checked_mul(n_names) {
-            Some(cells) if cells <= Self::DENSE_MAX => Freq::Dense {
-                n_names,
-                cells: vec![0; cells],
-            },
-            _ => Freq::Sparse(IdMap::default()),
+        Freq {
+            cells: vec![0; n_names],
+            at: vec![NOWHERE; n_names],
+            wild: vec![0; n],
+            other: IdMap::default(),
         }
     }
 
+    #[inline]
     fn add(&mut self, p: usize, tok: u32, w: u64) {
-        match self {
-            Freq::Dense { n_names, cells } => cells[p * *n_names + tok as usize] += w,
-            Freq::Sparse(map) => *map.entry(mix(p, tok)).or_default() += w,
+        let t = tok as usize;
+        if tok == W {
+            self.wild[p] += w;
+        } else if self.at[t] == p as u32 {
+            self.cells[t] += w;
+        } else if self.at[t] == NOWHERE {
+            self.at[t] = p as u32;
+            self.cells[t] = w;
+        } else {
+            *self.other.entry(mix(p, tok)).or_default() += w;
         }
     }
 
+    #[inline]
     fn get(&self, p: usize, tok: u32) -> u64 {
-        match self {
-            Freq::Dense { n_names, cells } => cells[p * n_names + tok as usize],
-            Freq::Sparse(map) => map[&mix(p, tok)],
+        let t = tok as usize;
+        if tok == W {
+            self.wild[p]
+        } else if self.at[t] == p as u32 {
+            self.cells[t]
+        } else {
+            self.other[&mix(p, tok)]
         }
     }
 }
@@ -348,6 +380,12 @@ where
     next
 }
 
+/// How many tokens `key` has: one more than its spaces (a key's words are
+/// cut at single spaces).
+pub fn token_count(key: &str) -> u32 {
+    memchr::memchr_iter(b' ', key.as_bytes()).count() as u32 + 1
+}
+
 /// A well-spread hash of (position, token); a template hashes to the sum.
 fn mix(p: usize, tok: u32) -> u64 {
     let mut z = ((p as u64) << 32 | tok as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -402,7 +440,7 @@ pub(super) fn sort_by_hash<T: Copy + Ord>(pairs: &mut Vec<(u64, T)>) {
 
 /// Applies the rule at position `p`; merges templates that became equal.
 /// Returns whether any token changed.
-fn merge_position(cur: &mut Vec<Tpl>, p: usize, names: &[&str], bare: &[Cow<str>]) -> bool {
+fn merge_position(cur: &mut Vec<Tpl>, p: usize, names: &[&str]) -> bool {
     // Templates equal except at p, grouped by a hash of the rest: sorted
     // (hash, index) pairs, one run per group.
     let mut rest: Vec<(u64, usize)> = cur
@@ -430,7 +468,7 @@ fn merge_position(cur: &mut Vec<Tpl>, p: usize, names: &[&str], bare: &[Cow<str>
         if !same_rest {
             continue; // a hash collision: leave these apart
         }
-        for (&i, to) in group.iter().zip(targets(first, &toks, p, names, bare)) {
+        for (&i, to) in group.iter().zip(targets(first, &toks, p, names)) {
             if let Some(tok) = to.filter(|&t| t != cur[i].0[p]) {
                 cur[i].2 = cur[i]
                     .2
@@ -451,13 +489,7 @@ fn merge_position(cur: &mut Vec<Tpl>, p: usize, names: &[&str], bare: &[Cow<str>
 /// tokens `toks` there) becomes (`None`: stays): `<*>` for all when the rule
 /// holds, else tokens that differ only by an empty value (`()` and `(<*>)`)
 /// become the one with the value.
-fn targets(
-    tpl: &[u32],
-    toks: &[u32],
-    p: usize,
-    names: &[&str],
-    bare: &[Cow<str>],
-) -> Vec<Option<u32>> {
+fn targets(tpl: &[u32], toks: &[u32], p: usize, names: &[&str]) -> Vec<Option<u32>> {
     let has_wild = toks.contains(&W);
     let consts = tpl
         .iter()
@@ -470,14 +502,18 @@ fn targets(
     }
     // For each bare form, the least (first, on ties) token with a value:
     // one pass, where asking every token of every other made a group of
-    // n tokens cost n squared (8,000 `key<N>=val<N>` keys: 0.6 s).
-    let mut with_value: HashMap<&str, u32> = HashMap::default();
+    // n tokens cost n squared (8,000 `key<N>=val<N>` keys: 0.6 s). Bare
+    // forms are made here, for the group's tokens only: made for every
+    // token of a bucket beforehand, they were 7 MB of new memory on a
+    // million OpenSSH lines, nearly all of it for tokens with no value.
+    let mut with_value: HashMap<Cow<str>, u32> = HashMap::default();
     for &o in toks {
-        if names[o as usize].contains(WILD) {
+        let name = names[o as usize];
+        if name.contains(WILD) {
             with_value
-                .entry(&bare[o as usize])
+                .entry(bare(name))
                 .and_modify(|m| {
-                    if names[o as usize] < names[*m as usize] {
+                    if name < names[*m as usize] {
                         *m = o;
                     }
                 })
@@ -485,8 +521,16 @@ fn targets(
         }
     }
     toks.iter()
-        .map(|&t| with_value.get(&*bare[t as usize]).copied())
+        .map(|&t| with_value.get(&bare(names[t as usize])).copied())
         .collect()
+}
+
+/// `name` with its values (`<*>`) taken out.
+fn bare(name: &str) -> Cow<'_, str> {
+    match name.contains(WILD) {
+        true => Cow::Owned(name.replace(WILD, "")),
+        false => Cow::Borrowed(name),
+    }
 }
 
 #[cfg(test)]
@@ -515,7 +559,7 @@ mod tests {
         let toks: Vec<u32> = (2..names.len() as u32).collect();
         // A template of one varying position and nothing else constant, so
         // that the rule of `<*>` for all does not hold.
-        let got = targets(&[1, W], &toks, 0, &names, &bare);
+        let got = targets(&[1, W], &toks, 0, &names);
         let want: Vec<Option<u32>> = (toks.iter())
             .map(|&t| {
                 (toks.iter())
@@ -560,7 +604,7 @@ mod tests {
             "session opened for user root",
             "session closed for user root",
         ];
-        let (assign, tpls) = merge(&keys, &[1; 5][..keys.len()]);
+        let (assign, tpls) = merge(&keys, &counts(&keys), &[1; 5][..keys.len()]);
         let texts: Vec<String> = tpls.iter().map(|t| t.join(" ")).collect();
         assert_eq!(assign[0], assign[1]);
         assert_eq!(assign[1], assign[2]);
@@ -568,10 +612,14 @@ mod tests {
         assert!(texts.contains(&"Invalid user <*> from <*>".to_string()));
     }
 
+    fn counts(keys: &[&str]) -> Vec<u32> {
+        keys.iter().map(|k| token_count(k)).collect()
+    }
+
     #[test]
     fn existing_wildcard_absorbs_a_constant() {
         let keys = ["a <*> b", "a x b"];
-        let (assign, tpls) = merge(&keys, &[1; 5][..keys.len()]);
+        let (assign, tpls) = merge(&keys, &counts(&keys), &[1; 5][..keys.len()]);
         assert_eq!(assign[0], assign[1]);
         assert_eq!(tpls.len(), 1);
     }
