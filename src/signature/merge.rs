@@ -153,17 +153,23 @@ pub(super) const PREFETCH_AHEAD: usize = 8;
 /// Asks the processor to bring the start of `key`'s text into the cache.
 #[inline]
 pub(super) fn prefetch(key: Option<&str>) {
-    #[cfg(target_arch = "x86_64")]
     if let Some(key) = key {
-        // SAFETY: a prefetch only hints the cache; it reads nothing and
-        // cannot fault, whatever the address.
-        unsafe {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(key.as_ptr() as *const i8);
-        }
+        prefetch_at(key.as_ptr());
+    }
+}
+
+/// Asks the processor to bring the bytes at `at` into the cache.
+#[inline]
+pub(super) fn prefetch_at<T>(at: *const T) {
+    // SAFETY: a prefetch only hints the cache; it reads nothing and
+    // cannot fault, whatever the address.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(at as *const i8);
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = key;
+    let _ = at;
 }
 
 /// One bucket's keys before grouping: key `i` (index `keys[i]`) has the
