@@ -19,46 +19,9 @@ mod lines;
 use last_time::LastTime;
 pub(super) use lines::LineRanges;
 
-/// Bytes checked for UTF-8 at a time while framing: small enough to be
-/// read again from the cache when the lines are cut and read, large
-/// enough that the check runs at memory speed.
-pub(super) const UTF8_BLOCK: usize = 64 << 10;
-
-/// A stretch of a piece checked for UTF-8 at once: whole lines, from a
-/// line's start to a separator (or the end).
-#[derive(Default)]
-struct Block<'a> {
-    start: usize,
-    end: usize,
-    /// The stretch as text, `None` where it has bytes that are not UTF-8.
-    text: Option<&'a str>,
-    /// Whether it holds NUL bytes.
-    nul: bool,
-}
-
-impl<'a> Block<'a> {
-    /// The block of the line `bytes[start..end]`: it and the lines after
-    /// it up to the first separator [`UTF8_BLOCK`] bytes on.
-    fn check(bytes: &'a [u8], start: usize, end: usize, sep: u8) -> Self {
-        let at = (start + UTF8_BLOCK).max(end);
-        let stop = if at >= bytes.len() {
-            bytes.len()
-        } else {
-            memchr::memchr(sep, &bytes[at..]).map_or(bytes.len(), |i| at + i)
-        };
-        let stretch = &bytes[start..stop];
-        Block {
-            start,
-            end: stop,
-            text: simdutf8::basic::from_utf8(stretch).ok(),
-            nul: memchr::memchr(0, stretch).is_some(),
-        }
-    }
-}
-
 /// Lines of `bytes` (valid UTF-8, cut at `sep`) that hold a U+FFFD and
 /// no NUL: a piece with bytes that are not UTF-8 counts such lines among
-/// its invalid ones, and the lines before its first bad block were read
+/// its invalid ones, and the lines before its first bad line were read
 /// before that was known.
 fn replacement_lines(bytes: &[u8], sep: u8) -> u64 {
     let finder = memchr::memmem::Finder::new("\u{fffd}");
@@ -72,6 +35,16 @@ fn replacement_lines(bytes: &[u8], sep: u8) -> u64 {
         from = end;
     }
     count
+}
+
+/// How a piece's lines that are not plain ASCII came out: once one has
+/// bytes that are not UTF-8, the lines with a U+FFFD count among the
+/// invalid ones too (see [`replacement_lines`]).
+struct Odd {
+    repaired: bool,
+    invalid: u64,
+    /// The separator the piece's lines are cut at.
+    sep: u8,
 }
 
 /// Frames one piece of a file: the whole of it, or a chunk that starts at
@@ -93,7 +66,7 @@ pub(super) struct ChunkFramer<'f, 'a> {
     /// Whether the pending record's severity was inferred from its words
     /// (the format gave no level): its continuation lines may raise it.
     inferred: bool,
-    /// The words that mean trouble in the block being read, found once
+    /// The words that mean trouble in the piece, found a stretch at a time
     /// for the messages of its lines where the format gives no level.
     trouble: TroubleWindow<'a>,
 }
@@ -242,11 +215,10 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     /// account, its line numbers within `bytes`, and the lines numbered
     /// (empty ones included).
     ///
-    /// UTF-8 is checked a block at a time ([`UTF8_BLOCK`], cut at a
-    /// separator) as the lines reach it, so that the bytes come from
-    /// memory once; the lines of a block that is UTF-8 are read in place.
-    /// From the first block with other bytes on, lines are checked one by
-    /// one, and only those with bad bytes are read from repaired copies.
+    /// A line of plain ASCII (no NUL, no byte of 0x80 and up, as the
+    /// search for line ends finds them) is read in place unchecked; only
+    /// the others are checked for UTF-8 and NULs, and those with bad bytes
+    /// read from repaired copies.
     pub(super) fn run<S>(
         mut self,
         bytes: &'a [u8],
@@ -256,58 +228,32 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     ) -> (LogFile, u64) {
         let mut lines = LineRanges::new(bytes, sep);
         let cut_at = lines.sep();
-        let mut block = Block::default();
-        // Whether a block of this piece had bytes that are not UTF-8, and
-        // the lines counted as such since.
-        let mut repaired = false;
-        let mut invalid = 0;
-        for (n, start, end) in lines.by_ref() {
-            if end > block.end {
-                block = Block::check(bytes, start, end, cut_at);
-                self.trouble.reset(block.text.unwrap_or_default());
-                if block.text.is_none() && !repaired {
-                    repaired = true;
-                    invalid += replacement_lines(&bytes[..start], cut_at);
+        self.trouble = TroubleWindow::new(bytes, cut_at);
+        // Whether a line of this piece had bytes that are not UTF-8, and
+        // the lines counted as such.
+        let mut odd = Odd {
+            repaired: false,
+            invalid: 0,
+            sep: cut_at,
+        };
+        while let Some((n, start, end)) = lines.next() {
+            let line = if lines.plain(start, end) {
+                // SAFETY: the line's bytes are all ASCII (`plain`): UTF-8.
+                unsafe { std::str::from_utf8_unchecked(&bytes[start..end]) }
+            } else {
+                match self.odd_line(n, bytes, (start, end), &mut odd, state, visit) {
+                    Some(line) => line,
+                    None => continue,
                 }
-            }
-            let line = match block.text {
-                Some(text) => Ok(&text[start - block.start..end - block.start]),
-                // The bad bytes may be on another line of the block.
-                None => std::str::from_utf8(&bytes[start..end]),
             };
-            let Ok(line) = line else {
-                invalid += 1;
-                let line = String::from_utf8_lossy(&bytes[start..end]);
-                let records = if block.nul && line.contains('\0') {
-                    self.nul_line(n, &line)
-                } else {
-                    let record = self.line(n, &line).map(RecordRef::into_static);
-                    record.into_iter().collect()
-                };
-                for record in records {
-                    self.emit(Some(record), state, visit);
-                }
-                self.set_prev(Cow::Owned(line.into_owned()));
-                continue;
-            };
-            if block.nul && line.contains('\0') {
-                for record in self.nul_line(n, line) {
-                    self.emit(Some(record), state, visit);
-                }
-                self.set_prev(Cow::Borrowed(line));
-                continue;
-            }
-            if repaired {
-                invalid += line.contains('\u{fffd}') as u64;
-            }
             self.line_in_place(n, line, state, visit);
             self.set_prev(Cow::Borrowed(line));
         }
-        if repaired {
+        if odd.repaired {
             // As `str::lines` counts them: a file cut at carriage returns
             // alone is one line there.
             let cr_only = sep.is_none() && memchr::memchr(b'\n', bytes).is_none();
-            self.out.invalid_utf8 = if cr_only { 1 } else { invalid };
+            self.out.invalid_utf8 = if cr_only { 1 } else { odd.invalid };
         }
         if let Some(v) = self.value.take() {
             // Braces never closed: its lines continue the record before.
@@ -315,6 +261,52 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         }
         self.emit(None, state, visit);
         (self.out, lines.numbered())
+    }
+
+    /// Reads line `n`, `bytes[start..end]`, which holds a NUL or a byte of
+    /// 0x80 and up, where it is not valid UTF-8 without NULs (a line with
+    /// bad bytes is read from a repaired copy, and counted; one with NULs
+    /// by [`Self::nul_line`]); returns it where it is, to be read in place.
+    #[inline(never)]
+    fn odd_line<S>(
+        &mut self,
+        n: u64,
+        bytes: &'a [u8],
+        (start, end): (usize, usize),
+        odd: &mut Odd,
+        state: &mut S,
+        visit: &(dyn Fn(&mut S, &mut RecordRef<'a>) + Sync),
+    ) -> Option<&'a str> {
+        let Ok(line) = std::str::from_utf8(&bytes[start..end]) else {
+            if !odd.repaired {
+                odd.repaired = true;
+                odd.invalid += replacement_lines(&bytes[..start], odd.sep);
+            }
+            odd.invalid += 1;
+            let line = String::from_utf8_lossy(&bytes[start..end]);
+            let records = if line.contains('\0') {
+                self.nul_line(n, &line)
+            } else {
+                let record = self.line(n, &line).map(RecordRef::into_static);
+                record.into_iter().collect()
+            };
+            for record in records {
+                self.emit(Some(record), state, visit);
+            }
+            self.set_prev(Cow::Owned(line.into_owned()));
+            return None;
+        };
+        if line.contains('\0') {
+            for record in self.nul_line(n, line) {
+                self.emit(Some(record), state, visit);
+            }
+            self.set_prev(Cow::Borrowed(line));
+            return None;
+        }
+        if odd.repaired {
+            odd.invalid += line.contains('\u{fffd}') as u64;
+        }
+        Some(line)
     }
 
     /// Whether the record being framed is below `warn` (or there is none):
