@@ -37,10 +37,54 @@ fn replacement_lines(bytes: &[u8], sep: u8) -> u64 {
     count
 }
 
-/// How a piece's lines that are not plain ASCII came out: once one has
-/// bytes that are not UTF-8, the lines with a U+FFFD count among the
-/// invalid ones too (see [`replacement_lines`]).
-struct Odd {
+/// Bytes checked for UTF-8 and NULs at once, from a line that is not
+/// plain ASCII on: the lines of a file in another script than Latin are
+/// then not checked one by one (that doubled the instructions of framing
+/// an HDFS file with Cyrillic words on each line).
+const CHECK_BLOCK: usize = 64 << 10;
+
+/// A stretch of a piece checked for UTF-8 and NULs at once: whole lines,
+/// from a line's start to a separator (or the end).
+#[derive(Default)]
+struct Block<'a> {
+    start: usize,
+    end: usize,
+    /// The stretch as text, `None` where it has bytes that are not UTF-8.
+    text: Option<&'a str>,
+    /// Whether it holds NUL bytes.
+    nul: bool,
+}
+
+impl<'a> Block<'a> {
+    /// The block of the line `bytes[start..end]`: it and the lines after
+    /// it up to the first separator [`CHECK_BLOCK`] bytes on.
+    fn check(bytes: &'a [u8], start: usize, end: usize, sep: u8) -> Self {
+        let at = (start + CHECK_BLOCK).max(end);
+        let stop = if at >= bytes.len() {
+            bytes.len()
+        } else {
+            memchr::memchr(sep, &bytes[at..]).map_or(bytes.len(), |i| at + i)
+        };
+        let stretch = &bytes[start..stop];
+        Block {
+            start,
+            end: stop,
+            text: simdutf8::basic::from_utf8(stretch).ok(),
+            nul: memchr::memchr(0, stretch).is_some(),
+        }
+    }
+}
+
+/// How a piece's lines that are not plain ASCII came out: the block they
+/// were last checked in, and once one had bytes that are not UTF-8, the
+/// lines counted as invalid (those with a U+FFFD too: see
+/// [`replacement_lines`]).
+#[derive(Default)]
+struct Odd<'a> {
+    block: Block<'a>,
+    /// Where the lines of a block that is UTF-8 without NULs end, as long
+    /// as no line had bad bytes: those lines need no check of their own.
+    clean_end: usize,
     repaired: bool,
     invalid: u64,
     /// The separator the piece's lines are cut at.
@@ -229,16 +273,14 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         let mut lines = LineRanges::new(bytes, sep);
         let cut_at = lines.sep();
         self.trouble = TroubleWindow::new(bytes, cut_at);
-        // Whether a line of this piece had bytes that are not UTF-8, and
-        // the lines counted as such.
         let mut odd = Odd {
-            repaired: false,
-            invalid: 0,
             sep: cut_at,
+            ..Odd::default()
         };
         while let Some((n, start, end)) = lines.next() {
-            let line = if lines.plain(start, end) {
-                // SAFETY: the line's bytes are all ASCII (`plain`): UTF-8.
+            let line = if lines.plain(start) || end <= odd.clean_end {
+                // SAFETY: the line's bytes are all ASCII (`plain`), or it
+                // lies in a block found to be UTF-8, cut at ASCII bytes.
                 unsafe { std::str::from_utf8_unchecked(&bytes[start..end]) }
             } else {
                 match self.odd_line(n, bytes, (start, end), &mut odd, state, visit) {
@@ -267,24 +309,42 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     /// 0x80 and up, where it is not valid UTF-8 without NULs (a line with
     /// bad bytes is read from a repaired copy, and counted; one with NULs
     /// by [`Self::nul_line`]); returns it where it is, to be read in place.
+    /// The block from the line on is checked at once ([`Block`]); in a
+    /// block with bad bytes, lines are checked one by one.
     #[inline(never)]
     fn odd_line<S>(
         &mut self,
         n: u64,
         bytes: &'a [u8],
         (start, end): (usize, usize),
-        odd: &mut Odd,
+        odd: &mut Odd<'a>,
         state: &mut S,
         visit: &(dyn Fn(&mut S, &mut RecordRef<'a>) + Sync),
     ) -> Option<&'a str> {
-        let Ok(line) = std::str::from_utf8(&bytes[start..end]) else {
+        if end > odd.block.end {
+            odd.block = Block::check(bytes, start, end, odd.sep);
+            if odd.block.text.is_none() && !odd.repaired {
+                odd.repaired = true;
+                odd.invalid += replacement_lines(&bytes[..start], odd.sep);
+            }
+            if odd.block.text.is_some() && !odd.block.nul && !odd.repaired {
+                odd.clean_end = odd.block.end;
+            }
+        }
+        let block = &odd.block;
+        let line = match block.text {
+            Some(text) => Ok(&text[start - block.start..end - block.start]),
+            // The bad bytes may be on another line of the block.
+            None => std::str::from_utf8(&bytes[start..end]),
+        };
+        let Ok(line) = line else {
             if !odd.repaired {
                 odd.repaired = true;
                 odd.invalid += replacement_lines(&bytes[..start], odd.sep);
             }
             odd.invalid += 1;
             let line = String::from_utf8_lossy(&bytes[start..end]);
-            let records = if line.contains('\0') {
+            let records = if block.nul && line.contains('\0') {
                 self.nul_line(n, &line)
             } else {
                 let record = self.line(n, &line).map(RecordRef::into_static);
@@ -296,7 +356,7 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
             self.set_prev(Cow::Owned(line.into_owned()));
             return None;
         };
-        if line.contains('\0') {
+        if odd.block.nul && line.contains('\0') {
             for record in self.nul_line(n, line) {
                 self.emit(Some(record), state, visit);
             }

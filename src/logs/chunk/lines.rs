@@ -4,6 +4,16 @@
 //! # Limitations
 //! - Line ends are found 64 bytes at a time with SSE2 on x86_64 only;
 //!   elsewhere byte by byte.
+//! - The windows with bytes that are not plain ASCII (NUL, 0x80 and up)
+//!   are found in the same pass, and a line in none of them is read as
+//!   UTF-8 unchecked: framing a 140 MB HDFS file took 96 -> 89 ms of
+//!   task-clock with the UTF-8 and NUL passes over every block gone (one
+//!   thread, least of 5, load 8). Where they are in a window is not kept:
+//!   the plain lines beside such a byte are checked with it, a block at a
+//!   time (`chunk.rs`). A file with such bytes on every line pays both the
+//!   windows' test and the blocks' check: 200,000 HDFS lines with Cyrillic
+//!   words took 29 -> 29 ms (42 with each line checked alone, 33 with the
+//!   bytes' places kept; one thread, least of 5, load 7 to 8).
 
 /// The physical lines of `bytes` as byte ranges, with their 1-based
 /// numbers within `bytes`: split at the separator (given, for a chunk of a
@@ -76,12 +86,13 @@ impl<'b> LineRanges<'b> {
         self.n
     }
 
-    /// Whether the line `bytes[start..end]` just cut holds only ASCII
-    /// bytes other than NUL, as found with its line end: such a line is
-    /// UTF-8 without a check, and holds no NUL.
+    /// Whether the line just cut, from `start`, holds only ASCII bytes
+    /// other than NUL, as found with its line end: such a line is UTF-8
+    /// without a check, and holds no NUL. False also for a plain line
+    /// that shares 64 bytes with one that is not.
     #[inline(always)]
-    pub(in crate::logs) fn plain(&self, start: usize, end: usize) -> bool {
-        start == end || self.seps.plain(start - self.from, end - self.from)
+    pub(in crate::logs) fn plain(&self, start: usize) -> bool {
+        self.seps.odd_end <= start.saturating_sub(self.from)
     }
 }
 
@@ -131,9 +142,10 @@ impl Iterator for LineRanges<'_> {
 /// handed out one by one: lines are short, and a search started anew for
 /// each (`memchr`'s) cost a call and its set-up per line (a tenth of
 /// framing a file of raw Loghub lines, with the loop that used it). The
-/// same pass finds the bytes that are not plain ASCII text (NUL, or 0x80
-/// and up), so that a line without any needs no UTF-8 check: a check of
-/// its own, a pass over the bytes, was a tenth of framing an HDFS file.
+/// same pass finds the windows with bytes that are not plain ASCII text
+/// (NUL, or 0x80 and up), so that a line in none needs no UTF-8 check: a
+/// check of its own, a pass over the bytes, was a tenth of framing an
+/// HDFS file.
 struct Seps<'b> {
     bytes: &'b [u8],
     sep: u8,
@@ -142,9 +154,8 @@ struct Seps<'b> {
     /// The occurrences in the window `base..base + 64` not yet handed
     /// out: bit `i` for byte `base + i`.
     bits: u64,
-    /// The bytes of the window that are NUL or 0x80 and up, as `bits`.
-    odd: u64,
-    /// One past the last such byte before the window (0: none).
+    /// Where the last window with a byte that is NUL or 0x80 and up ends
+    /// (0: none), this one included.
     odd_end: usize,
 }
 
@@ -156,28 +167,8 @@ impl<'b> Seps<'b> {
             sep,
             base: 0,
             bits,
-            odd,
-            odd_end: 0,
+            odd_end: if odd { 64 } else { 0 },
         }
-    }
-
-    /// Whether `bytes[start..end]` holds no NUL and no byte of 0x80 and
-    /// up, where `end` is at most the last occurrence handed out (or the
-    /// end of the text, once they are all out).
-    #[inline(always)]
-    fn plain(&self, start: usize, end: usize) -> bool {
-        // The window's odd bytes before `end`: `end` is in the window,
-        // or before it once the text is spent.
-        let k = end.saturating_sub(self.base);
-        let before = match k {
-            64.. => self.odd,
-            _ => self.odd & ((1u64 << k) - 1),
-        };
-        let odd_end = match before {
-            0 => self.odd_end,
-            _ => self.base + 64 - before.leading_zeros() as usize,
-        };
-        odd_end <= start
     }
 }
 
@@ -187,13 +178,13 @@ impl Iterator for Seps<'_> {
     #[inline]
     fn next(&mut self) -> Option<usize> {
         while self.bits == 0 {
-            if self.odd != 0 {
-                self.odd_end = self.base + 64 - self.odd.leading_zeros() as usize;
-                self.odd = 0;
-            }
             self.base += 64;
             let rest = self.bytes.get(self.base..).filter(|r| !r.is_empty())?;
-            (self.bits, self.odd) = window(rest, self.sep);
+            let odd;
+            (self.bits, odd) = window(rest, self.sep);
+            if odd {
+                self.odd_end = self.base + 64;
+            }
         }
         let at = self.base + self.bits.trailing_zeros() as usize;
         self.bits &= self.bits - 1;
@@ -201,29 +192,31 @@ impl Iterator for Seps<'_> {
     }
 }
 
-/// Where `sep` is among the first 64 bytes of `b` (fewer at its end), and
-/// where bytes are NUL or 0x80 and up, as bits.
+/// Where `sep` is among the first 64 bytes of `b` (fewer at its end), as
+/// bits, and whether any of them is NUL or 0x80 and up.
 #[inline]
-fn window(b: &[u8], sep: u8) -> (u64, u64) {
+fn window(b: &[u8], sep: u8) -> (u64, bool) {
     match b.first_chunk::<64>() {
         Some(whole) => window64(whole, sep),
         None => {
             let mut padded = [0; 64];
             padded[..b.len()].copy_from_slice(b);
-            // The padding's bits dropped, whatever the separator.
-            let (bits, odd) = window64(&padded, sep);
-            let real = (1u64 << b.len()) - 1;
-            (bits & real, odd & real)
+            // The padding's bits dropped, whatever the separator; its
+            // NULs not looked at.
+            let (bits, _) = window64(&padded, sep);
+            let odd = b.iter().any(|&c| c == 0 || c >= 0x80);
+            (bits & ((1u64 << b.len()) - 1), odd)
         }
     }
 }
 
 /// [`window`] of 64 bytes, 16 at a time with SSE2 (part of x86_64). The
-/// odd bytes are first looked for in the four parts at once: most windows
-/// have none, and need no bits of them.
+/// odd bytes are looked for in the four parts at once: whether there are
+/// any is all that is kept (where they are cost more than it saved, in a
+/// file with them on every line).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn window64(b: &[u8; 64], sep: u8) -> (u64, u64) {
+fn window64(b: &[u8; 64], sep: u8) -> (u64, bool) {
     use std::arch::x86_64::*;
     // SAFETY: SSE2 is part of x86_64; each load reads 16 of the 64 bytes
     // of `b`, unaligned.
@@ -236,36 +229,29 @@ fn window64(b: &[u8; 64], sep: u8) -> (u64, u64) {
         // As signed bytes, NUL and 0x80 and up are those below 1.
         let odd = v.map(|v| _mm_cmpgt_epi8(_mm_set1_epi8(1), v));
         let any = _mm_or_si128(_mm_or_si128(odd[0], odd[1]), _mm_or_si128(odd[2], odd[3]));
-        if _mm_movemask_epi8(any) == 0 {
-            return (bits, 0);
-        }
-        let odd = odd.iter().enumerate().fold(0, |all, (k, o)| {
-            all | u64::from(_mm_movemask_epi8(*o) as u16) << (16 * k)
-        });
-        (bits, odd)
+        (bits, _mm_movemask_epi8(any) != 0)
     }
 }
 
 /// [`window`] of 64 bytes, byte by byte where SSE2 is not at hand.
 #[cfg(not(target_arch = "x86_64"))]
-fn window64(b: &[u8; 64], sep: u8) -> (u64, u64) {
-    b.iter().enumerate().fold((0, 0), |(bits, odd), (i, &c)| {
-        let is_odd = c == 0 || c >= 0x80;
-        (
-            bits | u64::from(c == sep) << i,
-            odd | u64::from(is_odd) << i,
-        )
-    })
+fn window64(b: &[u8; 64], sep: u8) -> (u64, bool) {
+    let bits = b
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (i, &c)| bits | u64::from(c == sep) << i);
+    (bits, b.iter().any(|&c| c == 0 || c >= 0x80))
 }
 
 #[cfg(test)]
 mod tests {
     use super::{LineRanges, Seps};
 
-    /// A line is plain exactly where it holds no NUL and no byte of 0x80
-    /// and up: texts of every length and start around the windows' edges,
-    /// with such bytes at every place of a window, lines of one byte and
-    /// of several windows, a BOM, carriage returns, no final separator.
+    /// No line with a NUL or a byte of 0x80 and up is plain, and a line
+    /// is plain where no such byte lies in the 64-byte windows it spans:
+    /// texts of every length and start around the windows' edges, with
+    /// such bytes at every place of a window, lines of one byte and of
+    /// several windows, a BOM, carriage returns, no final separator.
     #[test]
     fn plain_lines_are_those_without_odd_bytes() {
         let mut text = b"\xef\xbb\xbf".to_vec();
@@ -291,10 +277,23 @@ mod tests {
                 let b = &text[from..from + len];
                 for sep in [None, Some(b'\n'), Some(b'\r')] {
                     let mut lines = LineRanges::new(b, sep);
+                    let base = lines.from();
+                    let odd = |c: &u8| *c == 0 || *c >= 0x80;
                     while let Some((n, start, end)) = lines.next() {
-                        let odd = b[start..end].iter().any(|&c| c == 0 || c >= 0x80);
-                        assert_eq!(lines.plain(start, end), !odd, "{from} {len} {sep:?} {n}");
-                        checked[odd as usize] += 1;
+                        // The windows from the line's start to its
+                        // separator's (to the text's end for the last).
+                        let (to, cut) = (lines.to, lines.sep());
+                        let at = b[end..to].iter().position(|&c| c == cut);
+                        let w0 = base + (start - base) / 64 * 64;
+                        let w1 = at.map_or(to, |i| {
+                            let p = end + i;
+                            (base + (p - base) / 64 * 64 + 64).min(to)
+                        });
+                        let clear = !b[w0..w1].iter().any(odd);
+                        let plain = lines.plain(start);
+                        assert!(!plain || !b[start..end].iter().any(odd), "{from} {len} {n}");
+                        assert_eq!(plain, clear, "{from} {len} {sep:?} {n}");
+                        checked[plain as usize] += 1;
                     }
                 }
             }
