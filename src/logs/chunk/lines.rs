@@ -12,8 +12,9 @@
 //!   the plain lines beside such a byte are checked with it, a block at a
 //!   time (`chunk.rs`). A file with such bytes on every line pays both the
 //!   windows' test and the blocks' check: 200,000 HDFS lines with Cyrillic
-//!   words took 29 -> 29 ms (42 with each line checked alone, 33 with the
-//!   bytes' places kept; one thread, least of 5, load 7 to 8).
+//!   words took 29 ms, as before (each line checked alone: 28 -> 42 ms;
+//!   the bytes' places kept: 31 -> 33; one thread, least of 5, load 7 to
+//!   8).
 
 /// The physical lines of `bytes` as byte ranges, with their 1-based
 /// numbers within `bytes`: split at the separator (given, for a chunk of a
