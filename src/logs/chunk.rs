@@ -19,13 +19,32 @@ mod lines;
 use last_time::LastTime;
 pub(super) use lines::LineRanges;
 
-/// Bytes checked for UTF-8 at a time while framing: small enough to be
-/// read again from the cache when the lines are cut and read, large
-/// enough that the check runs at memory speed.
-pub(super) const UTF8_BLOCK: usize = 64 << 10;
+/// Lines of `bytes` (valid UTF-8, cut at `sep`) that hold a U+FFFD and
+/// no NUL: a piece with bytes that are not UTF-8 counts such lines among
+/// its invalid ones, and the lines before its first bad line were read
+/// before that was known.
+fn replacement_lines(bytes: &[u8], sep: u8) -> u64 {
+    let finder = memchr::memmem::Finder::new("\u{fffd}");
+    let mut count = 0;
+    let mut from = 0;
+    while let Some(i) = finder.find(&bytes[from..]) {
+        let hit = from + i;
+        let start = memchr::memrchr(sep, &bytes[..hit]).map_or(0, |s| s + 1);
+        let end = memchr::memchr(sep, &bytes[hit..]).map_or(bytes.len(), |e| hit + e);
+        count += memchr::memchr(0, &bytes[start..end]).is_none() as u64;
+        from = end;
+    }
+    count
+}
 
-/// A stretch of a piece checked for UTF-8 at once: whole lines, from a
-/// line's start to a separator (or the end).
+/// Bytes checked for UTF-8 and NULs at once, from a line that is not
+/// plain ASCII on: the lines of a file in another script than Latin are
+/// then not checked one by one (that doubled the instructions of framing
+/// an HDFS file with Cyrillic words on each line).
+const CHECK_BLOCK: usize = 64 << 10;
+
+/// A stretch of a piece checked for UTF-8 and NULs at once: whole lines,
+/// from a line's start to a separator (or the end).
 #[derive(Default)]
 struct Block<'a> {
     start: usize,
@@ -38,9 +57,9 @@ struct Block<'a> {
 
 impl<'a> Block<'a> {
     /// The block of the line `bytes[start..end]`: it and the lines after
-    /// it up to the first separator [`UTF8_BLOCK`] bytes on.
+    /// it up to the first separator [`CHECK_BLOCK`] bytes on.
     fn check(bytes: &'a [u8], start: usize, end: usize, sep: u8) -> Self {
-        let at = (start + UTF8_BLOCK).max(end);
+        let at = (start + CHECK_BLOCK).max(end);
         let stop = if at >= bytes.len() {
             bytes.len()
         } else {
@@ -56,22 +75,20 @@ impl<'a> Block<'a> {
     }
 }
 
-/// Lines of `bytes` (valid UTF-8, cut at `sep`) that hold a U+FFFD and
-/// no NUL: a piece with bytes that are not UTF-8 counts such lines among
-/// its invalid ones, and the lines before its first bad block were read
-/// before that was known.
-fn replacement_lines(bytes: &[u8], sep: u8) -> u64 {
-    let finder = memchr::memmem::Finder::new("\u{fffd}");
-    let mut count = 0;
-    let mut from = 0;
-    while let Some(i) = finder.find(&bytes[from..]) {
-        let hit = from + i;
-        let start = memchr::memrchr(sep, &bytes[..hit]).map_or(0, |s| s + 1);
-        let end = memchr::memchr(sep, &bytes[hit..]).map_or(bytes.len(), |e| hit + e);
-        count += memchr::memchr(0, &bytes[start..end]).is_none() as u64;
-        from = end;
-    }
-    count
+/// How a piece's lines that are not plain ASCII came out: the block they
+/// were last checked in, and once one had bytes that are not UTF-8, the
+/// lines counted as invalid (those with a U+FFFD too: see
+/// [`replacement_lines`]).
+#[derive(Default)]
+struct Odd<'a> {
+    block: Block<'a>,
+    /// Where the lines of a block that is UTF-8 without NULs end, as long
+    /// as no line had bad bytes: those lines need no check of their own.
+    clean_end: usize,
+    repaired: bool,
+    invalid: u64,
+    /// The separator the piece's lines are cut at.
+    sep: u8,
 }
 
 /// Frames one piece of a file: the whole of it, or a chunk that starts at
@@ -93,7 +110,7 @@ pub(super) struct ChunkFramer<'f, 'a> {
     /// Whether the pending record's severity was inferred from its words
     /// (the format gave no level): its continuation lines may raise it.
     inferred: bool,
-    /// The words that mean trouble in the block being read, found once
+    /// The words that mean trouble in the piece, found a stretch at a time
     /// for the messages of its lines where the format gives no level.
     trouble: TroubleWindow<'a>,
 }
@@ -242,11 +259,10 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     /// account, its line numbers within `bytes`, and the lines numbered
     /// (empty ones included).
     ///
-    /// UTF-8 is checked a block at a time ([`UTF8_BLOCK`], cut at a
-    /// separator) as the lines reach it, so that the bytes come from
-    /// memory once; the lines of a block that is UTF-8 are read in place.
-    /// From the first block with other bytes on, lines are checked one by
-    /// one, and only those with bad bytes are read from repaired copies.
+    /// A line of plain ASCII (no NUL, no byte of 0x80 and up, as the
+    /// search for line ends finds them) is read in place unchecked; only
+    /// the others are checked for UTF-8 and NULs, and those with bad bytes
+    /// read from repaired copies.
     pub(super) fn run<S>(
         mut self,
         bytes: &'a [u8],
@@ -256,58 +272,30 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     ) -> (LogFile, u64) {
         let mut lines = LineRanges::new(bytes, sep);
         let cut_at = lines.sep();
-        let mut block = Block::default();
-        // Whether a block of this piece had bytes that are not UTF-8, and
-        // the lines counted as such since.
-        let mut repaired = false;
-        let mut invalid = 0;
-        for (n, start, end) in lines.by_ref() {
-            if end > block.end {
-                block = Block::check(bytes, start, end, cut_at);
-                self.trouble.reset(block.text.unwrap_or_default());
-                if block.text.is_none() && !repaired {
-                    repaired = true;
-                    invalid += replacement_lines(&bytes[..start], cut_at);
+        self.trouble = TroubleWindow::new(bytes, cut_at);
+        let mut odd = Odd {
+            sep: cut_at,
+            ..Odd::default()
+        };
+        while let Some((n, start, end)) = lines.next() {
+            let line = if lines.plain(start) || end <= odd.clean_end {
+                // SAFETY: the line's bytes are all ASCII (`plain`), or it
+                // lies in a block found to be UTF-8, cut at ASCII bytes.
+                unsafe { std::str::from_utf8_unchecked(&bytes[start..end]) }
+            } else {
+                match self.odd_line(n, bytes, (start, end), &mut odd, state, visit) {
+                    Some(line) => line,
+                    None => continue,
                 }
-            }
-            let line = match block.text {
-                Some(text) => Ok(&text[start - block.start..end - block.start]),
-                // The bad bytes may be on another line of the block.
-                None => std::str::from_utf8(&bytes[start..end]),
             };
-            let Ok(line) = line else {
-                invalid += 1;
-                let line = String::from_utf8_lossy(&bytes[start..end]);
-                let records = if block.nul && line.contains('\0') {
-                    self.nul_line(n, &line)
-                } else {
-                    let record = self.line(n, &line).map(RecordRef::into_static);
-                    record.into_iter().collect()
-                };
-                for record in records {
-                    self.emit(Some(record), state, visit);
-                }
-                self.set_prev(Cow::Owned(line.into_owned()));
-                continue;
-            };
-            if block.nul && line.contains('\0') {
-                for record in self.nul_line(n, line) {
-                    self.emit(Some(record), state, visit);
-                }
-                self.set_prev(Cow::Borrowed(line));
-                continue;
-            }
-            if repaired {
-                invalid += line.contains('\u{fffd}') as u64;
-            }
             self.line_in_place(n, line, state, visit);
             self.set_prev(Cow::Borrowed(line));
         }
-        if repaired {
+        if odd.repaired {
             // As `str::lines` counts them: a file cut at carriage returns
             // alone is one line there.
             let cr_only = sep.is_none() && memchr::memchr(b'\n', bytes).is_none();
-            self.out.invalid_utf8 = if cr_only { 1 } else { invalid };
+            self.out.invalid_utf8 = if cr_only { 1 } else { odd.invalid };
         }
         if let Some(v) = self.value.take() {
             // Braces never closed: its lines continue the record before.
@@ -315,6 +303,70 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
         }
         self.emit(None, state, visit);
         (self.out, lines.numbered())
+    }
+
+    /// Reads line `n`, `bytes[start..end]`, which holds a NUL or a byte of
+    /// 0x80 and up, where it is not valid UTF-8 without NULs (a line with
+    /// bad bytes is read from a repaired copy, and counted; one with NULs
+    /// by [`Self::nul_line`]); returns it where it is, to be read in place.
+    /// The block from the line on is checked at once ([`Block`]); in a
+    /// block with bad bytes, lines are checked one by one.
+    #[inline(never)]
+    fn odd_line<S>(
+        &mut self,
+        n: u64,
+        bytes: &'a [u8],
+        (start, end): (usize, usize),
+        odd: &mut Odd<'a>,
+        state: &mut S,
+        visit: &(dyn Fn(&mut S, &mut RecordRef<'a>) + Sync),
+    ) -> Option<&'a str> {
+        if end > odd.block.end {
+            odd.block = Block::check(bytes, start, end, odd.sep);
+            if odd.block.text.is_none() && !odd.repaired {
+                odd.repaired = true;
+                odd.invalid += replacement_lines(&bytes[..start], odd.sep);
+            }
+            if odd.block.text.is_some() && !odd.block.nul && !odd.repaired {
+                odd.clean_end = odd.block.end;
+            }
+        }
+        let block = &odd.block;
+        let line = match block.text {
+            Some(text) => Ok(&text[start - block.start..end - block.start]),
+            // The bad bytes may be on another line of the block.
+            None => std::str::from_utf8(&bytes[start..end]),
+        };
+        let Ok(line) = line else {
+            if !odd.repaired {
+                odd.repaired = true;
+                odd.invalid += replacement_lines(&bytes[..start], odd.sep);
+            }
+            odd.invalid += 1;
+            let line = String::from_utf8_lossy(&bytes[start..end]);
+            let records = if block.nul && line.contains('\0') {
+                self.nul_line(n, &line)
+            } else {
+                let record = self.line(n, &line).map(RecordRef::into_static);
+                record.into_iter().collect()
+            };
+            for record in records {
+                self.emit(Some(record), state, visit);
+            }
+            self.set_prev(Cow::Owned(line.into_owned()));
+            return None;
+        };
+        if odd.block.nul && line.contains('\0') {
+            for record in self.nul_line(n, line) {
+                self.emit(Some(record), state, visit);
+            }
+            self.set_prev(Cow::Borrowed(line));
+            return None;
+        }
+        if odd.repaired {
+            odd.invalid += line.contains('\u{fffd}') as u64;
+        }
+        Some(line)
     }
 
     /// Whether the record being framed is below `warn` (or there is none):
