@@ -535,6 +535,27 @@ mod tests {
             base.replace(r#""msg":"request completed""#, r#""err":"no","error":{"message":"x"}"#),
             base.replace(r#""msg":"request completed""#, r#""msg":"boom here","err":{"message":"boom"}"#),
             base.replace(r#""msg":"request completed""#, r#""msg":"  ","err":{"message":"e"}"#),
+            // Objects read in place where flat (string and plain integer
+            // values), left to the general path otherwise: repeated keys,
+            // inner objects, numbers of other shapes, an object where a
+            // scalar is read, white space, nothing.
+            base.replace(r#""pid":23936"#, r#""pool":{"total":2,"idle":0,"n":12345678901234567890}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"total":01}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"total":1.5,"idle":-1}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"total":1e5}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"a":{"b":1},"c":2}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{},"x":{"y":true}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"a":1 }"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"a":"b""c":1}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"a":2x}"#),
+            base.replace(r#""method":"GET""#, r#""method":"GET","method":"PUT","h":{"a":"b"}"#),
+            base.replace(r#""statusCode":200"#, r#""statusCode":200,"statusCode":"x""#),
+            base.replace(r#""res":{"#, r#""res":{"statusCode":1},"res":{"#),
+            base.replace(r#""res":{"statusCode":200}"#, r#""res":7"#),
+            base.replace(r#""res":{"statusCode":200}"#, r#""res":{"statusCode":200},"res":7"#),
+            base.replace(r#""msg":"request completed""#, r#""msg":{"a":1},"message":"m""#),
+            base.replace(r#""level":30"#, r#""level":{"a":1}"#),
+            base.replace(r#""msg":"request completed""#, r#""err":{"message":"a","message":"b"},"err":{"code":1}"#),
             base.replace(r#""pid":23936"#, r#""pid":true,"x":false,"y":null"#),
             base.replace(r#""pid":23936"#, "\"pid\":\"a\tb\""),
             base.replace(r#""pid":23936"#, r#""p\"id":1"#),
@@ -601,7 +622,7 @@ mod tests {
     /// a member.
     #[test]
     fn fast_json_at_every_place() {
-        let base = r#"{"level":30,"time":"2026-12-04T16:18:23.341Z","pid":23936,"hostname":"h1","req":{"id":"4c11","method":"GET","url":"/a/b"},"res":{"statusCode":200},"pool":{"n":[1,true,null,-2.5]},"msg":"done","err":{"message":"boom"}}"#;
+        let base = r#"{"level":30,"time":"2026-12-04T16:18:23.341Z","pid":23936,"hostname":"h1","req":{"id":"4c11","method":"GET","url":"/a/b"},"res":{"statusCode":200},"pool":{"n":[1,true,null,-2.5]},"load":{"total":2,"idle":0},"msg":"done","err":{"message":"boom"}}"#;
         let mut lines = vec![];
         for pad in 0..70 {
             let padded = base.replace(r#""pid""#, &format!(r#""{}":0,"pid""#, "p".repeat(pad)));
