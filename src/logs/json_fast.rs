@@ -466,16 +466,24 @@ fn message<'a>(msg: Option<&Leaf<'a>>, em: Option<&Cow<'a, str>>) -> Cow<'a, str
     let mut msg = msg.and_then(leaf_scalar).unwrap_or_default();
     if let Some(em) = em {
         if !msg.contains(em.as_ref()) {
-            msg = Cow::Owned(if msg.is_empty() {
-                em.to_string()
-            } else {
-                format!("{msg}: {em}")
-            });
+            // Not `format!`, and trimmed in place: a line with an error's
+            // message cost about 1,700 instructions more than one without
+            // (3,340 such lines of 50,000 pino lines, callgrind).
+            let mut joined = String::with_capacity(msg.len() + 2 + em.len());
+            if !msg.is_empty() {
+                joined.push_str(&msg);
+                joined.push_str(": ");
+            }
+            joined.push_str(em);
+            msg = Cow::Owned(joined);
         }
     }
     match msg {
         Cow::Borrowed(m) => Cow::Borrowed(trim_end(m)),
-        Cow::Owned(m) => Cow::Owned(m.trim_end().to_string()),
+        Cow::Owned(mut m) => {
+            m.truncate(m.trim_end().len());
+            Cow::Owned(m)
+        }
     }
 }
 
