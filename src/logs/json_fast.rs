@@ -12,22 +12,31 @@
 //!   lines of at most 1 KiB without a backslash or a control character;
 //!   other lines find each string's end eight bytes at a time. The
 //!   reader (quotes found, keys looked up and fields made included) is
-//!   still 62% of the instructions of the ingest bench over 50,000 pino
-//!   lines and 80% of framing's (callgrind, 2026-12-05 19:10 UTC),
-//!   spread over every member of a line
+//!   still 58% of the instructions of the ingest bench over 50,000 pino
+//!   lines and 78% of framing's (callgrind, 2026-12-05 21:25 UTC),
+//!   about 2,900 instructions a line, spread over every member of a line
 //!   (about 40 instructions for a key, as many for a string value): 50k
-//!   pino lines take 279.9M instructions against 295.0M before objects
-//!   were read with their place in locals (`Scan::object_ahead`) and the
-//!   quotes found 32 bytes at a time. Each of the two 140 MB pino files
-//!   of `benches/ingest_vs_rg_lnav.sh` takes 147 and 154 ms on one
-//!   thread against 158 and 167 before (task-clock, least of 5,
-//!   19:26 UTC, load 4.6), about 9 of them a process's fixed cost; and
-//!   the same code linked at other addresses ran up to 8% slower (162
-//!   against 149 ms, 19:10 UTC, load 8), so gains of a few percent here
-//!   may not survive an unrelated change. `rg -j1 -c ''` takes about 20
-//!   ms for each.
+//!   pino lines take 248.5M instructions against 277.3M before flat
+//!   objects and plain integers were read in `Scan::object_ahead`'s loop
+//!   (`Scan::flat`) and an error's message joined without `format!`, and
+//!   295.0M before objects were read with their place in locals. Each of
+//!   the two 140 MB pino files of `benches/ingest_vs_rg_lnav.sh` takes
+//!   about 127 and 126 ms on one thread against 131 and 138 before the
+//!   last change and 145 and 151 before the first (task-clock, least of
+//!   5, 20:58 to 21:24 UTC, load 5 to 8; see the commits of that day),
+//!   about 9 of them a process's fixed cost; and the same code linked at
+//!   other addresses ran up to 8% slower (162 against 149 ms, 19:10
+//!   UTC, load 8), so gains of a few percent here may not survive an
+//!   unrelated change. `rg -j1 -c ''` takes about 20 ms for each.
+//! - An object inside the line's is read in the loop of the line's
+//!   (`Scan::flat`) only where it is flat: members with string or plain
+//!   integer values, no white space; any other one (an inner object or
+//!   list, a number with a sign or a fraction) goes through
+//!   `Scan::member` and an `object` of its own, a call and the scanner's
+//!   place stored and loaded back around it.
 //! - The line's end is found by the framer's own pass over the bytes
-//!   (`chunk::LineRanges`, 4.5% of a pino file's time, perf 16:30 UTC)
+//!   (`chunk::LineRanges`, 4.5% of a pino file's time, perf 16:30 UTC;
+//!   2.3% of the instructions for 50k pino lines, callgrind 21:25 UTC)
 //!   and the quotes by a second pass over the line here; the two are
 //!   not one pass yet.
 //! - Tried on 2026-12-05 and dropped, being slower or no faster (least
@@ -42,6 +51,12 @@
 //!   handed to `Scan::member` inlined into `object_ahead` (288.4M) or
 //!   out of line (301.1M); the quotes found 64 bytes at a time with
 //!   AVX-512 and a masked load for the last bytes (144 against 145 ms).
+//!   At 21:15 UTC (load 5 to 7.5): the top object's keys looked up by
+//!   place against the line before's (a memo in a thread-local, each key
+//!   compared as two words, its slot kept: 257.9M instructions for 50k
+//!   lines against 253.6M, 137 and 144 ms against 133 and 139), and the
+//!   values of keys not read written to a slot of their own rather than
+//!   branched on (255.6M, 134 and 139 ms against 133 and 137).
 //! - The ISO time of each pino line is read whole by the framer's time
 //!   reader (`chunk::LastTime`, `time::fast`): about 8% of a pino file's
 //!   time (perf, 14:05 UTC); no memo of its text up to the second yet.
