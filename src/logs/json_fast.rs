@@ -12,22 +12,31 @@
 //!   lines of at most 1 KiB without a backslash or a control character;
 //!   other lines find each string's end eight bytes at a time. The
 //!   reader (quotes found, keys looked up and fields made included) is
-//!   still 62% of the instructions of the ingest bench over 50,000 pino
-//!   lines and 80% of framing's (callgrind, 2026-12-05 19:10 UTC),
-//!   spread over every member of a line
+//!   still 58% of the instructions of the ingest bench over 50,000 pino
+//!   lines and 78% of framing's (callgrind, 2026-12-05 21:25 UTC),
+//!   about 2,900 instructions a line, spread over every member of a line
 //!   (about 40 instructions for a key, as many for a string value): 50k
-//!   pino lines take 279.9M instructions against 295.0M before objects
-//!   were read with their place in locals (`Scan::object_ahead`) and the
-//!   quotes found 32 bytes at a time. Each of the two 140 MB pino files
-//!   of `benches/ingest_vs_rg_lnav.sh` takes 147 and 154 ms on one
-//!   thread against 158 and 167 before (task-clock, least of 5,
-//!   19:26 UTC, load 4.6), about 9 of them a process's fixed cost; and
-//!   the same code linked at other addresses ran up to 8% slower (162
-//!   against 149 ms, 19:10 UTC, load 8), so gains of a few percent here
-//!   may not survive an unrelated change. `rg -j1 -c ''` takes about 20
-//!   ms for each.
+//!   pino lines take 248.5M instructions against 277.3M before flat
+//!   objects and plain integers were read in `Scan::object_ahead`'s loop
+//!   (`Scan::flat`) and an error's message joined without `format!`, and
+//!   295.0M before objects were read with their place in locals. Each of
+//!   the two 140 MB pino files of `benches/ingest_vs_rg_lnav.sh` takes
+//!   about 127 and 126 ms on one thread against 131 and 138 before the
+//!   last change and 145 and 151 before the first (task-clock, least of
+//!   5, 20:58 to 21:24 UTC, load 5 to 8; see the commits of that day),
+//!   about 9 of them a process's fixed cost; and the same code linked at
+//!   other addresses ran up to 8% slower (162 against 149 ms, 19:10
+//!   UTC, load 8), so gains of a few percent here may not survive an
+//!   unrelated change. `rg -j1 -c ''` takes about 20 ms for each.
+//! - An object inside the line's is read in the loop of the line's
+//!   (`Scan::flat`) only where it is flat: members with string or plain
+//!   integer values, no white space; any other one (an inner object or
+//!   list, a number with a sign or a fraction) goes through
+//!   `Scan::member` and an `object` of its own, a call and the scanner's
+//!   place stored and loaded back around it.
 //! - The line's end is found by the framer's own pass over the bytes
-//!   (`chunk::LineRanges`, 4.5% of a pino file's time, perf 16:30 UTC)
+//!   (`chunk::LineRanges`, 4.5% of a pino file's time, perf 16:30 UTC;
+//!   2.3% of the instructions for 50k pino lines, callgrind 21:25 UTC)
 //!   and the quotes by a second pass over the line here; the two are
 //!   not one pass yet.
 //! - Tried on 2026-12-05 and dropped, being slower or no faster (least
@@ -42,6 +51,12 @@
 //!   handed to `Scan::member` inlined into `object_ahead` (288.4M) or
 //!   out of line (301.1M); the quotes found 64 bytes at a time with
 //!   AVX-512 and a masked load for the last bytes (144 against 145 ms).
+//!   At 21:15 UTC (load 5 to 7.5): the top object's keys looked up by
+//!   place against the line before's (a memo in a thread-local, each key
+//!   compared as two words, its slot kept: 257.9M instructions for 50k
+//!   lines against 253.6M, 137 and 144 ms against 133 and 139), and the
+//!   values of keys not read written to a slot of their own rather than
+//!   branched on (255.6M, 134 and 139 ms against 133 and 137).
 //! - The ISO time of each pino line is read whole by the framer's time
 //!   reader (`chunk::LastTime`, `time::fast`): about 8% of a pino file's
 //!   time (perf, 14:05 UTC); no memo of its text up to the second yet.
@@ -333,15 +348,24 @@ impl<'de: 'a, 'a> serde::de::Visitor<'de> for KeyedSeed<'_, 'a> {
 /// A scalar as [`scalar`] gives it: a string, or a number's text. Read
 /// in place: a value moved out of [`Keyed`] and read at once stalled on
 /// the copy (a store not forwarded to the load that reads it whole: 7%
-/// of a pino file's time, perf).
-#[inline]
+/// of a pino file's time, perf). A string borrowed from the line (most)
+/// is taken here, inlined; the others in [`owned_scalar`]: `leaf_scalar`
+/// itself had become a call for every value, its result written through
+/// memory and read back (with [`message`]: 257.7M instructions for 50,000
+/// pino lines against 253.6M, callgrind).
+#[inline(always)]
 fn leaf_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
     match v {
-        // Not `s.clone()`: that is a call, whose result, written through
-        // memory and read back whole at once, stalled (a store not
-        // forwarded).
         Leaf::Str(Cow::Borrowed(s)) => Some(Cow::Borrowed(s)),
-        Leaf::Str(Cow::Owned(s)) => Some(Cow::Owned(s.clone())),
+        _ => owned_scalar(v),
+    }
+}
+
+/// [`leaf_scalar`] of a value not borrowed from the line.
+#[inline(never)]
+fn owned_scalar<'a>(v: &Leaf<'a>) -> Option<Cow<'a, str>> {
+    match v {
+        Leaf::Str(s) => Some(Cow::Owned(s.to_string())),
         Leaf::Num(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
@@ -416,30 +440,21 @@ fn fields<'a>(keyed: &Keyed<'a>) -> Fields<'a> {
             _ => None,
         };
     }
-    let mut msg = keyed
-        .first(M0, H0)
-        .and_then(|(_, m)| leaf_scalar(m))
-        .unwrap_or_default();
     let err = match keyed.has(X0) {
         false => &keyed.objs[1],
         true => &keyed.objs[0],
     };
-    if let Some(Inner {
-        message: Leaf::Str(em),
-        ..
-    }) = err
-    {
-        if !msg.contains(em.as_ref()) {
-            msg = Cow::Owned(if msg.is_empty() {
-                em.to_string()
-            } else {
-                format!("{msg}: {em}")
-            });
-        }
-    }
-    f.msg = match msg {
-        Cow::Borrowed(m) => Cow::Borrowed(trim_end(m)),
-        Cow::Owned(m) => Cow::Owned(m.trim_end().to_string()),
+    let err_message = match err {
+        Some(Inner {
+            message: Leaf::Str(em),
+            ..
+        }) => Some(em),
+        _ => None,
+    };
+    f.msg = match (keyed.first(M0, H0), err_message) {
+        // Most lines: a message borrowed from the line, no error's.
+        (Some((_, Leaf::Str(Cow::Borrowed(m)))), None) => Cow::Borrowed(trim_end(m)),
+        (msg, em) => message(msg.map(|(_, m)| m), em),
     };
     f.host = keyed.first(H0, X0).and_then(|(_, h)| leaf_scalar(h));
     if let Some(req) = &keyed.objs[2] {
@@ -454,6 +469,37 @@ fn fields<'a>(keyed: &Keyed<'a>) -> Fields<'a> {
     }
     f.proc = keyed.first(X0 + 4, SLOTS).and_then(|(_, p)| leaf_scalar(p));
     f
+}
+
+/// The message of a line from its message's value `msg` and its error's
+/// message `em`, where that is not `msg` alone borrowed from the line:
+/// the error's message added where the message does not hold it. Out of
+/// line: in place, its `Cow` was written through memory a word at a time
+/// and read back whole on the common path too.
+#[inline(never)]
+fn message<'a>(msg: Option<&Leaf<'a>>, em: Option<&Cow<'a, str>>) -> Cow<'a, str> {
+    let mut msg = msg.and_then(leaf_scalar).unwrap_or_default();
+    if let Some(em) = em {
+        if !msg.contains(em.as_ref()) {
+            // Not `format!`, and trimmed in place: a line with an error's
+            // message cost about 1,700 instructions more than one without
+            // (3,340 such lines of 50,000 pino lines, callgrind).
+            let mut joined = String::with_capacity(msg.len() + 2 + em.len());
+            if !msg.is_empty() {
+                joined.push_str(&msg);
+                joined.push_str(": ");
+            }
+            joined.push_str(em);
+            msg = Cow::Owned(joined);
+        }
+    }
+    match msg {
+        Cow::Borrowed(m) => Cow::Borrowed(trim_end(m)),
+        Cow::Owned(mut m) => {
+            m.truncate(m.trim_end().len());
+            Cow::Owned(m)
+        }
+    }
 }
 
 /// `s.trim_end()`, without its look at the last character where that
@@ -535,6 +581,27 @@ mod tests {
             base.replace(r#""msg":"request completed""#, r#""err":"no","error":{"message":"x"}"#),
             base.replace(r#""msg":"request completed""#, r#""msg":"boom here","err":{"message":"boom"}"#),
             base.replace(r#""msg":"request completed""#, r#""msg":"  ","err":{"message":"e"}"#),
+            // Objects read in place where flat (string and plain integer
+            // values), left to the general path otherwise: repeated keys,
+            // inner objects, numbers of other shapes, an object where a
+            // scalar is read, white space, nothing.
+            base.replace(r#""pid":23936"#, r#""pool":{"total":2,"idle":0,"n":12345678901234567890}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"total":01}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"total":1.5,"idle":-1}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"total":1e5}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"a":{"b":1},"c":2}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{},"x":{"y":true}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"a":1 }"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"a":"b""c":1}"#),
+            base.replace(r#""pid":23936"#, r#""pool":{"a":2x}"#),
+            base.replace(r#""method":"GET""#, r#""method":"GET","method":"PUT","h":{"a":"b"}"#),
+            base.replace(r#""statusCode":200"#, r#""statusCode":200,"statusCode":"x""#),
+            base.replace(r#""res":{"#, r#""res":{"statusCode":1},"res":{"#),
+            base.replace(r#""res":{"statusCode":200}"#, r#""res":7"#),
+            base.replace(r#""res":{"statusCode":200}"#, r#""res":{"statusCode":200},"res":7"#),
+            base.replace(r#""msg":"request completed""#, r#""msg":{"a":1},"message":"m""#),
+            base.replace(r#""level":30"#, r#""level":{"a":1}"#),
+            base.replace(r#""msg":"request completed""#, r#""err":{"message":"a","message":"b"},"err":{"code":1}"#),
             base.replace(r#""pid":23936"#, r#""pid":true,"x":false,"y":null"#),
             base.replace(r#""pid":23936"#, "\"pid\":\"a\tb\""),
             base.replace(r#""pid":23936"#, r#""p\"id":1"#),
@@ -601,7 +668,7 @@ mod tests {
     /// a member.
     #[test]
     fn fast_json_at_every_place() {
-        let base = r#"{"level":30,"time":"2026-12-04T16:18:23.341Z","pid":23936,"hostname":"h1","req":{"id":"4c11","method":"GET","url":"/a/b"},"res":{"statusCode":200},"pool":{"n":[1,true,null,-2.5]},"msg":"done","err":{"message":"boom"}}"#;
+        let base = r#"{"level":30,"time":"2026-12-04T16:18:23.341Z","pid":23936,"hostname":"h1","req":{"id":"4c11","method":"GET","url":"/a/b"},"res":{"statusCode":200},"pool":{"n":[1,true,null,-2.5]},"load":{"total":2,"idle":0},"msg":"done","err":{"message":"boom"}}"#;
         let mut lines = vec![];
         for pad in 0..70 {
             let padded = base.replace(r#""pid""#, &format!(r#""{}":0,"pid""#, "p".repeat(pad)));

@@ -170,7 +170,11 @@ impl<'a> Scan<'a> {
                 let (v0, v1) = self.quotes.string_at(&mut at.taken, at.i)?;
                 at.i = v1 + 1;
                 into.string(self.text(from, to), self.text(v0, v1));
-            } else {
+            } else if let Some((n, len)) = plain_integer(&b[at.i..]) {
+                at.i += len;
+                into.number(self.text(from, to), n);
+            } else if !(c == b'{' && depth < SCAN_DEPTH && self.flat(&mut at, &mut into, from, to))
+            {
                 self.set_at(at);
                 match into {
                     Keep::Nothing => self.skip_here(depth + 1)?,
@@ -197,6 +201,86 @@ impl<'a> Scan<'a> {
                 self.set_at(at);
                 self.next()?;
                 at = self.at();
+            }
+        }
+    }
+
+    /// The object at `at.i`, value of the key `self.text(from, to)` of
+    /// an object whose keys go as `into` says, read in place where it is
+    /// flat (members with string or plain integer values, no white
+    /// space: pino's `req`, `res`, `err`, `pool`), `at` moved past it;
+    /// `false`, `at` unmoved and the values kept so far to be read again,
+    /// for any other object, which [`Self::member`] then reads (or
+    /// refuses). Read through [`Self::member`], such an object cost a
+    /// call and its own [`Self::object_ahead`], the scanner's place
+    /// stored and loaded back around it.
+    #[inline(always)]
+    fn flat(&self, at: &mut Ahead, into: &mut Keep<'_, 'a>, from: usize, to: usize) -> bool {
+        let key = self.text(from, to);
+        match into {
+            Keep::Top(keyed) => match slot(key) {
+                Some(s) if (X0..X0 + 4).contains(&s) => {
+                    // As [`Self::member`]: the last of a repeated key wins.
+                    let obj = &mut keyed.objs[s - X0];
+                    if obj.is_some() {
+                        *obj = None;
+                    }
+                    let read = self.flat_ahead(at, Some(obj.get_or_insert_with(Inner::default)));
+                    if read {
+                        keyed.put(s, Leaf::Other);
+                    }
+                    read
+                }
+                Some(_) => false,
+                None => self.flat_ahead(at, None),
+            },
+            Keep::Inner(inner) => inner.slot(key).is_none() && self.flat_ahead(at, None),
+            Keep::Nothing => self.flat_ahead(at, None),
+        }
+    }
+
+    /// [`Self::flat`] of the object at `at.i`, its inner keys kept in
+    /// `inner` if any.
+    #[inline(always)]
+    fn flat_ahead(&self, at: &mut Ahead, mut inner: Option<&mut Inner<'a>>) -> bool {
+        let b = self.b;
+        let (mut i, mut t) = (at.i + 1, at.taken);
+        loop {
+            let Some((from, to)) = self.quotes.string_at(&mut t, i) else {
+                return false;
+            };
+            i = to + 1;
+            if b.get(i) != Some(&b':') {
+                return false;
+            }
+            i += 1;
+            let value = match b.get(i) {
+                Some(b'"') => {
+                    let Some((v0, v1)) = self.quotes.string_at(&mut t, i) else {
+                        return false;
+                    };
+                    i = v1 + 1;
+                    Leaf::Str(Cow::Borrowed(self.text(v0, v1)))
+                }
+                Some(_) => {
+                    let Some((n, len)) = plain_integer(&b[i..]) else {
+                        return false;
+                    };
+                    i += len;
+                    Leaf::Num(n.into())
+                }
+                None => return false,
+            };
+            if let Some(kept) = inner.as_mut().and_then(|n| n.slot(self.text(from, to))) {
+                *kept = value;
+            }
+            match b.get(i) {
+                Some(b',') => i += 1,
+                Some(b'}') => {
+                    *at = Ahead { i: i + 1, taken: t };
+                    return true;
+                }
+                _ => return false,
             }
         }
     }
@@ -261,7 +345,8 @@ impl<'a> Scan<'a> {
             b'"' => self.string().map(Leaf::Str),
             b'-' | b'0'..=b'9' => {
                 let start = self.i;
-                if let Some(n) = self.plain_integer() {
+                if let Some((n, len)) = plain_integer(&self.b[start..]) {
+                    self.i += len;
                     return Some(Leaf::Num(n.into()));
                 }
                 self.number()?;
@@ -321,32 +406,6 @@ impl<'a> Scan<'a> {
                 Some(())
             }
         }
-    }
-
-    /// Up to 19 digits at `self.i`, no sign, no fraction, no exponent
-    /// (most numbers of a log line): their value, a u64 as serde_json
-    /// reads it, without its parser; `None`, `self.i` unmoved, for any
-    /// other number, and for a `0` followed by a digit (which
-    /// [`Self::number`] refuses).
-    #[inline(always)]
-    fn plain_integer(&mut self) -> Option<u64> {
-        let rest = &self.b[self.i..];
-        let mut n = 0u64;
-        let mut len = 0;
-        while let Some(&c) = rest.get(len) {
-            if !c.is_ascii_digit() {
-                break;
-            }
-            n = n.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
-            len += 1;
-        }
-        let plain = (1..20).contains(&len)
-            && (rest[0] != b'0' || len == 1)
-            && !matches!(rest.get(len), Some(b'.' | b'e' | b'E'));
-        plain.then(|| {
-            self.i += len;
-            n
-        })
     }
 
     /// Passes over `-?(0|[1-9][0-9]*)(\.[0-9]+)?`; an exponent is left
@@ -506,6 +565,28 @@ pub(super) fn stop_at(b: &[u8], from: usize) -> Option<usize> {
         .map(|at| i + at)
 }
 
+/// Up to 19 digits at the start of `rest`, no sign, no fraction, no
+/// exponent (most numbers of a log line): their value, a u64 as
+/// serde_json reads it, without its parser, and their length; `None` for
+/// any other number, and for a `0` followed by a digit (which
+/// [`Scan::number`] refuses).
+#[inline(always)]
+fn plain_integer(rest: &[u8]) -> Option<(u64, usize)> {
+    let mut n = 0u64;
+    let mut len = 0;
+    while let Some(&c) = rest.get(len) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        n = n.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+        len += 1;
+    }
+    let plain = (1..20).contains(&len)
+        && (rest[0] != b'0' || len == 1)
+        && !matches!(rest.get(len), Some(b'.' | b'e' | b'E'));
+    plain.then_some((n, len))
+}
+
 /// The place in the line and the quotes not taken yet, as
 /// [`Scan::object_ahead`] keeps them.
 #[derive(Clone, Copy)]
@@ -531,6 +612,28 @@ impl<'a> Keep<'_, 'a> {
             Keep::Inner(inner) => {
                 if let Some(kept) = inner.slot(key) {
                     *kept = Leaf::Str(Cow::Borrowed(value));
+                }
+            }
+            Keep::Nothing => {}
+        }
+    }
+
+    /// Keeps the plain integer `n`, value of `key`, as [`Scan::member`]
+    /// does.
+    #[inline(always)]
+    fn number(&mut self, key: &str, n: u64) {
+        match self {
+            Keep::Top(keyed) => {
+                if let Some(slot) = slot(key) {
+                    if (X0..X0 + 4).contains(&slot) {
+                        keyed.objs[slot - X0] = None;
+                    }
+                    keyed.put(slot, Leaf::Num(n.into()));
+                }
+            }
+            Keep::Inner(inner) => {
+                if let Some(kept) = inner.slot(key) {
+                    *kept = Leaf::Num(n.into());
                 }
             }
             Keep::Nothing => {}
