@@ -54,17 +54,21 @@
 //!   and its key index (2 bytes) are held from the first step to the
 //!   third, and each key's statistics plan (24 bytes a value position)
 //!   from the second: about 25 MB and 26 MB for a million OpenSSH lines.
-//!   Mining those lines peaks at 224 MiB (grouping) and 257 MiB (with
-//!   statistics), input included, just over the 256 MiB aimed at; a
-//!   process that mines several such inputs in a row holds more (294 MiB
-//!   after three, measured before this figure), as glibc keeps freed
-//!   large blocks on a fragmented heap.
+//!   Mining those lines peaks at 217 MiB (grouping) and 236 MiB (with
+//!   statistics, at the plans), input included, under the 256 MiB aimed
+//!   at; a process that mines several such inputs in a row holds more
+//!   (294 MiB after three, measured when one peaked at 257), as glibc
+//!   keeps freed large blocks on a fragmented heap.
 //! - Speed (`benches/drain3_vs_outsidein.sh`, figures in
 //!   `benches/README.md`): on the raw 1M-line files, two threads, one run
-//!   a process, grouping alone as `outsidein signatures` does, 23.2M,
-//!   13.9M, 28.4M and 4.7M lines a second on HDFS, BGL, Spark and
-//!   OpenSSH, about 155x, 115x, 150x and 99x Drain3's rate (load about
-//!   1.5, 2026-12-05); with the statistics, 67x to 78x. The built-in
+//!   a process, grouping alone as `outsidein signatures` does, 21.2M,
+//!   13.0M, 26.4M and 5.3M lines a second on HDFS, BGL, Spark and
+//!   OpenSSH, about 157x, 105x, 140x and 112x Drain3's rate (load about
+//!   1, 2026-12-05 22:12 UTC); with the statistics, 58x to 80x. The
+//!   machine's speed swings within minutes: a run two minutes before
+//!   gave 132x, 113x, 171x and 88x (OpenSSH's best of three 257 ms
+//!   against 189), so BGL and OpenSSH hold the target with little to
+//!   spare. The built-in
 //!   formats are compiled before the clock starts, once a process (about
 //!   10 ms of CPU whatever the file).
 //!   New memory is dear on this machine (a first touch of a 4 KiB page
@@ -92,8 +96,8 @@
 //!   the value of `key=value` and date words a byte loop. Statistics hash
 //!   and count every value a second time.
 //!   The file's text and each line's message entry (16 bytes) are held
-//!   beside mining: a million raw OpenSSH lines peak at 224 MiB grouped,
-//!   257 MiB with statistics (each chunk's key texts are kept whole: a key
+//!   beside mining: a million raw OpenSSH lines peak at 217 MiB grouped,
+//!   236 MiB with statistics (each chunk's key texts are kept whole: a key
 //!   met in several chunks keeps its text in each).
 
 mod keys;
