@@ -65,10 +65,10 @@
 //!   13.0M, 26.4M and 5.3M lines a second on HDFS, BGL, Spark and
 //!   OpenSSH, about 157x, 105x, 140x and 112x Drain3's rate (load about
 //!   1, 2026-12-05 22:12 UTC); with the statistics, 58x to 80x. The
-//!   machine's speed swings within minutes: a run two minutes before
-//!   gave 132x, 113x, 171x and 88x (OpenSSH's best of three 257 ms
-//!   against 189), so BGL and OpenSSH hold the target with little to
-//!   spare. The built-in
+//!   machine's speed swings within minutes: OpenSSH's ratio was 88x,
+//!   112x, 103x and 97x in four runs that evening (its best of three
+//!   processes 257 ms in the first, 189 in the second), so OpenSSH does
+//!   not hold the 100x aimed at from run to run. The built-in
 //!   formats are compiled before the clock starts, once a process (about
 //!   10 ms of CPU whatever the file).
 //!   New memory is dear on this machine (a first touch of a 4 KiB page
