@@ -144,6 +144,18 @@ impl JsonValue {
         v
     }
 
+    /// Whether `line` cannot be the value's next line: directly inside
+    /// its outer object, where only a member's key (or the closing `}`)
+    /// may come, it opens an object or array. A `{` line followed by
+    /// JSON records of one line each (a line cut after its first byte,
+    /// say) gathered up to [`MAX_VALUE_LINES`] records into the record
+    /// before.
+    fn broken_by(&self, line: &str) -> bool {
+        self.depth == 1
+            && !self.in_string
+            && matches!(line.trim_start().as_bytes().first(), Some(b'{' | b'['))
+    }
+
     /// Adds a line; true once the value's braces and brackets close.
     fn push(&mut self, line: &str) -> bool {
         if self.lines > 0 {
@@ -174,6 +186,9 @@ pub(super) fn gathered_json_lines(format: &Format, lines: &[&str]) -> usize {
     let mut count = 0;
     let mut value: Option<JsonValue> = None;
     for line in lines {
+        if value.as_ref().is_some_and(|v| v.broken_by(line)) {
+            value = None;
+        }
         let Some(v) = &mut value else {
             if format.opens_json_value(line) {
                 value = Some(JsonValue::new(0, line));
@@ -499,11 +514,19 @@ impl<'f, 'a> ChunkFramer<'f, 'a> {
     fn line<'l>(&mut self, n: u64, line: &'l str) -> Option<RecordRef<'l>> {
         self.out.lines = n;
         if let Some(v) = &mut self.value {
-            if !v.push(line) && v.lines < MAX_VALUE_LINES {
-                return None;
+            if v.broken_by(line) {
+                // Not one value: its lines continue the record before, and
+                // this line is read as any other (a JSON record of its
+                // own, say, that would otherwise have been gathered).
+                let v = self.value.take().unwrap();
+                self.continue_with(&v);
+            } else {
+                if !v.push(line) && v.lines < MAX_VALUE_LINES {
+                    return None;
+                }
+                let v = self.value.take().unwrap();
+                return self.close_value(v);
             }
-            let v = self.value.take().unwrap();
-            return self.close_value(v);
         }
         if self.format.opens_json_value(line) {
             self.value = Some(JsonValue::new(n, line));

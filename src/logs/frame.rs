@@ -486,6 +486,43 @@ mod tests {
         assert_eq!((f.lines, f.continuation, f.unparsed), (10, 2, 0));
     }
 
+    /// A `{` alone followed by JSON records of one line each (a line cut
+    /// after its first byte) is no value printed over several lines: the
+    /// records after it stay records, and the `{` continues the record
+    /// before. They were gathered, up to 2,000 lines, into the record
+    /// before, their times and severities lost, with no word of it.
+    #[test]
+    fn a_lone_brace_before_json_records_gathers_none_of_them() {
+        let rec = |i: u32, level: &str| {
+            format!(
+                "{{\"time\":\"2026-12-01T10:0{i}:00Z\",\"level\":\"{level}\",\"msg\":\"m{i}\"}}\n"
+            )
+        };
+        let mut text = rec(0, "info") + &rec(1, "info") + "{\n";
+        for i in 2..6 {
+            text += &rec(i, "error");
+        }
+        text += "{\n  [\"an array where a key should be\"]\n";
+        text += &rec(6, "warn");
+        let f = framed(&text);
+        let got: Vec<_> = (f.records.iter())
+            .map(|r| (r.line, r.lines, r.severity.as_str(), r.head()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, 1, "info", "m0"),
+                (2, 2, "info", "m1"),
+                (4, 1, "error", "m2"),
+                (5, 1, "error", "m3"),
+                (6, 1, "error", "m4"),
+                (7, 3, "error", "m5"),
+                (10, 1, "warn", "m6"),
+            ]
+        );
+        assert_eq!((f.lines, f.continuation, f.unparsed), (10, 3, 0));
+    }
+
     /// Node's own stderr between pino's JSON lines (an uncaught
     /// exception, a stray line) makes records without a time; the stack
     /// stays with its exception.
