@@ -428,6 +428,13 @@ mod tests {
         frame(reg.get(d.index), text.as_bytes(), &TimeCtx::default())
     }
 
+    /// Each record's line, lines, severity and message's head.
+    fn heads(f: &LogFile) -> Vec<(u64, u32, &str, &str)> {
+        (f.records.iter())
+            .map(|r| (r.line, r.lines, r.severity.as_str(), r.head()))
+            .collect()
+    }
+
     /// Two Postgres records, the first over four lines.
     const PG_RECORDS: &str = "\
 2026-12-04 15:39:02.117 UTC [23011] app@shop ERROR:  duplicate key value violates unique constraint \"orders_pkey\"
@@ -470,13 +477,8 @@ mod tests {
   \"never\": \"closed\"
 ";
         let f = framed(text);
-        let got: Vec<_> = f
-            .records
-            .iter()
-            .map(|r| (r.line, r.lines, r.severity.as_str(), r.head()))
-            .collect();
         assert_eq!(
-            got,
+            heads(&f),
             [
                 (1, 1, "info", "hello"),
                 (2, 6, "error", "big } { \" ]"),
@@ -505,11 +507,8 @@ mod tests {
         text += "{\n  [\"an array where a key should be\"]\n";
         text += &rec(6, "warn");
         let f = framed(&text);
-        let got: Vec<_> = (f.records.iter())
-            .map(|r| (r.line, r.lines, r.severity.as_str(), r.head()))
-            .collect();
         assert_eq!(
-            got,
+            heads(&f),
             [
                 (1, 1, "info", "m0"),
                 (2, 2, "info", "m1"),
