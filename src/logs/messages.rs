@@ -1,0 +1,429 @@
+//! The header split that `signatures` mines: every line of a log file
+//! read for its message alone ([`messages`]), in parallel pieces of about
+//! [`MESSAGE_PIECE`] bytes, and the file opened as `analyze` opens a
+//! bundle ([`MessageFile`]).
+//!
+//! # Limitations
+//! - [`messages`], the header split that `signatures` mines, costs some
+//!   56 M instructions whatever the file (the built-in regexes compiled
+//!   for detection, 47 M of it), then a line of raw Loghub logs (the
+//!   first 200k lines, one thread): about 380 on HDFS, 580 on BGL, 345
+//!   on Spark and 555 on OpenSSH (callgrind, `SIG_BENCH_SPLIT=1` in
+//!   `benches/signatures.rs`, one run minus none). Cutting the lines
+//!   (`LineRanges`, SSE2, 64 bytes at a time) took about 145 of HDFS's
+//!   before its `next` was inlined.
+
+use super::*;
+
+/// A log file opened for its messages ([`messages`]): what template
+/// mining is scored on.
+pub struct MessageFile {
+    entry: crate::bundle::Entry,
+}
+
+impl MessageFile {
+    /// Opens `path` as `analyze` opens a bundle, so a compressed file
+    /// (gzip, xz, zstd, bzip2) is decompressed within `limits`;
+    /// an archive or folder of several files is refused, as is what
+    /// `analyze` would not read as text (binary content, another
+    /// encoding); runs of NUL bytes are no reason to refuse a log.
+    pub fn open(path: &Path, limits: &crate::bundle::Limits) -> std::io::Result<MessageFile> {
+        use crate::bundle::{self, OpenError};
+        let bad = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidData, msg);
+        let mut opened = bundle::open(path, limits).map_err(|e| match e {
+            OpenError::Io { source, .. } => source,
+            e => bad(e.to_string()),
+        })?;
+        let entry = match (opened.entries.len(), opened.skipped.as_slice()) {
+            (1, []) => opened.entries.pop().expect("one entry"),
+            (0, [s]) => return Err(bad(format!("not read: {}", s.reason))),
+            (entries, skipped) => {
+                let n = entries + skipped.len();
+                let msg = format!("an archive or folder of {n} files; give one log file");
+                return Err(bad(msg));
+            }
+        };
+        if let Some(why) = crate::analysis::why_not_text(&entry.data) {
+            return Err(bad(why));
+        }
+        Ok(MessageFile { entry })
+    }
+
+    /// Why the file was read only in part, if it was.
+    pub fn truncated(&self) -> Option<&str> {
+        self.entry.truncated.as_deref()
+    }
+
+    /// The file's text, bytes that are not UTF-8 replaced by U+FFFD.
+    /// Valid text is borrowed after one SIMD check (`from_utf8_lossy`
+    /// alone walks it in chunks at a tenth of the speed: a tenth of a
+    /// million raw BGL lines' CPU).
+    pub fn text(&self) -> Cow<'_, str> {
+        match simdutf8::basic::from_utf8(&self.entry.data) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&self.entry.data),
+        }
+    }
+}
+
+/// For every physical line of `text`, its 1-based number and its message:
+/// the header cut off by the format detected on the first lines (among
+/// [`Registry::builtin`], compiled at the first call), or the
+/// whole line where that format does not read it; cut at 64 KiB as in
+/// `analyze`. Lines are read in parallel (rayon), in order whatever the
+/// thread count; a message borrows from `text` unless the format composes
+/// it (an access log's).
+pub fn messages<'t>(text: &'t str) -> Messages<'t> {
+    use fast::Start;
+    let registry = Registry::builtin();
+    let format = registry.detect(text).map(|d| registry.get(d.index));
+    let Some(f) = format else {
+        return read_lines(text, Cow::Borrowed);
+    };
+    // One loop for each format whose message start the fast reader finds,
+    // the finder inlined in it (see `fast::Start`).
+    macro_rules! from {
+        ($start:expr) => {
+            read_lines(text, |line| {
+                f.message_from($start, line).unwrap_or(Cow::Borrowed(line))
+            })
+        };
+    }
+    match f.start() {
+        Some(Start::Hdfs) => from!(Start::Hdfs),
+        Some(Start::Bgl) => from!(Start::Bgl),
+        Some(Start::Spark) => from!(Start::Spark),
+        Some(Start::Syslog) => from!(Start::Syslog),
+        None => read_lines(text, |line| f.message(line).unwrap_or(Cow::Borrowed(line))),
+    }
+}
+
+/// [`messages`] with `read` giving each line's message, before the cut at
+/// 64 KiB.
+fn read_lines<'t, R>(text: &'t str, read: R) -> Messages<'t>
+where
+    R: Fn(&'t str) -> Cow<'t, str> + Sync,
+{
+    use rayon::prelude::*;
+    // Pieces of about MESSAGE_PIECE bytes cut after a separator, each cut
+    // into lines and read on its own. A piece counts its empty lines, as
+    // the whole text's lines would, so that numbers are made whole-file by
+    // adding the lines of the pieces before.
+    let whole = chunk::LineRanges::new(text.as_bytes(), None);
+    let (from, sep) = (whole.from(), whole.sep());
+    let mut cuts = vec![from];
+    while let Some(&at) = cuts.last().filter(|&&at| at < text.len()) {
+        let end = (at + MESSAGE_PIECE).min(text.len());
+        let next = memchr::memchr(sep, &text.as_bytes()[end..]).map_or(text.len(), |i| end + i + 1);
+        cuts.push(next);
+    }
+    if cuts.len() <= 2 {
+        // A text of one piece (or none): its own lines, BOM and all.
+        let mut texts = Vec::with_capacity(count_lines(text.as_bytes(), sep));
+        let piece = read_piece(&read, whole, text, texts.spare_capacity_mut());
+        // SAFETY: `read_piece` wrote the first `written` slots.
+        unsafe { texts.set_len(piece.written) };
+        return Messages {
+            texts,
+            runs: piece.runs,
+            owned: piece.owned,
+        };
+    }
+    // Each piece writes its messages straight into its own stretch of one
+    // vector, as long as the piece's lines (a piece's lines found once
+    // more by a count of its separators): a vector a piece, copied into
+    // one after, was twice the memory, all of it new pages.
+    let counts: Vec<usize> = cuts
+        .par_windows(2)
+        .map(|w| count_lines(&text.as_bytes()[w[0]..w[1]], sep))
+        .collect();
+    let mut texts: Vec<&str> = Vec::with_capacity(counts.iter().sum());
+    let mut stretches = Vec::with_capacity(counts.len());
+    let mut rest = &mut texts.spare_capacity_mut()[..];
+    for &c in &counts {
+        let (stretch, after) = rest.split_at_mut(c);
+        stretches.push(stretch);
+        rest = after;
+    }
+    let pieces: Vec<(u64, Piece)> = (cuts.par_windows(2).zip(stretches))
+        .map(|(w, out)| {
+            let piece = &text[w[0]..w[1]];
+            let mut lines = chunk::LineRanges::new(piece.as_bytes(), Some(sep));
+            let read = read_piece(&read, lines.by_ref(), piece, out);
+            (lines.numbered(), read)
+        })
+        .collect();
+    // The pieces' messages made one run, the slots their empty lines left
+    // unwritten taken out.
+    let mut all = Messages {
+        texts: vec![],
+        runs: Vec::new(),
+        owned: Vec::new(),
+    };
+    let (mut at, mut stretch, mut before) = (0, 0, 0);
+    let slots = texts.spare_capacity_mut();
+    for ((numbered, piece), count) in pieces.into_iter().zip(counts) {
+        slots.copy_within(stretch..stretch + piece.written, at);
+        all.runs
+            .extend(piece.runs.into_iter().map(|(i, n)| (at + i, before + n)));
+        all.owned
+            .extend(piece.owned.into_iter().map(|(i, m)| (at + i, m)));
+        before += numbered;
+        at += piece.written;
+        stretch += count;
+    }
+    // SAFETY: slots `..at` hold the messages of every piece, each written
+    // by `read_piece` and moved down over the unwritten slots before it.
+    unsafe { texts.set_len(at) };
+    all.texts = texts;
+    all
+}
+
+/// How many lines `bytes`, cut at `sep`, holds at most: its separators and
+/// one. Counted in bytes a block of 255 at a time, without a branch, which
+/// the compiler turns into vector compares and adds; `memchr_iter(..)
+/// .count()`, which visits each separator, made the header split of a
+/// million OpenSSH or BGL lines 2 ms slower (23 -> 25, 31 -> 33 ms).
+fn count_lines(bytes: &[u8], sep: u8) -> usize {
+    let mut n = 1;
+    for block in bytes.chunks(255) {
+        n += block.iter().fold(0u8, |n, &b| n + (b == sep) as u8) as usize;
+    }
+    n
+}
+
+/// The messages of the lines of one piece of text, in order: each line's
+/// message by `read`, cut at 64 KiB, written into the first slots of
+/// `out` (which has a slot for each line, empty ones too).
+#[inline(always)]
+fn read_piece<'t>(
+    read: &impl Fn(&'t str) -> Cow<'t, str>,
+    lines: impl Iterator<Item = (u64, usize, usize)>,
+    piece: &'t str,
+    out: &mut [std::mem::MaybeUninit<&'t str>],
+) -> Piece {
+    let mut read_lines = Piece::default();
+    // The number the line after the last one read would have.
+    let mut next = 0;
+    for (n, a, b) in lines.filter(|&(_, a, b)| b > a) {
+        if n != next {
+            read_lines.runs.push((read_lines.written, n));
+        }
+        next = n + 1;
+        let mut msg = read(&piece[a..b]);
+        frame::cut_message(&mut msg);
+        let slot = &mut out[read_lines.written];
+        match msg {
+            Cow::Borrowed(m) => {
+                slot.write(m);
+            }
+            Cow::Owned(m) => {
+                read_lines.owned.push((read_lines.written, m));
+                slot.write("");
+            }
+        }
+        read_lines.written += 1;
+    }
+    read_lines
+}
+
+/// The messages of a text (see [`messages`]), 16 bytes a message beside
+/// the text: one vector of messages that [`Messages::texts`] lends whole
+/// to mining, and the line numbers as runs of consecutive lines (one run
+/// a piece of text where no line is empty).
+pub struct Messages<'a> {
+    /// Every message in order; empty where the format composed it.
+    texts: Vec<&'a str>,
+    /// Runs of messages on consecutive lines: `(i, n)` says that message
+    /// `i` is on line `n` (1-based, in the whole text), and each message
+    /// after it up to the next run on the line after the one before.
+    runs: Vec<(usize, u64)>,
+    /// The composed messages, by index, in order.
+    owned: Vec<(usize, String)>,
+}
+
+/// What one piece of text read beside its messages: how many it wrote, and
+/// as [`Messages`], indices and line numbers within the piece.
+#[derive(Default)]
+struct Piece {
+    written: usize,
+    runs: Vec<(usize, u64)>,
+    owned: Vec<(usize, String)>,
+}
+
+impl<'a> Messages<'a> {
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// Whether no line held a message.
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+
+    /// Every message, in order: borrowed whole unless a format composed
+    /// some (then a copy of the list, not of the texts).
+    pub fn texts(&self) -> Cow<'_, [&str]> {
+        if self.owned.is_empty() {
+            return Cow::Borrowed(&self.texts);
+        }
+        let mut texts = self.texts.clone();
+        for (i, m) in &self.owned {
+            texts[*i] = m;
+        }
+        Cow::Owned(texts)
+    }
+
+    /// Each message with its 1-based line number in the text, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &str)> + '_ {
+        let mut owned = self.owned.iter().peekable();
+        let ends = (self.runs.iter().skip(1).map(|r| r.0)).chain([self.texts.len()]);
+        (self.runs.iter().zip(ends))
+            .flat_map(|(&(start, line), end)| {
+                (start..end).map(move |i| (i, line + (i - start) as u64))
+            })
+            .map(move |(i, line)| {
+                let text = match owned.next_if(|(j, _)| *j == i) {
+                    Some((_, m)) => m.as_str(),
+                    None => self.texts[i],
+                };
+                (line, text)
+            })
+    }
+}
+
+/// Bytes of text [`messages`] reads as one piece of parallel work.
+const MESSAGE_PIECE: usize = 1 << 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`messages`] read whole, one line after another.
+    fn messages_serial(text: &str) -> Vec<(u64, String)> {
+        let registry = Registry::default();
+        let format = registry.detect(text).map(|d| registry.get(d.index));
+        frame::lines(text)
+            .map(|(n, line)| {
+                let mut msg = format
+                    .and_then(|f| f.parse(line))
+                    .map_or(Cow::Borrowed(line), |f| f.msg);
+                frame::cut_message(&mut msg);
+                (n, msg.into_owned())
+            })
+            .collect()
+    }
+
+    /// The message-only readers and the composed messages kept apart give
+    /// what each format's whole reader gives, line for line, on real logs
+    /// of the formats that have a fast reader (an access log's messages
+    /// are composed, a pino line's read by the JSON scanner); and
+    /// [`Messages::texts`] lends the same messages as [`Messages::iter`].
+    #[test]
+    fn messages_read_as_the_formats_parse() {
+        let bundle = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/sample-bundle/sb_shop-demo-01_20261204_162345/logs");
+        let mut files = vec![
+            (bundle.join("nginx/access.log"), "nginx-combined"),
+            (bundle.join("app/api-1.log"), "json"),
+            (bundle.join("postgresql/postgresql.log"), "postgres-stderr"),
+        ];
+        let loghub = corpus::shared().join("data/loghub2k");
+        for (system, format) in [
+            ("BGL", "bgl"),
+            ("OpenSSH", "syslog-rfc3164"),
+            ("Spark", "spark"),
+        ] {
+            let path = loghub.join(format!("{system}/{system}_2k.log"));
+            if path.exists() {
+                files.push((path, format));
+            }
+        }
+        let registry = Registry::default();
+        for (path, name) in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let detected = registry.detect(&text).map(|d| registry.get(d.index).name());
+            assert_eq!(detected, Some(name), "{}", path.display());
+            assert!(fast::readers(name).is_some(), "{name}");
+            let got = messages(&text);
+            let listed: Vec<(u64, String)> = got.iter().map(|(n, m)| (n, m.to_string())).collect();
+            let want = messages_serial(&text);
+            assert!(want.len() > 100, "{}: {}", path.display(), want.len());
+            assert_eq!(listed, want, "{}", path.display());
+            let texts: Vec<&str> = got.iter().map(|(_, m)| m).collect();
+            assert_eq!(got.texts().as_ref(), texts.as_slice(), "{}", path.display());
+            // Access log messages are composed, not borrowed.
+            if name == "nginx-combined" {
+                assert_eq!(got.owned.len(), got.len());
+            }
+        }
+        // Every built-in format with a fast reader has a message-only one.
+        for f in registry.formats() {
+            assert_eq!(
+                f.fast().is_some(),
+                fast::readers(f.name()).is_some(),
+                "{}",
+                f.name()
+            );
+        }
+    }
+
+    /// Texts of several pieces give the line numbers and messages of the
+    /// whole text read line by line: a BOM, CRLF endings, runs of empty
+    /// lines across piece cuts, lines the format does not read, a line
+    /// over 64 KiB, carriage returns alone; and no trailing line feed.
+    #[test]
+    fn messages_in_pieces_are_the_whole_texts() {
+        let shared = corpus::shared().join("data/loghub2k/HDFS/HDFS_2k.log");
+        let Ok(hdfs) = std::fs::read_to_string(&shared) else {
+            eprintln!("skipped: {} not found", shared.display());
+            return;
+        };
+        let mut text = String::from("\u{feff}");
+        let mut i = 0;
+        while text.len() < 3 * MESSAGE_PIECE {
+            for (j, line) in hdfs.lines().enumerate() {
+                text.push_str(line);
+                text.push_str(match (i + j) % 7 {
+                    0 => "\r\n",
+                    1 => "\n\n\n",
+                    _ => "\n",
+                });
+            }
+            text.push_str("not a header at all\n");
+            text.push_str(&"x".repeat(70_000));
+            text.push('\n');
+            i += 1;
+        }
+        text.push_str("081109 203615 148 INFO dfs.DataNode$PacketResponder: last");
+        let want = messages_serial(&text);
+        let got: Vec<(u64, String)> = (messages(&text).iter())
+            .map(|(n, m)| (n, m.to_string()))
+            .collect();
+        assert!(got.len() > 10_000, "{}", got.len());
+        assert_eq!(got.len(), want.len());
+        assert_eq!(got, want);
+        assert_eq!(
+            got[0].1,
+            "PacketResponder 1 for block blk_38865049064139660 terminating"
+        );
+        assert_eq!(got.last().unwrap().1, "last");
+        assert_eq!(got[1].0, 2);
+        // Carriage returns alone separate the lines of a file without a
+        // line feed.
+        let cr = text.replace("\r\n", "\r").replace('\n', "\r");
+        let got: Vec<(u64, String)> = (messages(&cr).iter())
+            .map(|(n, m)| (n, m.to_string()))
+            .collect();
+        assert_eq!(got, messages_serial(&cr));
+        assert_eq!(got.len(), want.len());
+        // Texts without a line that holds a byte give no message.
+        for empty in ["", "\n", "\r", "\u{feff}", "\u{feff}\n", "\r\n\r\n"] {
+            assert!(messages(empty).is_empty(), "{empty:?}");
+        }
+        let m = messages("\n\na");
+        assert_eq!(m.iter().collect::<Vec<_>>(), vec![(3, "a")]);
+        assert_eq!(m.len(), 1);
+    }
+}
