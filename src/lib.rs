@@ -6,6 +6,7 @@
 //! mines log templates; [`analysis`] finds spikes, changes and imbalances;
 //! [`report`] renders one model as Markdown or JSON.
 
+pub mod alloc;
 pub mod analysis;
 pub mod batch;
 pub mod bundle;
@@ -19,3 +20,6 @@ pub mod report;
 pub mod signature;
 pub mod time;
 pub mod usage;
+
+#[global_allocator]
+static ALLOCATOR: alloc::HugeBlocks = alloc::HugeBlocks;
