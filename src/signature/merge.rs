@@ -12,7 +12,6 @@ use super::stats::{FastMap as HashMap, IdMap};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use xxhash_rust::xxh3::xxh3_64;
 
 /// How many different tokens at one position make it a variable.
 pub const MIN_DISTINCT: usize = 3;
@@ -27,7 +26,7 @@ pub const MIN_RARE_KEYS: usize = 2 * MIN_DISTINCT;
 /// The text of a value in a key or template.
 pub(super) const WILD: &str = "<*>";
 /// Interned id of [`WILD`].
-const W: u32 = 0;
+pub(super) const W: u32 = 0;
 
 /// Merges `keys` (space-separated tokens, `tokens` of them, see
 /// [`token_count`]) and returns, for each key, the index of its template
@@ -61,7 +60,7 @@ pub fn merge(keys: &[&str], tokens: &[u32], lines: &[u64]) -> (Vec<u32>, Vec<Vec
         .into_par_iter()
         .with_max_len(1)
         .map(|(n, ks)| {
-            let (names, rows) = intern(keys, n, ks);
+            let (names, rows) = super::intern::intern(keys, n, ks);
             let out = merge_bucket(rare_values(rows, names.len(), lines), &names);
             (names, out)
         })
@@ -84,70 +83,10 @@ pub fn merge(keys: &[&str], tokens: &[u32], lines: &[u64]) -> (Vec<u32>, Vec<Vec
     (assign, out)
 }
 
-/// The keys `ks` (of `n` tokens each) as rows of interned tokens, and the
-/// tokens' text by id ([`W`] first, then in order of first appearance).
-/// Tokens are interned by their xxh3, no string compare, and each position
-/// remembers its last token and id: a token equal to it (most of a
-/// bucket's words are its constants) takes that id with a compare of
-/// bytes, no hash and no look-up.
-fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a str>, Rows) {
-    let mut table = Interned {
-        names: vec![WILD],
-        ids: IdMap::with_capacity_and_hasher(ks.len(), Default::default()),
-    };
-    table.ids.insert(xxh3_64(WILD.as_bytes()), W);
-    let mut last: Vec<(&[u8], u32)> = vec![(WILD.as_bytes(), W); n];
-    // One vector for all rows: one small vector per key (two, with its
-    // list of keys) was a third of the time on keys by the hundred
-    // thousand.
-    let mut toks = vec![W; n * ks.len()];
-    for ((j, &k), row) in ks.iter().enumerate().zip(toks.chunks_exact_mut(n)) {
-        prefetch(ks.get(j + PREFETCH_AHEAD).map(|&a| keys[a]));
-        // Cut at spaces, which are ASCII, as bytes: `str::split` looks
-        // for each space with a `memchr` call, dear on short tokens.
-        let words = keys[k].as_bytes().split(|&c| c == b' ');
-        for ((slot, t), memo) in row.iter_mut().zip(words).zip(last.iter_mut()) {
-            if memo.0 != t {
-                *memo = (t, table.id(t));
-            }
-            *slot = memo.1;
-        }
-    }
-    let sums = toks.chunks_exact(n).map(sum_hash).collect();
-    (
-        table.names,
-        Rows {
-            n,
-            toks,
-            keys: ks,
-            sums,
-        },
-    )
-}
-
-/// Tokens interned so far: their text by id, and the id of each text's
-/// hash.
-struct Interned<'a> {
-    names: Vec<&'a str>,
-    ids: IdMap<u32>,
-}
-
-impl<'a> Interned<'a> {
-    /// The id of `tok`, a new one when it is new.
-    #[inline]
-    fn id(&mut self, tok: &'a [u8]) -> u32 {
-        *self.ids.entry(xxh3_64(tok)).or_insert_with(|| {
-            self.names
-                .push(std::str::from_utf8(tok).expect("cut at a space"));
-            self.names.len() as u32 - 1
-        })
-    }
-}
-
 /// How many keys ahead [`prefetch`] asks for a key's text. Keys are
 /// visited in order of their hash, their texts lie in order of arrival:
 /// each key's first read missed the cache, and waiting for it was most of
-/// the time of [`intern`] on OpenSSH's 321k keys.
+/// the time of [`intern`](super::intern::intern) on OpenSSH's 321k keys.
 pub(super) const PREFETCH_AHEAD: usize = 8;
 
 /// Asks the processor to bring the start of `key`'s text into the cache.
@@ -174,15 +113,15 @@ pub(super) fn prefetch_at<T>(at: *const T) {
 
 /// One bucket's keys before grouping: key `i` (index `keys[i]`) has the
 /// tokens `toks[i * n..(i + 1) * n]` and the sum of their [`mix`] hashes.
-struct Rows {
-    n: usize,
-    toks: Vec<u32>,
-    keys: Vec<usize>,
-    sums: Vec<u64>,
+pub(super) struct Rows {
+    pub(super) n: usize,
+    pub(super) toks: Vec<u32>,
+    pub(super) keys: Vec<usize>,
+    pub(super) sums: Vec<u64>,
 }
 
 impl Rows {
-    fn row(&self, i: usize) -> &[u32] {
+    pub(super) fn row(&self, i: usize) -> &[u32] {
         &self.toks[i * self.n..(i + 1) * self.n]
     }
 }
@@ -400,7 +339,7 @@ fn mix(p: usize, tok: u32) -> u64 {
     z ^ (z >> 31)
 }
 
-fn sum_hash(t: &[u32]) -> u64 {
+pub(super) fn sum_hash(t: &[u32]) -> u64 {
     t.iter()
         .enumerate()
         .fold(0u64, |h, (q, &tok)| h.wrapping_add(mix(q, tok)))
@@ -542,6 +481,7 @@ fn bare(name: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use xxhash_rust::xxh3::xxh3_64;
 
     /// Tokens that differ only by an empty value become the least one with
     /// the value, as asking every token of the group for each gave: bare

@@ -100,6 +100,7 @@
 //!   236 MiB with statistics (each chunk's key texts are kept whole: a key
 //!   met in several chunks keeps its text in each).
 
+mod intern;
 mod keys;
 pub mod mask;
 pub mod merge;
