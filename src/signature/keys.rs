@@ -495,8 +495,19 @@ fn chunk_keys_in(
         list: keys.list.as_slice().to_vec(),
         text: keys.text.as_str().to_owned(),
     };
+    // A chunk of long messages grows the scratch beyond what the next
+    // chunks need, and a thread keeps it for as long as the process runs.
+    let held = keys.text.capacity() + keys.list.capacity() * size_of::<(Key, KeyText)>();
+    if held > SCRATCH_KEEP {
+        *keys = KeyList::default();
+    }
+    shapes.trim(SCRATCH_KEEP);
     (ids, kept, spans)
 }
+
+/// Bytes of keys, and of kept shapes, a thread's [`Scratch`] holds on to
+/// from one chunk to the next; more is let go after the chunk.
+const SCRATCH_KEEP: usize = 16 << 20;
 
 /// Whether `bytes` hold an ASCII digit: 32 bytes at a time with no branch
 /// inside (the compiler makes it vector code); a byte loop that stopped at
@@ -532,6 +543,38 @@ mod tests {
                 assert!(!has_digit(&v), "{len} {at}");
             }
         }
+    }
+
+    /// The keys of a chunk are whole after the scratch they grew in is let
+    /// go, and a chunk of long messages leaves the thread's scratch empty.
+    #[test]
+    fn a_chunk_of_long_keys_is_kept_whole_and_not_held_in_the_scratch() {
+        let word = |i: usize| {
+            format!(
+                "{}{}",
+                (b'a' + (i % 26) as u8) as char,
+                (b'a' + (i / 26) as u8) as char
+            )
+        };
+        let long: Vec<String> = (0..300)
+            .map(|i| format!("{} {} 7", word(i), "x".repeat(60_000)))
+            .collect();
+        let chunk: Vec<&str> = long.iter().map(String::as_str).collect();
+        let (ids, keys, _) = chunk_keys(&chunk, false);
+        assert_eq!(keys.list.len(), 300);
+        assert_eq!(ids, (0..300).collect::<Vec<u16>>());
+        for (i, (_, text)) in keys.list.iter().enumerate() {
+            let want = format!("{} {} <*>", word(i), "x".repeat(60_000));
+            assert_eq!(&keys.text[text.range()], want);
+        }
+        SCRATCH.with_borrow(|s| {
+            assert_eq!(s.keys.text.capacity(), 0);
+            assert_eq!(s.shapes.kept_bytes(), 0);
+        });
+        // A chunk of short messages keeps its scratch for the next.
+        let (_, keys, _) = chunk_keys(&["a b 1", "c d 2"], false);
+        assert_eq!(keys.list.len(), 2);
+        SCRATCH.with_borrow(|s| assert!(s.keys.text.capacity() > 0));
     }
 
     #[test]

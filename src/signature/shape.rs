@@ -127,6 +127,19 @@ impl Shapes {
         self.kept.clear();
     }
 
+    /// Bytes the kept shapes hold, for tests of [`Shapes::trim`].
+    #[cfg(test)]
+    pub(super) fn kept_bytes(&self) -> usize {
+        self.kept.capacity() * size_of::<u64>()
+    }
+
+    /// Lets the kept shapes' memory go when it holds more than `bytes`.
+    pub(super) fn trim(&mut self, bytes: usize) {
+        if self.kept.capacity() * size_of::<u64>() > bytes {
+            self.kept = Vec::new();
+        }
+    }
+
     /// Keeps the last shape taken; returns where, for [`Shapes::holds`].
     pub(super) fn keep(&mut self) -> u32 {
         let at = self.kept.len() as u32;
