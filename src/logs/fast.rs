@@ -29,7 +29,9 @@ use crate::model::Severity;
 use std::borrow::Cow;
 
 mod cursor;
-use cursor::{digit_end, logger_end, run_end, upper, upper_end, Class, Cursor, Fixed, Stops};
+use cursor::{
+    digit_end, logger_end, run_end, tag_name_end, upper, upper_end, Class, Cursor, Fixed, Stops,
+};
 
 /// A fast reader: `Some` only with the regex's own fields.
 pub(crate) type Reader = for<'a> fn(&'a str) -> Option<Fields<'a>>;
@@ -393,13 +395,14 @@ fn syslog_tag(c: &mut Cursor) -> Tag {
     let start = c.at;
     // `[^\s\[:]+`: ASCII only; a paren in it leaves shorter names (with
     // the `(...)` part) to the regex.
-    let name = |b: u8| b.is_ascii_graphic() && b != b'[' && b != b':';
-    let Some((_, end)) = c.run(name) else {
+    let end = tag_name_end(c.b, start);
+    if end == start {
         return match c.peek() {
             Some(b) if b >= 0x80 => Tag::Unsure,
             _ => Tag::None,
         };
-    };
+    }
+    c.at = end;
     if c.peek().is_some_and(|b| b >= 0x80) {
         return Tag::Unsure;
     }

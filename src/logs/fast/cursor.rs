@@ -318,6 +318,25 @@ pub(super) fn digit_end(b: &[u8], from: usize) -> usize {
     range_end::<b'0', b'9'>(b, from)
 }
 
+/// Where the run of ASCII graphic bytes but `[` and `:` from `from` ends
+/// (a syslog tag's name), eight bytes at a time as [`range_end`] (byte by
+/// byte: the split of 200k raw OpenSSH lines took 3% more instructions).
+pub(super) fn tag_name_end(b: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let stop = range_stops::<b'!', b'~'>(w)
+            | zeros(w ^ (u64::from(b'[') * ONES))
+            | zeros(w ^ (u64::from(b':') * ONES));
+        if stop != 0 {
+            return i + stop.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    let name = |c: &&u8| c.is_ascii_graphic() && **c != b'[' && **c != b':';
+    i + b[i..].iter().take_while(name).count()
+}
+
 /// Where the run of ASCII capitals from `from` ends.
 pub(super) fn upper_end(b: &[u8], from: usize) -> usize {
     range_end::<b'A', b'Z'>(b, from)
@@ -327,23 +346,38 @@ pub(super) fn upper_end(b: &[u8], from: usize) -> usize {
 /// ends: eight bytes at a time, then byte by byte.
 #[inline(always)]
 fn range_end<const LO: u8, const HI: u8>(b: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = from;
     while let Some(word) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        // Bytes below `LO` and bytes above `HI` (and from 0x80 up), as
-        // their high bits; exact up to the lowest one flagged, which is
-        // all that is read.
-        let below = w.wrapping_sub(LO as u64 * ONES) & !w & HIGH;
-        let above = (w.wrapping_add((0x7f - HI) as u64 * ONES) | w) & HIGH;
-        let stop = below | above;
+        let stop = range_stops::<LO, HI>(u64::from_le_bytes(word.try_into().expect("eight bytes")));
         if stop != 0 {
             return i + stop.trailing_zeros() as usize / 8;
         }
         i += 8;
     }
     i + b[i..].iter().take_while(|c| (LO..=HI).contains(c)).count()
+}
+
+/// A byte of each of eight.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each of eight bytes.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The bytes of `w` below `LO` and above `HI` (and from 0x80 up), as
+/// their high bits; exact up to the lowest one flagged, which is all that
+/// is read.
+#[inline(always)]
+fn range_stops<const LO: u8, const HI: u8>(w: u64) -> u64 {
+    let below = w.wrapping_sub(LO as u64 * ONES) & !w & HIGH;
+    let above = (w.wrapping_add((0x7f - HI) as u64 * ONES) | w) & HIGH;
+    below | above
+}
+
+/// The zero bytes of `w`, as their high bits; exact up to the lowest one
+/// flagged.
+#[inline(always)]
+fn zeros(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGH
 }
 
 /// `\w`, `.` and `$` in ASCII (a logger's name).
@@ -517,6 +551,24 @@ mod tests {
                             from + b[from..].iter().take_while(|c| class.keeps(**c)).count();
                         assert_eq!(super::run_end(&b, from, class), naive, "{b:?} from {from}");
                     }
+                }
+            }
+        }
+    }
+
+    /// The end of a syslog tag's name found eight bytes at a time is the
+    /// one found byte by byte: every start, every byte value as the stop
+    /// at every place.
+    #[test]
+    fn tag_name_end_as_byte_by_byte() {
+        let name = |c: &u8| c.is_ascii_graphic() && *c != b'[' && *c != b':';
+        for stop in 0..=255u8 {
+            for at in 0..20 {
+                let mut b: Vec<u8> = b"sshd(pam_unix)~!Zz09".to_vec();
+                b.insert(at.min(b.len()), stop);
+                for from in 0..=b.len() {
+                    let naive = from + b[from..].iter().take_while(|c| name(c)).count();
+                    assert_eq!(super::tag_name_end(&b, from), naive, "{b:?} from {from}");
                 }
             }
         }
