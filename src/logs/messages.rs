@@ -7,11 +7,19 @@
 //! - [`messages`], the header split that `signatures` mines, costs some
 //!   56 M instructions whatever the file (the built-in regexes compiled
 //!   for detection, 47 M of it), then a line of raw Loghub logs (the
-//!   first 200k lines, one thread): about 380 on HDFS, 580 on BGL, 345
-//!   on Spark and 555 on OpenSSH (callgrind, `SIG_BENCH_SPLIT=1` in
-//!   `benches/signatures.rs`, one run minus none). Cutting the lines
+//!   first 200k lines, one thread): about 150 on HDFS, 410 on BGL, 115
+//!   on Spark and 300 on OpenSSH (callgrind, `SIG_BENCH_SPLIT=1` in
+//!   `benches/signatures.rs`, one run minus none, minus the 56 M; 335,
+//!   565, 255 and 475 by the same count when the lines of every piece
+//!   were counted before it was read). A million raw lines take 25 ms
+//!   (HDFS), 41 (BGL), 21 (Spark) and 30 (OpenSSH) on one thread
+//!   (least of 5 runs in one process, load 3). Cutting the lines
 //!   (`LineRanges`, SSE2, 64 bytes at a time) took about 145 of HDFS's
 //!   before its `next` was inlined.
+//! - Each piece's messages are read into a vector of its own and then
+//!   copied onto the whole, which grows by doubling: the copy is 16 bytes
+//!   a message, and the whole may hold room for as many again (its pages
+//!   not touched).
 
 use super::*;
 
