@@ -29,7 +29,9 @@ use crate::model::Severity;
 use std::borrow::Cow;
 
 mod cursor;
-use cursor::{logger_end, run_end, upper, Class, Cursor, Fixed, Stops};
+use cursor::{
+    digit_end, logger_end, run_end, tag_name_end, upper, upper_end, Class, Cursor, Fixed, Stops,
+};
 
 /// A fast reader: `Some` only with the regex's own fields.
 pub(crate) type Reader = for<'a> fn(&'a str) -> Option<Fields<'a>>;
@@ -137,7 +139,7 @@ pub(crate) fn readers(name: &str) -> Option<Readers> {
 /// Where the fields of a line lie, found before any is built: byte
 /// ranges into the line (`msg` to its end), empty where the format has no
 /// such field (`proc` none where the line has none).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct At {
     time: (usize, usize),
     host: (usize, usize),
@@ -234,27 +236,78 @@ fn bgl(line: &str) -> Option<Fields<'_>> {
     })
 }
 
+/// The nine tokens of a [`bgl`] header (the message after them), each
+/// followed by one space.
+const BGL_TOKENS: usize = 9;
+
+/// `- 1117838570 2005.06.03 `: the date after the seconds.
+const BGL_DATE: Fixed = Fixed::new(b" ####.##.## ");
+
+/// `2005-06-03-15.42.50.`: the time before its fraction.
+const BGL_TIME: Fixed = Fixed::new(b"####-##-##-##.##.##.");
+
 /// Where the fields of a [`bgl`] line lie.
 #[inline(always)]
 fn bgl_at(line: &str) -> Option<At> {
+    let stops = Stops::new(line.as_bytes());
+    match stops.token_ends::<BGL_TOKENS>() {
+        Some(ends) => bgl_at_ends(line, ends),
+        None => bgl_at_by_token(line, &stops),
+    }
+}
+
+/// [`bgl_at`] of a line whose nine tokens end at `ends`, each followed by
+/// one space: the tokens checked each on its own, as [`bgl_at_by_token`]
+/// reads them one after another.
+#[inline(always)]
+fn bgl_at_ends(line: &str, ends: [usize; BGL_TOKENS]) -> Option<At> {
+    let mut starts = [0; BGL_TOKENS];
+    for k in 1..BGL_TOKENS {
+        starts[k] = ends[k - 1] + 1;
+    }
     let mut c = Cursor::new(line);
-    let stops = Stops::new(c.b);
-    c.token_in(&stops)?;
+    let b = c.b;
+    // The seconds: nine or ten digits, then the date (with the spaces
+    // around it, and so the token's end).
+    let secs = ends[1] - starts[1];
+    let mut ok = digit_end(b, starts[1]) == ends[1] && (9..=10).contains(&secs);
+    c.at = ends[1];
+    ok &= c.fixed(&BGL_DATE).is_some() && c.at == starts[3];
+    // The time: its fixed part, then digits up to the token's end.
+    c.at = starts[4];
+    ok &= c.fixed(&BGL_TIME).is_some() && c.at < ends[4] && digit_end(b, c.at) == ends[4];
+    // The level word: capitals up to the token's end.
+    ok &= upper_end(b, starts[8]) == ends[8];
+    ok.then_some(At {
+        time: (starts[4], ends[4]),
+        host: (starts[3], ends[3]),
+        level: (starts[8], ends[8]),
+        proc: Some((starts[6], ends[7])),
+        msg: ends[8] + 1,
+    })
+}
+
+/// [`bgl_at`] a token after another, each searched from the end of the
+/// one before: for the lines whose header is not all among the bytes
+/// covered by `stops`.
+#[cold]
+#[inline(never)]
+fn bgl_at_by_token(line: &str, stops: &Stops) -> Option<At> {
+    let mut c = Cursor::new(line);
+    c.token_in(stops)?;
     let (e0, e1) = c.digit_run()?;
     if !(9..=10).contains(&(e1 - e0)) {
         return None;
     }
-    const DATE: Fixed = Fixed::new(b" ####.##.## ");
-    const TIME: Fixed = Fixed::new(b"####-##-##-##.##.##.");
-    c.fixed(&DATE)?;
-    let host = c.token_in(&stops)?;
+    c.fixed(&BGL_DATE)?;
+    let host = c.token_in(stops)?;
     let t0 = c.at;
-    c.fixed(&TIME)?;
+    c.fixed(&BGL_TIME)?;
     let (_, t1) = c.digit_run()?;
     c.byte(b' ')?;
-    c.token_in(&stops)?;
-    let (p0, _) = c.token_in(&stops)?;
-    let (_, p1) = c.token_in(&stops)?;
+    c.token_in(stops)?;
+    let (p0, _) = c.token_in(stops)?;
+    let (_, p1) = c.token_in(stops)?;
     let level = c.upper_run()?;
     c.byte(b' ')?;
     Some(At {
@@ -342,13 +395,14 @@ fn syslog_tag(c: &mut Cursor) -> Tag {
     let start = c.at;
     // `[^\s\[:]+`: ASCII only; a paren in it leaves shorter names (with
     // the `(...)` part) to the regex.
-    let name = |b: u8| b.is_ascii_graphic() && b != b'[' && b != b':';
-    let Some((_, end)) = c.run(name) else {
+    let end = tag_name_end(c.b, start);
+    if end == start {
         return match c.peek() {
             Some(b) if b >= 0x80 => Tag::Unsure,
             _ => Tag::None,
         };
-    };
+    }
+    c.at = end;
     if c.peek().is_some_and(|b| b >= 0x80) {
         return Tag::Unsure;
     }
@@ -615,6 +669,39 @@ mod tests {
             assert!(quick * 100 >= slow * 99, "{}: {quick} of {slow}", f.name());
         }
         assert_eq!(formats, 7);
+    }
+
+    /// A BGL header read from where its nine tokens end gives what reading
+    /// a token after another gives: a real line with each byte replaced
+    /// by a space, a tab, a digit, letters, marks and a character that is
+    /// not ASCII, each byte taken out and doubled, cut at each place, and
+    /// headers longer than the bytes the stops cover.
+    #[test]
+    fn bgl_token_ends_read_as_token_by_token() {
+        let line = "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 \
+            2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO \
+            instruction cache parity error corrected";
+        let mut lines = vec![];
+        for i in 0..line.len() {
+            for by in [" ", "\t", "7", "x", "Q", ".", "-", ":", "\u{e9}", "  ", ""] {
+                lines.push(format!("{}{by}{}", &line[..i], &line[i + 1..]));
+            }
+            lines.push(line[..i].to_string());
+            lines.push(format!("{}{}", &line[..=i], &line[i..]));
+        }
+        for n in 0..60 {
+            let host = format!("R02-M1-N0-C:J12-U11{}", "x".repeat(n));
+            lines.push(line.replacen("R02-M1-N0-C:J12-U11", &host, 1));
+        }
+        let mut ends = 0;
+        for l in &lines {
+            let stops = super::Stops::new(l.as_bytes());
+            ends += stops.token_ends::<{ super::BGL_TOKENS }>().is_some() as usize;
+            let want = super::bgl_at_by_token(l, &stops);
+            assert_eq!(super::bgl_at(l), want, "{l:?}");
+        }
+        assert!(ends > lines.len() / 2, "{ends} of {}", lines.len());
+        assert!(super::bgl_at(line).is_some());
     }
 
     /// A user's format keeps its regex, even under a built-in's name.
