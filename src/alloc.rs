@@ -6,8 +6,10 @@
 //! made. Each 4 KiB page of new memory is a fault when first written: a
 //! million raw OpenSSH lines grouped took 57k faults, and a fault cost 2
 //! to 14 µs on the virtual machines this was measured on. A block of at
-//! least [`HUGE_MIN`] bytes is marked `MADV_HUGEPAGE`, so that each
-//! aligned 2 MiB of it is one fault, not 512: the same grouping then
+//! least [`HUGE_MIN`] bytes made while [`with_huge_pages`] runs (mining,
+//! and the header split that `signatures` mines) is marked
+//! `MADV_HUGEPAGE`, so that each aligned 2 MiB of it is one fault, not
+//! 512: the same grouping then
 //! takes 24.6k (`perf stat -e page-faults`, one thread, reading the file
 //! included), and its time at two threads fell by about a tenth
 //! (2026-12-05, under load: 278 -> 246 ms OpenSSH, 162 -> 143 ms BGL,
@@ -22,12 +24,39 @@
 //!   4 MiB may hold no such stretch, and its ends stay in small pages.
 //! - A huge page is resident whole once touched: a vector that reserves
 //!   more than it writes holds up to 2 MiB more than it uses. Peak RSS of
-//!   grouping the four raw 1M-line files moved by less than 1 MiB.
+//!   grouping the four raw 1M-line files moved by less than 1 MiB, but
+//!   mining 50k keys of 30 new words each peaked 6% higher (167 -> 177
+//!   MB, the tester's `growth.log`), and every process about 1 to 2 MB
+//!   higher. Work outside [`with_huge_pages`] is not advised: with every
+//!   large block advised, `timeline` of a 500k-line file and a one-line
+//!   one peaked at 408 MB against 305.
 //! - Blocks under [`HUGE_MIN`] (most of the heap, and each thread's
-//!   arena) are left alone: of the 24.6k faults left in the grouping
-//!   above, 9k are the chunks' key texts, which grow a key at a time.
+//!   arena) are left alone.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How many [`with_huge_pages`] calls are running, in any thread.
+static HUGE_SCOPES: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `f` with large blocks advised to use huge pages (in every thread
+/// while it runs): for work that fills its large vectors whole, as
+/// mining does. Outside such calls blocks are the system's as they were:
+/// a huge page is resident whole once touched, and work that touches
+/// large blocks here and there held more (`timeline` of a 500k-line file
+/// and a one-line one: 305 -> 408 MB peak RSS with every large block
+/// advised).
+pub fn with_huge_pages<R>(f: impl FnOnce() -> R) -> R {
+    struct Scope;
+    impl Drop for Scope {
+        fn drop(&mut self) {
+            HUGE_SCOPES.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    HUGE_SCOPES.fetch_add(1, Ordering::Relaxed);
+    let _scope = Scope;
+    f()
+}
 
 /// Blocks of at least this many bytes are advised to use huge pages.
 pub const HUGE_MIN: usize = 2 << 20;
@@ -36,7 +65,8 @@ pub const HUGE_MIN: usize = 2 << 20;
 const HUGE_PAGE: usize = 2 << 20;
 
 /// [`System`], with blocks of [`HUGE_MIN`] bytes and more advised to use
-/// transparent huge pages (see the module).
+/// transparent huge pages while [`with_huge_pages`] runs (see the
+/// module).
 pub struct HugeBlocks;
 
 // SAFETY: every call is passed on to `System` unchanged; the advice only
@@ -77,7 +107,7 @@ unsafe impl GlobalAlloc for HugeBlocks {
 /// bytes `MADV_HUGEPAGE` when the block is large enough.
 #[inline]
 fn advise(p: *mut u8, size: usize) {
-    if size < HUGE_MIN || p.is_null() {
+    if size < HUGE_MIN || p.is_null() || HUGE_SCOPES.load(Ordering::Relaxed) == 0 {
         return;
     }
     if let Some((start, end)) = aligned_inside(p as usize, size) {
@@ -163,7 +193,7 @@ mod tests {
             eprintln!("skipped: transparent huge pages are off");
             return;
         }
-        let v = vec![1u8; 16 << 20];
+        let v = with_huge_pages(|| vec![1u8; 16 << 20]);
         let (lo, hi) = (v.as_ptr() as usize, v.as_ptr() as usize + v.len());
         // The block's mappings (the advice splits it in three: the
         // unaligned ends and the aligned inside), summed.

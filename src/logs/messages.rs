@@ -82,6 +82,12 @@ impl MessageFile {
 /// thread count; a message borrows from `text` unless the format composes
 /// it (an access log's).
 pub fn messages<'t>(text: &'t str) -> Messages<'t> {
+    // The vector of messages is filled whole: on huge pages (see
+    // `crate::alloc`).
+    crate::alloc::with_huge_pages(|| messages_on_huge_pages(text))
+}
+
+fn messages_on_huge_pages(text: &str) -> Messages<'_> {
     use fast::Start;
     let registry = Registry::builtin();
     let format = registry.detect(text).map(|d| registry.get(d.index));

@@ -7,6 +7,11 @@ use xxhash_rust::xxh3::xxh3_64;
 /// Keys between a token's hashing, when its slot of the table is asked
 /// for ahead, and its look-up.
 const AHEAD: usize = 8;
+/// Tokens the ring between hashing and look-up holds at most beyond one
+/// key's: keys of thousands of tokens are looked up fewer keys ahead
+/// (none beyond [`RING_TOKENS`] tokens), so that the ring stays small
+/// (nine keys of 32k tokens each were 9 MB).
+const RING_TOKENS: usize = 4096;
 
 /// The keys `ks` (of `n` tokens each) as rows of interned tokens, and the
 /// tokens' text by id ([`W`] first, then in order of first appearance).
@@ -24,21 +29,22 @@ pub(super) fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a
     let mut names: Vec<&str> = Vec::with_capacity(ks.len() + n);
     names.push(WILD);
     table.id(xxh3_64(WILD.as_bytes()), || W);
-    // Each key's tokens are cut and hashed (stage one) `AHEAD` keys
+    // Each key's tokens are cut and hashed (stage one) `ahead` keys
     // before they get their ids (stage two), through a ring of
-    // `AHEAD + 1` keys' tokens. Stage one keeps each position's last token
+    // `ahead + 1` keys' tokens. Stage one keeps each position's last token
     // as stage two would see it: the same keys in the same order.
     let mut last_seen: Vec<&[u8]> = vec![WILD.as_bytes(); n];
     let mut last_id: Vec<u32> = vec![W; n];
-    let mut ring: Vec<Cut> = vec![Cut::Same; (AHEAD + 1) * n];
+    let ahead = AHEAD.min(RING_TOKENS / n.max(1));
+    let mut ring: Vec<Cut> = vec![Cut::Same; (ahead + 1) * n];
     // One vector for all rows: one small vector per key (two, with its
     // list of keys) was a third of the time on keys by the hundred
     // thousand.
     let mut toks = vec![W; n * ks.len()];
-    for j in 0..ks.len() + AHEAD {
+    for j in 0..ks.len() + ahead {
         if let Some(&k) = ks.get(j) {
             prefetch(ks.get(j + PREFETCH_AHEAD).map(|&a| keys[a]));
-            let cuts = &mut ring[(j % (AHEAD + 1)) * n..][..n];
+            let cuts = &mut ring[(j % (ahead + 1)) * n..][..n];
             // Cut at spaces, which are ASCII, as bytes: `str::split`
             // looks for each space with a `memchr` call, dear on short
             // tokens. A key of `n` tokens has `n - 1` spaces.
@@ -55,10 +61,10 @@ pub(super) fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a
                 };
             }
         }
-        let Some(i) = j.checked_sub(AHEAD) else {
+        let Some(i) = j.checked_sub(ahead) else {
             continue;
         };
-        let cuts = &ring[(i % (AHEAD + 1)) * n..][..n];
+        let cuts = &ring[(i % (ahead + 1)) * n..][..n];
         let row = &mut toks[i * n..][..n];
         for ((slot, cut), last) in row.iter_mut().zip(cuts).zip(last_id.iter_mut()) {
             if let Cut::New(hash, t) = *cut {
@@ -194,5 +200,30 @@ mod tests {
         assert_eq!(names.len(), 1 + 7);
         let (names, rows) = intern(&keys, 5, vec![]);
         assert_eq!((names, rows.toks.len()), (vec![WILD], 0));
+    }
+
+    /// Keys of thousands of tokens are looked up with fewer keys between,
+    /// or none: the same ids.
+    #[test]
+    fn long_keys_get_the_same_ids_with_a_shorter_ring() {
+        for n in [RING_TOKENS / 3, RING_TOKENS + 1, 3 * RING_TOKENS] {
+            let texts: Vec<String> = (0..20)
+                .map(|i| {
+                    (0..n)
+                        .map(|p| format!("t{}", (p * 7 + i / 2) % (n + 3)))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            let keys: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let (names, rows) = intern(&keys, n, (0..keys.len()).collect());
+            for (i, key) in keys.iter().enumerate() {
+                let row: Vec<&str> = rows.row(i).iter().map(|&t| names[t as usize]).collect();
+                assert_eq!(row.join(" "), *key, "{n} tokens, key {i}");
+            }
+            let distinct: std::collections::HashSet<&str> =
+                keys.iter().flat_map(|k| k.split(' ')).collect();
+            assert_eq!(names.len(), distinct.len() + 1, "{n} tokens");
+        }
     }
 }
