@@ -6,20 +6,24 @@
 //! # Limitations
 //! - [`messages`], the header split that `signatures` mines, costs some
 //!   56 M instructions whatever the file (the built-in regexes compiled
-//!   for detection, 47 M of it), then a line of raw Loghub logs (the
-//!   first 200k lines, one thread): about 150 on HDFS, 410 on BGL, 115
-//!   on Spark and 300 on OpenSSH (callgrind, `SIG_BENCH_SPLIT=1` in
-//!   `benches/signatures.rs`, one run minus none, minus the 56 M; 335,
-//!   565, 255 and 475 by the same count when the lines of every piece
-//!   were counted before it was read). A million raw lines take 25 ms
-//!   (HDFS), 41 (BGL), 21 (Spark) and 30 (OpenSSH) on one thread
-//!   (least of 5 runs in one process, load 3). Cutting the lines
-//!   (`LineRanges`, SSE2, 64 bytes at a time) took about 145 of HDFS's
-//!   before its `next` was inlined.
-//! - Each piece's messages are read into a vector of its own and then
-//!   copied onto the whole, which grows by doubling: the copy is 16 bytes
-//!   a message, and the whole may hold room for as many again (its pages
-//!   not touched).
+//!   for detection, 47 M of it), then about 180 M (HDFS, Spark) to 240 M
+//!   (BGL) for the first 200k raw lines of the Loghub files, one thread
+//!   (callgrind, `SIG_BENCH_SPLIT=1` in `benches/signatures.rs`, the
+//!   whole run): 183.6, 238.5, 163.3 and 204.4 M on HDFS, BGL, Spark and
+//!   OpenSSH, against 183.0, 230.5, 162.8 and 208.9 M before BGL's header
+//!   was read from its stops at once and syslog's tag name eight bytes at
+//!   a time. A million raw lines take 39 ms (OpenSSH) and 53 (BGL) on one
+//!   thread, 22 and 29 on two (one run a process, least of 5 or 9, load
+//!   2.5). Cutting the lines (`LineRanges`, SSE2, 64 bytes at a time)
+//!   took about 145 instructions a line of HDFS before its `next` was
+//!   inlined.
+//! - The lines of each piece are counted before it is read, one more pass
+//!   over the text, so that each piece writes straight into its stretch
+//!   of one vector. Reading a batch of pieces into vectors of their own
+//!   and appending them to the whole took a quarter less time when the
+//!   process had run before (its memory reused) but more in a fresh one,
+//!   as `signatures` runs: 22 -> 38 ms for a million OpenSSH lines on two
+//!   threads, the appends faulting in new pages on one thread.
 
 use super::*;
 
