@@ -54,21 +54,22 @@
 //!   and its key index (2 bytes) are held from the first step to the
 //!   third, and each key's statistics plan (24 bytes a value position)
 //!   from the second: about 25 MB and 26 MB for a million OpenSSH lines.
-//!   Mining those lines peaks at 217 MiB (grouping) and 236 MiB (with
+//!   Mining those lines peaks at 214 MiB (grouping) and 235 to 242 MiB (with
 //!   statistics, at the plans), input included, under the 256 MiB aimed
 //!   at; a process that mines several such inputs in a row holds more
 //!   (294 MiB after three, measured when one peaked at 257), as glibc
 //!   keeps freed large blocks on a fragmented heap.
 //! - Speed (`benches/drain3_vs_outsidein.sh`, figures in
 //!   `benches/README.md`): on the raw 1M-line files, two threads, one run
-//!   a process, grouping alone as `outsidein signatures` does, 21.2M,
-//!   13.0M, 26.4M and 5.3M lines a second on HDFS, BGL, Spark and
-//!   OpenSSH, about 157x, 105x, 140x and 112x Drain3's rate (load about
-//!   1, 2026-12-05 22:12 UTC); with the statistics, 58x to 80x. The
-//!   machine's speed swings within minutes: OpenSSH's ratio was 88x,
-//!   112x, 103x and 97x in four runs that evening (its best of three
-//!   processes 257 ms in the first, 189 in the second), so OpenSSH does
-//!   not hold the 100x aimed at from run to run. The built-in
+//!   a process, grouping alone as `outsidein signatures` does, 16.5M to
+//!   23.9M, 12.5M to 13.7M, 18.7M to 28.7M and 4.8M to 5.9M lines a
+//!   second on HDFS, BGL, Spark and OpenSSH in three runs in a row,
+//!   122x-175x, 106x-118x, 108x-158x and 106x-131x Drain3's rate (load
+//!   1.3 to 1.9, 2026-12-06 00:51-00:53 UTC); with the statistics, 62x
+//!   to 92x. The machine's speed swings within minutes (OpenSSH's best
+//!   of three processes moved by a fifth from one run to the next), so
+//!   a run can fall under 100x: the last session's four runs gave
+//!   OpenSSH 88x to 112x. The built-in
 //!   formats are compiled before the clock starts, once a process (about
 //!   10 ms of CPU whatever the file).
 //!   New memory is dear on this machine (a first touch of a 4 KiB page
@@ -103,8 +104,8 @@
 //!   the value of `key=value` and date words a byte loop. Statistics hash
 //!   and count every value a second time.
 //!   The file's text and each line's message entry (16 bytes) are held
-//!   beside mining: a million raw OpenSSH lines peak at 217 MiB grouped,
-//!   236 MiB with statistics (each chunk's key texts are kept whole: a key
+//!   beside mining: a million raw OpenSSH lines peak at 214 MiB grouped,
+//!   235 to 242 MiB with statistics (each chunk's key texts are kept whole: a key
 //!   met in several chunks keeps its text in each).
 
 mod intern;
