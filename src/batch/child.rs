@@ -128,18 +128,7 @@ pub(super) fn analyze_in_child(input: &Input, opts: &Options, iso: &Isolation) -
             }
         }
     }
-    // What the child said last, its backtrace left out ("memory
-    // allocation of N bytes failed" precedes "stack backtrace:", or, where
-    // another thread held the backtrace lock, a line saying the backtrace
-    // was skipped).
-    let said = stderr.split("stack backtrace:").next().unwrap_or("");
-    let last = said
-        .lines()
-        .rev()
-        .find(|l| {
-            !l.trim().is_empty() && !l.starts_with("note:") && !l.starts_with("(skipping backtrace")
-        })
-        .unwrap_or("no message");
+    let last = last_said(&stderr);
     failed_row(
         input,
         format!(
@@ -147,6 +136,31 @@ pub(super) fn analyze_in_child(input: &Input, opts: &Options, iso: &Isolation) -
             ended(&output.status)
         ),
     )
+}
+
+/// What a child that failed said last, its backtrace left out ("memory
+/// allocation of N bytes failed" precedes "stack backtrace:", or, where
+/// another thread held the backtrace lock, a line saying the backtrace
+/// was skipped). Two threads whose allocations fail at once may write
+/// their messages into each other ("memory allocation of memory
+/// allocation of 8 bytes failed", then "12058624 bytes failed" alone on
+/// the next line): the last whole allocation message is taken then.
+fn last_said(stderr: &str) -> &str {
+    const ALLOC: &str = "memory allocation of ";
+    let said = stderr.split("stack backtrace:").next().unwrap_or("");
+    fn whole_alloc(l: &str) -> Option<&str> {
+        let rest = &l[l.rfind(ALLOC)?..];
+        rest.ends_with(" bytes failed").then_some(rest)
+    }
+    if let Some(m) = said.lines().rev().find_map(whole_alloc) {
+        return m;
+    }
+    said.lines()
+        .rev()
+        .find(|l| {
+            !l.trim().is_empty() && !l.starts_with("note:") && !l.starts_with("(skipping backtrace")
+        })
+        .unwrap_or("no message")
 }
 
 /// How a child process ended, in words: its exit code or its signal.
@@ -168,5 +182,23 @@ pub(super) fn ended(status: &std::process::ExitStatus) -> String {
     match status.code() {
         Some(c) => format!("exited with status {c} without a result"),
         None => "ended without a result".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_whole_allocation_message_is_what_the_child_said() {
+        let one = "memory allocation of 12058624 bytes failed\nstack backtrace:\n  0: x\n";
+        assert_eq!(last_said(one), "memory allocation of 12058624 bytes failed");
+        let two =
+            "memory allocation of memory allocation of 8 bytes failed\n12058624 bytes failed\n\
+                   (skipping backtrace)\n";
+        assert_eq!(last_said(two), "memory allocation of 8 bytes failed");
+        let other = "warning: x\nthread 'main' panicked at src/a.rs:1:1:\nboom\nnote: run with\n";
+        assert_eq!(last_said(other), "boom");
+        assert_eq!(last_said(""), "no message");
     }
 }
