@@ -61,14 +61,14 @@
 //!   keeps freed large blocks on a fragmented heap.
 //! - Speed (`benches/drain3_vs_outsidein.sh`, figures in
 //!   `benches/README.md`): on the raw 1M-line files, two threads, one run
-//!   a process, grouping alone as `outsidein signatures` does, 16.5M to
-//!   24.3M, 10.6M to 13.7M, 18.7M to 28.7M and 4.8M to 5.9M lines a
-//!   second on HDFS, BGL, Spark and OpenSSH in five runs, 122x-175x,
-//!   94x-118x, 108x-170x and 106x-131x Drain3's rate (load 1.3 to 2.2,
-//!   2026-12-06 00:51-00:58 UTC); with the statistics, 62x to 92x. The
+//!   a process, grouping alone as `outsidein signatures` does, 16.2M to
+//!   24.3M, 10.6M to 13.7M, 18.7M to 28.7M and 4.6M to 5.9M lines a
+//!   second on HDFS, BGL, Spark and OpenSSH in seven runs, 122x-175x,
+//!   94x-120x, 108x-170x and 103x-131x Drain3's rate (load 1.3 to 2.2,
+//!   2026-12-06 00:51-01:12 UTC); with the statistics, 55x to 92x. The
 //!   machine's speed swings within minutes (BGL's best of three
 //!   processes took 94 ms in one run, 73 to 80 in the others), so a run
-//!   can fall under the 100x aimed at: BGL did once in five, and the
+//!   can fall under the 100x aimed at: BGL did once in seven, and the
 //!   last session's four runs gave OpenSSH 88x to 112x. BGL's header
 //!   split is about 30 of its 75 to 95 ms on two threads, bound by
 //!   reading the text from memory twice (a count of each piece's lines,
