@@ -1,19 +1,18 @@
 //! The process's allocator: the system's, with large blocks backed by
 //! transparent huge pages where the kernel offers them on request.
 //!
-//! Mining and ingest make a few large vectors (a message entry a line, a
-//! key a message, tables of tokens), written once, soon after they are
-//! made. Each 4 KiB page of new memory is a fault when first written: a
+//! Mining makes a few large vectors (a message entry a line, a key a
+//! message, tables of tokens), written once, soon after they are made. Each 4 KiB page of new memory is a fault when first written: a
 //! million raw OpenSSH lines grouped took 57k faults, and a fault cost 2
 //! to 14 µs on the virtual machines this was measured on. A block of at
 //! least [`HUGE_MIN`] bytes made while [`with_huge_pages`] runs (mining,
 //! and the header split that `signatures` mines) is marked
 //! `MADV_HUGEPAGE`, so that each aligned 2 MiB of it is one fault, not
-//! 512: the same grouping then
-//! takes 24.6k (`perf stat -e page-faults`, one thread, reading the file
-//! included), and its time at two threads fell by about a tenth
-//! (2026-12-05, under load: 278 -> 246 ms OpenSSH, 162 -> 143 ms BGL,
-//! least of five runs a build).
+//! 512. With every large block of the process advised (the first
+//! version), the same grouping took 24.6k faults (`perf stat -e
+//! page-faults`, one thread, reading the file included), and its time at
+//! two threads fell by about a tenth (2026-12-05, under load: 278 -> 246
+//! ms OpenSSH, 162 -> 143 ms BGL, least of five runs a build).
 //!
 //! # Limitations
 //!
@@ -25,11 +24,11 @@
 //! - A huge page is resident whole once touched: a vector that reserves
 //!   more than it writes holds up to 2 MiB more than it uses. Peak RSS of
 //!   grouping the four raw 1M-line files moved by less than 1 MiB, but
-//!   mining 50k keys of 30 new words each peaked 6% higher (167 -> 177
-//!   MB, the tester's `growth.log`), and every process about 1 to 2 MB
-//!   higher. Work outside [`with_huge_pages`] is not advised: with every
-//!   large block advised, `timeline` of a 500k-line file and a one-line
-//!   one peaked at 408 MB against 305.
+//!   `signatures` of 50k keys of 30 new words each peaked 8% higher
+//!   (170 -> 184 MB, two threads, the tester's `growth.log`; the new
+//!   interning table is part of it). Work outside [`with_huge_pages`] is
+//!   not advised: with every large block advised, `timeline` of a
+//!   500k-line file and a one-line one peaked at 408 MB against 305.
 //! - Blocks under [`HUGE_MIN`] (most of the heap, and each thread's
 //!   arena) are left alone.
 
