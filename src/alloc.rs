@@ -57,11 +57,30 @@ pub fn with_huge_pages<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Blocks of at least this many bytes are advised to use huge pages.
-pub const HUGE_MIN: usize = 2 << 20;
+/// Blocks of at least this many bytes are advised to use huge pages: a
+/// smaller one holds no whole huge page.
+pub const HUGE_MIN: usize = HUGE_PAGE;
 
 /// Size of a transparent huge page on x86-64 and most arm64 kernels.
 const HUGE_PAGE: usize = 2 << 20;
+
+/// `slots` cut into stretches as long as `lens`, in order (the slots after
+/// them left out): the spare room of one vector handed to parallel
+/// writers, each filling its stretch, so that the vector's new pages are
+/// written once and by every thread, not grown a piece at a time and
+/// copied.
+pub(crate) fn stretches<T>(
+    mut slots: &mut [T],
+    lens: impl IntoIterator<Item = usize>,
+) -> Vec<&mut [T]> {
+    let mut out = vec![];
+    for n in lens {
+        let (stretch, rest) = slots.split_at_mut(n);
+        out.push(stretch);
+        slots = rest;
+    }
+    out
+}
 
 /// [`System`], with blocks of [`HUGE_MIN`] bytes and more advised to use
 /// transparent huge pages while [`with_huge_pages`] runs (see the

@@ -156,13 +156,7 @@ where
         .map(|w| count_lines(&text.as_bytes()[w[0]..w[1]], sep))
         .collect();
     let mut texts: Vec<&str> = Vec::with_capacity(counts.iter().sum());
-    let mut stretches = Vec::with_capacity(counts.len());
-    let mut rest = &mut texts.spare_capacity_mut()[..];
-    for &c in &counts {
-        let (stretch, after) = rest.split_at_mut(c);
-        stretches.push(stretch);
-        rest = after;
-    }
+    let stretches = crate::alloc::stretches(texts.spare_capacity_mut(), counts.iter().copied());
     let pieces: Vec<(u64, Piece)> = (cuts.par_windows(2).zip(stretches))
         .map(|(w, out)| {
             let piece = &text[w[0]..w[1]];

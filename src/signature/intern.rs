@@ -1,7 +1,8 @@
 //! Interning a bucket's tokens before merging: each key of the bucket
 //! becomes a row of token ids (see [`merge`](super::merge)).
 
-use super::merge::{prefetch, prefetch_at, sum_hash, Rows, PREFETCH_AHEAD, W, WILD};
+use super::merge::{sum_hash, Rows, W, WILD};
+use super::{prefetch, prefetch_at, PREFETCH_AHEAD};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Keys between a token's hashing, when its slot of the table is asked

@@ -5,6 +5,7 @@
 
 use super::shape::Shapes;
 use super::*;
+use crate::alloc::stretches;
 use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -217,9 +218,10 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
     let mut list: Vec<Key> = Vec::with_capacity(total);
     let mut place: Vec<Place> = Vec::with_capacity(total);
     let mut tokens: Vec<u32> = Vec::with_capacity(total);
-    let stretches = (stretches(list.spare_capacity_mut(), &runs).into_iter())
-        .zip(stretches(place.spare_capacity_mut(), &runs))
-        .zip(stretches(tokens.spare_capacity_mut(), &runs));
+    let lens = || runs.iter().map(|&n| n as usize);
+    let stretches = (stretches(list.spare_capacity_mut(), lens()).into_iter())
+        .zip(stretches(place.spare_capacity_mut(), lens()))
+        .zip(stretches(tokens.spare_capacity_mut(), lens()));
     (segments.par_windows(2))
         .zip(firsts.collect::<Vec<_>>())
         .zip(stretches.collect::<Vec<_>>())
@@ -235,8 +237,8 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
                     // waited on each.
                     if let Some(&(_, ahead)) = segment.get(at + WALK_AHEAD) {
                         let (c, j) = unpack(ahead);
-                        merge::prefetch_at(parts[c].1.list.as_ptr().wrapping_add(j));
-                        merge::prefetch_at(global[c].as_ptr().wrapping_add(j));
+                        prefetch_at(parts[c].1.list.as_ptr().wrapping_add(j));
+                        prefetch_at(global[c].as_ptr().wrapping_add(j));
                     }
                     at += 1;
                     let (c, j) = unpack(cj);
@@ -290,18 +292,6 @@ pub(super) fn key_ids(messages: &[&str], values: bool) -> (Vec<Chunk>, AllKeys) 
             texts,
         },
     )
-}
-
-/// `slots` cut into stretches as long as `lens`, in order (the slots
-/// after them left out).
-fn stretches<'a, T>(mut slots: &'a mut [T], lens: &[u32]) -> Vec<&'a mut [T]> {
-    let mut out = Vec::with_capacity(lens.len());
-    for &n in lens {
-        let (stretch, rest) = slots.split_at_mut(n as usize);
-        out.push(stretch);
-        slots = rest;
-    }
-    out
 }
 
 /// How many keys ahead the walk over the sorted keys asks for a chunk's

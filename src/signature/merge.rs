@@ -83,34 +83,6 @@ pub fn merge(keys: &[&str], tokens: &[u32], lines: &[u64]) -> (Vec<u32>, Vec<Vec
     (assign, out)
 }
 
-/// How many keys ahead [`prefetch`] asks for a key's text. Keys are
-/// visited in order of their hash, their texts lie in order of arrival:
-/// each key's first read missed the cache, and waiting for it was most of
-/// the time of [`intern`](super::intern::intern) on OpenSSH's 321k keys.
-pub(super) const PREFETCH_AHEAD: usize = 8;
-
-/// Asks the processor to bring the start of `key`'s text into the cache.
-#[inline]
-pub(super) fn prefetch(key: Option<&str>) {
-    if let Some(key) = key {
-        prefetch_at(key.as_ptr());
-    }
-}
-
-/// Asks the processor to bring the bytes at `at` into the cache.
-#[inline]
-pub(super) fn prefetch_at<T>(at: *const T) {
-    // SAFETY: a prefetch only hints the cache; it reads nothing and
-    // cannot fault, whatever the address.
-    #[cfg(target_arch = "x86_64")]
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>(at as *const i8);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = at;
-}
-
 /// One bucket's keys before grouping: key `i` (index `keys[i]`) has the
 /// tokens `toks[i * n..(i + 1) * n]` and the sum of their [`mix`] hashes.
 pub(super) struct Rows {

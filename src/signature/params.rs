@@ -141,8 +141,8 @@ impl Plans {
                 let mut part = Plans::default();
                 let wild = memmem::Finder::new(WILD);
                 for k in p * PIECE..((p + 1) * PIECE).min(n) {
-                    let ahead = k + merge::PREFETCH_AHEAD;
-                    merge::prefetch((ahead < n).then(|| keys.text(ahead)));
+                    let ahead = k + PREFETCH_AHEAD;
+                    prefetch((ahead < n).then(|| keys.text(ahead)));
                     part.push(keys.text(k), &slots[tpl[k] as usize], &wild);
                 }
                 part
