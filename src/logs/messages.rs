@@ -17,13 +17,18 @@
 //!   2.5). Cutting the lines (`LineRanges`, SSE2, 64 bytes at a time)
 //!   took about 145 instructions a line of HDFS before its `next` was
 //!   inlined.
-//! - The lines of each piece are counted before it is read, one more pass
-//!   over the text, so that each piece writes straight into its stretch
-//!   of one vector. Reading a batch of pieces into vectors of their own
-//!   and appending them to the whole took a quarter less time when the
-//!   process had run before (its memory reused) but more in a fresh one,
-//!   as `signatures` runs: 22 -> 38 ms for a million OpenSSH lines on two
-//!   threads, the appends faulting in new pages on one thread.
+//! - Each piece writes into a stretch of one vector sized from the line
+//!   density of the first and last pieces, half again: a file whose
+//!   middle holds lines shorter than two thirds of those at its ends has
+//!   its messages copied once more, into a vector of their size. Each
+//!   piece's lines used to be counted before it was read, one more pass
+//!   over the text from memory: without it, the split of a million lines
+//!   on two threads (`SIG_BENCH_SPLIT=1 SIG_BENCH_RUNS=1`, 9 processes
+//!   each, load 1.5 to 2) went from 32 to 25 ms least and 37 to 32
+//!   median on BGL, 22 to 18 and 30 to 22 on OpenSSH. Reading a batch of
+//!   pieces into vectors of their own and appending them to the whole
+//!   was slower still in a fresh process (the appends fault in new pages
+//!   on one thread).
 
 use super::*;
 
@@ -139,6 +144,8 @@ where
         // A text of one piece (or none): its own lines, BOM and all.
         let mut texts = Vec::with_capacity(count_lines(text.as_bytes(), sep));
         let piece = read_piece(&read, whole, text, texts.spare_capacity_mut());
+        // A slot a line: none kept apart.
+        assert!(piece.apart.is_empty(), "lines counted twice alike");
         // SAFETY: `read_piece` wrote the first `written` slots.
         unsafe { texts.set_len(piece.written) };
         return Messages {
@@ -148,16 +155,29 @@ where
         };
     }
     // Each piece writes its messages straight into its own stretch of one
-    // vector, as long as the piece's lines (a piece's lines found once
-    // more by a count of its separators): a vector a piece, copied into
-    // one after, was twice the memory, all of it new pages.
-    let counts: Vec<usize> = cuts
-        .par_windows(2)
-        .map(|w| count_lines(&text.as_bytes()[w[0]..w[1]], sep))
-        .collect();
-    let mut texts: Vec<&str> = Vec::with_capacity(counts.iter().sum());
-    let stretches = crate::alloc::stretches(texts.spare_capacity_mut(), counts.iter().copied());
-    let pieces: Vec<(u64, Piece)> = (cuts.par_windows(2).zip(stretches))
+    // vector, then the stretches are moved down over the slots they left
+    // unwritten. A stretch is a piece's room: its lines as many as the
+    // first or the last piece holds a byte, half again, and 64. A piece
+    // with more lines than its room (lines far shorter than in the first
+    // and last pieces) writes the rest apart, and the messages are then
+    // copied into a vector of their size. Counting each piece's lines
+    // first was one more pass over the text from memory (6 ms of the
+    // header split of a million BGL lines on two threads); a vector a
+    // piece, copied into one after, was twice the memory, all of it new
+    // pages.
+    let bytes = text.as_bytes();
+    let room = {
+        let ends = [&cuts[..2], &cuts[cuts.len() - 2..]];
+        let (lines, len) = (ends.iter())
+            .map(|w| (count_lines(&bytes[w[0]..w[1]], sep), w[1] - w[0]))
+            .max_by(|a, b| (a.0 * b.1).cmp(&(b.0 * a.1)))
+            .expect("two pieces or more");
+        move |piece: usize| (piece * lines).div_ceil(len.max(1)) * 3 / 2 + 64
+    };
+    let rooms: Vec<usize> = cuts.windows(2).map(|w| room(w[1] - w[0])).collect();
+    let mut texts: Vec<&str> = Vec::with_capacity(rooms.iter().sum());
+    let stretches = crate::alloc::stretches(texts.spare_capacity_mut(), rooms.iter().copied());
+    let mut pieces: Vec<(u64, Piece)> = (cuts.par_windows(2).zip(stretches))
         .map(|(w, out)| {
             let piece = &text[w[0]..w[1]];
             let mut lines = chunk::LineRanges::new(piece.as_bytes(), Some(sep));
@@ -165,29 +185,56 @@ where
             (lines.numbered(), read)
         })
         .collect();
-    // The pieces' messages made one run, the slots their empty lines left
-    // unwritten taken out.
+    // The pieces' messages made one run, the slots their empty lines and
+    // rooms left unwritten taken out.
     let mut all = Messages {
         texts: vec![],
         runs: Vec::new(),
         owned: Vec::new(),
     };
-    let (mut at, mut stretch, mut before) = (0, 0, 0);
-    let slots = texts.spare_capacity_mut();
-    for ((numbered, piece), count) in pieces.into_iter().zip(counts) {
-        slots.copy_within(stretch..stretch + piece.written, at);
+    let (mut at, mut before) = (0, 0);
+    for (numbered, piece) in &mut *pieces {
         all.runs
-            .extend(piece.runs.into_iter().map(|(i, n)| (at + i, before + n)));
+            .extend(piece.runs.drain(..).map(|(i, n)| (at + i, before + n)));
         all.owned
-            .extend(piece.owned.into_iter().map(|(i, m)| (at + i, m)));
-        before += numbered;
+            .extend(piece.owned.drain(..).map(|(i, m)| (at + i, m)));
+        before += *numbered;
         at += piece.written;
-        stretch += count;
     }
-    // SAFETY: slots `..at` hold the messages of every piece, each written
-    // by `read_piece` and moved down over the unwritten slots before it.
-    unsafe { texts.set_len(at) };
-    all.texts = texts;
+    all.texts = match pieces.iter().all(|(_, p)| p.apart.is_empty()) {
+        true => {
+            let (mut at, mut stretch) = (0, 0);
+            let slots = texts.spare_capacity_mut();
+            for ((_, piece), room) in pieces.iter().zip(rooms) {
+                slots.copy_within(stretch..stretch + piece.written, at);
+                at += piece.written;
+                stretch += room;
+            }
+            // SAFETY: slots `..at` hold the messages of every piece, each
+            // written by `read_piece` and moved down over the unwritten
+            // slots before it.
+            unsafe { texts.set_len(at) };
+            texts.shrink_to_fit();
+            texts
+        }
+        false => {
+            let mut whole = Vec::with_capacity(at);
+            let (mut stretch, slots) = (0, texts.spare_capacity_mut());
+            for ((_, piece), room) in pieces.iter().zip(rooms) {
+                let written = piece.written - piece.apart.len();
+                // SAFETY: `read_piece` wrote the first `written` slots of
+                // the piece's stretch.
+                whole.extend(
+                    slots[stretch..stretch + written]
+                        .iter()
+                        .map(|s| unsafe { s.assume_init() }),
+                );
+                whole.extend_from_slice(&piece.apart);
+                stretch += room;
+            }
+            whole
+        }
+    };
     all
 }
 
@@ -206,14 +253,14 @@ fn count_lines(bytes: &[u8], sep: u8) -> usize {
 
 /// The messages of the lines of one piece of text, in order: each line's
 /// message by `read`, cut at 64 KiB, written into the first slots of
-/// `out` (which has a slot for each line, empty ones too).
+/// `out`, and those `out` has no room for kept apart, after them.
 #[inline(always)]
 fn read_piece<'t>(
     read: &impl Fn(&'t str) -> Cow<'t, str>,
     lines: impl Iterator<Item = (u64, usize, usize)>,
     piece: &'t str,
     out: &mut [std::mem::MaybeUninit<&'t str>],
-) -> Piece {
+) -> Piece<'t> {
     let mut read_lines = Piece::default();
     // The number the line after the last one read would have.
     let mut next = 0;
@@ -224,15 +271,16 @@ fn read_piece<'t>(
         next = n + 1;
         let mut msg = read(&piece[a..b]);
         frame::cut_message(&mut msg);
-        let slot = &mut out[read_lines.written];
-        match msg {
-            Cow::Borrowed(m) => {
-                slot.write(m);
-            }
+        let m = match msg {
+            Cow::Borrowed(m) => m,
             Cow::Owned(m) => {
                 read_lines.owned.push((read_lines.written, m));
-                slot.write("");
+                ""
             }
+        };
+        match out.get_mut(read_lines.written) {
+            Some(slot) => _ = slot.write(m),
+            None => read_lines.apart.push(m),
         }
         read_lines.written += 1;
     }
@@ -254,11 +302,13 @@ pub struct Messages<'a> {
     owned: Vec<(usize, String)>,
 }
 
-/// What one piece of text read beside its messages: how many it wrote, and
+/// What one piece of text read beside its messages: how many it wrote
+/// (those kept apart too), the messages its stretch had no room for, and
 /// as [`Messages`], indices and line numbers within the piece.
 #[derive(Default)]
-struct Piece {
+struct Piece<'t> {
     written: usize,
+    apart: Vec<&'t str>,
     runs: Vec<(usize, u64)>,
     owned: Vec<(usize, String)>,
 }
@@ -437,5 +487,29 @@ mod tests {
         let m = messages("\n\na");
         assert_eq!(m.iter().collect::<Vec<_>>(), vec![(3, "a")]);
         assert_eq!(m.len(), 1);
+    }
+
+    /// Pieces with far more lines than the first and last ones have room
+    /// for keep the rest apart: the messages and line numbers are still
+    /// the whole text's, in order.
+    #[test]
+    fn pieces_of_short_lines_between_long_ones_are_read_whole() {
+        let long = format!("081109 203615 148 INFO dfs.DataNode: {}\n", "y".repeat(900));
+        let mut text = long.repeat(MESSAGE_PIECE / long.len() + 1);
+        for i in 0..2 * MESSAGE_PIECE / 8 {
+            text.push_str(match i % 5 {
+                0 => "\n",
+                1 => "a b\r\n",
+                _ => "c\n",
+            });
+        }
+        text.push_str(&long.repeat(MESSAGE_PIECE / long.len() + 1));
+        let got: Vec<(u64, String)> = (messages(&text).iter())
+            .map(|(n, m)| (n, m.to_string()))
+            .collect();
+        let want = messages_serial(&text);
+        assert!(want.len() > 200_000, "{}", want.len());
+        assert_eq!(got, want);
+        assert_eq!(got.last().unwrap().1, format!("{}", "y".repeat(900)));
     }
 }
