@@ -17,18 +17,21 @@
 //!   2.5). Cutting the lines (`LineRanges`, SSE2, 64 bytes at a time)
 //!   took about 145 instructions a line of HDFS before its `next` was
 //!   inlined.
-//! - Each piece writes into a stretch of one vector sized from the line
-//!   density of the first and last pieces, half again: a file whose
-//!   middle holds lines shorter than two thirds of those at its ends has
-//!   its messages copied once more, into a vector of their size. Each
-//!   piece's lines used to be counted before it was read, one more pass
-//!   over the text from memory: without it, the split of a million lines
-//!   on two threads (`SIG_BENCH_SPLIT=1 SIG_BENCH_RUNS=1`, 9 processes
-//!   each, load 1.5 to 2) went from 32 to 25 ms least and 37 to 32
-//!   median on BGL, 22 to 18 and 30 to 22 on OpenSSH. Reading a batch of
-//!   pieces into vectors of their own and appending them to the whole
-//!   was slower still in a fresh process (the appends fault in new pages
-//!   on one thread).
+//! - Each piece writes into a stretch of one vector sized from the lines
+//!   a byte of 8 sample pieces hold. Where the pieces before a dense one
+//!   left too little slack (a text whose first part holds lines far
+//!   shorter than the samples do, or lines under 8 bytes on average),
+//!   every message is copied once more, into a vector of their size.
+//!   Rooms are capped at a slot for each 8 bytes of text: 16 bytes of
+//!   memory for each 8 of text at most, more than the messages need where
+//!   the samples are far denser than the rest. Each piece's lines used to
+//!   be counted before it was read, one more pass over the text from
+//!   memory: without it, the split of a million lines on two threads
+//!   (`SIG_BENCH_SPLIT=1 SIG_BENCH_RUNS=1`, 9 processes each, load 1.5 to
+//!   2) went from 31-32 to 25 ms least on BGL, 22-24 to 21 on OpenSSH.
+//!   Reading a batch of pieces into vectors of their own and appending
+//!   them to the whole was slower still in a fresh process (the appends
+//!   fault in new pages on one thread).
 
 use super::*;
 
@@ -156,24 +159,29 @@ where
     }
     // Each piece writes its messages straight into its own stretch of one
     // vector, then the stretches are moved down over the slots they left
-    // unwritten. A stretch is a piece's room: its lines as many as the
-    // first or the last piece holds a byte, half again, and 64. A piece
-    // with more lines than its room (lines far shorter than in the first
-    // and last pieces) writes the rest apart, and the messages are then
-    // copied into a vector of their size. Counting each piece's lines
-    // first was one more pass over the text from memory (6 ms of the
-    // header split of a million BGL lines on two threads); a vector a
-    // piece, copied into one after, was twice the memory, all of it new
-    // pages.
+    // unwritten. A stretch is a piece's room: its bytes times the lines a
+    // byte of [`DENSITY_SAMPLES`] pieces spread over the text hold, a
+    // quarter again, and 64; at most a slot for each 8 bytes, so that a
+    // text whose samples are far denser than the rest does not take
+    // memory by the gigabyte. A piece with more lines than its room keeps
+    // the rest apart; they go after its stretch's when the rooms before
+    // left slack enough, else every message is copied into a vector of
+    // their size. Counting each piece's lines first was one more pass over
+    // the text from memory (6 ms of the header split of a million BGL
+    // lines on two threads); a vector a piece, copied into one after, was
+    // twice the memory, all of it new pages.
     let bytes = text.as_bytes();
-    let room = {
-        let ends = [&cuts[..2], &cuts[cuts.len() - 2..]];
-        let (lines, len) = (ends.iter())
-            .map(|w| (count_lines(&bytes[w[0]..w[1]], sep), w[1] - w[0]))
-            .max_by(|a, b| (a.0 * b.1).cmp(&(b.0 * a.1)))
-            .expect("two pieces or more");
-        move |piece: usize| (piece * lines).div_ceil(len.max(1)) * 3 / 2 + 64
-    };
+    let pieces = cuts.len() - 1;
+    let samples = DENSITY_SAMPLES.min(pieces);
+    let (lines, len) = (0..samples)
+        .into_par_iter()
+        .map(|k| {
+            let i = k * (pieces - 1) / (samples - 1).max(1);
+            let piece = &bytes[cuts[i]..cuts[i + 1]];
+            (count_lines(piece, sep), piece.len())
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let room = |n: usize| ((n * lines).div_ceil(len.max(1)) * 5 / 4).min(n / 8) + 64;
     let rooms: Vec<usize> = cuts.windows(2).map(|w| room(w[1] - w[0])).collect();
     let mut texts: Vec<&str> = Vec::with_capacity(rooms.iter().sum());
     let stretches = crate::alloc::stretches(texts.spare_capacity_mut(), rooms.iter().copied());
@@ -193,26 +201,39 @@ where
         owned: Vec::new(),
     };
     let (mut at, mut before) = (0, 0);
-    for (numbered, piece) in &mut *pieces {
+    // Whether the messages up to each piece's fit in the rooms up to its.
+    let mut fits = true;
+    let mut room_before = 0;
+    for ((numbered, piece), room) in pieces.iter_mut().zip(&rooms) {
         all.runs
             .extend(piece.runs.drain(..).map(|(i, n)| (at + i, before + n)));
         all.owned
             .extend(piece.owned.drain(..).map(|(i, m)| (at + i, m)));
         before += *numbered;
         at += piece.written;
+        room_before += room;
+        fits &= at <= room_before;
     }
-    all.texts = match pieces.iter().all(|(_, p)| p.apart.is_empty()) {
+    let inside = |piece: &Piece| piece.written - piece.apart.len();
+    all.texts = match fits {
         true => {
             let (mut at, mut stretch) = (0, 0);
             let slots = texts.spare_capacity_mut();
             for ((_, piece), room) in pieces.iter().zip(rooms) {
-                slots.copy_within(stretch..stretch + piece.written, at);
+                // `at` is not past `stretch`, and the messages kept apart
+                // end before the next stretch: the rooms up to this piece
+                // hold its messages and those before.
+                slots.copy_within(stretch..stretch + inside(piece), at);
+                let after = &mut slots[at + inside(piece)..at + piece.written];
+                for (slot, &m) in after.iter_mut().zip(&piece.apart) {
+                    slot.write(m);
+                }
                 at += piece.written;
                 stretch += room;
             }
             // SAFETY: slots `..at` hold the messages of every piece, each
             // written by `read_piece` and moved down over the unwritten
-            // slots before it.
+            // slots before it, or written just above.
             unsafe { texts.set_len(at) };
             texts.shrink_to_fit();
             texts
@@ -221,14 +242,10 @@ where
             let mut whole = Vec::with_capacity(at);
             let (mut stretch, slots) = (0, texts.spare_capacity_mut());
             for ((_, piece), room) in pieces.iter().zip(rooms) {
-                let written = piece.written - piece.apart.len();
-                // SAFETY: `read_piece` wrote the first `written` slots of
+                let written = &slots[stretch..stretch + inside(piece)];
+                // SAFETY: `read_piece` wrote the first `inside` slots of
                 // the piece's stretch.
-                whole.extend(
-                    slots[stretch..stretch + written]
-                        .iter()
-                        .map(|s| unsafe { s.assume_init() }),
-                );
+                whole.extend(written.iter().map(|s| unsafe { s.assume_init() }));
                 whole.extend_from_slice(&piece.apart);
                 stretch += room;
             }
@@ -237,6 +254,10 @@ where
     };
     all
 }
+
+/// Pieces whose lines are counted to size the stretches of the others
+/// (see [`read_lines`]): the first, the last, and evenly between.
+const DENSITY_SAMPLES: usize = 8;
 
 /// How many lines `bytes`, cut at `sep`, holds at most: its separators and
 /// one. Counted in bytes a block of 255 at a time, without a branch, which
@@ -489,27 +510,46 @@ mod tests {
         assert_eq!(m.len(), 1);
     }
 
-    /// Pieces with far more lines than the first and last ones have room
-    /// for keep the rest apart: the messages and line numbers are still
-    /// the whole text's, in order.
+    /// Pieces with more lines than their room keep the rest apart: placed
+    /// after their stretch's when the pieces before left room enough (a
+    /// dense piece after sparse ones), else all copied into one vector (a
+    /// dense piece first, or one of lines so short that rooms are capped):
+    /// the messages and line numbers are the whole text's either way.
     #[test]
-    fn pieces_of_short_lines_between_long_ones_are_read_whole() {
-        let long = format!("081109 203615 148 INFO dfs.DataNode: {}\n", "y".repeat(900));
-        let mut text = long.repeat(MESSAGE_PIECE / long.len() + 1);
-        for i in 0..2 * MESSAGE_PIECE / 8 {
-            text.push_str(match i % 5 {
-                0 => "\n",
-                1 => "a b\r\n",
-                _ => "c\n",
-            });
+    fn pieces_denser_than_their_room_are_read_whole() {
+        // `parts` is (line length, pieces of such lines), in order.
+        let text_of = |parts: &[(usize, usize)]| {
+            let mut text = String::new();
+            for (i, &(len, pieces)) in parts.iter().enumerate() {
+                let line = format!("081109 203615 148 INFO dfs.DataNode: {i} ");
+                let line = format!("{line}{}\n", "y".repeat(len.saturating_sub(line.len() + 1)));
+                let goal = text.len() + pieces * MESSAGE_PIECE;
+                while text.len() < goal {
+                    text.push_str(&line);
+                }
+            }
+            text
+        };
+        for parts in [
+            &[(1000, 5), (50, 1), (1000, 1)][..],
+            &[(50, 1), (1000, 5)],
+            &[(1000, 1), (3, 1), (1000, 1)],
+            &[(1000, 20), (40, 2), (1000, 20)],
+        ] {
+            let mut text = text_of(parts);
+            for i in 0..3000 {
+                text.push_str(match i % 3 {
+                    0 => "\n",
+                    1 => "a b\r\n",
+                    _ => "c\n",
+                });
+            }
+            let got: Vec<(u64, String)> = (messages(&text).iter())
+                .map(|(n, m)| (n, m.to_string()))
+                .collect();
+            let want = messages_serial(&text);
+            assert!(want.len() > 5000, "{parts:?}: {}", want.len());
+            assert_eq!(got, want, "{parts:?}");
         }
-        text.push_str(&long.repeat(MESSAGE_PIECE / long.len() + 1));
-        let got: Vec<(u64, String)> = (messages(&text).iter())
-            .map(|(n, m)| (n, m.to_string()))
-            .collect();
-        let want = messages_serial(&text);
-        assert!(want.len() > 200_000, "{}", want.len());
-        assert_eq!(got, want);
-        assert_eq!(got.last().unwrap().1, format!("{}", "y".repeat(900)));
     }
 }
