@@ -250,6 +250,12 @@ fn mine_on_huge_pages(messages: &[&str], stats: bool) -> Mined {
     }
     let key_rank: Vec<u32> = key_tpl.iter().map(|&t| rank[t as usize]).collect();
     drop(key_tpl);
+    // Each template's messages, summed over its keys (each key knows its
+    // own): a pass over the keys, not over every message's template.
+    let mut counts = vec![0u64; order.len()];
+    for (&r, key) in key_rank.iter().zip(&keys.list) {
+        counts[r as usize] += key.lines;
+    }
     let mut assignment = vec![0u32; messages.len()];
     (assignment.par_chunks_mut(CHUNK))
         .zip(&chunks)
@@ -275,10 +281,6 @@ fn mine_on_huge_pages(messages: &[&str], stats: bool) -> Mined {
         }
         false => vec![vec![]; order.len()],
     };
-    let mut counts = vec![0u64; order.len()];
-    for &a in &assignment {
-        counts[a as usize] += 1;
-    }
     let templates = order
         .iter()
         .enumerate()
