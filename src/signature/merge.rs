@@ -60,16 +60,8 @@ pub fn merge(keys: &[&str], tokens: &[u32], lines: &[u64]) -> (Vec<u32>, Vec<Vec
         .into_par_iter()
         .with_max_len(1)
         .map(|(n, ks)| {
-            let t0 = std::time::Instant::now();
-            let nk = ks.len();
             let (names, rows) = super::intern::intern(keys, n, ks);
-            let t1 = t0.elapsed();
-            let rv = rare_values(rows, names.len(), lines);
-            let t2 = t0.elapsed();
-            let out = merge_bucket(rv, &names);
-            if std::env::var_os("PHASES").is_some() && nk > 10000 {
-                eprint!("b{n} {} {} ", t1.as_micros(), (t2 - t1).as_micros());
-            }
+            let out = merge_bucket(rare_values(rows, names.len(), lines), &names);
             (names, out)
         })
         .collect();
