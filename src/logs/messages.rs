@@ -17,21 +17,22 @@
 //!   2.5). Cutting the lines (`LineRanges`, SSE2, 64 bytes at a time)
 //!   took about 145 instructions a line of HDFS before its `next` was
 //!   inlined.
-//! - Each piece writes into a stretch of one vector sized from the lines
-//!   a byte of 8 sample pieces hold. Where the pieces before a dense one
-//!   left too little slack (a text whose first part holds lines far
-//!   shorter than the samples do, or lines under 8 bytes on average),
-//!   every message is copied once more, into a vector of their size.
-//!   Rooms are capped at a slot for each 8 bytes of text: 16 bytes of
-//!   memory for each 8 of text at most, more than the messages need where
-//!   the samples are far denser than the rest. Each piece's lines used to
-//!   be counted before it was read, one more pass over the text from
-//!   memory: without it, the split of a million lines on two threads
-//!   (`SIG_BENCH_SPLIT=1 SIG_BENCH_RUNS=1`, 9 processes each, load 1.5 to
-//!   2) went from 31-32 to 25 ms least on BGL, 22-24 to 21 on OpenSSH.
+//! - Each piece writes into a room of one vector sized from the lines a
+//!   byte of 8 sample pieces hold, not from a count of its own lines (one
+//!   more pass over the text from memory). Split of a million lines on
+//!   two threads (`SIG_BENCH_SPLIT=1 SIG_BENCH_RUNS=1`, least of 7 or 9
+//!   processes, load 1.5): BGL 35 -> 24 ms, OpenSSH 23 -> 20, HDFS 21 ->
+//!   16, Spark 20 -> 17. A text whose samples disagree (one holds twice
+//!   the lines a byte of another), or with a piece of more than twice
+//!   its room, is read with counted rooms: the sampled reading, or what
+//!   it did before giving up, is lost time. A text whose samples are far
+//!   denser than the rest touches more memory than its messages need, up
+//!   to 16 bytes for each 16 of text (this session's tester: 20 MiB with
+//!   10-byte lines at exactly the sampled pieces, 1000-byte lines
+//!   elsewhere, peaked at 69 MB against 44 with counted rooms).
 //!   Reading a batch of pieces into vectors of their own and appending
-//!   them to the whole was slower still in a fresh process (the appends
-//!   fault in new pages on one thread).
+//!   them to the whole was slower in a fresh process (the appends fault
+//!   in new pages on one thread).
 
 use super::*;
 
@@ -148,7 +149,10 @@ where
         let mut texts = Vec::with_capacity(count_lines(text.as_bytes(), sep));
         let piece = read_piece(&read, whole, text, texts.spare_capacity_mut());
         // A slot a line: none kept apart.
-        assert!(piece.apart.is_empty(), "lines counted twice alike");
+        assert!(
+            piece.apart.is_empty() && !piece.full,
+            "lines counted twice alike"
+        );
         // SAFETY: `read_piece` wrote the first `written` slots.
         unsafe { texts.set_len(piece.written) };
         return Messages {
@@ -157,42 +161,102 @@ where
             owned: piece.owned,
         };
     }
-    // Each piece writes its messages straight into its own stretch of one
-    // vector, then the stretches are moved down over the slots they left
-    // unwritten. A stretch is a piece's room: its bytes times the lines a
-    // byte of [`DENSITY_SAMPLES`] pieces spread over the text hold, a
-    // quarter again, and 64; at most a slot for each 8 bytes, so that a
-    // text whose samples are far denser than the rest does not take
-    // memory by the gigabyte. A piece with more lines than its room keeps
-    // the rest apart; they go after its stretch's when the rooms before
-    // left slack enough, else every message is copied into a vector of
-    // their size. Counting each piece's lines first was one more pass over
-    // the text from memory (6 ms of the header split of a million BGL
-    // lines on two threads); a vector a piece, copied into one after, was
-    // twice the memory, all of it new pages.
+    // Pieces are read into rooms sized from samples of the text, or,
+    // where the samples disagree or a piece holds more than twice its
+    // room, into rooms sized by a count of each piece's lines: one more
+    // pass over the text from memory (6 ms of the header split of a
+    // million BGL lines on two threads).
     let bytes = text.as_bytes();
-    let pieces = cuts.len() - 1;
+    sampled_rooms(bytes, &cuts, sep)
+        .and_then(|rooms| read_in_rooms(text, &cuts, sep, &read, &rooms))
+        .unwrap_or_else(|| {
+            let counts: Vec<usize> = (cuts.par_windows(2))
+                .map(|w| count_lines(&bytes[w[0]..w[1]], sep))
+                .collect();
+            #[cfg(test)]
+            tests::WAY.set(Some(tests::Way::Counted));
+            read_in_rooms(text, &cuts, sep, &read, &counts).expect("a slot for each line")
+        })
+}
+
+/// Rooms for the pieces of `bytes` between `cuts`: each piece's bytes
+/// times the lines a byte of [`DENSITY_SAMPLES`] pieces spread over the
+/// text (the first, the last but a short one, and evenly between), a
+/// quarter again, at
+/// most a slot for each 16 bytes, and 64. None where the densest sample
+/// holds more than twice the lines a byte of the sparsest: a text of
+/// uneven lines is counted.
+fn sampled_rooms(bytes: &[u8], cuts: &[usize], sep: u8) -> Option<Vec<usize>> {
+    use rayon::prelude::*;
+    // A last piece shorter than half a piece says little of the others:
+    // left out of the samples, and its lines counted for its own room.
+    let short_last = cuts[cuts.len() - 1] - cuts[cuts.len() - 2] < MESSAGE_PIECE / 2;
+    let pieces = cuts.len() - 1 - short_last as usize;
     let samples = DENSITY_SAMPLES.min(pieces);
-    let (lines, len) = (0..samples)
+    let counted: Vec<(usize, usize)> = (0..samples)
         .into_par_iter()
         .map(|k| {
             let i = k * (pieces - 1) / (samples - 1).max(1);
             let piece = &bytes[cuts[i]..cuts[i + 1]];
-            (count_lines(piece, sep), piece.len())
+            (count_lines(piece, sep), piece.len().max(1))
         })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let room = |n: usize| ((n * lines).div_ceil(len.max(1)) * 5 / 4).min(n / 8) + 64;
-    let rooms: Vec<usize> = cuts.windows(2).map(|w| room(w[1] - w[0])).collect();
+        .collect();
+    // Lines a byte compared as fractions: a/b > 2c/d.
+    let denser = |x: &(usize, usize), y: &(usize, usize)| x.0 * y.1 > 2 * y.0 * x.1;
+    if counted.iter().any(|x| counted.iter().any(|y| denser(x, y))) {
+        return None;
+    }
+    let (lines, len) = (counted.iter()).fold((0, 0), |(l, n), &(a, b)| (l + a, n + b));
+    let room = |n: usize| ((n * lines).div_ceil(len) * 5 / 4).min(n / 16) + 64;
+    let mut rooms: Vec<usize> = cuts.windows(2).map(|w| room(w[1] - w[0])).collect();
+    if short_last {
+        *rooms.last_mut().expect("two pieces or more") =
+            count_lines(&bytes[cuts[cuts.len() - 2]..], sep);
+    }
+    Some(rooms)
+}
+
+/// The messages of the pieces of `text` between `cuts`, each piece
+/// written straight into its stretch of one vector, `rooms` slots long,
+/// and the stretches then moved down over the slots they left unwritten.
+/// A piece with more lines than its room keeps the rest apart, up to as
+/// many again; they go after its stretch's when the rooms before left
+/// slack enough, else every message is copied into a vector of their
+/// size. None when a piece holds more than twice its room: the pieces
+/// are then given up, each as soon as it can tell. A vector a piece,
+/// copied into one after, was twice the memory, all of it new pages.
+fn read_in_rooms<'t, R>(
+    text: &'t str,
+    cuts: &[usize],
+    sep: u8,
+    read: &R,
+    rooms: &[usize],
+) -> Option<Messages<'t>>
+where
+    R: Fn(&'t str) -> Cow<'t, str> + Sync,
+{
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
     let mut texts: Vec<&str> = Vec::with_capacity(rooms.iter().sum());
     let stretches = crate::alloc::stretches(texts.spare_capacity_mut(), rooms.iter().copied());
+    let given_up = AtomicBool::new(false);
     let mut pieces: Vec<(u64, Piece)> = (cuts.par_windows(2).zip(stretches))
         .map(|(w, out)| {
+            if given_up.load(Relaxed) {
+                return (0, Piece::default());
+            }
             let piece = &text[w[0]..w[1]];
             let mut lines = chunk::LineRanges::new(piece.as_bytes(), Some(sep));
-            let read = read_piece(&read, lines.by_ref(), piece, out);
+            let read = read_piece(read, lines.by_ref(), piece, out);
+            if read.full {
+                given_up.store(true, Relaxed);
+            }
             (lines.numbered(), read)
         })
         .collect();
+    if given_up.into_inner() {
+        return None;
+    }
     // The pieces' messages made one run, the slots their empty lines and
     // rooms left unwritten taken out.
     let mut all = Messages {
@@ -204,7 +268,7 @@ where
     // Whether the messages up to each piece's fit in the rooms up to its.
     let mut fits = true;
     let mut room_before = 0;
-    for ((numbered, piece), room) in pieces.iter_mut().zip(&rooms) {
+    for ((numbered, piece), room) in pieces.iter_mut().zip(rooms) {
         all.runs
             .extend(piece.runs.drain(..).map(|(i, n)| (at + i, before + n)));
         all.owned
@@ -215,6 +279,13 @@ where
         fits &= at <= room_before;
     }
     let inside = |piece: &Piece| piece.written - piece.apart.len();
+    #[cfg(test)]
+    if tests::WAY.get() != Some(tests::Way::Counted) {
+        let apart = pieces.iter().any(|(_, p)| !p.apart.is_empty());
+        let way = [tests::Way::Copied, tests::Way::InPlace, tests::Way::Apart]
+            [(fits as usize) * (1 + apart as usize)];
+        tests::WAY.set(Some(way));
+    }
     all.texts = match fits {
         true => {
             let (mut at, mut stretch) = (0, 0);
@@ -252,11 +323,11 @@ where
             whole
         }
     };
-    all
+    Some(all)
 }
 
-/// Pieces whose lines are counted to size the stretches of the others
-/// (see [`read_lines`]): the first, the last, and evenly between.
+/// Pieces whose lines are counted to size the rooms of all (see
+/// [`sampled_rooms`]).
 const DENSITY_SAMPLES: usize = 8;
 
 /// How many lines `bytes`, cut at `sep`, holds at most: its separators and
@@ -274,7 +345,8 @@ fn count_lines(bytes: &[u8], sep: u8) -> usize {
 
 /// The messages of the lines of one piece of text, in order: each line's
 /// message by `read`, cut at 64 KiB, written into the first slots of
-/// `out`, and those `out` has no room for kept apart, after them.
+/// `out`, and those `out` has no room for kept apart, after them, as many
+/// as `out` has slots at most: the piece stops, `full`, at one more.
 #[inline(always)]
 fn read_piece<'t>(
     read: &impl Fn(&'t str) -> Cow<'t, str>,
@@ -283,6 +355,7 @@ fn read_piece<'t>(
     out: &mut [std::mem::MaybeUninit<&'t str>],
 ) -> Piece<'t> {
     let mut read_lines = Piece::default();
+    let room = out.len();
     // The number the line after the last one read would have.
     let mut next = 0;
     for (n, a, b) in lines.filter(|&(_, a, b)| b > a) {
@@ -301,7 +374,11 @@ fn read_piece<'t>(
         };
         match out.get_mut(read_lines.written) {
             Some(slot) => _ = slot.write(m),
-            None => read_lines.apart.push(m),
+            None if read_lines.apart.len() < room => read_lines.apart.push(m),
+            None => {
+                read_lines.full = true;
+                break;
+            }
         }
         read_lines.written += 1;
     }
@@ -330,6 +407,8 @@ pub struct Messages<'a> {
 struct Piece<'t> {
     written: usize,
     apart: Vec<&'t str>,
+    /// Whether it stopped with lines left: more than twice its room.
+    full: bool,
     runs: Vec<(usize, u64)>,
     owned: Vec<(usize, String)>,
 }
@@ -382,6 +461,24 @@ const MESSAGE_PIECE: usize = 1 << 20;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How [`read_lines`] read the last text of several pieces on this
+    /// thread.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub(super) enum Way {
+        /// Rooms from samples, each piece's lines in its own.
+        InPlace,
+        /// Rooms from samples, a piece's rest kept apart and put after it.
+        Apart,
+        /// Rooms from samples, every message copied into one vector.
+        Copied,
+        /// Rooms from a count of each piece's lines.
+        Counted,
+    }
+
+    thread_local! {
+        pub(super) static WAY: std::cell::Cell<Option<Way>> = const { std::cell::Cell::new(None) };
+    }
 
     /// [`messages`] read whole, one line after another.
     fn messages_serial(text: &str) -> Vec<(u64, String)> {
@@ -510,13 +607,14 @@ mod tests {
         assert_eq!(m.len(), 1);
     }
 
-    /// Pieces with more lines than their room keep the rest apart: placed
-    /// after their stretch's when the pieces before left room enough (a
-    /// dense piece after sparse ones), else all copied into one vector (a
-    /// dense piece first, or one of lines so short that rooms are capped):
-    /// the messages and line numbers are the whole text's either way.
+    /// Every way of reading a text of several pieces gives the whole
+    /// text's messages and line numbers: rooms from even samples (a dense
+    /// piece's rest kept apart and placed after it, or everything copied
+    /// where the pieces before left too little slack), and rooms counted
+    /// (a piece over twice its room, samples that disagree, lines too
+    /// short for the rooms' cap).
     #[test]
-    fn pieces_denser_than_their_room_are_read_whole() {
+    fn every_way_of_sizing_rooms_reads_the_whole_text() {
         // `parts` is (line length, pieces of such lines), in order.
         let text_of = |parts: &[(usize, usize)]| {
             let mut text = String::new();
@@ -530,26 +628,30 @@ mod tests {
             }
             text
         };
-        for parts in [
-            &[(1000, 5), (50, 1), (1000, 1)][..],
-            &[(50, 1), (1000, 5)],
-            &[(1000, 1), (3, 1), (1000, 1)],
-            &[(1000, 20), (40, 2), (1000, 20)],
-        ] {
-            let mut text = text_of(parts);
+        // Fifteen pieces are sampled at the even ones: a dense odd piece
+        // leaves the samples even.
+        let cases = [
+            (text_of(&[(200, 3), (120, 1), (200, 11)]), Way::Apart),
+            (text_of(&[(200, 1), (110, 1), (200, 13)]), Way::Copied),
+            (text_of(&[(200, 1), (50, 1), (200, 13)]), Way::Counted),
+            (text_of(&[(50, 1), (1000, 5)]), Way::Counted),
+            ("ab\n".repeat(3 * MESSAGE_PIECE / 3), Way::Counted),
+            (text_of(&[(200, 15)]), Way::InPlace),
+        ];
+        for (mut text, way) in cases {
+            // A short last piece of empty lines and CRLF endings, left
+            // out of the samples.
             for i in 0..3000 {
-                text.push_str(match i % 3 {
-                    0 => "\n",
-                    1 => "a b\r\n",
-                    _ => "c\n",
-                });
+                text.push_str(["\n", "a b\r\n", "c\n"][i % 3]);
             }
+            WAY.set(None);
             let got: Vec<(u64, String)> = (messages(&text).iter())
                 .map(|(n, m)| (n, m.to_string()))
                 .collect();
+            assert_eq!(WAY.get(), Some(way), "{}", text.len());
             let want = messages_serial(&text);
-            assert!(want.len() > 5000, "{parts:?}: {}", want.len());
-            assert_eq!(got, want, "{parts:?}");
+            assert!(want.len() > 5000, "{way:?}: {}", want.len());
+            assert_eq!(got, want, "{way:?}");
         }
     }
 }
