@@ -182,10 +182,9 @@ where
 /// Rooms for the pieces of `bytes` between `cuts`: each piece's bytes
 /// times the lines a byte of [`DENSITY_SAMPLES`] pieces spread over the
 /// text (the first, the last but a short one, and evenly between), a
-/// quarter again, at
-/// most a slot for each 16 bytes, and 64. None where the densest sample
-/// holds more than twice the lines a byte of the sparsest: a text of
-/// uneven lines is counted.
+/// quarter again, at most a slot for each 16 bytes, and 64. None where
+/// the densest sample holds more than twice the lines a byte of the
+/// sparsest: a text of uneven lines is counted.
 fn sampled_rooms(bytes: &[u8], cuts: &[usize], sep: u8) -> Option<Vec<usize>> {
     use rayon::prelude::*;
     // A last piece shorter than half a piece says little of the others:
