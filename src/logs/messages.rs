@@ -21,15 +21,16 @@
 //!   byte of 8 sample pieces hold, not from a count of its own lines (one
 //!   more pass over the text from memory). Split of a million lines on
 //!   two threads (`SIG_BENCH_SPLIT=1 SIG_BENCH_RUNS=1`, least of 7 or 9
-//!   processes, load 1.5): BGL 35 -> 24 ms, OpenSSH 23 -> 20, HDFS 21 ->
-//!   16, Spark 20 -> 17. A text whose samples disagree (one holds twice
-//!   the lines a byte of another), or with a piece of more than twice
-//!   its room, is read with counted rooms: the sampled reading, or what
-//!   it did before giving up, is lost time. A text whose samples are far
-//!   denser than the rest touches more memory than its messages need, up
-//!   to 16 bytes for each 16 of text (this session's tester: 20 MiB with
-//!   10-byte lines at exactly the sampled pieces, 1000-byte lines
-//!   elsewhere, peaked at 69 MB against 44 with counted rooms).
+//!   processes, load 1.5 to 1.9): BGL 30 -> 25 ms, OpenSSH 22 -> 18, HDFS
+//!   28 -> 18, Spark 22 -> 17. A text whose samples disagree (one holds
+//!   twice the lines a byte of another), with a piece of more than twice
+//!   its room or under a quarter of it, or whose rooms leave too little
+//!   slack before a dense piece, is read again with counted rooms: the
+//!   sampled reading, or what it did before giving up, is lost time (this
+//!   session's testers: 20 MiB of 12-byte lines, a room capped at a slot
+//!   for each 16 bytes, split in 19 ms against 11 with rooms counted
+//!   first; peak memory as with counted rooms, 58 MB, where keeping the
+//!   sampled reading and copying it had peaked at 85).
 //!   Reading a batch of pieces into vectors of their own and appending
 //!   them to the whole was slower in a fresh process (the appends fault
 //!   in new pages on one thread).
@@ -168,14 +169,14 @@ where
     // million BGL lines on two threads).
     let bytes = text.as_bytes();
     sampled_rooms(bytes, &cuts, sep)
-        .and_then(|rooms| read_in_rooms(text, &cuts, sep, &read, &rooms))
+        .and_then(|rooms| read_in_rooms(text, &cuts, sep, &read, &rooms, true))
         .unwrap_or_else(|| {
             let counts: Vec<usize> = (cuts.par_windows(2))
                 .map(|w| count_lines(&bytes[w[0]..w[1]], sep))
                 .collect();
             #[cfg(test)]
             tests::WAY.set(Some(tests::Way::Counted));
-            read_in_rooms(text, &cuts, sep, &read, &counts).expect("a slot for each line")
+            read_in_rooms(text, &cuts, sep, &read, &counts, false).expect("a slot for each line")
         })
 }
 
@@ -219,17 +220,20 @@ fn sampled_rooms(bytes: &[u8], cuts: &[usize], sep: u8) -> Option<Vec<usize>> {
 /// written straight into its stretch of one vector, `rooms` slots long,
 /// and the stretches then moved down over the slots they left unwritten.
 /// A piece with more lines than its room keeps the rest apart, up to as
-/// many again; they go after its stretch's when the rooms before left
-/// slack enough, else every message is copied into a vector of their
-/// size. None when a piece holds more than twice its room: the pieces
-/// are then given up, each as soon as it can tell. A vector a piece,
-/// copied into one after, was twice the memory, all of it new pages.
+/// many again, and they go after its stretch's. None, the pieces given
+/// up (each as soon as it can tell), when a piece holds more than twice
+/// its room or, with `sampled` rooms, fills less than a quarter of it
+/// (its faulted-in pages would be mostly empty), or when the rooms
+/// before a piece left too little slack for what it kept apart. A
+/// vector a piece, copied into one after, was twice the memory, all of
+/// it new pages.
 fn read_in_rooms<'t, R>(
     text: &'t str,
     cuts: &[usize],
     sep: u8,
     read: &R,
     rooms: &[usize],
+    sampled: bool,
 ) -> Option<Messages<'t>>
 where
     R: Fn(&'t str) -> Cow<'t, str> + Sync,
@@ -246,14 +250,25 @@ where
             }
             let piece = &text[w[0]..w[1]];
             let mut lines = chunk::LineRanges::new(piece.as_bytes(), Some(sep));
+            let room = out.len();
             let read = read_piece(read, lines.by_ref(), piece, out);
-            if read.full {
+            if read.full || (sampled && read.written < room / 4) {
                 given_up.store(true, Relaxed);
             }
             (lines.numbered(), read)
         })
         .collect();
     if given_up.into_inner() {
+        return None;
+    }
+    // Whether the messages up to each piece's fit in the rooms up to its.
+    let (mut at, mut room_before) = (0, 0);
+    let fits = pieces.iter().zip(rooms).all(|((_, piece), room)| {
+        at += piece.written;
+        room_before += room;
+        at <= room_before
+    });
+    if !fits {
         return None;
     }
     // The pieces' messages made one run, the slots their empty lines and
@@ -264,64 +279,42 @@ where
         owned: Vec::new(),
     };
     let (mut at, mut before) = (0, 0);
-    // Whether the messages up to each piece's fit in the rooms up to its.
-    let mut fits = true;
-    let mut room_before = 0;
-    for ((numbered, piece), room) in pieces.iter_mut().zip(rooms) {
+    for (numbered, piece) in pieces.iter_mut() {
         all.runs
             .extend(piece.runs.drain(..).map(|(i, n)| (at + i, before + n)));
         all.owned
             .extend(piece.owned.drain(..).map(|(i, m)| (at + i, m)));
         before += *numbered;
         at += piece.written;
-        room_before += room;
-        fits &= at <= room_before;
     }
-    let inside = |piece: &Piece| piece.written - piece.apart.len();
     #[cfg(test)]
     if tests::WAY.get() != Some(tests::Way::Counted) {
         let apart = pieces.iter().any(|(_, p)| !p.apart.is_empty());
-        let way = [tests::Way::Copied, tests::Way::InPlace, tests::Way::Apart]
-            [(fits as usize) * (1 + apart as usize)];
-        tests::WAY.set(Some(way));
+        tests::WAY.set(Some(
+            [tests::Way::InPlace, tests::Way::Apart][apart as usize],
+        ));
     }
-    all.texts = match fits {
-        true => {
-            let (mut at, mut stretch) = (0, 0);
-            let slots = texts.spare_capacity_mut();
-            for ((_, piece), room) in pieces.iter().zip(rooms) {
-                // `at` is not past `stretch`, and the messages kept apart
-                // end before the next stretch: the rooms up to this piece
-                // hold its messages and those before.
-                slots.copy_within(stretch..stretch + inside(piece), at);
-                let after = &mut slots[at + inside(piece)..at + piece.written];
-                for (slot, &m) in after.iter_mut().zip(&piece.apart) {
-                    slot.write(m);
-                }
-                at += piece.written;
-                stretch += room;
-            }
-            // SAFETY: slots `..at` hold the messages of every piece, each
-            // written by `read_piece` and moved down over the unwritten
-            // slots before it, or written just above.
-            unsafe { texts.set_len(at) };
-            texts.shrink_to_fit();
-            texts
+    let (mut at, mut stretch) = (0, 0);
+    let slots = texts.spare_capacity_mut();
+    for ((_, piece), room) in pieces.iter().zip(rooms) {
+        // `at` is not past `stretch`, and the messages kept apart end
+        // before the next stretch: the rooms up to this piece hold its
+        // messages and those before.
+        let inside = piece.written - piece.apart.len();
+        slots.copy_within(stretch..stretch + inside, at);
+        let after = &mut slots[at + inside..at + piece.written];
+        for (slot, &m) in after.iter_mut().zip(&piece.apart) {
+            slot.write(m);
         }
-        false => {
-            let mut whole = Vec::with_capacity(at);
-            let (mut stretch, slots) = (0, texts.spare_capacity_mut());
-            for ((_, piece), room) in pieces.iter().zip(rooms) {
-                let written = &slots[stretch..stretch + inside(piece)];
-                // SAFETY: `read_piece` wrote the first `inside` slots of
-                // the piece's stretch.
-                whole.extend(written.iter().map(|s| unsafe { s.assume_init() }));
-                whole.extend_from_slice(&piece.apart);
-                stretch += room;
-            }
-            whole
-        }
-    };
+        at += piece.written;
+        stretch += room;
+    }
+    // SAFETY: slots `..at` hold the messages of every piece, each written
+    // by `read_piece` and moved down over the unwritten slots before it,
+    // or written just above.
+    unsafe { texts.set_len(at) };
+    texts.shrink_to_fit();
+    all.texts = texts;
     Some(all)
 }
 
@@ -469,8 +462,6 @@ mod tests {
         InPlace,
         /// Rooms from samples, a piece's rest kept apart and put after it.
         Apart,
-        /// Rooms from samples, every message copied into one vector.
-        Copied,
         /// Rooms from a count of each piece's lines.
         Counted,
     }
@@ -608,10 +599,10 @@ mod tests {
 
     /// Every way of reading a text of several pieces gives the whole
     /// text's messages and line numbers: rooms from even samples (a dense
-    /// piece's rest kept apart and placed after it, or everything copied
-    /// where the pieces before left too little slack), and rooms counted
-    /// (a piece over twice its room, samples that disagree, lines too
-    /// short for the rooms' cap).
+    /// piece's rest kept apart and placed after it), and rooms counted (a
+    /// piece over twice its room, or dense where the pieces before left
+    /// too little slack, or under a quarter full; samples that disagree;
+    /// lines too short for the rooms' cap).
     #[test]
     fn every_way_of_sizing_rooms_reads_the_whole_text() {
         // `parts` is (line length, pieces of such lines), in order.
@@ -631,7 +622,8 @@ mod tests {
         // leaves the samples even.
         let cases = [
             (text_of(&[(200, 3), (120, 1), (200, 11)]), Way::Apart),
-            (text_of(&[(200, 1), (110, 1), (200, 13)]), Way::Copied),
+            (text_of(&[(200, 1), (110, 1), (200, 13)]), Way::Counted),
+            (text_of(&[(200, 7), (1000, 1), (200, 7)]), Way::Counted),
             (text_of(&[(200, 1), (50, 1), (200, 13)]), Way::Counted),
             (text_of(&[(50, 1), (1000, 5)]), Way::Counted),
             ("ab\n".repeat(3 * MESSAGE_PIECE / 3), Way::Counted),
