@@ -54,25 +54,25 @@
 //!   and its key index (2 bytes) are held from the first step to the
 //!   third, and each key's statistics plan (24 bytes a value position)
 //!   from the second: about 25 MB and 26 MB for a million OpenSSH lines.
-//!   Mining those lines peaks at 214 MiB (grouping) and 235 to 245 MiB (with
+//!   Mining those lines peaks at 214 MiB (grouping) and 235 to 246 MiB (with
 //!   statistics, at the plans), input included, under the 256 MiB aimed
 //!   at; a process that mines several such inputs in a row holds more
 //!   (294 MiB after three, measured when one peaked at 257), as glibc
 //!   keeps freed large blocks on a fragmented heap.
 //! - Speed (`benches/drain3_vs_outsidein.sh`, figures in
 //!   `benches/README.md`): on the raw 1M-line files, two threads, one run
-//!   a process, grouping alone as `outsidein signatures` does, 23.1M to
-//!   26.3M, 10.8M to 15.2M, 20.9M to 34.0M and 3.9M to 5.7M lines a
-//!   second on HDFS, BGL, Spark and OpenSSH in seven runs, 170x-203x,
-//!   95x-132x, 126x-192x and 94x-131x Drain3's rate (load 1.1 to 1.4,
-//!   2026-12-06 02:39-02:48 UTC); with the statistics, 53x to 101x. The
-//!   machine's speed swings within the minute (OpenSSH's best of three
-//!   processes took 174 ms in one run, 249 in another), so runs fall
-//!   under the 100x aimed at: OpenSSH in three of the seven, BGL in one.
+//!   a process, grouping alone as `outsidein signatures` does, 17.7M to
+//!   29.3M, 11.7M to 16.1M, 27.4M to 36.1M and 5.1M to 6.1M lines a
+//!   second on HDFS, BGL, Spark and OpenSSH in fourteen runs of the final
+//!   code, 131x-216x, 103x-138x, 149x-199x and 115x-210x Drain3's rate
+//!   (load 0.95 to 1.34, 2026-12-06 03:08-03:19 UTC); with the statistics,
+//!   56x to 144x. The machine's speed swings: in seven runs half an hour
+//!   before, on code that reads these files alike, OpenSSH fell under
+//!   the 100x aimed at three times (94x-99x, its best of three processes
+//!   233 to 249 ms against 163 to 196 in the fourteen) and BGL once (95x).
 //!   The header split sizes each piece's room from 8 sampled pieces
-//!   (see [`crate::logs::messages`]); alone, it took 24 ms least for
-//!   BGL and 20 for OpenSSH on two threads, whose whole runs took 66 to
-//!   93 and 174 to 254 ms in the bench. The built-in
+//!   (see [`crate::logs::messages`]); alone, it took 25 ms least for
+//!   BGL and 18 for OpenSSH on two threads. The built-in
 //!   formats are compiled before the clock starts, once a process (about
 //!   10 ms of CPU whatever the file).
 //!   New memory is dear on this machine (a first touch of a 4 KiB page
@@ -108,7 +108,7 @@
 //!   and count every value a second time.
 //!   The file's text and each line's message entry (16 bytes) are held
 //!   beside mining: a million raw OpenSSH lines peak at 214 MiB grouped,
-//!   235 to 245 MiB with statistics (each chunk's key texts are kept whole: a key
+//!   235 to 246 MiB with statistics (each chunk's key texts are kept whole: a key
 //!   met in several chunks keeps its text in each).
 
 mod intern;
