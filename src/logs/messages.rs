@@ -20,17 +20,21 @@
 //! - Each piece writes into a room of one vector sized from the lines a
 //!   byte of 8 sample pieces hold, not from a count of its own lines (one
 //!   more pass over the text from memory). Split of a million lines on
-//!   two threads (`SIG_BENCH_SPLIT=1 SIG_BENCH_RUNS=1`, least of 7 or 9
-//!   processes, load 1.5 to 1.9): BGL 30 -> 25 ms, OpenSSH 22 -> 18, HDFS
-//!   28 -> 18, Spark 22 -> 17. A text whose samples disagree (one holds
-//!   twice the lines a byte of another), with a piece of more than twice
-//!   its room or under a quarter of it, or whose rooms leave too little
-//!   slack before a dense piece, is read again with counted rooms: the
-//!   sampled reading, or what it did before giving up, is lost time (this
-//!   session's testers: 20 MiB of 12-byte lines, a room capped at a slot
-//!   for each 16 bytes, split in 19 ms against 11 with rooms counted
-//!   first; peak memory as with counted rooms, 58 MB, where keeping the
-//!   sampled reading and copying it had peaked at 85).
+//!   two threads (`SIG_BENCH_SPLIT=1 SIG_BENCH_RUNS=1`, least of 5 to 9
+//!   processes, load 1.5 to 1.9): BGL 30 -> 25 ms, OpenSSH 22 -> 17-18,
+//!   HDFS 20-28 -> 15-18, Spark 17-22 -> 13-17. A text whose samples
+//!   disagree (one holds twice the lines a byte of another), with a piece
+//!   of more than twice its room or under half of it, or whose rooms
+//!   leave too little slack before a dense piece, is read again with
+//!   counted rooms: the sampled reading, or what it did before giving
+//!   up, is lost time. This session's testers: 20 MiB of 12-byte lines (a
+//!   room is capped at a slot for each 16 bytes) split in 19 ms against
+//!   11 with rooms counted first; pieces at 1.88 times their room, 300
+//!   MiB, 1.1-1.3 s against 0.7-0.8. Rooms stay within twice what a
+//!   piece's messages need: a text whose samples are denser than the
+//!   rest by under two times keeps them so (16-byte lines at the sampled
+//!   pieces, 60-byte ones between, 20 MiB: 42.2 MB peak against 42.0,
+//!   and 50.5 when a piece gave up under a quarter of its room).
 //!   Reading a batch of pieces into vectors of their own and appending
 //!   them to the whole was slower in a fresh process (the appends fault
 //!   in new pages on one thread).
@@ -163,10 +167,10 @@ where
         };
     }
     // Pieces are read into rooms sized from samples of the text, or,
-    // where the samples disagree or a piece holds more than twice its
-    // room, into rooms sized by a count of each piece's lines: one more
-    // pass over the text from memory (6 ms of the header split of a
-    // million BGL lines on two threads).
+    // where the samples disagree or a piece's lines do not fit the rooms
+    // (see `read_in_rooms`), into rooms sized by a count of each piece's
+    // lines: one more pass over the text from memory (6 ms of the header
+    // split of a million BGL lines on two threads).
     let bytes = text.as_bytes();
     sampled_rooms(bytes, &cuts, sep)
         .and_then(|rooms| read_in_rooms(text, &cuts, sep, &read, &rooms, true))
@@ -222,7 +226,7 @@ fn sampled_rooms(bytes: &[u8], cuts: &[usize], sep: u8) -> Option<Vec<usize>> {
 /// A piece with more lines than its room keeps the rest apart, up to as
 /// many again, and they go after its stretch's. None, the pieces given
 /// up (each as soon as it can tell), when a piece holds more than twice
-/// its room or, with `sampled` rooms, fills less than a quarter of it
+/// its room or, with `sampled` rooms, fills less than half of it
 /// (its faulted-in pages would be mostly empty), or when the rooms
 /// before a piece left too little slack for what it kept apart. A
 /// vector a piece, copied into one after, was twice the memory, all of
@@ -252,7 +256,7 @@ where
             let mut lines = chunk::LineRanges::new(piece.as_bytes(), Some(sep));
             let room = out.len();
             let read = read_piece(read, lines.by_ref(), piece, out);
-            if read.full || (sampled && read.written < room / 4) {
+            if read.full || (sampled && read.written < room / 2) {
                 given_up.store(true, Relaxed);
             }
             (lines.numbered(), read)
@@ -399,7 +403,8 @@ pub struct Messages<'a> {
 struct Piece<'t> {
     written: usize,
     apart: Vec<&'t str>,
-    /// Whether it stopped with lines left: more than twice its room.
+    /// Whether it stopped with lines left: more than twice its room
+    /// (`apart` as long as the room, and one more line).
     full: bool,
     runs: Vec<(usize, u64)>,
     owned: Vec<(usize, String)>,
@@ -601,7 +606,7 @@ mod tests {
     /// text's messages and line numbers: rooms from even samples (a dense
     /// piece's rest kept apart and placed after it), and rooms counted (a
     /// piece over twice its room, or dense where the pieces before left
-    /// too little slack, or under a quarter full; samples that disagree;
+    /// too little slack, or under half full; samples that disagree;
     /// lines too short for the rooms' cap).
     #[test]
     fn every_way_of_sizing_rooms_reads_the_whole_text() {
