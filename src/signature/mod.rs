@@ -62,14 +62,15 @@
 //! - Speed (`benches/drain3_vs_outsidein.sh`, figures in
 //!   `benches/README.md`): on the raw 1M-line files, two threads, one run
 //!   a process, grouping alone as `outsidein signatures` does, 17.7M to
-//!   29.3M, 11.7M to 16.1M, 27.4M to 36.1M and 5.1M to 6.1M lines a
-//!   second on HDFS, BGL, Spark and OpenSSH in fourteen runs of the final
-//!   code, 131x-216x, 103x-138x, 149x-199x and 115x-210x Drain3's rate
-//!   (load 0.95 to 1.34, 2026-12-06 03:08-03:19 UTC); with the statistics,
-//!   56x to 144x. The machine's speed swings: in seven runs half an hour
-//!   before, on code that reads these files alike, OpenSSH fell under
-//!   the 100x aimed at three times (94x-99x, its best of three processes
-//!   233 to 249 ms against 163 to 196 in the fourteen) and BGL once (95x).
+//!   29.3M, 10.8M to 16.1M, 20.9M to 36.1M and 3.9M to 6.1M lines a
+//!   second on HDFS, BGL, Spark and OpenSSH in 25 runs (2026-12-06
+//!   02:39-03:38 UTC, load 0.95 to 1.42), 131x-216x, 94x-138x, 126x-199x
+//!   and 94x-210x Drain3's rate; with the statistics, 53x to 144x. The
+//!   machine's speed swings within minutes: five of the 100 ratios fell
+//!   under the 100x aimed at, OpenSSH's three times (its best of three
+//!   processes 233 to 249 ms, against 163 to 196 in fourteen runs in a
+//!   row later) and BGL's twice (91 and 93 ms; 62 to 92 in the runs
+//!   that held, the slowest against a slower Drain3 run).
 //!   The header split sizes each piece's room from 8 sampled pieces
 //!   (see [`crate::logs::messages`]); alone, it took 25 ms least for
 //!   BGL and 18 for OpenSSH on two threads. The built-in
