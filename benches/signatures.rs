@@ -29,7 +29,11 @@ fn main() {
 }
 
 fn time_file(path: &Path) {
-    let text = std::fs::read_to_string(path).expect("readable input");
+    // Bytes that are not UTF-8 read as U+FFFD, as `outsidein signatures`
+    // reads them; valid text is not copied.
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let raw = path.extension().is_some_and(|e| e == "log");
     // The built-in formats are compiled before the clock starts, as
     // Drain3's miner is made before its own: a cost of the process, not of
@@ -99,7 +103,10 @@ fn time_split(path: &Path, text: &str) {
 
 fn write_predictions(path: &Path, mined: &Mined) {
     use std::io::Write;
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let create = |path: &Path| {
+        std::fs::File::create(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let mut out = std::io::BufWriter::new(create(path));
     for (i, &t) in mined.assignment.iter().enumerate() {
         let tpl = &mined.templates[t as usize];
         let rec = serde_json::json!({"line": i + 1, "template_id": tpl.id});
@@ -107,7 +114,7 @@ fn write_predictions(path: &Path, mined: &Mined) {
     }
     // Templates with their parameter statistics, to compare two builds.
     let path = path.with_extension("templates.json");
-    serde_json::to_writer_pretty(std::fs::File::create(path).unwrap(), &mined.templates).unwrap();
+    serde_json::to_writer_pretty(create(&path), &mined.templates).unwrap();
 }
 
 fn criterion_main() {
