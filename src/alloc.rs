@@ -2,7 +2,8 @@
 //! transparent huge pages where the kernel offers them on request.
 //!
 //! Mining makes a few large vectors (a message entry a line, a key a
-//! message, tables of tokens), written once, soon after they are made. Each 4 KiB page of new memory is a fault when first written: a
+//! message, tables of tokens), written once, soon after they are made.
+//! Each 4 KiB page of new memory is a fault when first written: a
 //! million raw OpenSSH lines grouped took 57k faults, and a fault cost 2
 //! to 14 µs on the virtual machines this was measured on. A block of at
 //! least [`HUGE_MIN`] bytes made while [`with_huge_pages`] runs (mining,

@@ -189,7 +189,7 @@ where
 /// text (the first, the last but a short one, and evenly between), a
 /// quarter again, at most a slot for each 16 bytes, and 64. None where
 /// the densest sample holds more than twice the lines a byte of the
-/// sparsest: a text of uneven lines is counted.
+/// sparsest: a text of uneven lines is counted. For two pieces or more.
 fn sampled_rooms(bytes: &[u8], cuts: &[usize], sep: u8) -> Option<Vec<usize>> {
     use rayon::prelude::*;
     // A last piece shorter than half a piece says little of the others:
