@@ -155,9 +155,53 @@ fn huge(start: usize, len: usize) {
 #[cfg(not(target_os = "linux"))]
 fn huge(_start: usize, _len: usize) {}
 
+/// Faults in the pages of `v` writable in one call
+/// (`MADV_POPULATE_WRITE`), their contents unchanged: for a zeroed table
+/// that is read before it is written. Fresh zeroed memory (`calloc`'s, not
+/// yet touched) maps the shared zero page on its first read, and the
+/// write after copies it, each copy flushing the page from the other
+/// processors' TLBs: in the interning table of a million OpenSSH lines
+/// those copies were about 11 ms of CPU a run, a fifth of merging (two
+/// threads, `perf record` of one run a process). Linux 5.14 and later,
+/// 4 KiB pages; elsewhere nothing is done, and pages fault as before.
+pub(crate) fn populate<T>(v: &mut [T]) {
+    let size = std::mem::size_of_val(v);
+    if size == 0 {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4 << 10;
+        let p = v.as_mut_ptr() as usize;
+        let start = p / PAGE * PAGE;
+        // SAFETY: the pages from `start` to the end of `v` each hold a
+        // byte of `v`, so they are mapped and ours; MADV_POPULATE_WRITE
+        // faults them in as a write would, without changing a byte. A
+        // kernel without it fails the call, which is ignored.
+        unsafe {
+            libc::madvise(
+                start as *mut libc::c_void,
+                p + size - start,
+                libc::MADV_POPULATE_WRITE,
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn populated_memory_keeps_its_contents() {
+        let mut zeros = vec![0u64; 3 << 20];
+        populate(&mut zeros);
+        assert!(zeros.iter().all(|&z| z == 0));
+        let mut v: Vec<u32> = (0..100_000).collect();
+        populate(&mut v[7..50_000]);
+        assert!(v.iter().zip(0..).all(|(&a, b)| a == b));
+        populate(&mut v[..0]);
+    }
 
     /// Blocks of every size around the threshold keep what is written in
     /// them through growth and shrinking (the advice changes no content).

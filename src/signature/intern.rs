@@ -136,7 +136,7 @@ impl Table {
     /// quarters full).
     fn for_tokens(n: usize) -> Table {
         Table {
-            slots: vec![(0, 0); (n + n / 2).next_power_of_two().max(16)],
+            slots: empty_slots((n + n / 2).next_power_of_two().max(16)),
             len: 0,
         }
     }
@@ -176,7 +176,7 @@ impl Table {
     /// Twice the slots, every entry placed again.
     #[cold]
     fn grow(&mut self) {
-        let twice = vec![(0, 0); self.slots.len() * 2];
+        let twice = empty_slots(self.slots.len() * 2);
         let old = std::mem::replace(&mut self.slots, twice);
         let mask = self.slots.len() - 1;
         for (hash, id) in old.into_iter().filter(|&(_, id)| id != 0) {
@@ -187,6 +187,15 @@ impl Table {
             self.slots[at] = (hash, id);
         }
     }
+}
+
+/// `n` empty slots, zeroed memory faulted in writable at once: the
+/// look-ups read a slot before they write it (see
+/// [`crate::alloc::populate`]).
+fn empty_slots(n: usize) -> Vec<(u64, u32)> {
+    let mut slots = vec![(0, 0); n];
+    crate::alloc::populate(&mut slots);
+    slots
 }
 
 #[cfg(test)]
