@@ -61,16 +61,16 @@
 //!   keeps freed large blocks on a fragmented heap.
 //! - Speed (`benches/drain3_vs_outsidein.sh`, figures in
 //!   `benches/README.md`): on the raw 1M-line files, two threads, one run
-//!   a process, grouping alone as `outsidein signatures` does, 17.7M to
-//!   29.3M, 10.8M to 16.1M, 20.9M to 36.1M and 3.9M to 6.1M lines a
-//!   second on HDFS, BGL, Spark and OpenSSH in 25 runs (2026-12-06
-//!   02:39-03:38 UTC, load 0.95 to 1.42), 131x-216x, 94x-138x, 126x-199x
-//!   and 94x-210x Drain3's rate; with the statistics, 53x to 144x. The
-//!   machine's speed swings within minutes: five of the 100 ratios fell
-//!   under the 100x aimed at, OpenSSH's three times (its best of three
-//!   processes 233 to 249 ms, against 163 to 196 in fourteen runs in a
-//!   row later) and BGL's twice (91 and 93 ms; 62 to 92 in the runs
-//!   that held, the slowest against a slower Drain3 run).
+//!   a process, grouping alone as `outsidein signatures` does, 20.6M to
+//!   29.7M, 10.2M to 15.9M, 21.9M to 34.5M and 3.8M to 6.9M lines a
+//!   second on HDFS, BGL, Spark and OpenSSH in twelve runs in a row
+//!   (2026-12-06 05:42-05:55 UTC, load 1.02 to 1.37), 144x-214x,
+//!   89x-136x, 129x-283x and 84x-143x Drain3's rate; with the
+//!   statistics, 30x to 99x. The machine's speed swings within minutes:
+//!   two of the 48 ratios fell under the 100x aimed at, BGL's in the
+//!   first run (98 ms, built just before; 63 to 82 ms in the others) and
+//!   OpenSSH's once (its best of three processes 260 ms, against 145 to
+//!   216 in the others). The session before gave five misses in 100.
 //!   The header split sizes each piece's room from 8 sampled pieces
 //!   (see [`crate::logs::messages`]); alone, it took 25 ms least for
 //!   BGL and 18 for OpenSSH on two threads. The built-in
@@ -85,7 +85,13 @@
 //!   them. Grouping a million raw OpenSSH lines faulted 57.4k pages at
 //!   this session's start and 18.5k after (one thread, reading the file
 //!   included); what is left is mostly the chunks' keys and texts, kept
-//!   until the end.
+//!   until the end. The interning table and each chunk's copied keys are
+//!   faulted in by one `MADV_POPULATE_WRITE` call each
+//!   ([`crate::alloc::populate`]): the table is read before it is
+//!   written, and a zeroed page read first maps the shared zero page,
+//!   copied on the first write, each copy flushing the other processor's
+//!   TLB (about 11 ms of CPU a run of a million OpenSSH lines, a fifth
+//!   of merging them).
 //!   Interning asks for each new token's slot 8 keys ahead of its
 //!   look-up ([`intern`](mod@intern)): looked up as they came, OpenSSH's
 //!   user names (one new token a key) each waited for their slot.
@@ -104,8 +110,10 @@
 //!   Masking itself classifies each message's bytes once into bit masks
 //!   (spaces, cut bytes, digits), by AVX2 where the processor has it and
 //!   byte by byte elsewhere, and finds words, pieces and paths from the
-//!   masks; each word still costs bookkeeping (key text, value spans), and
-//!   the value of `key=value` and date words a byte loop. Statistics hash
+//!   masks; each word still costs bookkeeping (key text, value spans; a
+//!   word of up to 16 bytes is copied into the key by two overlapping
+//!   loads and stores, not a `memcpy` call), and the value of
+//!   `key=value` and date words a byte loop. Statistics hash
 //!   and count every value a second time.
 //!   The file's text and each line's message entry (16 bytes) are held
 //!   beside mining: a million raw OpenSSH lines peak at 214 MiB grouped,
