@@ -202,10 +202,6 @@ fn empty_slots(n: usize) -> Vec<(u64, u32)> {
 mod tests {
     use super::*;
 
-    /// Ids are given in order of first appearance, one a distinct token
-    /// (a token in two positions has one id), through the table's growth
-    /// and across the ring's turns; equal tokens in one position take the
-    /// last one's id without a look-up.
     /// Every pair of tokens of 0 to 20 bytes that differ in one byte, or
     /// in length only, compares unequal; each equals itself.
     #[test]
@@ -222,6 +218,10 @@ mod tests {
         }
     }
 
+    /// Ids are given in order of first appearance, one a distinct token
+    /// (a token in two positions has one id), through the table's growth
+    /// and across the ring's turns; equal tokens in one position take the
+    /// last one's id without a look-up.
     #[test]
     fn tokens_get_one_id_each_in_order_of_first_appearance() {
         let texts: Vec<String> = (0..5000)
