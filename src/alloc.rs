@@ -130,7 +130,7 @@ fn advise(p: *mut u8, size: usize) {
         return;
     }
     if let Some((start, end)) = aligned_inside(p as usize, size) {
-        huge(start, end - start);
+        madvise(start, end - start, Advice::Huge);
     }
 }
 
@@ -142,18 +142,34 @@ fn aligned_inside(p: usize, size: usize) -> Option<(usize, usize)> {
     (end > start).then_some((start, end))
 }
 
+/// What [`madvise`] asks of the kernel for a range of pages.
+#[derive(Clone, Copy)]
+enum Advice {
+    /// Back it with transparent huge pages (`MADV_HUGEPAGE`).
+    Huge,
+    /// Fault it in writable now (`MADV_POPULATE_WRITE`).
+    PopulateWrite,
+}
+
+/// Gives `advice` for the pages from `start` (page-aligned) over `len`
+/// bytes, pages of a block the caller owns (or that hold a byte of one).
+/// Neither advice changes a byte of the pages; a kernel without one fails
+/// the call, which is ignored. Linux only: elsewhere nothing is done.
 #[cfg(target_os = "linux")]
-fn huge(start: usize, len: usize) {
-    // SAFETY: the range lies inside a block the allocator just handed
-    // out; MADV_HUGEPAGE changes how its pages are backed, not their
-    // contents, and a kernel without it fails the call, which is ignored.
+fn madvise(start: usize, len: usize, advice: Advice) {
+    let advice = match advice {
+        Advice::Huge => libc::MADV_HUGEPAGE,
+        Advice::PopulateWrite => libc::MADV_POPULATE_WRITE,
+    };
+    // SAFETY: the pages are mapped and the caller's (see above), and the
+    // advice changes how they are backed, not their contents.
     unsafe {
-        libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+        libc::madvise(start as *mut libc::c_void, len, advice);
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn huge(_start: usize, _len: usize) {}
+fn madvise(_start: usize, _len: usize, _advice: Advice) {}
 
 /// Faults in the pages of `v` writable in one call
 /// (`MADV_POPULATE_WRITE`), their contents unchanged: for a zeroed table
@@ -165,27 +181,16 @@ fn huge(_start: usize, _len: usize) {}
 /// threads, `perf record` of one run a process). Linux 5.14 and later,
 /// 4 KiB pages; elsewhere nothing is done, and pages fault as before.
 pub(crate) fn populate<T>(v: &mut [T]) {
+    const PAGE: usize = 4 << 10;
     let size = std::mem::size_of_val(v);
     if size == 0 {
         return;
     }
-    #[cfg(target_os = "linux")]
-    {
-        const PAGE: usize = 4 << 10;
-        let p = v.as_mut_ptr() as usize;
-        let start = p / PAGE * PAGE;
-        // SAFETY: the pages from `start` to the end of `v` each hold a
-        // byte of `v`, so they are mapped and ours; MADV_POPULATE_WRITE
-        // faults them in as a write would, without changing a byte. A
-        // kernel without it fails the call, which is ignored.
-        unsafe {
-            libc::madvise(
-                start as *mut libc::c_void,
-                p + size - start,
-                libc::MADV_POPULATE_WRITE,
-            );
-        }
-    }
+    // From the page that holds `v`'s first byte: each page to its end
+    // holds a byte of `v`.
+    let p = v.as_mut_ptr() as usize;
+    let start = p / PAGE * PAGE;
+    madvise(start, p + size - start, Advice::PopulateWrite);
 }
 
 #[cfg(test)]
