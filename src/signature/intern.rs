@@ -14,8 +14,9 @@ const AHEAD: usize = 8;
 /// (nine keys of 32k tokens each were 9 MB).
 const RING_TOKENS: usize = 4096;
 
-/// The keys `ks` (of `n` tokens each) as rows of interned tokens, and the
-/// tokens' text by id ([`W`] first, then in order of first appearance).
+/// The keys `ks` (of `n` tokens each, key `k`'s text `text(k)`) as rows
+/// of interned tokens, and the tokens' text by id ([`W`] first, then in
+/// order of first appearance).
 ///
 /// Tokens are interned by their xxh3, no string compare, and each position
 /// remembers its last token: a token equal to it (most of a bucket's
@@ -25,7 +26,11 @@ const RING_TOKENS: usize = 4096;
 /// slot asked for then. Looked up as they came, in a table of hundreds of
 /// thousands, each waited for its slot: half the time of merging a
 /// million OpenSSH lines' keys.
-pub(super) fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a str>, Rows) {
+pub(super) fn intern<'a>(
+    text: impl Fn(usize) -> &'a str,
+    n: usize,
+    ks: Vec<usize>,
+) -> (Vec<&'a str>, Rows) {
     let mut table = Table::for_tokens(ks.len() + n);
     let mut names: Vec<&str> = Vec::with_capacity(ks.len() + n);
     names.push(WILD);
@@ -44,12 +49,12 @@ pub(super) fn intern<'a>(keys: &[&'a str], n: usize, ks: Vec<usize>) -> (Vec<&'a
     let mut toks = vec![W; n * ks.len()];
     for j in 0..ks.len() + ahead {
         if let Some(&k) = ks.get(j) {
-            prefetch(ks.get(j + PREFETCH_AHEAD).map(|&a| keys[a]));
+            prefetch(ks.get(j + PREFETCH_AHEAD).map(|&a| text(a)));
             let cuts = &mut ring[(j % (ahead + 1)) * n..][..n];
             // Cut at spaces, which are ASCII, as bytes: `str::split`
             // looks for each space with a `memchr` call, dear on short
             // tokens. A key of `n` tokens has `n - 1` spaces.
-            let words = keys[k].as_bytes().split(|&c| c == b' ');
+            let words = text(k).as_bytes().split(|&c| c == b' ');
             for ((cut, t), last) in cuts.iter_mut().zip(words).zip(last_seen.iter_mut()) {
                 *cut = match same(last, t) {
                     true => Cut::Same,
@@ -229,7 +234,7 @@ mod tests {
             .collect();
         let keys: Vec<&str> = texts.iter().map(String::as_str).collect();
         let ks: Vec<usize> = (0..keys.len()).rev().collect();
-        let (names, rows) = intern(&keys, 5, ks.clone());
+        let (names, rows) = intern(|k| keys[k], 5, ks.clone());
         let mut want: Vec<&str> = vec![WILD];
         for &k in &ks {
             for t in keys[k].split(' ') {
@@ -246,10 +251,10 @@ mod tests {
         }
         assert_eq!(rows.keys, ks);
         // Fewer keys than the ring holds, and none.
-        let (names, rows) = intern(&keys, 5, vec![3, 1]);
+        let (names, rows) = intern(|k| keys[k], 5, vec![3, 1]);
         assert_eq!(rows.toks.len(), 10);
         assert_eq!(names.len(), 1 + 7);
-        let (names, rows) = intern(&keys, 5, vec![]);
+        let (names, rows) = intern(|k| keys[k], 5, vec![]);
         assert_eq!((names, rows.toks.len()), (vec![WILD], 0));
     }
 
@@ -267,7 +272,7 @@ mod tests {
                 })
                 .collect();
             let keys: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let (names, rows) = intern(&keys, n, (0..keys.len()).collect());
+            let (names, rows) = intern(|k| keys[k], n, (0..keys.len()).collect());
             for (i, key) in keys.iter().enumerate() {
                 let row: Vec<&str> = rows.row(i).iter().map(|&t| names[t as usize]).collect();
                 assert_eq!(row.join(" "), *key, "{n} tokens, key {i}");

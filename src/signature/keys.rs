@@ -156,9 +156,11 @@ impl AllKeys {
     pub(super) fn len(&self) -> usize {
         self.list.len()
     }
+}
 
+impl merge::Keys for AllKeys {
     /// Text of key `i`.
-    pub(super) fn text(&self, i: usize) -> &str {
+    fn text(&self, i: usize) -> &str {
         let (c, start, end) = self.place[i];
         let text = &self.texts[c as usize];
         // Slicing would check that the range starts and ends on a
@@ -172,6 +174,10 @@ impl AllKeys {
         // each around a whole `&str` appended to that chunk's text, which
         // is never cut or changed after.
         unsafe { text.get_unchecked(start as usize..end as usize) }
+    }
+
+    fn lines(&self, i: usize) -> u64 {
+        self.list[i].lines
     }
 }
 

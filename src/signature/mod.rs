@@ -234,16 +234,7 @@ fn mine_with(messages: &[&str], stats: bool) -> Mined {
 
 fn mine_on_huge_pages(messages: &[&str], stats: bool) -> Mined {
     let (chunks, keys) = key_ids(messages, stats);
-    // In parallel: new memory (5 MB for 321k keys), faulted in by both.
-    let key_refs: Vec<&str> = (0..keys.len())
-        .into_par_iter()
-        .map(|i| keys.text(i))
-        .collect();
-    let key_lines: Vec<u64> = keys.list.par_iter().map(|k| k.lines).collect();
-    let (key_tpl, tpl_tokens) = merge::merge(&key_refs, &keys.tokens, &key_lines);
-    // Freed before the statistics' plans are made, where mining peaks:
-    // 8 MB of a million OpenSSH lines' 321k keys.
-    drop((key_refs, key_lines));
+    let (key_tpl, tpl_tokens) = merge::merge(&keys, &keys.tokens);
 
     // Order templates by id.
     let texts: Vec<String> = tpl_tokens.iter().map(|t| t.join(" ")).collect();

@@ -4,7 +4,7 @@
 
 use super::*;
 use memchr::memmem;
-use merge::WILD;
+use merge::{Keys, WILD};
 
 pub(super) fn slots_of(tokens: &[String]) -> Vec<Slot> {
     tokens
