@@ -41,13 +41,16 @@ impl KeyText {
     }
 }
 
-/// Appends `key` to `text`, returning where it is there.
+/// Appends `key` to `text`, returning where it is there. Panics when
+/// `text` would pass 4 GiB, past what its `u32` offsets hold: the texts
+/// are sliced there unchecked (`Keys::text` of `AllKeys`).
 pub(super) fn add_text(text: &mut String, key: &str) -> KeyText {
     let start = text.len() as u32;
     text.push_str(key);
+    let end = u32::try_from(text.len()).expect("a chunk's keys fit in 4 GiB");
     KeyText {
         start,
-        end: text.len() as u32,
+        end,
         tokens: merge::token_count(key),
     }
 }
@@ -148,17 +151,18 @@ pub(super) struct AllKeys {
 /// Where a key's text is: chunk, start and end in that chunk's text.
 type Place = (u32, u32, u32);
 
-/// A chunk's key texts fit in `u32` offsets: at most [`CHUNK`] keys of at
-/// most 64 KiB (messages are cut there) each.
-const _: () = assert!(CHUNK as u64 * (64 << 10) <= u32::MAX as u64);
-
-impl AllKeys {
-    pub(super) fn len(&self) -> usize {
-        self.list.len()
-    }
-}
+/// A chunk's key texts fit in `u32` offsets when its messages are at most
+/// 64 KiB long, as [`crate::logs::messages`] cuts them: at most [`CHUNK`]
+/// keys of at most three times that (masking writes at most three bytes,
+/// `<*>`, for one). Longer messages from another caller are checked as
+/// their keys are kept ([`add_text`]).
+const _: () = assert!(CHUNK as u64 * 3 * (64 << 10) <= u32::MAX as u64);
 
 impl merge::Keys for AllKeys {
+    fn len(&self) -> usize {
+        self.list.len()
+    }
+
     /// Text of key `i`.
     fn text(&self, i: usize) -> &str {
         let (c, start, end) = self.place[i];
@@ -171,8 +175,9 @@ impl merge::Keys for AllKeys {
         // same call).
         debug_assert!(text.is_char_boundary(start as usize) && text.is_char_boundary(end as usize));
         // SAFETY: `place` was made from the ranges of a chunk's `KeyList`,
-        // each around a whole `&str` appended to that chunk's text, which
-        // is never cut or changed after.
+        // each around a whole `&str` appended to that chunk's text (its
+        // end checked to fit in `u32` by `add_text`), which is never cut
+        // or changed after.
         unsafe { text.get_unchecked(start as usize..end as usize) }
     }
 
