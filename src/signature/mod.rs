@@ -54,23 +54,26 @@
 //!   and its key index (2 bytes) are held from the first step to the
 //!   third, and each key's statistics plan (24 bytes a value position)
 //!   from the second: about 25 MB and 26 MB for a million OpenSSH lines.
-//!   Mining those lines peaks at 214 MiB (grouping) and 235 to 246 MiB (with
-//!   statistics, at the plans), input included, under the 256 MiB aimed
-//!   at; a process that mines several such inputs in a row holds more
-//!   (294 MiB after three, measured when one peaked at 257), as glibc
-//!   keeps freed large blocks on a fragmented heap.
+//!   Mining those lines peaks at 198 MiB (grouping) and 234 to 236 MiB
+//!   (with statistics, at the plans), input included, under the 256 MiB
+//!   aimed at; a process that mines several such inputs in a row holds
+//!   more (294 MiB after three, measured when one peaked at 257), as
+//!   glibc keeps freed large blocks on a fragmented heap.
 //! - Speed (`benches/drain3_vs_outsidein.sh`, figures in
-//!   `benches/README.md`): on the raw 1M-line files, two threads, one run
-//!   a process, grouping alone as `outsidein signatures` does, 20.6M to
-//!   29.7M, 10.2M to 15.9M, 21.9M to 34.5M and 3.8M to 6.9M lines a
-//!   second on HDFS, BGL, Spark and OpenSSH in twelve runs in a row
-//!   (2026-12-06 05:42-05:55 UTC, load 1.02 to 1.37), 144x-214x,
-//!   89x-136x, 129x-283x and 84x-143x Drain3's rate; with the
-//!   statistics, 30x to 99x. The machine's speed swings within minutes:
-//!   two of the 48 ratios fell under the 100x aimed at, BGL's in the
-//!   first run (98 ms, built just before; 63 to 82 ms in the others) and
-//!   OpenSSH's once (its best of three processes 260 ms, against 145 to
-//!   216 in the others). The session before gave five misses in 100.
+//!   `benches/README.md`): Drain3 mines each raw 1M-line file in ten
+//!   slices and, after each, outsidein mines the whole file once in a
+//!   process of its own (two threads, grouping alone as `outsidein
+//!   signatures` does), so that both are timed in the same stretches of
+//!   time; each rate is lines over summed times. In six runs in a row
+//!   (2026-12-06 07:40-07:47 UTC, load 1.1 to 1.4) outsidein mined
+//!   19.7M to 26.2M, 12.0M to 15.3M, 22.3M to 29.9M and 5.5M to 7.0M
+//!   lines a second on HDFS, BGL, Spark and OpenSSH, 141x-179x,
+//!   102x-130x, 121x-161x and 123x-149x Drain3's rate; with the
+//!   statistics, 44x to 93x. In five runs just before, on the same
+//!   mining code, BGL once fell to 93x: the machine's speed swings for
+//!   seconds at a time, and two threads suffer from it more than
+//!   Drain3's one (outsidein's BGL runs averaged 92 ms there against 69
+//!   to 84 in the other four, while Drain3 ran at its usual rate).
 //!   The header split sizes each piece's room from 8 sampled pieces
 //!   (see [`crate::logs::messages`]); alone, it took 25 ms least for
 //!   BGL and 18 for OpenSSH on two threads. The built-in
@@ -116,9 +119,13 @@
 //!   `key=value` and date words a byte loop. Statistics hash
 //!   and count every value a second time.
 //!   The file's text and each line's message entry (16 bytes) are held
-//!   beside mining: a million raw OpenSSH lines peak at 214 MiB grouped,
-//!   235 to 246 MiB with statistics (each chunk's key texts are kept whole: a key
-//!   met in several chunks keeps its text in each).
+//!   beside mining: a million raw OpenSSH lines peak at 198 MiB grouped,
+//!   234 to 236 MiB with statistics (each chunk's key texts are kept
+//!   whole: a key met in several chunks keeps its text in each).
+//!   Chunks are [`CHUNK`] lines, small enough that a chunk's tables stay
+//!   in a processor's own cache; at four times the size, masking a
+//!   million OpenSSH lines took 73 to 114 ms against 68 to 79, the most
+//!   when the machine was slow.
 
 mod intern;
 mod keys;
