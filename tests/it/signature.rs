@@ -80,13 +80,15 @@ fn write_predictions(dir: &Path, sys: &str, lines: &[(String, String)], mined: &
     std::fs::write(dir.join(format!("{sys}.jsonl")), out).unwrap();
 }
 
+/// The message column alone (`Content` of each structured ground truth),
+/// mined in process with statistics, as `analyze` mines: the same average
+/// targets as the raw logs through the CLI (below).
 #[test]
 fn loghub2k_grouping_accuracy_meets_targets() {
     let Some(root) = data_root() else {
         eprintln!("skipped: shared/data/loghub2k not found");
         return;
     };
-    let scorer = root.join("../../bench/score_grouping.py");
     let tmp = tempfile::tempdir().unwrap();
     // SIG_PRED_DIR keeps the predictions for a closer look.
     let dir = std::env::var_os("SIG_PRED_DIR").map_or(tmp.path().to_path_buf(), PathBuf::from);
@@ -95,22 +97,14 @@ fn loghub2k_grouping_accuracy_meets_targets() {
         let msgs: Vec<&str> = lines.iter().map(|(_, c)| c.as_str()).collect();
         write_predictions(&dir, sys, &lines, &mine(&msgs));
     }
-    let run = |json: bool| {
-        let mut cmd = std::process::Command::new("python3");
-        cmd.arg(&scorer).arg("--summary").arg(&root).arg(&dir);
-        if json {
-            cmd.arg("--json");
-        }
-        let out = cmd.output().expect("python3 runs the scorer");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    eprintln!("{}", run(false));
-    let v: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
+    let v = score(&["--summary".as_ref(), root.as_os_str(), dir.as_os_str()]);
+    assert_average_targets(&v);
+}
+
+/// Issue 4's targets for the averages of a `--summary` score: GA 0.95 and
+/// FGA 0.92 at least.
+fn assert_average_targets(v: &serde_json::Value) {
+    eprintln!("averages: {}", v["average"]);
     let avg = |k: &str| {
         v["average"][k]
             .as_f64()
@@ -118,6 +112,119 @@ fn loghub2k_grouping_accuracy_meets_targets() {
     };
     assert!(avg("GA") >= 0.95, "GA average {}", avg("GA"));
     assert!(avg("FGA") >= 0.92, "FGA average {}", avg("FGA"));
+}
+
+/// Runs `outsidein signatures FILE --format jsonl` (the binary, as a user
+/// would) with its output in `out`.
+fn signatures_jsonl(file: &Path, out: &Path) {
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_outsidein"))
+        .arg("signatures")
+        .arg(file)
+        .args(["--format", "jsonl"])
+        .stdout(std::fs::File::create(out).unwrap())
+        .status()
+        .expect("the binary runs");
+    assert!(status.success(), "signatures {}: {status}", file.display());
+}
+
+/// The scorer's `--json` output for `args`.
+fn score(args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let scorer = data_root().unwrap().join("../../bench/score_grouping.py");
+    let out = std::process::Command::new("python3")
+        .arg(scorer)
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("python3 runs the scorer");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Issue 4's accuracy as it sets it: each raw `<System>_2k.log`, header
+/// and all, through `outsidein signatures`, no setting of any kind (the
+/// header split from format detection): GA 0.95 and FGA 0.92 on average
+/// at least, no system under 0.85 GA.
+#[test]
+fn loghub2k_raw_logs_grouping_meets_targets() {
+    let Some(root) = data_root() else {
+        eprintln!("skipped: shared/data/loghub2k not found");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for sys in SYSTEMS {
+        let log = root.join(sys).join(format!("{sys}_2k.log"));
+        signatures_jsonl(&log, &dir.path().join(format!("{sys}.jsonl")));
+    }
+    let v = score(&[
+        "--summary".as_ref(),
+        root.as_os_str(),
+        dir.path().as_os_str(),
+    ]);
+    assert_average_targets(&v);
+    let rows = v["datasets"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no datasets: {v}"));
+    assert_eq!(rows.len(), SYSTEMS.len(), "{v}");
+    for (sys, row) in rows {
+        let ga = row["GA"].as_f64().unwrap_or_else(|| panic!("no GA: {row}"));
+        assert!(ga >= 0.85, "{sys}: {row}");
+    }
+}
+
+/// Issue 4's scale test: on the 1M-line raw files `make_big.py --truth`
+/// makes from the 2k ones (fresh values in every variable position), the
+/// groups `outsidein signatures` finds stay within 1.1 times their count
+/// on the 2k file, and GA within 0.01 of it. Makes the files (about 1 GB
+/// for the four, one system at a time in a temporary folder).
+#[test]
+fn loghub_1m_files_keep_the_2k_groups_and_accuracy() {
+    let Some(root) = data_root() else {
+        eprintln!("skipped: shared/data/loghub2k not found");
+        return;
+    };
+    let make_big = root.join("../../bench/make_big.py");
+    for sys in ["HDFS", "BGL", "Spark", "OpenSSH"] {
+        let dir = tempfile::tempdir().unwrap();
+        let made = std::process::Command::new("python3")
+            .arg(&make_big)
+            .args(["--truth", "--systems", sys, "--out"])
+            .arg(dir.path())
+            .output()
+            .expect("python3 runs make_big.py");
+        assert!(
+            made.status.success(),
+            "make_big.py {sys}: {}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let (small, big) = (dir.path().join("small.jsonl"), dir.path().join("big.jsonl"));
+        signatures_jsonl(&root.join(sys).join(format!("{sys}_2k.log")), &small);
+        signatures_jsonl(&dir.path().join(format!("{sys}_big.log")), &big);
+        let truth = root
+            .join(sys)
+            .join(format!("{sys}_2k.log_structured_corrected.csv"));
+        let s = score(&[truth.as_os_str(), small.as_os_str()]);
+        let b = score(&[
+            dir.path().join(format!("{sys}_big.truth.csv")).as_os_str(),
+            big.as_os_str(),
+        ]);
+        let num =
+            |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or_else(|| panic!("no {k}: {v}"));
+        assert_eq!(num(&b, "lines"), 1e6, "{b}");
+        let (groups_2k, groups_1m) = (num(&s, "pred_groups"), num(&b, "pred_groups"));
+        assert!(
+            groups_1m <= 1.1 * groups_2k && groups_2k <= 1.1 * groups_1m,
+            "{sys}: {groups_2k} groups on 2k lines, {groups_1m} on 1M"
+        );
+        let (ga_2k, ga_1m) = (num(&s, "GA"), num(&b, "GA"));
+        assert!(
+            (ga_1m - ga_2k).abs() <= 0.01,
+            "{sys}: GA {ga_2k} on 2k lines, {ga_1m} on 1M"
+        );
+    }
 }
 
 /// Ids, templates, statistics and assignment do not depend on the thread
