@@ -64,16 +64,17 @@
 //!   slices and, after each, outsidein mines the whole file once in a
 //!   process of its own (two threads, grouping alone as `outsidein
 //!   signatures` does), so that both are timed in the same stretches of
-//!   time; each rate is lines over summed times. In six runs in a row
-//!   (2026-12-06 07:40-07:47 UTC, load 1.1 to 1.4) outsidein mined
-//!   19.7M to 26.2M, 12.0M to 15.3M, 22.3M to 29.9M and 5.5M to 7.0M
-//!   lines a second on HDFS, BGL, Spark and OpenSSH, 141x-179x,
-//!   102x-130x, 121x-161x and 123x-149x Drain3's rate; with the
-//!   statistics, 44x to 93x. In five runs just before, on the same
-//!   mining code, BGL once fell to 93x: the machine's speed swings for
-//!   seconds at a time, and two threads suffer from it more than
-//!   Drain3's one (outsidein's BGL runs averaged 92 ms there against 69
-//!   to 84 in the other four, while Drain3 ran at its usual rate).
+//!   time; each rate is lines over summed times. In twelve runs in two
+//!   series (2026-12-06 07:40-07:47 and 08:04-08:11 UTC, load 1.0 to
+//!   1.7) outsidein mined 19.7M to 26.4M, 12.0M to 15.3M, 22.3M to
+//!   29.9M and 5.5M to 7.0M lines a second on HDFS, BGL, Spark and
+//!   OpenSSH, 139x-179x, 102x-130x, 121x-162x and 123x-149x Drain3's
+//!   rate; with the statistics, 44x to 93x. In five runs before them,
+//!   on the same mining code, BGL once fell to 93x: the machine's speed
+//!   swings for seconds at a time, and two threads suffer from it more
+//!   than Drain3's one (outsidein's BGL runs averaged 92 ms there
+//!   against 69 to 84 in the other four, while Drain3 ran at its usual
+//!   rate).
 //!   The header split sizes each piece's room from 8 sampled pieces
 //!   (see [`crate::logs::messages`]); alone, it took 25 ms least for
 //!   BGL and 18 for OpenSSH on two threads. The built-in
