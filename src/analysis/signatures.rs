@@ -171,9 +171,13 @@ pub(crate) fn build(ev: &Evidence) -> Vec<SigAgg> {
         let host = r.host.clone().unwrap_or_else(|| it.host.clone());
         *acc.hosts.entry(host).or_default() += 1;
         *acc.sources.entry(it.source().to_string()).or_default() += 1;
+        // Routes by shape, ids as `<n>` and the query left out: thirteen
+        // failures of `/api/products/<n>` read as one route, not as
+        // thirteen ids of which the top three are shown.
         if let Some(route) = &r.route {
-            let route = route.split('?').next().unwrap_or(route);
-            *acc.routes.entry(route.to_string()).or_default() += 1;
+            *acc.routes
+                .entry(super::explain::route_shape(route))
+                .or_default() += 1;
         }
         acc.severity = acc.severity.max(r.severity);
         if let Some(t) = r.time {

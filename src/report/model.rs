@@ -184,7 +184,8 @@ pub struct Signature {
     /// The knowledge-base entry it matched, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    /// Routes (access logs and request logs) and count, most first.
+    /// Routes (access logs and request logs) by shape, numeric segments
+    /// as `<n>` and no query, and count, most first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub routes: Vec<(String, u64)>,
     /// Statistics of each `<*>` of the template, in order.
