@@ -119,8 +119,18 @@ fn group_finding(kind: String, group: &[&SigAgg]) -> Finding {
         .iter()
         .map(|(p, n)| format!("{p} ({n})"))
         .collect();
+    // The title counts the lead signature; the sources count the whole
+    // group, which says so when it holds more than the lead (a tester
+    // read "52 times" over sources that summed to 83).
+    let all = match group.len() {
+        1 => String::new(),
+        n => {
+            let total: u64 = group.iter().map(|s| s.row.count).sum();
+            format!(" ({total} records of {n} signatures of this kind)")
+        }
+    };
     let mut detail = format!(
-        "{meaning} Seen on {} in {}.",
+        "{meaning} Seen on {} in {}{all}.",
         hosts.iter().copied().collect::<Vec<_>>().join(", "),
         counted.join(", ")
     );
