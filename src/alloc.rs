@@ -193,6 +193,16 @@ pub(crate) fn populate<T>(v: &mut [T]) {
     madvise(start, p + size - start, Advice::PopulateWrite);
 }
 
+/// An empty vector with room for `n` items, the room faulted in writable
+/// by one call ([`populate`]): for a vector about to be filled whole,
+/// whose pages would otherwise fault one at a time as they are first
+/// written.
+pub(crate) fn populated_vec<T>(n: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    populate(v.spare_capacity_mut());
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -511,14 +511,13 @@ fn chunk_keys_in(
 }
 
 /// A copy of `items` in a block of their size whose pages are faulted in
-/// writable by one call ([`crate::alloc::populate`]) before the copy
-/// writes them: each chunk's keys and key texts, copied out of the
-/// scratch, took a page fault each 4 KiB (the page faults of those copies
-/// were about 15 ms of CPU a run of a million OpenSSH lines, `perf record`
-/// of one run a process).
+/// writable by one call before the copy writes them
+/// ([`crate::alloc::populated_vec`]): each chunk's keys and key texts,
+/// copied out of the scratch, took a page fault each 4 KiB (the page
+/// faults of those copies were about 15 ms of CPU a run of a million
+/// OpenSSH lines, `perf record` of one run a process).
 fn populated_copy<T: Copy>(items: &[T]) -> Vec<T> {
-    let mut out = Vec::with_capacity(items.len());
-    crate::alloc::populate(out.spare_capacity_mut());
+    let mut out = crate::alloc::populated_vec(items.len());
     out.extend_from_slice(items);
     out
 }

@@ -67,7 +67,7 @@ pub fn merge<K: Keys>(keys: &K, tokens: &[u32]) -> (Vec<u32>, Vec<Vec<String>>) 
     // reading the keys' texts in hash order, out of cache, they were a
     // tenth of merging OpenSSH's 321k keys.
     // Counted first, so that each count's list is made at its size and
-    // its pages faulted in by one call (see `crate::alloc::populate`):
+    // its pages faulted in by one call (`crate::alloc::populated_vec`):
     // grown a key at a time, the lists were copied at each doubling and
     // faulted in a page at a time (3 ms of OpenSSH's 321k keys, on one
     // thread).
@@ -80,11 +80,7 @@ pub fn merge<K: Keys>(keys: &K, tokens: &[u32]) -> (Vec<u32>, Vec<Vec<String>>) 
         sizes[n] += 1;
     }
     let mut by_len: Vec<Vec<usize>> = (sizes.iter())
-        .map(|&s| {
-            let mut ks = Vec::with_capacity(s);
-            crate::alloc::populate(ks.spare_capacity_mut());
-            ks
-        })
+        .map(|&s| crate::alloc::populated_vec(s))
         .collect();
     for (k, &n) in tokens.iter().enumerate() {
         by_len[n as usize].push(k);
@@ -108,31 +104,24 @@ pub fn merge<K: Keys>(keys: &K, tokens: &[u32]) -> (Vec<u32>, Vec<Vec<String>>) 
             (names, out)
         })
         .collect();
-    // Templates are numbered in order of text; each key is then written
-    // its template's number straight from its bucket's list, not gathered
-    // into one list a template first (a copy of every key's index).
-    let mut texts: BTreeMap<Vec<&str>, u32> = BTreeMap::new();
-    for (names, bucket) in &merged {
-        for (tpl, _, _) in bucket {
-            texts.insert(tpl.iter().map(|&t| names[t as usize]).collect(), 0);
-        }
-    }
-    for (ti, number) in texts.values_mut().enumerate() {
-        *number = ti as u32;
-    }
-    let mut assign = vec![0u32; tokens.len()];
+    // Each template's keys are gathered as their buckets' lists, not
+    // copied into one list a template (a copy of every key's index), and
+    // templates are numbered in order of text.
+    let mut texts: BTreeMap<Vec<&str>, Vec<&[usize]>> = BTreeMap::new();
     for (names, bucket) in &merged {
         for (tpl, ks, _) in bucket {
-            let words: Vec<&str> = tpl.iter().map(|&t| names[t as usize]).collect();
-            let ti = texts[&words];
-            for &k in ks {
-                assign[k] = ti;
-            }
+            let words = tpl.iter().map(|&t| names[t as usize]).collect();
+            texts.entry(words).or_default().push(ks);
         }
     }
-    let out = (texts.into_keys())
-        .map(|tpl| tpl.into_iter().map(str::to_string).collect())
-        .collect();
+    let mut assign = vec![0u32; tokens.len()];
+    let mut out = Vec::with_capacity(texts.len());
+    for (ti, (tpl, lists)) in texts.into_iter().enumerate() {
+        for &k in lists.into_iter().flatten() {
+            assign[k] = ti as u32;
+        }
+        out.push(tpl.into_iter().map(str::to_string).collect());
+    }
     (assign, out)
 }
 

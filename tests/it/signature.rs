@@ -23,7 +23,11 @@ fn data_root() -> Option<PathBuf> {
     } else {
         PathBuf::from("/work/shared/data/loghub2k")
     };
-    root.is_dir().then_some(root)
+    if !root.is_dir() {
+        eprintln!("skipped: shared/data/loghub2k not found");
+        return None;
+    }
+    Some(root)
 }
 
 /// Minimal RFC 4180 reader: rows of fields, quotes doubled inside quotes.
@@ -85,10 +89,7 @@ fn write_predictions(dir: &Path, sys: &str, lines: &[(String, String)], mined: &
 /// targets as the raw logs through the CLI (below).
 #[test]
 fn loghub2k_grouping_accuracy_meets_targets() {
-    let Some(root) = data_root() else {
-        eprintln!("skipped: shared/data/loghub2k not found");
-        return;
-    };
+    let Some(root) = data_root() else { return };
     let tmp = tempfile::tempdir().unwrap();
     // SIG_PRED_DIR keeps the predictions for a closer look.
     let dir = std::env::var_os("SIG_PRED_DIR").map_or(tmp.path().to_path_buf(), PathBuf::from);
@@ -150,10 +151,7 @@ fn score(args: &[&std::ffi::OsStr]) -> serde_json::Value {
 /// at least, no system under 0.85 GA.
 #[test]
 fn loghub2k_raw_logs_grouping_meets_targets() {
-    let Some(root) = data_root() else {
-        eprintln!("skipped: shared/data/loghub2k not found");
-        return;
-    };
+    let Some(root) = data_root() else { return };
     let dir = tempfile::tempdir().unwrap();
     for sys in SYSTEMS {
         let log = root.join(sys).join(format!("{sys}_2k.log"));
@@ -182,10 +180,7 @@ fn loghub2k_raw_logs_grouping_meets_targets() {
 /// for the four, one system at a time in a temporary folder).
 #[test]
 fn loghub_1m_files_keep_the_2k_groups_and_accuracy() {
-    let Some(root) = data_root() else {
-        eprintln!("skipped: shared/data/loghub2k not found");
-        return;
-    };
+    let Some(root) = data_root() else { return };
     let make_big = root.join("../../bench/make_big.py");
     for sys in ["HDFS", "BGL", "Spark", "OpenSSH"] {
         let dir = tempfile::tempdir().unwrap();
@@ -232,10 +227,7 @@ fn loghub_1m_files_keep_the_2k_groups_and_accuracy() {
 /// more lines than one chunk so that chunks are merged.
 #[test]
 fn one_and_two_threads_mine_the_same() {
-    let Some(root) = data_root() else {
-        eprintln!("skipped: shared/data/loghub2k not found");
-        return;
-    };
+    let Some(root) = data_root() else { return };
     let mut lines = vec![];
     for sys in SYSTEMS {
         lines.extend(contents(&root, sys).into_iter().map(|(_, c)| c));
